@@ -1,0 +1,167 @@
+/*
+ * 32-bit entry from a multiboot2 loader to hv_main() in 64-bit mode.
+ *
+ * Machine state on entry (multiboot2 specification 3.2): protected mode, paging off, flat
+ * segments, EAX = bootloader magic, EBX = physical address of the boot information, no stack.
+ * We clear .bss, take a stack, build an identity map of the first 4 GiB with 2 MiB pages,
+ * enable PAE + long mode + paging, load a 64-bit GDT and call hv_main(magic, mbi).
+ * hv_main checks the magic; here we only stop when the CPU cannot do long mode at all.
+ */
+#include "layout.h"
+
+#define CR0_PE (1 << 0)
+#define CR0_PG (1 << 31)
+#define CR4_PAE (1 << 5)
+#define MSR_EFER 0xc0000080
+#define EFER_LME (1 << 8)
+#define EFER_NXE (1 << 11)
+#define CPUID_EXT_LM (1 << 29)
+#define CPUID_EXT_NX (1 << 20)
+#define PTE_P (1 << 0)
+#define PTE_RW (1 << 1)
+#define PTE_PS (1 << 7)
+#define COM1 0x3f8
+
+#define BOOT_CS 0x08
+#define BOOT_DS 0x10
+
+	.section .text.boot, "ax"
+	.code32
+	.global _start
+_start:
+	cli
+	cld
+	mov %eax, boot_magic
+	mov %ebx, boot_mbi
+
+	/* Clear .bss (it holds the boot page tables and stack). */
+	mov $__bss_start, %edi
+	mov $__bss_end, %ecx
+	sub %edi, %ecx
+	shr $2, %ecx                    /* .bss is 8-byte aligned and sized */
+	xor %eax, %eax
+	rep stosl
+	mov $boot_stack_top, %esp
+
+	/* Long mode present? (CPUID.80000001H:EDX.LM) */
+	mov $0x80000000, %eax
+	cpuid
+	cmp $0x80000001, %eax
+	jb no_long_mode
+	mov $0x80000001, %eax
+	cpuid
+	test $CPUID_EXT_LM, %edx
+	jz no_long_mode
+	mov %edx, %ebp                  /* keep the feature bits for NX below */
+
+	/* PML4[0] -> PDPT; PDPT[0..3] -> four page directories; 2048 x 2 MiB = 4 GiB. */
+	mov $boot_pdpt, %eax
+	or $(PTE_P | PTE_RW), %eax
+	mov %eax, boot_pml4
+	mov $boot_pd, %eax
+	or $(PTE_P | PTE_RW), %eax
+	xor %ecx, %ecx
+1:	mov %eax, boot_pdpt(, %ecx, 8)
+	add $PLINTH_PAGE_SIZE, %eax
+	inc %ecx
+	cmp $4, %ecx
+	jb 1b
+	xor %ecx, %ecx
+2:	mov %ecx, %eax
+	shl $21, %eax
+	or $(PTE_P | PTE_RW | PTE_PS), %eax
+	mov %eax, boot_pd(, %ecx, 8)
+	inc %ecx
+	cmp $2048, %ecx
+	jb 2b
+
+	mov $boot_pml4, %eax
+	mov %eax, %cr3
+	mov %cr4, %eax
+	or $CR4_PAE, %eax
+	mov %eax, %cr4
+	mov $MSR_EFER, %ecx
+	rdmsr
+	or $EFER_LME, %eax
+	test $CPUID_EXT_NX, %ebp
+	jz 3f
+	or $EFER_NXE, %eax
+3:	wrmsr
+	mov %cr0, %eax
+	or $(CR0_PG | CR0_PE), %eax
+	mov %eax, %cr0
+
+	lgdt boot_gdtr
+	ljmp $BOOT_CS, $long_mode_entry
+
+/* Without long mode there is no C to report from: say it on COM1 and port 0xE9 and stop. */
+no_long_mode:
+	mov $msg_no_long_mode, %esi
+4:	lodsb
+	test %al, %al
+	jz 6f
+	mov %al, %bl
+	mov $(COM1 + 5), %dx            /* wait for the transmit holding register */
+5:	in %dx, %al
+	test $0x20, %al
+	jz 5b
+	mov $COM1, %dx
+	mov %bl, %al
+	out %al, %dx
+	out %al, $0xe9
+	jmp 4b
+6:	cli
+	hlt
+	jmp 6b
+
+	.code64
+long_mode_entry:
+	mov $BOOT_DS, %ax
+	mov %ax, %ds
+	mov %ax, %es
+	mov %ax, %ss
+	xor %eax, %eax
+	mov %ax, %fs
+	mov %ax, %gs
+	mov $boot_stack_top, %rsp
+	xor %ebp, %ebp                  /* ends the frame-pointer backtrace */
+	mov boot_magic(%rip), %edi
+	mov boot_mbi(%rip), %esi
+	call hv_main
+7:	cli
+	hlt
+	jmp 7b
+
+	.section .rodata
+msg_no_long_mode:
+	.asciz "\r\nFATAL: CPU cannot run Plinth (no 64-bit long mode: CPUID.80000001H:EDX.LM is 0)\r\n"
+
+	.section .data
+	.balign 8
+boot_gdt:
+	.quad 0
+	.quad 0x00af9a000000ffff        /* 0x08: 64-bit code, DPL 0 */
+	.quad 0x00cf92000000ffff        /* 0x10: data, DPL 0 */
+boot_gdt_end:
+boot_gdtr:
+	.word boot_gdt_end - boot_gdt - 1
+	.long boot_gdt
+boot_magic:
+	.long 0
+boot_mbi:
+	.long 0
+
+	.section .bss.pagetables, "aw", @nobits
+	.balign PLINTH_PAGE_SIZE
+	.global boot_pml4
+boot_pml4:
+	.skip PLINTH_PAGE_SIZE
+boot_pdpt:
+	.skip PLINTH_PAGE_SIZE
+boot_pd:
+	.skip 4 * PLINTH_PAGE_SIZE
+	.balign 16
+boot_stack:
+	.skip PLINTH_BOOT_STACK_SIZE
+	.global boot_stack_top
+boot_stack_top:

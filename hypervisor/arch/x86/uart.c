@@ -1,0 +1,57 @@
+/* 16550 UART: the console's byte sink. Polls LSR.THRE before every byte (no interrupts). */
+#include <plinth/arch.h>
+#include <x86/cpu.h>
+
+#define UART_THR 0 /* transmit holding (DLAB=0) */
+#define UART_DLL 0 /* divisor latch low (DLAB=1) */
+#define UART_IER 1
+#define UART_DLM 1 /* divisor latch high (DLAB=1) */
+#define UART_FCR 2
+#define UART_LCR 3
+#define UART_MCR 4
+#define UART_LSR 5
+#define UART_SCR 7
+
+#define LCR_8N1 0x03
+#define LCR_DLAB BIT(7)
+#define FCR_ENABLE_CLEAR 0x07 /* FIFO on, both FIFOs cleared */
+#define MCR_DTR_RTS_OUT2 0x0b
+#define LSR_THRE BIT(5)
+#define UART_CLOCK_DIV 115200
+
+/* Bounded wait for THRE: a UART that never drains must not hang Plinth. */
+#define THRE_SPINS 100000
+
+static u16 uart_port = 0x3f8;
+static bool uart_present = true; /* until probed: early output tries COM1 */
+
+bool arch_console_setup(u16 port, u32 baud)
+{
+	u16 div = (u16)(UART_CLOCK_DIV / baud);
+
+	uart_port = port;
+	/* The scratch register holds what was written only when a UART is there. */
+	outb(port + UART_SCR, 0x5a);
+	uart_present = inb(port + UART_SCR) == 0x5a;
+	if (!uart_present)
+		return false;
+	outb(port + UART_IER, 0);
+	outb(port + UART_LCR, LCR_DLAB);
+	outb(port + UART_DLL, (u8)div);
+	outb(port + UART_DLM, (u8)(div >> 8));
+	outb(port + UART_LCR, LCR_8N1);
+	outb(port + UART_FCR, FCR_ENABLE_CLEAR);
+	outb(port + UART_MCR, MCR_DTR_RTS_OUT2);
+	return true;
+}
+
+void arch_console_putc(char c)
+{
+	int spins = THRE_SPINS;
+
+	if (!uart_present)
+		return;
+	while (!(inb(uart_port + UART_LSR) & LSR_THRE) && --spins)
+		__builtin_ia32_pause();
+	outb(uart_port + UART_THR, (u8)c);
+}

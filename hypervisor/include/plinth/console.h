@@ -1,0 +1,22 @@
+/* Plinth's console: log lines prefixed "plinth: " (core/console.c) over the arch's UART. */
+#ifndef PLINTH_CONSOLE_H
+#define PLINTH_CONSOLE_H
+
+#include <stdarg.h>
+#include <plinth/types.h>
+
+/* Sets the console up from the boot command line option console=com1|com2|com3|com4|0xPORT
+ * [,baud] (default com1,115200). cmdline may be NULL. */
+void console_init(const char *cmdline);
+
+/* Raw output, no prefix; "\n" becomes "\r\n". */
+void console_write(const char *s, size_t n);
+void printk(const char *fmt, ...) __printf(1, 2);
+void vprintk(const char *fmt, va_list ap);
+
+/* One log line: "plinth: " + the formatted text + newline. */
+void log_info(const char *fmt, ...) __printf(1, 2);
+/* One warning line: "plinth: warning: " + text. */
+void log_warn(const char *fmt, ...) __printf(1, 2);
+
+#endif

@@ -1,0 +1,17 @@
+/* Error codes for recoverable failures: functions return 0 or a negative code; the caller
+ * decides what to do. Values follow Linux so logs read familiar. */
+#ifndef PLINTH_ERRNO_H
+#define PLINTH_ERRNO_H
+
+#define ENOENT 2
+#define E2BIG 7
+#define ENOMEM 12
+#define EBUSY 16
+#define EEXIST 17
+#define EINVAL 22
+#define ENOSPC 28
+#define ERANGE 34
+#define ENODEV 19
+#define EOVERFLOW 75
+
+#endif

@@ -1,0 +1,1 @@
+"""Plinth's host tooling: build helpers, generators, image builder, emulator launchers."""
