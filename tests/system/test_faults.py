@@ -1,0 +1,40 @@
+"""A CPU exception inside Plinth ends in a decoded FATAL report and a halt, not a reset."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tools import consoleproto as cp
+
+REGISTERS = ["rip", "rsp", "rflags", "cr0", "cr2", "cr3", "cr4", "efer", "rax", "rbx", "rcx", "rdx",
+             "rsi", "rdi", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"]
+
+CASES = {
+    # boot option -> (vector, name, what the reason must say)
+    "ud": (6, "#UD invalid opcode", r"#UD invalid opcode at rip 0x[0-9a-f]+"),
+    "pf": (14, "#PF page fault", r"not-present page on write in supervisor mode, address 0x1000000000"),
+    "gp": (13, "#GP general protection", r"#GP general protection at rip 0x[0-9a-f]+: no selector involved"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(CASES))
+def test_fault_gives_fatal_report(boot, target, kind: str) -> None:
+    vector, name, reason = CASES[kind]
+    emu = boot(target, cmdline=f"fault={kind}")
+    emu.wait_for(re.escape(cp.HALTED), timeout=60, failure=None)
+    out = emu.output
+
+    fatal = cp.FATAL_RE.search(out)
+    assert fatal, "no FATAL line"
+    assert fatal["what"] == "CPU exception in Plinth"
+    assert re.search(reason, fatal["why"]), fatal["why"]
+    assert f"vector {vector} ({name})" in out
+    for reg in REGISTERS:
+        assert re.search(rf"\b{reg}\s+0x[0-9a-f]+", out), f"register {reg} missing from the dump"
+    if kind == "pf":
+        assert re.search(r"cr2 0x0000001000000000", out)
+    assert "backtrace: 0x" in out
+    assert out.count(cp.BANNER) == 1, "the machine rebooted instead of halting"
+    assert cp.NO_GUEST not in out

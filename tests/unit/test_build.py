@@ -1,0 +1,74 @@
+"""The build graph's promises: warnings are errors, generated headers come from Python."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+from tools import consoleproto, gen, layout
+from tools.build import scons_command
+from tools.paths import GENERATED
+
+
+def scons(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(scons_command(f"build_dir={tmp_path / 'build'}", *args, str(tmp_path / "build" / "plinth.elf")),
+                          capture_output=True, text=True)
+
+
+def test_compiler_warning_fails_the_build(tmp_path: Path) -> None:
+    bad = tmp_path / "warns.c"
+    bad.write_text("int plinth_warns(int x);\nint plinth_warns(int x) { int unused; return x; }\n")
+    res = scons(tmp_path, f"extra_c={bad}")
+    out = res.stdout + res.stderr
+    assert res.returncode != 0, out
+    assert "unused variable" in out and "-Werror" in out
+    assert not (tmp_path / "build" / "plinth.elf").exists()
+
+
+def test_clean_extra_file_builds(tmp_path: Path) -> None:
+    """Same mechanism with a warning-free file links: the failure above is the warning's."""
+    good = tmp_path / "fine.c"
+    good.write_text("int plinth_fine(int x);\nint plinth_fine(int x) { return x + 1; }\n")
+    res = scons(tmp_path, f"extra_c={good}")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert (tmp_path / "build" / "plinth.elf").exists()
+
+
+def test_generated_headers_carry_banner_and_values(plinth_elf: Path) -> None:
+    text = (GENERATED / "layout.h").read_text()
+    assert "do not edit" in text.splitlines()[0]
+    assert f"#define PLINTH_LOAD_BASE 0x{layout.LOAD_BASE:x}" in text
+    proto = (GENERATED / "console_proto.h").read_text()
+    assert f'#define CONSOLE_LOG_PREFIX "{consoleproto.LOG_PREFIX}"' in proto
+    offsets = (GENERATED / "asm-offsets.h").read_text()
+    assert re.search(r"#define TF_RIP \d+", offsets)
+
+
+def test_asm_offsets_parser_rejects_empty_output() -> None:
+    import pytest
+
+    with pytest.raises(ValueError, match="no '->SYM value' markers"):
+        gen.asm_offsets_h("\t.text\n")
+
+
+def c_to_python(fmt: str) -> str:
+    """A C printf format as Python %-format (drop the length modifiers)."""
+    return re.sub(r"%(-?0?\d*)[lz]+([duxX])", r"%\1\2", fmt)
+
+
+def test_console_formats_match_their_regexes() -> None:
+    """The C side prints with C_FORMATS; the tests parse with the *_RE twins."""
+    f = consoleproto.C_FORMATS
+    line = consoleproto.LOG_PREFIX + c_to_python(f["CONSOLE_FMT_MEMMAP_LINE"]) % (0x100000, 0x1FFF0000, "available")
+    m = consoleproto.MEMMAP_LINE_RE.fullmatch(line)
+    assert m and m["type"] == "available" and int(m["end"], 16) == 0x1FFF0000
+    line = consoleproto.LOG_PREFIX + c_to_python(f["CONSOLE_FMT_MODULE_LINE"]) % (1, 0x110000, 0x111388, 5000, "a b")
+    m = consoleproto.MODULE_LINE_RE.fullmatch(line)
+    assert m and m["cmdline"] == "a b" and m["size"] == "5000"
+    line = consoleproto.LOG_PREFIX + c_to_python(f["CONSOLE_FMT_MODULES_HEADER"]) % 3
+    assert consoleproto.MODULES_COUNT_RE.fullmatch(line)
+
+
+def test_c_string_escapes() -> None:
+    assert gen.c_string('a "b" \\c') == '"a \\"b\\" \\\\c"'
