@@ -104,6 +104,18 @@ def cmd_check_elf(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_decode(args: argparse.Namespace) -> int:
+    from tools import fatal
+    from tools.paths import ELF
+
+    try:
+        text = Path(args.log).read_text(errors="replace") if args.log != "-" else sys.stdin.read()
+    except OSError as err:
+        raise PlinthError(f"cannot read {args.log}: {err.strerror}.") from None
+    print(fatal.decode(text, Path(args.elf) if args.elf else ELF))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="tools/plinth", description="Build, boot and test the Plinth hypervisor.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -140,6 +152,11 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("check-elf", help="run the ELF checks on a hypervisor image")
     s.add_argument("elf", help="path to plinth.elf")
     s.set_defaults(func=cmd_check_elf)
+
+    s = sub.add_parser("decode", help="resolve the addresses of FATAL reports in a console log")
+    s.add_argument("log", help="console log file, or - for standard input")
+    s.add_argument("--elf", help="the plinth.elf that printed it (default: build/plinth.elf)")
+    s.set_defaults(func=cmd_decode)
     return p
 
 

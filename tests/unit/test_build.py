@@ -72,3 +72,22 @@ def test_console_formats_match_their_regexes() -> None:
 
 def test_c_string_escapes() -> None:
     assert gen.c_string('a "b" \\c') == '"a \\"b\\" \\\\c"'
+
+
+def test_every_header_stands_alone(plinth_elf: Path, tmp_path: Path) -> None:
+    """Each header compiles on its own with the hypervisor's flags: it includes what it uses."""
+    from tools.paths import ROOT
+
+    headers = sorted((ROOT / "hypervisor" / "include").rglob("*.h"))
+    assert headers
+    failures = []
+    for h in headers:
+        rel = h.relative_to(ROOT / "hypervisor" / "include")
+        src = tmp_path / "inc.c"
+        src.write_text(f"#include <{rel}>\n")
+        res = subprocess.run(["gcc", "-fsyntax-only", "-ffreestanding", "-std=gnu11", "-Wall", "-Wextra", "-Werror",
+                              f"-I{ROOT / 'hypervisor' / 'include'}", f"-I{GENERATED}", str(src)],
+                             capture_output=True, text=True)
+        if res.returncode:
+            failures.append(f"{rel}: {res.stderr.strip()}")
+    assert not failures, "\n".join(failures)

@@ -1,0 +1,79 @@
+"""The CLI: help works, user mistakes end in one sentence and exit 1, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tools import bootstrap, cli
+from tools.paths import ROOT
+
+PLINTH = str(ROOT / "tools" / "plinth")
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, **{bootstrap.IN_VENV_FLAG: "1", "PYTHONPATH": str(ROOT)})
+    return subprocess.run([sys.executable, PLINTH, *args], capture_output=True, text=True, env=env)
+
+
+def test_help_lists_the_commands() -> None:
+    res = run("--help")
+    assert res.returncode == 0
+    for name in ("run", "test", "build", "image", "setup", "check-elf"):
+        assert name in res.stdout
+
+
+def test_check_elf_on_a_missing_file_is_one_sentence(tmp_path: Path) -> None:
+    res = run("check-elf", str(tmp_path / "missing.elf"))
+    assert res.returncode == 1
+    assert "Traceback" not in res.stderr
+    assert res.stderr.strip().startswith("plinth: error: cannot read")
+    assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_check_elf_on_the_real_image(plinth_elf: Path) -> None:
+    res = run("check-elf", str(plinth_elf))
+    assert res.returncode == 0, res.stderr
+    assert "multiboot2 header" in res.stdout
+
+
+def test_missing_module_is_one_sentence(tmp_path: Path, plinth_elf: Path) -> None:
+    res = run("image", "--out", str(tmp_path / "x.iso"), "--module", str(tmp_path / "nope.bin=arg"))
+    assert res.returncode == 1
+    assert "Traceback" not in res.stderr
+    assert "nope.bin does not exist" in res.stderr
+
+
+def test_unknown_command_is_a_usage_error() -> None:
+    res = run("frobnicate")
+    assert res.returncode == 2
+    assert "invalid choice" in res.stderr
+
+
+def test_module_argument_splits_on_the_first_equals() -> None:
+    assert cli.module_arg("a/b.bin=x=1 y") == (Path("a/b.bin"), "x=1 y")
+    assert cli.module_arg("k") == (Path("k"), "")
+
+
+def test_without_privileges_the_exact_apt_line_is_printed(monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(bootstrap, "apt_missing", lambda pkgs: [p for p in pkgs if p in ("bochs", "xorriso")])
+    monkeypatch.setattr(bootstrap, "venv_package", lambda: [])
+    monkeypatch.setattr(bootstrap, "privilege_prefix", lambda: None)
+    assert bootstrap.ensure_apt() is False
+    err = capsys.readouterr().err
+    assert "sudo apt-get install -y xorriso bochs" in err
+
+
+def test_with_privileges_missing_packages_are_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[list[str]] = []
+    monkeypatch.setattr(bootstrap, "apt_missing", lambda pkgs: ["mtools"] if "mtools" in pkgs else [])
+    monkeypatch.setattr(bootstrap, "venv_package", lambda: [])
+    monkeypatch.setattr(bootstrap, "privilege_prefix", lambda: ["sudo", "-n"])
+    monkeypatch.setattr(bootstrap, "apt_install", lambda pkgs, prefix: calls.append(prefix + pkgs) or True)
+    assert bootstrap.ensure_apt() is True
+    assert calls == [["sudo", "-n", "mtools"]]

@@ -1,0 +1,99 @@
+"""Reads FATAL reports from a console log and names the code addresses in them.
+
+`tools/plinth decode LOG` prints each report with every RIP and backtrace address resolved
+to function+offset from build/plinth.elf's symbol table.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from elftools.common.exceptions import ELFError
+from elftools.elf.elffile import ELFFile
+
+from tools import consoleproto as cp
+from tools.errors import PlinthError
+
+_REG_RE = re.compile(r"\b(?P<name>[a-z][a-z0-9]*)\s+0x(?P<value>[0-9a-f]+)")
+_BACKTRACE_RE = re.compile(r"backtrace:((?: 0x[0-9a-f]+)*)")
+
+
+@dataclass
+class FatalReport:
+    what: str
+    why: str
+    registers: dict[str, int] = field(default_factory=dict)
+    backtrace: list[int] = field(default_factory=list)
+    text: str = ""
+
+
+def parse(console: str) -> list[FatalReport]:
+    """Every FATAL report in console text, with its registers and backtrace."""
+    reports = []
+    lines = console.replace("\r", "").splitlines()
+    for i, line in enumerate(lines):
+        m = cp.FATAL_RE.search(line)
+        if not m:
+            continue
+        rep = FatalReport(m["what"], m["why"])
+        body = [line]
+        for follow in lines[i + 1:]:
+            if follow.startswith(cp.FATAL_PREFIX) or follow.startswith(cp.HALTED):
+                break
+            body.append(follow)
+            bt = _BACKTRACE_RE.search(follow)
+            if bt:
+                rep.backtrace = [int(a, 16) for a in bt.group(1).split()]
+                continue
+            for r in _REG_RE.finditer(follow):
+                rep.registers.setdefault(r["name"], int(r["value"], 16))
+        rep.text = "\n".join(body)
+        reports.append(rep)
+    return reports
+
+
+class Symbols:
+    """Function symbols of an ELF, for address -> name+offset."""
+
+    def __init__(self, elf: Path) -> None:
+        try:
+            with open(elf, "rb") as f:
+                tab = ELFFile(f).get_section_by_name(".symtab")
+                syms = [(s["st_value"], s["st_size"], s.name) for s in tab.iter_symbols()
+                        if s["st_info"]["type"] in ("STT_FUNC", "STT_NOTYPE") and s.name and s["st_value"]] \
+                    if tab else []
+        except OSError as err:
+            raise PlinthError(f"cannot read {elf}: {err.strerror}.") from None
+        except ELFError as err:
+            raise PlinthError(f"{elf} is not a valid ELF file ({err}).") from None
+        syms.sort()
+        self._addrs = [s[0] for s in syms]
+        self._syms = syms
+
+    def name(self, addr: int) -> str:
+        i = bisect.bisect_right(self._addrs, addr) - 1
+        if i < 0:
+            return "?"
+        start, size, name = self._syms[i]
+        if size and addr >= start + size:
+            return "?"
+        return f"{name}+0x{addr - start:x}"
+
+
+def decode(console: str, elf: Path) -> str:
+    """The FATAL reports in console, each followed by its code addresses resolved."""
+    reports = parse(console)
+    if not reports:
+        return "no FATAL report in this log"
+    syms = Symbols(elf)
+    out = []
+    for rep in reports:
+        out.append(rep.text)
+        if "rip" in rep.registers:
+            out.append(f"  => rip {syms.name(rep.registers['rip'])}")
+        for addr in rep.backtrace:
+            out.append(f"  => called from 0x{addr:x} {syms.name(addr)}")
+    return "\n".join(out)
