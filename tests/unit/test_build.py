@@ -26,13 +26,17 @@ def test_compiler_warning_fails_the_build(tmp_path: Path) -> None:
     assert not (tmp_path / "build" / "plinth.elf").exists()
 
 
-def test_clean_extra_file_builds(tmp_path: Path) -> None:
+def test_clean_extra_file_builds_and_rebuilds_incrementally(tmp_path: Path) -> None:
     """Same mechanism with a warning-free file links: the failure above is the warning's."""
     good = tmp_path / "fine.c"
     good.write_text("int plinth_fine(int x);\nint plinth_fine(int x) { return x + 1; }\n")
     res = scons(tmp_path, f"extra_c={good}")
     assert res.returncode == 0, res.stdout + res.stderr
     assert (tmp_path / "build" / "plinth.elf").exists()
+    # Incremental: nothing changed, so the second run compiles and links nothing.
+    again = scons(tmp_path, f"extra_c={good}")
+    assert again.returncode == 0 and "gcc" not in again.stdout, again.stdout
+    assert "is up to date" in again.stdout
 
 
 def test_generated_headers_carry_banner_and_values(plinth_elf: Path) -> None:
