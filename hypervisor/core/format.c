@@ -1,5 +1,7 @@
 /* printf-style formatting into a bounded buffer; see plinth/format.h for what it supports. */
+#include <limits.h>
 #include <plinth/format.h>
+#include <plinth/string.h>
 
 struct out {
 	char *buf;
@@ -80,7 +82,7 @@ int vformat(char *buf, size_t size, const char *fmt, va_list ap)
 			width = va_arg(ap, int);
 			if (width < 0) {
 				left = true;
-				width = -width;
+				width = width == INT_MIN ? INT_MAX : -width;
 			}
 			fmt++;
 		}
@@ -121,12 +123,14 @@ int vformat(char *buf, size_t size, const char *fmt, va_list ap)
 			field(&o, tmp, n, NULL, width, left, zero);
 			break;
 		case 'p':
+			/* Always 0x and 16 digits, then width and '-' like any field. */
 			u = (u64)(uintptr_t)va_arg(ap, void *);
-			put(&o, '0');
-			put(&o, 'x');
-			n = utoa(tmp, u, 16, false);
-			pad(&o, '0', 16 - (int)n);
-			field(&o, tmp, n, NULL, 0, false, false);
+			n = utoa(tmp + 2, u, 16, false);
+			memmove(tmp + 2 + 16 - n, tmp + 2, n);
+			memset(tmp + 2, '0', 16 - n);
+			tmp[0] = '0';
+			tmp[1] = 'x';
+			field(&o, tmp, 18, NULL, width, left, false);
 			break;
 		case 'c':
 			tmp[0] = (char)va_arg(ap, int);

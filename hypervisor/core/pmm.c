@@ -35,6 +35,9 @@ int pmm_add(struct pmm *pmm, u64 start, u64 end)
 {
 	u32 i = 0;
 
+	/* A start in the last partial page would round up past 2^64 to 0. */
+	if (start >= end || start > UINT64_MAX - (PMM_PAGE_SIZE - 1))
+		return 0;
 	start = ALIGN_UP(start, PMM_PAGE_SIZE);
 	end = ALIGN_DOWN(end, PMM_PAGE_SIZE);
 	if (start >= end)
@@ -58,6 +61,8 @@ int pmm_remove(struct pmm *pmm, u64 start, u64 end)
 {
 	u32 i = 0;
 
+	if (start >= end)
+		return 0; /* empty or reversed: nothing to remove */
 	start = ALIGN_DOWN(start, PMM_PAGE_SIZE);
 	end = end > UINT64_MAX - PMM_PAGE_SIZE ? ALIGN_DOWN(UINT64_MAX, PMM_PAGE_SIZE) :
 						  ALIGN_UP(end, PMM_PAGE_SIZE);
@@ -93,7 +98,8 @@ int pmm_alloc(struct pmm *pmm, u64 size, u64 align, u64 *out)
 {
 	u32 i;
 
-	if (!size || align < PMM_PAGE_SIZE || (align & (align - 1)))
+	if (!size || size > UINT64_MAX - (PMM_PAGE_SIZE - 1) || align < PMM_PAGE_SIZE ||
+	    (align & (align - 1)))
 		return -EINVAL;
 	size = ALIGN_UP(size, PMM_PAGE_SIZE);
 	for (i = 0; i < pmm->count; i++) {
@@ -124,7 +130,8 @@ int pmm_free(struct pmm *pmm, u64 start, u64 size)
 {
 	u32 i;
 
-	if (!size || !IS_ALIGNED(start, PMM_PAGE_SIZE) || start + size < start)
+	if (!size || !IS_ALIGNED(start, PMM_PAGE_SIZE) || !IS_ALIGNED(size, PMM_PAGE_SIZE) ||
+	    start + size < start)
 		return -EINVAL;
 	for (i = 0; i < pmm->count; i++)
 		if (start < pmm->free[i].end && start + size > pmm->free[i].start)

@@ -32,7 +32,8 @@ int pmm_remove(struct pmm *pmm, u64 start, u64 end);
 int pmm_alloc(struct pmm *pmm, u64 size, u64 align, u64 *out);
 
 /* Returns [start, start + size) to the free set. -EINVAL when any page of it is already
- * free (a double free) or the range is not page aligned. */
+ * free (a double free) or start or size is not page aligned (free what pmm_alloc rounded
+ * up to, in whole pages). */
 int pmm_free(struct pmm *pmm, u64 start, u64 size);
 
 u64 pmm_free_bytes(const struct pmm *pmm);
