@@ -3,6 +3,8 @@
 #include <plinth/format.h>
 #include <plinth/string.h>
 
+#define FORMAT_WIDTH_MAX 1024
+
 struct out {
 	char *buf;
 	size_t size, len; /* len counts every byte, also those past size */
@@ -87,7 +89,9 @@ int vformat(char *buf, size_t size, const char *fmt, va_list ap)
 			fmt++;
 		}
 		for (; *fmt >= '0' && *fmt <= '9'; fmt++)
-			width = width * 10 + (*fmt - '0');
+			width = MIN(width * 10 + (*fmt - '0'), FORMAT_WIDTH_MAX);
+		/* No console line is wider; a huge width is a bug, not a request for gigabytes. */
+		width = MIN(width, FORMAT_WIDTH_MAX);
 		if (*fmt == '.') {
 			prec = 0;
 			if (*++fmt == '*') {

@@ -300,6 +300,8 @@ TEST(star_width_int_min)
 {
 	char b[64];
 
-	CHECK_EQ_INT(format_unchecked(b, sizeof(b), "%*d", INT_MIN, 1) > 0, 1);
+	CHECK_EQ_INT(format_unchecked(b, sizeof(b), "%*d", INT_MIN, 1), 1024);
 	CHECK_EQ_INT(b[0], '1');
+	/* Widths are capped at 1024: the result length says so. */
+	CHECK_EQ_INT(format_unchecked(b, sizeof(b), "%99999d", 7), 1024);
 }
