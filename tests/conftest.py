@@ -43,6 +43,12 @@ def target(request: pytest.FixtureRequest) -> Target:
     return request.param
 
 
+@pytest.fixture
+def target_for() -> Callable[[str, str | None], Target]:
+    """target_for(backend, cpu_model) for tests that pick their machine themselves."""
+    return Target
+
+
 @pytest.fixture(scope="session")
 def plinth_elf() -> Path:
     """build/plinth.elf, built (or found up to date) once per test process."""

@@ -28,7 +28,8 @@ def _header(name: str, src: str, body: list[str]) -> str:
 def c_string(text: str) -> str:
     """A C string literal for text (ASCII only: the console is plain ASCII)."""
     text.encode("ascii")
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    escapes = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+    return '"' + "".join(escapes.get(ch, ch) for ch in text) + '"'
 
 
 def layout_h() -> str:

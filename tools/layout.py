@@ -17,7 +17,13 @@ RESERVED_MAX = 8 * MIB
 # The linker rounds its end up to a 2 MiB boundary, so the reserved range is 2 MiB aligned.
 POOL_SIZE = 4 * MIB
 BOOT_STACK_SIZE = 16 * 1024
+# Stack of each CPU once it runs C (the boot CPU moves to one too), from the page pool.
+CPU_STACK_SIZE = 16 * 1024
 PAGE_SIZE = 4096
+MAX_CPUS = 64
+# Real-mode entry of the application processors: the SIPI vector is this address >> 12, so it
+# is page aligned and below 1 MiB. Plinth's RAM allocator never hands out the first MiB.
+TRAMPOLINE_BASE = 0x8000
 
 # Multiboot2 specification, section 3.1 (header) and 3.2 (machine state).
 MB2_HEADER_MAGIC = 0xE85250D6
@@ -33,6 +39,9 @@ C_CONSTANTS = {
     "PLINTH_POOL_SIZE": POOL_SIZE,
     "PLINTH_BOOT_STACK_SIZE": BOOT_STACK_SIZE,
     "PLINTH_PAGE_SIZE": PAGE_SIZE,
+    "PLINTH_CPU_STACK_SIZE": CPU_STACK_SIZE,
+    "PLINTH_MAX_CPUS": MAX_CPUS,
+    "TRAMPOLINE_BASE": TRAMPOLINE_BASE,
     "MB2_HEADER_MAGIC": MB2_HEADER_MAGIC,
     "MB2_BOOTLOADER_MAGIC": MB2_BOOTLOADER_MAGIC,
     "MB2_ARCH_I386": MB2_ARCH_I386,

@@ -4,8 +4,48 @@
 #include <plinth/boot_info.h>
 #include <plinth/console.h>
 #include <plinth/panic.h>
+#include <plinth/string.h>
 
 struct boot_info boot_info;
+
+/* Copies of the strings the loader left in its information structure: guests may overwrite
+ * that memory once they load. */
+#define CMDLINE_COPY_LEN 1024
+#define MODULE_CMDLINE_COPY_LEN 256
+static char cmdline_copy[CMDLINE_COPY_LEN], loader_copy[64];
+static char module_cmdline_copy[BOOT_MODULES_MAX][MODULE_CMDLINE_COPY_LEN];
+static u8 rsdp_copy[64];
+
+static const char *keep(const char *s, char *buf, size_t n, const char *what)
+{
+	size_t len;
+
+	if (!s)
+		return NULL;
+	len = strnlen(s, n);
+	if (len == n)
+		log_warn("%s is longer than %zu bytes; the rest is dropped", what, n - 1);
+	len = MIN(len, n - 1);
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return buf;
+}
+
+static void keep_strings(struct boot_info *bi)
+{
+	u32 i;
+
+	bi->cmdline = keep(bi->cmdline, cmdline_copy, sizeof(cmdline_copy), "Plinth's command line");
+	bi->loader = keep(bi->loader, loader_copy, sizeof(loader_copy), "the loader's name");
+	for (i = 0; i < bi->module_count; i++)
+		bi->modules[i].cmdline = keep(bi->modules[i].cmdline, module_cmdline_copy[i],
+					      MODULE_CMDLINE_COPY_LEN, "a module's command line");
+	if (bi->rsdp) {
+		bi->rsdp_len = MIN(bi->rsdp_len, (u32)sizeof(rsdp_copy));
+		memcpy(rsdp_copy, bi->rsdp, bi->rsdp_len);
+		bi->rsdp = rsdp_copy;
+	}
+}
 
 static void print(const struct boot_info *bi)
 {
@@ -43,12 +83,13 @@ const struct boot_info *boot_info_parse(u32 magic, u64 mbi)
 	return &boot_info;
 }
 
-const struct boot_info *boot_info_report(void)
+struct boot_info *boot_info_report(void)
 {
 	if (boot_magic != MB2_BOOTLOADER_MAGIC)
 		panic("not started by a multiboot2 loader",
 		      "EAX was 0x%x, expected 0x%x; boot plinth.elf with GRUB's multiboot2 command",
 		      boot_magic, MB2_BOOTLOADER_MAGIC);
+	keep_strings(&boot_info);
 	if (parse_rc && boot_info.has_mmap)
 		log_warn("multiboot2 information: %s; using what was read before it", boot_info.error);
 	if (parse_rc && !boot_info.has_mmap)

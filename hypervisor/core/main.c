@@ -6,24 +6,35 @@
 #include <plinth/cmdline.h>
 #include <plinth/console.h>
 #include <plinth/memory.h>
+#include <plinth/vm.h>
 
 void hv_main(u32 magic, u64 mbi);
 
 /* Called by boot/entry.S in 64-bit mode on the boot stack, with the loader's EAX and EBX. */
 void hv_main(u32 magic, u64 mbi)
 {
-	const struct boot_info *bi;
+	struct boot_info *bi;
+	struct vm *vm = NULL;
 	char fault[8];
+	bool virt;
+	u32 ncpus;
 
 	arch_early_init();
-	bi = boot_info_parse(magic, mbi);
-	console_init(bi->cmdline);
+	console_init(boot_info_parse(magic, mbi)->cmdline);
 	log_info(CONSOLE_BANNER_TEXT " %s (x86-64)", PLINTH_VERSION);
 	bi = boot_info_report();
 	memory_init(bi);
-
 	if (cmdline_get(bi->cmdline, "fault", fault, sizeof(fault)))
 		arch_trigger_fault(fault);
+	vm_debug_hypercalls = cmdline_get(bi->cmdline, "debug_hypercalls", NULL, 0);
+
+	arch_platform_init(bi);
+	virt = arch_virt_init();
+	ncpus = arch_start_cpus();
+	if (virt)
+		vm = vm_create_default(bi, ncpus);
+	if (vm && !arch_vm_init(vm))
+		arch_vm_launch(vm);
 
 	log_info(CONSOLE_NO_GUEST_TEXT "; halting");
 	arch_halt();

@@ -74,14 +74,24 @@ void memory_init(const struct boot_info *bi)
 		 (u64)(__pool_start - __plinth_start) / KIB, (u64)(__pool_end - __pool_start) / KIB);
 }
 
-void *page_alloc(void)
+void *pages_alloc(u32 count)
 {
 	u64 pa;
 
-	if (pmm_alloc(&pool, PMM_PAGE_SIZE, PMM_PAGE_SIZE, &pa))
-		panic("out of memory", "Plinth's page pool (%lu KiB) is exhausted",
-		      (u64)(__pool_end - __pool_start) / KIB);
-	return memset((void *)(uintptr_t)pa, 0, PMM_PAGE_SIZE);
+	if (pmm_alloc(&pool, count * PMM_PAGE_SIZE, PMM_PAGE_SIZE, &pa))
+		panic("out of memory", "Plinth's page pool (%lu KiB, %lu KiB free) cannot give %u contiguous pages",
+		      (u64)(__pool_end - __pool_start) / KIB, pmm_free_bytes(&pool) / KIB, count);
+	return memset((void *)(uintptr_t)pa, 0, count * PMM_PAGE_SIZE);
+}
+
+void *page_alloc(void)
+{
+	return pages_alloc(1);
+}
+
+u64 pool_free_bytes(void)
+{
+	return pmm_free_bytes(&pool);
 }
 
 void page_free(void *page)

@@ -2,6 +2,7 @@
  * markers into build/generated/asm-offsets.h (tools/gen.py). */
 #include <stddef.h>
 #include <x86/trap.h>
+#include <x86/vcpu.h>
 
 #define DEFINE(sym, val) asm volatile("\n.ascii \"->" #sym " %c0\"" : : "i"(val))
 #define OFFSET(sym, type, member) DEFINE(sym, offsetof(type, member))
@@ -28,4 +29,22 @@ void asm_offsets(void)
 	OFFSET(TF_VECTOR, struct trap_frame, vector);
 	OFFSET(TF_RIP, struct trap_frame, rip);
 	DEFINE(TF_SIZE, sizeof(struct trap_frame));
+
+	OFFSET(GR_RAX, struct guest_regs, rax);
+	OFFSET(GR_RCX, struct guest_regs, rcx);
+	OFFSET(GR_RDX, struct guest_regs, rdx);
+	OFFSET(GR_RBX, struct guest_regs, rbx);
+	OFFSET(GR_RBP, struct guest_regs, rbp);
+	OFFSET(GR_RSI, struct guest_regs, rsi);
+	OFFSET(GR_RDI, struct guest_regs, rdi);
+	OFFSET(GR_R8, struct guest_regs, r8);
+	OFFSET(GR_R9, struct guest_regs, r9);
+	OFFSET(GR_R10, struct guest_regs, r10);
+	OFFSET(GR_R11, struct guest_regs, r11);
+	OFFSET(GR_R12, struct guest_regs, r12);
+	OFFSET(GR_R13, struct guest_regs, r13);
+	OFFSET(GR_R14, struct guest_regs, r14);
+	OFFSET(GR_R15, struct guest_regs, r15);
+	/* Keep the exit frame a multiple of 16 so C is called with an aligned stack. */
+	DEFINE(GR_FRAME, (sizeof(struct guest_regs) + 15) & ~15UL);
 }

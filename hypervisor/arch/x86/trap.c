@@ -11,6 +11,7 @@
 #include <x86/trap.h>
 
 extern char __plinth_start[], __plinth_end[];
+extern volatile bool cpus_stopping;
 
 #define BACKTRACE_MAX 16
 
@@ -90,11 +91,39 @@ static void dump_frame(const struct trap_frame *tf)
 	backtrace(tf->rbp);
 }
 
+struct extable_entry {
+	u64 fault, fixup;
+};
+
+extern const struct extable_entry __ex_table_start[], __ex_table_end[];
+
+/* An instruction that is allowed to fault (rdmsr_safe, ...) continues at its fixup. */
+static bool fixup(struct trap_frame *tf)
+{
+	const struct extable_entry *e;
+
+	for (e = __ex_table_start; e < __ex_table_end; e++) {
+		if (e->fault == tf->rip) {
+			tf->rip = e->fixup;
+			return true;
+		}
+	}
+	return false;
+}
+
 void trap_handle(struct trap_frame *tf)
 {
 	const char *name = tf->vector < TRAP_EXCEPTIONS ? exception_names[tf->vector] : "interrupt";
 	char detail[96] = "";
 
+	if (tf->vector == X86_EXC_GP && fixup(tf))
+		return;
+	/* NMIs are how CPUs wake each other (start a VM, stop for a FATAL report). */
+	if (tf->vector == X86_EXC_NMI) {
+		if (cpus_stopping)
+			arch_halt();
+		return;
+	}
 	if (tf->vector == X86_EXC_PF)
 		decode_pf_error(tf->error_code, detail, sizeof(detail));
 	else if (tf->vector >= X86_EXC_TS && tf->vector <= X86_EXC_GP)

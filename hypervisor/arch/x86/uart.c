@@ -1,5 +1,6 @@
 /* 16550 UART: the console's byte sink. Polls LSR.THRE before every byte (no interrupts). */
 #include <plinth/arch.h>
+#include <plinth/monitor.h>
 #include <x86/cpu.h>
 
 #define UART_THR 0 /* transmit holding (DLAB=0) */
@@ -16,6 +17,7 @@
 #define LCR_DLAB BIT(7)
 #define FCR_ENABLE_CLEAR 0x07 /* FIFO on, both FIFOs cleared */
 #define MCR_DTR_RTS_OUT2 0x0b
+#define LSR_DATA_READY BIT(0)
 #define LSR_THRE BIT(5)
 #define UART_CLOCK_DIV 115200
 
@@ -54,4 +56,11 @@ void arch_console_putc(char c)
 	while (!(inb(uart_port + UART_LSR) & LSR_THRE) && --spins)
 		__builtin_ia32_pause();
 	outb(uart_port + UART_THR, (u8)c);
+}
+
+int arch_console_getc(void)
+{
+	if (!uart_present || !(inb(uart_port + UART_LSR) & LSR_DATA_READY))
+		return -1;
+	return inb(uart_port + UART_THR);
 }

@@ -20,6 +20,19 @@ void arch_stop_other_cpus(void);
 /* Stops this CPU for good: interrupts off, HLT forever. */
 __noreturn void arch_halt(void);
 
+struct boot_info;
+struct vm;
+
+/* Firmware tables (ACPI: CPUs, DMA remapping units) and interrupt controllers; a missing or
+ * broken table is reported and Plinth goes on with less (only the boot CPU, say). */
+void arch_platform_init(const struct boot_info *bi);
+/* Hardware virtualisation on the boot CPU: false (after saying why) when the CPU has none. */
+bool arch_virt_init(void);
+/* Starts the other CPUs (each enters VMX root when available); returns the CPUs online. */
+u32 arch_start_cpus(void);
+/* Runs vm: the other CPUs join, this one runs vCPU 0. Does not return. */
+__noreturn void arch_vm_launch(struct vm *vm);
+
 /* Boot option fault=ud|pf|gp|de: raises that exception on purpose to prove the FATAL path. */
 void arch_trigger_fault(const char *kind);
 

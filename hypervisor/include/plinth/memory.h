@@ -20,6 +20,9 @@ void memory_init(const struct boot_info *bi);
 
 /* One zeroed 4 KiB page from Plinth's pool; panics when the pool is exhausted. */
 void *page_alloc(void);
+/* count physically contiguous zeroed pages; panics when the pool cannot give them. */
+void *pages_alloc(u32 count);
 void page_free(void *page);
+u64 pool_free_bytes(void);
 
 #endif

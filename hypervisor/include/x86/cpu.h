@@ -38,6 +38,41 @@ static inline void wrmsr(u32 msr, u64 v)
 	asm volatile("wrmsr" : : "c"(msr), "a"((u32)v), "d"((u32)(v >> 32)));
 }
 
+/*
+ * MSR accesses that may fault (an MSR this CPU lacks): a #GP at label 1 resumes at label 3,
+ * which reports failure. trap.c finds the pair in __ex_table.
+ */
+#define EXTABLE_ENTRY(fault, fixup) \
+	".pushsection __ex_table, \"a\"\n\t.balign 8\n\t.quad " #fault ", " #fixup "\n\t.popsection\n\t"
+
+static inline bool rdmsr_safe(u32 msr, u64 *v)
+{
+	u32 lo = 0, hi = 0;
+	int ok = 1;
+
+	asm volatile("1: rdmsr\n\t"
+		     "jmp 2f\n\t"
+		     "3: xor %2, %2\n\t"
+		     "2:\n\t" EXTABLE_ENTRY(1b, 3b)
+		     : "=a"(lo), "=d"(hi), "+r"(ok)
+		     : "c"(msr));
+	*v = ((u64)hi << 32) | lo;
+	return ok;
+}
+
+static inline bool wrmsr_safe(u32 msr, u64 v)
+{
+	int ok = 1;
+
+	asm volatile("1: wrmsr\n\t"
+		     "jmp 2f\n\t"
+		     "3: xor %0, %0\n\t"
+		     "2:\n\t" EXTABLE_ENTRY(1b, 3b)
+		     : "+r"(ok)
+		     : "c"(msr), "a"((u32)v), "d"((u32)(v >> 32)));
+	return ok;
+}
+
 #define DEFINE_READ_CR(n)                                          \
 	static inline u64 read_cr##n(void)                         \
 	{                                                          \
@@ -50,6 +85,21 @@ DEFINE_READ_CR(2)
 DEFINE_READ_CR(3)
 DEFINE_READ_CR(4)
 #undef DEFINE_READ_CR
+
+static inline void write_cr0(u64 v)
+{
+	asm volatile("mov %0, %%cr0" : : "r"(v) : "memory");
+}
+
+static inline void write_cr4(u64 v)
+{
+	asm volatile("mov %0, %%cr4" : : "r"(v) : "memory");
+}
+
+static inline void xsetbv(u32 index, u64 v)
+{
+	asm volatile("xsetbv" : : "c"(index), "a"((u32)v), "d"((u32)(v >> 32)));
+}
 
 static inline void cpuid(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
 {

@@ -30,7 +30,4 @@ extern const u64 trap_stubs[TRAP_EXCEPTIONS];
 
 void trap_handle(struct trap_frame *tf);
 
-/* Descriptor tables of the boot CPU (desc.c). */
-void desc_init(void);
-
 #endif

@@ -1,0 +1,112 @@
+/*
+ * Platform bring-up for core/main.c: ACPI tables (CPUs from the MADT), the local APIC, VMX on
+ * every CPU, and the application processors' life until a VM runs on them.
+ */
+#include <plinth/arch.h>
+#include <plinth/console.h>
+#include <plinth/format.h>
+#include <plinth/vm.h>
+#include <x86/acpi.h>
+#include <x86/apic.h>
+#include <x86/percpu.h>
+#include <x86/smp.h>
+#include <x86/vmx.h>
+
+static struct acpi_info acpi;
+static bool have_vmx;
+static struct vm *volatile launched;
+
+static void print_cpus(void)
+{
+	char ids[128];
+	u32 i, n = 0, enabled = 0;
+
+	ids[0] = '\0';
+	for (i = 0; i < acpi.cpu_count; i++) {
+		if (!acpi.cpus[i].enabled)
+			continue;
+		enabled++;
+		if (n + 12 < sizeof(ids))
+			n += (u32)format(ids + n, sizeof(ids) - n, " %u", acpi.cpus[i].apic_id);
+	}
+	log_info("acpi: MADT: %u CPUs enabled (APIC ids%s), %u IOAPICs, local APIC at 0x%lx", enabled, ids,
+		 acpi.ioapic_count, acpi.lapic_addr);
+}
+
+void arch_platform_init(const struct boot_info *bi)
+{
+	apic_init();
+	if (!bi->rsdp) {
+		log_warn("acpi: no RSDP from the loader: only the boot CPU will run");
+		return;
+	}
+	if (acpi_parse_rsdp_copy(bi->rsdp, bi->rsdp_len, &acpi)) {
+		log_warn("acpi: %s; only the boot CPU will run", acpi.error);
+		return;
+	}
+	if (acpi.warning[0])
+		log_warn("acpi: %s", acpi.warning);
+	log_info("acpi: revision %u (%s), %s with %u tables", acpi.rsdp_revision, acpi.oem_id,
+		 acpi.use_xsdt ? "XSDT" : "RSDT", acpi.table_count);
+	if (acpi.has_madt)
+		print_cpus();
+	else
+		log_warn("acpi: no MADT: only the boot CPU will run");
+	if (acpi.has_dmar)
+		log_info("acpi: DMAR: %u DMA remapping units, %u reserved memory regions, host address width %u",
+			 acpi.drhd_count, acpi.rmrr_count, acpi.dmar_haw);
+	else
+		log_info("acpi: no DMAR table (no VT-d)");
+}
+
+bool arch_virt_init(void)
+{
+	have_vmx = vmx_detect();
+	if (!have_vmx)
+		return false;
+	vmx_cpu_enable();
+	log_info("CPU 0 (APIC id %u) in VMX root operation", apic_id());
+	return true;
+}
+
+u32 arch_start_cpus(void)
+{
+	static u32 ids[ACPI_MAX_CPUS];
+	u32 i, n = 0;
+
+	for (i = 0; i < acpi.cpu_count; i++)
+		if (acpi.cpus[i].enabled)
+			ids[n++] = acpi.cpus[i].apic_id;
+	cpus[0]->apic_id = apic_id();
+	if (n > 1)
+		smp_start_aps(ids, n);
+	log_info("%u CPU%s online%s", cpu_count, cpu_count == 1 ? "" : "s",
+		 have_vmx ? ", all in VMX root operation" : "");
+	return cpu_count;
+}
+
+void ap_main(void)
+{
+	struct percpu *pc = this_cpu();
+
+	if (have_vmx) {
+		vmx_cpu_enable();
+		log_info("CPU %u (APIC id %u) in VMX root operation", pc->index, pc->apic_id);
+	} else {
+		log_info("CPU %u (APIC id %u) online", pc->index, pc->apic_id);
+	}
+	pc->online = true;
+	/* Sleep until a VM is launched; the boot CPU's NMI wakes us (interrupts stay off). */
+	while (!launched)
+		asm volatile("hlt");
+	if (launched->cpu_mask & BIT(pc->index))
+		arch_vcpu_run(launched, pc->index);
+	arch_halt();
+}
+
+void arch_vm_launch(struct vm *vm)
+{
+	launched = vm;
+	arch_vm_kick(vm); /* wakes the APs; none runs a vCPU yet */
+	arch_vcpu_run(vm, 0);
+}

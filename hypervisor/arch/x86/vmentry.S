@@ -1,0 +1,78 @@
+/*
+ * VM exit stub and first VM entry. On a VM exit the CPU loads HOST_RSP (the top of this CPU's
+ * stack) and HOST_RIP (vmx_exit_stub): we save the guest's general registers in a struct
+ * guest_regs there, call vmexit_handle() in C and resume. Guest RSP/RIP/RFLAGS live in the VMCS.
+ */
+#include "asm-offsets.h"
+
+	.text
+	.code64
+
+.macro load_guest_regs base
+	mov GR_RCX(\base), %rcx
+	mov GR_RDX(\base), %rdx
+	mov GR_RBX(\base), %rbx
+	mov GR_RBP(\base), %rbp
+	mov GR_RSI(\base), %rsi
+	mov GR_R8(\base), %r8
+	mov GR_R9(\base), %r9
+	mov GR_R10(\base), %r10
+	mov GR_R11(\base), %r11
+	mov GR_R12(\base), %r12
+	mov GR_R13(\base), %r13
+	mov GR_R14(\base), %r14
+	mov GR_R15(\base), %r15
+	mov GR_RAX(\base), %rax
+.endm
+
+	.global vmx_exit_stub
+vmx_exit_stub:
+	sub $GR_FRAME, %rsp
+	mov %rax, GR_RAX(%rsp)
+	mov %rcx, GR_RCX(%rsp)
+	mov %rdx, GR_RDX(%rsp)
+	mov %rbx, GR_RBX(%rsp)
+	mov %rbp, GR_RBP(%rsp)
+	mov %rsi, GR_RSI(%rsp)
+	mov %rdi, GR_RDI(%rsp)
+	mov %r8, GR_R8(%rsp)
+	mov %r9, GR_R9(%rsp)
+	mov %r10, GR_R10(%rsp)
+	mov %r11, GR_R11(%rsp)
+	mov %r12, GR_R12(%rsp)
+	mov %r13, GR_R13(%rsp)
+	mov %r14, GR_R14(%rsp)
+	mov %r15, GR_R15(%rsp)
+	mov %rsp, %rdi
+	xor %ebp, %ebp                  /* a backtrace from the handler ends here */
+	cld
+	call vmexit_handle
+	load_guest_regs %rsp
+	mov GR_RDI(%rsp), %rdi
+	vmresume
+	/* Only reached when VMRESUME fails. */
+	mov %rsp, %rdi
+	call vmx_resume_failed
+
+/* int vmx_launch(struct guest_regs *regs): enters the guest; returns 1 only if VMLAUNCH fails. */
+	.global vmx_launch
+vmx_launch:
+	push %rbx
+	push %rbp
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+	push %rdi
+	load_guest_regs %rdi
+	mov GR_RDI(%rdi), %rdi
+	vmlaunch
+	pop %rdi
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %rbp
+	pop %rbx
+	mov $1, %eax
+	ret

@@ -1,0 +1,148 @@
+/* Checked VMX instructions. VMfailValid leaves the error number in VM_INSTRUCTION_ERROR;
+ * VMfailInvalid (no current VMCS) leaves none. Either way the caller is named. */
+#include <plinth/console.h>
+#include <plinth/panic.h>
+#include <x86/percpu.h>
+#include <x86/vmx.h>
+
+struct vmx_error {
+	u32 number;
+	const char *text;
+};
+
+#define VMX_ERROR_ENTRY(n, text) { n, text },
+static const struct vmx_error vmx_errors[] = { VMX_ERROR_LIST(VMX_ERROR_ENTRY) };
+
+struct vmcs_field {
+	u32 encoding;
+	const char *name;
+};
+
+#define VMCS_FIELD_ENTRY(name, encoding, width) { encoding, #name },
+static const struct vmcs_field vmcs_fields[] = { VMCS_FIELD_LIST(VMCS_FIELD_ENTRY) };
+
+const char *vmx_error_name(u64 number)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(vmx_errors); i++)
+		if (vmx_errors[i].number == number)
+			return vmx_errors[i].text;
+	return "unknown VM-instruction error";
+}
+
+const char *vmcs_field_name(u32 encoding)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(vmcs_fields); i++)
+		if (vmcs_fields[i].encoding == encoding)
+			return vmcs_fields[i].name;
+	return NULL;
+}
+
+/* rflags after a VMX instruction: CF = VMfailInvalid, ZF = VMfailValid (SDM 31.2). */
+static __noreturn void vmx_failed(const char *insn, u64 operand, bool zf, void *caller)
+{
+	u64 err = 0;
+	u8 fail;
+
+	if (!zf)
+		panic("VMX instruction failed", "%s 0x%lx: VMfailInvalid (no current VMCS), called from %p",
+		      insn, operand, caller);
+	asm volatile("vmread %2, %0; setna %1" : "=r"(err), "=qm"(fail) : "r"((u64)VMCS_VM_INSTRUCTION_ERROR) : "cc");
+	panic("VMX instruction failed", "%s 0x%lx: VM-instruction error %lu (%s), called from %p", insn,
+	      operand, err, vmx_error_name(err), caller);
+}
+
+#define VMX_CHECK(insn, operand, cf, zf)                                                    \
+	do {                                                                                \
+		if ((cf) || (zf))                                                           \
+			vmx_failed(insn, operand, zf, __builtin_return_address(0));         \
+	} while (0)
+
+u64 vmcs_read(u32 field)
+{
+	u64 v = 0;
+	u8 cf, zf;
+
+	asm volatile("vmread %3, %0; setc %1; setz %2" : "=r"(v), "=qm"(cf), "=qm"(zf) : "r"((u64)field) : "cc");
+	if (cf || zf) {
+		const char *name = vmcs_field_name(field);
+
+		log_warn("vmread of %s (0x%x) failed", name ? name : "an unknown field", field);
+		VMX_CHECK("VMREAD", field, cf, zf);
+	}
+	return v;
+}
+
+void vmcs_write(u32 field, u64 value)
+{
+	u8 cf, zf;
+
+	asm volatile("vmwrite %3, %2; setc %0; setz %1" : "=qm"(cf), "=qm"(zf) : "r"((u64)field), "rm"(value) : "cc");
+	if (cf || zf) {
+		const char *name = vmcs_field_name(field);
+
+		log_warn("vmwrite of 0x%lx to %s (0x%x) failed", value, name ? name : "an unknown field", field);
+		VMX_CHECK("VMWRITE", field, cf, zf);
+	}
+}
+
+void vmcs_clear(hpa_t vmcs)
+{
+	u8 cf, zf;
+
+	asm volatile("vmclear %2; setc %0; setz %1" : "=qm"(cf), "=qm"(zf) : "m"(vmcs) : "cc", "memory");
+	VMX_CHECK("VMCLEAR", vmcs, cf, zf);
+}
+
+void vmcs_load(hpa_t vmcs)
+{
+	u8 cf, zf;
+
+	asm volatile("vmptrld %2; setc %0; setz %1" : "=qm"(cf), "=qm"(zf) : "m"(vmcs) : "cc", "memory");
+	VMX_CHECK("VMPTRLD", vmcs, cf, zf);
+}
+
+#define INVEPT_SINGLE_CONTEXT 1
+#define INVEPT_ALL_CONTEXT 2
+#define INVVPID_SINGLE_CONTEXT 1
+
+void vmx_invept_single(u64 eptp)
+{
+	struct {
+		u64 eptp, reserved;
+	} desc = { eptp, 0 };
+	u64 type = (vmx_caps.ept_vpid & EPT_CAP_INVEPT_SINGLE) ? INVEPT_SINGLE_CONTEXT : INVEPT_ALL_CONTEXT;
+	u8 cf, zf;
+
+	asm volatile("invept %2, %3; setc %0; setz %1" : "=qm"(cf), "=qm"(zf) : "m"(desc), "r"(type) : "cc", "memory");
+	VMX_CHECK("INVEPT", eptp, cf, zf);
+}
+
+void vmx_invvpid_single(u16 vpid)
+{
+	struct {
+		u64 vpid, address;
+	} desc = { vpid, 0 };
+	u8 cf, zf;
+
+	asm volatile("invvpid %2, %3; setc %0; setz %1" : "=qm"(cf), "=qm"(zf) : "m"(desc), "r"((u64)INVVPID_SINGLE_CONTEXT) : "cc", "memory");
+	VMX_CHECK("INVVPID", vpid, cf, zf);
+}
+
+void vmcs_dump(void)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(vmcs_fields); i++) {
+		u64 v;
+		u8 fail;
+
+		/* Fields this CPU does not implement fail to read: skip them silently. */
+		asm volatile("vmread %2, %0; setna %1" : "=r"(v), "=qm"(fail) : "r"((u64)vmcs_fields[i].encoding) : "cc");
+		if (!fail)
+			printk(VMCS_DUMP_LINE_FMT " %s\n", vmcs_fields[i].encoding, v, vmcs_fields[i].name);
+	}
+}

@@ -1,0 +1,86 @@
+/*
+ * The console monitor: when the boot CPU has no guest to run (its VM stopped), Plinth answers
+ * on the serial console instead of going silent. Commands are deliberately few.
+ */
+#include <plinth/console.h>
+#include <plinth/memory.h>
+#include <plinth/monitor.h>
+#include <plinth/string.h>
+#include <plinth/vm.h>
+
+#define LINE_MAX 64
+#define PROMPT "plinth> "
+
+static void help(void)
+{
+	printk("commands: help, vms, stats, mem\n");
+}
+
+static void list_vms(void)
+{
+	u32 i;
+
+	for (i = 0; i < vm_count; i++)
+		printk("  %s: %s, %u vCPUs, %u memory ranges\n", vms[i].name, vms[i].stopped ? "stopped" : "running",
+		       vms[i].vcpu_count, vms[i].mem_count);
+}
+
+static void stats(void)
+{
+	u32 i;
+
+	for (i = 0; i < vm_count; i++)
+		arch_print_exit_stats(&vms[i]);
+}
+
+static void mem(void)
+{
+	printk("  reserved 0x%lx-0x%lx, page pool %lu KiB free\n", plinth_reserved.start, plinth_reserved.end,
+	       pool_free_bytes() / KIB);
+}
+
+static void run(const char *line)
+{
+	if (!strcmp(line, "help") || !*line)
+		help();
+	else if (!strcmp(line, "vms"))
+		list_vms();
+	else if (!strcmp(line, "stats"))
+		stats();
+	else if (!strcmp(line, "mem"))
+		mem();
+	else {
+		printk("unknown command '%s'; ", line);
+		help();
+	}
+}
+
+void monitor_run(void)
+{
+	char line[LINE_MAX];
+	u32 len = 0;
+
+	log_info("monitor: Plinth is listening on this console; type 'help'");
+	printk(PROMPT);
+	for (;;) {
+		int c = arch_console_getc();
+
+		if (c < 0) {
+			__builtin_ia32_pause();
+			continue;
+		}
+		if (c == '\r' || c == '\n') {
+			line[len] = '\0';
+			printk("\n");
+			run(line);
+			len = 0;
+			printk(PROMPT);
+		} else if ((c == 0x7f || c == '\b') && len) {
+			len--;
+			printk("\b \b");
+		} else if (c >= ' ' && c < 0x7f && len + 1 < LINE_MAX) {
+			line[len++] = (char)c;
+			printk("%c", c);
+		}
+	}
+}

@@ -1,0 +1,131 @@
+/*
+ * VMs as a list of memory ranges, CPUs and a boot image. The default VM takes the whole
+ * machine but Plinth's own range: all CPUs, all RAM and device memory identity-mapped, booting
+ * the first module.
+ */
+#include <console_proto.h>
+#include <plinth/console.h>
+#include <plinth/errno.h>
+#include <plinth/format.h>
+#include <plinth/loader.h>
+#include <plinth/memory.h>
+#include <plinth/string.h>
+#include <plinth/vm.h>
+
+struct vm vms[VM_MAX];
+u32 vm_count;
+
+/* Guest-physical space the default VM sees: at least 4 GiB (MMIO lives below it), more when
+ * RAM goes higher. Device memory above the top of RAM (64-bit BARs) is not mapped yet. */
+#define DEFAULT_VM_MIN_TOP (4 * GIB)
+
+int vm_mem_add(struct vm *vm, gpa_t gpa, hpa_t hpa, u64 size, u32 kind)
+{
+	u32 i;
+
+	if (!size || gpa + size < gpa)
+		return -EINVAL;
+	for (i = 0; i < vm->mem_count; i++)
+		if (gpa < vm->mem[i].gpa + vm->mem[i].size && vm->mem[i].gpa < gpa + size)
+			return -EINVAL;
+	if (vm->mem_count == VM_MEM_MAX)
+		return -ENOSPC;
+	vm->mem[vm->mem_count++] = (struct vm_mem){ gpa, hpa, size, kind };
+	return 0;
+}
+
+const struct vm_mem *vm_mem_find(const struct vm *vm, gpa_t gpa, u64 size)
+{
+	u32 i;
+
+	for (i = 0; i < vm->mem_count; i++)
+		if (gpa >= vm->mem[i].gpa && gpa + size <= vm->mem[i].gpa + vm->mem[i].size && gpa + size >= gpa)
+			return &vm->mem[i];
+	return NULL;
+}
+
+/* RAM for a guest: what the firmware calls available, and the ACPI ranges it must read. */
+static bool guest_ram_type(u32 type)
+{
+	return type == MB2_MEM_AVAILABLE || type == MB2_MEM_ACPI_RECLAIMABLE || type == MB2_MEM_NVS;
+}
+
+/* Identity map of [0, top) without Plinth's range: RAM ranges, and device memory between. */
+static int default_memory(struct vm *vm, const struct boot_info *bi)
+{
+	/* Sorted, merged sets of ranges: exactly what the page allocator keeps. */
+	static struct pmm ram_set, hole_set;
+	u64 top = DEFAULT_VM_MIN_TOP;
+	u32 i;
+	int rc = 0;
+
+	pmm_init(&ram_set);
+	for (i = 0; i < bi->mmap_count; i++) {
+		if (!guest_ram_type(bi->mmap[i].type))
+			continue;
+		pmm_add(&ram_set, bi->mmap[i].start, bi->mmap[i].end);
+		top = MAX(top, ALIGN_UP(bi->mmap[i].end, GIB));
+	}
+	pmm_remove(&ram_set, plinth_reserved.start, plinth_reserved.end);
+	pmm_init(&hole_set);
+	pmm_add(&hole_set, 0, top);
+	for (i = 0; i < ram_set.count; i++)
+		pmm_remove(&hole_set, ram_set.free[i].start, ram_set.free[i].end);
+	pmm_remove(&hole_set, plinth_reserved.start, plinth_reserved.end);
+
+	for (i = 0; i < ram_set.count && !rc; i++)
+		rc = vm_mem_add(vm, ram_set.free[i].start, ram_set.free[i].start,
+				ram_set.free[i].end - ram_set.free[i].start, VM_MEM_RAM);
+	for (i = 0; i < hole_set.count && !rc; i++)
+		rc = vm_mem_add(vm, hole_set.free[i].start, hole_set.free[i].start,
+				hole_set.free[i].end - hole_set.free[i].start, VM_MEM_MMIO);
+	return rc;
+}
+
+struct vm *vm_create_default(struct boot_info *bi, u32 ncpus)
+{
+	struct vm *vm = &vms[0];
+	u64 ram_bytes = 0;
+	u32 i;
+	int rc;
+
+	if (!bi->module_count) {
+		log_info("no modules: nothing to run as a guest");
+		return NULL;
+	}
+	memset(vm, 0, sizeof(*vm));
+	format(vm->name, sizeof(vm->name), "vm0");
+	vm->cpu_mask = ncpus >= 64 ? ~0ULL : BIT(ncpus) - 1;
+	vm->vcpu_count = ncpus;
+	rc = default_memory(vm, bi);
+	if (rc) {
+		log_warn("vm0: cannot describe its memory (error %d): too many ranges in the memory map", rc);
+		return NULL;
+	}
+	for (i = 0; i < vm->mem_count; i++)
+		if (vm->mem[i].kind == VM_MEM_RAM)
+			ram_bytes += vm->mem[i].size;
+	if (loader_load(vm, bi, 0))
+		return NULL;
+	vm_count = 1;
+	log_info("vm0: %u vCPUs, %lu MiB RAM in %u memory ranges, Plinth's 0x%lx-0x%lx absent", vm->vcpu_count,
+		 ram_bytes / MIB, vm->mem_count, plinth_reserved.start, plinth_reserved.end);
+	return vm;
+}
+
+void vm_stop(struct vm *vm, const char *fmt, ...)
+{
+	char why[192];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vformat(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (__atomic_exchange_n(&vm->stopped, true, __ATOMIC_ACQ_REL))
+		return; /* another vCPU stopped it first */
+	log_info("%s stopped: %s", vm->name, why);
+	arch_vm_kick(vm);
+	log_info("%s: VM exits by reason:", vm->name);
+	arch_print_exit_stats(vm);
+	log_info("Plinth keeps running; the VM's CPUs are idle");
+}

@@ -1,0 +1,13 @@
+/* Plinth's console monitor (core/monitor.c): once no VM needs the boot CPU, it answers simple
+ * commands on the serial console, so a stopped VM leaves a hypervisor that still responds. */
+#ifndef PLINTH_MONITOR_H
+#define PLINTH_MONITOR_H
+
+#include <plinth/types.h>
+
+__noreturn void monitor_run(void);
+
+/* Non-blocking console input for the monitor (the arch's UART); -1 when nothing is there. */
+int arch_console_getc(void);
+
+#endif

@@ -1,0 +1,117 @@
+"""Plinth in VMX root runs the test guest in a VM and survives everything it does.
+
+The guest (tests/guests/) reports one line per check; these tests assert every check and the
+summary, and the hypervisor's side of each event (capability report, VM stops, FATAL reports).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tools import consoleproto as cp
+from tools import hvabi, vmcs
+from tools.paths import BUILD
+
+GUEST = BUILD / "guests" / "testguest.bin"
+NON_DESTRUCTIVE = ["cpuid", "vmcall", "cr4", "msr", "xsetbv", "io", "vmxon"]
+CAPABILITIES = ["EPT", "VPID", "unrestricted guest", "2M pages", "1G pages", "INVEPT", "INVVPID",
+                "wait-for-SIPI", "TRUE controls"]
+
+BOCHS_MODELS = [pytest.param(m, marks=pytest.mark.bochs, id=m) for m in ("corei7_haswell_4770", "tigerlake")]
+
+
+@pytest.fixture
+def guest(plinth_elf: Path) -> Path:
+    assert GUEST.exists(), f"{GUEST} was not built"
+    return GUEST
+
+
+def checks(out: str) -> dict[str, tuple[str, str | None]]:
+    return {m["name"]: (m["result"], m["detail"]) for m in hvabi.GUEST_CHECK_RE.finditer(out)}
+
+
+@pytest.mark.parametrize("cpus", [1, 2], ids=["1cpu", "2cpu"])
+@pytest.mark.parametrize("model", BOCHS_MODELS)
+def test_guest_checks_pass(boot, target_for, guest: Path, model: str, cpus: int) -> None:
+    """Capability report, every CPU in VMX root, and every non-destructive guest check passing;
+    with 2 CPUs the guest also starts its AP through INIT/SIPI into long mode."""
+    wanted = NON_DESTRUCTIVE + (["ap"] if cpus == 2 else [])
+    emu = boot(target_for("bochs", model), cpus=cpus, modules=[(guest, "checks=" + ",".join(wanted))])
+    summary = emu.wait_for(hvabi.GUEST_SUMMARY_RE, timeout=240)
+    out = emu.output
+
+    for cap in CAPABILITIES:
+        assert re.search(rf"plinth: vmx: .*{cap} yes", out), f"capability {cap} not reported"
+    for cpu in range(cpus):
+        assert re.search(rf"plinth: CPU {cpu} \(APIC id \d+\) in VMX root operation", out)
+    assert f"{cpus} CPU{'s' if cpus > 1 else ''} online, all in VMX root operation" in out
+    results = checks(out)
+    assert list(results) == wanted, f"checks reported: {list(results)}"
+    failed = {name: detail for name, (res, detail) in results.items() if res != "pass"}
+    assert not failed, failed
+    assert summary["failed"] == "0" and int(summary["passed"]) == len(wanted)
+    assert "guest: hypercall console ok" in out, "the console-write hypercall did not print"
+    roundtrip = re.search(r"guest: info cpuid_roundtrip_tsc=(\d+)", out)
+    assert roundtrip and int(roundtrip.group(1)) > 0
+
+
+@pytest.mark.bochs
+def test_write_into_plinth_stops_the_vm_and_plinth_answers(boot, target_for, guest: Path) -> None:
+    """A guest write into Plinth's range is an EPT violation: the VM stops with a report that
+    names the address, the access and the guest RIP, and Plinth's monitor still answers."""
+    emu = boot(target_for("bochs", "corei7_haswell_4770"), modules=[(guest, "checks=plinth_write")])
+    stop = emu.wait_for(r"plinth: vm0 stopped: EPT violation: (?P<access>\w+) at guest-physical "
+                        r"(?P<gpa>0x[0-9a-f]+) \((?P<why>[^)]*)\), vCPU 0, guest rip (?P<rip>0x[0-9a-f]+)",
+                        timeout=120)
+    assert stop["access"] == "write"
+    assert int(stop["gpa"], 16) == 0x200000
+    assert "not mapped" in stop["why"]
+    emu.wait_for(re.escape("plinth> "), timeout=30)
+    emu.send("stats\r")
+    emu.wait_for(r"EPT_VIOLATION\s+1", timeout=30)
+    emu.send("vms\r")
+    emu.wait_for(r"vm0: stopped", timeout=30)
+
+
+@pytest.mark.bochs
+def test_triple_fault_stops_the_vm(boot, target_for, guest: Path) -> None:
+    emu = boot(target_for("bochs", "corei7_haswell_4770"), modules=[(guest, "checks=triple_fault")])
+    emu.wait_for(r"plinth: vm0 stopped: triple fault in vCPU 0 at guest rip 0x[0-9a-f]+", timeout=120)
+    emu.wait_for(re.escape("plinth> "), timeout=30)
+    assert cp.FATAL_PREFIX not in emu.output
+
+
+@pytest.mark.bochs
+def test_failed_vm_entry_is_fatal_with_decoded_vmcs(boot, target_for, guest: Path) -> None:
+    """The debug hypercall clears guest RFLAGS bit 1; the VM entry after it fails its guest-state
+    checks and Plinth's FATAL report names the failure and dumps the VMCS, which the host tools
+    decode into field names."""
+    emu = boot(target_for("bochs", "corei7_haswell_4770"), cmdline="debug_hypercalls",
+               modules=[(guest, "checks=corrupt_state")])
+    emu.wait_for(re.escape(cp.HALTED), timeout=120, failure=None)
+    out = emu.output
+    fatal = cp.FATAL_RE.search(out)
+    assert fatal and fatal["what"] == "VM entry failed"
+    assert "exit reason 33 INVALID_GUEST_STATE" in fatal["why"]
+    fields = dict(vmcs.decode_dump(out))
+    assert fields["VM_EXIT_REASON"] == 0x80000021
+    assert not fields["GUEST_RFLAGS"] & 0x2, "the dump shows the corrupted RFLAGS"
+    assert "GUEST_RIP" in fields and "HOST_RIP" in fields
+
+
+@pytest.mark.bochs
+def test_debug_hypercall_is_refused_without_the_boot_option(boot, target_for, guest: Path) -> None:
+    emu = boot(target_for("bochs", "corei7_haswell_4770"), modules=[(guest, "checks=corrupt_state")])
+    emu.wait_for(hvabi.GUEST_SUMMARY_RE, timeout=120)
+    result, detail = checks(emu.output)["corrupt_state"]
+    assert result == "fail" and f"-{hvabi.ERRORS['EPERM']}" in (detail or "")
+
+
+@pytest.mark.qemu
+def test_without_vmx_plinth_says_so_and_runs_no_guest(boot, target_for, guest: Path) -> None:
+    emu = boot(target_for("qemu", None), modules=[(guest, "checks=cpuid")])
+    emu.wait_for(re.escape(cp.NO_GUEST), timeout=60)
+    assert "vmx: not available (CPUID.1:ECX.VMX[bit 5] is 0)" in emu.output
