@@ -27,10 +27,10 @@ def test_fault_gives_fatal_report(boot, target, plinth_elf, kind: str) -> None:
     emu.wait_for(re.escape(cp.HALTED), timeout=60, failure=None)
     out = emu.output
 
-    fatal = cp.FATAL_RE.search(out)
-    assert fatal, "no FATAL line"
-    assert fatal["what"] == "CPU exception in Plinth"
-    assert re.search(reason, fatal["why"]), fatal["why"]
+    report = cp.FATAL_RE.search(out)
+    assert report, "no FATAL line"
+    assert report["what"] == "CPU exception in Plinth"
+    assert re.search(reason, report["why"]), report["why"]
     assert f"vector {vector} ({name})" in out
     for reg in REGISTERS:
         assert re.search(rf"\b{reg}\s+0x[0-9a-f]+", out), f"register {reg} missing from the dump"

@@ -7,6 +7,7 @@
 #define LEVEL_SIZE(l) (1ULL << LEVEL_SHIFT(l))
 #define INDEX(addr, l) (((addr) >> LEVEL_SHIFT(l)) & (ENTRIES - 1))
 #define GPA_LIMIT (1ULL << 48) /* what a 4-level walk reaches */
+#define HPA_LIMIT (1ULL << 52) /* what an entry's address field holds */
 
 static inline u64 *table_of(u64 entry)
 {
@@ -74,10 +75,21 @@ static int map_level(struct ept *ept, u64 *table, int level, gpa_t gpa, hpa_t hp
 	return 0;
 }
 
+/* Flags the CPU accepts in a leaf (SDM 29.3.3.1): readable whenever writable or executable
+ * without execute-only support (Plinth never asks for execute-only), and a defined memory type. */
+static bool flags_valid(u64 flags)
+{
+	u64 type = (flags >> EPT_MEMTYPE_SHIFT) & 7;
+
+	if (flags & (EPT_ADDR_MASK | EPT_LEAF_LARGE) || !(flags & EPT_READ))
+		return false;
+	return type == 0 || type == 1 || type == 4 || type == 5 || type == 6;
+}
+
 int ept_map(struct ept *ept, gpa_t gpa, hpa_t hpa, u64 size, u64 flags)
 {
 	if (!IS_ALIGNED(gpa | hpa | size, 4096) || !size || gpa + size > GPA_LIMIT || gpa + size < gpa ||
-	    flags & EPT_ADDR_MASK)
+	    hpa + size < hpa || hpa + size > HPA_LIMIT || !flags_valid(flags))
 		return -EINVAL;
 	while (size) {
 		u64 done = 0;

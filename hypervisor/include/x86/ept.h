@@ -32,8 +32,10 @@ struct ept {
 int ept_init(struct ept *ept, void *(*alloc_page)(void), bool allow_2m, bool allow_1g);
 
 /* Maps [gpa, gpa + size) to [hpa, ...) with flags (EPT_RWX bits | EPT_MEMTYPE(type) ...),
- * using the largest pages that alignment allows. All three must be 4 KiB aligned.
- * -EEXIST when part of the range is already mapped, -ENOMEM, -EINVAL. */
+ * using the largest pages that alignment allows. All three must be 4 KiB aligned, hpa below
+ * 2^52, gpa below 2^48, flags readable with a defined memory type. -EEXIST when part of the
+ * range is already mapped, -ENOMEM, -EINVAL. Not all-or-nothing: after an error, what was
+ * mapped before it stays (callers give up on the whole address space then). */
 int ept_map(struct ept *ept, gpa_t gpa, hpa_t hpa, u64 size, u64 flags);
 
 /* Translates gpa: 0 with *hpa (exact address), *flags and *page_size, or -ENOENT. */

@@ -1,0 +1,155 @@
+"""Bochs: the backend that emulates VMX (EPT, VPID, unrestricted guest)."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+from tools.emulators.base import Emulator
+from tools.errors import PlinthError
+
+# The CPU models the tests run on: the oldest and the newest with the VMX features we use.
+BOCHS_MODELS = ("corei7_haswell_4770", "tigerlake")
+
+# Where Debian's bochsbios and vgabios packages put the firmware: (candidates, apt package).
+BIOS = ((Path("/usr/share/bochs/BIOS-bochs-latest"),), "bochsbios")
+VGABIOS = (
+    (
+        Path("/usr/share/bochs/VGABIOS-lgpl-latest"),
+        Path("/usr/share/vgabios/vgabios.bin"),
+    ),
+    "vgabios",
+)
+
+# Instructions per emulated second. With `clock: sync=none` emulated time follows the
+# instruction count, so runs are repeatable whatever the host's load.
+IPS = 50_000_000
+# A fixed RTC start (2024-01-01 00:00 UTC), for the same reason.
+TIME0 = 1704067200
+# Printed by Bochs on stdout just before it exits on a panic (next line: the message).
+EXIT_BANNER = "Bochs is exiting with the following message:"
+
+
+def find_firmware(spec: tuple[tuple[Path, ...], str]) -> Path:
+    candidates, package = spec
+    for path in candidates:
+        if path.is_file():  # follows Debian's symlink into the vgabios package
+            return path
+    raise PlinthError(
+        f"Bochs firmware is missing: no {candidates[0].name} (apt package: {package})."
+    )
+
+
+class BochsEmulator(Emulator):
+    name = "bochs"
+    title = "Bochs"
+    binary = "bochs"
+    package = "bochs"
+    default_cpu_model = BOCHS_MODELS[0]
+    # Bochs does not set SO_REUSEADDR, so even a port of its own last run can be taken.
+    port_in_use_markers = ("bind() or listen() failed",)
+
+    @property
+    def bochsrc_path(self) -> Path:
+        return self.logdir / "bochsrc"
+
+    @property
+    def debugger_rc(self) -> Path:
+        return self.logdir / "debugger.rc"
+
+    @property
+    def bochs_log(self) -> Path:
+        return self.logdir / "bochs.log"
+
+    def check_installed(self) -> None:
+        super().check_installed()
+        find_firmware(BIOS)
+        find_firmware(VGABIOS)
+
+    def bochsrc(self) -> str:
+        """The configuration for the current port (see /work/shared/EMULATORS.md)."""
+        for path in (self.iso, self.bochs_log):
+            # Paths are double-quoted below (they may hold spaces and commas).
+            if '"' in str(path):
+                raise PlinthError(
+                    f"Bochs cannot use the path {path}: it holds a double quote."
+                )
+        return "\n".join(
+            [
+                f'romimage: file="{find_firmware(BIOS)}"',
+                f'vgaromimage: file="{find_firmware(VGABIOS)}"',
+                # A triple fault must end the run, not reboot silently: with
+                # reset_on_triple_fault=0 Bochs panics, and panic is fatal below.
+                (
+                    f"cpu: model={self.cpu_model}, count={self.cpus}, ips={IPS}, "
+                    "reset_on_triple_fault=0"
+                ),
+                f"memory: guest={self.memory_mib}, host={self.memory_mib}",
+                f'ata0-master: type=cdrom, path="{self.iso}", status=inserted',
+                "boot: cdrom",
+                # There is no headless display; rfb listens for a VNC client without waiting for
+                # one, and takes the next free port from 5900 on, so parallel runs coexist.
+                'display_library: rfb, options="timeout=0"',
+                f"clock: sync=none, time0={TIME0}",
+                # Bochs waits in start-up until the harness connects: no output is lost.
+                f"com1: enabled=1, mode=socket-server, dev=127.0.0.1:{self.port}",
+                "port_e9_hack: enabled=1",
+                # No sound: there is no sound card, and ALSA would fill emulator.log with errors.
+                "speaker: enabled=0",
+                "sound: driver=dummy",
+                f'log: "{self.bochs_log}"',
+                "panic: action=fatal",
+                "error: action=report",
+                "info: action=report",
+                "debug: action=ignore",
+                "",
+            ]
+        )
+
+    def prepare(self) -> None:
+        self.bochsrc_path.write_text(self.bochsrc())
+        # The debugger built into Debian's Bochs stops before the first instruction.
+        self.debugger_rc.write_text("c\n")
+
+    def command(self) -> list[str]:
+        return [
+            self.binary,
+            "-q",
+            "-f",
+            str(self.bochsrc_path),
+            "-rc",
+            str(self.debugger_rc),
+        ]
+
+    def is_listening(self, log_text: str) -> bool:
+        return (
+            f"com1: waiting for client to connect (host:127.0.0.1, port:{self.port})"
+            in log_text
+        )
+
+    def request_stop(self) -> None:
+        # SIGINT drops into the debugger, which then reads `q` from stdin and exits with 0,
+        # flushing its logs. Until its console is connected Bochs ignores SIGINT.
+        assert self.proc is not None and self.proc.stdin is not None
+        if self.console is None:
+            self.proc.terminate()
+            return
+        self.proc.send_signal(signal.SIGINT)
+        self.proc.stdin.write(b"q\n")
+        self.proc.stdin.flush()
+
+    def exit_reason(self) -> str | None:
+        if not self.emulator_log.exists():
+            return None
+        lines = self.emulator_log.read_text(errors="replace").splitlines()
+        after = [
+            lines[i + 1] for i, line in enumerate(lines[:-1]) if EXIT_BANNER in line
+        ]
+        if not after:
+            return None
+        message = after[-1].strip()
+        if "3rd" in message and "exception with no resolution" in message:
+            message += " (a triple fault; the CPU state is in bochs.log)"
+        elif "soft power off" in message:
+            message += " (the guest powered the machine off)"
+        return message

@@ -1,0 +1,167 @@
+"""QEMU: the backend with an Intel IOMMU (VT-d) and DMA-capable test devices, and QMP."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import socket
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from tools.emulators.base import Emulator, EmulatorError, require_module
+
+# isa-debug-exit turns the guest's write of V to port 0xf4 into QEMU's exit code (V << 1) | 1.
+DEBUG_EXIT_PORT = 0xF4
+# A unix socket path must fit sockaddr_un.sun_path (108 bytes with its NUL).
+MAX_SOCKET_PATH = 107
+QMP_REQUIREMENT = "qemu.qmp==0.0.6"
+QMP_TIMEOUT_S = 10.0
+
+
+class QemuEmulator(Emulator):
+    name = "qemu"
+    title = "QEMU"
+    binary = "qemu-system-x86_64"
+    package = "qemu-system-x86"
+    default_cpu_model = "max"
+    port_in_use_markers = ("Address already in use",)
+
+    def __init__(
+        self,
+        iso: Path,
+        logdir: Path,
+        *,
+        cpu_model: str | None = None,
+        cpus: int = 1,
+        memory_mib: int = 512,
+        extra_args: Sequence[str] = (),
+        accel: str = "tcg",
+    ) -> None:
+        super().__init__(
+            iso, logdir, cpu_model=cpu_model, cpus=cpus, memory_mib=memory_mib
+        )
+        self.extra_args = list(extra_args)
+        self.accel = accel
+        self._monitor: Any = None
+        self._socket_dir: Path | None = None
+
+    @property
+    def debug_log(self) -> Path:
+        return self.logdir / "qemu-debug.log"
+
+    @property
+    def qmp_path(self) -> Path:
+        path = self.logdir / "qmp.sock"
+        if len(str(path)) <= MAX_SOCKET_PATH:
+            return path
+        # Deep log directories (long test names) do not fit: use a short private directory.
+        if self._socket_dir is None:
+            self._socket_dir = Path(tempfile.mkdtemp(prefix="plinth-qmp-"))
+        return self._socket_dir / "qmp.sock"
+
+    def check_installed(self) -> None:
+        super().check_installed()
+        require_module("qemu.qmp.legacy", QMP_REQUIREMENT)
+
+    def prepare(self) -> None:
+        self.qmp_path.unlink(missing_ok=True)
+
+    def command(self) -> list[str]:
+        return [
+            self.binary,
+            "-M",
+            "q35",
+            "-accel",
+            self.accel,
+            "-m",
+            str(self.memory_mib),
+            "-smp",
+            str(self.cpus),
+            "-cpu",
+            self.cpu_model,
+            "-cdrom",
+            str(self.iso),
+            "-boot",
+            "d",
+            "-display",
+            "none",
+            # A triple fault (or a guest reset) ends the run instead of rebooting.
+            "-no-reboot",
+            # wait=on: QEMU starts the guest only once the harness is connected.
+            "-serial",
+            f"tcp:127.0.0.1:{self.port},server=on,wait=on",
+            # QEMU option values escape a comma by doubling it.
+            "-qmp",
+            f"unix:{str(self.qmp_path).replace(',', ',,')},server=on,wait=off",
+            "-device",
+            f"isa-debug-exit,iobase={DEBUG_EXIT_PORT:#x},iosize=4",
+            # Logs "Triple fault" and each CPU reset with the state before it: the only
+            # trace a triple fault leaves, since -no-reboot then exits with code 0.
+            "-d",
+            "cpu_reset",
+            "-D",
+            str(self.debug_log),
+            *self.extra_args,
+        ]
+
+    def is_listening(self, log_text: str) -> bool:
+        return (
+            f"QEMU waiting for connection on: disconnected:tcp:127.0.0.1:{self.port},"
+            in log_text
+        )
+
+    def qmp(self) -> Any:
+        """A connected qemu.qmp.legacy.QEMUMonitorProtocol (cmd("query-status"), ...)."""
+        if self._monitor is None:
+            legacy = require_module("qemu.qmp.legacy", QMP_REQUIREMENT)
+            self._probe_qmp()
+            monitor = legacy.QEMUMonitorProtocol(str(self.qmp_path))
+            monitor.connect()
+            monitor.settimeout(QMP_TIMEOUT_S)
+            self._monitor = monitor
+        return self._monitor
+
+    def _probe_qmp(self) -> None:
+        """The legacy client's connect() has no timeout: check first, with one, that the
+        monitor greets (QEMU serves QMP only once the serial console is connected)."""
+        try:
+            with socket.socket(socket.AF_UNIX) as probe:
+                probe.settimeout(QMP_TIMEOUT_S)
+                probe.connect(str(self.qmp_path))
+                if not probe.recv(1):
+                    raise ConnectionError("closed at once")
+        except OSError as err:
+            raise EmulatorError(
+                f"QEMU's QMP monitor at {self.qmp_path} did not answer ({err})."
+            ) from None
+
+    def request_stop(self) -> None:
+        qmp_errors = require_module("qemu.qmp", QMP_REQUIREMENT).QMPError
+        try:
+            if self.console is None:
+                raise EmulatorError("no console yet, so no QMP")
+            self.qmp().cmd("quit")
+        except (OSError, EOFError, EmulatorError, qmp_errors):
+            # No QMP (not up yet, or broken): SIGTERM also makes QEMU quit cleanly.
+            super().request_stop()
+
+    def close_extras(self) -> None:
+        if self._monitor is not None:
+            with contextlib.suppress(Exception):
+                self._monitor.close()
+            self._monitor = None
+        if self._socket_dir is not None:
+            shutil.rmtree(self._socket_dir, ignore_errors=True)
+            self._socket_dir = None
+
+    def exit_reason(self) -> str | None:
+        if self.debug_log.exists() and "Triple fault" in self.debug_log.read_text(
+            errors="replace"
+        ):
+            return f"the guest triple-faulted (CPU state before the reset: {self.debug_log})"
+        returncode = self.proc.poll() if self.proc is not None else None
+        if returncode is not None and returncode & 1 and returncode > 1:
+            return f"the guest wrote {returncode >> 1:#x} to isa-debug-exit"
+        return None
