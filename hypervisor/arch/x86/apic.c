@@ -49,3 +49,8 @@ bool apic_send_ipi(u32 dest, u32 icr_low)
 		__builtin_ia32_pause();
 	return spins > 0;
 }
+
+bool apic_x2apic_mode_now(void)
+{
+	return rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_X2APIC;
+}

@@ -106,7 +106,11 @@ void ap_main(void)
 
 void arch_vm_launch(struct vm *vm)
 {
+	u32 i;
+
 	launched = vm;
-	arch_vm_kick(vm); /* wakes the APs; none runs a vCPU yet */
+	for (i = 1; i < cpu_count; i++)
+		if (cpus[i] && cpus[i]->online)
+			apic_send_ipi(cpus[i]->apic_id, APIC_ICR_NMI); /* wake it from hlt */
 	arch_vcpu_run(vm, 0);
 }

@@ -15,7 +15,6 @@
 #include <x86/vmexit.h>
 #include <x86/vmx.h>
 
-#define INIT_EDX_SIGNATURE_LEAF 1
 #define VCPU_PAGES ((sizeof(struct vcpu) + PLINTH_PAGE_SIZE - 1) / PLINTH_PAGE_SIZE)
 
 static void *ept_page(void)
@@ -23,10 +22,28 @@ static void *ept_page(void)
 	return page_alloc();
 }
 
-/* Maps one region, split where the MTRR memory type changes. */
+/* Maps one region, split where the MTRR memory type changes. The local APIC's page is
+ * read-only: writes exit for vapic.c. */
 static int map_region(struct ept *ept, const struct mtrr_state *mtrr, const struct vm_mem *m)
 {
 	u64 at = m->gpa, end = m->gpa + m->size;
+	u64 apic = rdmsr(MSR_IA32_APIC_BASE) & 0xffffff000ULL;
+
+	if (m->kind == VM_MEM_MMIO && apic >= m->gpa && apic < end) {
+		struct vm_mem before = *m, after = *m;
+		int rc = 0;
+
+		before.size = apic - m->gpa;
+		after.gpa = after.hpa = apic + 4096;
+		after.size = end - after.gpa;
+		if (before.size)
+			rc = map_region(ept, mtrr, &before);
+		if (!rc)
+			rc = ept_map(ept, apic, apic, 4096, EPT_READ | EPT_MEMTYPE(MTRR_TYPE_UC));
+		if (!rc && after.size)
+			rc = map_region(ept, mtrr, &after);
+		return rc;
+	}
 
 	while (at < end) {
 		u8 type;
@@ -83,6 +100,8 @@ void arch_vcpu_run(struct vm *vm, u32 id)
 
 	v->vm = vm;
 	v->id = id;
+	v->pending_sipi = -1;
+	v->apic_id = pc->apic_id;
 	pc->vcpu = v;
 	vmcs_setup(v);
 	if (id == 0) {
@@ -91,6 +110,7 @@ void arch_vcpu_run(struct vm *vm, u32 id)
 		v->launch_regs.rbx = vm->boot.rbx;
 		v->launch_regs.rsi = vm->boot.rsi;
 	} else {
+		v->sipi_wait = true;
 		vmcs_guest_wait_for_sipi();
 	}
 	vmx_invept_single(vm->arch->eptp);
@@ -99,6 +119,8 @@ void arch_vcpu_run(struct vm *vm, u32 id)
 	if (id == 0)
 		log_info("%s: vCPU 0 on CPU %u starts the %s image at 0x%lx", vm->name, pc->index,
 			 vm->boot.image_kind, vm->boot.entry);
+	else
+		log_info("%s: vCPU %u on CPU %u waits for the guest's INIT-SIPI-SIPI", vm->name, id, pc->index);
 	vmx_launch(&v->launch_regs);
 
 	/* VMLAUNCH returned: it failed before any guest instruction ran. */
@@ -111,19 +133,15 @@ void arch_vcpu_run(struct vm *vm, u32 id)
 
 void exit_init(struct vcpu *v)
 {
-	/* INIT resets the vCPU to wait for a SIPI (SDM 10.4.2): registers as after INIT. */
-	memset(v->regs, 0, sizeof(*v->regs));
-	vmcs_guest_wait_for_sipi();
+	/* A physical INIT (not the guest's IPI, which Plinth intercepts): same as the guest's. */
+	v->pending_init = true;
+	vapic_process(v);
 }
 
 void exit_sipi(struct vcpu *v)
 {
-	u32 a, b, c, d;
-	u8 vector = (u8)vmcs_read(VMCS_EXIT_QUALIFICATION);
-
-	vmcs_guest_sipi(vector);
-	cpuid(INIT_EDX_SIGNATURE_LEAF, 0, &a, &b, &c, &d);
-	v->regs->rdx = a; /* EDX holds the processor signature after INIT (SDM Table 10-1) */
+	v->pending_sipi = (u8)vmcs_read(VMCS_EXIT_QUALIFICATION);
+	vapic_process(v);
 }
 
 void arch_vm_kick(struct vm *vm)

@@ -195,7 +195,9 @@ void vmcs_guest_sipi(u8 vector)
 void vmcs_guest_wait_for_sipi(void)
 {
 	vmcs_guest_sipi(0);
-	vmcs_write(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_WAIT_SIPI);
+	/* HLT with interrupts off, not the wait-for-SIPI activity state: Plinth delivers the
+	 * guest's SIPIs itself, kicking the vCPU out with an NMI. */
+	vmcs_write(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_HLT);
 }
 
 void vmcs_setup(struct vcpu *v)

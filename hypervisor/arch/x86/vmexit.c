@@ -104,11 +104,33 @@ static void exit_ept_violation(struct vcpu *v)
 {
 	u64 q = vmcs_read(VMCS_EXIT_QUALIFICATION);
 	gpa_t gpa = vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS);
+
+	if ((q & EXIT_QUAL_EPT_WRITE) && vapic_is_apic_page(gpa)) {
+		vapic_mmio_write(v, gpa);
+		return;
+	}
 	const char *access = q & EXIT_QUAL_EPT_WRITE ? "write" : q & EXIT_QUAL_EPT_FETCH ? "instruction fetch" : "read";
 
 	vm_stop(v->vm, "EPT violation: %s at guest-physical 0x%lx (%s), vCPU %u, guest rip 0x%lx", access,
 		gpa, vm_mem_find(v->vm, gpa, 1) ? "mapped, access not allowed" : "not mapped: Plinth's memory or a hole",
 		v->id, vmcs_read(VMCS_GUEST_RIP));
+}
+
+/* After a VM exit caused by an NMI, NMIs stay blocked until the next IRET (SDM 27.5 and
+ * 28.1: Bochs keeps them blocked across VM entry too). An IRET to the next instruction ends
+ * the blocking, so the next kick can reach this CPU. */
+static void nmi_unblock(void)
+{
+	asm volatile("mov %%rsp, %%rax\n\t"
+		     "pushq $0x10\n\t"  /* SS */
+		     "pushq %%rax\n\t"  /* RSP */
+		     "pushfq\n\t"
+		     "pushq $0x08\n\t"  /* CS */
+		     "leaq 1f(%%rip), %%rax\n\t"
+		     "pushq %%rax\n\t"
+		     "iretq\n"
+		     "1:"
+		     ::: "rax", "memory");
 }
 
 static void exit_exception_nmi(struct vcpu *v)
@@ -117,10 +139,13 @@ static void exit_exception_nmi(struct vcpu *v)
 
 	if (INTR_INFO_TYPE(info) != 2)
 		fatal_exit(v, "unexpected exception exit", EXIT_REASON_EXCEPTION_NMI);
+	nmi_unblock();
 	/* An NMI while the guest ran: Plinth's own (a stop request) or the guest's to deliver. */
 	if (cpus_stopping)
 		arch_halt();
-	if (v->vm->stopped)
+	/* Plinth's own NMIs (a stop request, a posted INIT or SIPI) are not the guest's, and a
+	 * vCPU that waits for its SIPI has nothing to take one with. */
+	if (vapic_process(v) || v->vm->stopped || v->sipi_wait)
 		return;
 	vmcs_write(VMCS_VM_ENTRY_INTR_INFO, 2 | INTR_TYPE_NMI | INTR_INFO_VALID);
 }
@@ -169,4 +194,6 @@ void vmexit_handle(struct guest_regs *regs)
 	handlers[basic](v);
 	if (v->vm->stopped)
 		vcpu_park(v);
+	/* An INIT or SIPI may have been posted while this CPU was in Plinth (its kick lost). */
+	vapic_process(v);
 }

@@ -14,6 +14,8 @@
 
 #define CPUID_1_ECX_VMX BIT(5)
 #define X86_CR4_VMXE BIT(13)
+#define X86_CR4_OSXSAVE BIT(18)
+#define CPUID_1_ECX_XSAVE BIT(26)
 
 struct vmx_caps vmx_caps;
 
@@ -100,6 +102,7 @@ bool vmx_detect(void)
 	require(c->ept_vpid & EPT_CAP_INVEPT, "INVEPT");
 	require(c->ept_vpid & (EPT_CAP_INVEPT_SINGLE | EPT_CAP_INVEPT_ALL), "INVEPT single- or all-context");
 	require(c->misc & VMX_MISC_ACTIVITY_WAIT_SIPI, "wait-for-SIPI activity state");
+	require(c->misc & VMX_MISC_ACTIVITY_HLT, "HLT activity state");
 	require(vmx_ctl_allows(c->exit, EXIT_HOST_ADDR_SPACE_SIZE), "64-bit host (exit control)");
 	require(vmx_ctl_allows(c->exit, EXIT_SAVE_EFER | EXIT_LOAD_EFER) &&
 			vmx_ctl_allows(c->entry, ENTRY_LOAD_EFER),
@@ -127,7 +130,7 @@ void vmx_cpu_enable(void)
 {
 	struct percpu *pc = this_cpu();
 	u64 fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
-	u32 *region;
+	u32 *region, a, b, c, d;
 
 	if (!(fc & FEATURE_CONTROL_LOCKED)) {
 		fc |= FEATURE_CONTROL_LOCKED | FEATURE_CONTROL_VMX_OUTSIDE_SMX;
@@ -137,9 +140,12 @@ void vmx_cpu_enable(void)
 		      "CPU %u: IA32_FEATURE_CONTROL is locked (0x%lx) with VMX outside SMX off; enable VT-x in the firmware setup",
 		      pc->index, fc);
 	}
-	/* SDM 24.8: CR0 and CR4 must respect the fixed bits while in VMX operation. */
+	/* SDM 24.8: CR0 and CR4 must respect the fixed bits while in VMX operation. OSXSAVE lets
+	 * Plinth execute XSETBV for its guests (Plinth itself never uses extended state). */
+	cpuid(1, 0, &a, &b, &c, &d);
 	write_cr0((read_cr0() | vmx_caps.cr0_fixed0) & vmx_caps.cr0_fixed1);
-	write_cr4((read_cr4() | vmx_caps.cr4_fixed0 | X86_CR4_VMXE) & vmx_caps.cr4_fixed1);
+	write_cr4((read_cr4() | vmx_caps.cr4_fixed0 | X86_CR4_VMXE | (c & CPUID_1_ECX_XSAVE ? X86_CR4_OSXSAVE : 0)) &
+		  vmx_caps.cr4_fixed1);
 
 	region = page_alloc();
 	region[0] = VMX_BASIC_REVISION(vmx_caps.basic);

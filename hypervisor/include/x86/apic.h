@@ -20,6 +20,8 @@
 void apic_init(void);
 u32 apic_id(void);
 bool apic_x2apic_mode(void);
+/* Whether this CPU's APIC is in x2APIC mode right now (a guest may have switched it). */
+bool apic_x2apic_mode_now(void);
 /* Sends an IPI (icr_low: delivery mode, vector, flags) to the APIC id dest; false when the
  * APIC did not accept it in time. */
 bool apic_send_ipi(u32 dest, u32 icr_low);

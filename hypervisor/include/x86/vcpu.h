@@ -31,6 +31,14 @@ struct vcpu {
 	struct guest_regs launch_regs;
 	u64 exits[EXIT_REASON_MAX + 1];
 	u64 exits_total;
+	/* INIT/SIPI as the guest sends them (vapic.c): the vCPU waits for a SIPI halted, in
+	 * software, because a SIPI VM exit cannot be relied on (Bochs 2.7 loses the vCPU). */
+	volatile bool sipi_wait;
+	volatile bool pending_init;
+	volatile int pending_sipi; /* vector, or -1 */
+	volatile bool kicked;	    /* an NMI from Plinth is on its way: not the guest's */
+	u32 icr_high;		    /* last xAPIC ICR high word the guest wrote */
+	u32 apic_id;		    /* of the CPU running this vCPU */
 };
 
 /* Exit stub and first entry (vmentry.S). vmx_launch returns only when VMLAUNCH fails. */
@@ -44,6 +52,7 @@ void vmexit_handle(struct guest_regs *regs);
 void vmcs_setup(struct vcpu *v);
 /* Guest state for 32-bit flat protected mode at entry (boot vCPU) or wait-for-SIPI (APs). */
 void vmcs_guest_protected32(u64 entry);
+/* A vCPU waiting for a SIPI: the state after INIT, halted (SDM Table 10-1). */
 void vmcs_guest_wait_for_sipi(void);
 /* Real-mode state at the SIPI vector's page (SDM 10.4.4.1, INIT-SIPI start-up). */
 void vmcs_guest_sipi(u8 vector);

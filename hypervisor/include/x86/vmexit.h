@@ -16,6 +16,15 @@ void exit_io(struct vcpu *v);
 void exit_init(struct vcpu *v);
 void exit_sipi(struct vcpu *v);
 
+/* Local APIC (vapic.c): guest writes to the xAPIC page and the x2APIC ICR. INIT and SIPI
+ * go to vCPUs of the same VM only (a guest cannot reset CPUs it does not own); other IPIs and
+ * registers reach the real APIC. */
+bool vapic_is_apic_page(gpa_t gpa);
+void vapic_mmio_write(struct vcpu *v, gpa_t gpa);
+void vapic_icr_write(struct vcpu *v, u64 icr, bool x2apic);
+/* Applies an INIT or SIPI another vCPU posted to v; true when the NMI was such a kick. */
+bool vapic_process(struct vcpu *v);
+
 /* Bitmap set-up for a new VM (msr.c, io.c). */
 void msr_bitmap_init(u8 *bitmap);
 void io_bitmap_init(u8 *bitmap_a, u8 *bitmap_b);

@@ -1,0 +1,51 @@
+/*
+ * Checks and how they report (check.c). Each check is a void function that states its
+ * expectations with check_expect*(); every failed expectation adds a reason to the check's
+ * fail detail, and a check with none passes. check_run() prints exactly one line per check in
+ * the formats of build/generated/plinth_abi.h (GUEST_FMT_*, defined in tools/hvabi.py).
+ */
+#ifndef GUEST_CHECKS_H
+#define GUEST_CHECKS_H
+
+#include <plinth/types.h>
+#include "guarded.h"
+
+/* Runs one check and prints its pass or fail line. */
+void check_run(const char *name, void (*fn)(void));
+/* Prints a fail line for a check name nobody knows. */
+void check_unknown(const char *name);
+/* Prints the summary line and halts forever. */
+__noreturn void checks_finish(void);
+/* Fails the running check (or "startup" outside one) with why, prints the summary, halts. */
+__noreturn void checks_abort(const char *why);
+
+/* Records a failure of the running check unless ok; returns ok. */
+bool check_expect(bool ok, const char *fmt, ...) __printf(2, 3);
+/* Expects what to have raised exactly this exception and error code. */
+bool check_expect_fault(struct fault got, int vector, u64 error_code, const char *what);
+/* Expects what to have completed without an exception. */
+bool check_expect_no_fault(struct fault got, const char *what);
+/* Prints "guest: info ..." at once: measurements and notes that are not pass/fail. */
+void check_info(const char *fmt, ...) __printf(1, 2);
+
+/* The checks, one file each (checks_<name>.c). */
+void check_cpuid(void);
+void check_vmcall(void);
+void check_cr4(void);
+void check_msr(void);
+void check_xsetbv(void);
+void check_io(void);
+void check_vmxon(void);
+void check_ap(void);
+void check_plinth_write(void);
+void check_triple_fault(void);
+void check_corrupt_state(void);
+
+/* AP side of check_ap (checks_ap.c). */
+void ap_main(u32 index);
+void ap_record_exception(u64 vector, u64 error_code, u64 rip);
+/* Whether the AP trampoline page is usable RAM per the boot memory map (main.c):
+ * 1 yes, 0 no, -1 no map. Recorded at start, before anything overwrites the map. */
+extern int ap_trampoline_in_ram;
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * The destructive checks: under Plinth each stops the VM, so the guest's own output ends and
+ * Plinth's report is what the system test looks at. Name them last on the command line. On
+ * bare metal (or if Plinth lets the guest through) they report fail and the guest goes on.
+ */
+#include "checks.h"
+#include "console.h"
+#include "layout.h" /* Plinth's PLINTH_LOAD_BASE (tools/layout.py) */
+#include "plinth_abi.h"
+#include "trap.h"
+#include "x86.h"
+
+#define WRITE_PATTERN 0x6775657374212121ull /* "!!!tseug" */
+
+/* plinth_write: Plinth's image is absent from the guest's EPT (DESIGN.md "Memory"), so the
+ * write must end in an EPT violation that stops the VM. */
+void check_plinth_write(void)
+{
+	volatile u64 *target = (volatile u64 *)(u64)PLINTH_LOAD_BASE;
+
+	check_info("writing into Plinth's memory at 0x%x", PLINTH_LOAD_BASE);
+	console_drain();
+	*target = WRITE_PATTERN;
+	check_expect(false, "wrote 0x%llx to 0x%x, read back 0x%lx: Plinth's memory is writable",
+		     WRITE_PATTERN, PLINTH_LOAD_BASE, *target);
+}
+
+/* triple_fault: with an empty IDT, UD2's #UD cannot be delivered (#GP), nor can that (#DF),
+ * which is a triple fault (SDM Vol. 3A, 7.15 "Interrupt 8"): a shutdown on bare metal, a VM
+ * exit under Plinth. */
+void check_triple_fault(void)
+{
+	struct {
+		u16 limit;
+		u64 base;
+	} __packed empty_idt = { 0, 0 };
+
+	check_info("triple fault");
+	console_drain();
+	asm volatile("lidt %0\n\tud2" : : "m"(empty_idt) : "memory");
+	trap_load_idt();
+	check_expect(false, "the CPU went on after an exception with an empty IDT");
+}
+
+/* corrupt_state: only with Plinth's boot option debug_hypercalls does this hypercall exist;
+ * it makes the next VM entry fail, to prove Plinth's FATAL path. */
+void check_corrupt_state(void)
+{
+	struct fault f;
+	s64 ret;
+
+	check_info("corrupting the guest state: the next VM entry must fail");
+	console_drain();
+	f = safe_vmcall(PLINTH_HC_DEBUG_CORRUPT_GUEST_STATE, 0, 0, 0, &ret);
+	if (check_expect_no_fault(f, "VMCALL DEBUG_CORRUPT_GUEST_STATE"))
+		check_expect(false, "DEBUG_CORRUPT_GUEST_STATE returned %ld%s", ret,
+			     ret == -PLINTH_EPERM ? " (-EPERM: Plinth runs without debug_hypercalls)" : "");
+}

@@ -1,0 +1,48 @@
+/*
+ * Delays on the 8254 PIT's channel 2, the way firmware and Linux calibrate without IRQs:
+ * mode 0 ("interrupt on terminal count") drives OUT2 low when the count is written and high
+ * when it reaches zero; OUT2 reads back in bit 5 of port 0x61 (gate in bit 0). Under Bochs
+ * with `clock: sync=none` PIT time follows the instruction count, so a delay is a fixed
+ * number of emulated instructions, whatever the host's speed. Plinth's default policy passes
+ * these ports through (DESIGN.md), so under Plinth this is the platform's own PIT.
+ */
+#include "pit.h"
+#include "x86.h"
+
+#define PIT_HZ 1193182u
+#define PIT_CHANNEL2 0x42
+#define PIT_COMMAND 0x43
+#define PIT_CMD_CH2_LOHI_MODE0 0xb0 /* channel 2, low then high byte, mode 0, binary */
+#define PORT_B 0x61
+#define PORT_B_GATE2 BIT(0)
+#define PORT_B_SPEAKER BIT(1)
+#define PORT_B_OUT2 BIT(5)
+
+/* At most 50 ms per countdown: the 16-bit counter holds up to 54.9 ms. */
+#define CHUNK_US 50000u
+/* Far more polls than a 50 ms countdown takes anywhere; only a missing PIT gets here. */
+#define POLL_LIMIT 20000000u
+
+static bool countdown(u32 ticks)
+{
+	outb(PORT_B, (u8)((inb(PORT_B) & ~PORT_B_SPEAKER) | PORT_B_GATE2));
+	outb(PIT_COMMAND, PIT_CMD_CH2_LOHI_MODE0);
+	outb(PIT_CHANNEL2, (u8)ticks);
+	outb(PIT_CHANNEL2, (u8)(ticks >> 8));
+	for (u32 n = 0; n < POLL_LIMIT; n++)
+		if (inb(PORT_B) & PORT_B_OUT2)
+			return true;
+	return false;
+}
+
+bool pit_delay_us(u32 us)
+{
+	while (us) {
+		u32 step = MIN(us, CHUNK_US);
+
+		if (!countdown((u32)((u64)step * PIT_HZ / 1000000u) + 1))
+			return false;
+		us -= step;
+	}
+	return true;
+}

@@ -1,0 +1,149 @@
+/*
+ * The guest's own x86 wrappers and register bits (names as in the Intel SDM). The guest is a
+ * separate program from Plinth, so it does not share Plinth's arch headers: a change to
+ * Plinth's internals must not change what its test guest checks.
+ * Instructions that are expected to fault live in guarded.h instead.
+ */
+#ifndef GUEST_X86_H
+#define GUEST_X86_H
+
+#include <plinth/types.h>
+
+/* Exception vectors (SDM Vol. 3A, table 7-1). */
+#define X86_DE 0
+#define X86_DB 1
+#define X86_NMI 2
+#define X86_BP 3
+#define X86_UD 6
+#define X86_DF 8
+#define X86_GP 13
+#define X86_PF 14
+#define X86_EXCEPTIONS 32
+
+#define X86_CR4_TSD BIT(2)
+#define X86_CR4_PAE BIT(5)
+#define X86_CR4_VMXE BIT(13)
+#define X86_CR4_OSXSAVE BIT(18)
+
+/* CPUID.1 (SDM Vol. 2A, CPUID, table 3-10). */
+#define CPUID_1_ECX_VMX BIT(5)
+#define CPUID_1_ECX_XSAVE BIT(26)
+#define CPUID_1_ECX_HYPERVISOR BIT(31) /* reserved for hypervisors: 0 on bare metal */
+#define CPUID_1_EBX_APIC_ID(ebx) ((ebx) >> 24)
+#define CPUID_0D_EAX_AVX BIT(2)        /* CPUID.(EAX=0DH,ECX=0):EAX: XCR0 bits supported */
+
+#define MSR_IA32_FEATURE_CONTROL 0x3a
+#define FEATURE_CONTROL_LOCK BIT(0)
+#define FEATURE_CONTROL_VMX_IN_SMX BIT(1)
+#define FEATURE_CONTROL_VMX_OUTSIDE_SMX BIT(2)
+#define MSR_IA32_APIC_BASE 0x1b
+#define APIC_BASE_EXTD BIT(10) /* x2APIC mode */
+#define APIC_BASE_EN BIT(11)
+#define MSR_IA32_VMX_BASIC 0x480
+#define MSR_EFER 0xc0000080
+#define EFER_LME BIT(8)
+#define EFER_LMA BIT(10)
+#define MSR_KERNEL_GS_BASE 0xc0000102
+
+#define XCR0_X87 BIT(0)
+#define XCR0_SSE BIT(1)
+#define XCR0_AVX BIT(2)
+
+struct cpuid_regs {
+	u32 eax, ebx, ecx, edx;
+};
+
+static inline struct cpuid_regs cpuid_count(u32 leaf, u32 subleaf)
+{
+	struct cpuid_regs r;
+
+	asm volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
+		     : "a"(leaf), "c"(subleaf));
+	return r;
+}
+
+static inline struct cpuid_regs cpuid(u32 leaf)
+{
+	return cpuid_count(leaf, 0);
+}
+
+static inline u64 rdtsc(void)
+{
+	u32 lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((u64)hi << 32) | lo;
+}
+
+static inline u64 rdmsr(u32 msr)
+{
+	u32 lo, hi;
+
+	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((u64)hi << 32) | lo;
+}
+
+static inline void wrmsr(u32 msr, u64 v)
+{
+	asm volatile("wrmsr" : : "c"(msr), "a"((u32)v), "d"((u32)(v >> 32)) : "memory");
+}
+
+static inline u64 read_cr4(void)
+{
+	u64 v;
+
+	asm volatile("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
+
+static inline void write_cr4(u64 v)
+{
+	asm volatile("mov %0, %%cr4" : : "r"(v) : "memory");
+}
+
+static inline void outb(u16 port, u8 v)
+{
+	asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline void outl(u16 port, u32 v)
+{
+	asm volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline u8 inb(u16 port)
+{
+	u8 v;
+
+	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline u16 inw(u16 port)
+{
+	u16 v;
+
+	asm volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline u32 inl(u16 port)
+{
+	u32 v;
+
+	asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline void cpu_relax(void)
+{
+	asm volatile("pause" ::: "memory");
+}
+
+static inline __noreturn void halt_forever(void)
+{
+	for (;;)
+		asm volatile("cli; hlt" ::: "memory");
+}
+
+#endif
