@@ -92,7 +92,7 @@ def cmd_test(args: argparse.Namespace) -> int:
 
     build.build()
     pytest_args = list(args.pytest_args)
-    if not any(a == "-n" or a.startswith("-n") or a.startswith("--numprocesses") for a in pytest_args):
+    if not any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in pytest_args):
         pytest_args = ["-n", "2", *pytest_args]
     return subprocess.run([sys.executable, "-m", "pytest", *pytest_args], cwd=ROOT).returncode
 

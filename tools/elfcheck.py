@@ -63,10 +63,11 @@ def check(path: str | Path) -> str:
         raise PlinthError(f"cannot read {path}: {err.strerror}.") from None
     hdr_off = find_mb2_header(data)
     try:
-        elf = ELFFile(open(path, "rb"))
-        loads = [s for s in elf.iter_segments() if s["p_type"] == "PT_LOAD"]
-        entry = elf["e_entry"]
-        machine = elf["e_machine"]
+        with open(path, "rb") as f:
+            elf = ELFFile(f)
+            loads = [s for s in elf.iter_segments() if s["p_type"] == "PT_LOAD"]
+            entry = elf["e_entry"]
+            machine = elf["e_machine"]
     except ELFError as err:
         raise PlinthError(f"{path} is not a valid ELF file ({err}).") from None
     if machine != "EM_X86_64":

@@ -41,7 +41,7 @@ def parse(console: str) -> list[FatalReport]:
         rep = FatalReport(m["what"], m["why"])
         body = [line]
         for follow in lines[i + 1:]:
-            if follow.startswith(cp.FATAL_PREFIX) or follow.startswith(cp.HALTED):
+            if follow.startswith((cp.FATAL_PREFIX, cp.HALTED)):
                 break
             body.append(follow)
             bt = _BACKTRACE_RE.search(follow)

@@ -21,7 +21,7 @@ def _guard(name: str) -> str:
 
 def _header(name: str, src: str, body: list[str]) -> str:
     guard = _guard(name)
-    lines = [BANNER.format(src=src), f"#ifndef {guard}", f"#define {guard}", "", *body, "", f"#endif"]
+    lines = [BANNER.format(src=src), f"#ifndef {guard}", f"#define {guard}", "", *body, "", "#endif"]
     return "\n".join(lines) + "\n"
 
 

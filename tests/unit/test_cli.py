@@ -62,7 +62,7 @@ def test_module_argument_splits_on_the_first_equals() -> None:
 def test_without_privileges_the_exact_apt_line_is_printed(monkeypatch: pytest.MonkeyPatch,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr(bootstrap, "apt_missing", lambda pkgs: [p for p in pkgs if p in ("bochs", "xorriso")])
-    monkeypatch.setattr(bootstrap, "venv_package", lambda: [])
+    monkeypatch.setattr(bootstrap, "venv_package", list)
     monkeypatch.setattr(bootstrap, "privilege_prefix", lambda: None)
     assert bootstrap.ensure_apt() is False
     err = capsys.readouterr().err
@@ -72,7 +72,7 @@ def test_without_privileges_the_exact_apt_line_is_printed(monkeypatch: pytest.Mo
 def test_with_privileges_missing_packages_are_installed(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[list[str]] = []
     monkeypatch.setattr(bootstrap, "apt_missing", lambda pkgs: ["mtools"] if "mtools" in pkgs else [])
-    monkeypatch.setattr(bootstrap, "venv_package", lambda: [])
+    monkeypatch.setattr(bootstrap, "venv_package", list)
     monkeypatch.setattr(bootstrap, "privilege_prefix", lambda: ["sudo", "-n"])
     monkeypatch.setattr(bootstrap, "apt_install", lambda pkgs, prefix: calls.append(prefix + pkgs) or True)
     assert bootstrap.ensure_apt() is True
