@@ -96,4 +96,27 @@ def decode(console: str, elf: Path) -> str:
             out.append(f"  => rip {syms.name(rep.registers['rip'])}")
         for addr in rep.backtrace:
             out.append(f"  => called from 0x{addr:x} {syms.name(addr)}")
+        out.extend(describe_vmcs(rep.text))
     return "\n".join(out)
+
+
+def describe_vmcs(text: str) -> list[str]:
+    """For a report with a VMCS dump: the fields that say why, by name."""
+    from tools import vmcs
+
+    fields = dict(vmcs.decode_dump(text))
+    if not fields:
+        return []
+    lines = [f"  => VMCS dump: {len(fields)} fields"]
+    reason = fields.get("VM_EXIT_REASON")
+    if reason is not None:
+        entry = " (VM entry failure)" if reason & (1 << 31) else ""
+        lines.append(f"  => exit reason {reason & 0xFFFF} {vmcs.exit_reason_name(reason)}{entry}")
+    error = fields.get("VM_INSTRUCTION_ERROR")
+    if error:
+        lines.append(f"  => VM-instruction error {error}: {vmcs.vm_instruction_error_name(error)}")
+    for name in ("EXIT_QUALIFICATION", "GUEST_RIP", "GUEST_RFLAGS", "GUEST_CR0", "GUEST_CR4",
+                 "GUEST_PHYSICAL_ADDRESS"):
+        if name in fields:
+            lines.append(f"  => {name} = 0x{fields[name]:x}")
+    return lines

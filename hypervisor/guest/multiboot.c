@@ -11,48 +11,13 @@
 #include <plinth/console.h>
 #include <plinth/errno.h>
 #include <plinth/loader.h>
+#include <plinth/multiboot1.h>
 #include <plinth/string.h>
-
-#define MB1_HEADER_MAGIC 0x1badb002
-#define MB1_BOOTLOADER_MAGIC 0x2badb002
-#define MB1_SEARCH 8192
-#define MB1_FLAG_PAGE_ALIGN BIT(0)
-#define MB1_FLAG_MEMINFO BIT(1)
-#define MB1_FLAG_VIDEO BIT(2)
-#define MB1_FLAG_AOUT_KLUDGE BIT(16)
-#define MB1_REQUIRED_MASK 0xffff /* low 16 flag bits are requirements */
-
-#define MB1_INFO_MEM BIT(0)
-#define MB1_INFO_CMDLINE BIT(2)
-#define MB1_INFO_MODS BIT(3)
-#define MB1_INFO_MMAP BIT(6)
-#define MB1_INFO_LOADER_NAME BIT(9)
 
 /* Where the information structure goes: low guest RAM that multiboot kernels (linked at
  * 1 MiB and above) leave alone; two pages for the structure, strings and memory map. */
 #define MB1_INFO_ADDR 0x9000
 #define MB1_INFO_SIZE 0x2000
-
-struct mb1_header {
-	u32 magic, flags, checksum;
-	u32 header_addr, load_addr, load_end_addr, bss_end_addr, entry_addr;
-};
-
-struct mb1_info {
-	u32 flags, mem_lower, mem_upper, boot_device, cmdline, mods_count, mods_addr;
-	u32 syms[4];
-	u32 mmap_length, mmap_addr, drives_length, drives_addr, config_table, boot_loader_name;
-} __packed;
-
-struct mb1_module {
-	u32 mod_start, mod_end, string, reserved;
-};
-
-struct mb1_mmap_entry {
-	u32 size; /* of the rest of the entry: 20 */
-	u64 addr, len;
-	u32 type;
-} __packed;
 
 static const struct mb1_header *find_header(const struct boot_module *m, u64 *offset)
 {
@@ -113,7 +78,7 @@ static int write_info(struct vm *vm, struct boot_info *bi, u32 index)
 	}
 	memset(a.base, 0, MB1_INFO_SIZE);
 	info = info_take(&a, sizeof(*info));
-	info->flags = MB1_INFO_MEM | MB1_INFO_CMDLINE | MB1_INFO_MODS | MB1_INFO_MMAP | MB1_INFO_LOADER_NAME;
+	info->flags = MB1_INFO_MEMORY | MB1_INFO_CMDLINE | MB1_INFO_MODS | MB1_INFO_MMAP | MB1_INFO_LOADER_NAME;
 	for (i = 0; i < n; i++) {
 		/* mem_lower: available RAM from 0; mem_upper: available RAM from 1 MiB on, in KiB. */
 		if (map[i].type == MB2_MEM_AVAILABLE && map[i].start == 0)
@@ -154,12 +119,13 @@ int multiboot_load(struct vm *vm, struct boot_info *bi, u32 index)
 	if (!found)
 		return -ENOENT;
 	hdr = *found; /* the module's bytes may be overwritten when the image moves into place */
-	if (h->flags & MB1_REQUIRED_MASK & ~(MB1_FLAG_PAGE_ALIGN | MB1_FLAG_MEMINFO | MB1_FLAG_VIDEO)) {
+	if (h->flags & MB1_HEADER_REQUIRED_MASK &
+	    ~(MB1_HEADER_PAGE_ALIGN | MB1_HEADER_MEMORY_INFO | MB1_HEADER_VIDEO_MODE)) {
 		log_warn("%s: module %u's multiboot header requires features Plinth lacks (flags 0x%x)", vm->name,
 			 index, h->flags);
 		return -EINVAL;
 	}
-	if (!(h->flags & MB1_FLAG_AOUT_KLUDGE)) {
+	if (!(h->flags & MB1_HEADER_AOUT_KLUDGE)) {
 		log_warn("%s: module %u is a multiboot kernel without load addresses (header flag 16); only those are supported so far",
 			 vm->name, index);
 		return -EINVAL;

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tools import consoleproto as cp
-from tools import hvabi, vmcs
+from tools import fatal, hvabi, vmcs
 from tools.paths import BUILD
 
 GUEST = BUILD / "guests" / "testguest.bin"
@@ -85,7 +85,7 @@ def test_triple_fault_stops_the_vm(boot, target_for, guest: Path) -> None:
 
 
 @pytest.mark.bochs
-def test_failed_vm_entry_is_fatal_with_decoded_vmcs(boot, target_for, guest: Path) -> None:
+def test_failed_vm_entry_is_fatal_with_decoded_vmcs(boot, target_for, guest: Path, plinth_elf: Path) -> None:
     """The debug hypercall clears guest RFLAGS bit 1; the VM entry after it fails its guest-state
     checks and Plinth's FATAL report names the failure and dumps the VMCS, which the host tools
     decode into field names."""
@@ -93,13 +93,15 @@ def test_failed_vm_entry_is_fatal_with_decoded_vmcs(boot, target_for, guest: Pat
                modules=[(guest, "checks=corrupt_state")])
     emu.wait_for(re.escape(cp.HALTED), timeout=120, failure=None)
     out = emu.output
-    fatal = cp.FATAL_RE.search(out)
-    assert fatal and fatal["what"] == "VM entry failed"
-    assert "exit reason 33 INVALID_GUEST_STATE" in fatal["why"]
+    report = cp.FATAL_RE.search(out)
+    assert report and report["what"] == "VM entry failed"
+    assert "exit reason 33 INVALID_GUEST_STATE" in report["why"]
     fields = dict(vmcs.decode_dump(out))
     assert fields["VM_EXIT_REASON"] == 0x80000021
     assert not fields["GUEST_RFLAGS"] & 0x2, "the dump shows the corrupted RFLAGS"
     assert "GUEST_RIP" in fields and "HOST_RIP" in fields
+    decoded = fatal.decode(out, plinth_elf)
+    assert "=> exit reason 33 INVALID_GUEST_STATE (VM entry failure)" in decoded
 
 
 @pytest.mark.bochs
