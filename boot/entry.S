@@ -8,6 +8,7 @@
  * hv_main checks the magic; here we only stop when the CPU cannot do long mode at all.
  */
 #include "layout.h"
+#include <x86/idmap.h>
 
 #define CR0_PE (1 << 0)
 #define CR0_PG (1 << 31)
@@ -17,9 +18,6 @@
 #define EFER_NXE (1 << 11)
 #define CPUID_EXT_LM (1 << 29)
 #define CPUID_EXT_NX (1 << 20)
-#define PTE_P (1 << 0)
-#define PTE_RW (1 << 1)
-#define PTE_PS (1 << 7)
 #define COM1 0x3f8
 
 #define BOOT_CS 0x08
@@ -55,25 +53,7 @@ _start:
 	mov %edx, %ebp                  /* keep the feature bits for NX below */
 
 	/* PML4[0] -> PDPT; PDPT[0..3] -> four page directories; 2048 x 2 MiB = 4 GiB. */
-	mov $boot_pdpt, %eax
-	or $(PTE_P | PTE_RW), %eax
-	mov %eax, boot_pml4
-	mov $boot_pd, %eax
-	or $(PTE_P | PTE_RW), %eax
-	xor %ecx, %ecx
-1:	mov %eax, boot_pdpt(, %ecx, 8)
-	add $PLINTH_PAGE_SIZE, %eax
-	inc %ecx
-	cmp $4, %ecx
-	jb 1b
-	xor %ecx, %ecx
-2:	mov %ecx, %eax
-	shl $21, %eax
-	or $(PTE_P | PTE_RW | PTE_PS), %eax
-	mov %eax, boot_pd(, %ecx, 8)
-	inc %ecx
-	cmp $2048, %ecx
-	jb 2b
+	identity_map_4g boot_pml4, boot_pdpt, boot_pd, 0
 
 	mov $boot_pml4, %eax
 	mov %eax, %cr3

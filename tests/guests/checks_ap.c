@@ -59,7 +59,7 @@ void ap_main(u32 index)
 	struct ap_checkin *me = &checkins[index];
 
 	trap_load_idt();
-	me->apic_id = CPUID_1_EBX_APIC_ID(cpuid(1).ebx);
+	me->apic_id = CPUID_1_EBX_APIC_ID(cpuid_leaf(1).ebx);
 	me->efer = rdmsr(MSR_EFER);
 	__atomic_store_n(&me->done, 1, __ATOMIC_RELEASE);
 	halt_forever();
@@ -144,7 +144,7 @@ static void report_checkins(u32 bsp_id)
 
 void check_ap(void)
 {
-	u32 bsp_id = CPUID_1_EBX_APIC_ID(cpuid(1).ebx);
+	u32 bsp_id = CPUID_1_EBX_APIC_ID(cpuid_leaf(1).ebx);
 	unsigned waited_ms = 0;
 	u64 apic_base, apic;
 

@@ -17,7 +17,7 @@ static u64 cpuid_roundtrip_tsc(void)
 
 	for (int i = 0; i < ROUNDTRIP_RUNS; i++) {
 		u64 t0 = rdtsc();
-		cpuid(PLINTH_CPUID_LEAF_BASE);
+		cpuid_leaf(PLINTH_CPUID_LEAF_BASE);
 		u64 t1 = rdtsc();
 
 		best = MIN(best, t1 - t0);
@@ -27,14 +27,14 @@ static u64 cpuid_roundtrip_tsc(void)
 
 void check_cpuid(void)
 {
-	struct cpuid_regs r = cpuid(1);
+	struct cpuid_regs r = cpuid_leaf(1);
 	char signature[13];
 
 	check_expect(r.ecx & CPUID_1_ECX_HYPERVISOR,
 		     "CPUID.1:ECX.hypervisor[bit 31] is 0 (ECX 0x%x)", r.ecx);
 	check_expect(!(r.ecx & CPUID_1_ECX_VMX), "CPUID.1:ECX.VMX[bit 5] is 1 (ECX 0x%x)", r.ecx);
 
-	r = cpuid(PLINTH_CPUID_LEAF_BASE);
+	r = cpuid_leaf(PLINTH_CPUID_LEAF_BASE);
 	memcpy(signature, &r.ebx, 4);
 	memcpy(signature + 4, &r.ecx, 4);
 	memcpy(signature + 8, &r.edx, 4);
@@ -46,7 +46,7 @@ void check_cpuid(void)
 		     "CPUID.0x%x signature is EBX 0x%x ECX 0x%x EDX 0x%x, not \"%s\"",
 		     PLINTH_CPUID_LEAF_BASE, r.ebx, r.ecx, r.edx, PLINTH_CPUID_SIGNATURE);
 
-	r = cpuid(PLINTH_CPUID_LEAF_BASE + 1);
+	r = cpuid_leaf(PLINTH_CPUID_LEAF_BASE + 1);
 	check_expect(r.eax == PLINTH_ABI_VERSION, "CPUID.0x%x:EAX (ABI version) is 0x%x, not 0x%x",
 		     PLINTH_CPUID_LEAF_BASE + 1, r.eax, PLINTH_ABI_VERSION);
 

@@ -40,6 +40,6 @@ void check_cr4(void)
 	/* TSD only restricts RDTSC at CPL > 0, and every CPU since the Pentium has it. */
 	toggle_cr4_bit(X86_CR4_TSD, "TSD");
 	/* OSXSAVE is a bit Plinth may well watch too, because of XSETBV. */
-	if (cpuid(1).ecx & CPUID_1_ECX_XSAVE)
+	if (cpuid_leaf(1).ecx & CPUID_1_ECX_XSAVE)
 		toggle_cr4_bit(X86_CR4_OSXSAVE, "OSXSAVE");
 }

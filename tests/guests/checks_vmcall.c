@@ -34,7 +34,7 @@ void check_vmcall(void)
 		check_expect(ret == -PLINTH_ENOSYS, "unknown hypercall 0x%x returned %ld, not -ENOSYS (%d)",
 			     UNKNOWN_HYPERCALL, ret, -PLINTH_ENOSYS);
 
-	cpuid(0); /* at least one CPUID exit, whichever checks ran before */
+	cpuid_leaf(0); /* at least one CPUID exit, whichever checks ran before */
 	memset(exit_stats, 0, sizeof(exit_stats));
 	f = safe_vmcall(PLINTH_HC_EXIT_STATS, (u64)exit_stats, sizeof(exit_stats), 0, &ret);
 	if (!check_expect_no_fault(f, "VMCALL EXIT_STATS"))

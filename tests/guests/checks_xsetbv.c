@@ -13,7 +13,7 @@ void check_xsetbv(void)
 	u64 cr4 = read_cr4(), xcr0_before, value;
 	struct fault f;
 
-	if (!(cpuid(1).ecx & CPUID_1_ECX_XSAVE)) {
+	if (!(cpuid_leaf(1).ecx & CPUID_1_ECX_XSAVE)) {
 		check_info("xsetbv skipped: no XSAVE");
 		return;
 	}

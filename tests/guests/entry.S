@@ -19,16 +19,13 @@
  */
 #include "guest_layout.h"
 #include "multiboot.h"
+#include <x86/idmap.h>
 
 #define CR0_PE (1 << 0)
 #define CR0_PG (1 << 31)
 #define CR4_PAE (1 << 5)
 #define MSR_EFER 0xc0000080
 #define EFER_LME (1 << 8)
-#define PTE_P (1 << 0)
-#define PTE_RW (1 << 1)
-#define PTE_PCD (1 << 4)
-#define PTE_PS (1 << 7)
 
 #define MB1_HEADER_FLAGS (MB1_HEADER_PAGE_ALIGN | MB1_HEADER_MEMORY_INFO | MB1_HEADER_AOUT_KLUDGE)
 
@@ -76,31 +73,9 @@ _start:
 	mov %ax, %es
 	mov %ax, %ss
 
-	/* PML4[0] -> PDPT; PDPT[0..3] -> four page directories of 512 x 2 MiB = 4 GiB. */
-	mov $pdpt, %eax
-	or $(PTE_P | PTE_RW), %eax
-	mov %eax, pml4
-	mov $pd, %eax
-	or $(PTE_P | PTE_RW), %eax
-	xor %ecx, %ecx
-2:	mov %eax, pdpt(, %ecx, 8)
-	add $PAGE_SIZE, %eax
-	inc %ecx
-	cmp $4, %ecx
-	jb 2b
-	xor %ecx, %ecx
-3:	mov %ecx, %eax
-	shl $21, %eax
-	or $(PTE_P | PTE_RW | PTE_PS), %eax
-	/* The last GiB holds the local APIC (0xFEE00000) and other MMIO: uncached by the page
-	 * tables themselves, whatever the MTRRs say. */
-	cmp $(3 * 512), %ecx
-	jb 4f
-	or $PTE_PCD, %eax
-4:	mov %eax, pd(, %ecx, 8)
-	inc %ecx
-	cmp $(4 * 512), %ecx
-	jb 3b
+	/* 4 GiB identity map; the last GiB holds the local APIC (0xFEE00000) and other MMIO:
+	 * uncached by the page tables themselves, whatever the MTRRs say. */
+	identity_map_4g pml4, pdpt, pd, 1
 
 	mov $bsp_entry64, %edi
 	jmp enter_long_mode

@@ -8,6 +8,7 @@
 #define GUEST_X86_H
 
 #include <plinth/types.h>
+#include <x86/cpu.h> /* port I/O, MSRs, control registers: Plinth's own wrappers */
 
 /* Exception vectors (SDM Vol. 3A, table 7-1). */
 #define X86_DE 0
@@ -40,7 +41,6 @@
 #define APIC_BASE_EXTD BIT(10) /* x2APIC mode */
 #define APIC_BASE_EN BIT(11)
 #define MSR_IA32_VMX_BASIC 0x480
-#define MSR_EFER 0xc0000080
 #define EFER_LME BIT(8)
 #define EFER_LMA BIT(10)
 #define MSR_KERNEL_GS_BASE 0xc0000102
@@ -62,7 +62,7 @@ static inline struct cpuid_regs cpuid_count(u32 leaf, u32 subleaf)
 	return r;
 }
 
-static inline struct cpuid_regs cpuid(u32 leaf)
+static inline struct cpuid_regs cpuid_leaf(u32 leaf)
 {
 	return cpuid_count(leaf, 0);
 }
@@ -75,48 +75,9 @@ static inline u64 rdtsc(void)
 	return ((u64)hi << 32) | lo;
 }
 
-static inline u64 rdmsr(u32 msr)
-{
-	u32 lo, hi;
-
-	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return ((u64)hi << 32) | lo;
-}
-
-static inline void wrmsr(u32 msr, u64 v)
-{
-	asm volatile("wrmsr" : : "c"(msr), "a"((u32)v), "d"((u32)(v >> 32)) : "memory");
-}
-
-static inline u64 read_cr4(void)
-{
-	u64 v;
-
-	asm volatile("mov %%cr4, %0" : "=r"(v));
-	return v;
-}
-
-static inline void write_cr4(u64 v)
-{
-	asm volatile("mov %0, %%cr4" : : "r"(v) : "memory");
-}
-
-static inline void outb(u16 port, u8 v)
-{
-	asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
 static inline void outl(u16 port, u32 v)
 {
 	asm volatile("outl %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline u8 inb(u16 port)
-{
-	u8 v;
-
-	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
 }
 
 static inline u16 inw(u16 port)
