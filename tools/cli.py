@@ -63,8 +63,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     build.build()
     logdir = RUN_LOGS / time.strftime("%Y%m%d-%H%M%S")
     iso = ISO
-    if args.module or args.cmdline:
-        iso = custom_iso(logdir / "plinth.iso", args.module, args.cmdline)
+    cmdline = args.cmdline
+    if args.emulator == "bochs" and args.module and "iommu=" not in cmdline:
+        # Bochs has no IOMMU, and Plinth refuses guests without DMA isolation by default.
+        cmdline = f"{cmdline} iommu=optional".strip()
+        print("plinth: Bochs has no VT-d: booting with iommu=optional (guests run without DMA isolation)",
+              file=sys.stderr)
+    if args.module or cmdline:
+        iso = custom_iso(logdir / "plinth.iso", args.module, cmdline)
     model = args.cpu_model or (DEFAULT_BOCHS_MODEL if args.emulator == "bochs" else None)
     emu = emulators.create(args.emulator, iso, logdir, cpu_model=model, cpus=args.cpus,
                            memory_mib=args.memory)

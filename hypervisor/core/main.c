@@ -6,6 +6,7 @@
 #include <plinth/cmdline.h>
 #include <plinth/console.h>
 #include <plinth/memory.h>
+#include <plinth/string.h>
 #include <plinth/vm.h>
 
 void hv_main(u32 magic, u64 mbi);
@@ -15,7 +16,7 @@ void hv_main(u32 magic, u64 mbi)
 {
 	struct boot_info *bi;
 	struct vm *vm = NULL;
-	char fault[8];
+	char fault[8], option[16];
 	bool virt;
 	u32 ncpus;
 
@@ -27,11 +28,14 @@ void hv_main(u32 magic, u64 mbi)
 	if (cmdline_get(bi->cmdline, "fault", fault, sizeof(fault)))
 		arch_trigger_fault(fault);
 	vm_debug_hypercalls = cmdline_get(bi->cmdline, "debug_hypercalls", NULL, 0);
+	vm_iommu_optional = cmdline_get(bi->cmdline, "iommu", option, sizeof(option)) && !strcmp(option, "optional");
 
 	arch_platform_init(bi);
 	virt = arch_virt_init();
 	ncpus = arch_start_cpus();
-	if (virt)
+	if (cmdline_get(bi->cmdline, "iommu_selftest", NULL, 0))
+		arch_dma_selftest(bi, ncpus);
+	else if (virt)
 		vm = vm_create_default(bi, ncpus);
 	if (vm && !arch_vm_init(vm))
 		arch_vm_launch(vm);

@@ -14,6 +14,8 @@
 
 struct vm vms[VM_MAX];
 u32 vm_count;
+bool vm_debug_hypercalls;
+bool vm_iommu_optional;
 
 /* Guest-physical space the default VM sees: at least 4 GiB (MMIO lives below it), more when
  * RAM goes higher. Device memory above the top of RAM (64-bit BARs) is not mapped yet. */
@@ -82,17 +84,11 @@ static int default_memory(struct vm *vm, const struct boot_info *bi)
 	return rc;
 }
 
-struct vm *vm_create_default(struct boot_info *bi, u32 ncpus)
+struct vm *vm_describe_default(const struct boot_info *bi, u32 ncpus)
 {
 	struct vm *vm = &vms[0];
-	u64 ram_bytes = 0;
-	u32 i;
 	int rc;
 
-	if (!bi->module_count) {
-		log_info("no modules: nothing to run as a guest");
-		return NULL;
-	}
 	memset(vm, 0, sizeof(*vm));
 	format(vm->name, sizeof(vm->name), "vm0");
 	vm->cpu_mask = ncpus >= 64 ? ~0ULL : BIT(ncpus) - 1;
@@ -102,6 +98,22 @@ struct vm *vm_create_default(struct boot_info *bi, u32 ncpus)
 		log_warn("vm0: cannot describe its memory (error %d): too many ranges in the memory map", rc);
 		return NULL;
 	}
+	return vm;
+}
+
+struct vm *vm_create_default(struct boot_info *bi, u32 ncpus)
+{
+	struct vm *vm;
+	u64 ram_bytes = 0;
+	u32 i;
+
+	if (!bi->module_count) {
+		log_info("no modules: nothing to run as a guest");
+		return NULL;
+	}
+	vm = vm_describe_default(bi, ncpus);
+	if (!vm)
+		return NULL;
 	for (i = 0; i < vm->mem_count; i++)
 		if (vm->mem[i].kind == VM_MEM_RAM)
 			ram_bytes += vm->mem[i].size;

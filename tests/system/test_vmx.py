@@ -17,6 +17,8 @@ from tools.paths import BUILD
 
 GUEST = BUILD / "guests" / "testguest.bin"
 NON_DESTRUCTIVE = ["cpuid", "vmcall", "cr4", "msr", "xsetbv", "io", "vmxon"]
+# Bochs has no IOMMU: guests may run there only without DMA isolation.
+NO_IOMMU = "iommu=optional"
 CAPABILITIES = ["EPT", "VPID", "unrestricted guest", "2M pages", "1G pages", "INVEPT", "INVVPID",
                 "wait-for-SIPI", "TRUE controls"]
 
@@ -39,7 +41,8 @@ def test_guest_checks_pass(boot, target_for, guest: Path, model: str, cpus: int)
     """Capability report, every CPU in VMX root, and every non-destructive guest check passing;
     with 2 CPUs the guest also starts its AP through INIT/SIPI into long mode."""
     wanted = NON_DESTRUCTIVE + (["ap"] if cpus == 2 else [])
-    emu = boot(target_for("bochs", model), cpus=cpus, modules=[(guest, "checks=" + ",".join(wanted))])
+    emu = boot(target_for("bochs", model), cpus=cpus, cmdline=NO_IOMMU,
+               modules=[(guest, "checks=" + ",".join(wanted))])
     summary = emu.wait_for(hvabi.GUEST_SUMMARY_RE, timeout=240)
     out = emu.output
 
@@ -62,7 +65,7 @@ def test_guest_checks_pass(boot, target_for, guest: Path, model: str, cpus: int)
 def test_write_into_plinth_stops_the_vm_and_plinth_answers(boot, target_for, guest: Path) -> None:
     """A guest write into Plinth's range is an EPT violation: the VM stops with a report that
     names the address, the access and the guest RIP, and Plinth's monitor still answers."""
-    emu = boot(target_for("bochs", "corei7_haswell_4770"), modules=[(guest, "checks=plinth_write")])
+    emu = boot(target_for("bochs", "corei7_haswell_4770"), cmdline=NO_IOMMU, modules=[(guest, "checks=plinth_write")])
     stop = emu.wait_for(r"plinth: vm0 stopped: EPT violation: (?P<access>\w+) at guest-physical "
                         r"(?P<gpa>0x[0-9a-f]+) \((?P<why>[^)]*)\), vCPU 0, guest rip (?P<rip>0x[0-9a-f]+)",
                         timeout=120)
@@ -78,7 +81,7 @@ def test_write_into_plinth_stops_the_vm_and_plinth_answers(boot, target_for, gue
 
 @pytest.mark.bochs
 def test_triple_fault_stops_the_vm(boot, target_for, guest: Path) -> None:
-    emu = boot(target_for("bochs", "corei7_haswell_4770"), modules=[(guest, "checks=triple_fault")])
+    emu = boot(target_for("bochs", "corei7_haswell_4770"), cmdline=NO_IOMMU, modules=[(guest, "checks=triple_fault")])
     emu.wait_for(r"plinth: vm0 stopped: triple fault in vCPU 0 at guest rip 0x[0-9a-f]+", timeout=120)
     emu.wait_for(re.escape("plinth> "), timeout=30)
     assert cp.FATAL_PREFIX not in emu.output
@@ -89,7 +92,7 @@ def test_failed_vm_entry_is_fatal_with_decoded_vmcs(boot, target_for, guest: Pat
     """The debug hypercall clears guest RFLAGS bit 1; the VM entry after it fails its guest-state
     checks and Plinth's FATAL report names the failure and dumps the VMCS, which the host tools
     decode into field names."""
-    emu = boot(target_for("bochs", "corei7_haswell_4770"), cmdline="debug_hypercalls",
+    emu = boot(target_for("bochs", "corei7_haswell_4770"), cmdline="debug_hypercalls " + NO_IOMMU,
                modules=[(guest, "checks=corrupt_state")])
     emu.wait_for(re.escape(cp.HALTED), timeout=120, failure=None)
     out = emu.output
@@ -106,7 +109,7 @@ def test_failed_vm_entry_is_fatal_with_decoded_vmcs(boot, target_for, guest: Pat
 
 @pytest.mark.bochs
 def test_debug_hypercall_is_refused_without_the_boot_option(boot, target_for, guest: Path) -> None:
-    emu = boot(target_for("bochs", "corei7_haswell_4770"), modules=[(guest, "checks=corrupt_state")])
+    emu = boot(target_for("bochs", "corei7_haswell_4770"), cmdline=NO_IOMMU, modules=[(guest, "checks=corrupt_state")])
     emu.wait_for(hvabi.GUEST_SUMMARY_RE, timeout=120)
     result, detail = checks(emu.output)["corrupt_state"]
     assert result == "fail" and f"-{hvabi.ERRORS['EPERM']}" in (detail or "")
@@ -117,3 +120,14 @@ def test_without_vmx_plinth_says_so_and_runs_no_guest(boot, target_for, guest: P
     emu = boot(target_for("qemu", None), modules=[(guest, "checks=cpuid")])
     emu.wait_for(re.escape(cp.NO_GUEST), timeout=60)
     assert "vmx: not available (CPUID.1:ECX.VMX[bit 5] is 0)" in emu.output
+
+
+@pytest.mark.bochs
+def test_without_dma_isolation_guests_are_refused_by_default(boot, target_for, guest: Path) -> None:
+    """Bochs has no VT-d: without iommu=optional Plinth will not start a guest."""
+    emu = boot(target_for("bochs", "corei7_haswell_4770"), modules=[(guest, "checks=cpuid")])
+    emu.wait_for(re.escape(cp.NO_GUEST), timeout=120)
+    out = emu.output
+    assert "vtd: no DMAR table" in out
+    assert "refusing to run a guest without DMA isolation (no VT-d); boot with iommu=optional to allow it" in out
+    assert "guest: start" not in out

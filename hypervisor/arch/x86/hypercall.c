@@ -11,7 +11,6 @@
 
 #define RFLAGS_RESERVED_1 BIT(1)
 
-bool vm_debug_hypercalls;
 
 static s64 hc_console_write(struct vcpu *v, gpa_t gpa, u64 len)
 {

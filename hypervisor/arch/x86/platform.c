@@ -11,6 +11,7 @@
 #include <x86/percpu.h>
 #include <x86/smp.h>
 #include <x86/vmx.h>
+#include <x86/vtd.h>
 
 static struct acpi_info acpi;
 static bool have_vmx;
@@ -55,8 +56,7 @@ void arch_platform_init(const struct boot_info *bi)
 	if (acpi.has_dmar)
 		log_info("acpi: DMAR: %u DMA remapping units, %u reserved memory regions, host address width %u",
 			 acpi.drhd_count, acpi.rmrr_count, acpi.dmar_haw);
-	else
-		log_info("acpi: no DMAR table (no VT-d)");
+	vtd_init(&acpi);
 }
 
 bool arch_virt_init(void)

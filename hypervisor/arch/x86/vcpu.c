@@ -14,6 +14,7 @@
 #include <x86/percpu.h>
 #include <x86/vmexit.h>
 #include <x86/vmx.h>
+#include <x86/vtd.h>
 
 #define VCPU_PAGES ((sizeof(struct vcpu) + PLINTH_PAGE_SIZE - 1) / PLINTH_PAGE_SIZE)
 
@@ -90,7 +91,7 @@ int arch_vm_init(struct vm *vm)
 	log_info("%s: EPT %lu x 1G + %lu x 2M + %lu x 4K pages in %u table pages (%u KiB)", vm->name,
 		 a->ept.leaves_1g, a->ept.leaves_2m, a->ept.leaves_4k, a->ept.table_pages,
 		 a->ept.table_pages * 4);
-	return 0;
+	return arch_vm_dma_isolate(vm);
 }
 
 void arch_vcpu_run(struct vm *vm, u32 id)

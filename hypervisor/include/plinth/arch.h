@@ -30,6 +30,9 @@ void arch_platform_init(const struct boot_info *bi);
 bool arch_virt_init(void);
 /* Starts the other CPUs (each enters VMX root when available); returns the CPUs online. */
 u32 arch_start_cpus(void);
+/* Boot option iommu_selftest: a DMA remapping self-test with a test device instead of
+ * guests (QEMU's edu device); it reports and returns. */
+void arch_dma_selftest(const struct boot_info *bi, u32 ncpus);
 /* Runs vm: the other CPUs join, this one runs vCPU 0. Does not return. */
 __noreturn void arch_vm_launch(struct vm *vm);
 

@@ -54,6 +54,8 @@ const struct vm_mem *vm_mem_find(const struct vm *vm, gpa_t gpa, u64 size);
 /* The default VM: all CPUs, all RAM and MMIO outside Plinth's range, identity mapped,
  * booting the first module. Returns NULL (after saying why) when there is no guest. */
 struct vm *vm_create_default(struct boot_info *bi, u32 ncpus);
+/* The same VM's CPUs and memory only, without a boot image (the DMA self-test uses it). */
+struct vm *vm_describe_default(const struct boot_info *bi, u32 ncpus);
 
 /* Stops the VM with a reason: its vCPUs leave guest mode for good; Plinth goes on. */
 void vm_stop(struct vm *vm, const char *fmt, ...) __printf(2, 3);
@@ -68,5 +70,7 @@ void arch_print_exit_stats(struct vm *vm);
 
 /* Boot option debug_hypercalls: allows the hypercalls that break a VM on purpose (tests). */
 extern bool vm_debug_hypercalls;
+/* Boot option iommu=optional: run guests even without DMA isolation (no VT-d). */
+extern bool vm_iommu_optional;
 
 #endif

@@ -1,0 +1,217 @@
+/*
+ * PCI configuration mechanism #1 (PCI Local Bus 3.0, 3.2.2.3.2): a dword address written to
+ * 0xcf8 selects bus, device, function and register; 0xcfc..0xcff then hold that dword. It
+ * reaches the first 256 bytes of every function on q35, i440fx and real chipsets alike.
+ * Only the boot CPU touches configuration space, before any VM runs, so no lock.
+ */
+#include <plinth/console.h>
+#include <x86/cpu.h>
+#include <x86/pci.h>
+
+#define PCI_CONFIG_ADDRESS 0xcf8
+#define PCI_CONFIG_DATA 0xcfc
+#define PCI_CONFIG_ENABLE BIT(31)
+#define PCI_MAX_BUS 256
+#define PCI_MAX_DEV 32
+#define PCI_MAX_FN 8
+
+static inline void outw(u16 port, u16 v)
+{
+	asm volatile("outw %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline void outl(u16 port, u32 v)
+{
+	asm volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline u16 inw(u16 port)
+{
+	u16 v;
+
+	asm volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline u32 inl(u16 port)
+{
+	u32 v;
+
+	asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+/* Selects the dword holding off; returns the data port of the byte at off. */
+static u16 select(u8 bus, u8 dev, u8 fn, u8 off)
+{
+	outl(PCI_CONFIG_ADDRESS, (u32)(PCI_CONFIG_ENABLE | (u32)bus << 16 | (u32)(dev & 0x1f) << 11 |
+				       (u32)(fn & 7) << 8 | (off & 0xfc)));
+	return PCI_CONFIG_DATA + (off & 3);
+}
+
+u8 pci_read8(u8 bus, u8 dev, u8 fn, u8 off)
+{
+	return inb(select(bus, dev, fn, off));
+}
+
+u16 pci_read16(u8 bus, u8 dev, u8 fn, u8 off)
+{
+	return inw(select(bus, dev, fn, off));
+}
+
+u32 pci_read32(u8 bus, u8 dev, u8 fn, u8 off)
+{
+	return inl(select(bus, dev, fn, off));
+}
+
+void pci_write8(u8 bus, u8 dev, u8 fn, u8 off, u8 v)
+{
+	outb(select(bus, dev, fn, off), v);
+}
+
+void pci_write16(u8 bus, u8 dev, u8 fn, u8 off, u16 v)
+{
+	outw(select(bus, dev, fn, off), v);
+}
+
+void pci_write32(u8 bus, u8 dev, u8 fn, u8 off, u32 v)
+{
+	outl(select(bus, dev, fn, off), v);
+}
+
+struct scan {
+	struct pci_dev *out;
+	u32 max, count, dropped;
+	u64 seen[PCI_MAX_BUS / 64]; /* buses scanned: a misprogrammed bridge cannot loop us */
+};
+
+static void scan_bus(struct scan *s, u8 bus);
+
+static void scan_function(struct scan *s, u8 bus, u8 dev, u8 fn)
+{
+	u32 class_rev = pci_read32(bus, dev, fn, PCI_CLASS_REVISION);
+	u8 header = pci_read8(bus, dev, fn, PCI_HEADER_TYPE);
+	u8 secondary;
+
+	if (s->count < s->max)
+		s->out[s->count++] = (struct pci_dev){
+			.bus = bus, .dev = dev, .fn = fn,
+			.vendor = pci_read16(bus, dev, fn, PCI_VENDOR_ID),
+			.device = pci_read16(bus, dev, fn, PCI_DEVICE_ID),
+			.class_code = (u8)(class_rev >> 24), .subclass = (u8)(class_rev >> 16),
+			.prog_if = (u8)(class_rev >> 8), .header_type = header,
+		};
+	else
+		s->dropped++;
+	/* Bus numbers are the firmware's; 0 means this bridge was left unconfigured. */
+	if ((header & PCI_HEADER_TYPE_MASK) == PCI_HEADER_TYPE_BRIDGE) {
+		secondary = pci_read8(bus, dev, fn, PCI_SECONDARY_BUS);
+		if (secondary)
+			scan_bus(s, secondary);
+	}
+}
+
+static void scan_bus(struct scan *s, u8 bus)
+{
+	u8 dev, fn, nfn;
+
+	if (s->seen[bus / 64] & BIT(bus % 64))
+		return;
+	s->seen[bus / 64] |= BIT(bus % 64);
+	for (dev = 0; dev < PCI_MAX_DEV; dev++) {
+		if (pci_read16(bus, dev, 0, PCI_VENDOR_ID) == PCI_VENDOR_NONE)
+			continue;
+		/* Functions 1-7 exist only behind a multi-function header (PCI 3.0, 6.2.1). */
+		nfn = pci_read8(bus, dev, 0, PCI_HEADER_TYPE) & PCI_HEADER_MULTIFUNCTION ? PCI_MAX_FN : 1;
+		for (fn = 0; fn < nfn; fn++)
+			if (pci_read16(bus, dev, fn, PCI_VENDOR_ID) != PCI_VENDOR_NONE)
+				scan_function(s, bus, dev, fn);
+	}
+}
+
+u32 pci_enumerate(struct pci_dev *out, u32 max)
+{
+	static struct scan s;
+
+	s = (struct scan){ .out = out, .max = max };
+	scan_bus(&s, 0);
+	if (s.dropped)
+		log_warn("pci: %u more functions than the %u entries given; not listed", s.dropped, max);
+	return s.count;
+}
+
+const struct pci_dev *pci_find(const struct pci_dev *devs, u32 n, u16 vendor, u16 device)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++)
+		if (devs[i].vendor == vendor && devs[i].device == device)
+			return &devs[i];
+	return NULL;
+}
+
+void pci_print(const struct pci_dev *devs, u32 n)
+{
+	const struct pci_dev *d;
+
+	for (d = devs; d < devs + n; d++)
+		log_info("pci: %02x:%02x.%u %04x:%04x class %02x%02x%02x", d->bus, d->dev, d->fn,
+			 d->vendor, d->device, d->class_code, d->subclass, d->prog_if);
+}
+
+u64 pci_bar(u8 bus, u8 dev, u8 fn, int bar, u64 *size)
+{
+	u8 off = (u8)(PCI_BAR0 + 4 * bar);
+	u16 cmd;
+	u32 lo, hi = 0, lo_mask, hi_mask = 0;
+	bool is64;
+	u64 mask;
+
+	if (size)
+		*size = 0;
+	if (bar < 0 || bar >= PCI_BAR_COUNT)
+		return 0;
+	lo = pci_read32(bus, dev, fn, off);
+	if (lo & PCI_BAR_IO)
+		return 0;
+	is64 = (lo & PCI_BAR_MEM_TYPE_MASK) == PCI_BAR_MEM_TYPE_64;
+	if (is64 && bar == PCI_BAR_COUNT - 1)
+		return 0;
+	if (is64)
+		hi = pci_read32(bus, dev, fn, off + 4);
+
+	/*
+	 * Size: write all ones, read back which address bits stick (PCI 3.0, 6.2.5.1). Decoding
+	 * is off meanwhile so the BAR's passing values claim no one else's addresses.
+	 */
+	cmd = pci_read16(bus, dev, fn, PCI_COMMAND);
+	pci_write16(bus, dev, fn, PCI_COMMAND, cmd & ~PCI_COMMAND_MEMORY);
+	pci_write32(bus, dev, fn, off, ~0u);
+	lo_mask = pci_read32(bus, dev, fn, off);
+	pci_write32(bus, dev, fn, off, lo);
+	if (is64) {
+		pci_write32(bus, dev, fn, off + 4, ~0u);
+		hi_mask = pci_read32(bus, dev, fn, off + 4);
+		pci_write32(bus, dev, fn, off + 4, hi);
+	}
+	pci_write16(bus, dev, fn, PCI_COMMAND, cmd);
+
+	/* A 32-bit BAR decodes nothing above 4 GiB: its size mask is all ones up there. */
+	mask = ((u64)hi_mask << 32 | lo_mask) & PCI_BAR_MEM_ADDR_MASK;
+	if (!is64 && mask)
+		mask |= ~(u64)0 << 32;
+	if (size && mask)
+		*size = ~mask + 1;
+	return ((u64)hi << 32 | lo) & PCI_BAR_MEM_ADDR_MASK;
+}
+
+void pci_enable(u8 bus, u8 dev, u8 fn, bool mmio, bool bus_master)
+{
+	u16 cmd = pci_read16(bus, dev, fn, PCI_COMMAND);
+
+	if (mmio)
+		cmd |= PCI_COMMAND_MEMORY;
+	if (bus_master)
+		cmd |= PCI_COMMAND_MASTER;
+	pci_write16(bus, dev, fn, PCI_COMMAND, cmd);
+}

@@ -1,0 +1,285 @@
+/*
+ * Intel VT-d DMA remapping (VT-d specification 3.x, chapters 3, 6, 9, 10, 11).
+ *
+ * Every remapping unit gets the same root table: context entries exist only for the devices
+ * Plinth hands to a VM, and point at that VM's domain. A domain's second-level tables come
+ * from the EPT builder (x86/ept.h): the formats agree on what Plinth uses (read, write, page
+ * size, address). Invalidation is register-based and global: Plinth changes mappings only
+ * while building VMs, never on a hot path. Faults: vtd_fault.c.
+ */
+#include <plinth/console.h>
+#include <plinth/errno.h>
+#include <plinth/memory.h>
+#include <plinth/string.h>
+#include <x86/ept.h>
+#include <x86/vtd.h>
+#include <x86/vtd_regs.h>
+
+#define VTD_DOMAINS VM_MAX
+#define POLL_SPINS 10000000
+
+struct vtd_domain {
+	struct ept pt;
+	u16 did;
+	bool used;
+};
+
+struct vtd_unit vtd_units[ACPI_DMAR_MAX_DRHDS];
+u32 vtd_unit_count;
+static struct vtd_domain domains[VTD_DOMAINS];
+static u64 *root_table;	 /* 256 root entries, shared by every unit */
+static bool four_level;	 /* 48-bit, 4-level tables; else 39-bit, 3-level */
+static bool allow_2m, allow_1g, coherent = true;
+static bool enabled;
+static const struct acpi_info *vtd_acpi;
+
+u32 vtd_read32(const struct vtd_unit *u, u32 reg)
+{
+	return *(volatile u32 *)(uintptr_t)(u->base + reg);
+}
+
+u64 vtd_read64(const struct vtd_unit *u, u32 reg)
+{
+	return *(volatile u64 *)(uintptr_t)(u->base + reg);
+}
+
+void vtd_write32(const struct vtd_unit *u, u32 reg, u32 v)
+{
+	*(volatile u32 *)(uintptr_t)(u->base + reg) = v;
+}
+
+void vtd_write64(const struct vtd_unit *u, u32 reg, u64 v)
+{
+	*(volatile u64 *)(uintptr_t)(u->base + reg) = v;
+}
+
+static const char *yes(bool b)
+{
+	return b ? "yes" : "no";
+}
+
+static void report(u32 i, const struct vtd_unit *u)
+{
+	u64 cap = u->cap, ecap = u->ecap;
+
+	log_info("vtd: unit %u at 0x%lx: version %u.%u%s", i, u->base, (u->ver >> 4) & 0xf, u->ver & 0xf,
+		 u->include_all ? ", all devices not named by another unit" : "");
+	log_info("vtd: unit %u: SAGAW 0x%lx (%s%s), MGAW %lu, ND %lu (%lu domains), CM %s, RWBF %s, SLLPS 0x%lx (%s%s), PSI %s",
+		 i, CAP_SAGAW(cap), CAP_SAGAW(cap) & SAGAW_39 ? "39-bit 3-level " : "",
+		 CAP_SAGAW(cap) & SAGAW_48 ? "48-bit 4-level" : "", CAP_MGAW(cap), CAP_ND(cap),
+		 1UL << (4 + 2 * CAP_ND(cap)), yes(cap & CAP_CM), yes(cap & CAP_RWBF), CAP_SLLPS(cap),
+		 CAP_SLLPS(cap) & 1 ? "2M " : "", CAP_SLLPS(cap) & 2 ? "1G" : "", yes(cap & CAP_PSI));
+	log_info("vtd: unit %u: fault records %lu at 0x%lx, IOTLB registers at 0x%lx, C %s, QI %s, IR %s, EIM %s, PT %s, SC %s",
+		 i, CAP_NFR(cap), CAP_FRO(cap), ECAP_IRO(ecap), yes(ecap & ECAP_C), yes(ecap & ECAP_QI),
+		 yes(ecap & ECAP_IR), yes(ecap & ECAP_EIM), yes(ecap & ECAP_PT), yes(ecap & ECAP_SC));
+}
+
+bool vtd_init(const struct acpi_info *acpi)
+{
+	bool sagaw39 = true, sagaw48 = true;
+	u32 i;
+
+	vtd_acpi = acpi;
+	if (!acpi->has_dmar) {
+		log_info("vtd: no DMAR table: no DMA remapping hardware (or the firmware hides it)");
+		return false;
+	}
+	for (i = 0; i < acpi->drhd_count && i < ACPI_DMAR_MAX_DRHDS; i++) {
+		struct vtd_unit *u = &vtd_units[vtd_unit_count];
+
+		if (acpi->drhds[i].reg_base + 0x1000 > 4 * GIB) {
+			log_warn("vtd: unit %u at 0x%lx lies above 4 GiB, outside Plinth's map: skipped", i,
+				 acpi->drhds[i].reg_base);
+			continue;
+		}
+		u->base = acpi->drhds[i].reg_base;
+		u->include_all = acpi->drhds[i].flags & ACPI_DRHD_INCLUDE_PCI_ALL;
+		u->ver = vtd_read32(u, VTD_VER);
+		u->cap = vtd_read64(u, VTD_CAP);
+		u->ecap = vtd_read64(u, VTD_ECAP);
+		report(vtd_unit_count, u);
+		sagaw39 &= (CAP_SAGAW(u->cap) & SAGAW_39) != 0;
+		sagaw48 &= (CAP_SAGAW(u->cap) & SAGAW_48) != 0;
+		coherent &= (u->ecap & ECAP_C) != 0;
+		vtd_unit_count++;
+	}
+	if (!vtd_unit_count)
+		return false;
+	if (!sagaw39 && !sagaw48) {
+		log_warn("vtd: the units share neither 3-level nor 4-level second-level tables: DMA remapping off");
+		vtd_unit_count = 0;
+		return false;
+	}
+	four_level = sagaw48;
+	allow_2m = allow_1g = true;
+	for (i = 0; i < vtd_unit_count; i++) {
+		allow_2m &= (CAP_SLLPS(vtd_units[i].cap) & 1) != 0;
+		allow_1g &= (CAP_SLLPS(vtd_units[i].cap) & 2) != 0;
+	}
+	root_table = page_alloc();
+	log_info("vtd: %u unit%s; domains use %s tables with %s pages", vtd_unit_count, vtd_unit_count == 1 ? "" : "s",
+		 four_level ? "4-level (48-bit)" : "3-level (39-bit)",
+		 allow_1g ? "1G, 2M and 4K" : allow_2m ? "2M and 4K" : "4K");
+	return true;
+}
+
+bool vtd_present(void)
+{
+	return vtd_unit_count != 0;
+}
+
+static void *table_page(void)
+{
+	return page_alloc();
+}
+
+/* Units that do not snoop their page walks (ECAP.C = 0) need the tables written back. */
+static void sync_tables(void)
+{
+	if (!coherent)
+		asm volatile("wbinvd" ::: "memory");
+}
+
+int vtd_domain_map(struct vtd_domain *d, u64 iova, hpa_t hpa, u64 size)
+{
+	/* A 3-level walk stops at 512 GiB. */
+	if (!four_level && iova + size > (1ULL << 39))
+		return -ERANGE;
+	return ept_map(&d->pt, iova, hpa, size, EPT_READ | EPT_WRITE);
+}
+
+/* Maps an RMRR identity, page by page where RAM is already mapped, never Plinth's range. */
+static void map_rmrr(struct vtd_domain *d, const struct acpi_rmrr *r)
+{
+	u64 at, end = r->limit + 1, hpa, flags, size;
+
+	for (at = r->base; at < end; at += 4096) {
+		if (at < plinth_reserved.end && at + 4096 > plinth_reserved.start) {
+			log_warn("vtd: RMRR 0x%lx-0x%lx overlaps Plinth's range: that part stays unmapped", r->base, r->limit);
+			at = plinth_reserved.end - 4096;
+			continue;
+		}
+		if (!ept_lookup(&d->pt, at, &hpa, &flags, &size))
+			continue;
+		vtd_domain_map(d, at, at, 4096);
+	}
+}
+
+struct vtd_domain *vtd_domain_for_vm(struct vm *vm)
+{
+	struct vtd_domain *d = &domains[vm->id % VTD_DOMAINS];
+	u32 i;
+
+	if (d->used)
+		return d;
+	if (ept_init(&d->pt, table_page, allow_2m, allow_1g))
+		return NULL;
+	d->did = (u16)(vm->id + 1); /* domain id 0 is reserved when CAP.CM is set */
+	d->used = true;
+	for (i = 0; i < vm->mem_count; i++) {
+		const struct vm_mem *m = &vm->mem[i];
+
+		if (m->kind == VM_MEM_RAM && vtd_domain_map(d, m->gpa, m->hpa, m->size))
+			log_warn("vtd: %s: RAM 0x%lx-0x%lx does not fit the domain's address width", vm->name,
+				 m->gpa, m->gpa + m->size);
+	}
+	for (i = 0; i < vtd_acpi->rmrr_count; i++)
+		map_rmrr(d, &vtd_acpi->rmrrs[i]);
+	sync_tables();
+	log_info("vtd: %s: domain %u maps its RAM with %lu x 1G + %lu x 2M + %lu x 4K pages (%u table pages)",
+		 vm->name, d->did, d->pt.leaves_1g, d->pt.leaves_2m, d->pt.leaves_4k, d->pt.table_pages);
+	return d;
+}
+
+static bool wait_clear64(const struct vtd_unit *u, u32 reg, u64 bit)
+{
+	u32 spins = POLL_SPINS;
+
+	while ((vtd_read64(u, reg) & bit) && --spins)
+		__builtin_ia32_pause();
+	return spins != 0;
+}
+
+static bool wait_status(const struct vtd_unit *u, u32 bit, bool set)
+{
+	u32 spins = POLL_SPINS;
+
+	while (!!(vtd_read32(u, VTD_GSTS) & bit) != set && --spins)
+		__builtin_ia32_pause();
+	return spins != 0;
+}
+
+/* GCMD takes the persistent enables and one command at a time (VT-d 11.4.4.1). */
+static bool command(const struct vtd_unit *u, u32 cmd, u32 status, bool until_clear)
+{
+	u32 keep = vtd_read32(u, VTD_GSTS) & (GSTS_TES | GSTS_QIES | GSTS_IRES | GSTS_CFIS);
+
+	vtd_write32(u, VTD_GCMD, keep | cmd);
+	return wait_status(u, status, !until_clear);
+}
+
+static void invalidate(const struct vtd_unit *u)
+{
+	u32 iotlb = (u32)ECAP_IRO(u->ecap) + 8;
+
+	vtd_write64(u, VTD_CCMD, CCMD_ICC | CCMD_GLOBAL);
+	if (!wait_clear64(u, VTD_CCMD, CCMD_ICC))
+		log_warn("vtd: unit at 0x%lx: context-cache invalidation did not complete", u->base);
+	vtd_write64(u, iotlb, IOTLB_IVT | IOTLB_GLOBAL | IOTLB_DR | IOTLB_DW);
+	if (!wait_clear64(u, iotlb, IOTLB_IVT))
+		log_warn("vtd: unit at 0x%lx: IOTLB invalidation did not complete", u->base);
+	if ((u->cap & CAP_RWBF) && !command(u, GCMD_WBF, GSTS_WBFS, true))
+		log_warn("vtd: unit at 0x%lx: write-buffer flush did not complete", u->base);
+}
+
+int vtd_attach(u16 sid, struct vtd_domain *d)
+{
+	u64 *root = &root_table[sid >> 8 << 1], *ctx, slptptr;
+	u32 i;
+
+	if (!d || !d->pt.pml4)
+		return -EINVAL;
+	if (!(root[0] & ROOT_PRESENT)) {
+		root[0] = (u64)(uintptr_t)page_alloc() | ROOT_PRESENT;
+		root[1] = 0;
+	}
+	ctx = (u64 *)(uintptr_t)(root[0] & ~0xfffULL) + 2 * (sid & 0xff);
+	/* A 3-level walk starts at what is the PDPT of the 4-level tables. */
+	slptptr = four_level ? (u64)(uintptr_t)d->pt.pml4 : (d->pt.pml4[0] & EPT_ADDR_MASK);
+	if (!slptptr)
+		return -EINVAL;
+	ctx[1] = (four_level ? CTX_AW_48 : CTX_AW_39) | ((u64)d->did << 8);
+	ctx[0] = slptptr | CTX_TT_UNTRANSLATED | CTX_PRESENT;
+	sync_tables();
+	if (enabled)
+		for (i = 0; i < vtd_unit_count; i++)
+			invalidate(&vtd_units[i]);
+	return 0;
+}
+
+int vtd_enable(void)
+{
+	u32 i;
+
+	for (i = 0; i < vtd_unit_count; i++) {
+		struct vtd_unit *u = &vtd_units[i];
+
+		if (vtd_read32(u, VTD_GSTS) & GSTS_TES) {
+			invalidate(u); /* already on (a second call): just make new entries visible */
+			continue;
+		}
+		vtd_write64(u, VTD_RTADDR, (u64)(uintptr_t)root_table);
+		if (!command(u, GCMD_SRTP, GSTS_RTPS, false)) {
+			log_warn("vtd: unit %u: the root table pointer was not latched", i);
+			return -EBUSY;
+		}
+		invalidate(u);
+		if (!command(u, GCMD_TE, GSTS_TES, false)) {
+			log_warn("vtd: unit %u: translation did not turn on", i);
+			return -EBUSY;
+		}
+		log_info("vtd: unit %u: DMA remapping enabled", i);
+	}
+	enabled = vtd_unit_count != 0;
+	return 0;
+}

@@ -1,0 +1,89 @@
+/* VT-d remapping unit registers (VT-d specification, chapter 11) and table entry bits
+ * (chapter 9), shared by vtd.c and vtd_fault.c. */
+#ifndef X86_VTD_REGS_H
+#define X86_VTD_REGS_H
+
+#include <plinth/types.h>
+
+#define VTD_VER 0x00
+#define VTD_CAP 0x08
+#define VTD_ECAP 0x10
+#define VTD_GCMD 0x18
+#define VTD_GSTS 0x1c
+#define VTD_RTADDR 0x20
+#define VTD_CCMD 0x28
+#define VTD_FSTS 0x34
+
+/* Capability register (11.4.2). */
+#define CAP_ND(c) ((c) & 7)
+#define CAP_RWBF BIT(4)
+#define CAP_CM BIT(7)
+#define CAP_SAGAW(c) (((c) >> 8) & 0x1f)
+#define SAGAW_39 BIT(1)
+#define SAGAW_48 BIT(2)
+#define CAP_MGAW(c) ((((c) >> 16) & 0x3f) + 1)
+#define CAP_FRO(c) ((((c) >> 24) & 0x3ff) * 16)
+#define CAP_SLLPS(c) (((c) >> 34) & 0xf)
+#define CAP_PSI BIT(39)
+#define CAP_NFR(c) ((((c) >> 40) & 0xff) + 1)
+
+/* Extended capability register (11.4.3). */
+#define ECAP_C BIT(0)
+#define ECAP_QI BIT(1)
+#define ECAP_IR BIT(3)
+#define ECAP_EIM BIT(4)
+#define ECAP_PT BIT(6)
+#define ECAP_SC BIT(7)
+#define ECAP_IRO(e) ((((e) >> 8) & 0x3ff) * 16)
+
+/* Global command and status (11.4.4, 11.4.5). */
+#define GCMD_TE BIT(31)
+#define GCMD_SRTP BIT(30)
+#define GCMD_WBF BIT(27)
+#define GSTS_TES BIT(31)
+#define GSTS_RTPS BIT(30)
+#define GSTS_WBFS BIT(27)
+#define GSTS_QIES BIT(26)
+#define GSTS_IRES BIT(25)
+#define GSTS_CFIS BIT(23)
+
+/* Context command and IOTLB invalidation (11.4.7, 11.4.8.1): global granularity. */
+#define CCMD_ICC BIT(63)
+#define CCMD_GLOBAL (1ULL << 61)
+#define IOTLB_IVT BIT(63)
+#define IOTLB_GLOBAL (1ULL << 60)
+#define IOTLB_DR BIT(49)
+#define IOTLB_DW BIT(48)
+
+/* Fault status and fault recording (11.4.9, 11.4.14). */
+#define FSTS_PFO BIT(0)
+#define FSTS_PPF BIT(1)
+#define FSTS_FRI(s) (((s) >> 8) & 0xff)
+#define FRCD_F BIT(63)
+#define FRCD_T BIT(62) /* 1: read request, 0: write request */
+#define FRCD_REASON(h) (((h) >> 32) & 0xff)
+#define FRCD_SID(h) ((h) & 0xffff)
+
+/* Root and context entries (9.1, 9.3). */
+#define ROOT_PRESENT BIT(0)
+#define CTX_PRESENT BIT(0)
+#define CTX_TT_UNTRANSLATED (0ULL << 2)
+#define CTX_AW_39 1ULL
+#define CTX_AW_48 2ULL
+
+struct vtd_unit {
+	u64 base;
+	u32 ver;
+	u64 cap, ecap;
+	bool include_all;
+};
+
+extern struct vtd_unit vtd_units[];
+extern u32 vtd_unit_count;
+
+u32 vtd_read32(const struct vtd_unit *u, u32 reg);
+u64 vtd_read64(const struct vtd_unit *u, u32 reg);
+void vtd_write32(const struct vtd_unit *u, u32 reg, u32 v);
+void vtd_write64(const struct vtd_unit *u, u32 reg, u64 v);
+
+#endif
