@@ -131,9 +131,8 @@ static void scan_bus(struct scan *s, u8 bus)
 
 u32 pci_enumerate(struct pci_dev *out, u32 max)
 {
-	static struct scan s;
+	struct scan s = { .out = out, .max = max };
 
-	s = (struct scan){ .out = out, .max = max };
 	scan_bus(&s, 0);
 	if (s.dropped)
 		log_warn("pci: %u more functions than the %u entries given; not listed", s.dropped, max);
@@ -159,9 +158,28 @@ void pci_print(const struct pci_dev *devs, u32 n)
 			 d->vendor, d->device, d->class_code, d->subclass, d->prog_if);
 }
 
+static bool bar_is_mem64(u32 v)
+{
+	return !(v & PCI_BAR_IO) && (v & PCI_BAR_MEM_TYPE_MASK) == PCI_BAR_MEM_TYPE_64;
+}
+
+/* How many BAR registers the header has: a bridge's third one on holds bus numbers. */
+static int bar_count(u8 bus, u8 dev, u8 fn)
+{
+	switch (pci_read8(bus, dev, fn, PCI_HEADER_TYPE) & PCI_HEADER_TYPE_MASK) {
+	case 0:
+		return PCI_BAR_COUNT;
+	case PCI_HEADER_TYPE_BRIDGE:
+		return PCI_BRIDGE_BAR_COUNT;
+	default:
+		return 0;
+	}
+}
+
 u64 pci_bar(u8 bus, u8 dev, u8 fn, int bar, u64 *size)
 {
 	u8 off = (u8)(PCI_BAR0 + 4 * bar);
+	int count = bar_count(bus, dev, fn), i;
 	u16 cmd;
 	u32 lo, hi = 0, lo_mask, hi_mask = 0;
 	bool is64;
@@ -169,13 +187,19 @@ u64 pci_bar(u8 bus, u8 dev, u8 fn, int bar, u64 *size)
 
 	if (size)
 		*size = 0;
-	if (bar < 0 || bar >= PCI_BAR_COUNT)
+	if (bar < 0 || bar >= count)
+		return 0;
+	/* The upper half of a 64-bit BAR is no BAR of its own. */
+	for (i = 0; i < bar; i++)
+		if (bar_is_mem64(pci_read32(bus, dev, fn, (u8)(PCI_BAR0 + 4 * i))))
+			i++;
+	if (i != bar)
 		return 0;
 	lo = pci_read32(bus, dev, fn, off);
 	if (lo & PCI_BAR_IO)
 		return 0;
-	is64 = (lo & PCI_BAR_MEM_TYPE_MASK) == PCI_BAR_MEM_TYPE_64;
-	if (is64 && bar == PCI_BAR_COUNT - 1)
+	is64 = bar_is_mem64(lo);
+	if (is64 && bar == count - 1)
 		return 0;
 	if (is64)
 		hi = pci_read32(bus, dev, fn, off + 4);

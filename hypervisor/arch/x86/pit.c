@@ -13,16 +13,21 @@
 #define PIT_CH2_MODE0_LOHI 0xb0 /* channel 2, lobyte/hibyte, mode 0 (interrupt on count) */
 #define PIT_MAX_COUNT 0xffffu
 
+/* A machine without a working channel 2 must not hang Plinth: give up after this many
+ * polls (far more than the longest wait takes on real hardware or in an emulator). */
+#define POLL_LIMIT 50000000u
+
 static void wait_ticks(u32 ticks)
 {
 	u8 b = inb(PORT_B) & ~(PORT_B_GATE2 | PORT_B_SPEAKER);
+	u32 polls = POLL_LIMIT;
 
 	outb(PORT_B, b);
 	outb(PIT_COMMAND, PIT_CH2_MODE0_LOHI);
 	outb(PIT_CH2_DATA, (u8)ticks);
 	outb(PIT_CH2_DATA, (u8)(ticks >> 8));
 	outb(PORT_B, b | PORT_B_GATE2); /* counting starts on the gate's rising edge */
-	while (!(inb(PORT_B) & PORT_B_OUT2))
+	while (!(inb(PORT_B) & PORT_B_OUT2) && --polls)
 		__builtin_ia32_pause();
 	outb(PORT_B, b);
 }

@@ -17,7 +17,8 @@
 #define PCI_HEADER_TYPE_BRIDGE 1
 #define PCI_HEADER_MULTIFUNCTION BIT(7)
 #define PCI_BAR0 0x10
-#define PCI_BAR_COUNT 6 /* type 0 header; a bridge has 2 */
+#define PCI_BAR_COUNT 6 /* type 0 header */
+#define PCI_BRIDGE_BAR_COUNT 2 /* type 1 header */
 #define PCI_BAR_IO BIT(0)
 #define PCI_BAR_MEM_TYPE_MASK 0x6
 #define PCI_BAR_MEM_TYPE_64 0x4
@@ -49,8 +50,9 @@ const struct pci_dev *pci_find(const struct pci_dev *devs, u32 n, u16 vendor, u1
 /* Prints one "pci: bb:dd.f vvvv:dddd class cccccc" line per function. */
 void pci_print(const struct pci_dev *devs, u32 n);
 
-/* The address of memory BAR bar (0-5; a 64-bit BAR takes bar and bar + 1), and its size in
- * *size unless size is NULL. 0 (size 0) for an I/O BAR, an unimplemented one or a bad index. */
+/* The address of memory BAR bar (0-5, a bridge's 0-1; a 64-bit BAR takes bar and bar + 1),
+ * and its size in *size unless size is NULL. 0 (size 0) for an I/O BAR, an unimplemented one,
+ * the upper half of a 64-bit one or a bad index. */
 u64 pci_bar(u8 bus, u8 dev, u8 fn, int bar, u64 *size);
 /* Turns memory decoding and/or bus mastering on; other command bits are left as they are. */
 void pci_enable(u8 bus, u8 dev, u8 fn, bool mmio, bool bus_master);

@@ -1,0 +1,155 @@
+"""VT-d DMA remapping: the capability report, and a device's DMA reaching the VM's RAM but not
+Plinth's range.
+
+QEMU's TCG has no VMX but emulates the Intel IOMMU and the DMA-capable `edu` device: there the
+boot option iommu_selftest makes Plinth run its DMA self-test (hypervisor/arch/x86/
+dma_selftest.c) instead of a guest. Everything together runs under KVM with nested VMX only.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from tools import consoleproto as cp
+from tools import hvabi
+from tools.paths import BUILD
+
+GUEST = BUILD / "guests" / "testguest.bin"
+QEMU_IOMMU_BASE = 0xFED90000  # QEMU's Q35_HOST_BRIDGE_IOMMU_ADDR
+# Names the capability report must show; matched loosely (name, then anything on the line).
+CAPABILITIES = ["SAGAW", "MGAW", "ND", "CM", "RWBF", "QI", "IR", "SLLPS"]
+SELFTEST_CHECKS = ["identification", "translation", "allowed DMA", "blocked DMA"]
+KVM_NESTED = Path("/sys/module/kvm_intel/parameters/nested")
+TIMEOUT_S = 180
+
+BDF = r"[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]"
+UNIT_RE = re.compile(r"plinth: vtd: unit 0 at (?P<base>0x[0-9a-f]+):.*?version (?P<version>\d+\.\d+)")
+PCI_EDU_RE = re.compile(rf"plinth: pci: (?P<bdf>{BDF}) 1234:11e8 class (?P<class_code>[0-9a-f]{{6}})")
+RESERVED_RE = re.compile(r"plinth: reserved: (?P<start>0x[0-9a-f]+)-(?P<end>0x[0-9a-f]+)")
+CHECK_RE = re.compile(r"plinth: dma self-test: (?P<check>[A-Za-z ]+): (?P<result>pass|fail) \((?P<detail>.*)\)")
+SUMMARY_RE = re.compile(r"plinth: dma self-test: (?P<passed>\d+) passed, (?P<failed>\d+) failed")
+BLOCKED_ADDR_RE = re.compile(r"write to Plinth's (?P<addr>0x[0-9a-f]+)")
+FAULT_RE = re.compile(rf"plinth: vtd: fault:.*?(?P<bdf>{BDF}).*?\b(?P<access>read|write)\b.*?"
+                      r"(?P<addr>0x[0-9a-f]+).*?reason (?P<reason>(?:0x)?[0-9a-f]+)")
+TRANSLATION_ON_RE = re.compile(r"plinth: vtd: .*(?:DMA remapping|translation) (?:is )?(?:enabled|on)\b")
+# VT-d 3.x, 7.1.3: a write that meets a second-level entry without W (not present: no R, no W).
+REASON_WRITE_DENIED = 0x5
+
+
+@pytest.fixture
+def guest(plinth_elf: Path) -> Path:
+    assert GUEST.exists(), f"{GUEST} was not built"
+    return GUEST
+
+
+def qemu_devices(iommu: str | None) -> list[str]:
+    return (["-device", iommu] if iommu else []) + ["-device", "edu"]
+
+
+def selftest_checks(out: str) -> dict[str, tuple[str, str]]:
+    return {m["check"]: (m["result"], m["detail"]) for m in CHECK_RE.finditer(out)}
+
+
+def assert_capability_report(out: str) -> None:
+    unit = UNIT_RE.search(out)
+    assert unit, "no 'vtd: unit 0 at ...: version' line"
+    assert int(unit["base"], 16) == QEMU_IOMMU_BASE
+    report = "\n".join(line for line in out.splitlines() if line.startswith("plinth: vtd: unit 0"))
+    missing = [cap for cap in CAPABILITIES if not re.search(rf"\b{cap}\b", report)]
+    assert not missing, f"capabilities not reported: {missing}\n{report}"
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("caching_mode", [False, True], ids=["cm-off", "cm-on"])
+def test_dma_selftest(boot, target_for, caching_mode: bool) -> None:
+    """The unit is reported by name; edu's DMA through the VM's domain arrives intact; its write
+    into Plinth's pool faults, is reported with edu's requester id and the page's address, and
+    changes nothing. caching-mode=on makes QEMU cache not-present entries, so it also proves
+    Plinth invalidates after making the context entry present."""
+    iommu = "intel-iommu" + (",caching-mode=on" if caching_mode else "")
+    emu = boot(target_for("qemu", None), cmdline="iommu_selftest", extra_args=qemu_devices(iommu))
+    summary = emu.wait_for(SUMMARY_RE, timeout=TIMEOUT_S)
+    emu.wait_for(re.escape(cp.NO_GUEST), timeout=60)
+    out = emu.output
+
+    assert_capability_report(out)
+    cm = re.search(r"plinth: vtd: unit 0\b.*\bCM\W+(?P<value>\w+)", out)
+    assert cm and cm["value"] == ("yes" if caching_mode else "no"), "CM not reported as QEMU set it"
+    edu = PCI_EDU_RE.search(out)
+    assert edu, "edu (1234:11e8) missing from the PCI listing"
+    assert f"plinth: dma self-test: edu at {edu['bdf']}" in out
+
+    checks = selftest_checks(out)
+    assert list(checks) == SELFTEST_CHECKS, f"checks reported: {list(checks)}"
+    failed = {name: detail for name, (res, detail) in checks.items() if res != "pass"}
+    assert not failed, failed
+    assert (summary["passed"], summary["failed"]) == (str(len(SELFTEST_CHECKS)), "0")
+    assert TRANSLATION_ON_RE.search(out), "no line saying DMA remapping is enabled"
+
+    blocked = BLOCKED_ADDR_RE.search(checks["blocked DMA"][1])
+    assert blocked, checks["blocked DMA"]
+    addr = int(blocked["addr"], 16)
+    reserved = RESERVED_RE.search(out)
+    assert reserved and int(reserved["start"], 16) <= addr < int(reserved["end"], 16), \
+        "the blocked DMA did not aim at Plinth's range"
+    faults = [m for m in FAULT_RE.finditer(out) if int(m["addr"], 16) == addr]
+    assert faults, f"no fault line for 0x{addr:x}"
+    fault = faults[0]
+    assert fault["bdf"] == edu["bdf"], f"fault from {fault['bdf']}, edu is {edu['bdf']}"
+    assert fault["access"] == "write"
+    assert int(fault["reason"], 16) == REASON_WRITE_DENIED, fault.group(0)
+    other = [m.group(0) for m in FAULT_RE.finditer(out) if int(m["addr"], 16) != addr]
+    assert not other, f"faults besides the blocked write: {other}"
+
+
+@pytest.mark.qemu
+def test_without_iommu_translation_is_unavailable(boot, target_for, guest: Path) -> None:
+    """Without intel-iommu there is no DMAR: Plinth says so, and the self-test says translation
+    is unavailable and lets edu do no DMA at all (it would reach Plinth). Plinth's refusal to
+    launch a guest without DMA isolation needs VMX, which TCG lacks: see the KVM test."""
+    emu = boot(target_for("qemu", None), cmdline="iommu_selftest", modules=[(guest, "checks=cpuid")],
+               extra_args=qemu_devices(None))
+    emu.wait_for(r"no DMAR", timeout=TIMEOUT_S)
+    emu.wait_for(r"plinth: dma self-test: .*translation.*unavailable", timeout=60)
+    emu.wait_for(re.escape(cp.NO_GUEST), timeout=60)
+    out = emu.output
+    assert not UNIT_RE.search(out), "a VT-d unit reported without a DMAR"
+    assert not re.search(r"dma self-test: (?:allowed|blocked) DMA", out), "DMA attempted without VT-d"
+    assert not TRANSLATION_ON_RE.search(out)
+
+
+@pytest.mark.qemu
+def test_selftest_without_edu(boot, target_for) -> None:
+    """No edu device: the self-test says how to add one, does nothing else, and Plinth goes on."""
+    emu = boot(target_for("qemu", None), cmdline="iommu_selftest", extra_args=["-device", "intel-iommu"])
+    emu.wait_for(re.escape("plinth: dma self-test: no edu device (QEMU: -device edu)"), timeout=TIMEOUT_S)
+    emu.wait_for(re.escape(cp.NO_GUEST), timeout=60)
+    assert not CHECK_RE.search(emu.output) and not SUMMARY_RE.search(emu.output)
+
+
+def kvm_nested_missing() -> str | None:
+    """Why the nested-KVM test cannot run here, or None."""
+    if not os.path.exists("/dev/kvm"):
+        return "/dev/kvm does not exist (no KVM on this host)"
+    if not KVM_NESTED.exists() or KVM_NESTED.read_text().strip() not in ("Y", "1"):
+        return f"nested VMX is off: {KVM_NESTED} is missing or not Y/1 (needs an Intel host with kvm_intel nested=1)"
+    return None
+
+
+@pytest.mark.kvm
+def test_guest_behind_vtd_under_nested_kvm(boot, target_for, guest: Path) -> None:
+    """With VMX and VT-d together, the guest runs its checks behind DMA remapping."""
+    reason = kvm_nested_missing()
+    if reason:
+        pytest.skip(reason)
+    emu = boot(target_for("qemu", "host"), modules=[(guest, "checks=cpuid,vmcall,io")], accel="kvm",
+               extra_args=qemu_devices("intel-iommu"))
+    summary = emu.wait_for(hvabi.GUEST_SUMMARY_RE, timeout=TIMEOUT_S)
+    out = emu.output
+    assert_capability_report(out)
+    assert TRANSLATION_ON_RE.search(out), "no line saying DMA remapping is enabled"
+    assert summary["failed"] == "0" and int(summary["passed"]) == 3, summary.group(0)
