@@ -9,10 +9,12 @@
 int loader_load(struct vm *vm, struct boot_info *bi, u32 index)
 {
 	struct boot_module *m = &bi->modules[index];
-	int rc = multiboot_load(vm, bi, index);
+	int rc = linux_load(vm, bi, index);
 
 	if (rc == -ENOENT)
-		log_warn("%s: module %u (%s, %lu bytes) is not a kernel Plinth can boot: no multiboot header in its first 8 KiB",
+		rc = multiboot_load(vm, bi, index);
+	if (rc == -ENOENT)
+		log_warn("%s: module %u (%s, %lu bytes) is not a kernel Plinth can boot: neither a Linux bzImage nor a multiboot kernel",
 			 vm->name, index, m->cmdline && *m->cmdline ? m->cmdline : "no command line",
 			 m->end - m->start);
 	return rc;
@@ -75,14 +77,23 @@ static int make_room(struct vm *vm, struct boot_info *bi, u32 keep, u64 start, u
 
 int loader_place(struct vm *vm, struct boot_info *bi, u32 index, u64 offset, gpa_t dest, u64 copy, u64 zero)
 {
+	return loader_place_room(vm, bi, index, offset, dest, copy, zero, copy + zero);
+}
+
+int loader_place_room(struct vm *vm, struct boot_info *bi, u32 index, u64 offset, gpa_t dest, u64 copy, u64 zero,
+		      u64 room)
+{
 	struct boot_module *m = &bi->modules[index];
-	const struct vm_mem *mem = vm_mem_find(vm, dest, copy + zero);
+	const struct vm_mem *mem;
+
+	room = MAX(room, copy + zero);
+	mem = vm_mem_find(vm, dest, room);
 	int rc;
 
 	if (!mem || mem->kind != VM_MEM_RAM || mem->hpa != mem->gpa) {
 		log_warn("%s: module %u wants 0x%lx-0x%lx, which is not the VM's RAM%s", vm->name, index, dest,
-			 dest + copy + zero,
-			 overlaps(dest, dest + copy + zero, plinth_reserved.start, plinth_reserved.end) ?
+			 dest + room,
+			 overlaps(dest, dest + room, plinth_reserved.start, plinth_reserved.end) ?
 				 " (it overlaps Plinth's range)" : "");
 		return -EINVAL;
 	}
@@ -91,10 +102,30 @@ int loader_place(struct vm *vm, struct boot_info *bi, u32 index, u64 offset, gpa
 			 vm->name, index, m->end - m->start, copy, offset);
 		return -EINVAL;
 	}
-	rc = make_room(vm, bi, index, dest, dest + copy + zero);
+	rc = make_room(vm, bi, index, dest, dest + room);
 	if (rc)
 		return rc;
 	memmove((void *)(uintptr_t)dest, (void *)(uintptr_t)(m->start + offset), copy);
 	memset((void *)(uintptr_t)(dest + copy), 0, zero);
+	return 0;
+}
+
+int loader_keep_module(struct vm *vm, struct boot_info *bi, u32 index, u64 limit, u64 avoid_start, u64 avoid_end)
+{
+	struct boot_module *m = &bi->modules[index];
+	u64 size = m->end - m->start, to;
+	const struct vm_mem *mem = vm_mem_find(vm, m->start, size ? size : 1);
+
+	if (mem && mem->kind == VM_MEM_RAM && m->end <= limit && !overlaps(m->start, m->end, avoid_start, avoid_end))
+		return 0;
+	pmm_remove(&ram, avoid_start, avoid_end);
+	if (pmm_alloc(&ram, size ? size : 1, PMM_PAGE_SIZE, &to) || to + size > limit) {
+		log_warn("%s: module %u (%lu bytes) does not fit in the VM's RAM below 0x%lx", vm->name, index, size, limit);
+		return -ENOMEM;
+	}
+	memmove((void *)(uintptr_t)to, (void *)(uintptr_t)m->start, size);
+	log_info("%s: moved module %u from 0x%lx to 0x%lx", vm->name, index, m->start, to);
+	m->start = to;
+	m->end = to + size;
 	return 0;
 }

@@ -150,8 +150,9 @@ int multiboot_load(struct vm *vm, struct boot_info *bi, u32 index)
 	rc = write_info(vm, bi, index);
 	if (rc)
 		return rc;
-	vm->boot = (struct vm_boot){ .entry = h->entry_addr, .rax = MB1_BOOTLOADER_MAGIC,
-				     .rbx = MB1_INFO_ADDR, .image_kind = "multiboot" };
+	/* Multiboot leaves GDTR undefined: flat 0x08/0x10 segments, no table behind them. */
+	vm->boot = (struct vm_boot){ .entry = h->entry_addr, .rax = MB1_BOOTLOADER_MAGIC, .rbx = MB1_INFO_ADDR,
+				     .cs = 0x08, .ds = 0x10, .image_kind = "multiboot" };
 	log_info("%s: module %u: multiboot kernel at 0x%x-0x%x (bss to 0x%x), entry 0x%x, cmdline '%s'", vm->name,
 		 index, h->load_addr, (u32)(h->load_addr + copy), h->bss_end_addr, h->entry_addr,
 		 m->cmdline ? m->cmdline : "");

@@ -106,7 +106,7 @@ void arch_vcpu_run(struct vm *vm, u32 id)
 	pc->vcpu = v;
 	vmcs_setup(v);
 	if (id == 0) {
-		vmcs_guest_protected32(vm->boot.entry);
+		vmcs_guest_protected32(&vm->boot);
 		v->launch_regs.rax = vm->boot.rax;
 		v->launch_regs.rbx = vm->boot.rbx;
 		v->launch_regs.rsi = vm->boot.rsi;

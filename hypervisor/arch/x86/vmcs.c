@@ -159,19 +159,23 @@ static void common_guest_state(void)
 	vmcs_write(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
 }
 
-void vmcs_guest_protected32(u64 entry)
+void vmcs_guest_protected32(const struct vm_boot *b)
 {
 	common_guest_state();
-	/* What a multiboot loader leaves: PE and ET; NE is forced on underneath if VMX needs it. */
+	/* What a boot loader leaves: PE and ET; NE is forced on underneath if VMX needs it. */
 	vmcs_write(VMCS_GUEST_CR0, vmx_cr0_real(X86_CR0_PE | X86_CR0_ET));
 	vmcs_write(VMCS_CR0_READ_SHADOW, X86_CR0_PE | X86_CR0_ET);
-	segment(VMCS_GUEST_CS_SELECTOR, 0x08, 0, 0xffffffff, AR_CODE32);
-	segment(VMCS_GUEST_SS_SELECTOR, 0x10, 0, 0xffffffff, AR_DATA32);
-	segment(VMCS_GUEST_DS_SELECTOR, 0x10, 0, 0xffffffff, AR_DATA32);
-	segment(VMCS_GUEST_ES_SELECTOR, 0x10, 0, 0xffffffff, AR_DATA32);
-	segment(VMCS_GUEST_FS_SELECTOR, 0x10, 0, 0xffffffff, AR_DATA32);
-	segment(VMCS_GUEST_GS_SELECTOR, 0x10, 0, 0xffffffff, AR_DATA32);
-	vmcs_write(VMCS_GUEST_RIP, entry);
+	segment(VMCS_GUEST_CS_SELECTOR, b->cs, 0, 0xffffffff, AR_CODE32);
+	segment(VMCS_GUEST_SS_SELECTOR, b->ds, 0, 0xffffffff, AR_DATA32);
+	segment(VMCS_GUEST_DS_SELECTOR, b->ds, 0, 0xffffffff, AR_DATA32);
+	segment(VMCS_GUEST_ES_SELECTOR, b->ds, 0, 0xffffffff, AR_DATA32);
+	segment(VMCS_GUEST_FS_SELECTOR, b->ds, 0, 0xffffffff, AR_DATA32);
+	segment(VMCS_GUEST_GS_SELECTOR, b->ds, 0, 0xffffffff, AR_DATA32);
+	if (b->gdt_limit) {
+		vmcs_write(VMCS_GUEST_GDTR_BASE, b->gdt_base);
+		vmcs_write(VMCS_GUEST_GDTR_LIMIT, b->gdt_limit);
+	}
+	vmcs_write(VMCS_GUEST_RIP, b->entry);
 }
 
 void vmcs_guest_sipi(u8 vector)

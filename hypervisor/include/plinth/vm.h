@@ -22,11 +22,15 @@ struct vm_mem {
 };
 
 /* How the boot vCPU starts: 32-bit protected mode, flat segments, paging off, at entry,
- * with these register values (the multiboot 1 and Linux 32-bit boot protocol state). */
+ * with these register values and selectors (the multiboot 1 and Linux 32-bit boot protocol
+ * states). A GDT the loader wrote in guest memory, or none (gdt_limit 0). */
 struct vm_boot {
 	u64 entry;
 	u64 rax, rbx, rsi;
-	const char *image_kind; /* "multiboot", ... for the log */
+	u16 cs, ds;
+	u64 gdt_base;
+	u16 gdt_limit;
+	const char *image_kind; /* "multiboot", "linux" for the log */
 };
 
 struct arch_vm;

@@ -51,7 +51,7 @@ void vmexit_handle(struct guest_regs *regs);
 /* VMCS set-up for a vCPU (vmcs.c). */
 void vmcs_setup(struct vcpu *v);
 /* Guest state for 32-bit flat protected mode at entry (boot vCPU) or wait-for-SIPI (APs). */
-void vmcs_guest_protected32(u64 entry);
+void vmcs_guest_protected32(const struct vm_boot *boot);
 /* A vCPU waiting for a SIPI: the state after INIT, halted (SDM Table 10-1). */
 void vmcs_guest_wait_for_sipi(void);
 /* Real-mode state at the SIPI vector's page (SDM 10.4.4.1, INIT-SIPI start-up). */
