@@ -9,6 +9,7 @@
 
 #include <plinth/types.h>
 #include "guarded.h"
+#include "multiboot.h"
 
 /* Runs one check and prints its pass or fail line. */
 void check_run(const char *name, void (*fn)(void));
@@ -37,6 +38,7 @@ void check_xsetbv(void);
 void check_io(void);
 void check_vmxon(void);
 void check_ap(void);
+void check_boot_info(void);
 void check_plinth_write(void);
 void check_triple_fault(void);
 void check_corrupt_state(void);
@@ -47,5 +49,7 @@ void ap_record_exception(u64 vector, u64 error_code, u64 rip);
 /* Whether the AP trampoline page is usable RAM per the boot memory map (main.c):
  * 1 yes, 0 no, -1 no map. Recorded at start, before anything overwrites the map. */
 extern int ap_trampoline_in_ram;
+/* The multiboot information the loader handed over (main.c). */
+extern const struct mb1_info *boot_mbi;
 
 #endif

@@ -30,6 +30,7 @@ static const struct check_entry known_checks[] = {
 	{ "io", check_io },
 	{ "vmxon", check_vmxon },
 	{ "ap", check_ap },
+	{ "boot_info", check_boot_info },
 	{ "plinth_write", check_plinth_write },
 	{ "triple_fault", check_triple_fault },
 	{ "corrupt_state", check_corrupt_state },
@@ -38,6 +39,7 @@ static const struct check_entry known_checks[] = {
 /* A copy: the loader's copy may sit in low memory that a check (the AP trampoline) reuses. */
 static char cmdline[CMDLINE_MAX];
 int ap_trampoline_in_ram = -1;
+const struct mb1_info *boot_mbi;
 
 void guest_main(u32 magic, u32 mbi_addr);
 
@@ -67,6 +69,7 @@ static void read_boot_info(u32 magic, u32 mbi_addr)
 	const char *loader_cmdline = "";
 	size_t len;
 
+	boot_mbi = mbi;
 	if (magic != MB1_BOOTLOADER_MAGIC) {
 		char why[128];
 

@@ -131,3 +131,22 @@ def test_without_dma_isolation_guests_are_refused_by_default(boot, target_for, g
     assert "vtd: no DMAR table" in out
     assert "refusing to run a guest without DMA isolation (no VT-d); boot with iommu=optional to allow it" in out
     assert "guest: start" not in out
+
+
+@pytest.mark.bochs
+def test_multiboot_guest_sees_memory_map_cmdline_and_modules(boot, target_for, guest: Path, logdir: Path) -> None:
+    """Plinth's multiboot loader hands the guest its memory map (Plinth's range reserved), its
+    command line and the modules after it, with theirs."""
+    payload = logdir / "payload.bin"
+    payload.write_bytes(b"plinth module payload\n" * 100)
+    emu = boot(target_for("bochs", "corei7_haswell_4770"), cmdline=NO_IOMMU,
+               modules=[(guest, "checks=boot_info hello=world"), (payload, "second module arg")])
+    emu.wait_for(hvabi.GUEST_SUMMARY_RE, timeout=120)
+    out = emu.output
+    assert "guest: start checks=boot_info hello=world" in out
+    assert checks(out)["boot_info"] == ("pass", None)
+    start = 0x200000
+    assert re.search(rf"guest: info mmap 0x{start:016x}-0x0000000000800000 type 2", out)
+    module = re.search(r"guest: info module 0: (0x[0-9a-f]+)-(0x[0-9a-f]+) '(.*)'", out)
+    assert module and module.group(3) == "second module arg"
+    assert int(module.group(2), 16) - int(module.group(1), 16) == payload.stat().st_size
