@@ -1,9 +1,13 @@
 /*
  * I/O exits. Ports pass straight through except the ones Plinth emulates: the test device
- * (an identification register and a scratch register, see tools/hvabi.py). String and REP
- * I/O to an emulated port is not supported: the guest gets a #GP.
+ * (an identification register and a scratch register, see tools/hvabi.py), and the ACPI PM1a
+ * control register, watched so that Plinth reports the VM's exit statistics when the guest
+ * powers the machine off (then the write goes through). String and REP I/O to an emulated
+ * port is not supported: the guest gets a #GP.
  */
+#include <plinth/console.h>
 #include <plinth/string.h>
+#include <x86/cpu.h>
 #include <plinth_abi.h>
 #include <x86/vmexit.h>
 #include <x86/vmx.h>
@@ -14,6 +18,9 @@
 #define IO_REP BIT(5)
 #define IO_PORT(q) (((q) >> 16) & 0xffff)
 #define TEST_PORT_WIDTH 4
+#define PM1_CNT_SLP_EN BIT(13) /* ACPI 4.8.3.2.1: entering the sleep state in SLP_TYP */
+
+u16 acpi_pm1a_cnt_port; /* from the FADT (platform.c); 0 when unknown */
 
 static void intercept(u8 *a, u8 *b, u16 port)
 {
@@ -32,6 +39,10 @@ void io_bitmap_init(u8 *bitmap_a, u8 *bitmap_b)
 	for (p = 0; p < TEST_PORT_WIDTH; p++) {
 		intercept(bitmap_a, bitmap_b, PLINTH_TEST_PORT_ID + p);
 		intercept(bitmap_a, bitmap_b, PLINTH_TEST_PORT_SCRATCH + p);
+	}
+	if (acpi_pm1a_cnt_port) {
+		intercept(bitmap_a, bitmap_b, acpi_pm1a_cnt_port);
+		intercept(bitmap_a, bitmap_b, acpi_pm1a_cnt_port + 1);
 	}
 }
 
@@ -53,6 +64,29 @@ static void test_port_write(struct vcpu *v, u16 port, u32 val, u32 size)
 	*reg = (*reg & ~mask) | ((val << shift) & mask);
 }
 
+/* The guest's own PM1a control register, passed through after a look at sleep requests. */
+static void pm1a_cnt_access(struct vcpu *v, u64 q, u16 port, u32 size, u64 mask)
+{
+	if (q & IO_IN) {
+		u64 val = size == 1 ? inb(port) : inw(port);
+
+		v->regs->rax = (v->regs->rax & ~mask) | (val & mask);
+	} else {
+		u16 val = (u16)(v->regs->rax & mask);
+
+		if (port == acpi_pm1a_cnt_port && size >= 2 && (val & PM1_CNT_SLP_EN)) {
+			log_info("%s: the guest enters ACPI sleep state %u (power off is 5 on most machines); VM exits by reason:",
+				 v->vm->name, (val >> 10) & 7);
+			arch_print_exit_stats(v->vm);
+		}
+		if (size == 1)
+			outb(port, (u8)val);
+		else
+			outw(port, val);
+	}
+	vcpu_skip_instruction();
+}
+
 void exit_io(struct vcpu *v)
 {
 	u64 q = vmcs_read(VMCS_EXIT_QUALIFICATION);
@@ -60,6 +94,10 @@ void exit_io(struct vcpu *v)
 	u16 port = (u16)IO_PORT(q);
 	u64 mask = size == 4 ? 0xffffffffULL : (1ULL << (8 * size)) - 1;
 
+	if (acpi_pm1a_cnt_port && (port & ~1) == acpi_pm1a_cnt_port) {
+		pm1a_cnt_access(v, q, port, size, mask);
+		return;
+	}
 	if (q & (IO_STRING | IO_REP)) {
 		vcpu_inject_gp();
 		return;

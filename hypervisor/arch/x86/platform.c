@@ -5,6 +5,7 @@
 #include <plinth/arch.h>
 #include <plinth/console.h>
 #include <plinth/format.h>
+#include <plinth/string.h>
 #include <plinth/vm.h>
 #include <x86/acpi.h>
 #include <x86/apic.h>
@@ -14,6 +15,24 @@
 #include <x86/vtd.h>
 
 static struct acpi_info acpi;
+extern u16 acpi_pm1a_cnt_port;
+
+#define FADT_PM1A_CNT_BLK 64 /* ACPI 5.2.9: 32-bit I/O port of the PM1a control register */
+
+/* The FADT's PM1a control port, for the power-off statistics (io.c). */
+static void read_fadt(void)
+{
+	u32 i, port;
+
+	for (i = 0; i < acpi.table_count; i++) {
+		if (memcmp(acpi.tables[i].sig, "FACP", 4) || acpi.tables[i].length < FADT_PM1A_CNT_BLK + 4 ||
+		    acpi.tables[i].pa + FADT_PM1A_CNT_BLK + 4 > 4 * GIB)
+			continue;
+		port = *(const u32 *)(uintptr_t)(acpi.tables[i].pa + FADT_PM1A_CNT_BLK);
+		if (port && port < 0xffff)
+			acpi_pm1a_cnt_port = (u16)port;
+	}
+}
 static bool have_vmx;
 static struct vm *volatile launched;
 
@@ -56,6 +75,7 @@ void arch_platform_init(const struct boot_info *bi)
 	if (acpi.has_dmar)
 		log_info("acpi: DMAR: %u DMA remapping units, %u reserved memory regions, host address width %u",
 			 acpi.drhd_count, acpi.rmrr_count, acpi.dmar_haw);
+	read_fadt();
 	vtd_init(&acpi);
 }
 

@@ -1,0 +1,52 @@
+"""VM exit statistics from a console log, as a table.
+
+Plinth prints them when a VM stops, when the guest powers off, and on the monitor's `stats`:
+a header line per vCPU, then one line per exit reason. `tools/plinth exits LOG` shows the
+last such report as reasons by vCPU.
+"""
+
+from __future__ import annotations
+
+import re
+
+VCPU_RE = re.compile(r"^  (?P<vm>\S+) vCPU (?P<vcpu>\d+) \(CPU (?P<cpu>\d+)\): (?P<total>\d+) exits$")
+REASON_RE = re.compile(r"^    (?P<reason>[A-Z0-9_]+)\s+(?P<count>\d+)$")
+
+
+def parse(console: str) -> dict[str, dict[str, int]]:
+    """The last report in console: {"vm0 vCPU 0": {"CPUID": 12, ...}, ...}."""
+    reports: list[dict[str, dict[str, int]]] = []
+    current: dict[str, int] | None = None
+    for line in console.replace("\r", "").splitlines():
+        m = VCPU_RE.match(line)
+        if m:
+            key = f"{m['vm']} vCPU {m['vcpu']}"
+            if not reports or key in reports[-1]:
+                reports.append({})  # a vCPU seen again starts a new report
+            current = reports[-1].setdefault(key, {})
+            continue
+        r = REASON_RE.match(line)
+        if r and current is not None:
+            current[r["reason"]] = int(r["count"])
+        else:
+            current = None
+    return reports[-1] if reports else {}
+
+
+def table(stats: dict[str, dict[str, int]]) -> str:
+    """Reasons as rows (most frequent first), vCPUs as columns, with totals."""
+    if not stats:
+        return "no VM exit statistics in this log"
+    cols = list(stats)
+    reasons = sorted({r for s in stats.values() for r in s}, key=lambda r: -sum(s.get(r, 0) for s in stats.values()))
+    width = max([len("reason"), *map(len, reasons)])
+    colw = [max(len(c), 10) for c in cols]
+    lines = [f"{'reason':<{width}}  " + "  ".join(f"{c:>{w}}" for c, w in zip(cols, colw, strict=True)) + f"  {'total':>10}"]
+    for r in reasons:
+        counts = [stats[c].get(r, 0) for c in cols]
+        lines.append(f"{r:<{width}}  " + "  ".join(f"{n:>{w}}" for n, w in zip(counts, colw, strict=True))
+                     + f"  {sum(counts):>10}")
+    totals = [sum(stats[c].values()) for c in cols]
+    lines.append(f"{'all':<{width}}  " + "  ".join(f"{n:>{w}}" for n, w in zip(totals, colw, strict=True))
+                 + f"  {sum(totals):>10}")
+    return "\n".join(lines)
