@@ -31,6 +31,10 @@ _start:
 	cld
 	mov %eax, boot_magic
 	mov %ebx, boot_mbi
+	/* Plinth's first instructions: the boot path benchmark counts from this TSC value. */
+	rdtsc
+	mov %eax, boot_tsc
+	mov %edx, boot_tsc + 4
 
 	/* Clear .bss (it holds the boot page tables and stack). */
 	mov $__bss_start, %edi
@@ -126,6 +130,10 @@ boot_gdt_end:
 boot_gdtr:
 	.word boot_gdt_end - boot_gdt - 1
 	.long boot_gdt
+	.global boot_tsc
+	.balign 8
+boot_tsc:
+	.quad 0
 boot_magic:
 	.long 0
 boot_mbi:

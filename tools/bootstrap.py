@@ -22,7 +22,7 @@ IN_VENV_FLAG = "PLINTH_BOOTSTRAPPED"
 
 # What building and testing Plinth needs, by Debian package name.
 APT_REQUIRED = [
-    "gcc", "binutils", "libc6-dev",        # host unit tests also link against libc
+    "gcc", "binutils", "libc6-dev", "cpio",  # host unit tests link against libc; cpio checks initramfs images
     "grub-pc-bin", "grub-common", "xorriso", "mtools",  # bootable ISO (BIOS)
     "bochs", "bochsbios", "vgabios", "bochs-term",      # VMX emulator (bochs-term: its GUI dependency without X)
     "qemu-system-x86",                      # VT-d emulator
@@ -32,6 +32,8 @@ APT_OPTIONAL = ["grub-efi-amd64-bin"]
 
 # Commands that need nothing installed.
 NO_SETUP = {"-h", "--help", "help"}
+# Commands for a target machine or a log: Python packages only, no emulators or compilers.
+VENV_ONLY = {"check-host", "console", "decode", "exits", "check-elf"}
 
 
 def say(msg: str) -> None:
@@ -131,7 +133,8 @@ def main(argv: list[str]) -> int:
         from tools import cli
 
         return cli.main(argv)
-    if not ensure_apt() or not ensure_venv():
+    needs_apt = argv[0] not in VENV_ONLY
+    if (needs_apt and not ensure_apt()) or not ensure_venv():
         return 1
     # Replace this process: the terminal, signals and exit status belong to the real command.
     pythonpath = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)

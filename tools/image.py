@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from tools.consoleproto import FATAL_PREFIX
@@ -21,6 +23,93 @@ REQUIRED_TOOLS = {
     "mformat": "mtools",
 }
 BIOS_GRUB_DIR = Path("/usr/lib/grub/i386-pc")
+UEFI_GRUB_DIR = Path("/usr/lib/grub/x86_64-efi")
+
+# The legacy PC serial ports by name, as Plinth's console= option knows them
+# (hypervisor/core/console.c); GRUB's `serial --unit=N` is COM(N+1).
+COM_PORTS = {"com1": 0x3F8, "com2": 0x2F8, "com3": 0x3E8, "com4": 0x2E8}
+UART_CLOCK_BAUD = 115200  # 1.8432 MHz / 16: every usable speed divides it
+DEFAULT_BAUD = 115200
+
+
+@dataclass(frozen=True)
+class Serial:
+    """The serial console GRUB and Plinth both use: a COM port name (or None) and its
+    I/O port, and the speed. Parse one from the command line with parse_serial()."""
+
+    port: int
+    baud: int = DEFAULT_BAUD
+    name: str | None = None  # "com1".."com4", or None for a port given as 0xPORT
+
+    @property
+    def plinth_option(self) -> str:
+        """Plinth's boot option, e.g. console=com2,9600."""
+        return f"console={self.name or f'0x{self.port:x}'},{self.baud}"
+
+    @property
+    def grub_command(self) -> str:
+        """GRUB's serial command for the same port and speed."""
+        if self.name is not None:
+            return f"serial --unit={int(self.name[3:]) - 1} --speed={self.baud}"
+        return f"serial --port=0x{self.port:x} --speed={self.baud}"
+
+    def __str__(self) -> str:
+        return f"{self.name or f'0x{self.port:x}'} at {self.baud} baud"
+
+
+def parse_serial(text: str) -> Serial:
+    """'com2', 'com2,9600', 'ttyS1,9600' or '0x2f8,9600' -> Serial; the same forms Plinth's
+    console= option accepts, so whatever passes here also passes there."""
+    port_text, _, baud_text = text.strip().lower().partition(",")
+    baud = DEFAULT_BAUD
+    if baud_text:
+        if not baud_text.isdigit() or not 50 <= int(baud_text) <= UART_CLOCK_BAUD \
+                or UART_CLOCK_BAUD % int(baud_text):
+            raise PlinthError(
+                f"Serial speed '{baud_text}' is not one a PC UART can run at: use a divisor of "
+                "115200 such as 9600, 19200, 38400, 57600 or 115200."
+            )
+        baud = int(baud_text)
+    if m := re.fullmatch(r"ttys([0-3])", port_text):
+        port_text = f"com{int(m[1]) + 1}"
+    if port_text in COM_PORTS:
+        return Serial(COM_PORTS[port_text], baud, port_text)
+    if re.fullmatch(r"0x[0-9a-f]{1,4}", port_text) and 0 < int(port_text, 16) <= 0xFFF8:
+        return Serial(int(port_text, 16), baud)
+    raise PlinthError(
+        f"Serial port '{text}' is not one Plinth knows: use com1..com4 or an I/O port such "
+        "as 0x3f8, optionally followed by ,BAUD (e.g. com1,115200)."
+    )
+
+
+def console_option(cmdline: str) -> str | None:
+    """The value of the console= option in Plinth's part of cmdline (before a lone --)."""
+    for word in cmdline.split():
+        if word == "--":
+            break
+        if word.startswith("console="):
+            return word.partition("=")[2]
+    return None
+
+
+def with_serial(cmdline: str, serial: Serial) -> str:
+    """cmdline with Plinth's console= option for serial in front; a console= already there
+    must name the same port and speed (else GRUB and Plinth would talk on different lines)."""
+    given = console_option(cmdline)
+    if given is not None:
+        other = parse_serial(given)
+        if (other.port, other.baud) != (serial.port, serial.baud):
+            raise PlinthError(
+                f"The command line's console={given} disagrees with --serial ({serial}): "
+                "give the console in one place."
+            )
+        return cmdline
+    return f"{serial.plinth_option} {cmdline}".strip()
+
+
+def has_uefi() -> bool:
+    """Whether GRUB's x86_64-efi files are installed, so images boot with UEFI too."""
+    return UEFI_GRUB_DIR.is_dir()
 
 
 def grub_quote(word: str) -> str:
@@ -38,12 +127,20 @@ def grub_args(cmdline: str) -> str:
     return "".join(" " + grub_quote(word) for word in cmdline.split())
 
 
-def grub_cfg(cmdline: str = "", module_entries: Sequence[tuple[str, str]] = ()) -> str:
+def grub_cfg(
+    cmdline: str = "",
+    module_entries: Sequence[tuple[str, str]] = (),
+    serial: Serial | None = None,
+    comment: str = "",
+) -> str:
     """grub.cfg text: serial console (so GRUB errors reach the test harness), no menu delay,
-    one multiboot2 entry. module_entries holds (path inside the ISO, module cmdline)."""
-    lines = [
+    one multiboot2 entry. module_entries holds (path inside the ISO, module cmdline). serial
+    (default COM1 at 115200) is GRUB's terminal only: with_serial() sets Plinth's to match.
+    comment, if given, is a first line saying who wrote the file."""
+    lines = [f"# {comment}"] if comment else []
+    lines += [
         "set timeout=0",
-        "serial --unit=0 --speed=115200",
+        (serial or Serial(COM_PORTS["com1"], DEFAULT_BAUD, "com1")).grub_command,
         "terminal_input serial console",
         "terminal_output serial console",
         'menuentry "Plinth" {',
@@ -108,35 +205,67 @@ def place(src: Path, dst: Path) -> None:
         shutil.copyfile(src, dst)
 
 
+def check_inputs(elf: Path, modules: Sequence[tuple[Path, str]], what: str = "the ISO") -> None:
+    """Raise PlinthError naming the first of the ELF and the modules that is not a file."""
+    inputs = [("Plinth ELF", Path(elf))] + [
+        (f"module {i}", Path(p)) for i, (p, _) in enumerate(modules)
+    ]
+    for name, path in inputs:
+        if not path.is_file():
+            raise PlinthError(f"Cannot build {what}: {name} '{path}' does not exist.")
+
+
+def lay_out_boot(
+    tree: Path,
+    elf: Path,
+    modules: Sequence[tuple[Path, str]],
+    cmdline: str,
+    serial: Serial | None = None,
+    comment: str = "",
+    copy: bool = False,
+) -> None:
+    """Write tree/boot/: plinth.elf, modules/<n>-<name> and grub/grub.cfg (replacing what an
+    earlier run left there). The paths in grub.cfg are from the boot device's root, the same
+    on a CD and on a TFTP server. copy: real copies, never hard links (for a tree that
+    outlives this run, so that rebuilding the inputs cannot change it)."""
+    put = shutil.copyfile if copy else place
+    boot = tree / "boot"
+    shutil.rmtree(boot / "modules", ignore_errors=True)
+    (boot / "grub").mkdir(parents=True, exist_ok=True)
+    (boot / "modules").mkdir()
+    (boot / "plinth.elf").unlink(missing_ok=True)
+    put(Path(elf), boot / "plinth.elf")
+    entries = []
+    for index, (path, module_cmdline) in enumerate(modules):
+        name = f"{index}-{Path(path).name}"
+        put(Path(path), boot / "modules" / name)
+        entries.append((f"/boot/modules/{name}", module_cmdline))
+    if serial is not None:
+        cmdline = with_serial(cmdline, serial)
+    (boot / "grub" / "grub.cfg").write_text(grub_cfg(cmdline, entries, serial, comment))
+
+
 def make_iso(
     elf: Path,
     out: Path,
     modules: Sequence[tuple[Path, str]] = (),
     cmdline: str = "",
     workdir: Path | None = None,
+    serial: Serial | None = None,
 ) -> Path:
     """Build a bootable ISO holding /boot/plinth.elf, /boot/modules/<n>-<name> and
-    /boot/grub/grub.cfg. workdir, if given, keeps the ISO tree (for inspection)."""
+    /boot/grub/grub.cfg. workdir, if given, keeps the ISO tree (for inspection). serial sets
+    GRUB's terminal and Plinth's console= together (default: GRUB on COM1, cmdline as is).
+
+    grub-mkrescue makes the ISO hybrid: it boots from a CD and, written raw to a USB stick
+    (tools/usb.py), from the stick, with BIOS and (when GRUB's EFI files exist) UEFI."""
     elf, out = Path(elf), Path(out)
-    inputs = [("Plinth ELF", elf)] + [
-        (f"module {i}", Path(p)) for i, (p, _) in enumerate(modules)
-    ]
-    for what, path in inputs:
-        if not path.is_file():
-            raise PlinthError(f"Cannot build the ISO: {what} '{path}' does not exist.")
+    check_inputs(elf, modules)
     with tempfile.TemporaryDirectory(prefix="plinth-iso-") as tmp:
         tree = Path(workdir) if workdir is not None else Path(tmp)
         if tree.exists():
             shutil.rmtree(tree / "boot", ignore_errors=True)
-        (tree / "boot" / "grub").mkdir(parents=True, exist_ok=True)
-        (tree / "boot" / "modules").mkdir(exist_ok=True)
-        place(elf, tree / "boot" / "plinth.elf")
-        entries = []
-        for index, (path, module_cmdline) in enumerate(modules):
-            name = f"{index}-{Path(path).name}"
-            place(Path(path), tree / "boot" / "modules" / name)
-            entries.append((f"/boot/modules/{name}", module_cmdline))
-        (tree / "boot" / "grub" / "grub.cfg").write_text(grub_cfg(cmdline, entries))
+        lay_out_boot(tree, elf, modules, cmdline, serial)
         mkrescue(tree, out)
     return out
 
@@ -162,9 +291,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="a multiboot2 module, in order (repeatable)",
     )
     parser.add_argument("--cmdline", default="", help="Plinth's command line")
+    parser.add_argument("--serial", metavar="PORT[,BAUD]", help="console port for GRUB and Plinth")
     args = parser.parse_args(argv)
     try:
-        make_iso(args.elf, args.out, args.module, args.cmdline)
+        serial = parse_serial(args.serial) if args.serial else None
+        make_iso(args.elf, args.out, args.module, args.cmdline, serial=serial)
     except PlinthError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

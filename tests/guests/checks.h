@@ -39,6 +39,7 @@ void check_io(void);
 void check_vmxon(void);
 void check_ap(void);
 void check_boot_info(void);
+void check_bench(void);
 void check_plinth_write(void);
 void check_triple_fault(void);
 void check_corrupt_state(void);

@@ -31,6 +31,7 @@ static const struct check_entry known_checks[] = {
 	{ "vmxon", check_vmxon },
 	{ "ap", check_ap },
 	{ "boot_info", check_boot_info },
+	{ "bench", check_bench },
 	{ "plinth_write", check_plinth_write },
 	{ "triple_fault", check_triple_fault },
 	{ "corrupt_state", check_corrupt_state },

@@ -67,7 +67,7 @@ def test_write_into_plinth_stops_the_vm_and_plinth_answers(boot, target_for, gue
     names the address, the access and the guest RIP, and Plinth's monitor still answers."""
     emu = boot(target_for("bochs", "corei7_haswell_4770"), cmdline=NO_IOMMU, modules=[(guest, "checks=plinth_write")])
     stop = emu.wait_for(r"plinth: vm0 stopped: EPT violation: (?P<access>\w+) at guest-physical "
-                        r"(?P<gpa>0x[0-9a-f]+) \((?P<why>[^)]*)\), vCPU 0, guest rip (?P<rip>0x[0-9a-f]+)",
+                        r"(?P<gpa>0x[0-9a-f]+) \((?P<why>[^)]*)\), vCPU 0, guest rip (?P<rip>0x[0-9a-f]+)\r?\n",
                         timeout=120)
     assert stop["access"] == "write"
     assert int(stop["gpa"], 16) == 0x200000
@@ -82,7 +82,7 @@ def test_write_into_plinth_stops_the_vm_and_plinth_answers(boot, target_for, gue
 @pytest.mark.bochs
 def test_triple_fault_stops_the_vm(boot, target_for, guest: Path) -> None:
     emu = boot(target_for("bochs", "corei7_haswell_4770"), cmdline=NO_IOMMU, modules=[(guest, "checks=triple_fault")])
-    emu.wait_for(r"plinth: vm0 stopped: triple fault in vCPU 0 at guest rip 0x[0-9a-f]+", timeout=120)
+    emu.wait_for(r"plinth: vm0 stopped: triple fault in vCPU 0 at guest rip 0x[0-9a-f]+ ", timeout=120)
     emu.wait_for(re.escape("plinth> "), timeout=30)
     assert cp.FATAL_PREFIX not in emu.output
 

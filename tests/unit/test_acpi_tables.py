@@ -14,55 +14,21 @@ import subprocess
 from collections.abc import Callable
 
 import pytest
-from construct import (
-    Bytes,
-    GreedyRange,
-    Int8ul,
-    Int16ul,
-    Int32ul,
-    Int64ul,
-    Padding,
-    Struct,
-)
 from test_c_logic import C_DIR, CFLAGS, TIMEOUT, gcc, sources_of
 
+from tools.acpi_tables import (
+    DEVICE_SCOPE,
+    DMAR_FIXED,
+    DRHD_FIXED,
+    MADT_FIXED,
+    MADT_IOAPIC,
+    MADT_ISO,
+    MADT_LAPIC,
+    MADT_X2APIC,
+    RMRR_FIXED,
+    SDT_HEADER,
+)
 from tools.paths import ROOT
-
-SDT_HEADER = Struct(
-    "signature" / Bytes(4),
-    "length" / Int32ul,
-    "revision" / Int8ul,
-    "checksum" / Int8ul,
-    "oem_id" / Bytes(6),
-    "oem_table_id" / Bytes(8),
-    "oem_revision" / Int32ul,
-    "creator_id" / Bytes(4),
-    "creator_revision" / Int32ul,
-)
-
-MADT_FIXED = Struct("local_apic_address" / Int32ul, "flags" / Int32ul)
-MADT_LAPIC = Struct("type" / Int8ul, "length" / Int8ul, "uid" / Int8ul, "apic_id" / Int8ul,
-                    "flags" / Int32ul)
-MADT_IOAPIC = Struct("type" / Int8ul, "length" / Int8ul, "id" / Int8ul, Padding(1),
-                     "address" / Int32ul, "gsi_base" / Int32ul)
-MADT_ISO = Struct("type" / Int8ul, "length" / Int8ul, "bus" / Int8ul, "source" / Int8ul,
-                  "gsi" / Int32ul, "flags" / Int16ul)
-MADT_X2APIC = Struct("type" / Int8ul, "length" / Int8ul, Padding(2), "x2apic_id" / Int32ul,
-                     "flags" / Int32ul, "uid" / Int32ul)
-
-DMAR_FIXED = Struct("host_address_width" / Int8ul, "flags" / Int8ul, Padding(10))
-DRHD_FIXED = Struct("type" / Int16ul, "length" / Int16ul, "flags" / Int8ul, "size" / Int8ul,
-                    "segment" / Int16ul, "register_base" / Int64ul)
-RMRR_FIXED = Struct("type" / Int16ul, "length" / Int16ul, Padding(2), "segment" / Int16ul,
-                    "base" / Int64ul, "limit" / Int64ul)
-DEVICE_SCOPE = Struct(
-    "type" / Int8ul,
-    "length" / Int8ul,
-    Padding(2),
-    "enumeration_id" / Int8ul,
-    "start_bus" / Int8ul,
-    "path" / GreedyRange(Struct("device" / Int8ul, "function" / Int8ul)),
-)
 
 ENDPOINT, IOAPIC = 1, 3
 INCLUDE_PCI_ALL = 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tools import exitstats
 
-LOG = """plinth: vm0: the guest enters ACPI sleep state 5 (power off is 5 on most machines); VM exits by reason:
+LOG = """plinth: vm0: the guest requests an ACPI sleep state (SLP_TYP 0, power-off when it is \\_S5); VM exits by reason:
   vm0 vCPU 0 (CPU 0): 130 exits
     CPUID                  100
     EPT_VIOLATION          30

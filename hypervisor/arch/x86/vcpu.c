@@ -16,6 +16,8 @@
 #include <x86/vmx.h>
 #include <x86/vtd.h>
 
+extern char __pool_start[], __pool_end[];
+
 #define VCPU_PAGES ((sizeof(struct vcpu) + PLINTH_PAGE_SIZE - 1) / PLINTH_PAGE_SIZE)
 
 static void *ept_page(void)
@@ -94,6 +96,27 @@ int arch_vm_init(struct vm *vm)
 	return arch_vm_dma_isolate(vm);
 }
 
+extern u64 boot_tsc;
+
+static u64 rdtsc(void)
+{
+	u32 lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((u64)hi << 32) | lo;
+}
+
+/* What Plinth holds for this run, for the footprint benchmark. */
+static void report_footprint(struct vm *vm)
+{
+	u64 pool = (u64)(uintptr_t)__pool_end - (u64)(uintptr_t)__pool_start;
+
+	log_info("footprint: reserved %lu KiB (image %lu KiB, pool %lu KiB), pool used %lu KiB, EPT %u KiB, VT-d %u KiB",
+		 (plinth_reserved.end - plinth_reserved.start) / KIB,
+		 ((u64)(uintptr_t)__pool_start - plinth_reserved.start) / KIB, pool / KIB,
+		 (pool - pool_free_bytes()) / KIB, vm->arch->ept.table_pages * 4, vtd_table_pages() * 4);
+}
+
 void arch_vcpu_run(struct vm *vm, u32 id)
 {
 	struct percpu *pc = this_cpu();
@@ -117,9 +140,13 @@ void arch_vcpu_run(struct vm *vm, u32 id)
 	vmx_invept_single(vm->arch->eptp);
 	if (vmx_has_vpid())
 		vmx_invvpid_single(vm->arch->vpid);
-	if (id == 0)
+	if (id == 0) {
 		log_info("%s: vCPU 0 on CPU %u starts the %s image at 0x%lx", vm->name, pc->index,
 			 vm->boot.image_kind, vm->boot.entry);
+		report_footprint(vm);
+		/* The last line before VMLAUNCH: the guest's first instruction follows. */
+		log_info("boot path: %lu TSC ticks from Plinth's first instruction to VM entry", rdtsc() - boot_tsc);
+	}
 	else
 		log_info("%s: vCPU %u on CPU %u waits for the guest's INIT-SIPI-SIPI", vm->name, id, pc->index);
 	vmx_launch(&v->launch_regs);

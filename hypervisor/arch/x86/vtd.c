@@ -31,6 +31,7 @@ static u64 *root_table;	 /* 256 root entries, shared by every unit */
 static bool four_level;	 /* 48-bit, 4-level tables; else 39-bit, 3-level */
 static bool allow_2m, allow_1g, coherent = true;
 static bool enabled;
+static u32 context_pages;
 static const struct acpi_info *vtd_acpi;
 
 u32 vtd_read32(const struct vtd_unit *u, u32 reg)
@@ -126,6 +127,16 @@ bool vtd_init(const struct acpi_info *acpi)
 bool vtd_present(void)
 {
 	return vtd_unit_count != 0;
+}
+
+u32 vtd_table_pages(void)
+{
+	u32 pages = root_table ? 1 : 0, i;
+
+	for (i = 0; i < VTD_DOMAINS; i++)
+		if (domains[i].used)
+			pages += domains[i].pt.table_pages;
+	return pages + context_pages;
 }
 
 static void *table_page(void)
@@ -241,6 +252,7 @@ int vtd_attach(u16 sid, struct vtd_domain *d)
 		return -EINVAL;
 	if (!(root[0] & ROOT_PRESENT)) {
 		root[0] = (u64)(uintptr_t)page_alloc() | ROOT_PRESENT;
+		context_pages++;
 		root[1] = 0;
 	}
 	ctx = (u64 *)(uintptr_t)(root[0] & ~0xfffULL) + 2 * (sid & 0xff);

@@ -17,6 +17,8 @@ struct vtd_domain;
 bool vtd_init(const struct acpi_info *acpi);
 /* Whether vtd_init found units: guests then run behind DMA isolation. */
 bool vtd_present(void);
+/* Pages of VT-d tables (root, context, second-level) Plinth holds, for the footprint. */
+u32 vtd_table_pages(void);
 
 /* A domain mapping the VM's RAM (identity, read/write) and nothing else: Plinth's range and
  * device memory are absent. RMRR ranges are added for the devices they name. */

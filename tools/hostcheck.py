@@ -1,0 +1,798 @@
+"""`tools/plinth check-host`: can this Linux machine run Plinth?
+
+Run under Linux on the target machine. It reads the CPU's vendor and model (/proc/cpuinfo), the
+VMX capability MSRs (/dev/cpu/N/msr: root and the msr module; or a JSON file of values), the
+DMAR table (/sys/firmware/acpi/tables/DMAR: root) with each remapping unit's capability
+registers (Linux's /sys/class/iommu, or /dev/mem for root), and what Linux does with the IOMMU.
+It judges them as Plinth does at boot: the VMX requirements are those of vmx_detect() in
+hypervisor/arch/x86/vmx.c, with its names; the register layouts below are named after
+hypervisor/include/x86/vmx.h and vtd_regs.h (tests/unit/test_hostcheck.py holds them equal);
+the DMAR goes through tools.acpi_tables.parse_dmar, which rejects what Plinth's parser rejects.
+
+What cannot be read is said, with the remedy, and the rest is still reported. Exit status: 0 the
+host can run Plinth, 1 it cannot (a requirement is missing), 2 a requirement could not be checked.
+Every path lies under a root directory (default /), so tests run against a fake tree.
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+from construct import BitsInteger, BitStruct, ByteSwapped, Construct, Container, Flag, Padding, Struct
+
+from tools.acpi_tables import DMAR_INTR_REMAP, Dmar, Drhd, parse_dmar
+from tools.errors import PlinthError
+
+# --- Registers: names and bits as in hypervisor/include/x86/vmx.h (SDM Vol. 3 Appendix A) ---
+
+MSRS = {  # MSR_<name> in vmx.h
+    "IA32_FEATURE_CONTROL": 0x3A,
+    "IA32_VMX_BASIC": 0x480,
+    "IA32_VMX_PINBASED_CTLS": 0x481,
+    "IA32_VMX_PROCBASED_CTLS": 0x482,
+    "IA32_VMX_EXIT_CTLS": 0x483,
+    "IA32_VMX_ENTRY_CTLS": 0x484,
+    "IA32_VMX_MISC": 0x485,
+    "IA32_VMX_PROCBASED_CTLS2": 0x48B,
+    "IA32_VMX_EPT_VPID_CAP": 0x48C,
+    "IA32_VMX_TRUE_PINBASED_CTLS": 0x48D,
+    "IA32_VMX_TRUE_PROCBASED_CTLS": 0x48E,
+    "IA32_VMX_TRUE_EXIT_CTLS": 0x48F,
+    "IA32_VMX_TRUE_ENTRY_CTLS": 0x490,
+}
+MSR_NAMES = {number: name for name, number in MSRS.items()}
+
+
+def register(width: int, fields: dict[str, int | tuple[int, int]]) -> Construct:
+    """A little-endian register as a construct layout. A field is `name: bit` (a Flag) or
+    `name: (low bit, bits)`; they are laid out from the top bit down, as the SDM draws them."""
+    spans = sorted(((f, 1, True) if isinstance(f, int) else (*f, False), name) for name, f in fields.items())
+    subcons: list[Construct] = []
+    top = width
+    for (low, bits, flag), name in reversed(spans):
+        if low + bits < top:
+            subcons.append(Padding(top - low - bits))
+        subcons.append(name / (Flag if flag else BitsInteger(bits)))
+        top = low
+    if top:
+        subcons.append(Padding(top))
+    return ByteSwapped(BitStruct(*subcons))
+
+
+def controls(word: Construct) -> Construct:
+    """A control capability MSR: allowed-0 settings in the low half, allowed-1 in the high."""
+    return Struct("allowed0" / word, "allowed1" / word)
+
+
+FEATURE_CONTROL = register(64, {"FEATURE_CONTROL_LOCKED": 0, "FEATURE_CONTROL_VMX_OUTSIDE_SMX": 2})
+VMX_BASIC = register(64, {
+    "VMX_BASIC_REVISION": (0, 31), "VMX_BASIC_REGION_SIZE": (32, 13), "VMX_BASIC_MEMTYPE": (50, 4),
+    "VMX_BASIC_INS_OUTS_INFO": 54, "VMX_BASIC_TRUE_CTLS": 55,
+})
+VMX_MEMTYPE_WB = 6
+VMX_MISC = register(64, {"VMX_MISC_ACTIVITY_HLT": 6, "VMX_MISC_ACTIVITY_SHUTDOWN": 7, "VMX_MISC_ACTIVITY_WAIT_SIPI": 8})
+EPT_VPID_CAP = register(64, {
+    "EPT_CAP_EXEC_ONLY": 0, "EPT_CAP_WALK_4": 6, "EPT_CAP_WALK_5": 7, "EPT_CAP_UC": 8, "EPT_CAP_WB": 14,
+    "EPT_CAP_2M": 16, "EPT_CAP_1G": 17, "EPT_CAP_INVEPT": 20, "EPT_CAP_AD": 21, "EPT_CAP_INVEPT_SINGLE": 25,
+    "EPT_CAP_INVEPT_ALL": 26, "VPID_CAP_INVVPID": 32, "VPID_CAP_INVVPID_ADDR": 40, "VPID_CAP_INVVPID_SINGLE": 41,
+    "VPID_CAP_INVVPID_ALL": 42, "VPID_CAP_INVVPID_SINGLE_GLOBALS": 43,
+})
+PIN_CTLS = controls(register(32, {
+    "PIN_EXTERNAL_INTERRUPT_EXITING": 0, "PIN_NMI_EXITING": 3, "PIN_VIRTUAL_NMIS": 5, "PIN_PREEMPTION_TIMER": 6,
+}))
+PROC_CTLS = controls(register(32, {
+    "CPU_HLT_EXITING": 7, "CPU_UNCOND_IO_EXITING": 24, "CPU_USE_IO_BITMAPS": 25, "CPU_USE_MSR_BITMAPS": 28,
+    "CPU_ACTIVATE_SECONDARY": 31,
+}))
+PROC_CTLS2 = controls(register(32, {
+    "CPU2_ENABLE_EPT": 1, "CPU2_ENABLE_RDTSCP": 3, "CPU2_ENABLE_VPID": 5, "CPU2_UNRESTRICTED_GUEST": 7,
+    "CPU2_ENABLE_INVPCID": 12, "CPU2_ENABLE_XSAVES": 20,
+}))
+EXIT_CTLS = controls(register(32, {
+    "EXIT_SAVE_DEBUG_CONTROLS": 2, "EXIT_HOST_ADDR_SPACE_SIZE": 9, "EXIT_ACK_INTR_ON_EXIT": 15,
+    "EXIT_SAVE_PAT": 18, "EXIT_LOAD_PAT": 19, "EXIT_SAVE_EFER": 20, "EXIT_LOAD_EFER": 21,
+}))
+ENTRY_CTLS = controls(register(32, {
+    "ENTRY_LOAD_DEBUG_CONTROLS": 2, "ENTRY_IA32E_MODE_GUEST": 9, "ENTRY_LOAD_PAT": 14, "ENTRY_LOAD_EFER": 15,
+}))
+
+# VT-d capability and extended capability registers (hypervisor/include/x86/vtd_regs.h).
+VTD_CAP = register(64, {
+    "CAP_ND": (0, 3), "CAP_RWBF": 4, "CAP_CM": 7, "CAP_SAGAW": (8, 5), "CAP_MGAW": (16, 6), "CAP_FRO": (24, 10),
+    "CAP_SLLPS": (34, 4), "CAP_PSI": 39, "CAP_NFR": (40, 8),
+})
+VTD_ECAP = register(64, {
+    "ECAP_C": 0, "ECAP_QI": 1, "ECAP_IR": 3, "ECAP_EIM": 4, "ECAP_PT": 6, "ECAP_SC": 7, "ECAP_IRO": (8, 10),
+})
+SAGAW_39, SAGAW_48 = 1 << 1, 1 << 2
+FOUR_GIB = 1 << 32
+
+REQUIRED, OPTIONAL, INFO = "required", "optional", "info"
+CPU_CHECK = "Intel CPU with VT-x"
+YES, NO, UNKNOWN = "yes", "no", "unknown"
+REMEDY_FIRMWARE_VTX = "enable VT-x in firmware setup"
+REMEDY_FIRMWARE_VTD = "VT-d is off: enable it in firmware"
+REMEDY_MSR_MODULE = "load the msr module (modprobe msr)"
+REMEDY_ROOT = "run check-host as root"
+
+
+class Feature(NamedTuple):
+    """One capability: status yes, no or unknown; need required, optional or info."""
+
+    name: str
+    status: str
+    detail: str = ""
+    need: str = REQUIRED
+    remedy: str = ""
+
+
+class Row(NamedTuple):
+    """One line of the verdict table."""
+
+    check: str
+    need: str
+    status: str
+    detail: str
+    remedy: str = ""
+
+
+# --- VMX capabilities, judged as vmx_detect() judges them ---
+
+@dataclass
+class Caps:
+    """The capability MSRs decoded; a None register was not read (missing names the MSR)."""
+
+    regs: dict[str, Container | None]
+    missing: dict[str, str]
+
+
+def _parse(layout: Construct, value: int | None) -> Container | None:
+    return None if value is None else layout.parse(value.to_bytes(8, "little"))
+
+
+def vmx_caps(msrs: dict[int, int]) -> Caps:
+    """The registers vmx_detect() reads, from the same MSRs (TRUE_* when VMX_BASIC says so)."""
+    regs: dict[str, Container | None] = {}
+    missing: dict[str, str] = {}
+
+    def read(key: str, layout: Construct, name: str) -> None:
+        regs[key] = _parse(layout, msrs.get(MSRS[name]))
+        if regs[key] is None:
+            missing[key] = f"{name} (0x{MSRS[name]:x})"
+
+    read("basic", VMX_BASIC, "IA32_VMX_BASIC")
+    true = "TRUE_" if regs["basic"] is not None and regs["basic"].VMX_BASIC_TRUE_CTLS else ""
+    for key, layout, name in (("pin", PIN_CTLS, "PINBASED_CTLS"), ("proc", PROC_CTLS, "PROCBASED_CTLS"),
+                              ("exit", EXIT_CTLS, "EXIT_CTLS"), ("entry", ENTRY_CTLS, "ENTRY_CTLS")):
+        read(key, layout, f"IA32_VMX_{true}{name}")
+    read("misc", VMX_MISC, "IA32_VMX_MISC")
+    # Appendix A.3.3, A.10: these two MSRs exist only when the controls that use them do.
+    proc, zero = regs["proc"], bytes(8)
+    if proc is None or proc.allowed1.CPU_ACTIVATE_SECONDARY:
+        read("proc2", PROC_CTLS2, "IA32_VMX_PROCBASED_CTLS2")
+    else:
+        regs["proc2"] = PROC_CTLS2.parse(zero)
+    proc2 = regs["proc2"]
+    if proc2 is None or proc2.allowed1.CPU2_ENABLE_EPT or proc2.allowed1.CPU2_ENABLE_VPID:
+        read("ept", EPT_VPID_CAP, "IA32_VMX_EPT_VPID_CAP")
+    else:
+        regs["ept"] = EPT_VPID_CAP.parse(zero)
+    return Caps(regs, missing)
+
+
+Test = Callable[[dict[str, Container]], bool]
+
+# vmx_detect()'s require() checks, in its order and under its names.
+REQUIRED_VMX: list[tuple[str, tuple[str, ...], Test]] = [
+    ("VMCS region fits in 4 KiB", ("basic",), lambda r: r["basic"].VMX_BASIC_REGION_SIZE <= 4096),
+    ("write-back VMCS memory type", ("basic",), lambda r: r["basic"].VMX_BASIC_MEMTYPE == VMX_MEMTYPE_WB),
+    ("secondary processor-based controls", ("proc",), lambda r: r["proc"].allowed1.CPU_ACTIVATE_SECONDARY),
+    ("MSR bitmaps", ("proc",), lambda r: r["proc"].allowed1.CPU_USE_MSR_BITMAPS),
+    ("I/O bitmaps", ("proc",), lambda r: r["proc"].allowed1.CPU_USE_IO_BITMAPS),
+    ("EPT", ("proc2",), lambda r: r["proc2"].allowed1.CPU2_ENABLE_EPT),
+    ("unrestricted guest", ("proc2",), lambda r: r["proc2"].allowed1.CPU2_UNRESTRICTED_GUEST),
+    ("EPT 4-level page walk", ("ept",), lambda r: r["ept"].EPT_CAP_WALK_4),
+    ("EPT write-back memory type", ("ept",), lambda r: r["ept"].EPT_CAP_WB),
+    ("INVEPT", ("ept",), lambda r: r["ept"].EPT_CAP_INVEPT),
+    ("INVEPT single- or all-context", ("ept",), lambda r: r["ept"].EPT_CAP_INVEPT_SINGLE or r["ept"].EPT_CAP_INVEPT_ALL),
+    ("wait-for-SIPI activity state", ("misc",), lambda r: r["misc"].VMX_MISC_ACTIVITY_WAIT_SIPI),
+    ("HLT activity state", ("misc",), lambda r: r["misc"].VMX_MISC_ACTIVITY_HLT),
+    ("64-bit host (exit control)", ("exit",), lambda r: r["exit"].allowed1.EXIT_HOST_ADDR_SPACE_SIZE),
+    ("save/load IA32_EFER on VM exit and entry", ("exit", "entry"),
+     lambda r: r["exit"].allowed1.EXIT_SAVE_EFER and r["exit"].allowed1.EXIT_LOAD_EFER
+     and r["entry"].allowed1.ENTRY_LOAD_EFER),
+    ("NMI exiting", ("pin",), lambda r: r["pin"].allowed1.PIN_NMI_EXITING),
+]
+INVVPID_REQUIRED = "INVVPID single-context (VPID is offered)"
+
+# Used when present (vmcs.c, vcpu.c), with what Plinth does without them.
+OPTIONAL_VMX: list[tuple[str, tuple[str, ...], Test, str]] = [
+    ("VPID", ("proc2",), lambda r: r["proc2"].allowed1.CPU2_ENABLE_VPID,
+     "every VM exit and entry flushes the TLB"),
+    ("EPT 2M pages", ("ept",), lambda r: r["ept"].EPT_CAP_2M, "EPT maps guest memory with 4 KiB pages"),
+    ("EPT 1G pages", ("ept",), lambda r: r["ept"].EPT_CAP_1G, "EPT maps guest memory with 2 MiB pages at most"),
+    ("save/load IA32_PAT", ("exit", "entry"),
+     lambda r: r["exit"].allowed1.EXIT_SAVE_PAT and r["exit"].allowed1.EXIT_LOAD_PAT
+     and r["entry"].allowed1.ENTRY_LOAD_PAT, "the guest and Plinth share one IA32_PAT"),
+]
+# Printed by vmx.c's report, not acted on (EPT A/D bits included: Plinth's EPT does not enable them).
+INFO_VMX: list[tuple[str, tuple[str, ...], Test]] = [
+    ("TRUE control MSRs", ("basic",), lambda r: r["basic"].VMX_BASIC_TRUE_CTLS),
+    ("INS/OUTS exit information", ("basic",), lambda r: r["basic"].VMX_BASIC_INS_OUTS_INFO),
+    ("EPT A/D bits", ("ept",), lambda r: r["ept"].EPT_CAP_AD),
+    ("EPT execute-only", ("ept",), lambda r: r["ept"].EPT_CAP_EXEC_ONLY),
+    ("EPT uncacheable memory type", ("ept",), lambda r: r["ept"].EPT_CAP_UC),
+    ("INVVPID all-context", ("ept",), lambda r: r["ept"].VPID_CAP_INVVPID_ALL),
+    ("shutdown activity state", ("misc",), lambda r: r["misc"].VMX_MISC_ACTIVITY_SHUTDOWN),
+]
+# Names Linux gives some of these in /proc/cpuinfo's "vmx flags" (arch/x86/include/asm/vmxfeatures.h):
+# what check-host can still tell without the MSRs.
+LINUX_VMX_FLAGS = {"EPT": "ept", "unrestricted guest": "unrestricted_guest", "VPID": "vpid",
+                   "EPT 1G pages": "ept_1gb", "EPT A/D bits": "ept_ad", "EPT execute-only": "ept_x_only"}
+
+
+def feature_control(value: int | None) -> Feature:
+    """IA32_FEATURE_CONTROL as vmx_cpu_enable() treats it: unlocked is fine, Plinth locks it."""
+    name = "VMX enabled in IA32_FEATURE_CONTROL"
+    fc = _parse(FEATURE_CONTROL, value)
+    if fc is None:
+        return Feature(name, UNKNOWN, "IA32_FEATURE_CONTROL (0x3a) not read")
+    if not fc.FEATURE_CONTROL_LOCKED:
+        return Feature(name, YES, f"unlocked (0x{value:x}): Plinth sets VMX on and locks it")
+    if fc.FEATURE_CONTROL_VMX_OUTSIDE_SMX:
+        return Feature(name, YES, f"locked by the firmware with VMX on (0x{value:x})")
+    return Feature(name, NO, f"locked by the firmware with VMX outside SMX off (0x{value:x})", remedy=REMEDY_FIRMWARE_VTX)
+
+
+def decode_vmx(msrs: dict[int, int], vmx_flags: frozenset[str] | None = None) -> list[Feature]:
+    """Every VMX capability Plinth needs, uses or reports, by name, from the MSR values. Where an
+    MSR was not read, Linux's "vmx flags" (when given) still answer for the features they name."""
+    caps = vmx_caps(msrs)
+
+    def judge(name: str, keys: tuple[str, ...], test: Test, need: str, detail: str = "") -> Feature:
+        absent = [caps.missing[k] for k in keys if k in caps.missing]
+        if not absent:
+            have = bool(test(caps.regs))
+            return Feature(name, YES if have else NO, "" if have else detail, need)
+        if vmx_flags is not None and name in LINUX_VMX_FLAGS:
+            have = LINUX_VMX_FLAGS[name] in vmx_flags
+            return Feature(name, YES if have else NO, "from /proc/cpuinfo vmx flags", need)
+        return Feature(name, UNKNOWN, f"{', '.join(absent)} not read", need)
+
+    features = [feature_control(msrs.get(MSRS["IA32_FEATURE_CONTROL"]))]
+    basic = caps.regs["basic"]
+    for name, keys, test in REQUIRED_VMX:
+        feature = judge(name, keys, test, REQUIRED)
+        if basic is not None and name.startswith("VMCS region"):
+            feature = feature._replace(detail=f"{basic.VMX_BASIC_REGION_SIZE} bytes")
+        elif basic is not None and name.startswith("write-back VMCS"):
+            feature = feature._replace(detail=f"memory type {basic.VMX_BASIC_MEMTYPE} (6 is write-back)")
+        features.append(feature)
+    vpid = judge("VPID", ("proc2",), lambda r: r["proc2"].allowed1.CPU2_ENABLE_VPID, OPTIONAL)
+    if vpid.status == NO:
+        features.append(Feature(INVVPID_REQUIRED, NO, "not needed: VPID is not offered", OPTIONAL))
+    else:
+        features.append(judge(INVVPID_REQUIRED, ("ept",),
+                              lambda r: r["ept"].VPID_CAP_INVVPID and r["ept"].VPID_CAP_INVVPID_SINGLE, REQUIRED))
+    for name, keys, test, without in OPTIONAL_VMX:
+        features.append(judge(name, keys, test, OPTIONAL, f"without it {without}"))
+    for name, keys, test in INFO_VMX:
+        features.append(judge(name, keys, test, INFO))
+    return features
+
+
+# --- Reading the machine ---
+
+@dataclass
+class CpuInfo:
+    """The first processor of /proc/cpuinfo; problem says why fields are empty."""
+
+    vendor: str = ""
+    model_name: str = ""
+    family: str = ""
+    model: str = ""
+    stepping: str = ""
+    count: int = 0
+    flags: frozenset[str] = frozenset()
+    vmx_flags: frozenset[str] | None = None
+    problem: str = ""
+
+    @property
+    def intel(self) -> bool:
+        return self.vendor == "GenuineIntel"
+
+    def describe(self) -> str:
+        return f"{self.vendor or 'unknown vendor'} ({self.model_name or 'unknown model'})"
+
+
+def read_cpuinfo(proc_root: Path) -> CpuInfo:
+    path = proc_root / "cpuinfo"
+    try:
+        text = path.read_text(errors="replace")
+    except OSError as err:
+        return CpuInfo(problem=f"cannot read {path}: {err.strerror}")
+    fields: dict[str, str] = {}
+    for line in text.split("\n\n")[0].splitlines():
+        key, _, value = line.partition(":")
+        fields[key.strip()] = value.strip()
+    vmx_flags = fields.get("vmx flags")
+    return CpuInfo(
+        vendor=fields.get("vendor_id", ""), model_name=fields.get("model name", ""),
+        family=fields.get("cpu family", ""), model=fields.get("model", ""), stepping=fields.get("stepping", ""),
+        count=sum(line.startswith("processor") for line in text.splitlines()),
+        flags=frozenset(fields.get("flags", "").split()),
+        vmx_flags=None if vmx_flags is None else frozenset(vmx_flags.split()),
+        problem="" if "vendor_id" in fields else f"{path} names no vendor_id",
+    )
+
+
+@dataclass
+class MsrRead:
+    """MSR values by number; source says where they came from, problem why there are none."""
+
+    values: dict[int, int] = field(default_factory=dict)
+    source: str = ""
+    problem: str = ""
+    remedy: str = ""
+
+
+def read_msrs(cpu: int, dev_root: Path) -> MsrRead:
+    """The MSRs Plinth reads, through Linux's msr driver (dev_root/cpu/N/msr: pread at the MSR
+    number). An MSR the CPU lacks fails with EIO and is left out."""
+    path = dev_root / "cpu" / str(cpu) / "msr"
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return MsrRead(problem=f"{path} does not exist (the msr driver is not loaded)", remedy=REMEDY_MSR_MODULE)
+    except PermissionError as err:
+        if os.geteuid() == 0:  # root without CAP_SYS_RAWIO, e.g. in a container
+            return MsrRead(problem=f"{path}: {err.strerror} even to root (the msr driver needs CAP_SYS_RAWIO)")
+        return MsrRead(problem=f"{path} is readable only by root", remedy=REMEDY_ROOT)
+    except OSError as err:
+        return MsrRead(problem=f"cannot open {path}: {err.strerror}")
+    values = {}
+    try:
+        for number in MSRS.values():
+            try:
+                data = os.pread(fd, 8, number)
+            except OSError:
+                continue
+            if len(data) == 8:
+                values[number] = int.from_bytes(data, "little")
+    finally:
+        os.close(fd)
+    return MsrRead(values, source=str(path))
+
+
+def load_msr_file(path: Path) -> MsrRead:
+    """MSR values from a JSON file: {"msrs": {"IA32_VMX_BASIC": "0x...", "0x48c": "0x...", ...}}."""
+    try:
+        doc = json.loads(path.read_text())
+    except OSError as err:
+        raise PlinthError(f"cannot read the MSR file {path}: {err.strerror}.") from None
+    except json.JSONDecodeError as err:
+        raise PlinthError(f"the MSR file {path} is not JSON ({err.msg} at line {err.lineno}).") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("msrs"), dict):
+        raise PlinthError(f'the MSR file {path} has no "msrs" object of name: value pairs.')
+    values = {}
+    for key, value in doc["msrs"].items():
+        try:
+            number = MSRS[key] if key in MSRS else int(key, 16)
+            values[number] = int(value, 16) if isinstance(value, str) else int(value)
+        except (TypeError, ValueError):
+            raise PlinthError(f'the MSR file {path} has "{key}": {value!r}; names are those of vmx.h without '
+                              'MSR_ (or hex numbers) and values hex strings.') from None
+    return MsrRead(values, source=str(path))
+
+
+def save_msr_file(report: Report, path: Path) -> None:
+    """Writes the MSR values read in load_msr_file's format, to capture a machine for a fixture."""
+    msrs = report.msrs
+    if msrs is None or not msrs.values:
+        why = msrs.problem if msrs is not None else f"this CPU is {report.cpu.describe()}, not Intel"
+        raise PlinthError(f"no MSR values to save in {path}: {why or 'none were read'}.")
+    doc = {"source": f"check-host on {report.cpu.describe()} from {msrs.source}",
+           "msrs": {MSR_NAMES.get(n, f"0x{n:x}"): f"0x{v:016x}" for n, v in sorted(msrs.values.items())}}
+    try:
+        path.write_text(json.dumps(doc, indent=2) + "\n")
+    except OSError as err:
+        raise PlinthError(f"cannot write {path}: {err.strerror}.") from None
+
+
+@dataclass
+class IommuUnit:
+    """A remapping unit Linux drives: /sys/class/iommu/NAME (intel-iommu/ holds its registers)."""
+
+    name: str
+    path: str
+    address: int | None = None
+    cap: int | None = None
+    ecap: int | None = None
+    version: str = ""  # as VT-d prints it: "1.0"
+
+
+@dataclass
+class IommuState:
+    """What Linux does with the IOMMU: its units, its groups, the kernel's iommu options."""
+
+    units: list[IommuUnit] = field(default_factory=list)
+    groups: int | None = None  # None: no /sys/kernel/iommu_groups
+    devices: int = 0
+    cmdline: list[str] = field(default_factory=list)
+
+
+def _hex_file(path: Path) -> int | None:
+    try:
+        return int(path.read_text().strip(), 16)
+    except (OSError, ValueError):
+        return None
+
+
+def iommu_state(sys_root: Path, proc_root: Path | None = None) -> IommuState:
+    state = IommuState()
+    class_dir = sys_root / "class" / "iommu"
+    for unit in sorted(class_dir.iterdir()) if class_dir.is_dir() else []:
+        regs = unit / "intel-iommu"
+        try:
+            version = (regs / "version").read_text().strip().replace(":", ".")  # Linux prints "1:0"
+        except OSError:
+            version = ""
+        state.units.append(IommuUnit(unit.name, str(unit), _hex_file(regs / "address"), _hex_file(regs / "cap"),
+                                     _hex_file(regs / "ecap"), version))
+    groups_dir = sys_root / "kernel" / "iommu_groups"
+    if groups_dir.is_dir():
+        groups = [g for g in groups_dir.iterdir() if (g / "devices").is_dir()]
+        state.groups = len(groups)
+        state.devices = sum(len(list((g / "devices").iterdir())) for g in groups)
+    if proc_root is not None:
+        try:
+            words = (proc_root / "cmdline").read_text().split()
+        except OSError:
+            words = []
+        state.cmdline = [w for w in words if w.startswith(("intel_iommu=", "iommu=", "amd_iommu=", "iommu."))]
+    return state
+
+
+@dataclass
+class DmarFile:
+    """The firmware's DMAR: state present, absent, unreadable or no-acpi; dmar when present."""
+
+    path: str
+    state: str
+    dmar: Dmar | None = None
+
+
+def read_dmar(sys_root: Path) -> DmarFile:
+    tables = sys_root / "firmware" / "acpi" / "tables"
+    path = tables / "DMAR"
+    if not tables.is_dir():
+        return DmarFile(str(path), "no-acpi")
+    try:
+        return DmarFile(str(path), "present", parse_dmar(path.read_bytes()))
+    except FileNotFoundError:
+        return DmarFile(str(path), "absent")
+    except OSError:
+        return DmarFile(str(path), "unreadable")
+
+
+@dataclass
+class VtdUnit:
+    """A remapping unit: its DRHD (None when known only from Linux) and registers, if readable."""
+
+    base: int
+    drhd: Drhd | None = None
+    version: str = ""
+    cap: int | None = None
+    ecap: int | None = None
+    source: str = ""  # where the registers came from, or why they could not be read
+
+
+def read_vtd_registers(dev_root: Path, base: int) -> tuple[str, int, int] | str:
+    """VER, CAP and ECAP of the unit at base through dev_root/mem (root), with aligned 32-bit loads
+    as the VT-d specification wants; or why they could not be read."""
+    path = dev_root / "mem"
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_SYNC)
+    except OSError as err:
+        return f"not readable ({path}: {err.strerror})"
+    try:
+        with (mmap.mmap(fd, 0x1000, mmap.MAP_SHARED, mmap.PROT_READ, offset=base) as regs,
+              memoryview(regs) as view, view.cast("I") as words):
+            ver, cap, ecap = words[0], words[2] | words[3] << 32, words[4] | words[5] << 32
+    except (OSError, ValueError) as err:
+        return f"not readable ({path} at 0x{base:x}: {getattr(err, 'strerror', None) or err})"
+    finally:
+        os.close(fd)
+    if ver == 0xFFFFFFFF:
+        return f"not readable (the registers at 0x{base:x} read as all ones: the unit is off)"
+    return f"{ver >> 4 & 0xF}.{ver & 0xF}", cap, ecap
+
+
+def vtd_units(dmar: DmarFile, iommu: IommuState, dev_root: Path) -> list[VtdUnit]:
+    """The DMAR's units with their registers from Linux's sysfs, else /dev/mem; without a readable
+    DMAR, the units Linux drives."""
+    by_address = {u.address: u for u in iommu.units if u.address is not None and u.cap is not None}
+    if dmar.dmar is None:
+        return [VtdUnit(u.address, None, u.version, u.cap, u.ecap, u.path) for u in by_address.values()]
+    units = []
+    for drhd in dmar.dmar.drhds:
+        linux = by_address.get(drhd.base)
+        if linux is not None:
+            units.append(VtdUnit(drhd.base, drhd, linux.version, linux.cap, linux.ecap, linux.path))
+            continue
+        regs = read_vtd_registers(dev_root, drhd.base)
+        if isinstance(regs, str):
+            units.append(VtdUnit(drhd.base, drhd, source=regs))
+        else:
+            units.append(VtdUnit(drhd.base, drhd, regs[0], regs[1], regs[2], str(dev_root / "mem")))
+    return units
+
+
+def describe_vtd(cap: int, ecap: int) -> list[str]:
+    """The capabilities Plinth's vtd.c reports, decoded the same way."""
+    c, e = _parse(VTD_CAP, cap), _parse(VTD_ECAP, ecap)
+    assert c is not None and e is not None
+    walks = ", ".join(w for bit, w in ((SAGAW_39, "39-bit 3-level"), (SAGAW_48, "48-bit 4-level")) if c.CAP_SAGAW & bit)
+    pages = " ".join(p for bit, p in ((1, "2M"), (2, "1G")) if c.CAP_SLLPS & bit)
+    yes = {True: "yes", False: "no"}
+    return [
+        f"SAGAW 0x{c.CAP_SAGAW:x} ({walks or 'none Plinth uses'}), MGAW {c.CAP_MGAW + 1}, ND {c.CAP_ND} "
+        f"({1 << (4 + 2 * c.CAP_ND)} domains), CM {yes[c.CAP_CM]}, RWBF {yes[c.CAP_RWBF]}, "
+        f"SLLPS 0x{c.CAP_SLLPS:x} ({pages or '4K only'}), PSI {yes[c.CAP_PSI]}",
+        f"fault records {c.CAP_NFR + 1} at 0x{c.CAP_FRO * 16:x}, IOTLB registers at 0x{e.ECAP_IRO * 16:x}, "
+        f"C {yes[e.ECAP_C]}, QI {yes[e.ECAP_QI]}, IR {yes[e.ECAP_IR]}, EIM {yes[e.ECAP_EIM]}, "
+        f"PT {yes[e.ECAP_PT]}, SC {yes[e.ECAP_SC]}",
+    ]
+
+
+# --- The verdict ---
+
+@dataclass
+class Report:
+    """Everything check-host read, the verdict rows, the exit status and the conclusion."""
+
+    cpu: CpuInfo
+    msrs: MsrRead | None  # None: not read (not an Intel CPU)
+    features: list[Feature]
+    dmar: DmarFile
+    units: list[VtdUnit]
+    iommu: IommuState
+    rows: list[Row] = field(default_factory=list)
+    status: int = 0
+    summary: str = ""
+
+
+def _cpu_rows(cpu: CpuInfo, msrs: MsrRead | None, features: list[Feature]) -> list[Row]:
+    if cpu.vendor and not cpu.intel:
+        other = "AMD-V (SVM)" if cpu.vendor in ("AuthenticAMD", "HygonGenuine") else "its virtualisation extensions"
+        return [Row(CPU_CHECK, REQUIRED, NO, f"Plinth needs Intel VT-x; this CPU is {cpu.describe()}, "
+                    f"and Plinth does not support {other}")]
+    in_vm = "hypervisor" in cpu.flags
+    if msrs is not None and msrs.values and MSRS["IA32_VMX_BASIC"] not in msrs.values:
+        vmx = Row(CPU_CHECK, REQUIRED, NO, f"{cpu.describe()} has no VMX (IA32_VMX_BASIC does not read)",
+                  "enable nested VT-x in the hypervisor this machine runs under" if in_vm else "")
+    elif msrs is not None and msrs.values:
+        vmx = Row(CPU_CHECK, REQUIRED, YES, f"{cpu.describe()}, IA32_VMX_BASIC reads")
+    elif not cpu.vendor:
+        return [Row(CPU_CHECK, REQUIRED, UNKNOWN, cpu.problem)]
+    elif "vmx" in cpu.flags:
+        vmx = Row(CPU_CHECK, REQUIRED, YES, f"{cpu.describe()}, vmx in /proc/cpuinfo flags")
+    else:
+        vmx = Row(CPU_CHECK, REQUIRED, NO, f"{cpu.describe()} shows no vmx flag: the CPU lacks VMX or "
+                  "the firmware turned it off (Linux then hides the flag)",
+                  "enable nested VT-x in the hypervisor this machine runs under" if in_vm else REMEDY_FIRMWARE_VTX)
+    if vmx.status == NO:
+        return [vmx]
+    reading = msrs.remedy if msrs is not None else ""
+    fc = features[0]
+    if fc.status == UNKNOWN and "vmx" in cpu.flags:
+        fc = fc._replace(status=YES, detail="vmx in /proc/cpuinfo flags: Linux 5.6 and later hide it when the "
+                         "firmware locks VMX off")
+    rows = [vmx, Row(fc.name, REQUIRED, fc.status, fc.detail, fc.remedy or (reading if fc.status == UNKNOWN else ""))]
+    for need, title in ((REQUIRED, "VMX capabilities Plinth requires"), (OPTIONAL, "VMX features Plinth uses when present")):
+        group = [f for f in features[1:] if f.need == need]
+        lacking = [f.name for f in group if f.status == NO]
+        unknown = [f.name for f in group if f.status == UNKNOWN]
+        if lacking:
+            without = [f"{f.name} ({f.detail})" if need == OPTIONAL else f.name for f in group if f.status == NO]
+            rows.append(Row(title, need, NO, "missing: " + ", ".join(without)))
+        elif unknown:
+            rows.append(Row(title, need, UNKNOWN, f"{len(unknown)} of {len(group)} unknown: the MSRs were not read",
+                            reading))
+        else:
+            rows.append(Row(title, need, YES, f"all {len(group)} present"))
+    return rows
+
+
+def _vtd_rows(cpu: CpuInfo, dmar: DmarFile, units: list[VtdUnit], iommu: IommuState) -> list[Row]:
+    name = "VT-d (DMAR table)"
+    linux_units = [u for u in iommu.units if u.name.startswith("dmar")]
+    if dmar.state == "no-acpi":
+        return [Row(name, REQUIRED, UNKNOWN, f"{Path(dmar.path).parent} does not exist (sysfs not mounted?)")]
+    if dmar.state == "absent":
+        if not cpu.intel and cpu.vendor:
+            return [Row(name, REQUIRED, NO, "no DMAR table (a non-Intel machine describes its IOMMU otherwise, "
+                        "e.g. AMD's IVRS, which Plinth does not use)")]
+        remedy = REMEDY_FIRMWARE_VTD
+        if "hypervisor" in cpu.flags:
+            remedy += " (in a virtual machine: give it an Intel IOMMU, e.g. QEMU -device intel-iommu)"
+        return [Row(name, REQUIRED, NO, "no DMAR table: Plinth refuses guests without DMA isolation "
+                    "(unless booted with iommu=optional)", remedy)]
+    if dmar.state == "unreadable":
+        if not linux_units:
+            return [Row(name, REQUIRED, UNKNOWN, f"{dmar.path} is readable only by root", REMEDY_ROOT)]
+        rows = [Row(name, REQUIRED, YES, f"present (readable only by root); Linux drives {len(linux_units)} unit(s)")]
+    else:
+        assert dmar.dmar is not None
+        if dmar.dmar.error:
+            return [Row(name, REQUIRED, NO, f"Plinth rejects this table: {dmar.dmar.error}",
+                        "a firmware update may correct the table")]
+        rows = [Row(name, REQUIRED, YES, f"{len(dmar.dmar.drhds)} remapping unit(s), host address width "
+                    f"{dmar.dmar.host_address_width}")]
+    usable = [u for u in units if u.base + 0x1000 <= FOUR_GIB]
+    known = [u for u in usable if u.cap is not None]
+    if not usable:
+        rows.append(Row("VT-d remapping units", REQUIRED, NO, "no unit below 4 GiB, where Plinth maps them"
+                        if units else "the DMAR describes no remapping unit"))
+    elif known and not any(all(_parse(VTD_CAP, u.cap).CAP_SAGAW & walk for u in known) for walk in (SAGAW_39, SAGAW_48)):
+        rows.append(Row("VT-d remapping units", REQUIRED, NO, "the units share neither 3-level nor 4-level "
+                        "second-level tables"))
+    else:
+        note = f"; registers of {len(usable) - len(known)} not readable, not checked"
+        if len(known) == len(usable):  # the domain format vtd_init() picks
+            caps = [_parse(VTD_CAP, u.cap) for u in known]
+            four = all(c.CAP_SAGAW & SAGAW_48 for c in caps)
+            pages = "1G and 2M" if all(c.CAP_SLLPS & 2 for c in caps) else "2M" if all(c.CAP_SLLPS & 1 for c in caps) else "no"
+            note = f"; Plinth would use {'4-level (48-bit)' if four else '3-level (39-bit)'} tables with {pages} large pages"
+        skipped = len(units) - len(usable)
+        rows.append(Row("VT-d remapping units", REQUIRED, YES, f"{len(usable)} usable"
+                        + (f", {skipped} above 4 GiB skipped" if skipped else "") + note))
+    return rows
+
+
+def verdict(cpu: CpuInfo, msrs: MsrRead | None, features: list[Feature], dmar: DmarFile, units: list[VtdUnit],
+            iommu: IommuState) -> list[Row]:
+    """The verdict table: what Plinth requires or uses, and whether this host has it."""
+    return _cpu_rows(cpu, msrs, features) + _vtd_rows(cpu, dmar, units, iommu)
+
+
+def outcome(rows: list[Row]) -> tuple[int, str]:
+    """Exit status and the one-sentence conclusion."""
+    missing = [r for r in rows if r.need == REQUIRED and r.status == NO]
+    unknown = [r for r in rows if r.need == REQUIRED and r.status == UNKNOWN]
+    if missing:
+        first = missing[0]
+        what = first.detail if first.check == CPU_CHECK else f"{first.check}: {first.detail}"
+        remedy = f"; remedy: {first.remedy}" if first.remedy else ""
+        also = f" Also missing: {', '.join(r.check for r in missing[1:])}." if missing[1:] else ""
+        return 1, f"Plinth cannot run on this host: {what}{remedy}.{also}"
+    if unknown:
+        remedies = sorted({r.remedy for r in unknown if r.remedy})
+        return 2, (f"Could not check everything Plinth requires ({', '.join(r.check for r in unknown)})"
+                   + (f": {'; '.join(remedies)}." if remedies else "."))
+    lacking = [r.detail for r in rows if r.need == OPTIONAL and r.status == NO]
+    return 0, "This host can run Plinth." + (f" Optional: {'; '.join(lacking)}." if lacking else "")
+
+
+def check_host(root: Path = Path("/"), cpu: int = 0, msr_file: Path | None = None) -> Report:
+    """Reads root/proc, root/sys and root/dev (or msr_file for the MSRs) and judges the host."""
+    if not root.is_dir():
+        raise PlinthError(f"--root {root} is not a directory.")
+    info = read_cpuinfo(root / "proc")
+    if info.count and not 0 <= cpu < info.count:
+        raise PlinthError(f"there is no CPU {cpu}: this machine has CPUs 0 to {info.count - 1}.")
+    msrs = None
+    if msr_file is not None:
+        msrs = load_msr_file(msr_file)
+    elif info.intel or not info.vendor:
+        msrs = read_msrs(cpu, root / "dev")
+    features = decode_vmx(msrs.values, info.vmx_flags if msrs.problem else None) if msrs is not None else []
+    dmar = read_dmar(root / "sys")
+    iommu = iommu_state(root / "sys", root / "proc")
+    units = vtd_units(dmar, iommu, root / "dev")
+    report = Report(info, msrs, features, dmar, units, iommu)
+    report.rows = verdict(info, msrs, features, dmar, units, iommu)
+    report.status, report.summary = outcome(report.rows)
+    return report
+
+
+# --- Output ---
+
+def _cpu_section(r: Report) -> list[str]:
+    c = r.cpu
+    if c.problem and not c.vendor:
+        return [f"  {c.problem}"]
+    lines = [f"  vendor      {c.vendor}", f"  model       {c.model_name} (family {c.family}, model {c.model}, "
+             f"stepping {c.stepping})", f"  CPUs        {c.count}",
+             f"  VMX flag    {'yes' if 'vmx' in c.flags else 'no'} (CPUID.1:ECX.VMX as /proc/cpuinfo shows it)"]
+    if "hypervisor" in c.flags:
+        lines.append("  hypervisor  yes: this Linux runs in a virtual machine (Plinth would need nested VT-x)")
+    if r.msrs is not None:
+        lines.append(f"  MSRs        {'read from ' + r.msrs.source if r.msrs.values else 'not read: ' + r.msrs.problem}")
+    return lines
+
+
+def _vmx_section(r: Report) -> list[str]:
+    if r.msrs is None:
+        return [f"  not checked: VMX is Intel's; this CPU is {r.cpu.describe()}"]
+    basic = r.msrs.values.get(MSRS["IA32_VMX_BASIC"])
+    lines = [] if basic is None else [f"  IA32_VMX_BASIC 0x{basic:016x}: VMCS revision "
+                                      f"0x{_parse(VMX_BASIC, basic).VMX_BASIC_REVISION:x}"]
+    width = max(len(f.name) for f in r.features)
+    for f in r.features:
+        status = {NO: "NO"}.get(f.status, f.status)
+        lines.append(f"  {f.need:<8}  {status:<7}  {f.name:<{width}}  {f.detail}".rstrip())
+    return lines
+
+
+def _vtd_section(r: Report) -> list[str]:
+    d = r.dmar
+    if d.state != "present" or d.dmar is None:
+        lines = [f"  {d.path}: " + {"absent": "no such table", "unreadable": "readable only by root",
+                                     "no-acpi": "no ACPI tables in sysfs"}[d.state]]
+    else:
+        t = d.dmar
+        lines = [f"  {d.path}: {t.length} bytes from {t.oem_id} {t.oem_table_id}, host address width "
+                 f"{t.host_address_width}, interrupt remapping {'announced' if t.flags & DMAR_INTR_REMAP else 'not announced'}"]
+        if t.error:
+            lines.append(f"  error: {t.error}")
+        lines += [f"  warning: {w}" for w in t.warnings]
+    for i, u in enumerate(r.units):
+        where = "" if u.drhd is None else (f", segment {u.drhd.segment}"
+                                           + (", all devices not named by another unit" if u.drhd.include_pci_all else ""))
+        lines.append(f"  unit {i} at 0x{u.base:x}{where}")
+        if u.cap is not None and u.ecap is not None:
+            lines += [f"    registers from {u.source}: version {u.version}"]
+            lines += [f"    {line}" for line in describe_vtd(u.cap, u.ecap)]
+        else:
+            lines.append(f"    capability registers {u.source}")
+        if u.drhd is not None and u.drhd.scopes:
+            lines.append(f"    scope: {', '.join(str(s) for s in u.drhd.scopes)}")
+    for m in d.dmar.rmrrs if d.dmar else []:
+        lines.append(f"  RMRR 0x{m.base:x}-0x{m.limit:x}: {', '.join(str(s) for s in m.scopes) or 'no device'}")
+    return lines
+
+
+def _iommu_section(r: Report) -> list[str]:
+    s = r.iommu
+    units = ", ".join(u.name + ("" if u.address is None else f" at 0x{u.address:x}") for u in s.units)
+    groups = "no such directory" if s.groups is None else f"{s.groups} groups, {s.devices} devices"
+    return [f"  /sys/class/iommu: {units or 'no units (Linux uses no IOMMU)'}",
+            f"  /sys/kernel/iommu_groups: {groups}",
+            f"  kernel options: {' '.join(s.cmdline) or 'none about the IOMMU'}",
+            "  (Plinth drives VT-d itself: what matters is that the firmware enables it, not Linux's use of it.)"]
+
+
+def _verdict_section(r: Report) -> list[str]:
+    width = max(len(row.check) for row in r.rows)
+    lines = [f"  {'need':<8}  {'status':<7}  {'check':<{width}}  detail"]
+    for row in r.rows:
+        status = {NO: "MISSING"}.get(row.status, row.status)
+        lines.append(f"  {row.need:<8}  {status:<7}  {row.check:<{width}}  {row.detail}")
+        if row.remedy:
+            lines.append(f"  {'':<8}  {'':<7}  {'':<{width}}  remedy: {row.remedy}")
+    return lines
+
+
+def render(report: Report) -> str:
+    """The report for people: CPU, VMX features, VT-d units, IOMMU state, verdict."""
+    sections = [("CPU", _cpu_section), ("VMX features", _vmx_section), ("VT-d units", _vtd_section),
+                ("IOMMU state (Linux)", _iommu_section), ("Verdict", _verdict_section)]
+    text = "\n\n".join("\n".join([title, *fn(report)]) for title, fn in sections)
+    return f"{text}\n\n{report.summary}"
+
+
+def to_json(report: Report) -> str:
+    """The report for programs: the Report's fields, with MSR values by name as hex strings."""
+    doc = asdict(report)
+    doc["features"] = [f._asdict() for f in report.features]
+    doc["rows"] = [row._asdict() for row in report.rows]
+    if report.msrs is not None:
+        doc["msrs"]["values"] = {MSR_NAMES.get(n, f"0x{n:x}"): f"0x{v:016x}" for n, v in report.msrs.values.items()}
+    return json.dumps(doc, indent=2, default=sorted)  # sorted: the frozensets of cpuinfo flags
