@@ -214,6 +214,27 @@ def cmd_check_host(args: argparse.Namespace) -> int:
     return report.status
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    import json
+
+    from tools import bench, build
+
+    build.build()
+    old = None
+    if args.compare:
+        try:
+            old = json.loads(Path(args.compare).read_text())
+        except (OSError, ValueError) as err:
+            raise PlinthError(f"cannot read {args.compare} as benchmark results ({err}).") from None
+    setup = bench.Setup(cpu_model=args.cpu_model, cpus=args.cpus)
+    results = bench.run(setup, with_linux=not args.no_linux)
+    print(bench.render(results))
+    print(f"\nplinth: results written to {bench.RESULTS}")
+    if old:
+        print(bench.compare(results, old))
+    return 0
+
+
 def cmd_exits(args: argparse.Namespace) -> int:
     from tools import exitstats
 
@@ -286,6 +307,13 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("check-elf", help="run the ELF checks on a hypervisor image")
     s.add_argument("elf", help="path to plinth.elf")
     s.set_defaults(func=cmd_check_elf)
+
+    s = sub.add_parser("bench", help="measure exit round trips, boot path, footprint and a Linux boot's exits")
+    s.add_argument("--cpu-model", default=DEFAULT_BOCHS_MODEL)
+    s.add_argument("--cpus", type=int, default=2)
+    s.add_argument("--no-linux", action="store_true", help="skip the two Linux boots (minutes in Bochs)")
+    s.add_argument("--compare", metavar="OLD.json", help="print ratios against earlier results")
+    s.set_defaults(func=cmd_bench)
 
     s = sub.add_parser("exits", help="print the VM exits by reason and vCPU from a console log")
     s.add_argument("log", help="console log file (build/test-logs/<test>/console.log, build/run-logs/...)")
