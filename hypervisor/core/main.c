@@ -22,7 +22,7 @@ void hv_main(u32 magic, u64 mbi)
 
 	arch_early_init();
 	console_init(boot_info_parse(magic, mbi)->cmdline);
-	log_info(CONSOLE_BANNER_TEXT " %s (x86-64)", PLINTH_VERSION);
+	log_notice(CONSOLE_BANNER_TEXT " %s (x86-64)", PLINTH_VERSION);
 	bi = boot_info_report();
 	memory_init(bi);
 	if (cmdline_get(bi->cmdline, "fault", fault, sizeof(fault)))
@@ -40,6 +40,6 @@ void hv_main(u32 magic, u64 mbi)
 	if (vm && !arch_vm_init(vm))
 		arch_vm_launch(vm);
 
-	log_info(CONSOLE_NO_GUEST_TEXT "; halting");
+	log_notice(CONSOLE_NO_GUEST_TEXT "; halting");
 	arch_halt();
 }

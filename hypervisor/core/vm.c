@@ -135,9 +135,9 @@ void vm_stop(struct vm *vm, const char *fmt, ...)
 	va_end(ap);
 	if (__atomic_exchange_n(&vm->stopped, true, __ATOMIC_ACQ_REL))
 		return; /* another vCPU stopped it first */
-	log_info("%s stopped: %s", vm->name, why);
+	log_notice("%s stopped: %s", vm->name, why);
 	arch_vm_kick(vm);
-	log_info("%s: VM exits by reason:", vm->name);
+	log_notice("%s: VM exits by reason:", vm->name);
 	arch_print_exit_stats(vm);
-	log_info("Plinth keeps running; the VM's CPUs are idle");
+	log_notice("Plinth keeps running; the VM's CPUs are idle");
 }

@@ -8,7 +8,6 @@
 #define X86_EXC_UD 6
 #define X86_EXC_GP 13
 #define AR_DPL(ar) (((ar) >> 5) & 3)
-#define RFLAGS_RF BIT(16)
 /* What Plinth's own page tables reach: the boot identity map. */
 #define HOST_MAPPED_LIMIT (4 * GIB)
 
@@ -40,10 +39,14 @@ void vcpu_inject_ud(void)
 
 void vcpu_skip_instruction(void)
 {
+	u64 intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY_STATE);
+
 	vmcs_write(VMCS_GUEST_RIP, vmcs_read(VMCS_GUEST_RIP) + vmcs_read(VMCS_VM_EXIT_INSTRUCTION_LEN));
-	/* An emulated instruction completes: drop the STI/MOV-SS blocking and RF it leaves. */
-	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY_STATE, vmcs_read(VMCS_GUEST_INTERRUPTIBILITY_STATE) & ~3ULL);
-	vmcs_write(VMCS_GUEST_RFLAGS, vmcs_read(VMCS_GUEST_RFLAGS) & ~RFLAGS_RF);
+	/* An emulated instruction completes: drop the STI/MOV-SS blocking it leaves (rare: only
+	 * written when set; this is on every exit's path). RF is never set by an exiting
+	 * instruction Plinth emulates, since Plinth injects no debug traps. */
+	if (intr & 3)
+		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY_STATE, intr & ~3ULL);
 }
 
 u32 vcpu_cpl(void)

@@ -75,7 +75,7 @@ static void pm1a_cnt_access(struct vcpu *v, u64 q, u16 port, u32 size, u64 mask)
 		u16 val = (u16)(v->regs->rax & mask);
 
 		if (port == acpi_pm1a_cnt_port && size >= 2 && (val & PM1_CNT_SLP_EN)) {
-			log_info("%s: the guest requests an ACPI sleep state (SLP_TYP %u, power-off when it is \\_S5); VM exits by reason:",
+			log_notice("%s: the guest requests an ACPI sleep state (SLP_TYP %u, power-off when it is \\_S5); VM exits by reason:",
 				 v->vm->name, (val >> 10) & 7);
 			arch_print_exit_stats(v->vm);
 		}

@@ -88,6 +88,14 @@ static u64 next_boundary(const struct mtrr_state *m, u64 addr)
 		 * masks that is one range [base, base + size). */
 		size = vmask & -vmask;
 		base = m->var_base[i] & vmask;
+		if (vmask == (mask & ~(size - 1))) {
+			/* Contiguous: only its two edges are boundaries. */
+			if (base > addr)
+				best = MIN(best, base);
+			else if (base + size > addr)
+				best = MIN(best, base + size);
+			continue;
+		}
 		cand = ALIGN_DOWN(addr, size) + size;
 		if ((addr & vmask) == base && cand > addr)
 			best = MIN(best, cand); /* inside: coverage ends at the block's end */

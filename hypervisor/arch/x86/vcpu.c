@@ -111,7 +111,7 @@ static void report_footprint(struct vm *vm)
 {
 	u64 pool = (u64)(uintptr_t)__pool_end - (u64)(uintptr_t)__pool_start;
 
-	log_info("footprint: reserved %lu KiB (image %lu KiB, pool %lu KiB), pool used %lu KiB, EPT %u KiB, VT-d %u KiB",
+	log_notice("footprint: reserved %lu KiB (image %lu KiB, pool %lu KiB), pool used %lu KiB, EPT %u KiB, VT-d %u KiB",
 		 (plinth_reserved.end - plinth_reserved.start) / KIB,
 		 ((u64)(uintptr_t)__pool_start - plinth_reserved.start) / KIB, pool / KIB,
 		 (pool - pool_free_bytes()) / KIB, vm->arch->ept.table_pages * 4, vtd_table_pages() * 4);
@@ -145,7 +145,7 @@ void arch_vcpu_run(struct vm *vm, u32 id)
 			 vm->boot.image_kind, vm->boot.entry);
 		report_footprint(vm);
 		/* The last line before VMLAUNCH: the guest's first instruction follows. */
-		log_info("boot path: %lu TSC ticks from Plinth's first instruction to VM entry", rdtsc() - boot_tsc);
+		log_notice("boot path: %lu TSC ticks from Plinth's first instruction to VM entry", rdtsc() - boot_tsc);
 	}
 	else
 		log_info("%s: vCPU %u on CPU %u waits for the guest's INIT-SIPI-SIPI", vm->name, id, pc->index);

@@ -195,5 +195,6 @@ void vmexit_handle(struct guest_regs *regs)
 	if (v->vm->stopped)
 		vcpu_park(v);
 	/* An INIT or SIPI may have been posted while this CPU was in Plinth (its kick lost). */
-	vapic_process(v);
+	if (v->pending_init || v->pending_sipi >= 0)
+		vapic_process(v);
 }

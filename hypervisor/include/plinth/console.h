@@ -14,8 +14,10 @@ void console_write(const char *s, size_t n);
 void printk(const char *fmt, ...) __printf(1, 2);
 void vprintk(const char *fmt, va_list ap);
 
-/* One log line: "plinth: " + the formatted text + newline. */
+/* One log line: "plinth: " + the formatted text + newline; dropped with the boot option quiet. */
 void log_info(const char *fmt, ...) __printf(1, 2);
+/* The same, printed even when quiet (results people ask for: measurements, the banner). */
+void log_notice(const char *fmt, ...) __printf(1, 2);
 /* One warning line: "plinth: warning: " + text. */
 void log_warn(const char *fmt, ...) __printf(1, 2);
 
