@@ -64,14 +64,17 @@ def assert_capability_report(out: str) -> None:
 
 
 @pytest.mark.qemu
-@pytest.mark.parametrize("caching_mode", [False, True], ids=["cm-off", "cm-on"])
-def test_dma_selftest(boot, target_for, caching_mode: bool) -> None:
+@pytest.mark.parametrize(("caching_mode", "invalidation"), [(False, "queued"), (True, "queued"),
+                                                            (False, "register-based")],
+                         ids=["cm-off", "cm-on", "register-invalidation"])
+def test_dma_selftest(boot, target_for, caching_mode: bool, invalidation: str) -> None:
     """The unit is reported by name; edu's DMA through the VM's domain arrives intact; its write
     into Plinth's pool faults, is reported with edu's requester id and the page's address, and
     changes nothing. caching-mode=on makes QEMU cache not-present entries, so it also proves
     Plinth invalidates after making the context entry present."""
     iommu = "intel-iommu" + (",caching-mode=on" if caching_mode else "")
-    emu = boot(target_for("qemu", None), cmdline="iommu_selftest", extra_args=qemu_devices(iommu))
+    cmdline = "iommu_selftest" + (" vtd_register_invalidation" if invalidation == "register-based" else "")
+    emu = boot(target_for("qemu", None), cmdline=cmdline, extra_args=qemu_devices(iommu))
     summary = emu.wait_for(SUMMARY_RE, timeout=TIMEOUT_S)
     emu.wait_for(re.escape(cp.NO_GUEST), timeout=60)
     out = emu.output
@@ -89,6 +92,7 @@ def test_dma_selftest(boot, target_for, caching_mode: bool) -> None:
     assert not failed, failed
     assert (summary["passed"], summary["failed"]) == (str(len(SELFTEST_CHECKS)), "0")
     assert TRANSLATION_ON_RE.search(out), "no line saying DMA remapping is enabled"
+    assert f"DMA remapping enabled ({invalidation} invalidation)" in out
 
     blocked = BLOCKED_ADDR_RE.search(checks["blocked DMA"][1])
     assert blocked, checks["blocked DMA"]
@@ -152,4 +156,5 @@ def test_guest_behind_vtd_under_nested_kvm(boot, target_for, guest: Path) -> Non
     out = emu.output
     assert_capability_report(out)
     assert TRANSLATION_ON_RE.search(out), "no line saying DMA remapping is enabled"
+    assert f"DMA remapping enabled ({invalidation} invalidation)" in out
     assert summary["failed"] == "0" and int(summary["passed"]) == 3, summary.group(0)

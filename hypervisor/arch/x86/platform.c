@@ -3,6 +3,7 @@
  * every CPU, and the application processors' life until a VM runs on them.
  */
 #include <plinth/arch.h>
+#include <plinth/cmdline.h>
 #include <plinth/console.h>
 #include <plinth/format.h>
 #include <plinth/string.h>
@@ -76,6 +77,7 @@ void arch_platform_init(const struct boot_info *bi)
 		log_info("acpi: DMAR: %u DMA remapping units, %u reserved memory regions, host address width %u",
 			 acpi.drhd_count, acpi.rmrr_count, acpi.dmar_haw);
 	read_fadt();
+	vtd_force_register_invalidation = cmdline_get(bi->cmdline, "vtd_register_invalidation", NULL, 0);
 	vtd_init(&acpi);
 }
 

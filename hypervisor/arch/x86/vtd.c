@@ -33,6 +33,7 @@ static bool allow_2m, allow_1g, coherent = true;
 static bool enabled;
 static u32 context_pages;
 static const struct acpi_info *vtd_acpi;
+bool vtd_force_register_invalidation;
 
 u32 vtd_read32(const struct vtd_unit *u, u32 reg)
 {
@@ -211,7 +212,7 @@ static bool wait_clear64(const struct vtd_unit *u, u32 reg, u64 bit)
 	return spins != 0;
 }
 
-static bool wait_status(const struct vtd_unit *u, u32 bit, bool set)
+bool vtd_wait_status(const struct vtd_unit *u, u32 bit, bool set)
 {
 	u32 spins = POLL_SPINS;
 
@@ -226,13 +227,21 @@ static bool command(const struct vtd_unit *u, u32 cmd, u32 status, bool until_cl
 	u32 keep = vtd_read32(u, VTD_GSTS) & (GSTS_TES | GSTS_QIES | GSTS_IRES | GSTS_CFIS);
 
 	vtd_write32(u, VTD_GCMD, keep | cmd);
-	return wait_status(u, status, !until_clear);
+	return vtd_wait_status(u, status, !until_clear);
 }
 
-static void invalidate(const struct vtd_unit *u)
+static void invalidate(struct vtd_unit *u)
 {
 	u32 iotlb = (u32)ECAP_IRO(u->ecap) + 8;
 
+	/* With queued invalidation on, the registers must not be used (VT-d 6.5.2). */
+	if (u->qi) {
+		if (!vtd_qi_invalidate_all(u))
+			log_warn("vtd: unit at 0x%lx: queued invalidation did not complete", u->base);
+		if ((u->cap & CAP_RWBF) && !command(u, GCMD_WBF, GSTS_WBFS, true))
+			log_warn("vtd: unit at 0x%lx: write-buffer flush did not complete", u->base);
+		return;
+	}
 	vtd_write64(u, VTD_CCMD, CCMD_ICC | CCMD_GLOBAL);
 	if (!wait_clear64(u, VTD_CCMD, CCMD_ICC))
 		log_warn("vtd: unit at 0x%lx: context-cache invalidation did not complete", u->base);
@@ -285,12 +294,16 @@ int vtd_enable(void)
 			log_warn("vtd: unit %u: the root table pointer was not latched", i);
 			return -EBUSY;
 		}
+		/* Queued invalidation where the unit has it (units that also remap interrupts
+		 * accept only that); registers otherwise, or when the boot option asks. */
+		if ((u->ecap & ECAP_QI) && !vtd_force_register_invalidation && !vtd_qi_enable(u))
+			return -EBUSY;
 		invalidate(u);
 		if (!command(u, GCMD_TE, GSTS_TES, false)) {
 			log_warn("vtd: unit %u: translation did not turn on", i);
 			return -EBUSY;
 		}
-		log_info("vtd: unit %u: DMA remapping enabled", i);
+		log_info("vtd: unit %u: DMA remapping enabled (%s invalidation)", i, u->qi ? "queued" : "register-based");
 	}
 	enabled = vtd_unit_count != 0;
 	return 0;

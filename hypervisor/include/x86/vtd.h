@@ -12,6 +12,9 @@
 
 struct vtd_domain;
 
+/* Boot option vtd_register_invalidation: never use the invalidation queue (tests both ways). */
+extern bool vtd_force_register_invalidation;
+
 /* Finds, decodes and prints every DMA remapping unit of the DMAR; false (after one line)
  * when there is none or the table is unusable. Does not enable translation yet. */
 bool vtd_init(const struct acpi_info *acpi);

@@ -13,6 +13,10 @@
 #define VTD_RTADDR 0x20
 #define VTD_CCMD 0x28
 #define VTD_FSTS 0x34
+#define VTD_IQH 0x80
+#define VTD_IQT 0x88
+#define VTD_IQA 0x90
+#define VTD_ICS 0x9c
 
 /* Capability register (11.4.2). */
 #define CAP_ND(c) ((c) & 7)
@@ -40,6 +44,7 @@
 #define GCMD_TE BIT(31)
 #define GCMD_SRTP BIT(30)
 #define GCMD_WBF BIT(27)
+#define GCMD_QIE BIT(26)
 #define GSTS_TES BIT(31)
 #define GSTS_RTPS BIT(30)
 #define GSTS_WBFS BIT(27)
@@ -58,6 +63,7 @@
 /* Fault status and fault recording (11.4.9, 11.4.14). */
 #define FSTS_PFO BIT(0)
 #define FSTS_PPF BIT(1)
+#define FSTS_IQE BIT(4) /* invalidation queue error */
 #define FSTS_FRI(s) (((s) >> 8) & 0xff)
 #define FRCD_F BIT(63)
 #define FRCD_T BIT(62) /* 1: read request, 0: write request */
@@ -76,10 +82,23 @@ struct vtd_unit {
 	u32 ver;
 	u64 cap, ecap;
 	bool include_all;
+	/* Queued invalidation (vtd_qi.c), when the unit has it. */
+	bool qi;
+	u64 *qi_queue;
+	u32 qi_tail;
+	volatile u32 qi_status;
 };
 
 extern struct vtd_unit vtd_units[];
 extern u32 vtd_unit_count;
+
+/* Queued invalidation (vtd_qi.c): turn it on for a unit; invalidate every context-cache and
+ * IOTLB entry through the queue and wait for completion. False when the unit does not
+ * answer (reported). */
+bool vtd_qi_enable(struct vtd_unit *u);
+bool vtd_qi_invalidate_all(struct vtd_unit *u);
+/* Waits for a status bit (vtd.c). */
+bool vtd_wait_status(const struct vtd_unit *u, u32 bit, bool set);
 
 u32 vtd_read32(const struct vtd_unit *u, u32 reg);
 u64 vtd_read64(const struct vtd_unit *u, u32 reg);

@@ -1,0 +1,62 @@
+/*
+ * VT-d queued invalidation (VT-d specification 6.5.2): a ring of 128-bit descriptors in
+ * memory, a tail register Plinth advances, and an invalidation-wait descriptor whose status
+ * write tells Plinth the work before it is done.
+ */
+#include <plinth/console.h>
+#include <plinth/memory.h>
+#include <x86/vtd_regs.h>
+
+#define QI_ENTRIES 256 /* one 4 KiB page of 16-byte descriptors: IQA.QS = 0 */
+#define QI_CC_GLOBAL (0x1 | (1ULL << 4))	 /* context-cache invalidate, global */
+#define QI_IOTLB_GLOBAL (0x2 | (1ULL << 4) | BIT(7) | BIT(6)) /* IOTLB, global, drain reads/writes */
+#define QI_WAIT_STATUS (0x5 | BIT(5))	 /* invalidation wait with a status write */
+#define QI_DONE 1u
+#define QI_SPINS 10000000
+
+bool vtd_qi_enable(struct vtd_unit *u)
+{
+	u32 keep = vtd_read32(u, VTD_GSTS) & (BIT(31) | BIT(25) | BIT(23));
+
+	u->qi_queue = page_alloc();
+	u->qi_tail = 0;
+	vtd_write64(u, VTD_IQT, 0);
+	vtd_write64(u, VTD_IQA, (u64)(uintptr_t)u->qi_queue); /* QS 0, 128-bit descriptors */
+	vtd_write32(u, VTD_GCMD, keep | GCMD_QIE);
+	if (!vtd_wait_status(u, BIT(26), true)) {
+		log_warn("vtd: unit at 0x%lx: queued invalidation did not turn on", u->base);
+		return false;
+	}
+	u->qi = true;
+	return true;
+}
+
+static void submit(struct vtd_unit *u, u64 lo, u64 hi)
+{
+	u64 *d = u->qi_queue + 2 * u->qi_tail;
+
+	d[0] = lo;
+	d[1] = hi;
+	u->qi_tail = (u->qi_tail + 1) % QI_ENTRIES;
+}
+
+bool vtd_qi_invalidate_all(struct vtd_unit *u)
+{
+	u32 spins = QI_SPINS;
+
+	u->qi_status = 0;
+	submit(u, QI_CC_GLOBAL, 0);
+	submit(u, QI_IOTLB_GLOBAL, 0);
+	submit(u, QI_WAIT_STATUS | ((u64)QI_DONE << 32), (u64)(uintptr_t)&u->qi_status);
+	asm volatile("" ::: "memory");
+	vtd_write64(u, VTD_IQT, (u64)u->qi_tail << 4);
+	while (u->qi_status != QI_DONE && --spins) {
+		if (vtd_read32(u, VTD_FSTS) & FSTS_IQE) {
+			log_warn("vtd: unit at 0x%lx: invalidation queue error at descriptor 0x%lx", u->base,
+				 vtd_read64(u, VTD_IQH) >> 4);
+			return false;
+		}
+		__builtin_ia32_pause();
+	}
+	return spins != 0;
+}
