@@ -156,5 +156,4 @@ def test_guest_behind_vtd_under_nested_kvm(boot, target_for, guest: Path) -> Non
     out = emu.output
     assert_capability_report(out)
     assert TRANSLATION_ON_RE.search(out), "no line saying DMA remapping is enabled"
-    assert f"DMA remapping enabled ({invalidation} invalidation)" in out
     assert summary["failed"] == "0" and int(summary["passed"]) == 3, summary.group(0)
