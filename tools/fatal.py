@@ -48,6 +48,8 @@ def parse(console: str) -> list[FatalReport]:
             if bt:
                 rep.backtrace = [int(a, 16) for a in bt.group(1).split()]
                 continue
+            if "guest " in follow or "vmcs 0x" in follow:
+                continue  # the guest's registers and VMCS fields, not Plinth's own
             for r in _REG_RE.finditer(follow):
                 rep.registers.setdefault(r["name"], int(r["value"], 16))
         rep.text = "\n".join(body)
