@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from tools import exitstats, image, linux
+from tools.emulators.bochs import BOCHS_MODELS, NO_IOMMU_CMDLINE
 from tools.errors import PlinthError
 from tools.paths import BUILD, ELF, ROOT
 
@@ -45,7 +46,7 @@ GOALS = [
 @dataclass
 class Setup:
     emulator: str = "bochs"
-    cpu_model: str = "corei7_haswell_4770"
+    cpu_model: str = BOCHS_MODELS[0]
     cpus: int = 2
     memory_mib: int = 512
     extra: dict[str, Any] = field(default_factory=dict)
@@ -64,7 +65,7 @@ def _boot(setup: Setup, logdir: Path, modules: list[tuple[Path, str]], until: st
     from tools.emulators.base import EmulatorExited
 
     logdir.mkdir(parents=True, exist_ok=True)
-    cmdline = "iommu=optional" if setup.emulator == "bochs" else ""
+    cmdline = NO_IOMMU_CMDLINE if setup.emulator == "bochs" else ""
     if quiet:
         # Plinth's log costs UART time (thousands of instructions a character in Bochs): the
         # boot path is measured without it.

@@ -11,10 +11,11 @@ import sys
 import time
 from pathlib import Path
 
+from tools.emulators.bochs import BOCHS_MODELS, NO_IOMMU_CMDLINE
 from tools.errors import PlinthError
 
 DEFAULT_EMULATOR = "bochs"
-DEFAULT_BOCHS_MODEL = "corei7_haswell_4770"
+DEFAULT_BOCHS_MODEL = BOCHS_MODELS[0]
 IMAGE_OUT = "build/plinth-custom.iso"
 
 
@@ -127,7 +128,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     cmdline = args.cmdline
     if args.emulator == "bochs" and modules and "iommu=" not in cmdline:
         # Bochs has no IOMMU, and Plinth refuses guests without DMA isolation by default.
-        cmdline = f"{cmdline} iommu=optional".strip()
+        cmdline = f"{cmdline} {NO_IOMMU_CMDLINE}".strip()
         print("plinth: Bochs has no VT-d: booting with iommu=optional (guests run without DMA isolation)",
               file=sys.stderr)
     if modules or cmdline:
@@ -285,7 +286,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--elf", help="the plinth.elf the target runs, to decode FATAL reports (default: build/plinth.elf)")
     s.set_defaults(func=cmd_console)
 
-    s = sub.add_parser("run", help="build and boot Plinth in an emulator, console on this terminal")
+    s = sub.add_parser("run", help="build and boot Plinth with Debian's Linux as its guest in an emulator, console on this terminal")
     s.add_argument("--emulator", choices=["bochs", "qemu"], default=DEFAULT_EMULATOR)
     s.add_argument("--cpu-model", help=f"emulated CPU (Bochs default: {DEFAULT_BOCHS_MODEL})")
     s.add_argument("--cpus", type=int, default=2, help="emulated CPUs (default: %(default)s)")

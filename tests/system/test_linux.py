@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from tools.emulators.bochs import NO_IOMMU_CMDLINE as NO_IOMMU
 from tools import consoleproto as cp
 from tools import exitstats, layout, linux
 from tools.emulators.base import EmulatorExited
 
 BOOT_TIMEOUT = 600
-NO_IOMMU = "iommu=optional"
 
 
 @pytest.fixture(scope="session")

@@ -11,14 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from tools.emulators.bochs import NO_IOMMU_CMDLINE as NO_IOMMU
 from tools import consoleproto as cp
 from tools import fatal, hvabi, vmcs
 from tools.paths import BUILD
 
 GUEST = BUILD / "guests" / "testguest.bin"
 NON_DESTRUCTIVE = ["cpuid", "vmcall", "cr4", "msr", "xsetbv", "io", "vmxon"]
-# Bochs has no IOMMU: guests may run there only without DMA isolation.
-NO_IOMMU = "iommu=optional"
 CAPABILITIES = ["EPT", "VPID", "unrestricted guest", "2M pages", "1G pages", "INVEPT", "INVVPID",
                 "wait-for-SIPI", "TRUE controls"]
 

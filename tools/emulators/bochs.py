@@ -10,6 +10,8 @@ from tools.errors import PlinthError
 
 # The CPU models the tests run on: the oldest and the newest with the VMX features we use.
 BOCHS_MODELS = ("corei7_haswell_4770", "tigerlake")
+# Bochs has no IOMMU, and Plinth refuses guests without DMA isolation unless told otherwise.
+NO_IOMMU_CMDLINE = "iommu=optional"
 
 # Where Debian's bochsbios and vgabios packages put the firmware: (candidates, apt package).
 BIOS = ((Path("/usr/share/bochs/BIOS-bochs-latest"),), "bochsbios")

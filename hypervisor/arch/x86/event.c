@@ -57,6 +57,7 @@ u32 vcpu_cpl(void)
 void *vcpu_guest_ptr(struct vcpu *v, gpa_t gpa, u64 size)
 {
 	struct arch_vm *a = v->vm->arch;
+	const struct vm_mem *mem;
 	hpa_t hpa, last;
 	u64 flags, page, end = gpa + size;
 
@@ -66,8 +67,8 @@ void *vcpu_guest_ptr(struct vcpu *v, gpa_t gpa, u64 size)
 	for (gpa_t at = ALIGN_DOWN(gpa, 4096) + 4096; at < end; at += 4096)
 		if (ept_lookup(&a->ept, at, &last, &flags, &page) || last != hpa + (at - gpa))
 			return NULL;
-	if (!vm_mem_find(v->vm, gpa, size) || vm_mem_find(v->vm, gpa, size)->kind != VM_MEM_RAM ||
-	    hpa + size > HOST_MAPPED_LIMIT)
+	mem = vm_mem_find(v->vm, gpa, size);
+	if (!mem || mem->kind != VM_MEM_RAM || hpa + size > HOST_MAPPED_LIMIT)
 		return NULL;
 	return (void *)(uintptr_t)hpa;
 }
