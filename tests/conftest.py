@@ -79,13 +79,20 @@ def boot(plinth_elf: Path, logdir: Path) -> Iterator[BootFn]:
 
     started: list[Emulator] = []
 
-    def _boot(target: Target, cmdline: str = "", modules: Sequence[tuple[Path, str]] = (), cpus: int = 1,
-              memory_mib: int = 512, **kw: object) -> Emulator:
+    def _boot(
+        target: Target,
+        cmdline: str = "",
+        modules: Sequence[tuple[Path, str]] = (),
+        cpus: int = 1,
+        memory_mib: int = 512,
+        **kw: object,
+    ) -> Emulator:
         if not shutil.which(target.binary):
             pytest.skip(f"{target.binary} is not installed (tools/plinth setup installs it)")
         iso = image.make_iso(plinth_elf, logdir / "plinth.iso", modules=modules, cmdline=cmdline)
-        emu = emulators.create(target.backend, iso, logdir, cpu_model=target.cpu_model, cpus=cpus,
-                               memory_mib=memory_mib, **kw)
+        emu = emulators.create(
+            target.backend, iso, logdir, cpu_model=target.cpu_model, cpus=cpus, memory_mib=memory_mib, **kw
+        )
         started.append(emu)
         return emu.start()
 

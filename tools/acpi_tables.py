@@ -26,23 +26,33 @@ SDT_HEADER = Struct(
 )
 
 MADT_FIXED = Struct("local_apic_address" / Int32ul, "flags" / Int32ul)
-MADT_LAPIC = Struct("type" / Int8ul, "length" / Int8ul, "uid" / Int8ul, "apic_id" / Int8ul,
-                    "flags" / Int32ul)
-MADT_IOAPIC = Struct("type" / Int8ul, "length" / Int8ul, "id" / Int8ul, Padding(1),
-                     "address" / Int32ul, "gsi_base" / Int32ul)
-MADT_ISO = Struct("type" / Int8ul, "length" / Int8ul, "bus" / Int8ul, "source" / Int8ul,
-                  "gsi" / Int32ul, "flags" / Int16ul)
-MADT_X2APIC = Struct("type" / Int8ul, "length" / Int8ul, Padding(2), "x2apic_id" / Int32ul,
-                     "flags" / Int32ul, "uid" / Int32ul)
+MADT_LAPIC = Struct("type" / Int8ul, "length" / Int8ul, "uid" / Int8ul, "apic_id" / Int8ul, "flags" / Int32ul)
+MADT_IOAPIC = Struct(
+    "type" / Int8ul, "length" / Int8ul, "id" / Int8ul, Padding(1), "address" / Int32ul, "gsi_base" / Int32ul
+)
+MADT_ISO = Struct(
+    "type" / Int8ul, "length" / Int8ul, "bus" / Int8ul, "source" / Int8ul, "gsi" / Int32ul, "flags" / Int16ul
+)
+MADT_X2APIC = Struct(
+    "type" / Int8ul, "length" / Int8ul, Padding(2), "x2apic_id" / Int32ul, "flags" / Int32ul, "uid" / Int32ul
+)
 
 DMAR_FIXED = Struct("host_address_width" / Int8ul, "flags" / Int8ul, Padding(10))
 DMAR_STRUCT_HEADER = Struct("type" / Int16ul, "length" / Int16ul)
-DRHD_FIXED = Struct("type" / Int16ul, "length" / Int16ul, "flags" / Int8ul, "size" / Int8ul,
-                    "segment" / Int16ul, "register_base" / Int64ul)
-RMRR_FIXED = Struct("type" / Int16ul, "length" / Int16ul, Padding(2), "segment" / Int16ul,
-                    "base" / Int64ul, "limit" / Int64ul)
-ATSR_FIXED = Struct("type" / Int16ul, "length" / Int16ul, "flags" / Int8ul, Padding(1),
-                    "segment" / Int16ul)  # SATC (type 5) has the same fixed part
+DRHD_FIXED = Struct(
+    "type" / Int16ul,
+    "length" / Int16ul,
+    "flags" / Int8ul,
+    "size" / Int8ul,
+    "segment" / Int16ul,
+    "register_base" / Int64ul,
+)
+RMRR_FIXED = Struct(
+    "type" / Int16ul, "length" / Int16ul, Padding(2), "segment" / Int16ul, "base" / Int64ul, "limit" / Int64ul
+)
+ATSR_FIXED = Struct(
+    "type" / Int16ul, "length" / Int16ul, "flags" / Int8ul, Padding(1), "segment" / Int16ul
+)  # SATC (type 5) has the same fixed part
 ANDD_FIXED = Struct("type" / Int16ul, "length" / Int16ul, Padding(3), "device_number" / Int8ul)
 RHSA_LENGTH = 20
 DEVICE_SCOPE = Struct(
@@ -152,7 +162,7 @@ def _check_header(data: bytes) -> None:
         raise _Reject(f"DMAR offset 0x4: length {header.length} outside {SDT_LENGTH}..{TABLE_MAX_LENGTH} bytes")
     if header.length > len(data):
         raise _Reject(f"DMAR offset 0x4: length {header.length} runs past the {len(data)} bytes of the table")
-    total = sum(data[:header.length]) & 0xFF
+    total = sum(data[: header.length]) & 0xFF
     if total:
         raise _Reject(f"DMAR offset 0x9: the {header.length} bytes sum to 0x{total:02x}, not 0 (bad checksum)")
 
@@ -165,24 +175,30 @@ def _scopes(data: bytes, off: int, end: int, owner: str) -> list[Scope]:
             raise _Reject(f"DMAR offset 0x{off:x}: {owner} device scope header cut off by the {owner}'s end")
         length = data[off + 1]
         if length < 8 or (length - 6) % 2:
-            raise _Reject(f"DMAR offset 0x{off:x}: {owner} device scope length {length} is not 6 + 2n bytes "
-                          "with n >= 1")
+            raise _Reject(
+                f"DMAR offset 0x{off:x}: {owner} device scope length {length} is not 6 + 2n bytes with n >= 1"
+            )
         if length > end - off:
-            raise _Reject(f"DMAR offset 0x{off:x}: {owner} device scope of {length} bytes runs past the "
-                          f"{owner}'s end ({end - off} bytes left)")
-        s = DEVICE_SCOPE.parse(data[off:off + length])
+            raise _Reject(
+                f"DMAR offset 0x{off:x}: {owner} device scope of {length} bytes runs past the "
+                f"{owner}'s end ({end - off} bytes left)"
+            )
+        s = DEVICE_SCOPE.parse(data[off : off + length])
         for i, hop in enumerate(s.path):
             if hop.device > 31 or hop.function > 7:
-                raise _Reject(f"DMAR offset 0x{off:x}: {owner} device scope path entry {i} is "
-                              f"{hop.device:02x}.{hop.function:x}, beyond device 31 function 7")
+                raise _Reject(
+                    f"DMAR offset 0x{off:x}: {owner} device scope path entry {i} is "
+                    f"{hop.device:02x}.{hop.function:x}, beyond device 31 function 7"
+                )
         scopes.append(Scope(s.type, s.enumeration_id, s.start_bus, [(h.device, h.function) for h in s.path]))
         off += length
     return scopes
 
 
 def _too_short(off: int, kind: int, length: int, fixed: int) -> _Reject:
-    return _Reject(f"DMAR offset 0x{off:x}: {_type_name(kind)} length {length} is smaller than its "
-                   f"{fixed}-byte fixed part")
+    return _Reject(
+        f"DMAR offset 0x{off:x}: {_type_name(kind)} length {length} is smaller than its {fixed}-byte fixed part"
+    )
 
 
 def _structure(data: bytes, off: int, kind: int, length: int, out: Dmar) -> None:
@@ -193,11 +209,15 @@ def _structure(data: bytes, off: int, kind: int, length: int, out: Dmar) -> None
             raise _too_short(off, kind, length, DRHD_FIXED.sizeof())
         h = DRHD_FIXED.parse(data[off:end])
         if not h.register_base or h.register_base % 0x1000:
-            raise _Reject(f"DMAR offset 0x{off:x}: DRHD register base 0x{h.register_base:x} is not a non-zero "
-                          "4 KiB-aligned address")
+            raise _Reject(
+                f"DMAR offset 0x{off:x}: DRHD register base 0x{h.register_base:x} is not a non-zero "
+                "4 KiB-aligned address"
+            )
         if any(u.include_pci_all and u.segment == h.segment for u in out.drhds):
-            out.warnings.append(f"DMAR offset 0x{off:x}: DRHD for segment {h.segment} follows that segment's "
-                                "INCLUDE_PCI_ALL unit, which must come last")
+            out.warnings.append(
+                f"DMAR offset 0x{off:x}: DRHD for segment {h.segment} follows that segment's "
+                "INCLUDE_PCI_ALL unit, which must come last"
+            )
         scopes = _scopes(data, off + DRHD_FIXED.sizeof(), end, "DRHD")
         out.drhds.append(Drhd(off, h.flags, h.size, h.segment, h.register_base, scopes))
     elif kind == 1:
@@ -207,8 +227,10 @@ def _structure(data: bytes, off: int, kind: int, length: int, out: Dmar) -> None
         if r.limit < r.base:
             raise _Reject(f"DMAR offset 0x{off:x}: RMRR limit 0x{r.limit:x} lies below its base 0x{r.base:x}")
         if r.base % 0x1000 or (r.limit + 1) % 0x1000:
-            raise _Reject(f"DMAR offset 0x{off:x}: RMRR 0x{r.base:x}-0x{r.limit:x} is not 4 KiB-aligned "
-                          "(base and limit + 1 must be)")
+            raise _Reject(
+                f"DMAR offset 0x{off:x}: RMRR 0x{r.base:x}-0x{r.limit:x} is not 4 KiB-aligned "
+                "(base and limit + 1 must be)"
+            )
         if length == RMRR_FIXED.sizeof():
             out.warnings.append(f"DMAR offset 0x{off:x}: RMRR 0x{r.base:x}-0x{r.limit:x} names no device")
         scopes = _scopes(data, off + RMRR_FIXED.sizeof(), end, "RMRR")
@@ -242,21 +264,27 @@ def parse_dmar(data: bytes) -> Dmar:
             raise _Reject(f"DMAR offset 0x4: length {header.length} below the {fixed_end}-byte fixed part")
         fixed = DMAR_FIXED.parse(data[SDT_LENGTH:fixed_end])
         if fixed.host_address_width > 63:
-            raise _Reject(f"DMAR offset 0x24: host address width field {fixed.host_address_width} means more "
-                          "than 64 bits")
+            raise _Reject(
+                f"DMAR offset 0x24: host address width field {fixed.host_address_width} means more than 64 bits"
+            )
         out.host_address_width, out.flags = fixed.host_address_width + 1, fixed.flags
         off, end = fixed_end, header.length
         while off < end:
             if end - off < DMAR_STRUCT_HEADER.sizeof():
-                raise _Reject(f"DMAR offset 0x{off:x}: structure header cut off by the table's end "
-                              f"({end - off} bytes left)")
-            s = DMAR_STRUCT_HEADER.parse(data[off:off + 4])
+                raise _Reject(
+                    f"DMAR offset 0x{off:x}: structure header cut off by the table's end ({end - off} bytes left)"
+                )
+            s = DMAR_STRUCT_HEADER.parse(data[off : off + 4])
             if s.length < 4:
-                raise _Reject(f"DMAR offset 0x{off:x}: {_type_name(s.type)} (type {s.type}) has length "
-                              f"{s.length}, below its 4-byte header")
+                raise _Reject(
+                    f"DMAR offset 0x{off:x}: {_type_name(s.type)} (type {s.type}) has length "
+                    f"{s.length}, below its 4-byte header"
+                )
             if s.length > end - off:
-                raise _Reject(f"DMAR offset 0x{off:x}: {_type_name(s.type)} (type {s.type}) of {s.length} bytes "
-                              f"runs past the table's end ({end - off} bytes left)")
+                raise _Reject(
+                    f"DMAR offset 0x{off:x}: {_type_name(s.type)} (type {s.type}) of {s.length} bytes "
+                    f"runs past the table's end ({end - off} bytes left)"
+                )
             _structure(data, off, s.type, s.length, out)
             off += s.length
     except _Reject as problem:

@@ -29,8 +29,10 @@ GUEST = BUILD / "guests" / "testguest.bin"
 RESULTS = BUILD / "bench" / "results.json"
 BENCH_RE = re.compile(r"guest: info bench (?P<name>\w+) min=(?P<min>\d+) median=(?P<median>\d+) runs=(?P<runs>\d+)")
 BOOT_PATH_RE = re.compile(r"plinth: boot path: (?P<ticks>\d+) TSC ticks")
-FOOTPRINT_RE = re.compile(r"plinth: footprint: reserved (?P<reserved>\d+) KiB \(image (?P<image>\d+) KiB, pool "
-                          r"(?P<pool>\d+) KiB\), pool used (?P<used>\d+) KiB, EPT (?P<ept>\d+) KiB, VT-d (?P<vtd>\d+) KiB")
+FOOTPRINT_RE = re.compile(
+    r"plinth: footprint: reserved (?P<reserved>\d+) KiB \(image (?P<image>\d+) KiB, pool "
+    r"(?P<pool>\d+) KiB\), pool used (?P<used>\d+) KiB, EPT (?P<ept>\d+) KiB, VT-d (?P<vtd>\d+) KiB"
+)
 UPTIME_RE = re.compile(r"uptime=(?P<up>[\d.]+)")
 IDLE_S = 20
 
@@ -53,12 +55,19 @@ class Setup:
 
     @property
     def unit(self) -> str:
-        return "instructions (Bochs: one TSC tick per retired instruction)" if self.emulator == "bochs" \
-            else "TSC ticks"
+        return "instructions (Bochs: one TSC tick per retired instruction)" if self.emulator == "bochs" else "TSC ticks"
 
 
-def _boot(setup: Setup, logdir: Path, modules: list[tuple[Path, str]], until: str, timeout: float,
-          send: list[tuple[str, str]] | None = None, until_exit: bool = False, quiet: bool = False) -> str:
+def _boot(
+    setup: Setup,
+    logdir: Path,
+    modules: list[tuple[Path, str]],
+    until: str,
+    timeout: float,
+    send: list[tuple[str, str]] | None = None,
+    until_exit: bool = False,
+    quiet: bool = False,
+) -> str:
     """Boots, waits for until, types send's commands; returns the console text (up to the
     emulator's own exit with until_exit: a guest power-off ends it)."""
     from tools import emulators
@@ -71,8 +80,9 @@ def _boot(setup: Setup, logdir: Path, modules: list[tuple[Path, str]], until: st
         # boot path is measured without it.
         cmdline += " quiet"
     iso = image.make_iso(ELF, logdir / "plinth.iso", modules=modules, cmdline=cmdline)
-    emu = emulators.create(setup.emulator, iso, logdir, cpu_model=setup.cpu_model, cpus=setup.cpus,
-                           memory_mib=setup.memory_mib)
+    emu = emulators.create(
+        setup.emulator, iso, logdir, cpu_model=setup.cpu_model, cpus=setup.cpus, memory_mib=setup.memory_mib
+    )
     with emu:
         emu.wait_for(until, timeout=timeout)
         for command, expect in send or []:
@@ -89,14 +99,17 @@ def _boot(setup: Setup, logdir: Path, modules: list[tuple[Path, str]], until: st
 
 
 def roundtrips(setup: Setup) -> tuple[dict[str, Any], int, dict[str, int]]:
-    out = _boot(setup, BUILD / "bench" / "guest", [(GUEST, "checks=bench")], r"guest: summary: \d+ passed", 300,
-                quiet=True)
+    out = _boot(
+        setup, BUILD / "bench" / "guest", [(GUEST, "checks=bench")], r"guest: summary: \d+ passed", 300, quiet=True
+    )
     raw = {m["name"]: (int(m["min"]), int(m["median"])) for m in BENCH_RE.finditer(out)}
     if "baseline" not in raw:
         raise PlinthError("the benchmark guest printed no measurements; see build/bench/guest/console.log.")
     base_min, base_median = raw.pop("baseline")
-    trips = {name: {"min": lo, "median": med, "net_min": lo - base_min, "net_median": med - base_median}
-             for name, (lo, med) in raw.items()}
+    trips = {
+        name: {"min": lo, "median": med, "net_min": lo - base_min, "net_median": med - base_median}
+        for name, (lo, med) in raw.items()
+    }
     trips["baseline"] = {"min": base_min, "median": base_median}
     boot = BOOT_PATH_RE.search(out)
     foot = FOOTPRINT_RE.search(out)
@@ -120,8 +133,15 @@ def linux_boot(setup: Setup) -> dict[str, Any]:
         if idle:
             commands.append((f"sleep {idle}; echo uptime=$(cut -d' ' -f1 /proc/uptime)", r"uptime=[\d.]+\r?\n"))
         commands.append(("poweroff -f", r"reboot: Power down"))
-        out = _boot(setup, BUILD / "bench" / f"linux-idle{idle}", mods, re.escape(linux.GUEST_PROMPT), 900,
-                    commands, until_exit=True)
+        out = _boot(
+            setup,
+            BUILD / "bench" / f"linux-idle{idle}",
+            mods,
+            re.escape(linux.GUEST_PROMPT),
+            900,
+            commands,
+            until_exit=True,
+        )
         stats = exitstats.parse(out)
         ups = [float(m["up"]) for m in UPTIME_RE.finditer(out)]
         runs[idle] = (stats, ups)
@@ -144,17 +164,24 @@ def linux_boot(setup: Setup) -> dict[str, Any]:
 
 
 def commit() -> str:
-    res = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True,
-                         check=False)
+    res = subprocess.run(
+        ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
     return res.stdout.strip() or "unknown"
 
 
 def run(setup: Setup, with_linux: bool = True) -> dict[str, Any]:
     trips, boot_path, footprint = roundtrips(setup)
     results: dict[str, Any] = {
-        "emulator": setup.emulator, "cpu_model": setup.cpu_model, "cpus": setup.cpus,
-        "memory_mib": setup.memory_mib, "commit": commit(), "unit": setup.unit,
-        "roundtrips": trips, "boot_path": boot_path, "footprint": footprint,
+        "emulator": setup.emulator,
+        "cpu_model": setup.cpu_model,
+        "cpus": setup.cpus,
+        "memory_mib": setup.memory_mib,
+        "commit": commit(),
+        "unit": setup.unit,
+        "roundtrips": trips,
+        "boot_path": boot_path,
+        "footprint": footprint,
     }
     results["linux"] = linux_boot(setup) if with_linux else {"idle_exits_per_s": None}
     results["goals"] = []
@@ -163,33 +190,43 @@ def run(setup: Setup, with_linux: bool = True) -> dict[str, Any]:
             v = value(results)
         except (KeyError, TypeError):
             v = None
-        results["goals"].append({"goal": name, "unit": unit, "target": target, "value": v,
-                                 "met": v is not None and v <= target})
+        results["goals"].append(
+            {"goal": name, "unit": unit, "target": target, "value": v, "met": v is not None and v <= target}
+        )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     return results
 
 
 def render(r: dict[str, Any]) -> str:
-    lines = [f"Plinth {r['commit']} on {r['emulator']} ({r['cpu_model']}, {r['cpus']} CPUs, {r['memory_mib']} MiB); "
-             f"unit: {r['unit']}", "", f"{'round trip':<12} {'min':>8} {'median':>8} {'net min':>8} {'net median':>10}"]
+    lines = [
+        f"Plinth {r['commit']} on {r['emulator']} ({r['cpu_model']}, {r['cpus']} CPUs, {r['memory_mib']} MiB); "
+        f"unit: {r['unit']}",
+        "",
+        f"{'round trip':<12} {'min':>8} {'median':>8} {'net min':>8} {'net median':>10}",
+    ]
     for name, t in r["roundtrips"].items():
         if name != "baseline":
             lines.append(f"{name:<12} {t['min']:>8} {t['median']:>8} {t['net_min']:>8} {t['net_median']:>10}")
     b = r["roundtrips"]["baseline"]
     lines.append(f"{'(baseline)':<12} {b['min']:>8} {b['median']:>8}")
     f = r["footprint"]
-    lines += ["", f"boot path: {r['boot_path']} ticks from Plinth's first instruction to VM entry",
-              f"footprint: ELF {f['image_file_bytes'] // 1024} KiB; reserved {f['reserved_kib']} KiB (image "
-              f"{f['image_kib']} KiB), pool used {f['pool_used_kib']} KiB, EPT {f['ept_tables_kib']} KiB, "
-              f"VT-d {f['vtd_tables_kib']} KiB"]
+    lines += [
+        "",
+        f"boot path: {r['boot_path']} ticks from Plinth's first instruction to VM entry",
+        f"footprint: ELF {f['image_file_bytes'] // 1024} KiB; reserved {f['reserved_kib']} KiB (image "
+        f"{f['image_kib']} KiB), pool used {f['pool_used_kib']} KiB, EPT {f['ept_tables_kib']} KiB, "
+        f"VT-d {f['vtd_tables_kib']} KiB",
+    ]
     lx = r["linux"]
     if lx.get("exits_by_reason"):
         lines += ["", f"Linux boot to shell and power-off: {lx['boot_exits_total']} VM exits"]
         for reason, n in sorted(lx["exits_by_reason"].items(), key=lambda kv: -kv[1]):
             lines.append(f"  {reason:<22} {n:>8}")
-        lines.append(f"idle shell: {lx['idle_exits_per_s']} exits per second of guest time "
-                     f"(over {lx['idle_guest_seconds']:.1f} s)")
+        lines.append(
+            f"idle shell: {lx['idle_exits_per_s']} exits per second of guest time "
+            f"(over {lx['idle_guest_seconds']:.1f} s)"
+        )
     lines += ["", "goals:"]
     for g in r["goals"]:
         verdict = "met" if g["met"] else ("not measured" if g["value"] is None else "NOT met")
@@ -208,6 +245,10 @@ def compare(new: dict[str, Any], old: dict[str, Any]) -> str:
         if name != "baseline" and name in old.get("roundtrips", {}):
             lines.append(f"  round trip {name:<8} {ratio(t['net_min'], old['roundtrips'][name].get('net_min'))}")
     lines.append(f"  boot path           {ratio(new['boot_path'], old.get('boot_path'))}")
-    lines.append(f"  reserved memory     {ratio(new['footprint']['reserved_kib'], old.get('footprint', {}).get('reserved_kib'))}")
-    lines.append(f"  Linux boot exits    {ratio(new['linux'].get('boot_exits_total'), old.get('linux', {}).get('boot_exits_total'))}")
+    lines.append(
+        f"  reserved memory     {ratio(new['footprint']['reserved_kib'], old.get('footprint', {}).get('reserved_kib'))}"
+    )
+    lines.append(
+        f"  Linux boot exits    {ratio(new['linux'].get('boot_exits_total'), old.get('linux', {}).get('boot_exits_total'))}"
+    )
     return "\n".join(lines)

@@ -22,10 +22,19 @@ IN_VENV_FLAG = "PLINTH_BOOTSTRAPPED"
 
 # What building and testing Plinth needs, by Debian package name.
 APT_REQUIRED = [
-    "gcc", "binutils", "libc6-dev", "cpio",  # host unit tests link against libc; cpio checks initramfs images
-    "grub-pc-bin", "grub-common", "xorriso", "mtools",  # bootable ISO (BIOS)
-    "bochs", "bochsbios", "vgabios", "bochs-term",      # VMX emulator (bochs-term: its GUI dependency without X)
-    "qemu-system-x86",                      # VT-d emulator
+    "gcc",
+    "binutils",
+    "libc6-dev",
+    "cpio",  # host unit tests link against libc; cpio checks initramfs images
+    "grub-pc-bin",
+    "grub-common",
+    "xorriso",
+    "mtools",  # bootable ISO (BIOS)
+    "bochs",
+    "bochsbios",
+    "vgabios",
+    "bochs-term",  # VMX emulator (bochs-term: its GUI dependency without X)
+    "qemu-system-x86",  # VT-d emulator
 ]
 # UEFI boot in the ISO when this installs; Plinth works without it.
 APT_OPTIONAL = ["grub-efi-amd64-bin"]
@@ -44,8 +53,7 @@ def apt_missing(packages: list[str]) -> list[str]:
     """The packages dpkg does not list as installed."""
     missing = []
     for pkg in packages:
-        res = subprocess.run(["dpkg-query", "-W", "-f=${db:Status-Abbrev}", pkg],
-                             capture_output=True, text=True)
+        res = subprocess.run(["dpkg-query", "-W", "-f=${db:Status-Abbrev}", pkg], capture_output=True, text=True)
         if res.returncode != 0 or not res.stdout.startswith("ii"):
             missing.append(pkg)
     return missing
@@ -72,8 +80,13 @@ def apt_install(packages: list[str], prefix: list[str]) -> bool:
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     say(f"installing {' '.join(packages)} (apt-get; this takes a minute the first time)")
     subprocess.run(prefix + ["apt-get", "update", "-qq"], env=env, stdout=subprocess.DEVNULL)
-    res = subprocess.run(prefix + ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],
-                         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    res = subprocess.run(
+        prefix + ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     if res.returncode != 0:
         tail = res.stderr.strip().splitlines()[-3:]
         say("apt-get failed: " + " / ".join(tail))
@@ -82,8 +95,10 @@ def apt_install(packages: list[str], prefix: list[str]) -> bool:
 
 def ensure_apt() -> bool:
     if not shutil.which("dpkg-query"):
-        say("this is not a Debian/Ubuntu system (no dpkg-query); install the equivalents of: "
-            + " ".join(APT_REQUIRED + APT_OPTIONAL))
+        say(
+            "this is not a Debian/Ubuntu system (no dpkg-query); install the equivalents of: "
+            + " ".join(APT_REQUIRED + APT_OPTIONAL)
+        )
         return True
     required = apt_missing(APT_REQUIRED) + venv_package()
     optional = apt_missing(APT_OPTIONAL)
@@ -119,8 +134,11 @@ def ensure_venv() -> bool:
         if res.returncode != 0:
             say(f"could not create .venv: {res.stderr.strip().splitlines()[-1:]}")
             return False
-    res = subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                          "-r", str(REQUIREMENTS)], capture_output=True, text=True)
+    res = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-r", str(REQUIREMENTS)],
+        capture_output=True,
+        text=True,
+    )
     if res.returncode != 0:
         say("pip install -r requirements.txt failed: " + " / ".join(res.stderr.strip().splitlines()[-3:]))
         return False

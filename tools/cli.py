@@ -90,8 +90,9 @@ def cmd_image(args: argparse.Namespace) -> int:
 def cmd_console(args: argparse.Namespace) -> int:
     from tools import serialconsole
 
-    serialconsole.console(args.device, args.baud, Path(args.log) if args.log else None,
-                          Path(args.elf) if args.elf else None)
+    serialconsole.console(
+        args.device, args.baud, Path(args.log) if args.log else None, Path(args.elf) if args.elf else None
+    )
     return 0
 
 
@@ -100,18 +101,29 @@ def guest_modules(args: argparse.Namespace) -> list[tuple[Path, str]]:
     built as needed; none with --no-guest or when --module names the modules itself."""
     from tools import linux
 
-    linux_options = [name for name, value in (("--kernel", args.kernel), ("--initrd", args.initrd),
-                                              ("--guest-cmdline", args.guest_cmdline)) if value is not None]
+    linux_options = [
+        name
+        for name, value in (
+            ("--kernel", args.kernel),
+            ("--initrd", args.initrd),
+            ("--guest-cmdline", args.guest_cmdline),
+        )
+        if value is not None
+    ]
     if linux_options and (args.no_guest or args.module):
         other = "--no-guest" if args.no_guest else "--module"
         raise PlinthError(f"{' and '.join(linux_options)} cannot be combined with {other}.")
     if args.no_guest or args.module:
         return []
-    kernel, initrd = linux.guest_files(Path(args.kernel) if args.kernel else None,
-                                       Path(args.initrd) if args.initrd else None, linux.CACHE)
+    kernel, initrd = linux.guest_files(
+        Path(args.kernel) if args.kernel else None, Path(args.initrd) if args.initrd else None, linux.CACHE
+    )
     cmdline = linux.guest_cmdline(args.guest_cmdline or "")
-    print(f"plinth: Linux guest: {kernel} ({kernel.stat().st_size / 2**20:.1f} MiB), "
-          f"initrd {initrd} ({initrd.stat().st_size / 2**20:.1f} MiB), cmdline '{cmdline}'", file=sys.stderr)
+    print(
+        f"plinth: Linux guest: {kernel} ({kernel.stat().st_size / 2**20:.1f} MiB), "
+        f"initrd {initrd} ({initrd.stat().st_size / 2**20:.1f} MiB), cmdline '{cmdline}'",
+        file=sys.stderr,
+    )
     return [(kernel, cmdline), (initrd, "")]
 
 
@@ -129,18 +141,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.emulator == "bochs" and modules and "iommu=" not in cmdline:
         # Bochs has no IOMMU, and Plinth refuses guests without DMA isolation by default.
         cmdline = f"{cmdline} {NO_IOMMU_CMDLINE}".strip()
-        print("plinth: Bochs has no VT-d: booting with iommu=optional (guests run without DMA isolation)",
-              file=sys.stderr)
+        print(
+            "plinth: Bochs has no VT-d: booting with iommu=optional (guests run without DMA isolation)", file=sys.stderr
+        )
     if modules or cmdline:
         iso = custom_iso(logdir / "plinth.iso", modules, cmdline)
     model = args.cpu_model or (DEFAULT_BOCHS_MODEL if args.emulator == "bochs" else None)
-    emu = emulators.create(args.emulator, iso, logdir, cpu_model=model, cpus=args.cpus,
-                           memory_mib=args.memory)
-    print(f"plinth: booting {iso.name} in {args.emulator} ({model or 'default CPU'}, {args.cpus} CPU, "
-          f"{args.memory} MiB); logs in {logdir}", file=sys.stderr)
+    emu = emulators.create(args.emulator, iso, logdir, cpu_model=model, cpus=args.cpus, memory_mib=args.memory)
+    print(
+        f"plinth: booting {iso.name} in {args.emulator} ({model or 'default CPU'}, {args.cpus} CPU, "
+        f"{args.memory} MiB); logs in {logdir}",
+        file=sys.stderr,
+    )
     if modules and not args.module and args.emulator == "bochs":
-        print("plinth: Linux needs a minute or two to reach its shell in Bochs; `exit` in the guest's shell "
-              "powers it off; Ctrl-] quits at any time.", file=sys.stderr)
+        print(
+            "plinth: Linux needs a minute or two to reach its shell in Bochs; `exit` in the guest's shell "
+            "powers it off; Ctrl-] quits at any time.",
+            file=sys.stderr,
+        )
     vm_stopped = r"plinth: vm\d+ stopped"
     stops = [consoleproto.NO_GUEST, consoleproto.HALTED, vm_stopped]
     with emu:
@@ -159,12 +177,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("plinth: Plinth has no guest to launch; emulator stopped.", file=sys.stderr)
         return 0
     if matched == consoleproto.HALTED:
-        print(f"plinth: Plinth stopped with a FATAL report; console log: {logdir / 'console.log'}",
-              file=sys.stderr)
+        print(f"plinth: Plinth stopped with a FATAL report; console log: {logdir / 'console.log'}", file=sys.stderr)
         return 1
     if matched == vm_stopped:
-        print(f"plinth: the guest's VM stopped (reason above); emulator stopped; console log: "
-              f"{logdir / 'console.log'}", file=sys.stderr)
+        print(
+            f"plinth: the guest's VM stopped (reason above); emulator stopped; console log: {logdir / 'console.log'}",
+            file=sys.stderr,
+        )
         return 1
     if exited:
         print(f"plinth: the emulator exited{f': {reason}' if reason else ''}.", file=sys.stderr)
@@ -259,22 +278,39 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_build)
 
     def boot_args(s: argparse.ArgumentParser) -> None:
-        s.add_argument("--module", action="append", type=module_arg, default=[], metavar="PATH[=CMDLINE]",
-                       help="add a multiboot2 module (repeatable, in order)")
+        s.add_argument(
+            "--module",
+            action="append",
+            type=module_arg,
+            default=[],
+            metavar="PATH[=CMDLINE]",
+            help="add a multiboot2 module (repeatable, in order)",
+        )
         s.add_argument("--cmdline", default="", help="Plinth's command line, e.g. 'console=com1,115200'")
 
-    s = sub.add_parser("image", help="write a bootable GRUB ISO (BIOS and, when available, UEFI), a USB stick, "
-                       "or a PXE tree")
+    s = sub.add_parser(
+        "image", help="write a bootable GRUB ISO (BIOS and, when available, UEFI), a USB stick, or a PXE tree"
+    )
     s.add_argument("--out", help=f"the ISO to write (default: {IMAGE_OUT}; with --pxe: none)")
     boot_args(s)
-    s.add_argument("--kernel", type=module_arg, metavar="PATH[=CMDLINE]",
-                   help="the guest kernel and its command line: the first module")
+    s.add_argument(
+        "--kernel",
+        type=module_arg,
+        metavar="PATH[=CMDLINE]",
+        help="the guest kernel and its command line: the first module",
+    )
     s.add_argument("--initrd", type=Path, metavar="PATH", help="the guest's initrd: the module after --kernel")
-    s.add_argument("--serial", metavar="PORT[,BAUD]", help="console for GRUB and Plinth: com1..com4 or 0xPORT, "
-                   "speed default 115200 (sets Plinth's console= option)")
+    s.add_argument(
+        "--serial",
+        metavar="PORT[,BAUD]",
+        help="console for GRUB and Plinth: com1..com4 or 0xPORT, speed default 115200 (sets Plinth's console= option)",
+    )
     where = s.add_mutually_exclusive_group()
-    where.add_argument("--usb", metavar="DEVICE", help="also write the ISO to this USB stick (whole device, "
-                       "e.g. /dev/sdb), after a confirmation")
+    where.add_argument(
+        "--usb",
+        metavar="DEVICE",
+        help="also write the ISO to this USB stick (whole device, e.g. /dev/sdb), after a confirmation",
+    )
     where.add_argument("--pxe", metavar="DIR", help="write a GRUB network-boot tree for a TFTP server with root DIR")
     s.add_argument("--yes", action="store_true", help="with --usb: do not ask (for scripts)")
     s.set_defaults(func=cmd_image)
@@ -286,18 +322,28 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--elf", help="the plinth.elf the target runs, to decode FATAL reports (default: build/plinth.elf)")
     s.set_defaults(func=cmd_console)
 
-    s = sub.add_parser("run", help="build and boot Plinth with Debian's Linux as its guest in an emulator, console on this terminal")
+    s = sub.add_parser(
+        "run", help="build and boot Plinth with Debian's Linux as its guest in an emulator, console on this terminal"
+    )
     s.add_argument("--emulator", choices=["bochs", "qemu"], default=DEFAULT_EMULATOR)
     s.add_argument("--cpu-model", help=f"emulated CPU (Bochs default: {DEFAULT_BOCHS_MODEL})")
     s.add_argument("--cpus", type=int, default=2, help="emulated CPUs (default: %(default)s)")
     s.add_argument("--memory", type=int, default=512, help="guest RAM in MiB (default: %(default)s)")
     boot_args(s)
-    s.add_argument("--kernel", metavar="PATH", help="the guest's Linux bzImage (default: Debian's stock kernel, "
-                   "fetched with apt-get into build/linux-cache/)")
-    s.add_argument("--initrd", metavar="PATH", help="the guest's initrd (default: a busybox initramfs built in "
-                   "build/linux-cache/)")
-    s.add_argument("--guest-cmdline", metavar="STR", help="more words for the guest kernel's command line "
-                   "(after 'console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 panic=-1')")
+    s.add_argument(
+        "--kernel",
+        metavar="PATH",
+        help="the guest's Linux bzImage (default: Debian's stock kernel, fetched with apt-get into build/linux-cache/)",
+    )
+    s.add_argument(
+        "--initrd", metavar="PATH", help="the guest's initrd (default: a busybox initramfs built in build/linux-cache/)"
+    )
+    s.add_argument(
+        "--guest-cmdline",
+        metavar="STR",
+        help="more words for the guest kernel's command line "
+        "(after 'console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 panic=-1')",
+    )
     s.add_argument("--no-guest", action="store_true", help="boot Plinth alone, without the Linux guest")
     s.set_defaults(func=cmd_run)
 

@@ -26,9 +26,7 @@ MODULE_LINE_RE = re.compile(
     r"plinth:   module (?P<index>\d+): (?P<start>0x[0-9a-f]+)-(?P<end>0x[0-9a-f]+) "
     r"(?P<size>\d+) bytes cmdline='(?P<cmdline>[^']*)'"
 )
-MEMMAP_LINE_RE = re.compile(
-    r"plinth:   (?P<start>0x[0-9a-f]{16})-(?P<end>0x[0-9a-f]{16}) (?P<type>[a-z-]+)"
-)
+MEMMAP_LINE_RE = re.compile(r"plinth:   (?P<start>0x[0-9a-f]{16})-(?P<end>0x[0-9a-f]{16}) (?P<type>[a-z-]+)")
 MODULES_COUNT_RE = re.compile(r"plinth: modules: (?P<count>\d+)")
 FATAL_RE = re.compile(r"FATAL: (?P<what>.*?) \((?P<why>.*)\)")
 

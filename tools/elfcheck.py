@@ -41,7 +41,9 @@ def find_mb2_header(data: bytes) -> int:
                 if length < 24 or off + length > len(data):
                     raise PlinthError(f"the multiboot2 header at offset 0x{off:x} has an invalid length {length}.")
                 if arch != layout.MB2_ARCH_I386:
-                    raise PlinthError(f"the multiboot2 header at offset 0x{off:x} names architecture {arch}, not i386 (0).")
+                    raise PlinthError(
+                        f"the multiboot2 header at offset 0x{off:x} names architecture {arch}, not i386 (0)."
+                    )
                 return off
             bad_checksum = off
         off = data.find(magic, off + 1, limit)
@@ -81,14 +83,14 @@ def check(path: str | Path) -> str:
         if flags & P_FLAGS.PF_W and flags & P_FLAGS.PF_X:
             raise PlinthError(f"the load segment at 0x{vaddr:x} is both writable and executable.")
         if paddr != vaddr:
-            raise PlinthError(f"the load segment at 0x{vaddr:x} loads at physical 0x{paddr:x}; Plinth expects them equal.")
+            raise PlinthError(
+                f"the load segment at 0x{vaddr:x} loads at physical 0x{paddr:x}; Plinth expects them equal."
+            )
         if paddr < lo or paddr + memsz > hi:
             raise PlinthError(
                 f"the load segment 0x{paddr:x}-0x{paddr + memsz:x} lies outside Plinth's range 0x{lo:x}-0x{hi:x}."
             )
-    if not any(
-        s["p_flags"] & P_FLAGS.PF_X and s["p_vaddr"] <= entry < s["p_vaddr"] + s["p_memsz"] for s in loads
-    ):
+    if not any(s["p_flags"] & P_FLAGS.PF_X and s["p_vaddr"] <= entry < s["p_vaddr"] + s["p_memsz"] for s in loads):
         raise PlinthError(f"the entry point 0x{entry:x} is not inside an executable load segment.")
     end = max(s["p_paddr"] + s["p_memsz"] for s in loads)
     return (

@@ -41,12 +41,20 @@ def table(stats: dict[str, dict[str, int]]) -> str:
     reasons = sorted({r for s in stats.values() for r in s}, key=lambda r: -sum(s.get(r, 0) for s in stats.values()))
     width = max([len("reason"), *map(len, reasons)])
     colw = [max(len(c), 10) for c in cols]
-    lines = [f"{'reason':<{width}}  " + "  ".join(f"{c:>{w}}" for c, w in zip(cols, colw, strict=True)) + f"  {'total':>10}"]
+    lines = [
+        f"{'reason':<{width}}  " + "  ".join(f"{c:>{w}}" for c, w in zip(cols, colw, strict=True)) + f"  {'total':>10}"
+    ]
     for r in reasons:
         counts = [stats[c].get(r, 0) for c in cols]
-        lines.append(f"{r:<{width}}  " + "  ".join(f"{n:>{w}}" for n, w in zip(counts, colw, strict=True))
-                     + f"  {sum(counts):>10}")
+        lines.append(
+            f"{r:<{width}}  "
+            + "  ".join(f"{n:>{w}}" for n, w in zip(counts, colw, strict=True))
+            + f"  {sum(counts):>10}"
+        )
     totals = [sum(stats[c].values()) for c in cols]
-    lines.append(f"{'all':<{width}}  " + "  ".join(f"{n:>{w}}" for n, w in zip(totals, colw, strict=True))
-                 + f"  {sum(totals):>10}")
+    lines.append(
+        f"{'all':<{width}}  "
+        + "  ".join(f"{n:>{w}}" for n, w in zip(totals, colw, strict=True))
+        + f"  {sum(totals):>10}"
+    )
     return "\n".join(lines)

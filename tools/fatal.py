@@ -40,7 +40,7 @@ def parse(console: str) -> list[FatalReport]:
             continue
         rep = FatalReport(m["what"], m["why"])
         body = [line]
-        for follow in lines[i + 1:]:
+        for follow in lines[i + 1 :]:
             if follow.startswith((cp.FATAL_PREFIX, cp.HALTED)):
                 break
             body.append(follow)
@@ -64,9 +64,15 @@ class Symbols:
         try:
             with open(elf, "rb") as f:
                 tab = ELFFile(f).get_section_by_name(".symtab")
-                syms = [(s["st_value"], s["st_size"], s.name) for s in tab.iter_symbols()
-                        if s["st_info"]["type"] in ("STT_FUNC", "STT_NOTYPE") and s.name and s["st_value"]] \
-                    if tab else []
+                syms = (
+                    [
+                        (s["st_value"], s["st_size"], s.name)
+                        for s in tab.iter_symbols()
+                        if s["st_info"]["type"] in ("STT_FUNC", "STT_NOTYPE") and s.name and s["st_value"]
+                    ]
+                    if tab
+                    else []
+                )
         except OSError as err:
             raise PlinthError(f"cannot read {elf}: {err.strerror}.") from None
         except ELFError as err:
@@ -117,8 +123,7 @@ def describe_vmcs(text: str) -> list[str]:
     error = fields.get("VM_INSTRUCTION_ERROR")
     if error:
         lines.append(f"  => VM-instruction error {error}: {vmcs.vm_instruction_error_name(error)}")
-    for name in ("EXIT_QUALIFICATION", "GUEST_RIP", "GUEST_RFLAGS", "GUEST_CR0", "GUEST_CR4",
-                 "GUEST_PHYSICAL_ADDRESS"):
+    for name in ("EXIT_QUALIFICATION", "GUEST_RIP", "GUEST_RFLAGS", "GUEST_CR0", "GUEST_CR4", "GUEST_PHYSICAL_ADDRESS"):
         if name in fields:
             lines.append(f"  => {name} = 0x{fields[name]:x}")
     return lines

@@ -71,45 +71,128 @@ def controls(word: Construct) -> Construct:
 
 
 FEATURE_CONTROL = register(64, {"FEATURE_CONTROL_LOCKED": 0, "FEATURE_CONTROL_VMX_OUTSIDE_SMX": 2})
-VMX_BASIC = register(64, {
-    "VMX_BASIC_REVISION": (0, 31), "VMX_BASIC_REGION_SIZE": (32, 13), "VMX_BASIC_MEMTYPE": (50, 4),
-    "VMX_BASIC_INS_OUTS_INFO": 54, "VMX_BASIC_TRUE_CTLS": 55,
-})
+VMX_BASIC = register(
+    64,
+    {
+        "VMX_BASIC_REVISION": (0, 31),
+        "VMX_BASIC_REGION_SIZE": (32, 13),
+        "VMX_BASIC_MEMTYPE": (50, 4),
+        "VMX_BASIC_INS_OUTS_INFO": 54,
+        "VMX_BASIC_TRUE_CTLS": 55,
+    },
+)
 VMX_MEMTYPE_WB = 6
 VMX_MISC = register(64, {"VMX_MISC_ACTIVITY_HLT": 6, "VMX_MISC_ACTIVITY_SHUTDOWN": 7, "VMX_MISC_ACTIVITY_WAIT_SIPI": 8})
-EPT_VPID_CAP = register(64, {
-    "EPT_CAP_EXEC_ONLY": 0, "EPT_CAP_WALK_4": 6, "EPT_CAP_WALK_5": 7, "EPT_CAP_UC": 8, "EPT_CAP_WB": 14,
-    "EPT_CAP_2M": 16, "EPT_CAP_1G": 17, "EPT_CAP_INVEPT": 20, "EPT_CAP_AD": 21, "EPT_CAP_INVEPT_SINGLE": 25,
-    "EPT_CAP_INVEPT_ALL": 26, "VPID_CAP_INVVPID": 32, "VPID_CAP_INVVPID_ADDR": 40, "VPID_CAP_INVVPID_SINGLE": 41,
-    "VPID_CAP_INVVPID_ALL": 42, "VPID_CAP_INVVPID_SINGLE_GLOBALS": 43,
-})
-PIN_CTLS = controls(register(32, {
-    "PIN_EXTERNAL_INTERRUPT_EXITING": 0, "PIN_NMI_EXITING": 3, "PIN_VIRTUAL_NMIS": 5, "PIN_PREEMPTION_TIMER": 6,
-}))
-PROC_CTLS = controls(register(32, {
-    "CPU_HLT_EXITING": 7, "CPU_UNCOND_IO_EXITING": 24, "CPU_USE_IO_BITMAPS": 25, "CPU_USE_MSR_BITMAPS": 28,
-    "CPU_ACTIVATE_SECONDARY": 31,
-}))
-PROC_CTLS2 = controls(register(32, {
-    "CPU2_ENABLE_EPT": 1, "CPU2_ENABLE_RDTSCP": 3, "CPU2_ENABLE_VPID": 5, "CPU2_UNRESTRICTED_GUEST": 7,
-    "CPU2_ENABLE_INVPCID": 12, "CPU2_ENABLE_XSAVES": 20,
-}))
-EXIT_CTLS = controls(register(32, {
-    "EXIT_SAVE_DEBUG_CONTROLS": 2, "EXIT_HOST_ADDR_SPACE_SIZE": 9, "EXIT_ACK_INTR_ON_EXIT": 15,
-    "EXIT_SAVE_PAT": 18, "EXIT_LOAD_PAT": 19, "EXIT_SAVE_EFER": 20, "EXIT_LOAD_EFER": 21,
-}))
-ENTRY_CTLS = controls(register(32, {
-    "ENTRY_LOAD_DEBUG_CONTROLS": 2, "ENTRY_IA32E_MODE_GUEST": 9, "ENTRY_LOAD_PAT": 14, "ENTRY_LOAD_EFER": 15,
-}))
+EPT_VPID_CAP = register(
+    64,
+    {
+        "EPT_CAP_EXEC_ONLY": 0,
+        "EPT_CAP_WALK_4": 6,
+        "EPT_CAP_WALK_5": 7,
+        "EPT_CAP_UC": 8,
+        "EPT_CAP_WB": 14,
+        "EPT_CAP_2M": 16,
+        "EPT_CAP_1G": 17,
+        "EPT_CAP_INVEPT": 20,
+        "EPT_CAP_AD": 21,
+        "EPT_CAP_INVEPT_SINGLE": 25,
+        "EPT_CAP_INVEPT_ALL": 26,
+        "VPID_CAP_INVVPID": 32,
+        "VPID_CAP_INVVPID_ADDR": 40,
+        "VPID_CAP_INVVPID_SINGLE": 41,
+        "VPID_CAP_INVVPID_ALL": 42,
+        "VPID_CAP_INVVPID_SINGLE_GLOBALS": 43,
+    },
+)
+PIN_CTLS = controls(
+    register(
+        32,
+        {
+            "PIN_EXTERNAL_INTERRUPT_EXITING": 0,
+            "PIN_NMI_EXITING": 3,
+            "PIN_VIRTUAL_NMIS": 5,
+            "PIN_PREEMPTION_TIMER": 6,
+        },
+    )
+)
+PROC_CTLS = controls(
+    register(
+        32,
+        {
+            "CPU_HLT_EXITING": 7,
+            "CPU_UNCOND_IO_EXITING": 24,
+            "CPU_USE_IO_BITMAPS": 25,
+            "CPU_USE_MSR_BITMAPS": 28,
+            "CPU_ACTIVATE_SECONDARY": 31,
+        },
+    )
+)
+PROC_CTLS2 = controls(
+    register(
+        32,
+        {
+            "CPU2_ENABLE_EPT": 1,
+            "CPU2_ENABLE_RDTSCP": 3,
+            "CPU2_ENABLE_VPID": 5,
+            "CPU2_UNRESTRICTED_GUEST": 7,
+            "CPU2_ENABLE_INVPCID": 12,
+            "CPU2_ENABLE_XSAVES": 20,
+        },
+    )
+)
+EXIT_CTLS = controls(
+    register(
+        32,
+        {
+            "EXIT_SAVE_DEBUG_CONTROLS": 2,
+            "EXIT_HOST_ADDR_SPACE_SIZE": 9,
+            "EXIT_ACK_INTR_ON_EXIT": 15,
+            "EXIT_SAVE_PAT": 18,
+            "EXIT_LOAD_PAT": 19,
+            "EXIT_SAVE_EFER": 20,
+            "EXIT_LOAD_EFER": 21,
+        },
+    )
+)
+ENTRY_CTLS = controls(
+    register(
+        32,
+        {
+            "ENTRY_LOAD_DEBUG_CONTROLS": 2,
+            "ENTRY_IA32E_MODE_GUEST": 9,
+            "ENTRY_LOAD_PAT": 14,
+            "ENTRY_LOAD_EFER": 15,
+        },
+    )
+)
 
 # VT-d capability and extended capability registers (hypervisor/include/x86/vtd_regs.h).
-VTD_CAP = register(64, {
-    "CAP_ND": (0, 3), "CAP_RWBF": 4, "CAP_CM": 7, "CAP_SAGAW": (8, 5), "CAP_MGAW": (16, 6), "CAP_FRO": (24, 10),
-    "CAP_SLLPS": (34, 4), "CAP_PSI": 39, "CAP_NFR": (40, 8),
-})
-VTD_ECAP = register(64, {
-    "ECAP_C": 0, "ECAP_QI": 1, "ECAP_IR": 3, "ECAP_EIM": 4, "ECAP_PT": 6, "ECAP_SC": 7, "ECAP_IRO": (8, 10),
-})
+VTD_CAP = register(
+    64,
+    {
+        "CAP_ND": (0, 3),
+        "CAP_RWBF": 4,
+        "CAP_CM": 7,
+        "CAP_SAGAW": (8, 5),
+        "CAP_MGAW": (16, 6),
+        "CAP_FRO": (24, 10),
+        "CAP_SLLPS": (34, 4),
+        "CAP_PSI": 39,
+        "CAP_NFR": (40, 8),
+    },
+)
+VTD_ECAP = register(
+    64,
+    {
+        "ECAP_C": 0,
+        "ECAP_QI": 1,
+        "ECAP_IR": 3,
+        "ECAP_EIM": 4,
+        "ECAP_PT": 6,
+        "ECAP_SC": 7,
+        "ECAP_IRO": (8, 10),
+    },
+)
 SAGAW_39, SAGAW_48 = 1 << 1, 1 << 2
 FOUR_GIB = 1 << 32
 
@@ -144,6 +227,7 @@ class Row(NamedTuple):
 
 # --- VMX capabilities, judged as vmx_detect() judges them ---
 
+
 @dataclass
 class Caps:
     """The capability MSRs decoded; a None register was not read (missing names the MSR)."""
@@ -168,8 +252,12 @@ def vmx_caps(msrs: dict[int, int]) -> Caps:
 
     read("basic", VMX_BASIC, "IA32_VMX_BASIC")
     true = "TRUE_" if regs["basic"] is not None and regs["basic"].VMX_BASIC_TRUE_CTLS else ""
-    for key, layout, name in (("pin", PIN_CTLS, "PINBASED_CTLS"), ("proc", PROC_CTLS, "PROCBASED_CTLS"),
-                              ("exit", EXIT_CTLS, "EXIT_CTLS"), ("entry", ENTRY_CTLS, "ENTRY_CTLS")):
+    for key, layout, name in (
+        ("pin", PIN_CTLS, "PINBASED_CTLS"),
+        ("proc", PROC_CTLS, "PROCBASED_CTLS"),
+        ("exit", EXIT_CTLS, "EXIT_CTLS"),
+        ("entry", ENTRY_CTLS, "ENTRY_CTLS"),
+    ):
         read(key, layout, f"IA32_VMX_{true}{name}")
     read("misc", VMX_MISC, "IA32_VMX_MISC")
     # Appendix A.3.3, A.10: these two MSRs exist only when the controls that use them do.
@@ -200,26 +288,40 @@ REQUIRED_VMX: list[tuple[str, tuple[str, ...], Test]] = [
     ("EPT 4-level page walk", ("ept",), lambda r: r["ept"].EPT_CAP_WALK_4),
     ("EPT write-back memory type", ("ept",), lambda r: r["ept"].EPT_CAP_WB),
     ("INVEPT", ("ept",), lambda r: r["ept"].EPT_CAP_INVEPT),
-    ("INVEPT single- or all-context", ("ept",), lambda r: r["ept"].EPT_CAP_INVEPT_SINGLE or r["ept"].EPT_CAP_INVEPT_ALL),
+    (
+        "INVEPT single- or all-context",
+        ("ept",),
+        lambda r: r["ept"].EPT_CAP_INVEPT_SINGLE or r["ept"].EPT_CAP_INVEPT_ALL,
+    ),
     ("wait-for-SIPI activity state", ("misc",), lambda r: r["misc"].VMX_MISC_ACTIVITY_WAIT_SIPI),
     ("HLT activity state", ("misc",), lambda r: r["misc"].VMX_MISC_ACTIVITY_HLT),
     ("64-bit host (exit control)", ("exit",), lambda r: r["exit"].allowed1.EXIT_HOST_ADDR_SPACE_SIZE),
-    ("save/load IA32_EFER on VM exit and entry", ("exit", "entry"),
-     lambda r: r["exit"].allowed1.EXIT_SAVE_EFER and r["exit"].allowed1.EXIT_LOAD_EFER
-     and r["entry"].allowed1.ENTRY_LOAD_EFER),
+    (
+        "save/load IA32_EFER on VM exit and entry",
+        ("exit", "entry"),
+        lambda r: (
+            r["exit"].allowed1.EXIT_SAVE_EFER
+            and r["exit"].allowed1.EXIT_LOAD_EFER
+            and r["entry"].allowed1.ENTRY_LOAD_EFER
+        ),
+    ),
     ("NMI exiting", ("pin",), lambda r: r["pin"].allowed1.PIN_NMI_EXITING),
 ]
 INVVPID_REQUIRED = "INVVPID single-context (VPID is offered)"
 
 # Used when present (vmcs.c, vcpu.c), with what Plinth does without them.
 OPTIONAL_VMX: list[tuple[str, tuple[str, ...], Test, str]] = [
-    ("VPID", ("proc2",), lambda r: r["proc2"].allowed1.CPU2_ENABLE_VPID,
-     "every VM exit and entry flushes the TLB"),
+    ("VPID", ("proc2",), lambda r: r["proc2"].allowed1.CPU2_ENABLE_VPID, "every VM exit and entry flushes the TLB"),
     ("EPT 2M pages", ("ept",), lambda r: r["ept"].EPT_CAP_2M, "EPT maps guest memory with 4 KiB pages"),
     ("EPT 1G pages", ("ept",), lambda r: r["ept"].EPT_CAP_1G, "EPT maps guest memory with 2 MiB pages at most"),
-    ("save/load IA32_PAT", ("exit", "entry"),
-     lambda r: r["exit"].allowed1.EXIT_SAVE_PAT and r["exit"].allowed1.EXIT_LOAD_PAT
-     and r["entry"].allowed1.ENTRY_LOAD_PAT, "the guest and Plinth share one IA32_PAT"),
+    (
+        "save/load IA32_PAT",
+        ("exit", "entry"),
+        lambda r: (
+            r["exit"].allowed1.EXIT_SAVE_PAT and r["exit"].allowed1.EXIT_LOAD_PAT and r["entry"].allowed1.ENTRY_LOAD_PAT
+        ),
+        "the guest and Plinth share one IA32_PAT",
+    ),
 ]
 # Printed by vmx.c's report, not acted on (EPT A/D bits included: Plinth's EPT does not enable them).
 INFO_VMX: list[tuple[str, tuple[str, ...], Test]] = [
@@ -233,8 +335,14 @@ INFO_VMX: list[tuple[str, tuple[str, ...], Test]] = [
 ]
 # Names Linux gives some of these in /proc/cpuinfo's "vmx flags" (arch/x86/include/asm/vmxfeatures.h):
 # what check-host can still tell without the MSRs.
-LINUX_VMX_FLAGS = {"EPT": "ept", "unrestricted guest": "unrestricted_guest", "VPID": "vpid",
-                   "EPT 1G pages": "ept_1gb", "EPT A/D bits": "ept_ad", "EPT execute-only": "ept_x_only"}
+LINUX_VMX_FLAGS = {
+    "EPT": "ept",
+    "unrestricted guest": "unrestricted_guest",
+    "VPID": "vpid",
+    "EPT 1G pages": "ept_1gb",
+    "EPT A/D bits": "ept_ad",
+    "EPT execute-only": "ept_x_only",
+}
 
 
 def feature_control(value: int | None) -> Feature:
@@ -247,7 +355,9 @@ def feature_control(value: int | None) -> Feature:
         return Feature(name, YES, f"unlocked (0x{value:x}): Plinth sets VMX on and locks it")
     if fc.FEATURE_CONTROL_VMX_OUTSIDE_SMX:
         return Feature(name, YES, f"locked by the firmware with VMX on (0x{value:x})")
-    return Feature(name, NO, f"locked by the firmware with VMX outside SMX off (0x{value:x})", remedy=REMEDY_FIRMWARE_VTX)
+    return Feature(
+        name, NO, f"locked by the firmware with VMX outside SMX off (0x{value:x})", remedy=REMEDY_FIRMWARE_VTX
+    )
 
 
 def decode_vmx(msrs: dict[int, int], vmx_flags: frozenset[str] | None = None) -> list[Feature]:
@@ -278,8 +388,14 @@ def decode_vmx(msrs: dict[int, int], vmx_flags: frozenset[str] | None = None) ->
     if vpid.status == NO:
         features.append(Feature(INVVPID_REQUIRED, NO, "not needed: VPID is not offered", OPTIONAL))
     else:
-        features.append(judge(INVVPID_REQUIRED, ("ept",),
-                              lambda r: r["ept"].VPID_CAP_INVVPID and r["ept"].VPID_CAP_INVVPID_SINGLE, REQUIRED))
+        features.append(
+            judge(
+                INVVPID_REQUIRED,
+                ("ept",),
+                lambda r: r["ept"].VPID_CAP_INVVPID and r["ept"].VPID_CAP_INVVPID_SINGLE,
+                REQUIRED,
+            )
+        )
     for name, keys, test, without in OPTIONAL_VMX:
         features.append(judge(name, keys, test, OPTIONAL, f"without it {without}"))
     for name, keys, test in INFO_VMX:
@@ -288,6 +404,7 @@ def decode_vmx(msrs: dict[int, int], vmx_flags: frozenset[str] | None = None) ->
 
 
 # --- Reading the machine ---
+
 
 @dataclass
 class CpuInfo:
@@ -323,8 +440,11 @@ def read_cpuinfo(proc_root: Path) -> CpuInfo:
         fields[key.strip()] = value.strip()
     vmx_flags = fields.get("vmx flags")
     return CpuInfo(
-        vendor=fields.get("vendor_id", ""), model_name=fields.get("model name", ""),
-        family=fields.get("cpu family", ""), model=fields.get("model", ""), stepping=fields.get("stepping", ""),
+        vendor=fields.get("vendor_id", ""),
+        model_name=fields.get("model name", ""),
+        family=fields.get("cpu family", ""),
+        model=fields.get("model", ""),
+        stepping=fields.get("stepping", ""),
         count=sum(line.startswith("processor") for line in text.splitlines()),
         flags=frozenset(fields.get("flags", "").split()),
         vmx_flags=None if vmx_flags is None else frozenset(vmx_flags.split()),
@@ -386,8 +506,10 @@ def load_msr_file(path: Path) -> MsrRead:
             number = MSRS[key] if key in MSRS else int(key, 16)
             values[number] = int(value, 16) if isinstance(value, str) else int(value)
         except (TypeError, ValueError):
-            raise PlinthError(f'the MSR file {path} has "{key}": {value!r}; names are those of vmx.h without '
-                              'MSR_ (or hex numbers) and values hex strings.') from None
+            raise PlinthError(
+                f'the MSR file {path} has "{key}": {value!r}; names are those of vmx.h without '
+                "MSR_ (or hex numbers) and values hex strings."
+            ) from None
     return MsrRead(values, source=str(path))
 
 
@@ -397,8 +519,10 @@ def save_msr_file(report: Report, path: Path) -> None:
     if msrs is None or not msrs.values:
         why = msrs.problem if msrs is not None else f"this CPU is {report.cpu.describe()}, not Intel"
         raise PlinthError(f"no MSR values to save in {path}: {why or 'none were read'}.")
-    doc = {"source": f"check-host on {report.cpu.describe()} from {msrs.source}",
-           "msrs": {MSR_NAMES.get(n, f"0x{n:x}"): f"0x{v:016x}" for n, v in sorted(msrs.values.items())}}
+    doc = {
+        "source": f"check-host on {report.cpu.describe()} from {msrs.source}",
+        "msrs": {MSR_NAMES.get(n, f"0x{n:x}"): f"0x{v:016x}" for n, v in sorted(msrs.values.items())},
+    }
     try:
         path.write_text(json.dumps(doc, indent=2) + "\n")
     except OSError as err:
@@ -443,8 +567,16 @@ def iommu_state(sys_root: Path, proc_root: Path | None = None) -> IommuState:
             version = (regs / "version").read_text().strip().replace(":", ".")  # Linux prints "1:0"
         except OSError:
             version = ""
-        state.units.append(IommuUnit(unit.name, str(unit), _hex_file(regs / "address"), _hex_file(regs / "cap"),
-                                     _hex_file(regs / "ecap"), version))
+        state.units.append(
+            IommuUnit(
+                unit.name,
+                str(unit),
+                _hex_file(regs / "address"),
+                _hex_file(regs / "cap"),
+                _hex_file(regs / "ecap"),
+                version,
+            )
+        )
     groups_dir = sys_root / "kernel" / "iommu_groups"
     if groups_dir.is_dir():
         groups = [g for g in groups_dir.iterdir() if (g / "devices").is_dir()]
@@ -502,8 +634,11 @@ def read_vtd_registers(dev_root: Path, base: int) -> tuple[str, int, int] | str:
     except OSError as err:
         return f"not readable ({path}: {err.strerror})"
     try:
-        with (mmap.mmap(fd, 0x1000, mmap.MAP_SHARED, mmap.PROT_READ, offset=base) as regs,
-              memoryview(regs) as view, view.cast("I") as words):
+        with (
+            mmap.mmap(fd, 0x1000, mmap.MAP_SHARED, mmap.PROT_READ, offset=base) as regs,
+            memoryview(regs) as view,
+            view.cast("I") as words,
+        ):
             ver, cap, ecap = words[0], words[2] | words[3] << 32, words[4] | words[5] << 32
     except (OSError, ValueError) as err:
         return f"not readable ({path} at 0x{base:x}: {getattr(err, 'strerror', None) or err})"
@@ -553,6 +688,7 @@ def describe_vtd(cap: int, ecap: int) -> list[str]:
 
 # --- The verdict ---
 
+
 @dataclass
 class Report:
     """Everything check-host read, the verdict rows, the exit status and the conclusion."""
@@ -571,12 +707,23 @@ class Report:
 def _cpu_rows(cpu: CpuInfo, msrs: MsrRead | None, features: list[Feature]) -> list[Row]:
     if cpu.vendor and not cpu.intel:
         other = "AMD-V (SVM)" if cpu.vendor in ("AuthenticAMD", "HygonGenuine") else "its virtualisation extensions"
-        return [Row(CPU_CHECK, REQUIRED, NO, f"Plinth needs Intel VT-x; this CPU is {cpu.describe()}, "
-                    f"and Plinth does not support {other}")]
+        return [
+            Row(
+                CPU_CHECK,
+                REQUIRED,
+                NO,
+                f"Plinth needs Intel VT-x; this CPU is {cpu.describe()}, and Plinth does not support {other}",
+            )
+        ]
     in_vm = "hypervisor" in cpu.flags
     if msrs is not None and msrs.values and MSRS["IA32_VMX_BASIC"] not in msrs.values:
-        vmx = Row(CPU_CHECK, REQUIRED, NO, f"{cpu.describe()} has no VMX (IA32_VMX_BASIC does not read)",
-                  "enable nested VT-x in the hypervisor this machine runs under" if in_vm else "")
+        vmx = Row(
+            CPU_CHECK,
+            REQUIRED,
+            NO,
+            f"{cpu.describe()} has no VMX (IA32_VMX_BASIC does not read)",
+            "enable nested VT-x in the hypervisor this machine runs under" if in_vm else "",
+        )
     elif msrs is not None and msrs.values:
         vmx = Row(CPU_CHECK, REQUIRED, YES, f"{cpu.describe()}, IA32_VMX_BASIC reads")
     elif not cpu.vendor:
@@ -584,18 +731,27 @@ def _cpu_rows(cpu: CpuInfo, msrs: MsrRead | None, features: list[Feature]) -> li
     elif "vmx" in cpu.flags:
         vmx = Row(CPU_CHECK, REQUIRED, YES, f"{cpu.describe()}, vmx in /proc/cpuinfo flags")
     else:
-        vmx = Row(CPU_CHECK, REQUIRED, NO, f"{cpu.describe()} shows no vmx flag: the CPU lacks VMX or "
-                  "the firmware turned it off (Linux then hides the flag)",
-                  "enable nested VT-x in the hypervisor this machine runs under" if in_vm else REMEDY_FIRMWARE_VTX)
+        vmx = Row(
+            CPU_CHECK,
+            REQUIRED,
+            NO,
+            f"{cpu.describe()} shows no vmx flag: the CPU lacks VMX or "
+            "the firmware turned it off (Linux then hides the flag)",
+            "enable nested VT-x in the hypervisor this machine runs under" if in_vm else REMEDY_FIRMWARE_VTX,
+        )
     if vmx.status == NO:
         return [vmx]
     reading = msrs.remedy if msrs is not None else ""
     fc = features[0]
     if fc.status == UNKNOWN and "vmx" in cpu.flags:
-        fc = fc._replace(status=YES, detail="vmx in /proc/cpuinfo flags: Linux 5.6 and later hide it when the "
-                         "firmware locks VMX off")
+        fc = fc._replace(
+            status=YES, detail="vmx in /proc/cpuinfo flags: Linux 5.6 and later hide it when the firmware locks VMX off"
+        )
     rows = [vmx, Row(fc.name, REQUIRED, fc.status, fc.detail, fc.remedy or (reading if fc.status == UNKNOWN else ""))]
-    for need, title in ((REQUIRED, "VMX capabilities Plinth requires"), (OPTIONAL, "VMX features Plinth uses when present")):
+    for need, title in (
+        (REQUIRED, "VMX capabilities Plinth requires"),
+        (OPTIONAL, "VMX features Plinth uses when present"),
+    ):
         group = [f for f in features[1:] if f.need == need]
         lacking = [f.name for f in group if f.status == NO]
         unknown = [f.name for f in group if f.status == UNKNOWN]
@@ -603,8 +759,9 @@ def _cpu_rows(cpu: CpuInfo, msrs: MsrRead | None, features: list[Feature]) -> li
             without = [f"{f.name} ({f.detail})" if need == OPTIONAL else f.name for f in group if f.status == NO]
             rows.append(Row(title, need, NO, "missing: " + ", ".join(without)))
         elif unknown:
-            rows.append(Row(title, need, UNKNOWN, f"{len(unknown)} of {len(group)} unknown: the MSRs were not read",
-                            reading))
+            rows.append(
+                Row(title, need, UNKNOWN, f"{len(unknown)} of {len(group)} unknown: the MSRs were not read", reading)
+            )
         else:
             rows.append(Row(title, need, YES, f"all {len(group)} present"))
     return rows
@@ -617,13 +774,27 @@ def _vtd_rows(cpu: CpuInfo, dmar: DmarFile, units: list[VtdUnit], iommu: IommuSt
         return [Row(name, REQUIRED, UNKNOWN, f"{Path(dmar.path).parent} does not exist (sysfs not mounted?)")]
     if dmar.state == "absent":
         if not cpu.intel and cpu.vendor:
-            return [Row(name, REQUIRED, NO, "no DMAR table (a non-Intel machine describes its IOMMU otherwise, "
-                        "e.g. AMD's IVRS, which Plinth does not use)")]
+            return [
+                Row(
+                    name,
+                    REQUIRED,
+                    NO,
+                    "no DMAR table (a non-Intel machine describes its IOMMU otherwise, "
+                    "e.g. AMD's IVRS, which Plinth does not use)",
+                )
+            ]
         remedy = REMEDY_FIRMWARE_VTD
         if "hypervisor" in cpu.flags:
             remedy += " (in a virtual machine: give it an Intel IOMMU, e.g. QEMU -device intel-iommu)"
-        return [Row(name, REQUIRED, NO, "no DMAR table: Plinth refuses guests without DMA isolation "
-                    "(unless booted with iommu=optional)", remedy)]
+        return [
+            Row(
+                name,
+                REQUIRED,
+                NO,
+                "no DMAR table: Plinth refuses guests without DMA isolation (unless booted with iommu=optional)",
+                remedy,
+            )
+        ]
     if dmar.state == "unreadable":
         if not linux_units:
             return [Row(name, REQUIRED, UNKNOWN, f"{dmar.path} is readable only by root", REMEDY_ROOT)]
@@ -631,33 +802,68 @@ def _vtd_rows(cpu: CpuInfo, dmar: DmarFile, units: list[VtdUnit], iommu: IommuSt
     else:
         assert dmar.dmar is not None
         if dmar.dmar.error:
-            return [Row(name, REQUIRED, NO, f"Plinth rejects this table: {dmar.dmar.error}",
-                        "a firmware update may correct the table")]
-        rows = [Row(name, REQUIRED, YES, f"{len(dmar.dmar.drhds)} remapping unit(s), host address width "
-                    f"{dmar.dmar.host_address_width}")]
+            return [
+                Row(
+                    name,
+                    REQUIRED,
+                    NO,
+                    f"Plinth rejects this table: {dmar.dmar.error}",
+                    "a firmware update may correct the table",
+                )
+            ]
+        rows = [
+            Row(
+                name,
+                REQUIRED,
+                YES,
+                f"{len(dmar.dmar.drhds)} remapping unit(s), host address width {dmar.dmar.host_address_width}",
+            )
+        ]
     usable = [u for u in units if u.base + 0x1000 <= FOUR_GIB]
     known = [u for u in usable if u.cap is not None]
     if not usable:
-        rows.append(Row("VT-d remapping units", REQUIRED, NO, "no unit below 4 GiB, where Plinth maps them"
-                        if units else "the DMAR describes no remapping unit"))
-    elif known and not any(all(_parse(VTD_CAP, u.cap).CAP_SAGAW & walk for u in known) for walk in (SAGAW_39, SAGAW_48)):
-        rows.append(Row("VT-d remapping units", REQUIRED, NO, "the units share neither 3-level nor 4-level "
-                        "second-level tables"))
+        rows.append(
+            Row(
+                "VT-d remapping units",
+                REQUIRED,
+                NO,
+                "no unit below 4 GiB, where Plinth maps them" if units else "the DMAR describes no remapping unit",
+            )
+        )
+    elif known and not any(
+        all(_parse(VTD_CAP, u.cap).CAP_SAGAW & walk for u in known) for walk in (SAGAW_39, SAGAW_48)
+    ):
+        rows.append(
+            Row("VT-d remapping units", REQUIRED, NO, "the units share neither 3-level nor 4-level second-level tables")
+        )
     else:
         note = f"; registers of {len(usable) - len(known)} not readable, not checked"
         if len(known) == len(usable):  # the domain format vtd_init() picks
             caps = [_parse(VTD_CAP, u.cap) for u in known]
             four = all(c.CAP_SAGAW & SAGAW_48 for c in caps)
-            pages = "1G and 2M" if all(c.CAP_SLLPS & 2 for c in caps) else "2M" if all(c.CAP_SLLPS & 1 for c in caps) else "no"
+            pages = (
+                "1G and 2M"
+                if all(c.CAP_SLLPS & 2 for c in caps)
+                else "2M"
+                if all(c.CAP_SLLPS & 1 for c in caps)
+                else "no"
+            )
             note = f"; Plinth would use {'4-level (48-bit)' if four else '3-level (39-bit)'} tables with {pages} large pages"
         skipped = len(units) - len(usable)
-        rows.append(Row("VT-d remapping units", REQUIRED, YES, f"{len(usable)} usable"
-                        + (f", {skipped} above 4 GiB skipped" if skipped else "") + note))
+        rows.append(
+            Row(
+                "VT-d remapping units",
+                REQUIRED,
+                YES,
+                f"{len(usable)} usable" + (f", {skipped} above 4 GiB skipped" if skipped else "") + note,
+            )
+        )
     return rows
 
 
-def verdict(cpu: CpuInfo, msrs: MsrRead | None, features: list[Feature], dmar: DmarFile, units: list[VtdUnit],
-            iommu: IommuState) -> list[Row]:
+def verdict(
+    cpu: CpuInfo, msrs: MsrRead | None, features: list[Feature], dmar: DmarFile, units: list[VtdUnit], iommu: IommuState
+) -> list[Row]:
     """The verdict table: what Plinth requires or uses, and whether this host has it."""
     return _cpu_rows(cpu, msrs, features) + _vtd_rows(cpu, dmar, units, iommu)
 
@@ -674,8 +880,10 @@ def outcome(rows: list[Row]) -> tuple[int, str]:
         return 1, f"Plinth cannot run on this host: {what}{remedy}.{also}"
     if unknown:
         remedies = sorted({r.remedy for r in unknown if r.remedy})
-        return 2, (f"Could not check everything Plinth requires ({', '.join(r.check for r in unknown)})"
-                   + (f": {'; '.join(remedies)}." if remedies else "."))
+        return 2, (
+            f"Could not check everything Plinth requires ({', '.join(r.check for r in unknown)})"
+            + (f": {'; '.join(remedies)}." if remedies else ".")
+        )
     lacking = [r.detail for r in rows if r.need == OPTIONAL and r.status == NO]
     return 0, "This host can run Plinth." + (f" Optional: {'; '.join(lacking)}." if lacking else "")
 
@@ -704,17 +912,23 @@ def check_host(root: Path = Path("/"), cpu: int = 0, msr_file: Path | None = Non
 
 # --- Output ---
 
+
 def _cpu_section(r: Report) -> list[str]:
     c = r.cpu
     if c.problem and not c.vendor:
         return [f"  {c.problem}"]
-    lines = [f"  vendor      {c.vendor}", f"  model       {c.model_name} (family {c.family}, model {c.model}, "
-             f"stepping {c.stepping})", f"  CPUs        {c.count}",
-             f"  VMX flag    {'yes' if 'vmx' in c.flags else 'no'} (CPUID.1:ECX.VMX as /proc/cpuinfo shows it)"]
+    lines = [
+        f"  vendor      {c.vendor}",
+        f"  model       {c.model_name} (family {c.family}, model {c.model}, stepping {c.stepping})",
+        f"  CPUs        {c.count}",
+        f"  VMX flag    {'yes' if 'vmx' in c.flags else 'no'} (CPUID.1:ECX.VMX as /proc/cpuinfo shows it)",
+    ]
     if "hypervisor" in c.flags:
         lines.append("  hypervisor  yes: this Linux runs in a virtual machine (Plinth would need nested VT-x)")
     if r.msrs is not None:
-        lines.append(f"  MSRs        {'read from ' + r.msrs.source if r.msrs.values else 'not read: ' + r.msrs.problem}")
+        lines.append(
+            f"  MSRs        {'read from ' + r.msrs.source if r.msrs.values else 'not read: ' + r.msrs.problem}"
+        )
     return lines
 
 
@@ -722,8 +936,11 @@ def _vmx_section(r: Report) -> list[str]:
     if r.msrs is None:
         return [f"  not checked: VMX is Intel's; this CPU is {r.cpu.describe()}"]
     basic = r.msrs.values.get(MSRS["IA32_VMX_BASIC"])
-    lines = [] if basic is None else [f"  IA32_VMX_BASIC 0x{basic:016x}: VMCS revision "
-                                      f"0x{_parse(VMX_BASIC, basic).VMX_BASIC_REVISION:x}"]
+    lines = (
+        []
+        if basic is None
+        else [f"  IA32_VMX_BASIC 0x{basic:016x}: VMCS revision 0x{_parse(VMX_BASIC, basic).VMX_BASIC_REVISION:x}"]
+    )
     width = max(len(f.name) for f in r.features)
     for f in r.features:
         status = {NO: "NO"}.get(f.status, f.status)
@@ -734,18 +951,30 @@ def _vmx_section(r: Report) -> list[str]:
 def _vtd_section(r: Report) -> list[str]:
     d = r.dmar
     if d.state != "present" or d.dmar is None:
-        lines = [f"  {d.path}: " + {"absent": "no such table", "unreadable": "readable only by root",
-                                     "no-acpi": "no ACPI tables in sysfs"}[d.state]]
+        lines = [
+            f"  {d.path}: "
+            + {"absent": "no such table", "unreadable": "readable only by root", "no-acpi": "no ACPI tables in sysfs"}[
+                d.state
+            ]
+        ]
     else:
         t = d.dmar
-        lines = [f"  {d.path}: {t.length} bytes from {t.oem_id} {t.oem_table_id}, host address width "
-                 f"{t.host_address_width}, interrupt remapping {'announced' if t.flags & DMAR_INTR_REMAP else 'not announced'}"]
+        lines = [
+            f"  {d.path}: {t.length} bytes from {t.oem_id} {t.oem_table_id}, host address width "
+            f"{t.host_address_width}, interrupt remapping {'announced' if t.flags & DMAR_INTR_REMAP else 'not announced'}"
+        ]
         if t.error:
             lines.append(f"  error: {t.error}")
         lines += [f"  warning: {w}" for w in t.warnings]
     for i, u in enumerate(r.units):
-        where = "" if u.drhd is None else (f", segment {u.drhd.segment}"
-                                           + (", all devices not named by another unit" if u.drhd.include_pci_all else ""))
+        where = (
+            ""
+            if u.drhd is None
+            else (
+                f", segment {u.drhd.segment}"
+                + (", all devices not named by another unit" if u.drhd.include_pci_all else "")
+            )
+        )
         lines.append(f"  unit {i} at 0x{u.base:x}{where}")
         if u.cap is not None and u.ecap is not None:
             lines += [f"    registers from {u.source}: version {u.version}"]
@@ -763,10 +992,12 @@ def _iommu_section(r: Report) -> list[str]:
     s = r.iommu
     units = ", ".join(u.name + ("" if u.address is None else f" at 0x{u.address:x}") for u in s.units)
     groups = "no such directory" if s.groups is None else f"{s.groups} groups, {s.devices} devices"
-    return [f"  /sys/class/iommu: {units or 'no units (Linux uses no IOMMU)'}",
-            f"  /sys/kernel/iommu_groups: {groups}",
-            f"  kernel options: {' '.join(s.cmdline) or 'none about the IOMMU'}",
-            "  (Plinth drives VT-d itself: what matters is that the firmware enables it, not Linux's use of it.)"]
+    return [
+        f"  /sys/class/iommu: {units or 'no units (Linux uses no IOMMU)'}",
+        f"  /sys/kernel/iommu_groups: {groups}",
+        f"  kernel options: {' '.join(s.cmdline) or 'none about the IOMMU'}",
+        "  (Plinth drives VT-d itself: what matters is that the firmware enables it, not Linux's use of it.)",
+    ]
 
 
 def _verdict_section(r: Report) -> list[str]:
@@ -782,8 +1013,13 @@ def _verdict_section(r: Report) -> list[str]:
 
 def render(report: Report) -> str:
     """The report for people: CPU, VMX features, VT-d units, IOMMU state, verdict."""
-    sections = [("CPU", _cpu_section), ("VMX features", _vmx_section), ("VT-d units", _vtd_section),
-                ("IOMMU state (Linux)", _iommu_section), ("Verdict", _verdict_section)]
+    sections = [
+        ("CPU", _cpu_section),
+        ("VMX features", _vmx_section),
+        ("VT-d units", _vtd_section),
+        ("IOMMU state (Linux)", _iommu_section),
+        ("Verdict", _verdict_section),
+    ]
     text = "\n\n".join("\n".join([title, *fn(report)]) for title, fn in sections)
     return f"{text}\n\n{report.summary}"
 

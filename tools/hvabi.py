@@ -27,9 +27,18 @@ CPUID_FEATURE_TEST_PORT = 1 << 1
 HYPERCALLS = {
     # name: (number, what it does)
     "VERSION": (0, "returns the ABI version, major << 16 | minor"),
-    "CONSOLE_WRITE": (1, "RBX = guest-physical address, RCX = length (at most 1024): writes the bytes to Plinth's console; returns the length"),
-    "EXIT_STATS": (2, "RBX = guest-physical address of a u64 array, RCX = its size in bytes: fills in this vCPU's VM exits by basic exit reason; returns the number of entries written"),
-    "DEBUG_CORRUPT_GUEST_STATE": (0x100, "only with Plinth's boot option debug_hypercalls: makes the next VM entry fail (guest RFLAGS bit 1 cleared), to prove the FATAL path; -EPERM otherwise"),
+    "CONSOLE_WRITE": (
+        1,
+        "RBX = guest-physical address, RCX = length (at most 1024): writes the bytes to Plinth's console; returns the length",
+    ),
+    "EXIT_STATS": (
+        2,
+        "RBX = guest-physical address of a u64 array, RCX = its size in bytes: fills in this vCPU's VM exits by basic exit reason; returns the number of entries written",
+    ),
+    "DEBUG_CORRUPT_GUEST_STATE": (
+        0x100,
+        "only with Plinth's boot option debug_hypercalls: makes the next VM entry fail (guest RFLAGS bit 1 cleared), to prove the FATAL path; -EPERM otherwise",
+    ),
 }
 
 ERRORS = {"EPERM": 1, "EFAULT": 14, "EINVAL": 22, "ENOSYS": 38}

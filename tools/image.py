@@ -63,8 +63,7 @@ def parse_serial(text: str) -> Serial:
     port_text, _, baud_text = text.strip().lower().partition(",")
     baud = DEFAULT_BAUD
     if baud_text:
-        if not baud_text.isdigit() or not 50 <= int(baud_text) <= UART_CLOCK_BAUD \
-                or UART_CLOCK_BAUD % int(baud_text):
+        if not baud_text.isdigit() or not 50 <= int(baud_text) <= UART_CLOCK_BAUD or UART_CLOCK_BAUD % int(baud_text):
             raise PlinthError(
                 f"Serial speed '{baud_text}' is not one a PC UART can run at: use a divisor of "
                 "115200 such as 9600, 19200, 38400, 57600 or 115200."
@@ -100,8 +99,7 @@ def with_serial(cmdline: str, serial: Serial) -> str:
         other = parse_serial(given)
         if (other.port, other.baud) != (serial.port, serial.baud):
             raise PlinthError(
-                f"The command line's console={given} disagrees with --serial ({serial}): "
-                "give the console in one place."
+                f"The command line's console={given} disagrees with --serial ({serial}): give the console in one place."
             )
         return cmdline
     return f"{serial.plinth_option} {cmdline}".strip()
@@ -146,16 +144,12 @@ def grub_cfg(
         'menuentry "Plinth" {',
         "    multiboot2 /boot/plinth.elf" + grub_args(cmdline),
     ]
-    lines += [
-        f"    module2 {grub_quote(path)}{grub_args(args)}"
-        for path, args in module_entries
-    ]
+    lines += [f"    module2 {grub_quote(path)}{grub_args(args)}" for path, args in module_entries]
     lines += [
         "    boot",
         # Only reached when GRUB could not load Plinth (its error is printed just above):
         # say so in Plinth's panic format, so harnesses fail at once instead of timing out.
-        "    echo "
-        + grub_quote(f"{FATAL_PREFIX}GRUB could not boot Plinth (see the error above)"),
+        "    echo " + grub_quote(f"{FATAL_PREFIX}GRUB could not boot Plinth (see the error above)"),
         "}",
         "",
     ]
@@ -166,13 +160,10 @@ def check_tools() -> None:
     """Raise PlinthError naming the first missing ISO tool and its apt package."""
     for tool, package in REQUIRED_TOOLS.items():
         if shutil.which(tool) is None:
-            raise PlinthError(
-                f"Cannot build the ISO: no '{tool}' on PATH (apt package: {package})."
-            )
+            raise PlinthError(f"Cannot build the ISO: no '{tool}' on PATH (apt package: {package}).")
     if not BIOS_GRUB_DIR.is_dir():
         raise PlinthError(
-            f"Cannot build the ISO: GRUB's BIOS files are missing ({BIOS_GRUB_DIR}, "
-            "apt package: grub-pc-bin)."
+            f"Cannot build the ISO: GRUB's BIOS files are missing ({BIOS_GRUB_DIR}, apt package: grub-pc-bin)."
         )
 
 
@@ -207,9 +198,7 @@ def place(src: Path, dst: Path) -> None:
 
 def check_inputs(elf: Path, modules: Sequence[tuple[Path, str]], what: str = "the ISO") -> None:
     """Raise PlinthError naming the first of the ELF and the modules that is not a file."""
-    inputs = [("Plinth ELF", Path(elf))] + [
-        (f"module {i}", Path(p)) for i, (p, _) in enumerate(modules)
-    ]
+    inputs = [("Plinth ELF", Path(elf))] + [(f"module {i}", Path(p)) for i, (p, _) in enumerate(modules)]
     for name, path in inputs:
         if not path.is_file():
             raise PlinthError(f"Cannot build {what}: {name} '{path}' does not exist.")
@@ -278,9 +267,7 @@ def parse_module(spec: str) -> tuple[Path, str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.image", description=__doc__)
-    parser.add_argument(
-        "--elf", type=Path, required=True, help="the Plinth multiboot2 ELF"
-    )
+    parser.add_argument("--elf", type=Path, required=True, help="the Plinth multiboot2 ELF")
     parser.add_argument("--out", type=Path, required=True, help="the ISO to write")
     parser.add_argument(
         "--module",

@@ -47,9 +47,34 @@ GUEST_POWEROFF = "plinth-guest: shell exited, powering off"
 # Applets linked in the image itself, so a shell works even if `busybox --install` fails;
 # /init installs the rest at boot.
 APPLETS = (
-    "sh", "ash", "ls", "cat", "mount", "umount", "echo", "poweroff", "reboot", "halt", "dmesg",
-    "grep", "head", "tail", "od", "dd", "hexdump", "uname", "sleep", "mkdir", "setsid",
-    "cttyhack", "ps", "free", "nproc", "awk", "vi", "less",
+    "sh",
+    "ash",
+    "ls",
+    "cat",
+    "mount",
+    "umount",
+    "echo",
+    "poweroff",
+    "reboot",
+    "halt",
+    "dmesg",
+    "grep",
+    "head",
+    "tail",
+    "od",
+    "dd",
+    "hexdump",
+    "uname",
+    "sleep",
+    "mkdir",
+    "setsid",
+    "cttyhack",
+    "ps",
+    "free",
+    "nproc",
+    "awk",
+    "vi",
+    "less",
 )
 
 DEFAULT_INIT = f"""#!/bin/sh
@@ -142,10 +167,15 @@ def cpio_newc(entries: Iterable[CpioEntry]) -> bytes:
 
 def initramfs_entries(busybox: bytes, init_script: str) -> list[CpioEntry]:
     """The default guest's root filesystem: busybox, applet links, mount points, /init."""
-    entries = [cpio_dir(d) for d in ("bin", "sbin", "usr", "usr/bin", "usr/sbin", "etc", "proc", "sys", "dev",
-                                     "root", "mnt")]
-    entries += [cpio_dir("tmp", 0o1777), cpio_chardev("dev/console", 5, 1), cpio_chardev("dev/ttyS0", 4, 64),
-                cpio_chardev("dev/null", 1, 3, 0o666)]
+    entries = [
+        cpio_dir(d) for d in ("bin", "sbin", "usr", "usr/bin", "usr/sbin", "etc", "proc", "sys", "dev", "root", "mnt")
+    ]
+    entries += [
+        cpio_dir("tmp", 0o1777),
+        cpio_chardev("dev/console", 5, 1),
+        cpio_chardev("dev/ttyS0", 4, 64),
+        cpio_chardev("dev/null", 1, 3, 0o666),
+    ]
     entries.append(cpio_file("bin/busybox", busybox, 0o755))
     entries += [cpio_symlink(f"bin/{applet}", "busybox") for applet in APPLETS]
     entries.append(cpio_file("init", init_script.encode(), 0o755))
@@ -181,8 +211,10 @@ def build_initramfs(busybox: Path, out: Path, init_script: str | None = None) ->
 
 def _require(tool: str, what: str) -> None:
     if shutil.which(tool) is None:
-        raise PlinthError(f"cannot fetch {what}: no {tool} on PATH (a Debian or Ubuntu host is needed); "
-                          "pass --kernel and --initrd instead.")
+        raise PlinthError(
+            f"cannot fetch {what}: no {tool} on PATH (a Debian or Ubuntu host is needed); "
+            "pass --kernel and --initrd instead."
+        )
 
 
 def _apt(argv: list[str], what: str, cwd: Path | None = None) -> str:
@@ -195,8 +227,9 @@ def _apt(argv: list[str], what: str, cwd: Path | None = None) -> str:
     if res.returncode != 0:
         errors = [ln for ln in res.stderr.splitlines() if ln.startswith("E:")] or res.stderr.strip().splitlines()
         why = errors[-1].removeprefix("E: ").rstrip(".") if errors else f"exit status {res.returncode}"
-        raise PlinthError(f"cannot fetch {what} ({why}); run `sudo apt-get update`, check the network, "
-                          "or pass --kernel and --initrd.")
+        raise PlinthError(
+            f"cannot fetch {what} ({why}); run `sudo apt-get update`, check the network, or pass --kernel and --initrd."
+        )
     return res.stdout
 
 
@@ -212,12 +245,14 @@ def kernel_package() -> str:
         for m in re.finditer(r"^\s*\|?Depends:\s*(linux-image-[^\s<>]+)", text, re.MULTILINE):
             if m.group(1) not in KERNEL_METAPACKAGES:
                 return m.group(1)
-    raise PlinthError(f"apt-cache knows no kernel package ({' or '.join(KERNEL_METAPACKAGES)}); "
-                      "run `sudo apt-get update`, or pass --kernel and --initrd.")
+    raise PlinthError(
+        f"apt-cache knows no kernel package ({' or '.join(KERNEL_METAPACKAGES)}); "
+        "run `sudo apt-get update`, or pass --kernel and --initrd."
+    )
 
 
 def _package_size(package: str) -> str:
-    """" (68 MiB)" from the archive's index, or "" if it does not say."""
+    """ " (68 MiB)" from the archive's index, or "" if it does not say."""
     try:
         res = subprocess.run(["apt-cache", "show", "--no-all-versions", package], capture_output=True, text=True)
     except OSError:
@@ -233,8 +268,9 @@ def _extract(deb: Path, member_re: str, dest: Path) -> Path | None:
     if shutil.which("dpkg-deb") is None:
         raise PlinthError(f"cannot unpack {deb.name}: no dpkg-deb on PATH (apt package: dpkg).")
     pattern = re.compile(member_re)
-    with subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(deb)], stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE) as proc:
+    with subprocess.Popen(
+        ["dpkg-deb", "--fsys-tarfile", str(deb)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as proc:
         assert proc.stdout is not None
         try:
             with tarfile.open(fileobj=proc.stdout, mode="r|") as tar:

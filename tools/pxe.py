@@ -73,9 +73,7 @@ def make_pxe(
     root = Path(root).resolve()
     image.check_inputs(elf, modules, "the network-boot tree")
     if shutil.which("grub-mkimage") is None:
-        raise PlinthError(
-            "Cannot build the network-boot tree: no 'grub-mkimage' on PATH (apt package: grub-common)."
-        )
+        raise PlinthError("Cannot build the network-boot tree: no 'grub-mkimage' on PATH (apt package: grub-common).")
     platforms = [p for p in PLATFORMS if (grub_lib / p.grub_dir).is_dir()]
     if not platforms:
         raise PlinthError(
@@ -112,10 +110,14 @@ def mkimage(platform: Platform, grub_lib: Path, root: Path) -> str:
     out = dst / platform.boot_file
     cmd = [
         "grub-mkimage",
-        "-O", platform.mkimage_format,
-        "-d", str(src),
-        "-p", PREFIX,
-        "-o", str(out),
+        "-O",
+        platform.mkimage_format,
+        "-d",
+        str(src),
+        "-p",
+        PREFIX,
+        "-o",
+        str(out),
         platform.net_module,
         *MODULES,
     ]
@@ -152,23 +154,33 @@ def readme_text(
     lines += ["dnsmasq as the DHCP and TFTP server:", "  enable-tftp", f"  tftp-root={root}"]
     if efi is not None:
         # DHCP option 93 (client architecture): 7 and 9 are x86-64 UEFI.
-        lines += ["  dhcp-match=set:efi64,option:client-arch,7", "  dhcp-match=set:efi64,option:client-arch,9",
-                  f"  dhcp-boot=tag:efi64,{efi}"]
+        lines += [
+            "  dhcp-match=set:efi64,option:client-arch,7",
+            "  dhcp-match=set:efi64,option:client-arch,9",
+            f"  dhcp-boot=tag:efi64,{efi}",
+        ]
     if bios is not None:
         lines.append(f"  dhcp-boot={'tag:!efi64,' if efi is not None else ''}{bios}")
-    lines += ["", "ISC dhcpd (subnet or host block), TFTP served by e.g. tftpd-hpa with this root:",
-              "  next-server <TFTP server address>;"]
+    lines += [
+        "",
+        "ISC dhcpd (subnet or host block), TFTP served by e.g. tftpd-hpa with this root:",
+        "  next-server <TFTP server address>;",
+    ]
     if bios is not None and efi is not None:
-        lines += ["  # at top level: option arch code 93 = unsigned integer 16;",
-                  f'  if option arch = 00:07 or option arch = 00:09 {{ filename "{efi}"; }}',
-                  f'  else {{ filename "{bios}"; }}']
+        lines += [
+            "  # at top level: option arch code 93 = unsigned integer 16;",
+            f'  if option arch = 00:07 or option arch = 00:09 {{ filename "{efi}"; }}',
+            f'  else {{ filename "{bios}"; }}',
+        ]
     else:
         lines.append(f'  filename "{bios or efi}";')
     lines += ["", f"Plinth's command line: '{cmdline}'"]
     if serial is not None:
         lines.append(f"Serial console (GRUB and Plinth): {serial}")
     else:
-        lines.append("Serial console: GRUB on COM1 at 115200 baud; Plinth as its console= option says (default com1,115200)")
+        lines.append(
+            "Serial console: GRUB on COM1 at 115200 baud; Plinth as its console= option says (default com1,115200)"
+        )
     lines.append(f"Modules: {len(modules)}")
     lines += [f"  {i}: boot/modules/{i}-{Path(p).name} cmdline '{c}'" for i, (p, c) in enumerate(modules)]
     lines += ["", "Secure Boot must be off: this GRUB is not signed.", ""]

@@ -107,7 +107,7 @@ class SerialPort:
     def write(self, data: bytes) -> None:
         view = memoryview(data)
         while view:
-            view = view[os.write(self.fd, view):]
+            view = view[os.write(self.fd, view) :]
 
     def close(self) -> None:
         os.close(self.fd)

@@ -28,9 +28,7 @@ def key_name(key: str) -> str:
     return f"Ctrl-{chr(code + 64)}" if code < 32 else repr(key)
 
 
-def attach(
-    emu_or_console: Any, stop_patterns: Sequence[str] = (), escape: str = "\x1d"
-) -> str | None:
+def attach(emu_or_console: Any, stop_patterns: Sequence[str] = (), escape: str = "\x1d") -> str | None:
     """Stream the console to stdout and, when stdin is a terminal, keystrokes to the console.
 
     stop_patterns are regular expressions matched within a console line. Returns the one

@@ -76,9 +76,7 @@ def inspect(
         raise PlinthError(f"cannot examine {device}: {err.strerror}.") from None
     is_block = stat.S_ISBLK(st.st_mode)
     if check_block and not is_block:
-        raise PlinthError(
-            f"{device} is not a block device; give the whole stick, e.g. /dev/sdb (`lsblk` lists them)."
-        )
+        raise PlinthError(f"{device} is not a block device; give the whole stick, e.g. /dev/sdb (`lsblk` lists them).")
     name = Path(os.path.realpath(device)).name
     disk = sysfs / "block" / name
     if (sysfs / "class" / "block" / name / "partition").exists() or (
@@ -209,9 +207,7 @@ def write_usb(
     try:
         fd = os.open(device, flags)
     except PermissionError:
-        raise PlinthError(
-            f"cannot open {device} for writing: permission denied; run the command with sudo."
-        ) from None
+        raise PlinthError(f"cannot open {device} for writing: permission denied; run the command with sudo.") from None
     except OSError as err:
         raise PlinthError(f"cannot open {device} for writing: {(err.strerror or str(err)).lower()}.") from None
     tty = out.isatty()
@@ -221,7 +217,7 @@ def write_usb(
             while chunk := src.read(CHUNK):
                 view = memoryview(chunk)
                 while view:
-                    view = view[os.write(fd, view):]
+                    view = view[os.write(fd, view) :]
                 os.fsync(fd)
                 written += len(chunk)
                 _progress(out, tty, target.path, written, total)

@@ -39,12 +39,30 @@ def run_qemu(guest: Path, checks: str, logdir: Path, until: str = "guest: summar
     if QEMU ended by itself (None if it was stopped here)."""
     if not shutil.which(QEMU):
         pytest.skip(f"{QEMU} is not installed (tools/plinth setup installs it)")
-    cmd = [QEMU, "-M", "q35", "-cpu", "max", "-smp", "2", "-m", "256", "-display", "none",
-           "-no-reboot", "-serial", "stdio", "-monitor", "none",
-           "-kernel", str(guest), "-append", f"checks={checks}"]
+    cmd = [
+        QEMU,
+        "-M",
+        "q35",
+        "-cpu",
+        "max",
+        "-smp",
+        "2",
+        "-m",
+        "256",
+        "-display",
+        "none",
+        "-no-reboot",
+        "-serial",
+        "stdio",
+        "-monitor",
+        "none",
+        "-kernel",
+        str(guest),
+        "-append",
+        f"checks={checks}",
+    ]
     (logdir / "command.txt").write_text(" ".join(cmd) + "\n")
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     assert proc.stdout is not None
     text = b""
     ended = False
@@ -57,8 +75,11 @@ def run_qemu(guest: Path, checks: str, logdir: Path, until: str = "guest: summar
                 ended = True
                 break
             text += chunk
-            done = [line for line in text.decode(errors="replace").splitlines(keepends=True)
-                    if line.startswith(until) and line.endswith("\n")]
+            done = [
+                line
+                for line in text.decode(errors="replace").splitlines(keepends=True)
+                if line.startswith(until) and line.endswith("\n")
+            ]
             if done:
                 break
     finally:
@@ -99,8 +120,17 @@ def test_checks_natively(testguest: Path, logdir: Path) -> None:
     assert lines[0].startswith("guest: start ")
     assert lines[0].endswith(" checks=cpuid,vmcall,msr,xsetbv,vmxon,ap,io,nosuch,Bad!")
     got = results(lines)
-    assert [name for name, _, _ in got] == ["cpuid", "vmcall", "msr", "xsetbv", "vmxon", "ap", "io",
-                                            "nosuch", "unknown"]
+    assert [name for name, _, _ in got] == [
+        "cpuid",
+        "vmcall",
+        "msr",
+        "xsetbv",
+        "vmxon",
+        "ap",
+        "io",
+        "nosuch",
+        "unknown",
+    ]
     by_name = {name: (result, detail) for name, result, detail in got}
 
     # No Plinth: its CPUID leaves are absent and VMCALL raises #UD, which the guest recovers from.
@@ -110,8 +140,7 @@ def test_checks_natively(testguest: Path, logdir: Path) -> None:
     assert by_name["vmxon"] == ("fail", "VMCALL VERSION after VMXON raised #UD")
     assert by_name["xsetbv"] == ("pass", None)
     assert by_name["ap"] == ("pass", None)
-    assert any(line.startswith("guest: info ap: BSP APIC id 0; 1 AP(s) checked in: apic id 1 ")
-               for line in lines)
+    assert any(line.startswith("guest: info ap: BSP APIC id 0; 1 AP(s) checked in: apic id 1 ") for line in lines)
     assert by_name["io"][0] == "fail" and "32-bit IN 0xb00: 0xffffffff" in by_name["io"][1]
     assert by_name["nosuch"] == ("fail", "unknown check")
     assert by_name["unknown"] == ("fail", 'unknown check "Bad!"')

@@ -17,8 +17,10 @@ def write_module(path: Path, size: int) -> Path:
 def test_boot_reports_banner_memory_map_and_modules(boot, target, logdir: Path) -> None:
     """The banner, a memory map that holds Plinth's range, and both modules with their command
     lines and exact sizes, then the no-guest line."""
-    mods = [(write_module(logdir / "first.bin", 5000), "first module arg=1"),
-            (write_module(logdir / "second.bin", 12345), "second")]
+    mods = [
+        (write_module(logdir / "first.bin", 5000), "first module arg=1"),
+        (write_module(logdir / "second.bin", 12345), "second"),
+    ]
     emu = boot(target, cmdline="console=com1,115200", modules=mods)
     emu.wait_for(re.escape(cp.BANNER), timeout=60)
     emu.wait_for(re.escape(cp.NO_GUEST), timeout=60)
@@ -30,8 +32,9 @@ def test_boot_reports_banner_memory_map_and_modules(boot, target, logdir: Path) 
     header = re.search(r"memory map: (\d+) entries", out)
     assert header and int(header.group(1)) == len(entries)
     available = [(int(e["start"], 16), int(e["end"], 16)) for e in entries if e["type"] == "available"]
-    assert any(s <= layout.LOAD_BASE and e >= layout.LOAD_BASE + layout.RESERVED_MAX for s, e in available), \
+    assert any(s <= layout.LOAD_BASE and e >= layout.LOAD_BASE + layout.RESERVED_MAX for s, e in available), (
         "Plinth's range is not inside an available memory map entry"
+    )
 
     count = cp.MODULES_COUNT_RE.search(out)
     assert count and int(count.group("count")) == 2
@@ -41,8 +44,9 @@ def test_boot_reports_banner_memory_map_and_modules(boot, target, logdir: Path) 
     for m in modules:
         start, end = int(m["start"], 16), int(m["end"], 16)
         assert start % 4096 == 0, "modules are page aligned (multiboot2 module-align tag)"
-        assert not (start < layout.LOAD_BASE + layout.RESERVED_MAX and end > layout.LOAD_BASE), \
+        assert not (start < layout.LOAD_BASE + layout.RESERVED_MAX and end > layout.LOAD_BASE), (
             "a module overlaps Plinth's range"
+        )
 
     reserved = re.search(r"reserved: (0x[0-9a-f]+)-(0x[0-9a-f]+)", out)
     assert reserved and int(reserved.group(1), 16) == layout.LOAD_BASE

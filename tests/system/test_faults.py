@@ -9,8 +9,31 @@ import pytest
 from tools import consoleproto as cp
 from tools import fatal
 
-REGISTERS = ["rip", "rsp", "rflags", "cr0", "cr2", "cr3", "cr4", "efer", "rax", "rbx", "rcx", "rdx",
-             "rsi", "rdi", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"]
+REGISTERS = [
+    "rip",
+    "rsp",
+    "rflags",
+    "cr0",
+    "cr2",
+    "cr3",
+    "cr4",
+    "efer",
+    "rax",
+    "rbx",
+    "rcx",
+    "rdx",
+    "rsi",
+    "rdi",
+    "rbp",
+    "r8",
+    "r9",
+    "r10",
+    "r11",
+    "r12",
+    "r13",
+    "r14",
+    "r15",
+]
 
 CASES = {
     # boot option -> (vector, name, what the reason must say)

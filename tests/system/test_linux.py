@@ -40,8 +40,12 @@ def run(emu, command: str, expect: str, timeout: float = 120) -> re.Match[str]:
 @pytest.mark.parametrize("cpus", [1, 2], ids=["1cpu", "2cpu"])
 def test_linux_reaches_its_shell(boot, target_for, guest_files, cpus: int) -> None:
     kernel, initrd = guest_files
-    emu = boot(target_for("bochs", "corei7_haswell_4770"), cpus=cpus, cmdline=NO_IOMMU,
-               modules=[(kernel, linux.guest_cmdline()), (initrd, "")])
+    emu = boot(
+        target_for("bochs", "corei7_haswell_4770"),
+        cpus=cpus,
+        cmdline=NO_IOMMU,
+        modules=[(kernel, linux.guest_cmdline()), (initrd, "")],
+    )
     emu.wait_for(re.escape(linux.GUEST_UP), timeout=BOOT_TIMEOUT)
     emu.wait_for(re.escape(linux.GUEST_PROMPT), timeout=120)
     out = emu.output
@@ -80,13 +84,17 @@ def test_reading_plinth_memory_through_dev_mem(boot, target_for, guest_files) ->
     is absent from the VM's EPT, so the access is an EPT violation that stops the VM with a
     report naming the read and the address; Plinth itself keeps answering on its console."""
     kernel, initrd = guest_files
-    emu = boot(target_for("bochs", "corei7_haswell_4770"), cmdline=NO_IOMMU,
-               modules=[(kernel, linux.guest_cmdline()), (initrd, "")])
+    emu = boot(
+        target_for("bochs", "corei7_haswell_4770"),
+        cmdline=NO_IOMMU,
+        modules=[(kernel, linux.guest_cmdline()), (initrd, "")],
+    )
     emu.wait_for(re.escape(linux.GUEST_PROMPT), timeout=BOOT_TIMEOUT)
     page = layout.LOAD_BASE // 4096
     emu.send(f"dd if=/dev/mem bs=4096 skip={page} count=1 | od -A x -t x1 | head -2\r")
-    stop = emu.wait_for(r"plinth: vm0 stopped: EPT violation: (?P<access>[\w ]+) at guest-physical (?P<gpa>0x[0-9a-f]+) \(",
-                        timeout=180)
+    stop = emu.wait_for(
+        r"plinth: vm0 stopped: EPT violation: (?P<access>[\w ]+) at guest-physical (?P<gpa>0x[0-9a-f]+) \(", timeout=180
+    )
     assert stop["access"] == "read"
     assert layout.LOAD_BASE <= int(stop["gpa"], 16) < layout.LOAD_BASE + layout.RESERVED_MAX
     emu.wait_for(re.escape("plinth> "), timeout=60)
@@ -96,7 +104,7 @@ def test_reading_plinth_memory_through_dev_mem(boot, target_for, guest_files) ->
 
 def corrupt(src: Path, dst: Path, offset: int, data: bytes) -> Path:
     blob = bytearray(src.read_bytes())
-    blob[offset:offset + len(data)] = data
+    blob[offset : offset + len(data)] = data
     dst.write_bytes(blob)
     return dst
 

@@ -18,8 +18,17 @@ from tools.paths import BUILD
 
 GUEST = BUILD / "guests" / "testguest.bin"
 NON_DESTRUCTIVE = ["cpuid", "vmcall", "cr4", "msr", "xsetbv", "io", "vmxon"]
-CAPABILITIES = ["EPT", "VPID", "unrestricted guest", "2M pages", "1G pages", "INVEPT", "INVVPID",
-                "wait-for-SIPI", "TRUE controls"]
+CAPABILITIES = [
+    "EPT",
+    "VPID",
+    "unrestricted guest",
+    "2M pages",
+    "1G pages",
+    "INVEPT",
+    "INVVPID",
+    "wait-for-SIPI",
+    "TRUE controls",
+]
 
 BOCHS_MODELS = [pytest.param(m, marks=pytest.mark.bochs, id=m) for m in ("corei7_haswell_4770", "tigerlake")]
 
@@ -40,8 +49,7 @@ def test_guest_checks_pass(boot, target_for, guest: Path, model: str, cpus: int)
     """Capability report, every CPU in VMX root, and every non-destructive guest check passing;
     with 2 CPUs the guest also starts its AP through INIT/SIPI into long mode."""
     wanted = NON_DESTRUCTIVE + (["ap"] if cpus == 2 else [])
-    emu = boot(target_for("bochs", model), cpus=cpus, cmdline=NO_IOMMU,
-               modules=[(guest, "checks=" + ",".join(wanted))])
+    emu = boot(target_for("bochs", model), cpus=cpus, cmdline=NO_IOMMU, modules=[(guest, "checks=" + ",".join(wanted))])
     summary = emu.wait_for(hvabi.GUEST_SUMMARY_RE, timeout=240)
     out = emu.output
 
@@ -65,9 +73,11 @@ def test_write_into_plinth_stops_the_vm_and_plinth_answers(boot, target_for, gue
     """A guest write into Plinth's range is an EPT violation: the VM stops with a report that
     names the address, the access and the guest RIP, and Plinth's monitor still answers."""
     emu = boot(target_for("bochs", "corei7_haswell_4770"), cmdline=NO_IOMMU, modules=[(guest, "checks=plinth_write")])
-    stop = emu.wait_for(r"plinth: vm0 stopped: EPT violation: (?P<access>\w+) at guest-physical "
-                        r"(?P<gpa>0x[0-9a-f]+) \((?P<why>[^)]*)\), vCPU 0, guest rip (?P<rip>0x[0-9a-f]+)\r?\n",
-                        timeout=120)
+    stop = emu.wait_for(
+        r"plinth: vm0 stopped: EPT violation: (?P<access>\w+) at guest-physical "
+        r"(?P<gpa>0x[0-9a-f]+) \((?P<why>[^)]*)\), vCPU 0, guest rip (?P<rip>0x[0-9a-f]+)\r?\n",
+        timeout=120,
+    )
     assert stop["access"] == "write"
     assert int(stop["gpa"], 16) == 0x200000
     assert "not mapped" in stop["why"]
@@ -91,8 +101,11 @@ def test_failed_vm_entry_is_fatal_with_decoded_vmcs(boot, target_for, guest: Pat
     """The debug hypercall clears guest RFLAGS bit 1; the VM entry after it fails its guest-state
     checks and Plinth's FATAL report names the failure and dumps the VMCS, which the host tools
     decode into field names."""
-    emu = boot(target_for("bochs", "corei7_haswell_4770"), cmdline="debug_hypercalls " + NO_IOMMU,
-               modules=[(guest, "checks=corrupt_state")])
+    emu = boot(
+        target_for("bochs", "corei7_haswell_4770"),
+        cmdline="debug_hypercalls " + NO_IOMMU,
+        modules=[(guest, "checks=corrupt_state")],
+    )
     emu.wait_for(re.escape(cp.HALTED), timeout=120, failure=None)
     out = emu.output
     report = cp.FATAL_RE.search(out)
@@ -138,8 +151,11 @@ def test_multiboot_guest_sees_memory_map_cmdline_and_modules(boot, target_for, g
     command line and the modules after it, with theirs."""
     payload = logdir / "payload.bin"
     payload.write_bytes(b"plinth module payload\n" * 100)
-    emu = boot(target_for("bochs", "corei7_haswell_4770"), cmdline=NO_IOMMU,
-               modules=[(guest, "checks=boot_info hello=world"), (payload, "second module arg")])
+    emu = boot(
+        target_for("bochs", "corei7_haswell_4770"),
+        cmdline=NO_IOMMU,
+        modules=[(guest, "checks=boot_info hello=world"), (payload, "second module arg")],
+    )
     emu.wait_for(hvabi.GUEST_SUMMARY_RE, timeout=120)
     out = emu.output
     assert "guest: start checks=boot_info hello=world" in out

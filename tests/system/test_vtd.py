@@ -33,8 +33,10 @@ RESERVED_RE = re.compile(r"plinth: reserved: (?P<start>0x[0-9a-f]+)-(?P<end>0x[0
 CHECK_RE = re.compile(r"plinth: dma self-test: (?P<check>[A-Za-z ]+): (?P<result>pass|fail) \((?P<detail>.*)\)")
 SUMMARY_RE = re.compile(r"plinth: dma self-test: (?P<passed>\d+) passed, (?P<failed>\d+) failed")
 BLOCKED_ADDR_RE = re.compile(r"write to Plinth's (?P<addr>0x[0-9a-f]+)")
-FAULT_RE = re.compile(rf"plinth: vtd: fault:.*?(?P<bdf>{BDF}).*?\b(?P<access>read|write)\b.*?"
-                      r"(?P<addr>0x[0-9a-f]+).*?reason (?P<reason>(?:0x)?[0-9a-f]+)")
+FAULT_RE = re.compile(
+    rf"plinth: vtd: fault:.*?(?P<bdf>{BDF}).*?\b(?P<access>read|write)\b.*?"
+    r"(?P<addr>0x[0-9a-f]+).*?reason (?P<reason>(?:0x)?[0-9a-f]+)"
+)
 TRANSLATION_ON_RE = re.compile(r"plinth: vtd: .*(?:DMA remapping|translation) (?:is )?(?:enabled|on)\b")
 # VT-d 3.x, 7.1.3: a write that meets a second-level entry without W (not present: no R, no W).
 REASON_WRITE_DENIED = 0x5
@@ -64,9 +66,11 @@ def assert_capability_report(out: str) -> None:
 
 
 @pytest.mark.qemu
-@pytest.mark.parametrize(("caching_mode", "invalidation"), [(False, "queued"), (True, "queued"),
-                                                            (False, "register-based")],
-                         ids=["cm-off", "cm-on", "register-invalidation"])
+@pytest.mark.parametrize(
+    ("caching_mode", "invalidation"),
+    [(False, "queued"), (True, "queued"), (False, "register-based")],
+    ids=["cm-off", "cm-on", "register-invalidation"],
+)
 def test_dma_selftest(boot, target_for, caching_mode: bool, invalidation: str) -> None:
     """The unit is reported by name; edu's DMA through the VM's domain arrives intact; its write
     into Plinth's pool faults, is reported with edu's requester id and the page's address, and
@@ -98,8 +102,9 @@ def test_dma_selftest(boot, target_for, caching_mode: bool, invalidation: str) -
     assert blocked, checks["blocked DMA"]
     addr = int(blocked["addr"], 16)
     reserved = RESERVED_RE.search(out)
-    assert reserved and int(reserved["start"], 16) <= addr < int(reserved["end"], 16), \
+    assert reserved and int(reserved["start"], 16) <= addr < int(reserved["end"], 16), (
         "the blocked DMA did not aim at Plinth's range"
+    )
     faults = [m for m in FAULT_RE.finditer(out) if int(m["addr"], 16) == addr]
     assert faults, f"no fault line for 0x{addr:x}"
     fault = faults[0]
@@ -115,8 +120,12 @@ def test_without_iommu_translation_is_unavailable(boot, target_for, guest: Path)
     """Without intel-iommu there is no DMAR: Plinth says so, and the self-test says translation
     is unavailable and lets edu do no DMA at all (it would reach Plinth). Plinth's refusal to
     launch a guest without DMA isolation needs VMX, which TCG lacks: see the KVM test."""
-    emu = boot(target_for("qemu", None), cmdline="iommu_selftest", modules=[(guest, "checks=cpuid")],
-               extra_args=qemu_devices(None))
+    emu = boot(
+        target_for("qemu", None),
+        cmdline="iommu_selftest",
+        modules=[(guest, "checks=cpuid")],
+        extra_args=qemu_devices(None),
+    )
     emu.wait_for(r"no DMAR", timeout=TIMEOUT_S)
     emu.wait_for(r"plinth: dma self-test: .*translation.*unavailable", timeout=60)
     emu.wait_for(re.escape(cp.NO_GUEST), timeout=60)
@@ -150,8 +159,12 @@ def test_guest_behind_vtd_under_nested_kvm(boot, target_for, guest: Path) -> Non
     reason = kvm_nested_missing()
     if reason:
         pytest.skip(reason)
-    emu = boot(target_for("qemu", "host"), modules=[(guest, "checks=cpuid,vmcall,io")], accel="kvm",
-               extra_args=qemu_devices("intel-iommu"))
+    emu = boot(
+        target_for("qemu", "host"),
+        modules=[(guest, "checks=cpuid,vmcall,io")],
+        accel="kvm",
+        extra_args=qemu_devices("intel-iommu"),
+    )
     summary = emu.wait_for(hvabi.GUEST_SUMMARY_RE, timeout=TIMEOUT_S)
     out = emu.output
     assert_capability_report(out)

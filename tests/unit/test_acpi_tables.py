@@ -35,17 +35,24 @@ INCLUDE_PCI_ALL = 1
 ENABLED = 1
 
 
-def table(signature: bytes, body: bytes, length: int | None = None, cut: int | None = None,
-          checksum_delta: int = 0) -> bytes:
+def table(
+    signature: bytes, body: bytes, length: int | None = None, cut: int | None = None, checksum_delta: int = 0
+) -> bytes:
     """A table with a header whose length (unless given) and checksum are right.
 
     cut keeps only the first bytes (a table that ends early); checksum_delta spoils the sum.
     """
     total = 36 + len(body) if length is None else length
     header = {
-        "signature": signature, "length": total, "revision": 1, "checksum": 0,
-        "oem_id": b"PLINTH", "oem_table_id": b"CONSTRCT", "oem_revision": 1,
-        "creator_id": b"PYCS", "creator_revision": 1,
+        "signature": signature,
+        "length": total,
+        "revision": 1,
+        "checksum": 0,
+        "oem_id": b"PLINTH",
+        "oem_table_id": b"CONSTRCT",
+        "oem_revision": 1,
+        "creator_id": b"PYCS",
+        "creator_revision": 1,
     }
     raw = bytearray(SDT_HEADER.build(header) + body)
     if cut is not None:
@@ -54,27 +61,33 @@ def table(signature: bytes, body: bytes, length: int | None = None, cut: int | N
     return bytes(raw)
 
 
-def scope(kind: int, enum_id: int, bus: int, path: list[tuple[int, int]],
-          length: int | None = None) -> bytes:
-    return DEVICE_SCOPE.build({
-        "type": kind,
-        "length": 6 + 2 * len(path) if length is None else length,
-        "enumeration_id": enum_id,
-        "start_bus": bus,
-        "path": [{"device": d, "function": f} for d, f in path],
-    })
+def scope(kind: int, enum_id: int, bus: int, path: list[tuple[int, int]], length: int | None = None) -> bytes:
+    return DEVICE_SCOPE.build(
+        {
+            "type": kind,
+            "length": 6 + 2 * len(path) if length is None else length,
+            "enumeration_id": enum_id,
+            "start_bus": bus,
+            "path": [{"device": d, "function": f} for d, f in path],
+        }
+    )
 
 
 def drhd(flags: int, base: int, scopes: list[bytes], length: int | None = None) -> bytes:
     body = b"".join(scopes)
-    return DRHD_FIXED.build({
-        "type": 0,
-        "length": 16 + len(body) if length is None else length,
-        "flags": flags,
-        "size": 0,
-        "segment": 0,
-        "register_base": base,
-    }) + body
+    return (
+        DRHD_FIXED.build(
+            {
+                "type": 0,
+                "length": 16 + len(body) if length is None else length,
+                "flags": flags,
+                "size": 0,
+                "segment": 0,
+                "register_base": base,
+            }
+        )
+        + body
+    )
 
 
 def rmrr(base: int, limit: int, scopes: list[bytes]) -> bytes:
@@ -89,62 +102,77 @@ def dmar(structures: list[bytes], haw_bits: int = 39, flags: int = 1, **kw: int)
 
 
 def madt(entries: list[bytes], **kw: int) -> bytes:
-    return table(b"APIC", MADT_FIXED.build({"local_apic_address": 0xFEE00000, "flags": 1})
-                 + b"".join(entries), **kw)
+    return table(b"APIC", MADT_FIXED.build({"local_apic_address": 0xFEE00000, "flags": 1}) + b"".join(entries), **kw)
 
 
 def lapic(uid: int, apic_id: int, flags: int = ENABLED, length: int = 8) -> bytes:
-    entry = MADT_LAPIC.build(
-        {"type": 0, "length": length, "uid": uid, "apic_id": apic_id, "flags": flags})
-    return entry[:max(length, 2)]
+    entry = MADT_LAPIC.build({"type": 0, "length": length, "uid": uid, "apic_id": apic_id, "flags": flags})
+    return entry[: max(length, 2)]
 
 
 def x2apic(x2apic_id: int, uid: int, flags: int = ENABLED) -> bytes:
-    return MADT_X2APIC.build(
-        {"type": 9, "length": 16, "x2apic_id": x2apic_id, "flags": flags, "uid": uid})
+    return MADT_X2APIC.build({"type": 9, "length": 16, "x2apic_id": x2apic_id, "flags": flags, "uid": uid})
 
 
 Q35_IOAPIC_SCOPE = scope(IOAPIC, 0, 0xFF, [(0, 0)])
 USB = scope(ENDPOINT, 0, 0, [(0x14, 0)])
 Q35_MADT = [
-    lapic(0, 0), lapic(1, 1),
+    lapic(0, 0),
+    lapic(1, 1),
     MADT_IOAPIC.build({"type": 1, "length": 12, "id": 0, "address": 0xFEC00000, "gsi_base": 0}),
     MADT_ISO.build({"type": 2, "length": 10, "bus": 0, "source": 0, "gsi": 2, "flags": 0}),
     MADT_ISO.build({"type": 2, "length": 10, "bus": 0, "source": 9, "gsi": 9, "flags": 0xD}),
 ]
 
 GOOD = {
-    "q35-dmar": (dmar([drhd(INCLUDE_PCI_ALL, 0xFED90000, [Q35_IOAPIC_SCOPE])]), [
-        "dmar haw 39 flags 0x1 drhds 1 rmrrs 0 atsrs 0",
-        "drhd 0 flags 0x1 segment 0 base 0xfed90000 size 0x1000",
-        "drhd 0 scope ioapic 0 at ff:00.0",
-    ]),
-    "client-dmar": (dmar([
-        drhd(0, 0xFED90000, [scope(ENDPOINT, 0, 0, [(2, 0)])]),
-        drhd(INCLUDE_PCI_ALL, 0xFED91000, [scope(IOAPIC, 0, 0xF0, [(0x1F, 0)])]),
-        rmrr(0x7D000000, 0x7D01FFFF, [USB]),
-    ]), [
-        "dmar haw 39 flags 0x1 drhds 2 rmrrs 1 atsrs 0",
-        "drhd 0 scope endpoint 00:02.0",
-        "drhd 1 flags 0x1 segment 0 base 0xfed91000 size 0x1000",
-        "drhd 1 scope ioapic 0 at f0:1f.0",
-        "rmrr 0 segment 0 base 0x7d000000 limit 0x7d01ffff",
-        "rmrr 0 scope endpoint 00:14.0",
-    ]),
-    "bridge-path": (dmar([drhd(0, 0xFED90000, [scope(ENDPOINT, 0, 0, [(0x1C, 0), (0, 0)])])]), [
-        "drhd 0 scope endpoint 00:[1c.0/00.0]",
-    ]),
-    "q35-madt": (madt(Q35_MADT), [
-        "madt cpus 2 ioapics 1 overrides 2 lapic 0xfee00000 flags 0x1",
-        "cpu 1 apic 1 uid 1 enabled 1 online-capable 0 x2apic 0",
-        "ioapic 0 id 0 addr 0xfec00000 gsi 0",
-        "override irq 0 gsi 2 flags 0x0",
-        "override irq 9 gsi 9 flags 0xd",
-    ]),
-    "x2apic-madt": (madt([lapic(0, 0), x2apic(0x100, 0x1000), lapic(2, 2, flags=0)]), [
-        "cpu 1 apic 256 uid 4096 enabled 1 online-capable 0 x2apic 1",
-        "cpu 2 apic 2 uid 2 enabled 0 online-capable 0 x2apic 0",
-    ]),
+    "q35-dmar": (
+        dmar([drhd(INCLUDE_PCI_ALL, 0xFED90000, [Q35_IOAPIC_SCOPE])]),
+        [
+            "dmar haw 39 flags 0x1 drhds 1 rmrrs 0 atsrs 0",
+            "drhd 0 flags 0x1 segment 0 base 0xfed90000 size 0x1000",
+            "drhd 0 scope ioapic 0 at ff:00.0",
+        ],
+    ),
+    "client-dmar": (
+        dmar(
+            [
+                drhd(0, 0xFED90000, [scope(ENDPOINT, 0, 0, [(2, 0)])]),
+                drhd(INCLUDE_PCI_ALL, 0xFED91000, [scope(IOAPIC, 0, 0xF0, [(0x1F, 0)])]),
+                rmrr(0x7D000000, 0x7D01FFFF, [USB]),
+            ]
+        ),
+        [
+            "dmar haw 39 flags 0x1 drhds 2 rmrrs 1 atsrs 0",
+            "drhd 0 scope endpoint 00:02.0",
+            "drhd 1 flags 0x1 segment 0 base 0xfed91000 size 0x1000",
+            "drhd 1 scope ioapic 0 at f0:1f.0",
+            "rmrr 0 segment 0 base 0x7d000000 limit 0x7d01ffff",
+            "rmrr 0 scope endpoint 00:14.0",
+        ],
+    ),
+    "bridge-path": (
+        dmar([drhd(0, 0xFED90000, [scope(ENDPOINT, 0, 0, [(0x1C, 0), (0, 0)])])]),
+        [
+            "drhd 0 scope endpoint 00:[1c.0/00.0]",
+        ],
+    ),
+    "q35-madt": (
+        madt(Q35_MADT),
+        [
+            "madt cpus 2 ioapics 1 overrides 2 lapic 0xfee00000 flags 0x1",
+            "cpu 1 apic 1 uid 1 enabled 1 online-capable 0 x2apic 0",
+            "ioapic 0 id 0 addr 0xfec00000 gsi 0",
+            "override irq 0 gsi 2 flags 0x0",
+            "override irq 9 gsi 9 flags 0xd",
+        ],
+    ),
+    "x2apic-madt": (
+        madt([lapic(0, 0), x2apic(0x100, 0x1000), lapic(2, 2, flags=0)]),
+        [
+            "cpu 1 apic 256 uid 4096 enabled 1 online-capable 0 x2apic 1",
+            "cpu 2 apic 2 uid 2 enabled 0 online-capable 0 x2apic 0",
+        ],
+    ),
 }
 
 ONE_UNIT = drhd(INCLUDE_PCI_ALL, 0xFED90000, [Q35_IOAPIC_SCOPE])  # 0x30..0x48
@@ -154,18 +182,27 @@ BAD = {
         dmar([ONE_UNIT], length=0x30 + 20, cut=0x30 + 20),
         "DMAR offset 0x30: DRHD (type 0) of 24 bytes runs past the table's end",
     ),
-    "drhd-below-fixed-part": (dmar([drhd(0, 0xFED90000, [], length=12)[:12]]),
-                              "DMAR offset 0x30: DRHD length 12 is smaller than its 16-byte"),
-    "scope-length-7": (dmar([drhd(0, 0xFED90000, [scope(ENDPOINT, 0, 0, [(2, 0)], length=7)])]),
-                       "DMAR offset 0x40: DRHD device scope length 7 is not 6 + 2n"),
-    "rmrr-limit-below-base": (dmar([ONE_UNIT, rmrr(0x7D000000, 0x7CFFFFFF, [USB])]),
-                              "DMAR offset 0x48: RMRR limit 0x7cffffff lies below its base"),
-    "rmrr-misaligned": (dmar([ONE_UNIT, rmrr(0x7D000000, 0x7D020000, [USB])]),
-                        "DMAR offset 0x48: RMRR 0x7d000000-0x7d020000 is not 4 KiB-aligned"),
-    "dmar-bad-checksum": (dmar([ONE_UNIT], checksum_delta=1),
-                          "DMAR offset 0x9: the 72 bytes sum to 0x01"),
-    "madt-entry-length-0": (madt([lapic(0, 0), lapic(1, 1, length=0) + bytes(6)]),
-                            "MADT offset 0x34: local APIC entry (type 0) has length 0"),
+    "drhd-below-fixed-part": (
+        dmar([drhd(0, 0xFED90000, [], length=12)[:12]]),
+        "DMAR offset 0x30: DRHD length 12 is smaller than its 16-byte",
+    ),
+    "scope-length-7": (
+        dmar([drhd(0, 0xFED90000, [scope(ENDPOINT, 0, 0, [(2, 0)], length=7)])]),
+        "DMAR offset 0x40: DRHD device scope length 7 is not 6 + 2n",
+    ),
+    "rmrr-limit-below-base": (
+        dmar([ONE_UNIT, rmrr(0x7D000000, 0x7CFFFFFF, [USB])]),
+        "DMAR offset 0x48: RMRR limit 0x7cffffff lies below its base",
+    ),
+    "rmrr-misaligned": (
+        dmar([ONE_UNIT, rmrr(0x7D000000, 0x7D020000, [USB])]),
+        "DMAR offset 0x48: RMRR 0x7d000000-0x7d020000 is not 4 KiB-aligned",
+    ),
+    "dmar-bad-checksum": (dmar([ONE_UNIT], checksum_delta=1), "DMAR offset 0x9: the 72 bytes sum to 0x01"),
+    "madt-entry-length-0": (
+        madt([lapic(0, 0), lapic(1, 1, length=0) + bytes(6)]),
+        "MADT offset 0x34: local APIC entry (type 0) has length 0",
+    ),
     "madt-entry-past-end": (
         madt([lapic(0, 0), x2apic(1, 1)[:8]]),
         "MADT offset 0x34: local x2APIC entry (type 9) of 16 bytes runs past",
@@ -180,22 +217,26 @@ def parse_table(tmp_path_factory: pytest.TempPathFactory) -> Callable[[bytes], l
     driver = C_DIR / "acpi_table_file.c"
     exe = out / "acpi_table_file"
     cmd = [gcc(), *CFLAGS, str(driver.relative_to(ROOT)), *sources_of(driver), "-o", str(exe)]
-    build = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT,
-                           check=False)
+    build = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT, check=False)
     if build.returncode:
-        pytest.fail(f"compiling {driver.name} failed:\n{build.stdout}{build.stderr}",
-                    pytrace=False)
+        pytest.fail(f"compiling {driver.name} failed:\n{build.stdout}{build.stderr}", pytrace=False)
 
     def run(data: bytes) -> list[str]:
         path = out / "table.bin"
         path.write_bytes(data)
         env = dict(os.environ, ACPI_TABLE_FILE=str(path), ASAN_OPTIONS="detect_leaks=1")
-        result = subprocess.run([str(exe)], cwd=ROOT, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True, timeout=TIMEOUT, env=env,
-                                check=False)
+        result = subprocess.run(
+            [str(exe)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=TIMEOUT,
+            env=env,
+            check=False,
+        )
         assert result.returncode == 0, f"the driver failed:\n{result.stdout}"
-        return [line.removeprefix("acpi: ") for line in result.stdout.splitlines()
-                if line.startswith("acpi: ")]
+        return [line.removeprefix("acpi: ") for line in result.stdout.splitlines() if line.startswith("acpi: ")]
 
     return run
 

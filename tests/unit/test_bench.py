@@ -14,10 +14,13 @@ guest: info bench cpuid min=286 median=290 runs=101
 
 def results(cpuid_net: int = 278, boot: int = 1234567) -> dict:
     return {
-        "commit": "abc", "roundtrips": {"cpuid": {"min": cpuid_net + 8, "median": cpuid_net + 9,
-                                                  "net_min": cpuid_net, "net_median": cpuid_net},
-                                        "baseline": {"min": 8, "median": 9}},
-        "boot_path": boot, "footprint": {"reserved_kib": 6144},
+        "commit": "abc",
+        "roundtrips": {
+            "cpuid": {"min": cpuid_net + 8, "median": cpuid_net + 9, "net_min": cpuid_net, "net_median": cpuid_net},
+            "baseline": {"min": 8, "median": 9},
+        },
+        "boot_path": boot,
+        "footprint": {"reserved_kib": 6144},
         "linux": {"boot_exits_total": 1000, "idle_exits_per_s": 12.5},
     }
 

@@ -12,8 +12,11 @@ from tools.paths import GENERATED
 
 
 def scons(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(scons_command(f"build_dir={tmp_path / 'build'}", *args, str(tmp_path / "build" / "plinth.elf")),
-                          capture_output=True, text=True)
+    return subprocess.run(
+        scons_command(f"build_dir={tmp_path / 'build'}", *args, str(tmp_path / "build" / "plinth.elf")),
+        capture_output=True,
+        text=True,
+    )
 
 
 def test_compiler_warning_fails_the_build(tmp_path: Path) -> None:
@@ -89,9 +92,22 @@ def test_every_header_stands_alone(plinth_elf: Path, tmp_path: Path) -> None:
         rel = h.relative_to(ROOT / "hypervisor" / "include")
         src = tmp_path / "inc.c"
         src.write_text(f"#include <{rel}>\n")
-        res = subprocess.run(["gcc", "-fsyntax-only", "-ffreestanding", "-std=gnu11", "-Wall", "-Wextra", "-Werror",
-                              f"-I{ROOT / 'hypervisor' / 'include'}", f"-I{GENERATED}", str(src)],
-                             capture_output=True, text=True)
+        res = subprocess.run(
+            [
+                "gcc",
+                "-fsyntax-only",
+                "-ffreestanding",
+                "-std=gnu11",
+                "-Wall",
+                "-Wextra",
+                "-Werror",
+                f"-I{ROOT / 'hypervisor' / 'include'}",
+                f"-I{GENERATED}",
+                str(src),
+            ],
+            capture_output=True,
+            text=True,
+        )
         if res.returncode:
             failures.append(f"{rel}: {res.stderr.strip()}")
     assert not failures, "\n".join(failures)

@@ -20,9 +20,16 @@ from tools.paths import ROOT
 
 C_DIR = ROOT / "tests" / "unit" / "c"
 CFLAGS = [
-    "-std=gnu11", "-O1", "-g", "-Wall", "-Wextra", "-Werror",
-    "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
-    "-Ihypervisor/include", "-Itests/unit/c",
+    "-std=gnu11",
+    "-O1",
+    "-g",
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+    "-fsanitize=address,undefined",
+    "-fno-sanitize-recover=all",
+    "-Ihypervisor/include",
+    "-Itests/unit/c",
 ]
 SOURCES_LINE = re.compile(r"//\s*sources:\s*(.*)")
 SUMMARY_LINE = re.compile(r"(\d+) passed, (\d+) failed")
@@ -36,8 +43,10 @@ def c_tests() -> list[Path]:
 def gcc() -> str:
     path = shutil.which("gcc")
     if not path:
-        pytest.fail("gcc is not on PATH: the C unit tests need the host gcc "
-                    "(Debian/Ubuntu: apt-get install gcc).", pytrace=False)
+        pytest.fail(
+            "gcc is not on PATH: the C unit tests need the host gcc (Debian/Ubuntu: apt-get install gcc).",
+            pytrace=False,
+        )
     return path
 
 
@@ -47,35 +56,45 @@ def sources_of(test_file: Path) -> list[str]:
         first = f.readline().strip()
     match = SOURCES_LINE.fullmatch(first)
     if not match or not match.group(1).split():
-        pytest.fail(f"{test_file.relative_to(ROOT)}: the first line must be "
-                    f"'// sources: hypervisor/core/<module>.c ...', found {first!r}.",
-                    pytrace=False)
+        pytest.fail(
+            f"{test_file.relative_to(ROOT)}: the first line must be "
+            f"'// sources: hypervisor/core/<module>.c ...', found {first!r}.",
+            pytrace=False,
+        )
     sources = match.group(1).split()
     if "hypervisor/core/string.c" in sources:
-        pytest.fail(f"{test_file.relative_to(ROOT)}: do not compile hypervisor/core/string.c, "
-                    "the host C library provides memset and the rest.", pytrace=False)
+        pytest.fail(
+            f"{test_file.relative_to(ROOT)}: do not compile hypervisor/core/string.c, "
+            "the host C library provides memset and the rest.",
+            pytrace=False,
+        )
     missing = [s for s in sources if not (ROOT / s).is_file()]
     if missing:
-        pytest.fail(f"{test_file.relative_to(ROOT)} names missing sources: {', '.join(missing)}.",
-                    pytrace=False)
+        pytest.fail(f"{test_file.relative_to(ROOT)} names missing sources: {', '.join(missing)}.", pytrace=False)
     return sources
 
 
-def compile_and_run(test_file: Path, sources: list[str],
-                    out_dir: Path) -> subprocess.CompletedProcess[str]:
+def compile_and_run(test_file: Path, sources: list[str], out_dir: Path) -> subprocess.CompletedProcess[str]:
     """Builds test_file with sources into out_dir and runs it; stdout and stderr together."""
     exe = out_dir / test_file.stem
     src = test_file.relative_to(ROOT) if test_file.is_relative_to(ROOT) else test_file
     cmd = [gcc(), *CFLAGS, str(src), *sources, "-o", str(exe)]
-    build = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT,
-                           check=False)
+    build = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT, check=False)
     if build.returncode:
-        pytest.fail(f"compiling {test_file.name} failed:\n$ {' '.join(cmd)}\n"
-                    f"{build.stdout}{build.stderr}", pytrace=False)
-    env = dict(os.environ, ASAN_OPTIONS="abort_on_error=0:detect_leaks=1",
-               UBSAN_OPTIONS="print_stacktrace=1")
-    return subprocess.run([str(exe)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, timeout=TIMEOUT, env=env, check=False)
+        pytest.fail(
+            f"compiling {test_file.name} failed:\n$ {' '.join(cmd)}\n{build.stdout}{build.stderr}", pytrace=False
+        )
+    env = dict(os.environ, ASAN_OPTIONS="abort_on_error=0:detect_leaks=1", UBSAN_OPTIONS="print_stacktrace=1")
+    return subprocess.run(
+        [str(exe)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=TIMEOUT,
+        env=env,
+        check=False,
+    )
 
 
 @pytest.mark.parametrize("test_file", c_tests(), ids=lambda p: p.stem)
@@ -86,8 +105,9 @@ def test_c_unit(test_file: Path, tmp_path: Path) -> None:
     assert result.returncode == 0, f"{test_file.name} exited {result.returncode}:\n{output}"
     last = output.rstrip().splitlines()[-1] if output.strip() else ""
     summary = SUMMARY_LINE.fullmatch(last)
-    assert summary and int(summary.group(1)) > 0 and summary.group(2) == "0", \
+    assert summary and int(summary.group(1)) > 0 and summary.group(2) == "0", (
         f"{test_file.name} exited 0 without a passing summary line:\n{output}"
+    )
 
 
 def test_c_tests_found() -> None:
@@ -128,12 +148,18 @@ TEST(reads_past_malloc)
 """
 
 
-@pytest.mark.parametrize(("source", "expected"), [
-    (FAILING_CHECK, ["FAIL deliberately_fails: {file}:5: 1 + 1 == 3: got 0x2 (2), expected 0x3 (3)",
-                     "0 passed, 1 failed"]),
-    (NO_CHECKS, ["FAIL proves_nothing:", "ran no checks", "0 passed, 1 failed"]),
-    (HEAP_OVERFLOW, ["{file}:9", "reads_past_malloc"]),
-], ids=["failing-check", "no-checks", "heap-overflow"])
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (
+            FAILING_CHECK,
+            ["FAIL deliberately_fails: {file}:5: 1 + 1 == 3: got 0x2 (2), expected 0x3 (3)", "0 passed, 1 failed"],
+        ),
+        (NO_CHECKS, ["FAIL proves_nothing:", "ran no checks", "0 passed, 1 failed"]),
+        (HEAP_OVERFLOW, ["{file}:9", "reads_past_malloc"]),
+    ],
+    ids=["failing-check", "no-checks", "heap-overflow"],
+)
 def test_harness_reports_failure(source: str, expected: list[str], tmp_path: Path) -> None:
     """The framework and the sanitizers turn a broken test into a non-zero exit with the place."""
     test_file = tmp_path / "test_broken.c"

@@ -59,8 +59,9 @@ def test_module_argument_splits_on_the_first_equals() -> None:
     assert cli.module_arg("k") == (Path("k"), "")
 
 
-def test_without_privileges_the_exact_apt_line_is_printed(monkeypatch: pytest.MonkeyPatch,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_without_privileges_the_exact_apt_line_is_printed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr(bootstrap, "apt_missing", lambda pkgs: [p for p in pkgs if p in ("bochs", "xorriso")])
     monkeypatch.setattr(bootstrap, "venv_package", list)
     monkeypatch.setattr(bootstrap, "privilege_prefix", lambda: None)

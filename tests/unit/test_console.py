@@ -25,8 +25,7 @@ from tools.errors import PlinthError
 from tools.paths import ROOT
 
 PLINTH = str(ROOT / "tools" / "plinth")
-FATAL_LINE = ("FATAL: unexpected VM exit (exit reason 48 EPT_VIOLATION, qualification 0x181, "
-              "guest rip 0x100020)")
+FATAL_LINE = "FATAL: unexpected VM exit (exit reason 48 EPT_VIOLATION, qualification 0x181, guest rip 0x100020)"
 
 
 def dump_line(name: str, value: int) -> str:
@@ -36,21 +35,23 @@ def dump_line(name: str, value: int) -> str:
 
 
 # Plinth's console as the wire carries it: CR LF line ends, the report after a blank line.
-OUTPUT = "\r\n".join([
-    "plinth: Plinth hypervisor 0.1.0 (x86-64)",
-    "plinth: vm0: 1 vCPUs, 504 MiB RAM in 2 memory ranges",
-    "",
-    FATAL_LINE,
-    "  vm 0 vcpu 0 on CPU 0: guest rip 0x100020 rsp 0x7000 rflags 0x2",
-    "  rax 0x1 rbx 0x2 rcx 0x3 rdx 0x4",
-    "  VMCS (decode with: tools/plinth decode CONSOLE_LOG):",
-    dump_line("VM_EXIT_REASON", 48),
-    dump_line("EXIT_QUALIFICATION", 0x181),
-    dump_line("GUEST_RIP", 0x100020),
-    dump_line("GUEST_PHYSICAL_ADDRESS", 0x7FF000),
-    consoleproto.HALTED,
-    "",
-]).encode()
+OUTPUT = "\r\n".join(
+    [
+        "plinth: Plinth hypervisor 0.1.0 (x86-64)",
+        "plinth: vm0: 1 vCPUs, 504 MiB RAM in 2 memory ranges",
+        "",
+        FATAL_LINE,
+        "  vm 0 vcpu 0 on CPU 0: guest rip 0x100020 rsp 0x7000 rflags 0x2",
+        "  rax 0x1 rbx 0x2 rcx 0x3 rdx 0x4",
+        "  VMCS (decode with: tools/plinth decode CONSOLE_LOG):",
+        dump_line("VM_EXIT_REASON", 48),
+        dump_line("EXIT_QUALIFICATION", 0x181),
+        dump_line("GUEST_RIP", 0x100020),
+        dump_line("GUEST_PHYSICAL_ADDRESS", 0x7FF000),
+        consoleproto.HALTED,
+        "",
+    ]
+).encode()
 
 
 def wait_until(check: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
@@ -72,8 +73,9 @@ class Attached:
 
         def run() -> None:
             try:
-                self.result = serialconsole.console(target, baud, log, elf, keys_fd=self.keys_r, out=self.out,
-                                                    color=color, say=self.say)
+                self.result = serialconsole.console(
+                    target, baud, log, elf, keys_fd=self.keys_r, out=self.out, color=color, say=self.say
+                )
             except BaseException as err:  # handed to the test
                 self.result = err
 
@@ -134,7 +136,7 @@ def test_pty_console_shows_logs_and_decodes_a_fatal_report(
     assert not lflag & (termios.ECHO | termios.ICANON | termios.ISIG) and not oflag & termios.OPOST
 
     for i in range(0, len(OUTPUT), 37):  # in pieces, as a UART delivers it
-        os.write(master, OUTPUT[i:i + 37])
+        os.write(master, OUTPUT[i : i + 37])
     wait_until(lambda: b"end of the decoded report" in console.out.getvalue(), "the decoded report")
     console.type(b"stats\r\x1d")
     assert console.finish() == "quit"
@@ -143,7 +145,7 @@ def test_pty_console_shows_logs_and_decodes_a_fatal_report(
     assert log.read_bytes() == OUTPUT
     shown = console.out.getvalue().decode()
     assert shown.startswith(OUTPUT.decode())
-    decoded = shown[len(OUTPUT):]
+    decoded = shown[len(OUTPUT) :]
     assert FATAL_LINE in decoded
     assert "=> VMCS dump: 4 fields" in decoded
     assert "=> exit reason 48 EPT_VIOLATION" in decoded
@@ -159,9 +161,17 @@ def test_fatal_lines_are_red_on_a_terminal_even_split_across_reads(tmp_path: Pat
     screen = serialconsole.Screen(out, tmp_path / "no.elf", color=True)
     for piece in (b"plinth: x\r\nFA", b"TAL: ", b"boom (why)\r\nFAST line\r\n\r\nFATAL: again (y)\r\n"):
         screen.feed(piece)
-    assert out.getvalue() == (b"plinth: x\r\n" + serialconsole.RED + b"FATAL: boom (why)" + serialconsole.RESET
-                              + b"\r\nFAST line\r\n\r\n" + serialconsole.RED + b"FATAL: again (y)"
-                              + serialconsole.RESET + b"\r\n")
+    assert out.getvalue() == (
+        b"plinth: x\r\n"
+        + serialconsole.RED
+        + b"FATAL: boom (why)"
+        + serialconsole.RESET
+        + b"\r\nFAST line\r\n\r\n"
+        + serialconsole.RED
+        + b"FATAL: again (y)"
+        + serialconsole.RESET
+        + b"\r\n"
+    )
 
 
 def test_a_held_back_line_start_is_shown_when_the_line_goes_quiet(tmp_path: Path) -> None:
@@ -176,7 +186,7 @@ def test_a_held_back_line_start_is_shown_when_the_line_goes_quiet(tmp_path: Path
 def test_without_the_elf_the_vmcs_fields_are_still_named(tmp_path: Path) -> None:
     out = io.BytesIO()
     serialconsole.Screen(out, tmp_path / "missing.elf", color=False).feed(OUTPUT)
-    decoded = out.getvalue().decode()[len(OUTPUT):]
+    decoded = out.getvalue().decode()[len(OUTPUT) :]
     assert "code addresses not resolved: cannot read" in decoded
     assert "=> exit reason 48 EPT_VIOLATION" in decoded
 
@@ -208,8 +218,13 @@ def test_a_missing_device_is_one_sentence(tmp_path: Path) -> None:
     assert str(err.value).startswith("cannot open /dev/ttyUSB-none: no such device; is the adapter plugged in?")
     assert not (tmp_path / "c.log").exists()
     env = dict(os.environ, **{bootstrap.IN_VENV_FLAG: "1", "PYTHONPATH": str(ROOT)})
-    res = subprocess.run([sys.executable, PLINTH, "console", "/dev/ttyUSB-none"], capture_output=True,
-                         text=True, env=env, stdin=subprocess.DEVNULL)
+    res = subprocess.run(
+        [sys.executable, PLINTH, "console", "/dev/ttyUSB-none"],
+        capture_output=True,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
     assert res.returncode == 1 and "Traceback" not in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
     assert res.stderr.startswith("plinth: error: cannot open /dev/ttyUSB-none: no such device")
@@ -217,8 +232,7 @@ def test_a_missing_device_is_one_sentence(tmp_path: Path) -> None:
 
 def test_open_errors_say_what_to_do() -> None:
     denied = serialconsole.open_error("/dev/ttyUSB-none", PermissionError(13, "Permission denied"))
-    assert str(denied).startswith("cannot open /dev/ttyUSB-none: permission denied; add yourself to the "
-                                  "dialout group")
+    assert str(denied).startswith("cannot open /dev/ttyUSB-none: permission denied; add yourself to the dialout group")
     busy = serialconsole.open_error("/dev/ttyS0", OSError(16, "Device or resource busy"))
     assert str(busy) == "cannot open /dev/ttyS0: it is busy; another program has it open."
 
@@ -295,8 +309,13 @@ def test_cli_console_over_tcp_logs_to_the_given_file(tmp_path: Path) -> None:
     thread.start()
     log = tmp_path / "cli.log"
     env = dict(os.environ, **{bootstrap.IN_VENV_FLAG: "1", "PYTHONPATH": str(ROOT)})
-    res = subprocess.run([sys.executable, PLINTH, "console", f"tcp:127.0.0.1:{port}", "--log", str(log)],
-                         capture_output=True, env=env, stdin=subprocess.DEVNULL, timeout=30)
+    res = subprocess.run(
+        [sys.executable, PLINTH, "console", f"tcp:127.0.0.1:{port}", "--log", str(log)],
+        capture_output=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=30,
+    )
     thread.join(5)
     server.close()
     assert res.returncode == 0, res.stderr

@@ -33,7 +33,7 @@ def rejected(tmp_path: Path, data: bytes, match: str) -> None:
 
 def phdrs(data: bytes) -> list[int]:
     """File offsets of the program headers (ELF64 little-endian)."""
-    phoff, = struct.unpack_from("<Q", data, 0x20)
+    (phoff,) = struct.unpack_from("<Q", data, 0x20)
     phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
     return [phoff + i * phentsize for i in range(phnum)]
 
@@ -56,14 +56,14 @@ def test_bad_checksum(tmp_path: Path, image: bytearray) -> None:
 
 def test_missing_header(tmp_path: Path, image: bytearray) -> None:
     off = header_offset(image)
-    image[off:off + 4] = b"\0\0\0\0"
+    image[off : off + 4] = b"\0\0\0\0"
     rejected(tmp_path, image, "no multiboot2 header in the first 32 KiB")
 
 
 def test_header_beyond_32k(tmp_path: Path, image: bytearray) -> None:
     off = header_offset(image)
-    header = bytes(image[off:off + 24])
-    image[off:off + 4] = b"\0\0\0\0"
+    header = bytes(image[off : off + 24])
+    image[off : off + 4] = b"\0\0\0\0"
     image.extend(b"\0" * (40 * 1024 - len(image) % 8))
     image.extend(header)
     rejected(tmp_path, image, "no multiboot2 header in the first 32 KiB")
@@ -71,21 +71,21 @@ def test_header_beyond_32k(tmp_path: Path, image: bytearray) -> None:
 
 def test_unaligned_header(tmp_path: Path, image: bytearray) -> None:
     off = header_offset(image)
-    header = bytes(image[off:off + 24])
-    image[off:off + 28] = b"\0" * 4 + header
+    header = bytes(image[off : off + 24])
+    image[off : off + 28] = b"\0" * 4 + header
     rejected(tmp_path, image, "not 8-byte aligned")
 
 
 def test_writable_and_executable_segment(tmp_path: Path, image: bytearray) -> None:
     ph = phdrs(image)[0]
-    flags, = struct.unpack_from("<I", image, ph + 4)
+    (flags,) = struct.unpack_from("<I", image, ph + 4)
     struct.pack_into("<I", image, ph + 4, flags | 0x2 | 0x1)
     rejected(tmp_path, image, "both writable and executable")
 
 
 def test_entry_outside_executable_segment(tmp_path: Path, image: bytearray) -> None:
     ph = phdrs(image)[-1]  # the data segment
-    vaddr, = struct.unpack_from("<Q", image, ph + 0x10)
+    (vaddr,) = struct.unpack_from("<Q", image, ph + 0x10)
     struct.pack_into("<Q", image, 0x18, vaddr)
     rejected(tmp_path, image, "entry point 0x[0-9a-f]+ is not inside an executable load segment")
 

@@ -61,14 +61,9 @@ def test_bochsrc_holds_model_cpus_memory_iso_and_serial_socket(tmp_path: Path) -
     )
     emu.port = 40123
     lines = emu.bochsrc().splitlines()
-    assert (
-        "cpu: model=tigerlake, count=2, ips=50000000, reset_on_triple_fault=0" in lines
-    )
+    assert "cpu: model=tigerlake, count=2, ips=50000000, reset_on_triple_fault=0" in lines
     assert "memory: guest=256, host=256" in lines
-    assert (
-        f'ata0-master: type=cdrom, path="{tmp_path / "p.iso"}", status=inserted'
-        in lines
-    )
+    assert f'ata0-master: type=cdrom, path="{tmp_path / "p.iso"}", status=inserted' in lines
     assert "boot: cdrom" in lines
     assert "com1: enabled=1, mode=socket-server, dev=127.0.0.1:40123" in lines
     assert 'display_library: rfb, options="timeout=0"' in lines
@@ -101,15 +96,9 @@ def test_bochs_defaults_to_the_first_test_model_and_runs_the_debugger_rc(
     ]
 
 
-def test_missing_bochs_firmware_names_the_package(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(
-        bochs, "VGABIOS", ((tmp_path / "VGABIOS-lgpl-latest",), "vgabios")
-    )
-    with pytest.raises(
-        PlinthError, match=r"no VGABIOS-lgpl-latest \(apt package: vgabios\)"
-    ):
+def test_missing_bochs_firmware_names_the_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bochs, "VGABIOS", ((tmp_path / "VGABIOS-lgpl-latest",), "vgabios"))
+    with pytest.raises(PlinthError, match=r"no VGABIOS-lgpl-latest \(apt package: vgabios\)"):
         bochs.find_firmware(bochs.VGABIOS)
 
 
@@ -142,12 +131,7 @@ def test_qemu_command_line(tmp_path: Path) -> None:
         assert pair in pairs
     assert argv[0] == "qemu-system-x86_64" and "-no-reboot" in argv
     assert argv[-4:] == ["-device", "intel-iommu", "-device", "edu"]
-    assert (
-        QemuEmulator(iso, tmp_path, cpu_model="Haswell").command()[
-            argv.index("-cpu") + 1
-        ]
-        == "Haswell"
-    )
+    assert QemuEmulator(iso, tmp_path, cpu_model="Haswell").command()[argv.index("-cpu") + 1] == "Haswell"
 
 
 def test_qemu_moves_a_too_long_qmp_socket_path(tmp_path: Path) -> None:
@@ -161,17 +145,13 @@ def test_qemu_moves_a_too_long_qmp_socket_path(tmp_path: Path) -> None:
 
 def test_create_builds_the_named_backend(tmp_path: Path) -> None:
     assert set(BACKENDS) == {"bochs", "qemu"}
-    emu = create(
-        "qemu", tmp_path / "p.iso", tmp_path, extra_args=["-device", "edu"], cpus=2
-    )
+    emu = create("qemu", tmp_path / "p.iso", tmp_path, extra_args=["-device", "edu"], cpus=2)
     assert isinstance(emu, QemuEmulator) and emu.cpus == 2 and emu.name == "qemu"
     assert isinstance(create("bochs", tmp_path / "p.iso", tmp_path), BochsEmulator)
 
 
 def test_unknown_backend_is_one_sentence(tmp_path: Path) -> None:
-    with pytest.raises(
-        PlinthError, match=r"^Unknown emulator 'vbox': choose one of bochs, qemu\.$"
-    ):
+    with pytest.raises(PlinthError, match=r"^Unknown emulator 'vbox': choose one of bochs, qemu\.$"):
         create("vbox", tmp_path / "p.iso", tmp_path)
 
 
@@ -181,10 +161,7 @@ def test_unknown_backend_is_one_sentence(tmp_path: Path) -> None:
         ("bochs", "Bochs is not installed: no 'bochs' on PATH (apt package: bochs)."),
         (
             "qemu",
-            (
-                "QEMU is not installed: no 'qemu-system-x86_64' on PATH "
-                "(apt package: qemu-system-x86)."
-            ),
+            ("QEMU is not installed: no 'qemu-system-x86_64' on PATH (apt package: qemu-system-x86)."),
         ),
     ],
 )
@@ -202,9 +179,7 @@ def test_missing_binary_is_one_sentence(
 def test_missing_iso_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(QemuEmulator, "binary", sys.executable)
     emu = QemuEmulator(tmp_path / "missing.iso", tmp_path / "logs")
-    with pytest.raises(
-        PlinthError, match=r"Cannot start QEMU: the ISO '.*missing\.iso' does not"
-    ):
+    with pytest.raises(PlinthError, match=r"Cannot start QEMU: the ISO '.*missing\.iso' does not"):
         emu.start()
     assert emu.proc is None
 
@@ -277,9 +252,7 @@ def fake(tmp_path: Path) -> Iterator[type[FakeEmulator]]:
         emu.stop()
 
 
-def test_wait_for_returns_matches_in_order_from_clean_text(
-    tmp_path: Path, fake
-) -> None:
+def test_wait_for_returns_matches_in_order_from_clean_text(tmp_path: Path, fake) -> None:
     emu = fake(tmp_path, b"boot\r\nrea|dy 1\r\nready 2\r\n").start()
     assert emu.wait_for(r"ready (\d)\n").group(1) == "1"  # found across two chunks
     assert emu.wait_for(r"ready (\d)\n").group(1) == "2"  # the first one was consumed
@@ -293,12 +266,8 @@ def test_wait_for_a_list_returns_the_earliest_match(tmp_path: Path, fake) -> Non
     assert emu.wait_for(["alpha", "beta"]).group(0) == "beta"
 
 
-def test_failure_raises_at_once_with_the_dump_up_to_halted(
-    tmp_path: Path, fake
-) -> None:
-    emu = fake(
-        tmp_path, f"boot\nFATAL: vmxon (no VMX)\n|rip=1\n|{HALTED}\n|later\n".encode()
-    )
+def test_failure_raises_at_once_with_the_dump_up_to_halted(tmp_path: Path, fake) -> None:
+    emu = fake(tmp_path, f"boot\nFATAL: vmxon (no VMX)\n|rip=1\n|{HALTED}\n|later\n".encode())
     emu.start()
     begin = time.monotonic()
     with pytest.raises(ConsoleFailure) as err:
@@ -308,9 +277,7 @@ def test_failure_raises_at_once_with_the_dump_up_to_halted(
     assert "FATAL: vmxon (no VMX)" in str(err.value)
 
 
-def test_failure_without_halted_stops_after_the_grace(
-    tmp_path: Path, fake, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_failure_without_halted_stops_after_the_grace(tmp_path: Path, fake, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(base, "FAILURE_GRACE_S", 0.5)
     emu = fake(tmp_path, b"FATAL: stuck (no dump)\n").start()
     with pytest.raises(ConsoleFailure, match="stuck"):
@@ -339,9 +306,7 @@ def test_timeout_names_pattern_and_shows_the_last_lines(tmp_path: Path, fake) ->
     assert str(err.value).endswith("line 1\nlast words")
 
 
-def test_exit_raises_emulator_exited_with_code_and_log_tail(
-    tmp_path: Path, fake
-) -> None:
+def test_exit_raises_emulator_exited_with_code_and_log_tail(tmp_path: Path, fake) -> None:
     emu = fake(tmp_path, b"bye\n", mode="exit").start()
     with pytest.raises(EmulatorExited) as err:
         emu.wait_for("never", timeout=30)
@@ -375,9 +340,7 @@ def test_cmdline_txt_holds_directory_and_exact_command(tmp_path: Path, fake) -> 
     assert shlex.split(command_line) == base.die_with_parent(emu.command())
 
 
-def test_a_taken_port_is_retried(
-    tmp_path: Path, fake, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_taken_port_is_retried(tmp_path: Path, fake, monkeypatch: pytest.MonkeyPatch) -> None:
     with base.socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -392,9 +355,7 @@ def test_a_taken_port_is_retried(
 # --- terminal.attach ------------------------------------------------------------------
 
 
-def test_attach_streams_until_a_stop_pattern(
-    tmp_path: Path, fake, capfd: pytest.CaptureFixture[str]
-) -> None:
+def test_attach_streams_until_a_stop_pattern(tmp_path: Path, fake, capfd: pytest.CaptureFixture[str]) -> None:
     emu = fake(tmp_path, b"hello\nplinth: no |guest to launch\nrest\n").start()
     stop = ["FATAL: ", "plinth: no guest to launch"]
     assert terminal.attach(emu, stop) == "plinth: no guest to launch"
@@ -454,9 +415,7 @@ BINARIES = {
     "bochs": ("bochs", "bochs"),
     "qemu": ("qemu-system-x86_64", "qemu-system-x86"),
 }
-BACKEND_PARAMS = [
-    pytest.param(name, marks=getattr(pytest.mark, name)) for name in BINARIES
-]
+BACKEND_PARAMS = [pytest.param(name, marks=getattr(pytest.mark, name)) for name in BINARIES]
 
 
 def skip_unless_installed(backend: str) -> None:
@@ -464,18 +423,14 @@ def skip_unless_installed(backend: str) -> None:
     if shutil.which(binary) is None:
         pytest.skip(f"{binary} is not installed (apt package: {package})")
     if not all(shutil.which(tool) for tool in image.REQUIRED_TOOLS):
-        pytest.skip(
-            "grub-mkrescue, xorriso or mformat missing (grub-pc-bin xorriso mtools)"
-        )
+        pytest.skip("grub-mkrescue, xorriso or mformat missing (grub-pc-bin xorriso mtools)")
 
 
 @pytest.fixture(scope="module")
 def harness_iso(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A GRUB ISO without kernel: echoes, reads a line, fakes a FATAL report, powers off."""
     if not all(shutil.which(tool) for tool in image.REQUIRED_TOOLS):
-        pytest.skip(
-            "grub-mkrescue, xorriso or mformat missing (grub-pc-bin xorriso mtools)"
-        )
+        pytest.skip("grub-mkrescue, xorriso or mformat missing (grub-pc-bin xorriso mtools)")
     tree = tmp_path_factory.mktemp("harness")
     (tree / "boot/grub").mkdir(parents=True)
     (tree / "boot/grub/grub.cfg").write_text(HARNESS_CFG)
@@ -485,9 +440,7 @@ def harness_iso(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize("backend", BACKEND_PARAMS)
-def test_real_boot_console_round_trip(
-    backend: str, harness_iso: Path, tmp_path: Path
-) -> None:
+def test_real_boot_console_round_trip(backend: str, harness_iso: Path, tmp_path: Path) -> None:
     skip_unless_installed(backend)
     with create(backend, harness_iso, tmp_path) as emu:
         emu.wait_for("PLINTH-HARNESS-OK\n")
@@ -498,10 +451,7 @@ def test_real_boot_console_round_trip(
         emu.wait_for("got: hello\n")
         with pytest.raises(ConsoleFailure) as failure:
             emu.wait_for("never", timeout=30)
-        assert (
-            failure.value.text.startswith("FATAL: harness test")
-            and HALTED in failure.value.text
-        )
+        assert failure.value.text.startswith("FATAL: harness test") and HALTED in failure.value.text
         with pytest.raises(EmulatorExited):  # GRUB's halt powers the machine off
             emu.wait_for("never", timeout=30)
         pid = emu.proc.pid
@@ -510,9 +460,7 @@ def test_real_boot_console_round_trip(
 
 
 @pytest.mark.parametrize("backend", BACKEND_PARAMS)
-def test_real_boot_stop_while_running(
-    backend: str, harness_iso: Path, tmp_path: Path
-) -> None:
+def test_real_boot_stop_while_running(backend: str, harness_iso: Path, tmp_path: Path) -> None:
     skip_unless_installed(backend)
     emu = create(backend, harness_iso, tmp_path).start()
     emu.wait_for("PLINTH-HARNESS-OK\n")
@@ -545,23 +493,17 @@ TAG_PRINTER_CODE = bytes.fromhex(
 def tag_printer_kernel() -> bytes:
     """A multiboot2 kernel image in the a.out-kludge format GRUB loads without ELF."""
     entry = LOAD + 64
-    tags = struct.pack(
-        "<HHIIIII", 2, 0, 24, LOAD, LOAD, 0, 0
-    )  # load the whole file at LOAD
+    tags = struct.pack("<HHIIIII", 2, 0, 24, LOAD, LOAD, 0, 0)  # load the whole file at LOAD
     tags += struct.pack("<HHII", 3, 0, 12, entry) + bytes(4)  # entry, padded to 8
     tags += struct.pack("<HHI", 0, 0, 8)
     length = 16 + len(tags)
-    header = struct.pack(
-        "<IIII", MB2_MAGIC, 0, length, -(MB2_MAGIC + length) & 0xFFFFFFFF
-    )
+    header = struct.pack("<IIII", MB2_MAGIC, 0, length, -(MB2_MAGIC + length) & 0xFFFFFFFF)
     # The code ends with its 64-byte stack (zeros) up to LOAD + 0x110.
     return (header + tags).ljust(64, b"\0") + TAG_PRINTER_CODE.ljust(0xD0, b"\0")
 
 
 @pytest.mark.parametrize("backend", BACKEND_PARAMS)
-def test_real_kernel_gets_exact_cmdlines_and_its_triple_fault_ends_the_run(
-    backend: str, tmp_path: Path
-) -> None:
+def test_real_kernel_gets_exact_cmdlines_and_its_triple_fault_ends_the_run(backend: str, tmp_path: Path) -> None:
     skip_unless_installed(backend)
     kernel = tmp_path / "kernel.bin"
     kernel.write_bytes(tag_printer_kernel())

@@ -48,10 +48,12 @@ def test_decode_without_a_report(plinth_elf: Path) -> None:
 
 
 def test_guest_registers_are_not_taken_for_plinth_s() -> None:
-    text = ("FATAL: VM entry failed (exit reason 33 INVALID_GUEST_STATE, qualification 0x0, guest rip 0x0)\n"
-            "  vm 0 vcpu 1 on CPU 1: guest rip 0x0 rsp 0x0 rflags 0x2\n"
-            "  rax 0x5 rbx 0x0\n"
-            "  vmcs 0x681e = 0x0000000000000000 GUEST_RIP\n"
-            "plinth: all CPUs halted\n")
+    text = (
+        "FATAL: VM entry failed (exit reason 33 INVALID_GUEST_STATE, qualification 0x0, guest rip 0x0)\n"
+        "  vm 0 vcpu 1 on CPU 1: guest rip 0x0 rsp 0x0 rflags 0x2\n"
+        "  rax 0x5 rbx 0x0\n"
+        "  vmcs 0x681e = 0x0000000000000000 GUEST_RIP\n"
+        "plinth: all CPUs halted\n"
+    )
     (rep,) = fatal.parse(text)
     assert "rip" not in rep.registers and rep.registers["rax"] == 5

@@ -50,14 +50,21 @@ def register(layout: Construct, **fields: Any) -> int:
 
 
 # A remapping unit as Linux shows it: 39- and 48-bit tables, 2M pages, 256 domains, QI, IR.
-UNIT_CAP = register(hostcheck.VTD_CAP, CAP_ND=2, CAP_SAGAW=0b110, CAP_MGAW=47, CAP_FRO=0x22, CAP_SLLPS=1,
-                    CAP_PSI=True, CAP_NFR=7)
+UNIT_CAP = register(
+    hostcheck.VTD_CAP, CAP_ND=2, CAP_SAGAW=0b110, CAP_MGAW=47, CAP_FRO=0x22, CAP_SLLPS=1, CAP_PSI=True, CAP_NFR=7
+)
 UNIT_ECAP = register(hostcheck.VTD_ECAP, ECAP_QI=True, ECAP_IR=True, ECAP_PT=True, ECAP_IRO=0x20)
 
 
-def fake_host(root: Path, cpuinfo: str = "cpuinfo-intel-haswell.txt", msr_values: dict[int, int] | None = None,
-              dmar_table: bytes | None = None, linux_units: dict[str, tuple[int, int, int]] | None = None,
-              groups: int = 0, cmdline: str = "quiet") -> Path:
+def fake_host(
+    root: Path,
+    cpuinfo: str = "cpuinfo-intel-haswell.txt",
+    msr_values: dict[int, int] | None = None,
+    dmar_table: bytes | None = None,
+    linux_units: dict[str, tuple[int, int, int]] | None = None,
+    groups: int = 0,
+    cmdline: str = "quiet",
+) -> Path:
     """A machine tree under root; cpuinfo names a fixture or is the text itself."""
     (root / "proc").mkdir(parents=True)
     text = (FIXTURES / cpuinfo).read_text() if cpuinfo.endswith(".txt") else cpuinfo
@@ -74,8 +81,12 @@ def fake_host(root: Path, cpuinfo: str = "cpuinfo-intel-haswell.txt", msr_values
     for name, (address, cap, ecap) in (linux_units or {}).items():
         regs = root / "sys" / "class" / "iommu" / name / "intel-iommu"
         regs.mkdir(parents=True)
-        for attr, value in (("address", f"{address:x}"), ("cap", f"{cap:x}"), ("ecap", f"{ecap:x}"),
-                            ("version", "1:0")):
+        for attr, value in (
+            ("address", f"{address:x}"),
+            ("cap", f"{cap:x}"),
+            ("ecap", f"{ecap:x}"),
+            ("version", "1:0"),
+        ):
             (regs / attr).write_text(value + "\n")
     for group in range(groups):
         devices = root / "sys" / "kernel" / "iommu_groups" / str(group) / "devices"
@@ -86,9 +97,13 @@ def fake_host(root: Path, cpuinfo: str = "cpuinfo-intel-haswell.txt", msr_values
 
 def capable_host(root: Path, **kw: Any) -> Path:
     """The Haswell fixture with QEMU's DMAR, its one unit driven by Linux (intel_iommu=on)."""
-    args: dict[str, Any] = {"msr_values": msrs(), "dmar_table": QEMU_DMAR.read_bytes(),
-                            "linux_units": {"dmar0": (0xFED90000, UNIT_CAP, UNIT_ECAP)}, "groups": 7,
-                            "cmdline": "quiet intel_iommu=on"}
+    args: dict[str, Any] = {
+        "msr_values": msrs(),
+        "dmar_table": QEMU_DMAR.read_bytes(),
+        "linux_units": {"dmar0": (0xFED90000, UNIT_CAP, UNIT_ECAP)},
+        "groups": 7,
+        "cmdline": "quiet intel_iommu=on",
+    }
     return fake_host(root, **(args | kw))
 
 
@@ -107,6 +122,7 @@ def feature(report: hostcheck.Report, name: str) -> hostcheck.Feature:
 
 
 # --- One definition: the Python names and bits are the C side's ---
+
 
 def c_fields(*headers: Path) -> dict[str, list[int]]:
     """The bits each BIT(n) constant or (x >> s) & mask accessor macro of the headers covers."""
@@ -137,12 +153,35 @@ def word(layout: Construct) -> Construct:
     return layout.subcons[1].subcon
 
 
-@pytest.mark.parametrize("layout, width", [
-    (hostcheck.FEATURE_CONTROL, 64), (hostcheck.VMX_BASIC, 64), (hostcheck.VMX_MISC, 64),
-    (hostcheck.EPT_VPID_CAP, 64), (word(hostcheck.PIN_CTLS), 32), (word(hostcheck.PROC_CTLS), 32),
-    (word(hostcheck.PROC_CTLS2), 32), (word(hostcheck.EXIT_CTLS), 32), (word(hostcheck.ENTRY_CTLS), 32),
-    (hostcheck.VTD_CAP, 64), (hostcheck.VTD_ECAP, 64),
-], ids=["feature-control", "basic", "misc", "ept-vpid", "pin", "proc", "proc2", "exit", "entry", "vtd-cap", "vtd-ecap"])
+@pytest.mark.parametrize(
+    "layout, width",
+    [
+        (hostcheck.FEATURE_CONTROL, 64),
+        (hostcheck.VMX_BASIC, 64),
+        (hostcheck.VMX_MISC, 64),
+        (hostcheck.EPT_VPID_CAP, 64),
+        (word(hostcheck.PIN_CTLS), 32),
+        (word(hostcheck.PROC_CTLS), 32),
+        (word(hostcheck.PROC_CTLS2), 32),
+        (word(hostcheck.EXIT_CTLS), 32),
+        (word(hostcheck.ENTRY_CTLS), 32),
+        (hostcheck.VTD_CAP, 64),
+        (hostcheck.VTD_ECAP, 64),
+    ],
+    ids=[
+        "feature-control",
+        "basic",
+        "misc",
+        "ept-vpid",
+        "pin",
+        "proc",
+        "proc2",
+        "exit",
+        "entry",
+        "vtd-cap",
+        "vtd-ecap",
+    ],
+)
 def test_register_fields_are_the_c_headers(layout: Construct, width: int) -> None:
     """Every field check-host decodes has the name and the bits it has in vmx.h or vtd_regs.h."""
     c = c_fields(VMX_H, VTD_REGS_H)
@@ -171,6 +210,7 @@ def test_requirements_are_those_of_vmx_detect() -> None:
 
 # --- Fake machines ---
 
+
 def test_capable_intel_host(tmp_path: Path) -> None:
     """The Haswell MSRs through the msr device, QEMU's DMAR and a unit Linux drives: Plinth runs."""
     report = check(capable_host(tmp_path))
@@ -178,7 +218,8 @@ def test_capable_intel_host(tmp_path: Path) -> None:
     assert [r.status for r in report.rows] == [YES] * 6, report.rows
     assert report.summary == "This host can run Plinth."
     assert row(report, "VT-d remapping units").detail == (
-        "1 usable; Plinth would use 4-level (48-bit) tables with 2M large pages")
+        "1 usable; Plinth would use 4-level (48-bit) tables with 2M large pages"
+    )
     assert all(f.status == YES for f in report.features if f.need in (REQUIRED, OPTIONAL)), report.features
     assert feature(report, "VMCS region fits in 4 KiB").detail == "4096 bytes"
     assert report.msrs is not None and report.msrs.source == str(tmp_path / "msrs.json")
@@ -230,7 +271,8 @@ def test_msrs_through_the_driver(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     hostcheck.save_msr_file(from_device, saved)
     assert hostcheck.load_msr_file(saved).values == values
     assert json.loads(saved.read_text())["source"] == (
-        f"check-host on GenuineIntel (Intel(R) Core(TM) i7-4770 CPU @ 3.40GHz) from {device}")
+        f"check-host on GenuineIntel (Intel(R) Core(TM) i7-4770 CPU @ 3.40GHz) from {device}"
+    )
 
 
 def test_host_with_vtd_off(tmp_path: Path) -> None:
@@ -249,16 +291,19 @@ def test_feature_control_locked_off(tmp_path: Path) -> None:
     """IA32_FEATURE_CONTROL 0x1 (locked, VMX off): VMXON would fault; the firmware must enable VT-x.
     Linux hides the vmx flag then, so the fixture's cpuinfo loses it too."""
     cpuinfo = re.sub(r" vmx | ?vmx flags\t: .*\n", " ", (FIXTURES / "cpuinfo-intel-haswell.txt").read_text())
-    root = fake_host(tmp_path, cpuinfo=cpuinfo, msr_values=msrs("msrs-vmx-locked-off.json"),
-                     dmar_table=QEMU_DMAR.read_bytes())
+    root = fake_host(
+        tmp_path, cpuinfo=cpuinfo, msr_values=msrs("msrs-vmx-locked-off.json"), dmar_table=QEMU_DMAR.read_bytes()
+    )
     report = check(root)
     assert report.status == 1
     fc = row(report, "VMX enabled in IA32_FEATURE_CONTROL")
     assert fc.status == NO and "locked by the firmware with VMX outside SMX off (0x1)" in fc.detail
     assert fc.remedy == "enable VT-x in firmware setup"
     assert row(report, "Intel CPU with VT-x").status == YES  # the MSRs show the CPU has VMX
-    assert report.summary == ("Plinth cannot run on this host: VMX enabled in IA32_FEATURE_CONTROL: locked by the "
-                              "firmware with VMX outside SMX off (0x1); remedy: enable VT-x in firmware setup.")
+    assert report.summary == (
+        "Plinth cannot run on this host: VMX enabled in IA32_FEATURE_CONTROL: locked by the "
+        "firmware with VMX outside SMX off (0x1); remedy: enable VT-x in firmware setup."
+    )
 
 
 def test_feature_control_unlocked_is_fine(tmp_path: Path) -> None:
@@ -290,11 +335,11 @@ def test_without_vpid_invvpid_is_not_required(tmp_path: Path) -> None:
     """No VPID: INVVPID is not needed (vmx_detect only warns); the host runs, with the TLB note."""
     proc2 = msrs()[MSRS["IA32_VMX_PROCBASED_CTLS2"]] & ~(1 << (32 + 5))
     ept = msrs()[MSRS["IA32_VMX_EPT_VPID_CAP"]] & ~(0xF01 << 32)
-    report = check(capable_host(
-        tmp_path, msr_values=msrs(IA32_VMX_PROCBASED_CTLS2=proc2, IA32_VMX_EPT_VPID_CAP=ept)))
+    report = check(capable_host(tmp_path, msr_values=msrs(IA32_VMX_PROCBASED_CTLS2=proc2, IA32_VMX_EPT_VPID_CAP=ept)))
     assert report.status == 0, report.rows
     assert feature(report, hostcheck.INVVPID_REQUIRED) == hostcheck.Feature(
-        hostcheck.INVVPID_REQUIRED, NO, "not needed: VPID is not offered", OPTIONAL)
+        hostcheck.INVVPID_REQUIRED, NO, "not needed: VPID is not offered", OPTIONAL
+    )
     assert "VPID (without it every VM exit and entry flushes the TLB)" in report.summary
 
 
@@ -349,8 +394,10 @@ def test_amd_host(tmp_path: Path) -> None:
     """An AMD CPU: Plinth needs Intel VT-x; no Intel MSR is read (there is no msr device here)."""
     report = check(fake_host(tmp_path, cpuinfo="cpuinfo-amd-epyc.txt"))
     assert report.status == 1 and report.msrs is None and report.features == []
-    assert report.summary.startswith("Plinth cannot run on this host: Plinth needs Intel VT-x; this CPU is "
-                                     "AuthenticAMD (AMD EPYC), and Plinth does not support AMD-V (SVM).")
+    assert report.summary.startswith(
+        "Plinth cannot run on this host: Plinth needs Intel VT-x; this CPU is "
+        "AuthenticAMD (AMD EPYC), and Plinth does not support AMD-V (SVM)."
+    )
     assert "not checked: VMX is Intel's" in hostcheck.render(report)
 
 
@@ -372,6 +419,7 @@ def test_cpu_that_does_not_exist(tmp_path: Path) -> None:
 
 # --- VT-d units ---
 
+
 def test_qemu_dmar() -> None:
     """QEMU's DMAR: one unit at 0xfed90000 naming the IOAPIC and the root-bus devices, no RMRR."""
     table = parse_dmar(QEMU_DMAR.read_bytes())
@@ -384,8 +432,13 @@ def test_qemu_dmar() -> None:
 def test_registers_through_dev_mem(tmp_path: Path) -> None:
     """Units Linux does not drive: root reads VER/CAP/ECAP through /dev/mem; a unit whose page
     cannot be mapped is "not readable", and one above 4 GiB is skipped as Plinth skips it."""
-    table = dmar([drhd(0, 0x2000, [scope(ENDPOINT, 0, 0, [(2, 0)])]), drhd(0, 0x8000, []),
-                  drhd(INCLUDE_PCI_ALL, 0x1_0000_0000, [Q35_IOAPIC_SCOPE])])
+    table = dmar(
+        [
+            drhd(0, 0x2000, [scope(ENDPOINT, 0, 0, [(2, 0)])]),
+            drhd(0, 0x8000, []),
+            drhd(INCLUDE_PCI_ALL, 0x1_0000_0000, [Q35_IOAPIC_SCOPE]),
+        ]
+    )
     root = fake_host(tmp_path, msr_values=msrs(), dmar_table=table)
     (root / "dev").mkdir()
     mem = bytearray(0x3000)
@@ -393,7 +446,12 @@ def test_registers_through_dev_mem(tmp_path: Path) -> None:
     (root / "dev" / "mem").write_bytes(mem)
     report = check(root)
     first, second, high = report.units
-    assert (first.version, first.cap, first.ecap, first.source) == ("1.0", UNIT_CAP, UNIT_ECAP, str(root / "dev" / "mem"))
+    assert (first.version, first.cap, first.ecap, first.source) == (
+        "1.0",
+        UNIT_CAP,
+        UNIT_ECAP,
+        str(root / "dev" / "mem"),
+    )
     assert second.cap is None and second.source.startswith("not readable")
     assert high.base == 0x1_0000_0000
     units = row(report, "VT-d remapping units")
@@ -406,18 +464,25 @@ def test_units_without_a_common_table_format(tmp_path: Path) -> None:
     only39 = register(hostcheck.VTD_CAP, CAP_SAGAW=0b010)
     only48 = register(hostcheck.VTD_CAP, CAP_SAGAW=0b100)
     table = dmar([drhd(0, 0xFED90000, [scope(ENDPOINT, 0, 0, [(2, 0)])]), drhd(INCLUDE_PCI_ALL, 0xFED91000, [])])
-    root = fake_host(tmp_path, msr_values=msrs(), dmar_table=table,
-                     linux_units={"dmar0": (0xFED90000, only39, 0), "dmar1": (0xFED91000, only48, 0)})
+    root = fake_host(
+        tmp_path,
+        msr_values=msrs(),
+        dmar_table=table,
+        linux_units={"dmar0": (0xFED90000, only39, 0), "dmar1": (0xFED91000, only48, 0)},
+    )
     report = check(root)
     assert report.status == 1
-    assert row(report, "VT-d remapping units").detail == "the units share neither 3-level nor 4-level second-level tables"
+    assert (
+        row(report, "VT-d remapping units").detail == "the units share neither 3-level nor 4-level second-level tables"
+    )
 
 
 def test_only_units_above_4gib(tmp_path: Path) -> None:
     table = dmar([drhd(INCLUDE_PCI_ALL, 0x2_0000_0000, [Q35_IOAPIC_SCOPE])])
     report = check(fake_host(tmp_path, msr_values=msrs(), dmar_table=table))
     assert row(report, "VT-d remapping units") == hostcheck.Row(
-        "VT-d remapping units", REQUIRED, NO, "no unit below 4 GiB, where Plinth maps them")
+        "VT-d remapping units", REQUIRED, NO, "no unit below 4 GiB, where Plinth maps them"
+    )
 
 
 ONE_UNIT = drhd(INCLUDE_PCI_ALL, 0xFED90000, [Q35_IOAPIC_SCOPE])
@@ -428,19 +493,29 @@ MALFORMED = {
     "not-a-dmar": (table(b"APIC", bytes(12)), "DMAR offset 0x0: signature b'APIC' is not DMAR"),
     "file-shorter-than-length": (dmar([ONE_UNIT])[:-8], "DMAR offset 0x4: length 72 runs past the 64 bytes"),
     "header-only": (table(b"DMAR", b""), "DMAR offset 0x4: length 36 below the 48-byte fixed part"),
-    "host-address-width-65": (table(b"DMAR", DMAR_FIXED.build({"host_address_width": 64, "flags": 0})),
-                              "DMAR offset 0x24: host address width field 64 means more than 64 bits"),
+    "host-address-width-65": (
+        table(b"DMAR", DMAR_FIXED.build({"host_address_width": 64, "flags": 0})),
+        "DMAR offset 0x24: host address width field 64 means more than 64 bits",
+    ),
     "structure-length-0": (dmar([bytes(4)]), "DMAR offset 0x30: DRHD (type 0) has length 0, below its 4-byte header"),
     "drhd-base-0": (dmar([drhd(0, 0, [])]), "DMAR offset 0x30: DRHD register base 0x0 is not a non-zero"),
     "drhd-base-unaligned": (dmar([drhd(0, 0xFED90800, [])]), "DRHD register base 0xfed90800 is not a non-zero"),
-    "scope-device-32": (dmar([drhd(0, 0xFED90000, [scope(ENDPOINT, 0, 0, [(32, 0)])])]),
-                        "DMAR offset 0x40: DRHD device scope path entry 0 is 20.0, beyond device 31 function 7"),
-    "scope-past-drhd": (dmar([drhd(0, 0xFED90000, [scope(ENDPOINT, 0, 0, [(2, 0)], length=10)])]),
-                        "DMAR offset 0x40: DRHD device scope of 10 bytes runs past the DRHD's end (8 bytes left)"),
-    "rmrr-too-short": (dmar([ONE_UNIT, rmrr(0x7D000000, 0x7D01FFFF, [])[:20]]),
-                       "DMAR offset 0x48: RMRR (type 1) of 24 bytes runs past the table's end (20 bytes left)"),
-    "structure-header-cut": (dmar([ONE_UNIT, b"\x01\x00"]),
-                             "DMAR offset 0x48: structure header cut off by the table's end (2 bytes left)"),
+    "scope-device-32": (
+        dmar([drhd(0, 0xFED90000, [scope(ENDPOINT, 0, 0, [(32, 0)])])]),
+        "DMAR offset 0x40: DRHD device scope path entry 0 is 20.0, beyond device 31 function 7",
+    ),
+    "scope-past-drhd": (
+        dmar([drhd(0, 0xFED90000, [scope(ENDPOINT, 0, 0, [(2, 0)], length=10)])]),
+        "DMAR offset 0x40: DRHD device scope of 10 bytes runs past the DRHD's end (8 bytes left)",
+    ),
+    "rmrr-too-short": (
+        dmar([ONE_UNIT, rmrr(0x7D000000, 0x7D01FFFF, [])[:20]]),
+        "DMAR offset 0x48: RMRR (type 1) of 24 bytes runs past the table's end (20 bytes left)",
+    ),
+    "structure-header-cut": (
+        dmar([ONE_UNIT, b"\x01\x00"]),
+        "DMAR offset 0x48: structure header cut off by the table's end (2 bytes left)",
+    ),
 }
 
 
@@ -460,22 +535,39 @@ def test_malformed_dmar(name: str, tmp_path: Path) -> None:
 
 def test_dmar_warnings_do_not_reject() -> None:
     """An RMRR naming no device and a unit after its segment's INCLUDE_PCI_ALL unit are warnings."""
-    table = parse_dmar(dmar([ONE_UNIT, drhd(0, 0xFED91000, [scope(ENDPOINT, 0, 0, [(2, 0)])]),
-                             rmrr(0x7D000000, 0x7D01FFFF, []), rmrr(0x7E000000, 0x7E000FFF, [USB])]))
+    table = parse_dmar(
+        dmar(
+            [
+                ONE_UNIT,
+                drhd(0, 0xFED91000, [scope(ENDPOINT, 0, 0, [(2, 0)])]),
+                rmrr(0x7D000000, 0x7D01FFFF, []),
+                rmrr(0x7E000000, 0x7E000FFF, [USB]),
+            ]
+        )
+    )
     assert table.error is None
     assert table.warnings == [
         "DMAR offset 0x48: DRHD for segment 0 follows that segment's INCLUDE_PCI_ALL unit, which must come last",
         "DMAR offset 0x60: RMRR 0x7d000000-0x7d01ffff names no device",
     ]
     assert [(r.base, [str(s) for s in r.scopes]) for r in table.rmrrs] == [
-        (0x7D000000, []), (0x7E000000, ["endpoint 00:14.0"])]
+        (0x7D000000, []),
+        (0x7E000000, ["endpoint 00:14.0"]),
+    ]
 
 
 # --- The command ---
 
+
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tools.cli", "check-host", *args], cwd=ROOT, capture_output=True,
-                          text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "tools.cli", "check-host", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        timeout=60,
+    )
 
 
 def test_this_machine() -> None:
@@ -492,8 +584,9 @@ def test_this_machine() -> None:
     assert vendor in result.stdout
     if vendor != "GenuineIntel":
         assert result.returncode == 1, result.stdout
-        assert verdict.startswith("Plinth cannot run on this host: Plinth needs Intel VT-x; this CPU is "
-                                  f"{vendor}"), verdict
+        assert verdict.startswith(f"Plinth cannot run on this host: Plinth needs Intel VT-x; this CPU is {vendor}"), (
+            verdict
+        )
     else:
         expected = {0: "This host can run Plinth.", 1: "Plinth cannot run", 2: "Could not check"}
         assert verdict.startswith(expected[result.returncode]), verdict
@@ -506,23 +599,38 @@ def test_json_output(tmp_path: Path) -> None:
     doc = json.loads(result.stdout)
     assert doc["status"] == 0 and doc["summary"] == "This host can run Plinth."
     assert doc["msrs"]["values"]["IA32_VMX_EPT_VPID_CAP"] == "0x00000f0106334141"
-    assert {"check": "VT-d (DMAR table)", "need": "required", "status": "yes",
-            "detail": "1 remapping unit(s), host address width 39", "remedy": ""} in doc["rows"]
+    assert {
+        "check": "VT-d (DMAR table)",
+        "need": "required",
+        "status": "yes",
+        "detail": "1 remapping unit(s), host address width 39",
+        "remedy": "",
+    } in doc["rows"]
     assert doc["dmar"]["dmar"]["drhds"][0]["base"] == 0xFED90000
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--root", "/nonexistent/plinth-root"], "--root /nonexistent/plinth-root is not a directory."),
-    (["--msr-file", "/nonexistent/msrs.json"], "cannot read the MSR file /nonexistent/msrs.json: No such file"),
-    (["--msr-file", "BAD-JSON"], "is not JSON"),
-    (["--msr-file", "BAD-NAME"], '"IA32_NOPE": \'0x1\'; names are those of vmx.h'),
-    (["--root", "AMD-HOST", "--save-msrs", "SAVED"], "/saved.json: this CPU is AuthenticAMD (AMD EPYC), not Intel."),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--root", "/nonexistent/plinth-root"], "--root /nonexistent/plinth-root is not a directory."),
+        (["--msr-file", "/nonexistent/msrs.json"], "cannot read the MSR file /nonexistent/msrs.json: No such file"),
+        (["--msr-file", "BAD-JSON"], "is not JSON"),
+        (["--msr-file", "BAD-NAME"], "\"IA32_NOPE\": '0x1'; names are those of vmx.h"),
+        (
+            ["--root", "AMD-HOST", "--save-msrs", "SAVED"],
+            "/saved.json: this CPU is AuthenticAMD (AMD EPYC), not Intel.",
+        ),
+    ],
+)
 def test_user_mistakes_are_one_sentence(args: list[str], message: str, tmp_path: Path) -> None:
     (tmp_path / "bad.json").write_text("{not json")
     (tmp_path / "name.json").write_text('{"msrs": {"IA32_NOPE": "0x1"}}')
-    names = {"BAD-JSON": str(tmp_path / "bad.json"), "BAD-NAME": str(tmp_path / "name.json"),
-             "AMD-HOST": str(fake_host(tmp_path / "amd", cpuinfo="cpuinfo-amd-epyc.txt")), "SAVED": str(tmp_path / "saved.json")}
+    names = {
+        "BAD-JSON": str(tmp_path / "bad.json"),
+        "BAD-NAME": str(tmp_path / "name.json"),
+        "AMD-HOST": str(fake_host(tmp_path / "amd", cpuinfo="cpuinfo-amd-epyc.txt")),
+        "SAVED": str(tmp_path / "saved.json"),
+    }
     result = run(*[names.get(a, a) for a in args])
     assert result.returncode == 1
     assert "Traceback" not in result.stderr

@@ -21,18 +21,22 @@ from tools.paths import ROOT
 
 PLINTH = str(ROOT / "tools" / "plinth")
 HAVE_MKIMAGE = shutil.which("grub-mkimage") is not None and (pxe.GRUB_LIB / "i386-pc").is_dir()
-needs_mkimage = pytest.mark.skipif(not HAVE_MKIMAGE, reason="grub-mkimage or /usr/lib/grub/i386-pc missing "
-                                   "(grub-common, grub-pc-bin)")
-needs_grub = pytest.mark.skipif(not all(shutil.which(t) for t in image.REQUIRED_TOOLS),
-                                reason="grub-mkrescue, xorriso or mformat missing (grub-pc-bin xorriso mtools)")
+needs_mkimage = pytest.mark.skipif(
+    not HAVE_MKIMAGE, reason="grub-mkimage or /usr/lib/grub/i386-pc missing (grub-common, grub-pc-bin)"
+)
+needs_grub = pytest.mark.skipif(
+    not all(shutil.which(t) for t in image.REQUIRED_TOOLS),
+    reason="grub-mkrescue, xorriso or mformat missing (grub-pc-bin xorriso mtools)",
+)
 # iPXE's ROM for QEMU's e1000: the PXE firmware of the network-boot test (package ipxe-qemu).
 IPXE_ROM = Path("/usr/lib/ipxe/82540em.rom")
 
 
 def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, **{bootstrap.IN_VENV_FLAG: "1", "PYTHONPATH": str(ROOT)})
-    return subprocess.run([sys.executable, PLINTH, *args], capture_output=True, text=True, env=env,
-                          input=stdin, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, PLINTH, *args], capture_output=True, text=True, env=env, input=stdin, cwd=ROOT
+    )
 
 
 def files(tmp_path: Path) -> tuple[Path, Path, Path]:
@@ -46,6 +50,7 @@ def files(tmp_path: Path) -> tuple[Path, Path, Path]:
 
 # --- --serial ---------------------------------------------------------------------------------
 
+
 def test_serial_sets_grub_unit_and_plinth_console_alike() -> None:
     com2 = image.parse_serial("com2,9600")
     assert com2.grub_command == "serial --unit=1 --speed=9600"
@@ -57,12 +62,15 @@ def test_serial_sets_grub_unit_and_plinth_console_alike() -> None:
     assert port.plinth_option == "console=0x2e8,57600"
 
 
-@pytest.mark.parametrize("text, message", [
-    ("com5", r"Serial port 'com5' is not one Plinth knows"),
-    ("0x10000", r"Serial port '0x10000'"),
-    ("com1,12345", r"Serial speed '12345' is not one a PC UART can run at"),
-    ("com1,fast", r"Serial speed 'fast'"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("com5", r"Serial port 'com5' is not one Plinth knows"),
+        ("0x10000", r"Serial port '0x10000'"),
+        ("com1,12345", r"Serial speed '12345' is not one a PC UART can run at"),
+        ("com1,fast", r"Serial speed 'fast'"),
+    ],
+)
 def test_a_serial_plinth_would_refuse_is_refused_here(text: str, message: str) -> None:
     with pytest.raises(PlinthError, match=message):
         image.parse_serial(text)
@@ -88,8 +96,20 @@ def test_image_serial_com2_reaches_grub_cfg_and_plinth_cmdline(tmp_path: Path, p
     res = run_cli("image", "--out", str(iso), "--serial", "com2,9600")
     assert res.returncode == 0, res.stderr
     assert "com2 at 9600 baud" in res.stdout
-    subprocess.run(["xorriso", "-osirrox", "on", "-indev", str(iso), "-extract", "/boot/grub/grub.cfg",
-                    str(tmp_path / "grub.cfg")], capture_output=True, check=True)
+    subprocess.run(
+        [
+            "xorriso",
+            "-osirrox",
+            "on",
+            "-indev",
+            str(iso),
+            "-extract",
+            "/boot/grub/grub.cfg",
+            str(tmp_path / "grub.cfg"),
+        ],
+        capture_output=True,
+        check=True,
+    )
     cfg = (tmp_path / "grub.cfg").read_text()
     assert "serial --unit=1 --speed=9600" in cfg.splitlines()
     assert "    multiboot2 /boot/plinth.elf 'console=com2,9600'" in cfg.splitlines()
@@ -103,12 +123,14 @@ def test_image_refuses_an_initrd_without_a_kernel(tmp_path: Path) -> None:
 
 # --- --pxe ------------------------------------------------------------------------------------
 
+
 @needs_mkimage
 def test_pxe_tree_holds_what_grub_needs_and_says_what_dhcp_must_name(tmp_path: Path) -> None:
     elf, kernel, initrd = files(tmp_path)
     root = tmp_path / "tftp"
-    tree = pxe.make_pxe(elf, root, [(kernel, "console=ttyS0 quiet"), (initrd, "")], "iommu=optional",
-                        image.parse_serial("com2,57600"))
+    tree = pxe.make_pxe(
+        elf, root, [(kernel, "console=ttyS0 quiet"), (initrd, "")], "iommu=optional", image.parse_serial("com2,57600")
+    )
     core = root / "boot/grub/i386-pc/core.0"
     # A PXE image starts with GRUB's pxeboot.img, the code a PXE ROM runs first.
     assert core.read_bytes().startswith((pxe.GRUB_LIB / "i386-pc/pxeboot.img").read_bytes())
@@ -174,6 +196,7 @@ def test_pxe_without_grub_files_names_the_packages(tmp_path: Path) -> None:
 
 # --- --usb ------------------------------------------------------------------------------------
 
+
 class Tty(io.StringIO):
     """A terminal's stdin with the user's answer typed in."""
 
@@ -198,8 +221,12 @@ def stick(tmp_path: Path) -> dict[str, Path]:
 
 
 def fake(stick: dict[str, Path]) -> dict[str, object]:
-    return {"check_block": False, "sysfs": stick["sysfs"], "mounts": stick["mounts"],
-            "swaps": stick["mounts"].parent / "no-swaps"}
+    return {
+        "check_block": False,
+        "sysfs": stick["sysfs"],
+        "mounts": stick["mounts"],
+        "swaps": stick["mounts"].parent / "no-swaps",
+    }
 
 
 def test_usb_refuses_what_is_not_a_block_device(stick: dict[str, Path]) -> None:
@@ -264,8 +291,10 @@ def test_usb_with_yes_writes_the_iso_bytes_and_reports_progress(stick: dict[str,
     assert target.model == "a regular file"
     lines = progress.getvalue().splitlines()
     first = 100 * usb.CHUNK // stick["iso"].stat().st_size
-    assert lines == [f"plinth: writing {stick['sdb']}:  {first}% (4.0 MiB of 8.0 MiB)",
-                     f"plinth: writing {stick['sdb']}: 100% (8.0 MiB of 8.0 MiB)"]
+    assert lines == [
+        f"plinth: writing {stick['sdb']}:  {first}% (4.0 MiB of 8.0 MiB)",
+        f"plinth: writing {stick['sdb']}: 100% (8.0 MiB of 8.0 MiB)",
+    ]
 
 
 def test_usb_refuses_a_stick_smaller_than_the_iso(stick: dict[str, Path]) -> None:
@@ -278,12 +307,15 @@ def test_usb_refuses_a_stick_smaller_than_the_iso(stick: dict[str, Path]) -> Non
 def test_cli_usb_always_checks_for_a_block_device(stick: dict[str, Path]) -> None:
     res = run_cli("image", "--usb", str(stick["sdb"]), "--yes")
     assert res.returncode == 1
-    assert res.stderr.strip() == (f"plinth: error: {stick['sdb']} is not a block device; give the whole stick, "
-                                  "e.g. /dev/sdb (`lsblk` lists them).")
+    assert res.stderr.strip() == (
+        f"plinth: error: {stick['sdb']} is not a block device; give the whole stick, "
+        "e.g. /dev/sdb (`lsblk` lists them)."
+    )
     assert stick["sdb"].read_bytes() == b"\xaa" * 4096
 
 
 # --- boots ------------------------------------------------------------------------------------
+
 
 @pytest.mark.qemu
 def test_iso_with_serial_com1_boots_to_the_banner(plinth_elf: Path, logdir: Path) -> None:
@@ -305,17 +337,31 @@ def test_a_written_stick_boots_from_usb_storage(plinth_elf: Path, logdir: Path) 
 
     if not shutil.which("qemu-system-x86_64"):
         pytest.skip("qemu-system-x86_64 is not installed (tools/plinth setup installs it)")
-    iso = image.make_iso(plinth_elf, logdir / "plinth.iso", cmdline="iommu=optional",
-                         serial=image.parse_serial("com1,115200"))
+    iso = image.make_iso(
+        plinth_elf, logdir / "plinth.iso", cmdline="iommu=optional", serial=image.parse_serial("com1,115200")
+    )
     stick = logdir / "stick.img"
     with stick.open("wb") as f:
         f.truncate(64 << 20)
-    usb.write_usb(iso, stick, assume_yes=True, out=io.StringIO(), check_block=False,
-                  sysfs=logdir / "no-sys", mounts=logdir / "no-mounts")
+    usb.write_usb(
+        iso,
+        stick,
+        assume_yes=True,
+        out=io.StringIO(),
+        check_block=False,
+        sysfs=logdir / "no-sys",
+        mounts=logdir / "no-mounts",
+    )
     no_cd = logdir / "no-cd.iso"
     no_cd.write_bytes(b"")
-    disk = ["-drive", f"file={stick},format=raw,if=none,id=stick", "-device", "qemu-xhci",
-            "-device", "usb-storage,drive=stick,bootindex=0"]
+    disk = [
+        "-drive",
+        f"file={stick},format=raw,if=none,id=stick",
+        "-device",
+        "qemu-xhci",
+        "-device",
+        "usb-storage,drive=stick,bootindex=0",
+    ]
     with emulators.create("qemu", no_cd, logdir, extra_args=disk) as emu:
         emu.wait_for(consoleproto.BANNER, timeout=60)
         emu.wait_for(r"command line: 'console=com1,115200 iommu=optional'", timeout=10)
@@ -335,14 +381,16 @@ def test_pxe_tree_boots_over_the_network(plinth_elf: Path, logdir: Path, tmp_pat
         pytest.skip("grub-mkimage or /usr/lib/grub/i386-pc missing (grub-common, grub-pc-bin)")
     module = tmp_path / "payload.bin"
     module.write_bytes(b"\0" * 4096)
-    tree = pxe.make_pxe(plinth_elf, logdir / "tftp", [(module, "net=1")], "iommu=optional",
-                        image.parse_serial("com1"))
+    tree = pxe.make_pxe(plinth_elf, logdir / "tftp", [(module, "net=1")], "iommu=optional", image.parse_serial("com1"))
     no_cd = logdir / "no-cd.iso"
     no_cd.write_bytes(b"")
     net = [
-        "-netdev", f"user,id=n0,tftp={tree.root},bootfile={tree.boot_files['BIOS (legacy PXE)']}",
-        "-device", f"e1000,netdev=n0,romfile={IPXE_ROM}",
-        "-boot", "n",  # after the backend's "-boot d": network first
+        "-netdev",
+        f"user,id=n0,tftp={tree.root},bootfile={tree.boot_files['BIOS (legacy PXE)']}",
+        "-device",
+        f"e1000,netdev=n0,romfile={IPXE_ROM}",
+        "-boot",
+        "n",  # after the backend's "-boot d": network first
     ]
     with emulators.create("qemu", no_cd, logdir, extra_args=net) as emu:
         emu.wait_for(consoleproto.BANNER, timeout=90)

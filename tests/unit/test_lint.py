@@ -12,6 +12,11 @@ from tools.paths import ROOT
 def test_ruff_is_clean() -> None:
     ruff = shutil.which("ruff", path=str(ROOT / ".venv" / "bin")) or shutil.which("ruff")
     cmd = [ruff] if ruff else [sys.executable, "-m", "ruff"]
-    res = subprocess.run([*cmd, "check", "tools", "tests", "SConstruct", "tests/guests/SConscript"],
-                         cwd=ROOT, capture_output=True, text=True, check=False)
+    res = subprocess.run(
+        [*cmd, "check", "tools", "tests", "SConstruct", "tests/guests/SConscript"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert res.returncode == 0, res.stdout + res.stderr

@@ -105,8 +105,7 @@ def test_empty_archive_is_just_the_trailer() -> None:
 
 @pytest.mark.skipif(shutil.which("cpio") is None, reason="GNU cpio is not installed (apt package: cpio)")
 def test_gnu_cpio_reads_the_archive(tmp_path: Path) -> None:
-    archive = linux.cpio_newc([linux.cpio_dir("d"), linux.cpio_file("d/f", b"hello\n"),
-                               linux.cpio_symlink("d/l", "f")])
+    archive = linux.cpio_newc([linux.cpio_dir("d"), linux.cpio_file("d/f", b"hello\n"), linux.cpio_symlink("d/l", "f")])
     res = subprocess.run(["cpio", "-idm", "--quiet"], input=archive, cwd=tmp_path, capture_output=True)
     assert res.returncode == 0, res.stderr
     assert (tmp_path / "d/f").read_bytes() == b"hello\n"
@@ -142,8 +141,15 @@ def test_initramfs_has_busybox_applets_mount_points_and_init(tmp_path: Path, bus
     assert init.mode == stat.S_IFREG | 0o755
     text = init.data.decode()
     assert text.startswith("#!/bin/sh\n")
-    for needed in ("mount -t proc", "mount -t sysfs", "mount -t devtmpfs", linux.GUEST_UP,
-                   f"PS1='{linux.GUEST_PROMPT}'", "setsid cttyhack sh", "poweroff -f"):
+    for needed in (
+        "mount -t proc",
+        "mount -t sysfs",
+        "mount -t devtmpfs",
+        linux.GUEST_UP,
+        f"PS1='{linux.GUEST_PROMPT}'",
+        "setsid cttyhack sh",
+        "poweroff -f",
+    ):
         assert needed in text, needed
     # Every parent directory comes before what it holds.
     for i, name in enumerate(names[:-1]):
@@ -196,9 +202,7 @@ def test_initramfs_from_a_missing_busybox_is_one_sentence(tmp_path: Path) -> Non
 # --- guest_files and the command line -------------------------------------------------------
 
 
-def test_guest_files_uses_the_users_files_without_fetching(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_guest_files_uses_the_users_files_without_fetching(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # any apt call would fail
     kernel, initrd = tmp_path / "bzImage", tmp_path / "initrd.img"
     kernel.write_bytes(b"k")
@@ -304,15 +308,23 @@ def fake_apt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeApt:
     for name, text in (("apt-get", FAKE_APT_GET), ("apt-cache", FAKE_APT_CACHE), ("dpkg-deb", FAKE_DPKG_DEB)):
         (bin_dir / name).write_text(text)
         (bin_dir / name).chmod(0o755)
-    (debs / f"{KERNEL_PKG}.tar").write_bytes(tar_of({
-        "boot/config-6.1.0-99-amd64": b"CONFIG_X=y\n",
-        "boot/vmlinuz-6.1.0-99-amd64": VMLINUZ,
-        "lib/modules/6.1.0-99-amd64/kernel/big.ko": b"\0" * 100_000,
-    }))
-    (debs / "busybox-static.tar").write_bytes(tar_of({
-        "bin/busybox": FAKE_BUSYBOX,
-        "usr/share/doc/busybox-static/copyright": b"GPL-2\n",
-    }))
+    (debs / f"{KERNEL_PKG}.tar").write_bytes(
+        tar_of(
+            {
+                "boot/config-6.1.0-99-amd64": b"CONFIG_X=y\n",
+                "boot/vmlinuz-6.1.0-99-amd64": VMLINUZ,
+                "lib/modules/6.1.0-99-amd64/kernel/big.ko": b"\0" * 100_000,
+            }
+        )
+    )
+    (debs / "busybox-static.tar").write_bytes(
+        tar_of(
+            {
+                "bin/busybox": FAKE_BUSYBOX,
+                "usr/share/doc/busybox-static/copyright": b"GPL-2\n",
+            }
+        )
+    )
     log = tmp_path / "apt.log"
     monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
     monkeypatch.setenv("FAKE_LOG", str(log))
@@ -387,8 +399,10 @@ def test_fetch_debian_without_apt_get_is_one_sentence(tmp_path: Path, monkeypatc
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which("apt-get") is None or shutil.which("dpkg-deb") is None,
-                    reason="apt-get/dpkg-deb missing: not a Debian or Ubuntu host")
+@pytest.mark.skipif(
+    shutil.which("apt-get") is None or shutil.which("dpkg-deb") is None,
+    reason="apt-get/dpkg-deb missing: not a Debian or Ubuntu host",
+)
 def test_fetch_debian_from_the_real_archive(tmp_path: Path) -> None:
     vmlinuz, busybox = linux.fetch_debian(tmp_path)
     kernel = vmlinuz.read_bytes()
@@ -418,11 +432,17 @@ def test_run_boots_the_linux_guest_on_two_cpus_by_default(tmp_path: Path) -> Non
     assert cli.guest_modules(run_args("--module", str(kernel))) == [], "--module replaces the default guest"
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["--kernel", "/nonexistent/bzImage"], "plinth: error: --kernel /nonexistent/bzImage does not exist"),
-    (["--no-guest", "--initrd", "x"], "plinth: error: --initrd cannot be combined with --no-guest."),
-    (["--module", "x", "--guest-cmdline", "quiet"], "plinth: error: --guest-cmdline cannot be combined with --module."),
-])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--kernel", "/nonexistent/bzImage"], "plinth: error: --kernel /nonexistent/bzImage does not exist"),
+        (["--no-guest", "--initrd", "x"], "plinth: error: --initrd cannot be combined with --no-guest."),
+        (
+            ["--module", "x", "--guest-cmdline", "quiet"],
+            "plinth: error: --guest-cmdline cannot be combined with --module.",
+        ),
+    ],
+)
 def test_run_guest_option_mistakes_are_one_sentence_before_any_build(
     argv: list[str], message: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -37,7 +37,5 @@ def create(backend: str, iso: Path, logdir: Path, **kw: Any) -> Emulator:
     try:
         cls = BACKENDS[backend]
     except KeyError:
-        raise PlinthError(
-            f"Unknown emulator '{backend}': choose one of {', '.join(sorted(BACKENDS))}."
-        ) from None
+        raise PlinthError(f"Unknown emulator '{backend}': choose one of {', '.join(sorted(BACKENDS))}.") from None
     return cls(iso, logdir, **kw)

@@ -46,9 +46,7 @@ class ConsoleFailure(EmulatorError):
 
     def __init__(self, message: str, text: str) -> None:
         super().__init__(message)
-        self.text = (
-            text  # from the failing line to HALTED (or what came within the grace)
-        )
+        self.text = text  # from the failing line to HALTED (or what came within the grace)
 
 
 class ConsoleTimeout(EmulatorError):
@@ -67,9 +65,7 @@ def require_binary(binary: str, title: str, package: str) -> str:
     """The binary's path, or a one-sentence PlinthError naming the apt package."""
     path = shutil.which(binary)
     if path is None:
-        raise PlinthError(
-            f"{title} is not installed: no '{binary}' on PATH (apt package: {package})."
-        )
+        raise PlinthError(f"{title} is not installed: no '{binary}' on PATH (apt package: {package}).")
     return path
 
 
@@ -78,9 +74,7 @@ def require_module(module: str, requirement: str) -> ModuleType:
     try:
         return importlib.import_module(module)
     except ImportError:
-        raise PlinthError(
-            f"The Python package {requirement} is not installed (pip install {requirement})."
-        ) from None
+        raise PlinthError(f"The Python package {requirement} is not installed (pip install {requirement}).") from None
 
 
 def free_port() -> int:
@@ -96,9 +90,7 @@ def compile_patterns(patterns: Patterns) -> list[re.Pattern[str]]:
     return [re.compile(p) if isinstance(p, str) else p for p in patterns]
 
 
-def first_match(
-    patterns: list[re.Pattern[str]], text: str, pos: int
-) -> re.Match[str] | None:
+def first_match(patterns: list[re.Pattern[str]], text: str, pos: int) -> re.Match[str] | None:
     """The match that starts earliest in text[pos:] among all patterns."""
     matches = [m for p in patterns if (m := p.search(text, pos)) is not None]
     return min(matches, key=lambda m: m.start(), default=None)
@@ -257,9 +249,7 @@ class Emulator(abc.ABC):
         self.check_installed()
         fdpexpect = require_module("pexpect.fdpexpect", "pexpect==4.9.0")
         if not self.iso.is_file():
-            raise PlinthError(
-                f"Cannot start {self.title}: the ISO '{self.iso}' does not exist."
-            )
+            raise PlinthError(f"Cannot start {self.title}: the ISO '{self.iso}' does not exist.")
         self.logdir.mkdir(parents=True, exist_ok=True)
         try:
             sock = self._launch()
@@ -282,15 +272,11 @@ class Emulator(abc.ABC):
             self._spawn(self.command())
             with contextlib.suppress(_PortTaken):
                 return self._connect()
-        raise EmulatorError(
-            f"{self.title} found no free localhost port in {PORT_ATTEMPTS} tries."
-        )
+        raise EmulatorError(f"{self.title} found no free localhost port in {PORT_ATTEMPTS} tries.")
 
     def _spawn(self, argv: list[str]) -> None:
         argv = die_with_parent(argv)
-        self.cmdline_txt.write_text(
-            f"cd {shlex.quote(str(self.logdir))}\n{shlex.join(argv)}\n"
-        )
+        self.cmdline_txt.write_text(f"cd {shlex.quote(str(self.logdir))}\n{shlex.join(argv)}\n")
         with self.emulator_log.open("wb") as log:
             self.proc = subprocess.Popen(
                 argv,
@@ -311,9 +297,7 @@ class Emulator(abc.ABC):
             text = self.emulator_log.read_text(errors="replace")
             if self.is_listening(text):
                 with contextlib.suppress(OSError):
-                    return socket.create_connection(
-                        ("127.0.0.1", self.port), timeout=10
-                    )
+                    return socket.create_connection(("127.0.0.1", self.port), timeout=10)
             returncode = self.proc.poll()
             if returncode is not None:
                 if any(marker in text for marker in self.port_in_use_markers):
@@ -410,8 +394,7 @@ class Emulator(abc.ABC):
             if remaining <= 0:
                 raise ConsoleTimeout(
                     f"Timed out after {timeout:g} s waiting for {describe(pattern)} on the "
-                    f"{self.title} console (log: {self.console_log}); its last lines:\n"
-                    + tail(text)
+                    f"{self.title} console (log: {self.console_log}); its last lines:\n" + tail(text)
                 )
             self._read(remaining, f"waiting for {describe(pattern)}")
 
@@ -437,28 +420,16 @@ class Emulator(abc.ABC):
         if HALTED in text:
             text = text[: text.index(HALTED) + len(HALTED)]
         self._pos = line_start + len(text)
-        raise ConsoleFailure(
-            f"The {self.title} console reported a failure:\n{text}", text
-        )
+        raise ConsoleFailure(f"The {self.title} console reported a failure:\n{text}", text)
 
-    def _exited_error(
-        self, doing: str, returncode: int | None = None
-    ) -> EmulatorExited:
+    def _exited_error(self, doing: str, returncode: int | None = None) -> EmulatorExited:
         if returncode is None and self.proc is not None:
             # The console closes as the emulator exits: give it a moment for its exit code.
             with contextlib.suppress(subprocess.TimeoutExpired):
                 returncode = self.proc.wait(5)
-        what = (
-            "closed its console"
-            if returncode is None
-            else f"exited (code {returncode})"
-        )
+        what = "closed its console" if returncode is None else f"exited (code {returncode})"
         reason = self.exit_reason()
-        log = (
-            self.emulator_log.read_text(errors="replace")
-            if self.emulator_log.exists()
-            else ""
-        )
+        log = self.emulator_log.read_text(errors="replace") if self.emulator_log.exists() else ""
         return EmulatorExited(
             f"{self.title} {what} {doing}"
             + (f": {reason}" if reason else "")

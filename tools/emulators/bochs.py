@@ -37,9 +37,7 @@ def find_firmware(spec: tuple[tuple[Path, ...], str]) -> Path:
     for path in candidates:
         if path.is_file():  # follows Debian's symlink into the vgabios package
             return path
-    raise PlinthError(
-        f"Bochs firmware is missing: no {candidates[0].name} (apt package: {package})."
-    )
+    raise PlinthError(f"Bochs firmware is missing: no {candidates[0].name} (apt package: {package}).")
 
 
 class BochsEmulator(Emulator):
@@ -73,19 +71,14 @@ class BochsEmulator(Emulator):
         for path in (self.iso, self.bochs_log):
             # Paths are double-quoted below (they may hold spaces and commas).
             if '"' in str(path):
-                raise PlinthError(
-                    f"Bochs cannot use the path {path}: it holds a double quote."
-                )
+                raise PlinthError(f"Bochs cannot use the path {path}: it holds a double quote.")
         return "\n".join(
             [
                 f'romimage: file="{find_firmware(BIOS)}"',
                 f'vgaromimage: file="{find_firmware(VGABIOS)}"',
                 # A triple fault must end the run, not reboot silently: with
                 # reset_on_triple_fault=0 Bochs panics, and panic is fatal below.
-                (
-                    f"cpu: model={self.cpu_model}, count={self.cpus}, ips={IPS}, "
-                    "reset_on_triple_fault=0"
-                ),
+                (f"cpu: model={self.cpu_model}, count={self.cpus}, ips={IPS}, reset_on_triple_fault=0"),
                 f"memory: guest={self.memory_mib}, host={self.memory_mib}",
                 f'ata0-master: type=cdrom, path="{self.iso}", status=inserted',
                 "boot: cdrom",
@@ -124,10 +117,7 @@ class BochsEmulator(Emulator):
         ]
 
     def is_listening(self, log_text: str) -> bool:
-        return (
-            f"com1: waiting for client to connect (host:127.0.0.1, port:{self.port})"
-            in log_text
-        )
+        return f"com1: waiting for client to connect (host:127.0.0.1, port:{self.port})" in log_text
 
     def request_stop(self) -> None:
         # SIGINT drops into the debugger, which then reads `q` from stdin and exits with 0,
@@ -144,9 +134,7 @@ class BochsEmulator(Emulator):
         if not self.emulator_log.exists():
             return None
         lines = self.emulator_log.read_text(errors="replace").splitlines()
-        after = [
-            lines[i + 1] for i, line in enumerate(lines[:-1]) if EXIT_BANNER in line
-        ]
+        after = [lines[i + 1] for i, line in enumerate(lines[:-1]) if EXIT_BANNER in line]
         if not after:
             return None
         message = after[-1].strip()

@@ -39,9 +39,7 @@ class QemuEmulator(Emulator):
         extra_args: Sequence[str] = (),
         accel: str = "tcg",
     ) -> None:
-        super().__init__(
-            iso, logdir, cpu_model=cpu_model, cpus=cpus, memory_mib=memory_mib
-        )
+        super().__init__(iso, logdir, cpu_model=cpu_model, cpus=cpus, memory_mib=memory_mib)
         self.extra_args = list(extra_args)
         self.accel = accel
         self._monitor: Any = None
@@ -107,10 +105,7 @@ class QemuEmulator(Emulator):
         ]
 
     def is_listening(self, log_text: str) -> bool:
-        return (
-            f"QEMU waiting for connection on: disconnected:tcp:127.0.0.1:{self.port},"
-            in log_text
-        )
+        return f"QEMU waiting for connection on: disconnected:tcp:127.0.0.1:{self.port}," in log_text
 
     def qmp(self) -> Any:
         """A connected qemu.qmp.legacy.QEMUMonitorProtocol (cmd("query-status"), ...)."""
@@ -133,9 +128,7 @@ class QemuEmulator(Emulator):
                 if not probe.recv(1):
                     raise ConnectionError("closed at once")
         except OSError as err:
-            raise EmulatorError(
-                f"QEMU's QMP monitor at {self.qmp_path} did not answer ({err})."
-            ) from None
+            raise EmulatorError(f"QEMU's QMP monitor at {self.qmp_path} did not answer ({err}).") from None
 
     def request_stop(self) -> None:
         qmp_errors = require_module("qemu.qmp", QMP_REQUIREMENT).QMPError
@@ -157,9 +150,7 @@ class QemuEmulator(Emulator):
             self._socket_dir = None
 
     def exit_reason(self) -> str | None:
-        if self.debug_log.exists() and "Triple fault" in self.debug_log.read_text(
-            errors="replace"
-        ):
+        if self.debug_log.exists() and "Triple fault" in self.debug_log.read_text(errors="replace"):
             return f"the guest triple-faulted (CPU state before the reset: {self.debug_log})"
         returncode = self.proc.poll() if self.proc is not None else None
         if returncode is not None and returncode & 1 and returncode > 1:
