@@ -1,15 +1,12 @@
 """`tools/plinth console`: a real machine's serial console, logged, with FATAL reports decoded.
 
-The target is a serial device (/dev/ttyUSB0, /dev/ttyS0; opened raw, 8N1, no flow control,
-with the standard library's termios) or `tcp:HOST:PORT` (a serial-over-network server such
-as ser2net in raw mode, or an emulator's serial socket). Everything the target prints goes
-to the terminal and, byte for byte, to a log file; lines starting with "FATAL: " are shown in
-red on a terminal; when a FATAL report ends (Plinth's "all CPUs halted" line) the report is
-printed again decoded, as `tools/plinth decode` would. Keys go to the target; Ctrl-] quits.
-
-terminal.attach (for `plinth run`) drives a pexpect spawn and stops at a pattern; a real
-console runs until the user quits, across reboots of the target, and rewrites what it shows,
-so it has this small loop of its own.
+The target is a serial device (/dev/ttyUSB0, /dev/ttyS0; raw, 8N1, no flow control, locked
+against a second program) or `tcp:HOST:PORT` (a serial-over-network server such as ser2net in
+raw mode, or an emulator's serial socket); pyserial's serial_for_url opens both. Everything the
+target prints goes to the terminal and, byte for byte, to a log file; lines starting with
+"FATAL: " are shown in red on a terminal; when a FATAL report ends (Plinth's "all CPUs halted"
+line) the report is printed again decoded, as `tools/plinth decode` would. Keys go to the
+target; Ctrl-] quits. The loop itself is terminal.pump, which `plinth run` uses too.
 """
 
 from __future__ import annotations
@@ -17,128 +14,70 @@ from __future__ import annotations
 import codecs
 import contextlib
 import errno
-import fcntl
 import grp
 import os
-import select
-import socket
 import sys
 import termios
 import time
-import tty
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO
 
 from tools import consoleproto as cp
 from tools import fatal
+from tools.emulators.base import require_module
 from tools.errors import PlinthError
 from tools.paths import BUILD
-from tools.terminal import key_name
+from tools.terminal import ESCAPE, QUIT, key_name, pump, raw_keys
 
 CONSOLE_LOGS = BUILD / "console-logs"
 DEFAULT_BAUD = 115200
-ESCAPE = b"\x1d"  # Ctrl-]
+PYSERIAL = "pyserial==3.5"
 RED, RESET = b"\x1b[1;31m", b"\x1b[0m"
 FATAL_MARK = cp.FATAL_PREFIX.encode()
 # Lines kept from a FATAL line to its HALTED line; a report is far shorter.
 REPORT_MAX_LINES = 2000
+# What a read error means the target went away: a USB adapter unplugged, a pty's other side
+# closed, a TCP peer that reset the connection.
+GONE = (errno.EIO, errno.ENXIO, errno.ECONNRESET, errno.EPIPE)
 
 
-class Connection(Protocol):
-    name: str
+class SerialLink:
+    """A pyserial port (a tty or a socket:// URL) as a terminal.Link: reads what is there."""
 
-    def fileno(self) -> int: ...
-    def read(self) -> bytes: ...  # b"" once closed
-    def write(self, data: bytes) -> None: ...
-    def close(self) -> None: ...
-
-
-class SerialPort:
-    """A tty device in raw mode: 8 data bits, no parity, 1 stop bit, no flow control."""
-
-    def __init__(self, device: str, baud: int = DEFAULT_BAUD) -> None:
-        self.name = device
-        speed = getattr(termios, f"B{baud}", None)
-        if speed is None:
-            raise PlinthError(f"{baud} baud is not a speed this system's serial driver knows; use e.g. 115200.")
-        try:
-            # O_NONBLOCK: do not wait for a modem's carrier (CLOCAL below ignores it after).
-            self.fd = os.open(device, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
-        except OSError as err:
-            raise open_error(device, err) from None
-        try:
-            self._setup(speed)
-        except BaseException:
-            os.close(self.fd)
-            raise
-
-    def _setup(self, speed: int) -> None:
-        try:
-            # Like picocom and screen: one program per port at a time.
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise PlinthError(f"{self.name} is in use by another program (it holds a lock on it).") from None
-        try:
-            attrs = termios.tcgetattr(self.fd)
-        except termios.error:
-            raise PlinthError(f"{self.name} is not a serial port (it has no terminal settings).") from None
-        attrs[0] = termios.IGNBRK  # iflag: no CR/NL mapping, no parity marks, no XON/XOFF
-        attrs[1] = 0  # oflag: bytes go out as typed
-        attrs[2] = termios.CS8 | termios.CREAD | termios.CLOCAL  # 8N1, no RTS/CTS, no modem lines
-        attrs[3] = 0  # lflag: no echo, no line editing, no signals
-        attrs[4] = attrs[5] = speed
-        attrs[6][termios.VMIN] = 1
-        attrs[6][termios.VTIME] = 0
-        termios.tcsetattr(self.fd, termios.TCSANOW, attrs)
-        termios.tcflush(self.fd, termios.TCIOFLUSH)
-        fcntl.fcntl(self.fd, fcntl.F_SETFL, fcntl.fcntl(self.fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+    def __init__(self, port: Any, name: str) -> None:
+        self.port = port
+        self.name = name
 
     def fileno(self) -> int:
-        return self.fd
+        return int(self.port.fileno())
 
-    def read(self) -> bytes:
+    def read(self) -> bytes | None:
+        serial = require_module("serial", PYSERIAL)
         try:
-            return os.read(self.fd, 4096)
-        except OSError as err:
-            if err.errno == errno.EIO:  # a USB adapter unplugged, or a pty's other side closed
-                return b""
-            raise
+            return bytes(self.port.read(4096))  # timeout=0: what is there
+        except serial.SerialException as err:
+            # pyserial says "socket disconnected" or "returned no data" (no errno) for a peer
+            # that went away, and wraps the OSError of a read that failed (its context).
+            cause = _innermost(err)
+            if not isinstance(cause, OSError) or cause.errno is None or cause.errno in GONE:
+                return None
+            raise PlinthError(f"reading {self.name} failed: {_reason(cause)}.") from None
 
     def write(self, data: bytes) -> None:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self.fd, view) :]
+        self.port.write(data)
 
     def close(self) -> None:
-        os.close(self.fd)
+        self.port.close()
 
 
-class TcpPort:
-    """A raw TCP byte stream to a serial line (ser2net raw mode, an emulator's socket)."""
+def _innermost(err: BaseException) -> BaseException:
+    while err.__context__ is not None:
+        err = err.__context__
+    return err
 
-    def __init__(self, host: str, port: int) -> None:
-        self.name = f"tcp:{host}:{port}"
-        try:
-            self.sock = socket.create_connection((host, port), timeout=10)
-        except OSError as err:
-            reason = (err.strerror or str(err)).lower()
-            raise PlinthError(f"cannot connect to {host}:{port}: {reason}.") from None
-        self.sock.settimeout(None)
 
-    def fileno(self) -> int:
-        return self.sock.fileno()
-
-    def read(self) -> bytes:
-        try:
-            return self.sock.recv(4096)
-        except ConnectionResetError:
-            return b""
-
-    def write(self, data: bytes) -> None:
-        self.sock.sendall(data)
-
-    def close(self) -> None:
-        self.sock.close()
+def _reason(err: BaseException) -> str:
+    return (getattr(err, "strerror", None) or str(err)).lower()
 
 
 def open_error(device: str, err: OSError) -> PlinthError:
@@ -161,15 +100,43 @@ def open_error(device: str, err: OSError) -> PlinthError:
     return PlinthError(f"cannot open {device}: {(err.strerror or str(err)).lower()}.")
 
 
-def connect(target: str, baud: int = DEFAULT_BAUD) -> Connection:
-    """A SerialPort for a device path, a TcpPort for tcp:HOST:PORT."""
+def connect(target: str, baud: int = DEFAULT_BAUD) -> SerialLink:
+    """The target opened with pyserial: a device path raw at baud 8N1, or tcp:HOST:PORT."""
+    serial = require_module("serial", PYSERIAL)
     if target.startswith("tcp:"):
         host, sep, port = target[4:].rpartition(":")
-        host = host.strip("[]")  # tcp:[::1]:4555
-        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        if not sep or not host.strip("[]") or not port.isdigit() or not 0 < int(port) < 65536:
             raise PlinthError(f"'{target}' is not tcp:HOST:PORT (e.g. tcp:127.0.0.1:4555).")
-        return TcpPort(host, int(port))
-    return SerialPort(target, baud)
+        sock = serial.serial_for_url(f"socket://{host}:{port}", timeout=0, do_not_open=True)
+        # pyserial's socket open() ends by discarding what already arrived (its
+        # reset_input_buffer); a console logs every byte, so nothing is discarded here.
+        setattr(sock, "reset_input_buffer", lambda: None)  # noqa: B010 (an instance override)
+        try:
+            sock.open()
+            return SerialLink(sock, target)
+        except serial.SerialException as err:
+            why = _reason(_innermost(err))
+            raise PlinthError(f"cannot connect to {host.strip('[]')}:{port}: {why}.") from None
+    if getattr(termios, f"B{baud}", None) is None:
+        raise PlinthError(f"{baud} baud is not a speed this system's serial driver knows; use e.g. 115200.")
+    try:
+        # exclusive: a lock, like picocom and screen take, so that one program has the port.
+        port = serial.serial_for_url(target, baudrate=baud, timeout=0, exclusive=True)
+    except serial.SerialException as err:
+        raise _serial_open_error(target, err) from None
+    return SerialLink(port, target)
+
+
+def _serial_open_error(device: str, err: Any) -> PlinthError:
+    """One sentence for a pyserial open failure: its context is the OSError or termios.error."""
+    cause = _innermost(err)
+    if "exclusively lock" in str(err):
+        return PlinthError(f"{device} is in use by another program (it holds a lock on it).")
+    if isinstance(cause, termios.error):
+        return PlinthError(f"{device} is not a serial port (it has no terminal settings).")
+    if isinstance(cause, OSError):
+        return open_error(device, cause)
+    return PlinthError(f"cannot open {device}: {_reason(err)}.")
 
 
 class Screen:
@@ -263,42 +230,6 @@ def default_log() -> Path:
     return CONSOLE_LOGS / f"{time.strftime('%Y%m%d-%H%M%S')}.log"
 
 
-def session(
-    conn: Connection,
-    log: BinaryIO,
-    screen: Screen,
-    keys_fd: int | None,
-    escape: bytes = ESCAPE,
-) -> str:
-    """Pump until the user types escape ("quit") or the connection closes ("closed")."""
-    while True:
-        fds = [conn.fileno()] + ([keys_fd] if keys_fd is not None else [])
-        ready, _, _ = select.select(fds, [], [], 0.2)
-        if not ready:
-            screen.flush_held()
-            continue
-        if keys_fd is not None and keys_fd in ready:
-            keys = os.read(keys_fd, 1024)
-            if escape in keys:
-                if keys.index(escape):
-                    conn.write(keys[: keys.index(escape)])
-                return "quit"
-            if keys:
-                conn.write(keys)
-            else:
-                keys_fd = None  # stdin ended: keep showing the console
-        if conn.fileno() in ready:
-            try:
-                data = conn.read()
-            except OSError as err:
-                raise PlinthError(f"reading {conn.name} failed: {(err.strerror or str(err)).lower()}.") from None
-            if not data:
-                return "closed"
-            log.write(data)
-            log.flush()
-            screen.feed(data)
-
-
 def console(
     target: str,
     baud: int = DEFAULT_BAUD,
@@ -345,30 +276,20 @@ def console(
                 status(f"no {elf}: FATAL reports will be shown without code addresses resolved (use --elf)")
             status(f"press {key_name(ESCAPE.decode())} to quit")
             screen = Screen(out, elf, color)
-            if not stdin_tty:
-                how = session(conn, log, screen, keys_fd)
-            else:
-                how = _raw_session(conn, log, screen, keys_fd)
+
+            def show(data: bytes) -> bool:
+                log.write(data)
+                log.flush()
+                screen.feed(data)
+                return False  # a real console runs until the user quits, across reboots
+
+            with raw_keys(keys_fd) if stdin_tty and keys_fd is not None else contextlib.nullcontext():
+                how = pump(conn, keys_fd, show, idle=screen.flush_held)
             screen.flush_held()
             if color and screen.in_fatal_line:
                 out.write(RESET)
                 out.flush()
     finally:
         conn.close()
-    status(("detached" if how == "quit" else f"{conn.name} closed") + f"; log: {log_path}")
+    status(("detached" if how == QUIT else f"{conn.name} closed") + f"; log: {log_path}")
     return how
-
-
-def _raw_session(conn: Connection, log: BinaryIO, screen: Screen, keys_fd: int | None) -> str:
-    """session() with the terminal in raw mode (Ctrl-C goes to the target), restored after."""
-    assert keys_fd is not None
-    saved = termios.tcgetattr(keys_fd)
-    try:
-        tty.setraw(keys_fd, termios.TCSANOW)
-        # Keep output processing, so lines ending in a bare "\n" do not staircase.
-        attrs = termios.tcgetattr(keys_fd)
-        attrs[1] |= termios.OPOST | termios.ONLCR
-        termios.tcsetattr(keys_fd, termios.TCSANOW, attrs)
-        return session(conn, log, screen, keys_fd)
-    finally:
-        termios.tcsetattr(keys_fd, termios.TCSADRAIN, saved)

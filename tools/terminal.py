@@ -1,8 +1,16 @@
-"""Connect the user's terminal to an emulator's serial console (for `plinth run`)."""
+"""The one terminal loop: bytes from a link to the screen, keys from the terminal to the link.
+
+A link is a serial line or TCP stream opened with pyserial (`tools/plinth console`, see
+serialconsole.py) or an emulator's console (`tools/plinth run`, attach() below). pump() moves
+bytes both ways until the user types the escape key (Ctrl-]), the link closes, or whoever
+reads the output says stop; raw_keys() puts the terminal in raw mode meanwhile (Ctrl-C goes to
+the target) and always restores it.
+"""
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import os
 import re
 import select
@@ -10,16 +18,33 @@ import sys
 import termios
 import time
 import tty
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Protocol
 
-from tools.emulators.base import require_module
 from tools.errors import PlinthError
 
+if TYPE_CHECKING:
+    from tools.emulators.base import Emulator
+
+ESCAPE = b"\x1d"  # Ctrl-]
 # After a stop pattern, output is still shown until the console is quiet this long (so a
 # FATAL report's dump is seen), but for LINGER_S at most.
 QUIET_S = 0.5
 LINGER_S = 3.0
+# How often pump() calls its idle function while nothing arrives.
+IDLE_S = 0.2
+
+QUIT, CLOSED, STOPPED = "quit", "closed", "stopped"
+
+
+class Link(Protocol):
+    """A byte stream to a target."""
+
+    name: str
+
+    def fileno(self) -> int: ...
+    def read(self) -> bytes | None: ...  # what is there (b"" if nothing after all); None once closed
+    def write(self, data: bytes) -> None: ...
 
 
 def key_name(key: str) -> str:
@@ -28,88 +53,123 @@ def key_name(key: str) -> str:
     return f"Ctrl-{chr(code + 64)}" if code < 32 else repr(key)
 
 
-def attach(emu_or_console: Any, stop_patterns: Sequence[str] = (), escape: str = "\x1d") -> str | None:
-    """Stream the console to stdout and, when stdin is a terminal, keystrokes to the console.
+@contextlib.contextmanager
+def raw_keys(fd: int) -> Iterator[None]:
+    """The terminal on fd in raw mode (keys as typed, Ctrl-C included), with output processing
+    kept so that lines ending in a bare "\\n" do not staircase; restored afterwards."""
+    saved = termios.tcgetattr(fd)
+    try:
+        tty.setraw(fd, termios.TCSANOW)  # TCSANOW: keep keys typed ahead
+        attrs = termios.tcgetattr(fd)
+        attrs[1] |= termios.OPOST | termios.ONLCR
+        termios.tcsetattr(fd, termios.TCSANOW, attrs)
+        yield
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+def pump(
+    link: Link,
+    keys_fd: int | None,
+    show: Callable[[bytes], bool],
+    *,
+    escape: bytes = ESCAPE,
+    idle: Callable[[], None] | None = None,
+) -> str:
+    """Until QUIT (escape typed; the keys before it are sent), CLOSED (the link ended) or
+    STOPPED (show(data) returned True): what the link sends goes to show, keys from keys_fd
+    (None: none) go to the link. idle is called when nothing came for IDLE_S."""
+    while True:
+        fds = [link.fileno()] + ([keys_fd] if keys_fd is not None else [])
+        ready, _, _ = select.select(fds, [], [], IDLE_S if idle is not None else None)
+        if not ready and idle is not None:
+            idle()
+            continue
+        if keys_fd is not None and keys_fd in ready:
+            keys = os.read(keys_fd, 1024)
+            if escape in keys:
+                if keys.index(escape):
+                    link.write(keys[: keys.index(escape)])
+                return QUIT
+            if keys:
+                link.write(keys)
+            else:
+                keys_fd = None  # stdin ended: keep showing the target
+        if link.fileno() in ready:
+            data = link.read()
+            if data is None:
+                return CLOSED
+            if data and show(data):
+                return STOPPED
+
+
+class EmulatorLink:
+    """An emulator's console as a link; what it reads is recorded in the emulator's logs."""
+
+    def __init__(self, emu: Emulator) -> None:
+        self.emu = emu
+        self.name = f"the {emu.title} console"
+
+    def fileno(self) -> int:
+        return self.emu.console_fd
+
+    def read(self) -> bytes | None:
+        return self.emu.read_console()
+
+    def write(self, data: bytes) -> None:
+        self.emu.send_bytes(data)
+
+
+def attach(emu: Emulator, stop_patterns: Sequence[str] = (), escape: str = "\x1d") -> str | None:
+    """Stream the emulator's console to stdout and, when stdin is a terminal, keystrokes to it.
 
     stop_patterns are regular expressions matched within a console line. Returns the one
-    that matched, or None when the user pressed `escape` or the console closed. The
-    terminal mode is always restored. emu_or_console: an Emulator (output is then also
-    recorded in its console.log) or a pexpect spawn.
+    that matched, or None when the user pressed `escape` or the console closed. Output is
+    also recorded in the emulator's console.log.
     """
-    console = getattr(emu_or_console, "console", emu_or_console)
-    if console is None or console.closed:
+    if emu.console is None or emu.console.closed:
         raise PlinthError("Cannot attach to the console: the emulator is not running.")
     interactive = sys.stdin is not None and sys.stdin.isatty()
     if interactive:
-        print(
-            f"plinth: console attached; press {key_name(escape)} to quit.",
-            file=sys.stderr,
-        )
+        print(f"plinth: console attached; press {key_name(escape)} to quit.", file=sys.stderr)
     else:
-        print(
-            "plinth: streaming the console (stdin is not a terminal); Ctrl-C to quit.",
-            file=sys.stderr,
-        )
-    stop = [(pattern, re.compile(pattern)) for pattern in stop_patterns]
+        print("plinth: streaming the console (stdin is not a terminal); Ctrl-C to quit.", file=sys.stderr)
+    link = EmulatorLink(emu)
+    watch = StopWatch(stop_patterns)
+
+    def show(data: bytes) -> bool:
+        _show(data)
+        return watch.feed(data)
+
     if not interactive:
-        return _pump(console, None, stop, escape.encode())
-    stdin_fd = sys.stdin.fileno()
-    saved = termios.tcgetattr(stdin_fd)
-    try:
-        tty.setraw(stdin_fd, termios.TCSANOW)  # TCSANOW: keep keys typed ahead
-        # Raw input (Ctrl-C goes to the guest), but keep output processing so console
-        # lines ending in a bare "\n" do not staircase across the screen.
-        attrs = termios.tcgetattr(stdin_fd)
-        attrs[1] |= termios.OPOST | termios.ONLCR
-        termios.tcsetattr(stdin_fd, termios.TCSANOW, attrs)
-        return _pump(console, stdin_fd, stop, escape.encode())
-    finally:
-        termios.tcsetattr(stdin_fd, termios.TCSADRAIN, saved)
-
-
-def _pump(
-    console: Any,
-    stdin_fd: int | None,
-    stop: list[tuple[str, re.Pattern[str]]],
-    escape: bytes,
-) -> str | None:
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    line = ""  # the console's current (unfinished) line: stop patterns may span chunks
-    while True:
-        fds = [console.child_fd] + ([stdin_fd] if stdin_fd is not None else [])
-        ready, _, _ = select.select(fds, [], [])
-        if stdin_fd is not None and stdin_fd in ready:
-            keys = os.read(stdin_fd, 1024)
-            if escape in keys:
-                console.send(keys[: keys.index(escape)])
-                return None
-            if keys:
-                console.send(keys)
-            else:
-                stdin_fd = None  # stdin closed: keep streaming
-        if console.child_fd in ready:
-            data = _read(console, 0)
-            if data is None:
-                return None
-            _show(data)
-            line += decoder.decode(data).replace("\r", "")
-            for pattern, regex in stop:
-                if regex.search(line):
-                    _linger(console)
-                    return pattern
-            line = line[line.rfind("\n") + 1 :]
-
-
-def _read(console: Any, timeout: float) -> bytes | None:
-    """What the console has within timeout (b"" if nothing), or None once it is closed."""
-    pexpect = require_module("pexpect", "pexpect==4.9.0")
-    try:
-        data = console.read_nonblocking(65536, timeout=timeout)
-    except pexpect.TIMEOUT:
-        return b""
-    except pexpect.EOF:
+        how = pump(link, None, show, escape=escape.encode())
+    else:
+        with raw_keys(sys.stdin.fileno()):
+            how = pump(link, sys.stdin.fileno(), show, escape=escape.encode())
+    if how != STOPPED:
         return None
-    return data.encode() if isinstance(data, str) else data
+    _linger(link)
+    return watch.matched
+
+
+class StopWatch:
+    """Watches console output for stop patterns, each matched within one line (a line may
+    arrive in pieces)."""
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        self.patterns = [(pattern, re.compile(pattern)) for pattern in patterns]
+        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.line = ""  # the current (unfinished) line
+        self.matched: str | None = None
+
+    def feed(self, data: bytes) -> bool:
+        self.line += self.decoder.decode(data).replace("\r", "")
+        for pattern, regex in self.patterns:
+            if regex.search(self.line):
+                self.matched = pattern
+                return True
+        self.line = self.line[self.line.rfind("\n") + 1 :]
+        return False
 
 
 def _show(data: bytes) -> None:
@@ -122,10 +182,12 @@ def _show(data: bytes) -> None:
         sys.stdout.flush()
 
 
-def _linger(console: Any) -> None:
+def _linger(link: Link) -> None:
+    """Show what still comes until the link is quiet for QUIET_S (LINGER_S at most)."""
     deadline = time.monotonic() + LINGER_S
     while (remaining := deadline - time.monotonic()) > 0:
-        data = _read(console, min(QUIET_S, remaining))
+        ready, _, _ = select.select([link.fileno()], [], [], min(QUIET_S, remaining))
+        data = link.read() if ready else None
         if not data:
             return
         _show(data)

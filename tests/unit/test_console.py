@@ -327,20 +327,25 @@ def test_cli_console_over_tcp_logs_to_the_given_file(tmp_path: Path) -> None:
 @pytest.mark.qemu
 def test_console_decodes_a_real_fatal_report_on_com2(plinth_elf: Path, logdir: Path) -> None:
     """End to end: Plinth in QEMU with --serial com2 and fault=ud; `console tcp:` on COM2's
-    socket shows the report and resolves its code addresses in plinth.elf."""
+    socket shows the report and resolves its code addresses in plinth.elf.
+
+    COM2 listens on a port QEMU's kernel picks (port=0), which QMP then names; QEMU starts
+    paused (-S) and runs once the console is attached, so nothing Plinth prints there is lost
+    and no wait lacks a deadline."""
     import shutil
 
     from tools import emulators, image
-    from tools.emulators.base import free_port
 
     if not shutil.which("qemu-system-x86_64"):
         pytest.skip("qemu-system-x86_64 is not installed (tools/plinth setup installs it)")
     iso = image.make_iso(plinth_elf, logdir / "plinth.iso", cmdline="fault=ud", serial=image.parse_serial("com2"))
-    port = free_port()
-    # COM2 waits for its client too, so nothing Plinth prints there is lost.
-    com2 = ["-serial", f"tcp:127.0.0.1:{port},server=on,wait=on"]
-    with emulators.create("qemu", iso, logdir, extra_args=com2):
+    com2 = ["-chardev", "socket,id=com2,host=127.0.0.1,port=0,server=on,wait=off", "-serial", "chardev:com2", "-S"]
+    with emulators.create("qemu", iso, logdir, extra_args=com2) as emu:
+        chardevs = {c["label"]: c["filename"] for c in emu.qmp().cmd("query-chardev")}
+        port = int(chardevs["com2"].split(",")[0].rpartition(":")[2])  # disconnected:tcp:127.0.0.1:PORT,server=on
         console = Attached(f"tcp:127.0.0.1:{port}", logdir / "com2.log", plinth_elf, color=True)
+        wait_until(lambda: b"press Ctrl-] to quit" in console.say.getvalue(), "the console to attach")
+        emu.qmp().cmd("cont")
         wait_until(lambda: b"end of the decoded report" in console.out.getvalue(), "the decoded report", 60)
         console.type(b"\x1d")
         assert console.finish() == "quit"

@@ -65,7 +65,7 @@ def test_bochsrc_holds_model_cpus_memory_iso_and_serial_socket(tmp_path: Path) -
     assert "memory: guest=256, host=256" in lines
     assert f'ata0-master: type=cdrom, path="{tmp_path / "p.iso"}", status=inserted' in lines
     assert "boot: cdrom" in lines
-    assert "com1: enabled=1, mode=socket-server, dev=127.0.0.1:40123" in lines
+    assert "com1: enabled=1, mode=socket-client, dev=127.0.0.1:40123" in lines
     assert 'display_library: rfb, options="timeout=0"' in lines
     assert "panic: action=fatal" in lines
     assert "port_e9_hack: enabled=1" in lines
@@ -124,7 +124,8 @@ def test_qemu_command_line(tmp_path: Path) -> None:
         ("-cdrom", str(iso)),
         ("-boot", "d"),
         ("-display", "none"),
-        ("-serial", "tcp:127.0.0.1:40124,server=on,wait=on"),
+        ("-chardev", "socket,id=console,host=127.0.0.1,port=40124,server=off"),
+        ("-serial", "chardev:console"),
         ("-qmp", f"unix:{tmp_path / 'qmp.sock'},server=on,wait=off"),
         ("-device", "isa-debug-exit,iobase=0xf4,iosize=4"),
     ]:
@@ -186,19 +187,18 @@ def test_missing_iso_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
 # --- console logic, against a fake emulator -------------------------------------------
 
-# Listens like an emulator's serial socket, says so on stdout, sends its payload in chunks
-# ("|" separates them), then exits (mode "exit"), or echoes what it is sent (mode "echo").
+# Connects to the harness's console socket like an emulator's serial port, sends its payload
+# in chunks ("|" separates them), then exits (mode "exit"), or echoes what it is sent (mode
+# "echo"); mode "die" exits at once, "mute" never connects.
 FAKE_EMULATOR = r"""
 import socket, sys, time
 port, payload, mode = int(sys.argv[1]), bytes.fromhex(sys.argv[2]), sys.argv[3]
 if mode == "die":
     print("fake: cannot start", flush=True)
     sys.exit(7)
-server = socket.socket()
-server.bind(("127.0.0.1", port))
-server.listen(1)
-print(f"fake: listening on {port}", flush=True)
-conn, _ = server.accept()
+if mode == "mute":
+    time.sleep(60)
+conn = socket.create_connection(("127.0.0.1", port))
 for chunk in payload.split(b"|"):
     conn.sendall(chunk)
     time.sleep(0.05)
@@ -216,7 +216,6 @@ class FakeEmulator(base.Emulator):
     binary = sys.executable
     package = "python3"
     default_cpu_model = "none"
-    port_in_use_markers = ("Address already in use",)
 
     def __init__(self, logdir: Path, payload: bytes = b"", mode: str = "echo") -> None:
         logdir.mkdir(parents=True, exist_ok=True)
@@ -233,9 +232,6 @@ class FakeEmulator(base.Emulator):
             self.payload.hex(),
             self.mode,
         ]
-
-    def is_listening(self, log_text: str) -> bool:
-        return f"fake: listening on {self.port}\n" in log_text
 
 
 @pytest.fixture
@@ -340,16 +336,24 @@ def test_cmdline_txt_holds_directory_and_exact_command(tmp_path: Path, fake) -> 
     assert shlex.split(command_line) == base.die_with_parent(emu.command())
 
 
-def test_a_taken_port_is_retried(tmp_path: Path, fake, monkeypatch: pytest.MonkeyPatch) -> None:
-    with base.socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        ports = iter([taken.getsockname()[1]])
-        free = base.free_port
-        monkeypatch.setattr(base, "free_port", lambda: next(ports, 0) or free())
-        emu = fake(tmp_path, b"ok\n").start()
-        assert emu.port != taken.getsockname()[1]
-        emu.wait_for("ok")
+def test_the_harness_listens_and_the_emulator_connects(tmp_path: Path, fake) -> None:
+    """The console socket is the harness's: bound before the emulator starts, on a port the
+    kernel picked, and closed once the emulator is connected (nothing else can connect)."""
+    emu = fake(tmp_path, b"ok\n").start()
+    assert emu.port > 0 and str(emu.port) in emu.command()
+    emu.wait_for("ok")
+    with pytest.raises(ConnectionRefusedError), base.socket.create_connection(("127.0.0.1", emu.port), timeout=5):
+        pass
+
+
+def test_an_emulator_that_never_connects_times_out(tmp_path: Path, fake, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(FakeEmulator, "startup_timeout", 0.5)
+    emu = fake(tmp_path, mode="mute")
+    begin = time.monotonic()
+    with pytest.raises(base.EmulatorError, match=r"^Fake did not connect to its serial console within 0\.5 s"):
+        emu.start()
+    assert time.monotonic() - begin < 10
+    assert emu.proc is not None and emu.proc.returncode is not None  # stopped, not left running
 
 
 # --- terminal.attach ------------------------------------------------------------------

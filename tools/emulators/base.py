@@ -1,7 +1,11 @@
 """What every emulator launcher shares: process handling, the serial console and its waits.
 
-A backend (bochs.py, qemu.py) only says how to write its configuration, which command to
-run, how it reports a listening serial socket, and how to ask it to quit.
+The harness owns the console socket: it listens on a localhost port the kernel picks, and the
+emulator connects to it as a client (QEMU `-chardev socket,server=off`, Bochs
+`com1: mode=socket-client`), as QEMU's own test machinery and labgrid do. No port is guessed,
+no log is read to learn when to connect, and the accept has a deadline. A backend (bochs.py,
+qemu.py) only says how to write its configuration for that port, which command to run, and how
+to ask it to quit.
 """
 
 from __future__ import annotations
@@ -33,8 +37,9 @@ Patterns = Pattern | Sequence[Pattern]
 
 # How long the console is still read after a failure line, to capture Plinth's dump.
 FAILURE_GRACE_S = 3.0
-PORT_ATTEMPTS = 5
 TAIL_LINES = 20
+# Bytes pexpect reads at a time from the console socket.
+READ_SIZE = 65536
 
 
 class EmulatorError(PlinthError):
@@ -77,23 +82,10 @@ def require_module(module: str, requirement: str) -> ModuleType:
         raise PlinthError(f"The Python package {requirement} is not installed (pip install {requirement}).") from None
 
 
-def free_port() -> int:
-    """A localhost TCP port that was free a moment ago; start() retries if it is taken since."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def compile_patterns(patterns: Patterns) -> list[re.Pattern[str]]:
     if isinstance(patterns, (str, re.Pattern)):
         patterns = [patterns]
     return [re.compile(p) if isinstance(p, str) else p for p in patterns]
-
-
-def first_match(patterns: list[re.Pattern[str]], text: str, pos: int) -> re.Match[str] | None:
-    """The match that starts earliest in text[pos:] among all patterns."""
-    matches = [m for p in patterns if (m := p.search(text, pos)) is not None]
-    return min(matches, key=lambda m: m.start(), default=None)
 
 
 def describe(patterns: Patterns) -> str:
@@ -115,22 +107,21 @@ def die_with_parent(argv: list[str]) -> list[str]:
 
 
 class ConsoleRecorder:
-    """pexpect's logfile_read: every byte the console prints goes to console.log at once (so
-    a hung run still leaves it) and, decoded with CRs stripped, to `text`."""
+    """Every byte the console delivers, recorded once: raw to console.log at once (so a hung
+    run still leaves it) and, decoded with CRs stripped, to `text`. pexpect decodes what it
+    reads with decode() (see Emulator._open_console), so its buffer holds the same text."""
 
     def __init__(self, path: Path) -> None:
         self.file = path.open("wb")
         self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self.chunks: list[str] = []
 
-    def write(self, data: bytes | str) -> None:
-        raw = data.encode() if isinstance(data, str) else data
-        self.file.write(raw)
+    def decode(self, data: bytes, final: bool = False) -> str:
+        self.file.write(data)
         self.file.flush()
-        self.chunks.append(self.decoder.decode(raw).replace("\r", ""))
-
-    def flush(self) -> None:
-        self.file.flush()
+        text = self.decoder.decode(data, final).replace("\r", "")
+        self.chunks.append(text)
+        return text
 
     @property
     def text(self) -> str:
@@ -140,10 +131,6 @@ class ConsoleRecorder:
 
     def close(self) -> None:
         self.file.close()
-
-
-class _PortTaken(Exception):
-    """The emulator could not listen on the port picked for it; start() picks another."""
 
 
 # Started and not yet stopped: stopped at exit, and kept alive until then.
@@ -164,8 +151,7 @@ class Emulator(abc.ABC):
     binary: ClassVar[str]
     package: ClassVar[str]  # apt package providing `binary`
     default_cpu_model: ClassVar[str]
-    # Text in emulator.log meaning a port is taken (start() retries with another).
-    port_in_use_markers: ClassVar[tuple[str, ...]] = ()
+    # How long the emulator may take to connect to the console socket.
     startup_timeout: ClassVar[float] = 30.0
     stop_timeout: ClassVar[float] = 5.0
 
@@ -183,24 +169,18 @@ class Emulator(abc.ABC):
         self.cpu_model = cpu_model or self.default_cpu_model
         self.cpus = cpus
         self.memory_mib = memory_mib
-        self.port = 0
+        self.port = 0  # of the harness's console socket, which the emulator connects to
         self.proc: subprocess.Popen[bytes] | None = None
-        # Once started: a pexpect fdspawn on the serial socket, in bytes mode (expect
-        # rb"..." if used directly). Whatever reads it is recorded in console.log/output.
+        # Once started: a pexpect fdspawn on the console socket that decodes to str with CRs
+        # stripped (see ConsoleRecorder); whatever reads it is recorded in console.log/output.
         self.console: Any = None
         self._recorder: ConsoleRecorder | None = None
-        self._pos = 0  # output before this index was consumed by an earlier wait_for
 
     # --- what a backend provides ------------------------------------------------------
 
     @abc.abstractmethod
     def command(self) -> list[str]:
-        """The emulator's argv for the current self.port."""
-
-    @abc.abstractmethod
-    def is_listening(self, log_text: str) -> bool:
-        """Whether emulator.log says the serial socket on self.port now listens. Connecting
-        only then makes sure the socket is this emulator's, not another run's."""
+        """The emulator's argv, its serial port connecting to 127.0.0.1:self.port."""
 
     def check_installed(self) -> None:
         """Raise PlinthError if anything needed to run the emulator is missing."""
@@ -243,36 +223,25 @@ class Emulator(abc.ABC):
     # --- lifecycle --------------------------------------------------------------------
 
     def start(self) -> Self:
-        """Launch the emulator and connect its serial console; returns self."""
+        """Launch the emulator and accept its serial console connection; returns self."""
         if self.proc is not None:
             raise EmulatorError(f"This {self.title} machine was already started.")
         self.check_installed()
-        fdpexpect = require_module("pexpect.fdpexpect", "pexpect==4.9.0")
+        require_module("pexpect.fdpexpect", "pexpect==4.9.0")
         if not self.iso.is_file():
             raise PlinthError(f"Cannot start {self.title}: the ISO '{self.iso}' does not exist.")
         self.logdir.mkdir(parents=True, exist_ok=True)
         try:
-            sock = self._launch()
+            with socket.create_server(("127.0.0.1", 0), backlog=1) as listener:
+                self.port = listener.getsockname()[1]
+                self.prepare()
+                self._spawn(self.command())
+                sock = self._accept(listener)
+            self._open_console(sock)
         except BaseException:
             self.stop()  # also on Ctrl-C: never leave a half-started emulator behind
             raise
-        # Blocking from here on: pexpect selects before reading, and a send must not fail
-        # with EAGAIN when the emulator is slow to drain the socket.
-        sock.settimeout(None)
-        self._recorder = ConsoleRecorder(self.console_log)
-        self.console = fdpexpect.fdspawn(sock.detach(), timeout=None)
-        self.console.logfile_read = self._recorder
         return self
-
-    def _launch(self) -> socket.socket:
-        """Spawn the emulator and connect to its serial socket, retrying on a taken port."""
-        for _ in range(PORT_ATTEMPTS):
-            self.port = free_port()
-            self.prepare()
-            self._spawn(self.command())
-            with contextlib.suppress(_PortTaken):
-                return self._connect()
-        raise EmulatorError(f"{self.title} found no free localhost port in {PORT_ATTEMPTS} tries.")
 
     def _spawn(self, argv: list[str]) -> None:
         argv = die_with_parent(argv)
@@ -290,27 +259,39 @@ class Emulator(abc.ABC):
             )
         _running.add(self)
 
-    def _connect(self) -> socket.socket:
+    def _accept(self, listener: socket.socket) -> socket.socket:
+        """The emulator's connection to the console socket, within startup_timeout; fails at
+        once with its log tail if it exits first."""
         assert self.proc is not None
         deadline = time.monotonic() + self.startup_timeout
         while True:
-            text = self.emulator_log.read_text(errors="replace")
-            if self.is_listening(text):
-                with contextlib.suppress(OSError):
-                    return socket.create_connection(("127.0.0.1", self.port), timeout=10)
+            listener.settimeout(max(0.0, min(0.1, deadline - time.monotonic())))
+            try:
+                sock, _ = listener.accept()
+                return sock
+            except TimeoutError:
+                pass
             returncode = self.proc.poll()
             if returncode is not None:
-                if any(marker in text for marker in self.port_in_use_markers):
-                    self.stop()
-                    self.proc = None
-                    raise _PortTaken
                 raise self._exited_error("while starting", returncode)
-            if time.monotonic() > deadline:
+            if time.monotonic() >= deadline:
                 raise EmulatorError(
-                    f"{self.title} did not open its serial console within "
+                    f"{self.title} did not connect to its serial console within "
                     f"{self.startup_timeout:g} s (see {self.emulator_log})."
                 )
-            time.sleep(0.02)
+
+    def _open_console(self, sock: socket.socket) -> None:
+        fdpexpect = require_module("pexpect.fdpexpect", "pexpect==4.9.0")
+        # Blocking from here on: pexpect selects before reading, and a send must not fail
+        # with EAGAIN when the emulator is slow to drain the socket.
+        sock.settimeout(None)
+        self._recorder = ConsoleRecorder(self.console_log)
+        self.console = fdpexpect.fdspawn(
+            sock.detach(), timeout=None, maxread=READ_SIZE, encoding="utf-8", codec_errors="replace"
+        )
+        # pexpect hands each read to its decoder: ours records the raw bytes first, and its
+        # text has no CRs, so patterns match "\n" line ends whatever the guest sends.
+        self.console._decoder = self._recorder
 
     def stop(self) -> None:
         """Quit the emulator (cleanly if it obeys, else terminate, then kill); idempotent."""
@@ -349,7 +330,7 @@ class Emulator(abc.ABC):
         pexpect = require_module("pexpect", "pexpect==4.9.0")
         with contextlib.suppress(pexpect.TIMEOUT, pexpect.EOF, OSError):
             while True:
-                self.console.read_nonblocking(65536, timeout=0.05)
+                self.console.read_nonblocking(READ_SIZE, timeout=0.05)
 
     def __enter__(self) -> Self:
         return self.start()
@@ -366,7 +347,37 @@ class Emulator(abc.ABC):
 
     def send(self, text: str) -> None:
         """Type text on the serial console."""
-        self._require_console().send(text.encode())
+        self._require_console().send(text)
+
+    def send_bytes(self, data: bytes) -> None:
+        """Type raw bytes (keys as a terminal sends them) on the serial console."""
+        fd = self._require_console().child_fd
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+
+    def read_console(self) -> bytes | None:
+        """What the console holds now, raw, for a terminal that shows it as it is (call it
+        when console_fd is readable). It is recorded in console.log and `output` like all the
+        console says, but wait_for does not see it. b"" when nothing came after all, None
+        once the console is closed."""
+        console = self._require_console()
+        try:
+            data = os.read(console.child_fd, READ_SIZE)
+        except BlockingIOError:
+            return b""
+        except OSError:  # EIO, ECONNRESET: the emulator is gone
+            data = b""
+        if not data:
+            console.flag_eof = True
+            return None
+        assert self._recorder is not None
+        self._recorder.decode(data)
+        return data
+
+    @property
+    def console_fd(self) -> int:
+        return int(self._require_console().child_fd)
 
     def wait_for(
         self,
@@ -375,51 +386,46 @@ class Emulator(abc.ABC):
         failure: Patterns | None = FATAL_PREFIX,
     ) -> re.Match[str]:
         """Wait until a pattern (regex, or list: any) appears in console text not consumed
-        by an earlier wait; returns the match (its positions index `output`). A failure
-        pattern appearing first raises ConsoleFailure at once; failure=None disables that."""
-        self._require_console()
+        by an earlier wait; returns the match. A failure pattern appearing first raises
+        ConsoleFailure at once; failure=None disables that. This is pexpect's expect() over
+        both lists: the earliest match wins, and what it ends at is consumed."""
+        pexpect = require_module("pexpect", "pexpect==4.9.0")
+        console = self._require_console()
         wanted = compile_patterns(pattern)
         failing = compile_patterns(failure) if failure is not None else []
-        deadline = time.monotonic() + timeout
-        while True:
-            text = self.output
-            match = first_match(wanted, text, self._pos)
-            bad = first_match(failing, text, self._pos)
-            if bad is not None and (match is None or bad.start() < match.start()):
-                self._raise_failure(bad)
-            if match is not None:
-                self._pos = match.end()
-                return match
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise ConsoleTimeout(
-                    f"Timed out after {timeout:g} s waiting for {describe(pattern)} on the "
-                    f"{self.title} console (log: {self.console_log}); its last lines:\n" + tail(text)
-                )
-            self._read(remaining, f"waiting for {describe(pattern)}")
-
-    def _read(self, timeout: float, doing: str) -> None:
-        """Read what arrives within timeout (recorded via ConsoleRecorder)."""
-        pexpect = require_module("pexpect", "pexpect==4.9.0")
         try:
-            self.console.read_nonblocking(65536, timeout=timeout)
+            index = console.expect_list(wanted + failing, timeout=timeout)
         except pexpect.TIMEOUT:
-            pass
-        except pexpect.EOF:
-            raise self._exited_error(doing) from None
+            raise ConsoleTimeout(
+                f"Timed out after {timeout:g} s waiting for {describe(pattern)} on the "
+                f"{self.title} console (log: {self.console_log}); its last lines:\n" + tail(self.output)
+            ) from None
+        except (pexpect.EOF, ConnectionResetError):
+            raise self._exited_error(f"waiting for {describe(pattern)}") from None
+        if index >= len(wanted):
+            self._raise_failure(console)
+        match: re.Match[str] = console.match
+        return match
 
-    def _raise_failure(self, bad: re.Match[str]) -> None:
-        line_start = self.output.rfind("\n", 0, bad.start()) + 1
-        deadline = time.monotonic() + FAILURE_GRACE_S
-        while HALTED not in self.output[line_start:] and time.monotonic() < deadline:
+    def _raise_failure(self, console: Any) -> None:
+        """The failing line and what follows it up to HALTED (Plinth's dump), read for
+        FAILURE_GRACE_S at most, as a ConsoleFailure; all of it is consumed."""
+        pexpect = require_module("pexpect", "pexpect==4.9.0")
+        before: str = console.before
+        text = before[before.rfind("\n") + 1 :] + console.after
+        if HALTED not in text:
             try:
-                self._read(deadline - time.monotonic(), "reading a failure report")
-            except EmulatorExited:
-                break
-        text = self.output[line_start:]
-        if HALTED in text:
-            text = text[: text.index(HALTED) + len(HALTED)]
-        self._pos = line_start + len(text)
+                console.expect_exact(HALTED, timeout=FAILURE_GRACE_S)
+                text += console.before + console.after
+            except pexpect.TIMEOUT:
+                text += console.buffer
+                console.buffer = ""
+            except pexpect.EOF:
+                text += console.before
+        elif not text.endswith(HALTED):
+            end = text.index(HALTED) + len(HALTED)
+            console.buffer = text[end:] + console.buffer
+            text = text[:end]
         raise ConsoleFailure(f"The {self.title} console reported a failure:\n{text}", text)
 
     def _exited_error(self, doing: str, returncode: int | None = None) -> EmulatorExited:

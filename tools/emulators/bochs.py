@@ -46,8 +46,6 @@ class BochsEmulator(Emulator):
     binary = "bochs"
     package = "bochs"
     default_cpu_model = BOCHS_MODELS[0]
-    # Bochs does not set SO_REUSEADDR, so even a port of its own last run can be taken.
-    port_in_use_markers = ("bind() or listen() failed",)
 
     @property
     def bochsrc_path(self) -> Path:
@@ -86,8 +84,10 @@ class BochsEmulator(Emulator):
                 # one, and takes the next free port from 5900 on, so parallel runs coexist.
                 'display_library: rfb, options="timeout=0"',
                 f"clock: sync=none, time0={TIME0}",
-                # Bochs waits in start-up until the harness connects: no output is lost.
-                f"com1: enabled=1, mode=socket-server, dev=127.0.0.1:{self.port}",
+                # Bochs connects to the harness's socket while it starts, before the BIOS
+                # runs: no output is lost. (If the connect failed, Bochs would log an error
+                # and carry on with COM1 unplugged; start() then times out in its accept.)
+                f"com1: enabled=1, mode=socket-client, dev=127.0.0.1:{self.port}",
                 "port_e9_hack: enabled=1",
                 # No sound: there is no sound card, and ALSA would fill emulator.log with errors.
                 "speaker: enabled=0",
@@ -116,12 +116,9 @@ class BochsEmulator(Emulator):
             str(self.debugger_rc),
         ]
 
-    def is_listening(self, log_text: str) -> bool:
-        return f"com1: waiting for client to connect (host:127.0.0.1, port:{self.port})" in log_text
-
     def request_stop(self) -> None:
         # SIGINT drops into the debugger, which then reads `q` from stdin and exits with 0,
-        # flushing its logs. Until its console is connected Bochs ignores SIGINT.
+        # flushing its logs. Without a console start() failed early: SIGTERM then.
         assert self.proc is not None and self.proc.stdin is not None
         if self.console is None:
             self.proc.terminate()

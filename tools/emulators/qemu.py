@@ -6,6 +6,7 @@ import contextlib
 import shutil
 import socket
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,6 @@ class QemuEmulator(Emulator):
     binary = "qemu-system-x86_64"
     package = "qemu-system-x86"
     default_cpu_model = "max"
-    port_in_use_markers = ("Address already in use",)
 
     def __init__(
         self,
@@ -87,9 +87,11 @@ class QemuEmulator(Emulator):
             "none",
             # A triple fault (or a guest reset) ends the run instead of rebooting.
             "-no-reboot",
-            # wait=on: QEMU starts the guest only once the harness is connected.
+            # COM1 connects to the harness's socket (server=off) before the guest starts.
+            "-chardev",
+            f"socket,id=console,host=127.0.0.1,port={self.port},server=off",
             "-serial",
-            f"tcp:127.0.0.1:{self.port},server=on,wait=on",
+            "chardev:console",
             # QEMU option values escape a comma by doubling it.
             "-qmp",
             f"unix:{str(self.qmp_path).replace(',', ',,')},server=on,wait=off",
@@ -104,9 +106,6 @@ class QemuEmulator(Emulator):
             *self.extra_args,
         ]
 
-    def is_listening(self, log_text: str) -> bool:
-        return f"QEMU waiting for connection on: disconnected:tcp:127.0.0.1:{self.port}," in log_text
-
     def qmp(self) -> Any:
         """A connected qemu.qmp.legacy.QEMUMonitorProtocol (cmd("query-status"), ...)."""
         if self._monitor is None:
@@ -120,15 +119,23 @@ class QemuEmulator(Emulator):
 
     def _probe_qmp(self) -> None:
         """The legacy client's connect() has no timeout: check first, with one, that the
-        monitor greets (QEMU serves QMP only once the serial console is connected)."""
-        try:
-            with socket.socket(socket.AF_UNIX) as probe:
-                probe.settimeout(QMP_TIMEOUT_S)
-                probe.connect(str(self.qmp_path))
-                if not probe.recv(1):
-                    raise ConnectionError("closed at once")
-        except OSError as err:
-            raise EmulatorError(f"QEMU's QMP monitor at {self.qmp_path} did not answer ({err}).") from None
+        monitor greets. QEMU may connect the console before it creates the QMP socket, so
+        a socket that is not there yet is tried again until the timeout."""
+        deadline = time.monotonic() + QMP_TIMEOUT_S
+        while True:
+            try:
+                with socket.socket(socket.AF_UNIX) as probe:
+                    probe.settimeout(QMP_TIMEOUT_S)
+                    probe.connect(str(self.qmp_path))
+                    if not probe.recv(1):
+                        raise ConnectionError("closed at once")
+                return
+            except (FileNotFoundError, ConnectionRefusedError) as err:
+                if time.monotonic() >= deadline or (self.proc is not None and self.proc.poll() is not None):
+                    raise EmulatorError(f"QEMU's QMP monitor at {self.qmp_path} did not answer ({err}).") from None
+                time.sleep(0.02)
+            except OSError as err:
+                raise EmulatorError(f"QEMU's QMP monitor at {self.qmp_path} did not answer ({err}).") from None
 
     def request_stop(self) -> None:
         qmp_errors = require_module("qemu.qmp", QMP_REQUIREMENT).QMPError
