@@ -7,7 +7,8 @@ registers (Linux's /sys/class/iommu, or /dev/mem for root), and what Linux does 
 It judges them as Plinth does at boot: the VMX requirements are those of vmx_detect() in
 hypervisor/arch/x86/vmx.c, with its names; the register layouts below are named after
 hypervisor/include/x86/vmx.h and vtd_regs.h (tests/unit/test_hostcheck.py holds them equal);
-the DMAR goes through tools.acpi_tables.parse_dmar, which rejects what Plinth's parser rejects.
+the DMAR goes through Plinth's own C parser, built for this machine with the host gcc
+(tools.acpi_tables.parse_dmar), so it is rejected exactly when Plinth would reject it.
 
 What cannot be read is said, with the remedy, and the rest is still reported. Exit status: 0 the
 host can run Plinth, 1 it cannot (a requirement is missing), 2 a requirement could not be checked.
@@ -26,6 +27,7 @@ from typing import NamedTuple
 
 from construct import BitsInteger, BitStruct, ByteSwapped, Construct, Container, Flag, Padding, Struct
 
+from tools import hostc
 from tools.acpi_tables import DMAR_INTR_REMAP, Dmar, Drhd, parse_dmar
 from tools.errors import PlinthError
 
@@ -593,11 +595,13 @@ def iommu_state(sys_root: Path, proc_root: Path | None = None) -> IommuState:
 
 @dataclass
 class DmarFile:
-    """The firmware's DMAR: state present, absent, unreadable or no-acpi; dmar when present."""
+    """The firmware's DMAR: state present, absent, unreadable, unparsed (Plinth's parser could
+    not run: problem says why) or no-acpi; dmar when present."""
 
     path: str
     state: str
     dmar: Dmar | None = None
+    problem: str = ""
 
 
 def read_dmar(sys_root: Path) -> DmarFile:
@@ -606,11 +610,15 @@ def read_dmar(sys_root: Path) -> DmarFile:
     if not tables.is_dir():
         return DmarFile(str(path), "no-acpi")
     try:
-        return DmarFile(str(path), "present", parse_dmar(path.read_bytes()))
+        data = path.read_bytes()
     except FileNotFoundError:
         return DmarFile(str(path), "absent")
     except OSError:
         return DmarFile(str(path), "unreadable")
+    try:
+        return DmarFile(str(path), "present", parse_dmar(data))
+    except PlinthError as err:
+        return DmarFile(str(path), "unparsed", problem=str(err).rstrip("."))
 
 
 @dataclass
@@ -795,6 +803,9 @@ def _vtd_rows(cpu: CpuInfo, dmar: DmarFile, units: list[VtdUnit], iommu: IommuSt
                 remedy,
             )
         ]
+    if dmar.state == "unparsed":
+        remedy = "install gcc (sudo apt-get install gcc libc6-dev)" if hostc.GCC_MISSING in dmar.problem else ""
+        return [Row(name, REQUIRED, UNKNOWN, f"present, but not checked: {dmar.problem}", remedy)]
     if dmar.state == "unreadable":
         if not linux_units:
             return [Row(name, REQUIRED, UNKNOWN, f"{dmar.path} is readable only by root", REMEDY_ROOT)]
@@ -953,9 +964,12 @@ def _vtd_section(r: Report) -> list[str]:
     if d.state != "present" or d.dmar is None:
         lines = [
             f"  {d.path}: "
-            + {"absent": "no such table", "unreadable": "readable only by root", "no-acpi": "no ACPI tables in sysfs"}[
-                d.state
-            ]
+            + {
+                "absent": "no such table",
+                "unreadable": "readable only by root",
+                "unparsed": f"not parsed: {d.problem}",
+                "no-acpi": "no ACPI tables in sysfs",
+            }[d.state]
         ]
     else:
         t = d.dmar

@@ -4,7 +4,8 @@ The C tests (tests/unit/c/test_acpi*.c) build their tables with acpi_build.h. Th
 second description of the same layouts, written as construct structs from the specifications
 (ACPI 6.5 sections 5.2.6 and 5.2.12; Intel VT-d chapter 8), so a layout mistake shared by the
 C builder and the parser shows up here. Each table goes to acpi_parse through
-tests/unit/c/acpi_table_file.c, which prints what the parser made of it.
+tests/unit/c/acpi_table_file.c (built by tools/hostc.py, as check-host builds it), which prints
+what the parser made of it.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ import subprocess
 from collections.abc import Callable
 
 import pytest
-from test_c_logic import C_DIR, CFLAGS, TIMEOUT, gcc, sources_of
 
+from tools import hostc
 from tools.acpi_tables import (
     DEVICE_SCOPE,
     DMAR_FIXED,
@@ -214,24 +215,19 @@ BAD = {
 def parse_table(tmp_path_factory: pytest.TempPathFactory) -> Callable[[bytes], list[str]]:
     """Compiles the driver once; returns a function from table bytes to its "acpi:" lines."""
     out = tmp_path_factory.mktemp("acpi")
-    driver = C_DIR / "acpi_table_file.c"
-    exe = out / "acpi_table_file"
-    cmd = [gcc(), *CFLAGS, str(driver.relative_to(ROOT)), *sources_of(driver), "-o", str(exe)]
-    build = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT, check=False)
-    if build.returncode:
-        pytest.fail(f"compiling {driver.name} failed:\n{build.stdout}{build.stderr}", pytrace=False)
+    exe = hostc.acpi_table_file(out, sanitize=True)
 
     def run(data: bytes) -> list[str]:
         path = out / "table.bin"
         path.write_bytes(data)
-        env = dict(os.environ, ACPI_TABLE_FILE=str(path), ASAN_OPTIONS="detect_leaks=1")
+        env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1")
         result = subprocess.run(
-            [str(exe)],
+            [str(exe), str(path)],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            timeout=TIMEOUT,
+            timeout=hostc.TIMEOUT_S,
             env=env,
             check=False,
         )

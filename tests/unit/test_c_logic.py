@@ -1,8 +1,9 @@
 """Host-compiled unit tests of Plinth's pure C modules (tests/unit/c/test_*.c).
 
 Each C test file names the hypervisor sources it tests on its first line, for example
-`// sources: hypervisor/core/pmm.c`; it is compiled with them by the host gcc under
-AddressSanitizer and UndefinedBehaviorSanitizer, and run. A new test_*.c is picked up by the
+`// sources: hypervisor/core/pmm.c`, or a group that tools/hostc.py lists (`@acpi-parser`:
+check-host builds the same parser); it is compiled with them by the host gcc under
+AddressSanitizer and UndefinedBehaviorSanitizer, with tools/hostc.py's flags, and run. A new test_*.c is picked up by the
 glob. gcc is a hard requirement, so a missing gcc fails rather than skips.
 """
 
@@ -10,28 +11,17 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from tools import hostc
+from tools.errors import PlinthError
 from tools.paths import ROOT
 
 C_DIR = ROOT / "tests" / "unit" / "c"
-CFLAGS = [
-    "-std=gnu11",
-    "-O1",
-    "-g",
-    "-Wall",
-    "-Wextra",
-    "-Werror",
-    "-fsanitize=address,undefined",
-    "-fno-sanitize-recover=all",
-    "-Ihypervisor/include",
-    "-Itests/unit/c",
-]
-SOURCES_LINE = re.compile(r"//\s*sources:\s*(.*)")
+CFLAGS = [*hostc.CFLAGS, *hostc.SANITIZE]
 SUMMARY_LINE = re.compile(r"(\d+) passed, (\d+) failed")
 TIMEOUT = 120
 
@@ -41,36 +31,31 @@ def c_tests() -> list[Path]:
 
 
 def gcc() -> str:
-    path = shutil.which("gcc")
-    if not path:
-        pytest.fail(
-            "gcc is not on PATH: the C unit tests need the host gcc (Debian/Ubuntu: apt-get install gcc).",
-            pytrace=False,
-        )
-    return path
+    try:
+        return hostc.gcc()
+    except PlinthError as err:
+        pytest.fail(f"the C unit tests need the host gcc: {err}", pytrace=False)
 
 
 def sources_of(test_file: Path) -> list[str]:
-    """The hypervisor sources named on the test file's first line, checked to exist."""
-    with test_file.open() as f:
-        first = f.readline().strip()
-    match = SOURCES_LINE.fullmatch(first)
-    if not match or not match.group(1).split():
+    """The hypervisor sources named on the test file's first line, expanded and checked to exist."""
+    named = hostc.sources_line(test_file)
+    if not named:
         pytest.fail(
             f"{test_file.relative_to(ROOT)}: the first line must be "
-            f"'// sources: hypervisor/core/<module>.c ...', found {first!r}.",
+            "'// sources: hypervisor/core/<module>.c ...' (or @GROUP from tools/hostc.py).",
             pytrace=False,
         )
-    sources = match.group(1).split()
+    try:
+        sources = hostc.expand(named)
+    except PlinthError as err:
+        pytest.fail(f"{test_file.relative_to(ROOT)}: {err}", pytrace=False)
     if "hypervisor/core/string.c" in sources:
         pytest.fail(
             f"{test_file.relative_to(ROOT)}: do not compile hypervisor/core/string.c, "
             "the host C library provides memset and the rest.",
             pytrace=False,
         )
-    missing = [s for s in sources if not (ROOT / s).is_file()]
-    if missing:
-        pytest.fail(f"{test_file.relative_to(ROOT)} names missing sources: {', '.join(missing)}.", pytrace=False)
     return sources
 
 

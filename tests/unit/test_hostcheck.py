@@ -23,7 +23,7 @@ import pytest
 from construct import Construct
 from test_acpi_tables import BAD, ENDPOINT, INCLUDE_PCI_ALL, Q35_IOAPIC_SCOPE, USB, dmar, drhd, rmrr, scope, table
 
-from tools import hostcheck
+from tools import hostc, hostcheck
 from tools.acpi_tables import DMAR_FIXED, parse_dmar
 from tools.errors import PlinthError
 from tools.hostcheck import MSRS, NO, OPTIONAL, REQUIRED, UNKNOWN, YES
@@ -490,7 +490,7 @@ MALFORMED = {
     # The corrupt DMARs Plinth's C parser is tested with (test_acpi_tables.py), same messages.
     **{name: (data, message) for name, (data, message) in BAD.items() if not name.startswith("madt")},
     "empty-file": (b"", "DMAR offset 0x0: 0 bytes, shorter than the 36-byte table header"),
-    "not-a-dmar": (table(b"APIC", bytes(12)), "DMAR offset 0x0: signature b'APIC' is not DMAR"),
+    "not-a-dmar": (table(b"APIC", bytes(12)), 'DMAR offset 0x0: signature "APIC" is not DMAR'),
     "file-shorter-than-length": (dmar([ONE_UNIT])[:-8], "DMAR offset 0x4: length 72 runs past the 64 bytes"),
     "header-only": (table(b"DMAR", b""), "DMAR offset 0x4: length 36 below the 48-byte fixed part"),
     "host-address-width-65": (
@@ -534,26 +534,43 @@ def test_malformed_dmar(name: str, tmp_path: Path) -> None:
 
 
 def test_dmar_warnings_do_not_reject() -> None:
-    """An RMRR naming no device and a unit after its segment's INCLUDE_PCI_ALL unit are warnings."""
-    table = parse_dmar(
-        dmar(
-            [
-                ONE_UNIT,
-                drhd(0, 0xFED91000, [scope(ENDPOINT, 0, 0, [(2, 0)])]),
-                rmrr(0x7D000000, 0x7D01FFFF, []),
-                rmrr(0x7E000000, 0x7E000FFF, [USB]),
-            ]
-        )
-    )
-    assert table.error is None
-    assert table.warnings == [
-        "DMAR offset 0x48: DRHD for segment 0 follows that segment's INCLUDE_PCI_ALL unit, which must come last",
-        "DMAR offset 0x60: RMRR 0x7d000000-0x7d01ffff names no device",
+    """An RMRR naming no device and a unit after its segment's INCLUDE_PCI_ALL unit are warnings.
+    Plinth keeps the first warning of a table, so check-host shows that one."""
+    late_unit = parse_dmar(dmar([ONE_UNIT, drhd(0, 0xFED91000, [scope(ENDPOINT, 0, 0, [(2, 0)])])]))
+    assert late_unit.error is None and [u.base for u in late_unit.drhds] == [0xFED90000, 0xFED91000]
+    assert late_unit.warnings == [
+        "DMAR offset 0x48: DRHD for segment 0 follows that segment's INCLUDE_PCI_ALL unit, which must come last"
     ]
+    table = parse_dmar(dmar([ONE_UNIT, rmrr(0x7D000000, 0x7D01FFFF, []), rmrr(0x7E000000, 0x7E000FFF, [USB])]))
+    assert table.error is None
+    assert table.warnings == ["DMAR offset 0x48: RMRR 0x7d000000-0x7d01ffff names no device"]
     assert [(r.base, [str(s) for s in r.scopes]) for r in table.rmrrs] == [
         (0x7D000000, []),
         (0x7E000000, ["endpoint 00:14.0"]),
     ]
+
+
+def test_without_gcc_the_dmar_is_not_checked_and_says_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """check-host builds Plinth's DMAR parser with the host gcc; without gcc (and no parser
+    built before) the DMAR row is unknown with the remedy, and the rest is still judged."""
+    monkeypatch.setattr(hostc, "HOST_BUILD", tmp_path / "host")
+    monkeypatch.setattr(hostc.shutil, "which", lambda name: None)
+    report = check(fake_host(tmp_path / "root", msr_values=msrs(), dmar_table=dmar([ONE_UNIT])))
+    vtd = row(report, "VT-d (DMAR table)")
+    assert vtd.status == UNKNOWN and "the host gcc is not installed" in vtd.detail
+    assert vtd.remedy == "install gcc (sudo apt-get install gcc libc6-dev)"
+    assert report.status == 2 and row(report, "VMX capabilities Plinth requires").status == YES
+    assert "not parsed: the host gcc is not installed" in hostcheck.render(report)
+
+
+def test_a_moved_parser_source_is_one_sentence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setitem(hostc.SOURCE_GROUPS, "acpi-parser", ("hypervisor/arch/x86/no_such_dmar.c",))
+    with pytest.raises(PlinthError) as err:
+        hostc.acpi_table_file(tmp_path)
+    assert str(err.value) == (
+        "the C source hypervisor/arch/x86/no_such_dmar.c does not exist: fix its path in tools/hostc.py "
+        "(or the sources line naming it)."
+    )
 
 
 # --- The command ---

@@ -10,7 +10,8 @@
  * `ok <name>` or `FAIL <name>: <file>:<line>: <detail>`, then `N passed, N failed`; the exit
  * status is non-zero on any failure. A test that runs no check at all fails: it proves nothing.
  *
- * Header-only: include it from exactly one file per test program.
+ * Header-only: include it from exactly one file per test program. A host program with a main
+ * of its own (acpi_table_file.c) defines TEST_NO_MAIN first: the checks without the runner.
  */
 #ifndef PLINTH_TEST_H
 #define PLINTH_TEST_H
@@ -30,12 +31,14 @@ struct test_case {
 #define TEST_MORE_MAX 8 /* further failures shown per test */
 #define TEST_MSG_LEN 600
 
-static struct test_case *test_head, **test_tail = &test_head;
 static unsigned long test_checks;      /* checks run by all tests */
 static unsigned long test_case_checks; /* checks run by the current test */
 static unsigned test_case_failures;
 static char test_first[TEST_MSG_LEN];
 static char test_more[TEST_MORE_MAX][TEST_MSG_LEN];
+
+#ifndef TEST_NO_MAIN
+static struct test_case *test_head, **test_tail = &test_head;
 
 #define TEST(name)                                                                         \
 	static void test_fn_##name(void);                                                  \
@@ -46,6 +49,7 @@ static char test_more[TEST_MORE_MAX][TEST_MSG_LEN];
 		test_tail = &test_case_##name.next;                                        \
 	}                                                                                  \
 	static void test_fn_##name(void)
+#endif
 
 /* Records one check; on failure keeps "file:line: detail". Returns ok for REQUIRE. */
 __attribute__((format(printf, 4, 5), unused)) static bool
@@ -155,6 +159,7 @@ __attribute__((unused)) static bool test_contains(const char *hay, const char *n
 			return;          \
 	} while (0)
 
+#ifndef TEST_NO_MAIN
 static bool test_selected(const char *name, int argc, char **argv)
 {
 	int i;
@@ -201,5 +206,6 @@ int main(int argc, char **argv)
 	printf("%u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
+#endif /* TEST_NO_MAIN */
 
 #endif
