@@ -20,19 +20,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tools import exitstats, image, linux
+from tools import consoleproto as cp
+from tools import exitstats, hvabi, image, linux
 from tools.emulators.bochs import BOCHS_MODELS, NO_IOMMU_CMDLINE
 from tools.errors import PlinthError
 from tools.paths import BUILD, ELF, ROOT
 
 GUEST = BUILD / "guests" / "testguest.bin"
 RESULTS = BUILD / "bench" / "results.json"
-BENCH_RE = re.compile(r"guest: info bench (?P<name>\w+) min=(?P<min>\d+) median=(?P<median>\d+) runs=(?P<runs>\d+)")
-BOOT_PATH_RE = re.compile(r"plinth: boot path: (?P<ticks>\d+) TSC ticks")
-FOOTPRINT_RE = re.compile(
-    r"plinth: footprint: reserved (?P<reserved>\d+) KiB \(image (?P<image>\d+) KiB, pool "
-    r"(?P<pool>\d+) KiB\), pool used (?P<used>\d+) KiB, EPT (?P<ept>\d+) KiB, VT-d (?P<vtd>\d+) KiB"
-)
+# What the shell prints for the command bench types (not a Plinth line: see linux_boot).
 UPTIME_RE = re.compile(r"uptime=(?P<up>[\d.]+)")
 IDLE_S = 20
 
@@ -62,7 +58,7 @@ def _boot(
     setup: Setup,
     logdir: Path,
     modules: list[tuple[Path, str]],
-    until: str,
+    until: str | re.Pattern[str],
     timeout: float,
     send: list[tuple[str, str]] | None = None,
     until_exit: bool = False,
@@ -99,10 +95,8 @@ def _boot(
 
 
 def roundtrips(setup: Setup) -> tuple[dict[str, Any], int, dict[str, int]]:
-    out = _boot(
-        setup, BUILD / "bench" / "guest", [(GUEST, "checks=bench")], r"guest: summary: \d+ passed", 300, quiet=True
-    )
-    raw = {m["name"]: (int(m["min"]), int(m["median"])) for m in BENCH_RE.finditer(out)}
+    out = _boot(setup, BUILD / "bench" / "guest", [(GUEST, "checks=bench")], hvabi.GUEST_SUMMARY_RE, 300, quiet=True)
+    raw = {m["name"]: (int(m["min"]), int(m["median"])) for m in cp.GUEST_BENCH.finditer(out)}
     if "baseline" not in raw:
         raise PlinthError("the benchmark guest printed no measurements; see build/bench/guest/console.log.")
     base_min, base_median = raw.pop("baseline")
@@ -111,8 +105,8 @@ def roundtrips(setup: Setup) -> tuple[dict[str, Any], int, dict[str, int]]:
         for name, (lo, med) in raw.items()
     }
     trips["baseline"] = {"min": base_min, "median": base_median}
-    boot = BOOT_PATH_RE.search(out)
-    foot = FOOTPRINT_RE.search(out)
+    boot = cp.BOOT_PATH.search(out)
+    foot = cp.FOOTPRINT.search(out)
     footprint = {
         "image_file_bytes": ELF.stat().st_size,
         "reserved_kib": int(foot["reserved"]) if foot else None,

@@ -159,7 +159,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             "powers it off; Ctrl-] quits at any time.",
             file=sys.stderr,
         )
-    vm_stopped = r"plinth: vm\d+ stopped"
+    vm_stopped = consoleproto.VM_STOPPED.regex
     stops = [consoleproto.NO_GUEST, consoleproto.HALTED, vm_stopped]
     with emu:
         matched = terminal.attach(emu, stop_patterns=stops)
@@ -179,7 +179,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if matched == consoleproto.HALTED:
         print(f"plinth: Plinth stopped with a FATAL report; console log: {logdir / 'console.log'}", file=sys.stderr)
         return 1
-    if matched == vm_stopped:
+    if matched is vm_stopped:
         print(
             f"plinth: the guest's VM stopped (reason above); emulator stopped; console log: {logdir / 'console.log'}",
             file=sys.stderr,

@@ -1,12 +1,23 @@
-"""Plinth's console protocol, defined once.
+"""Plinth's console protocol, defined once: every console line the tools and tests read.
 
-The C side gets these strings from build/generated/console_proto.h (written by tools/gen.py);
-tests and tools import them from here, so neither side guesses the other's format.
+Each line is a Line: the printf format(s) the C side prints it with (whole lines, the log
+prefix included) and the regular expression that reads it back; tests/unit/test_consoleproto.py
+formats each with sample values as C would and checks that the regex reads the values back.
+The C side gets the strings and formats of C_STRINGS and C_FORMATS from
+build/generated/console_proto.h (written by tools/gen.py); the other formats are quoted from
+the C source named beside them, so a change there must be made here too (the round trip and
+the system tests catch a mismatch). The test guest's check and summary lines are in
+tools/hvabi.py, with the guest ABI header they are generated into.
 """
 
+from __future__ import annotations
+
 import re
+from collections.abc import Iterator
+from typing import NamedTuple
 
 LOG_PREFIX = "plinth: "
+WARN_PREFIX = LOG_PREFIX + "warning: "  # log_warn (core/console.c)
 FATAL_PREFIX = "FATAL: "
 # Message texts; the C side prints them after LOG_PREFIX.
 BANNER_TEXT = "Plinth hypervisor"
@@ -17,18 +28,11 @@ BANNER = LOG_PREFIX + BANNER_TEXT
 NO_GUEST = LOG_PREFIX + NO_GUEST_TEXT
 # Printed after a FATAL report's dump, once every CPU has been told to halt.
 HALTED = LOG_PREFIX + HALTED_TEXT
-
-# Lines whose shape the tests parse. The C side prints them with the C_FORMATS below (after
-# the log prefix); the regular expressions here read them back.
-MEMMAP_HEADER = "plinth: memory map"
-MODULES_HEADER = "plinth: modules"
-MODULE_LINE_RE = re.compile(
-    r"plinth:   module (?P<index>\d+): (?P<start>0x[0-9a-f]+)-(?P<end>0x[0-9a-f]+) "
-    r"(?P<size>\d+) bytes cmdline='(?P<cmdline>[^']*)'"
-)
-MEMMAP_LINE_RE = re.compile(r"plinth:   (?P<start>0x[0-9a-f]{16})-(?P<end>0x[0-9a-f]{16}) (?P<type>[a-z-]+)")
-MODULES_COUNT_RE = re.compile(r"plinth: modules: (?P<count>\d+)")
-FATAL_RE = re.compile(r"FATAL: (?P<what>.*?) \((?P<why>.*)\)")
+# The monitor's prompt (core/monitor.c PROMPT).
+MONITOR_PROMPT = "plinth> "
+# Fixed lines (their C source beside them).
+NO_VMX = LOG_PREFIX + "vmx: not available (CPUID.1:ECX.VMX[bit 5] is 0): no guest can run on this CPU"  # arch/x86/vmx.c
+NO_DMAR = LOG_PREFIX + "vtd: no DMAR table: no DMA remapping hardware (or the firmware hides it)"  # arch/x86/vtd.c
 
 # The strings the C side needs, by the macro name it sees.
 C_STRINGS = {
@@ -39,10 +43,268 @@ C_STRINGS = {
     "CONSOLE_NO_GUEST_TEXT": NO_GUEST_TEXT,
 }
 
-# printf formats for the parsed lines; each pairs with a regular expression above.
+# printf formats the C side takes from console_proto.h (after the log prefix).
 C_FORMATS = {
     "CONSOLE_FMT_MEMMAP_HEADER": "memory map: %u entries, [start, end) by type",
     "CONSOLE_FMT_MEMMAP_LINE": "  0x%016lx-0x%016lx %s",
     "CONSOLE_FMT_MODULES_HEADER": "modules: %u",
     "CONSOLE_FMT_MODULE_LINE": "  module %u: 0x%lx-0x%lx %lu bytes cmdline='%s'",
 }
+
+
+class Line(NamedTuple):
+    """A console line: the printf formats of the whole line as the C side prints it, and the
+    regular expression that reads it (named groups for the values)."""
+
+    formats: tuple[str, ...]
+    regex: re.Pattern[str]
+
+    def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
+        return self.regex.search(text, pos)
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        return self.regex.finditer(text)
+
+    def fill(self, **values: str) -> re.Pattern[str]:
+        """The regex with some named groups fixed to literal values (e.g. a VM's name)."""
+        return fill(self.regex, **values)
+
+
+def line(formats: str | tuple[str, ...], regex: str, flags: int = 0) -> Line:
+    return Line((formats,) if isinstance(formats, str) else formats, re.compile(regex, flags))
+
+
+HEX = r"0x[0-9a-f]+"
+BDF = r"[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]"
+
+# --- Boot (core/boot_info.c, core/memory.c) ---
+COMMAND_LINE = line(LOG_PREFIX + "command line: '%s'", r"plinth: command line: '(?P<cmdline>.*)'")
+MEMMAP_HEADER = line(
+    LOG_PREFIX + C_FORMATS["CONSOLE_FMT_MEMMAP_HEADER"], r"plinth: memory map: (?P<count>\d+) entries, \[start, end\)"
+)
+MEMMAP_LINE = line(
+    LOG_PREFIX + C_FORMATS["CONSOLE_FMT_MEMMAP_LINE"],
+    r"plinth:   (?P<start>0x[0-9a-f]{16})-(?P<end>0x[0-9a-f]{16}) (?P<type>[a-z-]+)",
+)
+MODULES_COUNT = line(LOG_PREFIX + C_FORMATS["CONSOLE_FMT_MODULES_HEADER"], r"plinth: modules: (?P<count>\d+)")
+MODULE_LINE = line(
+    LOG_PREFIX + C_FORMATS["CONSOLE_FMT_MODULE_LINE"],
+    rf"plinth:   module (?P<index>\d+): (?P<start>{HEX})-(?P<end>{HEX}) (?P<size>\d+) bytes cmdline='(?P<cmdline>[^']*)'",
+)
+ACPI_RSDP = line(
+    LOG_PREFIX + "ACPI RSDP: %s tag, %u bytes at 0x%016lx",  # %p prints as 0x%016lx
+    rf"plinth: ACPI RSDP: (?P<tag>.+?) tag, (?P<size>\d+) bytes at (?P<addr>{HEX})",
+)
+RESERVED = line(
+    LOG_PREFIX + "reserved: 0x%lx-0x%lx (%lu KiB: image %lu KiB, pool %lu KiB)",
+    rf"plinth: reserved: (?P<start>{HEX})-(?P<end>{HEX}) \((?P<kib>\d+) KiB: image (?P<image>\d+) KiB, "
+    r"pool (?P<pool>\d+) KiB\)",
+)
+
+# --- CPUs and VMX (arch/x86/platform.c, arch/x86/vmx.c) ---
+CPU_IN_VMX_ROOT = line(
+    LOG_PREFIX + "CPU %u (APIC id %u) in VMX root operation",
+    r"plinth: CPU (?P<cpu>\d+) \(APIC id (?P<apic_id>\d+)\) in VMX root operation",
+)
+CPUS_ONLINE = line(
+    (LOG_PREFIX + "%u CPU online%s", LOG_PREFIX + "%u CPUs online%s"),  # "s" when more than one
+    r"plinth: (?P<count>\d+) CPUs? online(?P<vmx>, all in VMX root operation)?$",
+    re.M,
+)
+# The capability report: items "NAME yes|no" (and others) separated by ", " or "; ", read by
+# report_items(); the exact lines change with the capability table vmx.c reports from.
+VMX_REPORT = line(
+    (
+        LOG_PREFIX + "vmx: revision 0x%x, region %lu bytes, memory type %s, TRUE controls %s, INS/OUTS info %s",
+        LOG_PREFIX + "vmx: EPT %s, VPID %s, unrestricted guest %s, MSR bitmaps %s, I/O bitmaps %s",
+        LOG_PREFIX + "vmx: INVEPT %s (single-context %s, all-context %s), INVVPID %s (address %s, single-context %s, "
+        "all-context %s)",
+        LOG_PREFIX + "vmx: activity states HLT %s, shutdown %s, wait-for-SIPI %s; save/load EFER %s, PAT %s",
+    ),
+    r"^plinth: vmx: (?P<items>.*)$",
+    re.M,
+)
+
+# --- VT-d and PCI (arch/x86/vtd.c, vtd_fault.c, pci.c) ---
+VTD_UNIT = line(
+    LOG_PREFIX + "vtd: unit %u at 0x%lx: version %u.%u%s",  # ", all devices not named by another unit"
+    rf"plinth: vtd: unit (?P<unit>\d+) at (?P<base>{HEX}): version (?P<version>\d+\.\d+)(?P<include_all>, .*)?$",
+    re.M,
+)
+# The unit's capability lines: items as in VMX_REPORT.
+VTD_UNIT_REPORT = line(
+    (
+        LOG_PREFIX + "vtd: unit %u: SAGAW 0x%lx (%s%s), MGAW %lu, ND %lu (%lu domains), CM %s, RWBF %s, "
+        "SLLPS 0x%lx (%s%s), PSI %s",
+        LOG_PREFIX + "vtd: unit %u: fault records %lu at 0x%lx, IOTLB registers at 0x%lx, C %s, QI %s, IR %s, "
+        "EIM %s, PT %s, SC %s",
+    ),
+    r"^plinth: vtd: unit (?P<unit>\d+): (?P<items>(?:SAGAW|fault records) .*)$",
+    re.M,
+)
+VTD_ENABLED = line(
+    LOG_PREFIX + "vtd: unit %u: DMA remapping enabled (%s invalidation)",
+    r"plinth: vtd: unit (?P<unit>\d+): DMA remapping enabled \((?P<invalidation>queued|register-based) invalidation\)",
+)
+VTD_FAULT = line(
+    LOG_PREFIX + "vtd: fault: unit %u: device %02x:%02x.%u %s at 0x%lx blocked: reason 0x%x, %s",
+    rf"plinth: vtd: fault: unit (?P<unit>\d+): device (?P<bdf>{BDF}) (?P<access>read|write) at (?P<addr>{HEX}) "
+    rf"blocked: reason (?P<reason>{HEX}), (?P<why>.*)$",
+    re.M,
+)
+PCI_FUNCTION = line(
+    LOG_PREFIX + "pci: %02x:%02x.%u %04x:%04x class %02x%02x%02x",
+    rf"plinth: pci: (?P<bdf>{BDF}) (?P<vendor>[0-9a-f]{{4}}):(?P<device>[0-9a-f]{{4}}) class (?P<class_code>[0-9a-f]{{6}})",
+)
+NO_DMA_ISOLATION = line(
+    WARN_PREFIX + "%s: refusing to run a guest without DMA isolation (no VT-d); boot with iommu=optional to allow it",
+    r"plinth: warning: (?P<vm>\S+): refusing to run a guest without DMA isolation \(no VT-d\); "
+    r"boot with iommu=optional to allow it",
+)  # arch/x86/iommu.c
+
+# --- VMs (core/vm.c, arch/x86/vmexit.c, arch/x86/io.c, guest/linux.c, arch/x86/vcpu.c) ---
+VM_STOPPED = line(LOG_PREFIX + "%s stopped: %s", r"plinth: (?P<vm>vm\d+) stopped: (?P<why>.*)$", re.M)
+EPT_VIOLATION_STOP = line(
+    LOG_PREFIX + "%s stopped: EPT violation: %s at guest-physical 0x%lx (%s), vCPU %u, guest rip 0x%lx",
+    rf"plinth: (?P<vm>vm\d+) stopped: EPT violation: (?P<access>[\w ]+) at guest-physical (?P<gpa>{HEX}) "
+    rf"\((?P<why>[^)]*)\), vCPU (?P<vcpu>\d+), guest rip (?P<rip>{HEX})",
+)
+TRIPLE_FAULT_STOP = line(
+    LOG_PREFIX + "%s stopped: triple fault in vCPU %u at guest rip 0x%lx (cr0 0x%lx, idtr limit 0x%lx)",
+    rf"plinth: (?P<vm>vm\d+) stopped: triple fault in vCPU (?P<vcpu>\d+) at guest rip (?P<rip>{HEX}) "
+    rf"\(cr0 (?P<cr0>{HEX}), idtr limit (?P<idtr_limit>{HEX})\)",
+)
+ACPI_SLEEP = line(
+    LOG_PREFIX
+    + "%s: the guest requests an ACPI sleep state (SLP_TYP %u, power-off when it is \\_S5); VM exits by reason:",
+    r"plinth: (?P<vm>\S+): the guest requests an ACPI sleep state \(SLP_TYP (?P<slp_typ>\d+)",
+)
+BAD_KERNEL = line(
+    WARN_PREFIX + "%s: module %u is a Linux kernel Plinth cannot boot: %s",
+    r"plinth: warning: (?P<vm>\S+): module (?P<module>\d+) is a Linux kernel Plinth cannot boot: (?P<why>.*)$",
+    re.M,
+)
+# The monitor's `vms` (core/monitor.c).
+VMS_LINE = line(
+    "  %s: %s, %u vCPUs, %u memory ranges",
+    r"^  (?P<vm>\S+): (?P<state>running|stopped), (?P<vcpus>\d+) vCPUs, (?P<ranges>\d+) memory ranges$",
+    re.M,
+)
+# VM exit statistics (arch_print_exit_stats): a header per vCPU, then a line per exit reason.
+EXIT_STATS_VCPU = line(
+    "  %s vCPU %u (CPU %u): %lu exits",
+    r"^  (?P<vm>\S+) vCPU (?P<vcpu>\d+) \(CPU (?P<cpu>\d+)\): (?P<total>\d+) exits$",
+    re.M,
+)
+EXIT_STATS_REASON = line("    %-22s %lu", r"^    (?P<reason>[A-Z0-9_]+)\s+(?P<count>\d+)$", re.M)
+BOOT_PATH = line(
+    LOG_PREFIX + "boot path: %lu TSC ticks from Plinth's first instruction to VM entry",
+    r"plinth: boot path: (?P<ticks>\d+) TSC ticks",
+)
+FOOTPRINT = line(
+    LOG_PREFIX
+    + "footprint: reserved %lu KiB (image %lu KiB, pool %lu KiB), pool used %lu KiB, EPT %u KiB, VT-d %u KiB",
+    r"plinth: footprint: reserved (?P<reserved>\d+) KiB \(image (?P<image>\d+) KiB, pool "
+    r"(?P<pool>\d+) KiB\), pool used (?P<used>\d+) KiB, EPT (?P<ept>\d+) KiB, VT-d (?P<vtd>\d+) KiB",
+)
+
+# --- FATAL reports (core/panic.c, arch/x86/trap.c, arch/x86/vmexit.c, arch/x86/vmcs.c) ---
+FATAL = line(FATAL_PREFIX + "%s (%s)", r"FATAL: (?P<what>.*?) \((?P<why>.*)\)")
+EXCEPTION_VECTOR = line(
+    "  vector %lu (%s), error code 0x%lx",
+    rf"  vector (?P<vector>\d+) \((?P<name>[^)]*)\), error code (?P<error_code>{HEX})",
+)
+# Register dumps: "name 0xVALUE" pairs, several to a line.
+REGISTERS = line(
+    (
+        "  rip 0x%016lx  cs 0x%04lx  rflags 0x%016lx",
+        "  rax 0x%016lx  rbx 0x%016lx  rcx 0x%016lx",
+        "  rbp 0x%016lx  r8  0x%016lx  r9  0x%016lx",
+    ),
+    r"\b(?P<name>[a-z][a-z0-9]*)\s+0x(?P<value>[0-9a-f]+)",
+)
+BACKTRACE = line("  backtrace: 0x%lx 0x%lx", r"backtrace:(?P<addresses>(?: 0x[0-9a-f]+)*)")
+VMCS_DUMP_LINE = line("  vmcs 0x%04x = 0x%016lx", r"vmcs 0x(?P<encoding>[0-9a-f]{4,8}) = 0x(?P<value>[0-9a-f]{16})\b")
+
+# --- The test guest (tests/guests/: check_info() prints "guest: info " + its text) ---
+GUEST_START = line("guest: start %s", r"guest: start (?P<cmdline>.*)$", re.M)  # main.c
+GUEST_HYPERCALL_CONSOLE = "guest: hypercall console ok"  # checks_vmcall.c, through Plinth's console
+GUEST_BENCH = line(
+    "guest: info bench %s min=%lu median=%lu runs=%u",
+    r"guest: info bench (?P<name>\w+) min=(?P<min>\d+) median=(?P<median>\d+) runs=(?P<runs>\d+)",
+)  # checks_bench.c
+GUEST_CPUID_ROUNDTRIP = line(
+    "guest: info cpuid_roundtrip_tsc=%lu", r"guest: info cpuid_roundtrip_tsc=(?P<ticks>\d+)"
+)  # checks_cpuid.c
+GUEST_MMAP = line(
+    "guest: info mmap 0x%016lx-0x%016lx type %u",
+    r"guest: info mmap (?P<start>0x[0-9a-f]{16})-(?P<end>0x[0-9a-f]{16}) type (?P<type>\d+)",
+)  # checks_bootinfo.c
+GUEST_MODULE = line(
+    "guest: info module %u: 0x%x-0x%x '%s'",
+    rf"guest: info module (?P<index>\d+): (?P<start>{HEX})-(?P<end>{HEX}) '(?P<cmdline>.*)'",
+)  # checks_bootinfo.c
+
+# Every Line above, by name (the round-trip test covers each).
+LINES = {name: value for name, value in dict(globals()).items() if isinstance(value, Line)}
+
+
+def c_printf(fmt: str, *args: object) -> str:
+    """What a C printf format makes of args (Plinth's format() and the test guest's follow C):
+    the format with its length modifiers dropped (%lx -> %x, %lu and %u -> %d), %-formatted."""
+    return (
+        re.sub(r"%([-#0 +]*\d*)(?:ll|l|z|hh|h)?([diuxXsc])", lambda m: f"%{m[1]}{'d' if m[2] == 'u' else m[2]}", fmt)
+        % args
+    )
+
+
+def report_items(text: str) -> dict[str, str]:
+    """A capability report's items: "EPT yes, VPID no; INVEPT yes (single-context yes)" ->
+    {"EPT": "yes", "VPID": "no", "INVEPT": "yes"}: items split at ", " and "; " outside
+    parentheses, a trailing parenthesis dropped, the last word the value."""
+    items: dict[str, str] = {}
+    depth, start = 0, 0
+    for i, ch in enumerate(text + ","):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0 and ch in ",;":
+            item = re.sub(r"\s*\([^)]*\)\s*$", "", text[start:i].strip())
+            name, _, value = item.rpartition(" ")
+            if name:
+                items[name] = value
+            start = i + 1
+    return items
+
+
+def fill(regex: re.Pattern[str], **values: str) -> re.Pattern[str]:
+    """regex with the named groups in values replaced by their literal text (still captured)."""
+    pattern = regex.pattern
+    for name, value in values.items():
+        head = f"(?P<{name}>"
+        begin = pattern.find(head)
+        if begin < 0:
+            raise KeyError(f"{regex.pattern!r} has no group {name!r}")
+        end = _group_end(pattern, begin + len(head))
+        pattern = f"{pattern[: begin + len(head)]}{re.escape(value)}{pattern[end:]}"
+    return re.compile(pattern, regex.flags)
+
+
+def _group_end(pattern: str, pos: int) -> int:
+    """The index of the ")" closing the group whose body starts at pos."""
+    depth, in_class = 0, False
+    while pos < len(pattern):
+        ch = pattern[pos]
+        if ch == "\\":
+            pos += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            if depth == 0:
+                return pos
+            depth -= 1
+        pos += 1
+    raise ValueError(f"unbalanced group in {pattern!r}")

@@ -7,10 +7,7 @@ last such report as reasons by vCPU.
 
 from __future__ import annotations
 
-import re
-
-VCPU_RE = re.compile(r"^  (?P<vm>\S+) vCPU (?P<vcpu>\d+) \(CPU (?P<cpu>\d+)\): (?P<total>\d+) exits$")
-REASON_RE = re.compile(r"^    (?P<reason>[A-Z0-9_]+)\s+(?P<count>\d+)$")
+from tools import consoleproto as cp
 
 
 def parse(console: str) -> dict[str, dict[str, int]]:
@@ -18,14 +15,14 @@ def parse(console: str) -> dict[str, dict[str, int]]:
     reports: list[dict[str, dict[str, int]]] = []
     current: dict[str, int] | None = None
     for line in console.replace("\r", "").splitlines():
-        m = VCPU_RE.match(line)
+        m = cp.EXIT_STATS_VCPU.regex.match(line)
         if m:
             key = f"{m['vm']} vCPU {m['vcpu']}"
             if not reports or key in reports[-1]:
                 reports.append({})  # a vCPU seen again starts a new report
             current = reports[-1].setdefault(key, {})
             continue
-        r = REASON_RE.match(line)
+        r = cp.EXIT_STATS_REASON.regex.match(line)
         if r and current is not None:
             current[r["reason"]] = int(r["count"])
         else:

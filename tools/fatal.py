@@ -7,7 +7,6 @@ to function+offset from build/plinth.elf's symbol table.
 from __future__ import annotations
 
 import bisect
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,9 +15,6 @@ from elftools.elf.elffile import ELFFile
 
 from tools import consoleproto as cp
 from tools.errors import PlinthError
-
-_REG_RE = re.compile(r"\b(?P<name>[a-z][a-z0-9]*)\s+0x(?P<value>[0-9a-f]+)")
-_BACKTRACE_RE = re.compile(r"backtrace:((?: 0x[0-9a-f]+)*)")
 
 
 @dataclass
@@ -35,7 +31,7 @@ def parse(console: str) -> list[FatalReport]:
     reports = []
     lines = console.replace("\r", "").splitlines()
     for i, line in enumerate(lines):
-        m = cp.FATAL_RE.search(line)
+        m = cp.FATAL.search(line)
         if not m:
             continue
         rep = FatalReport(m["what"], m["why"])
@@ -44,13 +40,13 @@ def parse(console: str) -> list[FatalReport]:
             if follow.startswith((cp.FATAL_PREFIX, cp.HALTED)):
                 break
             body.append(follow)
-            bt = _BACKTRACE_RE.search(follow)
+            bt = cp.BACKTRACE.search(follow)
             if bt:
-                rep.backtrace = [int(a, 16) for a in bt.group(1).split()]
+                rep.backtrace = [int(a, 16) for a in bt["addresses"].split()]
                 continue
             if "guest " in follow or "vmcs 0x" in follow:
                 continue  # the guest's registers and VMCS fields, not Plinth's own
-            for r in _REG_RE.finditer(follow):
+            for r in cp.REGISTERS.finditer(follow):
                 rep.registers.setdefault(r["name"], int(r["value"], 16))
         rep.text = "\n".join(body)
         reports.append(rep)

@@ -201,7 +201,7 @@ class Screen:
             self.held, self.at_line_start = b"", False
 
     def _line_done(self, line: str) -> None:
-        if self.report is None and cp.FATAL_RE.search(line):
+        if self.report is None and cp.FATAL.search(line):
             self.report = []
         if self.report is None:
             return

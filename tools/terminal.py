@@ -26,6 +26,8 @@ from tools.errors import PlinthError
 if TYPE_CHECKING:
     from tools.emulators.base import Emulator
 
+Pattern = str | re.Pattern[str]
+
 ESCAPE = b"\x1d"  # Ctrl-]
 # After a stop pattern, output is still shown until the console is quiet this long (so a
 # FATAL report's dump is seen), but for LINGER_S at most.
@@ -120,12 +122,12 @@ class EmulatorLink:
         self.emu.send_bytes(data)
 
 
-def attach(emu: Emulator, stop_patterns: Sequence[str] = (), escape: str = "\x1d") -> str | None:
+def attach(emu: Emulator, stop_patterns: Sequence[Pattern] = (), escape: str = "\x1d") -> Pattern | None:
     """Stream the emulator's console to stdout and, when stdin is a terminal, keystrokes to it.
 
-    stop_patterns are regular expressions matched within a console line. Returns the one
-    that matched, or None when the user pressed `escape` or the console closed. Output is
-    also recorded in the emulator's console.log.
+    stop_patterns are regular expressions (strings or compiled) matched within a console
+    line. Returns the one that matched, as given, or None when the user pressed `escape` or
+    the console closed. Output is also recorded in the emulator's console.log.
     """
     if emu.console is None or emu.console.closed:
         raise PlinthError("Cannot attach to the console: the emulator is not running.")
@@ -156,11 +158,11 @@ class StopWatch:
     """Watches console output for stop patterns, each matched within one line (a line may
     arrive in pieces)."""
 
-    def __init__(self, patterns: Sequence[str]) -> None:
+    def __init__(self, patterns: Sequence[Pattern]) -> None:
         self.patterns = [(pattern, re.compile(pattern)) for pattern in patterns]
         self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self.line = ""  # the current (unfinished) line
-        self.matched: str | None = None
+        self.matched: Pattern | None = None
 
     def feed(self, data: bytes) -> bool:
         self.line += self.decoder.decode(data).replace("\r", "")

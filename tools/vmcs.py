@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 from construct import BitsInteger, BitStruct, Container
 
+from tools import consoleproto as cp
 from tools.gen import _header, c_string, write_if_changed
 
 
@@ -518,10 +519,11 @@ def _validate_numbered(table: dict[int, Numbered], what: str) -> None:
         names.add(entry.name)
 
 
-# The VMCS dump line of a FATAL report: printf format for C, and the regular expression that
-# reads it back (the encoding may be any field's, including the high half of a 64-bit one).
-DUMP_LINE_FMT = "  vmcs 0x%04x = 0x%016lx"
-DUMP_LINE_RE = re.compile(r"vmcs 0x(?P<encoding>[0-9a-f]{4,8}) = 0x(?P<value>[0-9a-f]{16})\b")
+# The VMCS dump line of a FATAL report (tools/consoleproto.py): printf format for C, and the
+# regular expression that reads it back (the encoding may be any field's, including the high
+# half of a 64-bit one).
+DUMP_LINE_FMT = cp.VMCS_DUMP_LINE.formats[0]
+DUMP_LINE_RE = cp.VMCS_DUMP_LINE.regex
 
 validate()
 _validate_numbered(EXIT_REASONS, "Exit reason")

@@ -26,19 +26,20 @@ def test_boot_reports_banner_memory_map_and_modules(boot, target, logdir: Path) 
     emu.wait_for(re.escape(cp.NO_GUEST), timeout=60)
     out = emu.output
 
-    assert "command line: 'console=com1,115200'" in out
-    entries = [m.groupdict() for m in cp.MEMMAP_LINE_RE.finditer(out)]
+    command_line = cp.COMMAND_LINE.search(out)
+    assert command_line and command_line["cmdline"] == "console=com1,115200"
+    entries = [m.groupdict() for m in cp.MEMMAP_LINE.finditer(out)]
     assert entries, "no memory map lines"
-    header = re.search(r"memory map: (\d+) entries", out)
-    assert header and int(header.group(1)) == len(entries)
+    header = cp.MEMMAP_HEADER.search(out)
+    assert header and int(header["count"]) == len(entries)
     available = [(int(e["start"], 16), int(e["end"], 16)) for e in entries if e["type"] == "available"]
     assert any(s <= layout.LOAD_BASE and e >= layout.LOAD_BASE + layout.RESERVED_MAX for s, e in available), (
         "Plinth's range is not inside an available memory map entry"
     )
 
-    count = cp.MODULES_COUNT_RE.search(out)
-    assert count and int(count.group("count")) == 2
-    modules = [m.groupdict() for m in cp.MODULE_LINE_RE.finditer(out)]
+    count = cp.MODULES_COUNT.search(out)
+    assert count and int(count["count"]) == 2
+    modules = [m.groupdict() for m in cp.MODULE_LINE.finditer(out)]
     assert [m["cmdline"] for m in modules] == ["first module arg=1", "second"]
     assert [int(m["size"]) for m in modules] == [5000, 12345]
     for m in modules:
@@ -48,8 +49,8 @@ def test_boot_reports_banner_memory_map_and_modules(boot, target, logdir: Path) 
             "a module overlaps Plinth's range"
         )
 
-    reserved = re.search(r"reserved: (0x[0-9a-f]+)-(0x[0-9a-f]+)", out)
-    assert reserved and int(reserved.group(1), 16) == layout.LOAD_BASE
-    assert int(reserved.group(2), 16) <= layout.LOAD_BASE + layout.RESERVED_MAX
-    assert "ACPI RSDP:" in out
+    reserved = cp.RESERVED.search(out)
+    assert reserved and int(reserved["start"], 16) == layout.LOAD_BASE
+    assert int(reserved["end"], 16) <= layout.LOAD_BASE + layout.RESERVED_MAX
+    assert cp.ACPI_RSDP.search(out), "no ACPI RSDP line"
     assert out.count(cp.BANNER) == 1

@@ -51,9 +51,9 @@ def test_linux_reaches_its_shell(boot, target_for, guest_files, cpus: int) -> No
     out = emu.output
 
     # The guest's e820 map, as Linux printed it: Plinth's range is reserved.
-    reserved = re.search(r"plinth: reserved: (0x[0-9a-f]+)-(0x[0-9a-f]+)", out)
+    reserved = cp.RESERVED.search(out)
     assert reserved
-    start, end = int(reserved.group(1), 16), int(reserved.group(2), 16) - 1
+    start, end = int(reserved["start"], 16), int(reserved["end"], 16) - 1
     assert re.search(rf"BIOS-e820: \[mem 0x{start:016x}-0x{end:016x}\] reserved", out), "Plinth's range not reserved"
     if cpus == 2:
         assert "smp: Brought up 1 node, 2 CPUs" in out
@@ -72,7 +72,7 @@ def test_linux_reaches_its_shell(boot, target_for, guest_files, cpus: int) -> No
     out = emu.output
     assert cp.FATAL_PREFIX not in out
     # Plinth saw the ACPI power-off and reported the boot's VM exits per vCPU.
-    assert "the guest requests an ACPI sleep state" in out
+    assert cp.ACPI_SLEEP.search(out), "no ACPI sleep request reported"
     stats = exitstats.parse(out)
     assert len(stats) == cpus and stats["vm0 vCPU 0"].get("CPUID", 0) > 0
 
@@ -92,14 +92,12 @@ def test_reading_plinth_memory_through_dev_mem(boot, target_for, guest_files) ->
     emu.wait_for(re.escape(linux.GUEST_PROMPT), timeout=BOOT_TIMEOUT)
     page = layout.LOAD_BASE // 4096
     emu.send(f"dd if=/dev/mem bs=4096 skip={page} count=1 | od -A x -t x1 | head -2\r")
-    stop = emu.wait_for(
-        r"plinth: vm0 stopped: EPT violation: (?P<access>[\w ]+) at guest-physical (?P<gpa>0x[0-9a-f]+) \(", timeout=180
-    )
+    stop = emu.wait_for(cp.EPT_VIOLATION_STOP.fill(vm="vm0"), timeout=180)
     assert stop["access"] == "read"
     assert layout.LOAD_BASE <= int(stop["gpa"], 16) < layout.LOAD_BASE + layout.RESERVED_MAX
-    emu.wait_for(re.escape("plinth> "), timeout=60)
+    emu.wait_for(re.escape(cp.MONITOR_PROMPT), timeout=60)
     emu.send("vms\r")
-    emu.wait_for(r"vm0: stopped", timeout=30)
+    emu.wait_for(cp.VMS_LINE.fill(vm="vm0", state="stopped"), timeout=30)
 
 
 def corrupt(src: Path, dst: Path, offset: int, data: bytes) -> Path:
@@ -122,4 +120,5 @@ def test_bad_bzimage_is_named(boot, target_for, guest_files, logdir: Path, case:
         why = "truncated: the file ends inside the real-mode setup code"
     emu = boot(target_for("bochs", "corei7_haswell_4770"), cmdline=NO_IOMMU, modules=[(bad, ""), (initrd, "")])
     emu.wait_for(re.escape(cp.NO_GUEST), timeout=120)
-    assert f"vm0: module 0 is a Linux kernel Plinth cannot boot: {why}" in emu.output
+    bad = cp.BAD_KERNEL.search(emu.output)
+    assert bad and (bad["vm"], bad["module"], bad["why"]) == ("vm0", "0", why)

@@ -53,19 +53,20 @@ def test_guest_checks_pass(boot, target_for, guest: Path, model: str, cpus: int)
     summary = emu.wait_for(hvabi.GUEST_SUMMARY_RE, timeout=240)
     out = emu.output
 
-    for cap in CAPABILITIES:
-        assert re.search(rf"plinth: vmx: .*{cap} yes", out), f"capability {cap} not reported"
-    for cpu in range(cpus):
-        assert re.search(rf"plinth: CPU {cpu} \(APIC id \d+\) in VMX root operation", out)
-    assert f"{cpus} CPU{'s' if cpus > 1 else ''} online, all in VMX root operation" in out
+    reported = {k: v for m in cp.VMX_REPORT.finditer(out) for k, v in cp.report_items(m["items"]).items()}
+    missing = [cap for cap in CAPABILITIES if reported.get(cap) != "yes"]
+    assert not missing, f"capabilities not reported as present: {missing}"
+    assert sorted(int(m["cpu"]) for m in cp.CPU_IN_VMX_ROOT.finditer(out)) == list(range(cpus))
+    online = cp.CPUS_ONLINE.search(out)
+    assert online and int(online["count"]) == cpus and online["vmx"], "not every CPU online in VMX root"
     results = checks(out)
     assert list(results) == wanted, f"checks reported: {list(results)}"
     failed = {name: detail for name, (res, detail) in results.items() if res != "pass"}
     assert not failed, failed
     assert summary["failed"] == "0" and int(summary["passed"]) == len(wanted)
-    assert "guest: hypercall console ok" in out, "the console-write hypercall did not print"
-    roundtrip = re.search(r"guest: info cpuid_roundtrip_tsc=(\d+)", out)
-    assert roundtrip and int(roundtrip.group(1)) > 0
+    assert cp.GUEST_HYPERCALL_CONSOLE in out, "the console-write hypercall did not print"
+    roundtrip = cp.GUEST_CPUID_ROUNDTRIP.search(out)
+    assert roundtrip and int(roundtrip["ticks"]) > 0
 
 
 @pytest.mark.bochs
@@ -73,26 +74,23 @@ def test_write_into_plinth_stops_the_vm_and_plinth_answers(boot, target_for, gue
     """A guest write into Plinth's range is an EPT violation: the VM stops with a report that
     names the address, the access and the guest RIP, and Plinth's monitor still answers."""
     emu = boot(target_for("bochs", "corei7_haswell_4770"), cmdline=NO_IOMMU, modules=[(guest, "checks=plinth_write")])
-    stop = emu.wait_for(
-        r"plinth: vm0 stopped: EPT violation: (?P<access>\w+) at guest-physical "
-        r"(?P<gpa>0x[0-9a-f]+) \((?P<why>[^)]*)\), vCPU 0, guest rip (?P<rip>0x[0-9a-f]+)\r?\n",
-        timeout=120,
-    )
+    stop = emu.wait_for(cp.EPT_VIOLATION_STOP.fill(vm="vm0", vcpu="0"), timeout=120)
     assert stop["access"] == "write"
     assert int(stop["gpa"], 16) == 0x200000
     assert "not mapped" in stop["why"]
-    emu.wait_for(re.escape("plinth> "), timeout=30)
+    assert int(stop["rip"], 16) > 0
+    emu.wait_for(re.escape(cp.MONITOR_PROMPT), timeout=30)
     emu.send("stats\r")
-    emu.wait_for(r"EPT_VIOLATION\s+1", timeout=30)
+    emu.wait_for(cp.EXIT_STATS_REASON.fill(reason="EPT_VIOLATION", count="1"), timeout=30)
     emu.send("vms\r")
-    emu.wait_for(r"vm0: stopped", timeout=30)
+    emu.wait_for(cp.VMS_LINE.fill(vm="vm0", state="stopped"), timeout=30)
 
 
 @pytest.mark.bochs
 def test_triple_fault_stops_the_vm(boot, target_for, guest: Path) -> None:
     emu = boot(target_for("bochs", "corei7_haswell_4770"), cmdline=NO_IOMMU, modules=[(guest, "checks=triple_fault")])
-    emu.wait_for(r"plinth: vm0 stopped: triple fault in vCPU 0 at guest rip 0x[0-9a-f]+ ", timeout=120)
-    emu.wait_for(re.escape("plinth> "), timeout=30)
+    emu.wait_for(cp.TRIPLE_FAULT_STOP.fill(vm="vm0", vcpu="0"), timeout=120)
+    emu.wait_for(re.escape(cp.MONITOR_PROMPT), timeout=30)
     assert cp.FATAL_PREFIX not in emu.output
 
 
@@ -108,7 +106,7 @@ def test_failed_vm_entry_is_fatal_with_decoded_vmcs(boot, target_for, guest: Pat
     )
     emu.wait_for(re.escape(cp.HALTED), timeout=120, failure=None)
     out = emu.output
-    report = cp.FATAL_RE.search(out)
+    report = cp.FATAL.search(out)
     assert report and report["what"] == "VM entry failed"
     assert "exit reason 33 INVALID_GUEST_STATE" in report["why"]
     fields = dict(vmcs.decode_dump(out))
@@ -131,7 +129,7 @@ def test_debug_hypercall_is_refused_without_the_boot_option(boot, target_for, gu
 def test_without_vmx_plinth_says_so_and_runs_no_guest(boot, target_for, guest: Path) -> None:
     emu = boot(target_for("qemu", None), modules=[(guest, "checks=cpuid")])
     emu.wait_for(re.escape(cp.NO_GUEST), timeout=60)
-    assert "vmx: not available (CPUID.1:ECX.VMX[bit 5] is 0)" in emu.output
+    assert cp.NO_VMX in emu.output
 
 
 @pytest.mark.bochs
@@ -140,9 +138,10 @@ def test_without_dma_isolation_guests_are_refused_by_default(boot, target_for, g
     emu = boot(target_for("bochs", "corei7_haswell_4770"), modules=[(guest, "checks=cpuid")])
     emu.wait_for(re.escape(cp.NO_GUEST), timeout=120)
     out = emu.output
-    assert "vtd: no DMAR table" in out
-    assert "refusing to run a guest without DMA isolation (no VT-d); boot with iommu=optional to allow it" in out
-    assert "guest: start" not in out
+    assert cp.NO_DMAR in out
+    refused = cp.NO_DMA_ISOLATION.search(out)
+    assert refused and refused["vm"] == "vm0"
+    assert not cp.GUEST_START.search(out)
 
 
 @pytest.mark.bochs
@@ -158,10 +157,11 @@ def test_multiboot_guest_sees_memory_map_cmdline_and_modules(boot, target_for, g
     )
     emu.wait_for(hvabi.GUEST_SUMMARY_RE, timeout=120)
     out = emu.output
-    assert "guest: start checks=boot_info hello=world" in out
+    start = cp.GUEST_START.search(out)
+    assert start and start["cmdline"] == "checks=boot_info hello=world"
     assert checks(out)["boot_info"] == ("pass", None)
-    start = 0x200000
-    assert re.search(rf"guest: info mmap 0x{start:016x}-0x0000000000800000 type 2", out)
-    module = re.search(r"guest: info module 0: (0x[0-9a-f]+)-(0x[0-9a-f]+) '(.*)'", out)
-    assert module and module.group(3) == "second module arg"
-    assert int(module.group(2), 16) - int(module.group(1), 16) == payload.stat().st_size
+    mmap = {(int(m["start"], 16), int(m["end"], 16), int(m["type"])) for m in cp.GUEST_MMAP.finditer(out)}
+    assert (0x200000, 0x800000, 2) in mmap, "Plinth's range is not reserved in the guest's memory map"
+    module = cp.GUEST_MODULE.search(out)
+    assert module and module["index"] == "0" and module["cmdline"] == "second module arg"
+    assert int(module["end"], 16) - int(module["start"], 16) == payload.stat().st_size

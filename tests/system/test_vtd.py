@@ -26,18 +26,14 @@ SELFTEST_CHECKS = ["identification", "translation", "allowed DMA", "blocked DMA"
 KVM_NESTED = Path("/sys/module/kvm_intel/parameters/nested")
 TIMEOUT_S = 180
 
-BDF = r"[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]"
-UNIT_RE = re.compile(r"plinth: vtd: unit 0 at (?P<base>0x[0-9a-f]+):.*?version (?P<version>\d+\.\d+)")
-PCI_EDU_RE = re.compile(rf"plinth: pci: (?P<bdf>{BDF}) 1234:11e8 class (?P<class_code>[0-9a-f]{{6}})")
-RESERVED_RE = re.compile(r"plinth: reserved: (?P<start>0x[0-9a-f]+)-(?P<end>0x[0-9a-f]+)")
+UNIT_RE = cp.VTD_UNIT.fill(unit="0")
+PCI_EDU_RE = cp.PCI_FUNCTION.fill(vendor="1234", device="11e8")
+RESERVED_RE = cp.RESERVED.regex
 CHECK_RE = re.compile(r"plinth: dma self-test: (?P<check>[A-Za-z ]+): (?P<result>pass|fail) \((?P<detail>.*)\)")
 SUMMARY_RE = re.compile(r"plinth: dma self-test: (?P<passed>\d+) passed, (?P<failed>\d+) failed")
 BLOCKED_ADDR_RE = re.compile(r"write to Plinth's (?P<addr>0x[0-9a-f]+)")
-FAULT_RE = re.compile(
-    rf"plinth: vtd: fault:.*?(?P<bdf>{BDF}).*?\b(?P<access>read|write)\b.*?"
-    r"(?P<addr>0x[0-9a-f]+).*?reason (?P<reason>(?:0x)?[0-9a-f]+)"
-)
-TRANSLATION_ON_RE = re.compile(r"plinth: vtd: .*(?:DMA remapping|translation) (?:is )?(?:enabled|on)\b")
+FAULT_RE = cp.VTD_FAULT.regex
+TRANSLATION_ON_RE = cp.VTD_ENABLED.regex
 # VT-d 3.x, 7.1.3: a write that meets a second-level entry without W (not present: no R, no W).
 REASON_WRITE_DENIED = 0x5
 
@@ -60,9 +56,16 @@ def assert_capability_report(out: str) -> None:
     unit = UNIT_RE.search(out)
     assert unit, "no 'vtd: unit 0 at ...: version' line"
     assert int(unit["base"], 16) == QEMU_IOMMU_BASE
-    report = "\n".join(line for line in out.splitlines() if line.startswith("plinth: vtd: unit 0"))
-    missing = [cap for cap in CAPABILITIES if not re.search(rf"\b{cap}\b", report)]
-    assert not missing, f"capabilities not reported: {missing}\n{report}"
+    reported = unit_capabilities(out)
+    missing = [cap for cap in CAPABILITIES if cap not in reported]
+    assert not missing, f"capabilities not reported: {missing}\n{reported}"
+
+
+def unit_capabilities(out: str) -> dict[str, str]:
+    """Unit 0's capability report, by name."""
+    return {
+        k: v for m in cp.VTD_UNIT_REPORT.fill(unit="0").finditer(out) for k, v in cp.report_items(m["items"]).items()
+    }
 
 
 @pytest.mark.qemu
@@ -84,8 +87,7 @@ def test_dma_selftest(boot, target_for, caching_mode: bool, invalidation: str) -
     out = emu.output
 
     assert_capability_report(out)
-    cm = re.search(r"plinth: vtd: unit 0\b.*\bCM\W+(?P<value>\w+)", out)
-    assert cm and cm["value"] == ("yes" if caching_mode else "no"), "CM not reported as QEMU set it"
+    assert unit_capabilities(out).get("CM") == ("yes" if caching_mode else "no"), "CM not reported as QEMU set it"
     edu = PCI_EDU_RE.search(out)
     assert edu, "edu (1234:11e8) missing from the PCI listing"
     assert f"plinth: dma self-test: edu at {edu['bdf']}" in out
@@ -95,8 +97,9 @@ def test_dma_selftest(boot, target_for, caching_mode: bool, invalidation: str) -
     failed = {name: detail for name, (res, detail) in checks.items() if res != "pass"}
     assert not failed, failed
     assert (summary["passed"], summary["failed"]) == (str(len(SELFTEST_CHECKS)), "0")
-    assert TRANSLATION_ON_RE.search(out), "no line saying DMA remapping is enabled"
-    assert f"DMA remapping enabled ({invalidation} invalidation)" in out
+    enabled = TRANSLATION_ON_RE.search(out)
+    assert enabled, "no line saying DMA remapping is enabled"
+    assert enabled["invalidation"] == invalidation
 
     blocked = BLOCKED_ADDR_RE.search(checks["blocked DMA"][1])
     assert blocked, checks["blocked DMA"]
@@ -126,7 +129,7 @@ def test_without_iommu_translation_is_unavailable(boot, target_for, guest: Path)
         modules=[(guest, "checks=cpuid")],
         extra_args=qemu_devices(None),
     )
-    emu.wait_for(r"no DMAR", timeout=TIMEOUT_S)
+    emu.wait_for(re.escape(cp.NO_DMAR), timeout=TIMEOUT_S)
     emu.wait_for(r"plinth: dma self-test: .*translation.*unavailable", timeout=60)
     emu.wait_for(re.escape(cp.NO_GUEST), timeout=60)
     out = emu.output

@@ -4,6 +4,7 @@ for speed: benchmarks print numbers, tests assert behaviour)."""
 from __future__ import annotations
 
 from tools import bench
+from tools import consoleproto as cp
 
 GUEST_OUT = """plinth: footprint: reserved 6144 KiB (image 228 KiB, pool 5916 KiB), pool used 52 KiB, EPT 24 KiB, VT-d 0 KiB
 plinth: boot path: 1234567 TSC ticks from Plinth's first instruction to VM entry
@@ -26,11 +27,12 @@ def results(cpuid_net: int = 278, boot: int = 1234567) -> dict:
 
 
 def test_bench_lines_parse() -> None:
-    raw = {m["name"]: (int(m["min"]), int(m["median"])) for m in bench.BENCH_RE.finditer(GUEST_OUT)}
+    raw = {m["name"]: (int(m["min"]), int(m["median"])) for m in cp.GUEST_BENCH.finditer(GUEST_OUT)}
     assert raw == {"baseline": (8, 9), "cpuid": (286, 290)}
-    assert bench.BOOT_PATH_RE.search(GUEST_OUT)["ticks"] == "1234567"
-    foot = bench.FOOTPRINT_RE.search(GUEST_OUT)
-    assert foot["reserved"] == "6144" and foot["used"] == "52"
+    boot = cp.BOOT_PATH.search(GUEST_OUT)
+    assert boot and boot["ticks"] == "1234567"
+    foot = cp.FOOTPRINT.search(GUEST_OUT)
+    assert foot and foot["reserved"] == "6144" and foot["used"] == "52"
 
 
 def test_goals_read_their_figures() -> None:

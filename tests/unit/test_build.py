@@ -59,24 +59,6 @@ def test_asm_offsets_parser_rejects_empty_output() -> None:
         gen.asm_offsets_h("\t.text\n")
 
 
-def c_to_python(fmt: str) -> str:
-    """A C printf format as Python %-format (drop the length modifiers)."""
-    return re.sub(r"%(-?0?\d*)[lz]+([duxX])", r"%\1\2", fmt)
-
-
-def test_console_formats_match_their_regexes() -> None:
-    """The C side prints with C_FORMATS; the tests parse with the *_RE twins."""
-    f = consoleproto.C_FORMATS
-    line = consoleproto.LOG_PREFIX + c_to_python(f["CONSOLE_FMT_MEMMAP_LINE"]) % (0x100000, 0x1FFF0000, "available")
-    m = consoleproto.MEMMAP_LINE_RE.fullmatch(line)
-    assert m and m["type"] == "available" and int(m["end"], 16) == 0x1FFF0000
-    line = consoleproto.LOG_PREFIX + c_to_python(f["CONSOLE_FMT_MODULE_LINE"]) % (1, 0x110000, 0x111388, 5000, "a b")
-    m = consoleproto.MODULE_LINE_RE.fullmatch(line)
-    assert m and m["cmdline"] == "a b" and m["size"] == "5000"
-    line = consoleproto.LOG_PREFIX + c_to_python(f["CONSOLE_FMT_MODULES_HEADER"]) % 3
-    assert consoleproto.MODULES_COUNT_RE.fullmatch(line)
-
-
 def test_c_string_escapes() -> None:
     assert gen.c_string('a "b" \\c') == '"a \\"b\\" \\\\c"'
 

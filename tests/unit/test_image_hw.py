@@ -326,7 +326,7 @@ def test_iso_with_serial_com1_boots_to_the_banner(plinth_elf: Path, logdir: Path
     iso = image.make_iso(plinth_elf, logdir / "plinth.iso", serial=image.parse_serial("com1,115200"))
     with emulators.create("qemu", iso, logdir) as emu:
         emu.wait_for(consoleproto.BANNER, timeout=60)
-        emu.wait_for(r"command line: 'console=com1,115200'", timeout=10)
+        emu.wait_for(consoleproto.COMMAND_LINE.fill(cmdline="console=com1,115200"), timeout=10)
 
 
 @pytest.mark.qemu
@@ -364,7 +364,7 @@ def test_a_written_stick_boots_from_usb_storage(plinth_elf: Path, logdir: Path) 
     ]
     with emulators.create("qemu", no_cd, logdir, extra_args=disk) as emu:
         emu.wait_for(consoleproto.BANNER, timeout=60)
-        emu.wait_for(r"command line: 'console=com1,115200 iommu=optional'", timeout=10)
+        emu.wait_for(consoleproto.COMMAND_LINE.fill(cmdline="console=com1,115200 iommu=optional"), timeout=10)
 
 
 @pytest.mark.qemu
@@ -394,5 +394,5 @@ def test_pxe_tree_boots_over_the_network(plinth_elf: Path, logdir: Path, tmp_pat
     ]
     with emulators.create("qemu", no_cd, logdir, extra_args=net) as emu:
         emu.wait_for(consoleproto.BANNER, timeout=90)
-        emu.wait_for(r"command line: 'console=com1,115200 iommu=optional'", timeout=10)
-        emu.wait_for(r"module 0: 0x[0-9a-f]+-0x[0-9a-f]+ 4096 bytes cmdline='net=1'", timeout=10)
+        emu.wait_for(consoleproto.COMMAND_LINE.fill(cmdline="console=com1,115200 iommu=optional"), timeout=10)
+        emu.wait_for(consoleproto.MODULE_LINE.fill(index="0", size="4096", cmdline="net=1"), timeout=10)

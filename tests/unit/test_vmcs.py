@@ -3,7 +3,6 @@ and the generated header compiles as freestanding C."""
 
 from __future__ import annotations
 
-import re
 import runpy
 import subprocess
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tools import vmcs
+from tools.consoleproto import c_printf
 from tools.vmcs import NAT, W64, FieldType, VmcsTableError, Width
 
 # Cross-checked against the SDM's Appendix B tables.
@@ -193,13 +193,9 @@ def test_decode_dump() -> None:
     assert vmcs.decode_dump("no dump here\n") == []
 
 
-def _c_to_python(fmt: str) -> str:
-    return re.sub(r"%(0?\d*)l([x])", r"%\1\2", fmt)
-
-
 def test_dump_format_and_regex_are_twins() -> None:
     """Every field printed with the C format decodes back to its name and value."""
-    text = "".join(_c_to_python(vmcs.DUMP_LINE_FMT) % (f.encoding, f.encoding * 3 + 1) + "\n" for f in vmcs.FIELDS)
+    text = "".join(c_printf(vmcs.DUMP_LINE_FMT, f.encoding, f.encoding * 3 + 1) + "\n" for f in vmcs.FIELDS)
     assert vmcs.decode_dump(text) == [(f.name, f.encoding * 3 + 1) for f in vmcs.FIELDS]
 
 

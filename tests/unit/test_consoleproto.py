@@ -1,0 +1,168 @@
+"""Every console line the tools read is printed by its C format and read back by its regex.
+
+Each Line in tools/consoleproto.py is formatted here with sample values the way C formats them
+(c_printf) and must be read back by its regular expression with the values named; a Line
+without samples fails, so a new line cannot go untested. The generated formats (C_FORMATS) are
+the ones in build/generated/console_proto.h.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tools import consoleproto as cp
+
+# name -> [(arguments, groups the regex must read)]: sample i is printed with format i (the last
+# format for the samples after it), so every format has one at least.
+SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
+    "COMMAND_LINE": [(("console=com1,115200 x='y'",), {"cmdline": "console=com1,115200 x='y'"})],
+    "MEMMAP_HEADER": [((6,), {"count": "6"})],
+    "MEMMAP_LINE": [
+        ((0x100000, 0x1FFF0000, "acpi-reclaimable"), {"end": "0x000000001fff0000", "type": "acpi-reclaimable"})
+    ],
+    "MODULES_COUNT": [((3,), {"count": "3"})],
+    "MODULE_LINE": [
+        ((1, 0x110000, 0x111388, 5000, "a b"), {"index": "1", "start": "0x110000", "size": "5000", "cmdline": "a b"})
+    ],
+    "ACPI_RSDP": [(("ACPI 1.0", 20, 0x221E80), {"tag": "ACPI 1.0", "size": "20", "addr": "0x0000000000221e80"})],
+    "RESERVED": [((0x200000, 0x800000, 6144, 228, 5916), {"start": "0x200000", "end": "0x800000", "pool": "5916"})],
+    "CPU_IN_VMX_ROOT": [((1, 2), {"cpu": "1", "apic_id": "2"})],
+    "CPUS_ONLINE": [((1, ", all in VMX root operation"), {"count": "1"}), ((8, ""), {"count": "8", "vmx": None})],  # type: ignore[dict-item]
+    "VMX_REPORT": [
+        (
+            (0x2B, 4096, "WB", "yes", "no"),
+            {"items": "revision 0x2b, region 4096 bytes, memory type WB, TRUE controls yes, INS/OUTS info no"},
+        ),
+        (("yes",) * 5, {}),
+        (("yes", "yes", "no", "yes", "no", "yes", "yes"), {}),
+        (("yes",) * 5, {}),
+    ],
+    "VTD_UNIT": [
+        ((0, 0xFED90000, 1, 0, ""), {"unit": "0", "base": "0xfed90000", "version": "1.0", "include_all": None}),  # type: ignore[dict-item]
+        ((1, 0xFED91000, 6, 0, ", all devices not named by another unit"), {"version": "6.0"}),
+    ],
+    "VTD_UNIT_REPORT": [
+        ((0, 0x2, "39-bit 3-level ", "", 39, 6, 65536, "no", "no", 3, "2M ", "1G", "yes"), {"unit": "0"}),
+        ((2, 1, 0x220, 0xF0, "no", "yes", "yes", "no", "yes", "no"), {"unit": "2"}),
+    ],
+    "VTD_ENABLED": [((0, "register-based"), {"invalidation": "register-based"})],
+    "VTD_FAULT": [
+        (
+            (0, 0, 3, 0, "write", 0x241000, 5, "write to a page the domain does not map writable"),
+            {"bdf": "00:03.0", "access": "write", "addr": "0x241000", "reason": "0x5"},
+        ),
+    ],
+    "PCI_FUNCTION": [
+        (
+            (0, 3, 0, 0x1234, 0x11E8, 0, 0xFF, 0),
+            {"bdf": "00:03.0", "vendor": "1234", "device": "11e8", "class_code": "00ff00"},
+        )
+    ],
+    "NO_DMA_ISOLATION": [(("vm0",), {"vm": "vm0"})],
+    "VM_STOPPED": [(("vm1", "triple fault in vCPU 0"), {"vm": "vm1", "why": "triple fault in vCPU 0"})],
+    "EPT_VIOLATION_STOP": [
+        (
+            ("vm0", "read write", 0x200000, "not mapped: Plinth's memory or a hole", 1, 0x102412),
+            {
+                "access": "read write",
+                "gpa": "0x200000",
+                "why": "not mapped: Plinth's memory or a hole",
+                "vcpu": "1",
+                "rip": "0x102412",
+            },
+        ),
+    ],
+    "TRIPLE_FAULT_STOP": [
+        (("vm0", 0, 0x1000, 0x80000011, 0), {"vcpu": "0", "rip": "0x1000", "cr0": "0x80000011", "idtr_limit": "0x0"})
+    ],
+    "ACPI_SLEEP": [(("vm0", 5), {"vm": "vm0", "slp_typ": "5"})],
+    "BAD_KERNEL": [
+        (
+            ("vm0", 0, "truncated: the file ends inside the real-mode setup code"),
+            {"module": "0", "why": "truncated: the file ends inside the real-mode setup code"},
+        )
+    ],
+    "VMS_LINE": [(("vm0", "stopped", 2, 5), {"vm": "vm0", "state": "stopped", "vcpus": "2", "ranges": "5"})],
+    "EXIT_STATS_VCPU": [(("vm0", 1, 1, 123456), {"vm": "vm0", "vcpu": "1", "cpu": "1", "total": "123456"})],
+    "EXIT_STATS_REASON": [(("EPT_VIOLATION", 1), {"reason": "EPT_VIOLATION", "count": "1"})],
+    "BOOT_PATH": [((11620800,), {"ticks": "11620800"})],
+    "FOOTPRINT": [((6144, 228, 5916, 88, 24, 0), {"reserved": "6144", "used": "88", "ept": "24", "vtd": "0"})],
+    "FATAL": [
+        (
+            ("VM entry failed", "exit reason 33 INVALID_GUEST_STATE (x)"),
+            {"what": "VM entry failed", "why": "exit reason 33 INVALID_GUEST_STATE (x)"},
+        )
+    ],
+    "EXCEPTION_VECTOR": [((14, "#PF page fault", 2), {"vector": "14", "name": "#PF page fault", "error_code": "0x2"})],
+    "REGISTERS": [
+        ((0x10, 0x8, 0x2), {"name": "rip", "value": "0000000000000010"}),
+        ((1, 2, 3), {"name": "rax"}),
+        ((1, 2, 3), {"name": "rbp"}),
+    ],
+    "BACKTRACE": [((0x201000, 0x202000), {"addresses": " 0x201000 0x202000"})],
+    "VMCS_DUMP_LINE": [((0x4402, 48), {"encoding": "4402", "value": "0000000000000030"})],
+    "GUEST_START": [(("checks=boot_info hello=world",), {"cmdline": "checks=boot_info hello=world"})],
+    "GUEST_BENCH": [(("cpuid", 286, 290, 101), {"name": "cpuid", "min": "286", "median": "290", "runs": "101"})],
+    "GUEST_CPUID_ROUNDTRIP": [((240,), {"ticks": "240"})],
+    "GUEST_MMAP": [
+        ((0x200000, 0x800000, 2), {"start": "0x0000000000200000", "end": "0x0000000000800000", "type": "2"})
+    ],
+    "GUEST_MODULE": [
+        (
+            (0, 0x159000, 0x15E040, "second module arg"),
+            {"index": "0", "start": "0x159000", "cmdline": "second module arg"},
+        )
+    ],
+}
+
+
+def test_every_line_has_samples() -> None:
+    assert set(SAMPLES) == set(cp.LINES), "add samples for new lines (and drop those of removed ones)"
+    for name, samples in SAMPLES.items():
+        assert len(samples) >= len(cp.LINES[name].formats), f"{name}: a sample for every format"
+
+
+@pytest.mark.parametrize("name", sorted(cp.LINES))
+def test_line_round_trip(name: str) -> None:
+    """Formatted as C formats it, the line is read back with the sample's values."""
+    line = cp.LINES[name]
+    for i, (args, groups) in enumerate(SAMPLES[name]):
+        text = cp.c_printf(line.formats[min(i, len(line.formats) - 1)], *args)
+        before = "console noise\n"
+        match = line.search(before + text + "\nplinth: next line\n")
+        assert match, f"{name}: {line.regex.pattern!r} does not read {text!r}"
+        assert len(before) <= match.start() and match.end() <= len(before + text), f"{name}: matched beyond the line"
+        for group, value in groups.items():
+            assert match[group] == value, f"{name}: {group} read {match[group]!r} from {text!r}, expected {value!r}"
+
+
+def test_generated_formats_are_the_lines_formats() -> None:
+    """The C formats of console_proto.h are those the Lines pair their regexes with."""
+    used = {fmt for line in cp.LINES.values() for fmt in line.formats}
+    for macro, fmt in cp.C_FORMATS.items():
+        assert cp.LOG_PREFIX + fmt in used, f"{macro} pairs with no Line"
+
+
+def test_c_printf_formats_as_c_does() -> None:
+    assert cp.c_printf("%u %lu 0x%016lx %-6s| %02x %zu %llx", 1, 2, 0xAB, "ab", 7, 3, 255) == (
+        "1 2 0x00000000000000ab ab    | 07 3 ff"
+    )
+
+
+def test_fill_fixes_named_groups_to_literal_text() -> None:
+    regex = cp.EPT_VIOLATION_STOP.fill(vm="vm0", vcpu="0")
+    line = cp.c_printf(cp.EPT_VIOLATION_STOP.formats[0], "vm0", "write", 0x200000, "not mapped", 0, 0x1)
+    other = line.replace("vm0", "vm1")
+    assert regex.search(line) and not regex.search(other)
+    assert cp.fill(re.compile(r"(?P<a>[)(]+)(?P<b>\d)"), a="a.b").pattern == r"(?P<a>a\.b)(?P<b>\d)"
+    with pytest.raises(KeyError):
+        cp.VMS_LINE.fill(nope="x")
+
+
+def test_report_items_reads_name_value_pairs() -> None:
+    items = cp.report_items(
+        "INVEPT yes (single-context yes, all-context no), VPID no; save/load EFER yes, region 4096 bytes"
+    )
+    assert items == {"INVEPT": "yes", "VPID": "no", "save/load EFER": "yes", "region 4096": "bytes"}
