@@ -94,7 +94,7 @@ def _boot(
         return emu.output
 
 
-def roundtrips(setup: Setup) -> tuple[dict[str, Any], int, dict[str, int]]:
+def roundtrips(setup: Setup) -> tuple[dict[str, dict[str, int]], int, dict[str, int | None]]:
     out = _boot(setup, BUILD / "bench" / "guest", [(GUEST, "checks=bench")], hvabi.GUEST_SUMMARY_RE, 300, quiet=True)
     raw = {m["name"]: (int(m["min"]), int(m["median"])) for m in cp.GUEST_BENCH.finditer(out)}
     if "baseline" not in raw:

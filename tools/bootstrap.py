@@ -159,4 +159,3 @@ def main(argv: list[str]) -> int:
     env = dict(os.environ, **{IN_VENV_FLAG: "1", "PYTHONPATH": pythonpath})
     python = str(VENV / "bin" / "python")
     os.execve(python, [python, "-m", "tools.cli", *argv], env)
-    return 1  # not reached

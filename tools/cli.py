@@ -7,6 +7,7 @@ call too. A PlinthError ends the command with its one sentence and exit status 1
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from pathlib import Path
@@ -63,7 +64,8 @@ def cmd_image(args: argparse.Namespace) -> int:
             raise PlinthError(f"module {path} does not exist.")
     # --serial, else the command line's console=: GRUB and Plinth use the same port and speed.
     console = image.console_option(args.cmdline)
-    serial = image.parse_serial(args.serial or console) if args.serial or console else None
+    serial_option = args.serial or console
+    serial = image.parse_serial(serial_option) if serial_option else None
     if args.usb:  # refuse a wrong device, or no way to confirm, before building anything
         usb.inspect(Path(args.usb))
         if not args.yes:
@@ -160,7 +162,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     vm_stopped = consoleproto.VM_STOPPED.regex
-    stops = [consoleproto.NO_GUEST, consoleproto.HALTED, vm_stopped]
+    stops: list[str | re.Pattern[str]] = [consoleproto.NO_GUEST, consoleproto.HALTED, vm_stopped]
     with emu:
         matched = terminal.attach(emu, stop_patterns=stops)
         exited = False

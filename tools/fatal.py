@@ -12,6 +12,7 @@ from pathlib import Path
 
 from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
+from elftools.elf.sections import SymbolTableSection
 
 from tools import consoleproto as cp
 from tools.errors import PlinthError
@@ -60,6 +61,7 @@ class Symbols:
         try:
             with open(elf, "rb") as f:
                 tab = ELFFile(f).get_section_by_name(".symtab")
+                tab = tab if isinstance(tab, SymbolTableSection) else None
                 syms = (
                     [
                         (s["st_value"], s["st_size"], s.name)

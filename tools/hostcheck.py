@@ -238,8 +238,12 @@ class Caps:
     missing: dict[str, str]
 
 
+def _decode(layout: Construct, value: int) -> Container:
+    return layout.parse(value.to_bytes(8, "little"))
+
+
 def _parse(layout: Construct, value: int | None) -> Container | None:
-    return None if value is None else layout.parse(value.to_bytes(8, "little"))
+    return None if value is None else _decode(layout, value)
 
 
 def vmx_caps(msrs: dict[int, int]) -> Caps:
@@ -662,7 +666,7 @@ def vtd_units(dmar: DmarFile, iommu: IommuState, dev_root: Path) -> list[VtdUnit
     DMAR, the units Linux drives."""
     by_address = {u.address: u for u in iommu.units if u.address is not None and u.cap is not None}
     if dmar.dmar is None:
-        return [VtdUnit(u.address, None, u.version, u.cap, u.ecap, u.path) for u in by_address.values()]
+        return [VtdUnit(address, None, u.version, u.cap, u.ecap, u.path) for address, u in by_address.items()]
     units = []
     for drhd in dmar.dmar.drhds:
         linux = by_address.get(drhd.base)
@@ -842,7 +846,8 @@ def _vtd_rows(cpu: CpuInfo, dmar: DmarFile, units: list[VtdUnit], iommu: IommuSt
             )
         )
     elif known and not any(
-        all(_parse(VTD_CAP, u.cap).CAP_SAGAW & walk for u in known) for walk in (SAGAW_39, SAGAW_48)
+        all(_decode(VTD_CAP, u.cap).CAP_SAGAW & walk for u in known if u.cap is not None)
+        for walk in (SAGAW_39, SAGAW_48)
     ):
         rows.append(
             Row("VT-d remapping units", REQUIRED, NO, "the units share neither 3-level nor 4-level second-level tables")
@@ -850,7 +855,7 @@ def _vtd_rows(cpu: CpuInfo, dmar: DmarFile, units: list[VtdUnit], iommu: IommuSt
     else:
         note = f"; registers of {len(usable) - len(known)} not readable, not checked"
         if len(known) == len(usable):  # the domain format vtd_init() picks
-            caps = [_parse(VTD_CAP, u.cap) for u in known]
+            caps = [_decode(VTD_CAP, u.cap) for u in known if u.cap is not None]
             four = all(c.CAP_SAGAW & SAGAW_48 for c in caps)
             pages = (
                 "1G and 2M"
@@ -950,7 +955,7 @@ def _vmx_section(r: Report) -> list[str]:
     lines = (
         []
         if basic is None
-        else [f"  IA32_VMX_BASIC 0x{basic:016x}: VMCS revision 0x{_parse(VMX_BASIC, basic).VMX_BASIC_REVISION:x}"]
+        else [f"  IA32_VMX_BASIC 0x{basic:016x}: VMCS revision 0x{_decode(VMX_BASIC, basic).VMX_BASIC_REVISION:x}"]
     )
     width = max(len(f.name) for f in r.features)
     for f in r.features:

@@ -168,6 +168,7 @@ def require_terminal(device: Path, stdin: TextIO | None) -> None:
 def confirm(iso: Path, target: Target, stdin: TextIO | None, out: TextIO) -> None:
     """Ask on the terminal; raise PlinthError unless the answer is yes."""
     require_terminal(target.path, stdin)
+    assert stdin is not None  # require_terminal refused None
     out.write(
         f"plinth: about to write {iso.name} ({human(iso.stat().st_size)}) to {target.describe()}.\n"
         f"plinth: EVERYTHING on {target.path} will be lost. Type 'yes' to go on: "

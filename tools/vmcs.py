@@ -72,8 +72,11 @@ class Field(NamedTuple):
         return FieldType(parse_encoding(self.encoding).type)
 
     @property
-    def index(self) -> int:
-        return parse_encoding(self.encoding).index
+    def encoding_index(self) -> int:
+        """Bits 9:1 of the encoding (SDM Vol. 3 Appendix B). Not `index`: a NamedTuple's
+        index() is tuple.index, which that name would shadow."""
+        index: int = parse_encoding(self.encoding).index
+        return index
 
     @property
     def high_encoding(self) -> int | None:

@@ -120,5 +120,5 @@ def test_bad_bzimage_is_named(boot, target_for, guest_files, logdir: Path, case:
         why = "truncated: the file ends inside the real-mode setup code"
     emu = boot(target_for("bochs", "corei7_haswell_4770"), cmdline=NO_IOMMU, modules=[(bad, ""), (initrd, "")])
     emu.wait_for(re.escape(cp.NO_GUEST), timeout=120)
-    bad = cp.BAD_KERNEL.search(emu.output)
-    assert bad and (bad["vm"], bad["module"], bad["why"]) == ("vm0", "0", why)
+    refused = cp.BAD_KERNEL.search(emu.output)
+    assert refused and (refused["vm"], refused["module"], refused["why"]) == ("vm0", "0", why)

@@ -75,6 +75,11 @@ def test_with_privileges_missing_packages_are_installed(monkeypatch: pytest.Monk
     monkeypatch.setattr(bootstrap, "apt_missing", lambda pkgs: ["mtools"] if "mtools" in pkgs else [])
     monkeypatch.setattr(bootstrap, "venv_package", list)
     monkeypatch.setattr(bootstrap, "privilege_prefix", lambda: ["sudo", "-n"])
-    monkeypatch.setattr(bootstrap, "apt_install", lambda pkgs, prefix: calls.append(prefix + pkgs) or True)
+
+    def apt_install(pkgs: list[str], prefix: list[str]) -> bool:
+        calls.append(prefix + pkgs)
+        return True
+
+    monkeypatch.setattr(bootstrap, "apt_install", apt_install)
     assert bootstrap.ensure_apt() is True
     assert calls == [["sudo", "-n", "mtools"]]

@@ -341,6 +341,7 @@ def test_console_decodes_a_real_fatal_report_on_com2(plinth_elf: Path, logdir: P
     iso = image.make_iso(plinth_elf, logdir / "plinth.iso", cmdline="fault=ud", serial=image.parse_serial("com2"))
     com2 = ["-chardev", "socket,id=com2,host=127.0.0.1,port=0,server=on,wait=off", "-serial", "chardev:com2", "-S"]
     with emulators.create("qemu", iso, logdir, extra_args=com2) as emu:
+        assert isinstance(emu, emulators.QemuEmulator)
         chardevs = {c["label"]: c["filename"] for c in emu.qmp().cmd("query-chardev")}
         port = int(chardevs["com2"].split(",")[0].rpartition(":")[2])  # disconnected:tcp:127.0.0.1:PORT,server=on
         console = Attached(f"tcp:127.0.0.1:{port}", logdir / "com2.log", plinth_elf, color=True)

@@ -18,11 +18,11 @@ def image(plinth_elf: Path) -> bytearray:
     return bytearray(plinth_elf.read_bytes())
 
 
-def header_offset(data: bytes) -> int:
+def header_offset(data: bytes | bytearray) -> int:
     return elfcheck.find_mb2_header(bytes(data))
 
 
-def rejected(tmp_path: Path, data: bytes, match: str) -> None:
+def rejected(tmp_path: Path, data: bytes | bytearray, match: str) -> None:
     path = tmp_path / "bad.elf"
     path.write_bytes(data)
     with pytest.raises(PlinthError, match=match) as err:
@@ -31,7 +31,7 @@ def rejected(tmp_path: Path, data: bytes, match: str) -> None:
     assert msg.endswith(".") and "\n" not in msg, "one sentence"
 
 
-def phdrs(data: bytes) -> list[int]:
+def phdrs(data: bytes | bytearray) -> list[int]:
     """File offsets of the program headers (ELF64 little-endian)."""
     (phoff,) = struct.unpack_from("<Q", data, 0x20)
     phentsize, phnum = struct.unpack_from("<HH", data, 0x36)

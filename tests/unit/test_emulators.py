@@ -458,6 +458,7 @@ def test_real_boot_console_round_trip(backend: str, harness_iso: Path, tmp_path:
         assert failure.value.text.startswith("FATAL: harness test") and HALTED in failure.value.text
         with pytest.raises(EmulatorExited):  # GRUB's halt powers the machine off
             emu.wait_for("never", timeout=30)
+        assert emu.proc is not None
         pid = emu.proc.pid
     assert not Path(f"/proc/{pid}").exists()
     assert b"PLINTH-HARNESS-OK" in (tmp_path / "console.log").read_bytes()
@@ -470,7 +471,7 @@ def test_real_boot_stop_while_running(backend: str, harness_iso: Path, tmp_path:
     emu.wait_for("PLINTH-HARNESS-OK\n")
     emu.stop()
     # The clean way worked: SIGTERM would give Bochs -15 and make QEMU say so.
-    assert emu.proc.returncode == 0
+    assert emu.proc is not None and emu.proc.returncode == 0
     assert "terminating on signal" not in emu.emulator_log.read_text()
     if backend == "bochs":
         assert "<bochs:1> q" in emu.emulator_log.read_text()  # debugger prompt, then q

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from elftools.elf.elffile import ELFFile
+from elftools.elf.sections import SymbolTableSection
 
 from tools import fatal
 
@@ -23,7 +24,11 @@ plinth: all CPUs halted
 
 def symbol(elf: Path, name: str) -> int:
     with open(elf, "rb") as f:
-        return ELFFile(f).get_section_by_name(".symtab").get_symbol_by_name(name)[0]["st_value"]
+        tab = ELFFile(f).get_section_by_name(".symtab")
+        assert isinstance(tab, SymbolTableSection)
+        symbols = tab.get_symbol_by_name(name)
+        assert symbols, f"no symbol {name}"
+        return int(symbols[0]["st_value"])
 
 
 def test_parse_reads_registers_and_backtrace() -> None:

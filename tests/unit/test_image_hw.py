@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -220,7 +221,7 @@ def stick(tmp_path: Path) -> dict[str, Path]:
     return {"iso": iso, "sdb": sdb, "sysfs": sysfs, "mounts": mounts}
 
 
-def fake(stick: dict[str, Path]) -> dict[str, object]:
+def fake(stick: dict[str, Path]) -> dict[str, Any]:
     return {
         "check_block": False,
         "sysfs": stick["sysfs"],

@@ -72,7 +72,7 @@ def test_encoding_bitstruct_decomposition(name: str, ftype: FieldType, width: Wi
     assert field is not None
     bits = vmcs.parse_encoding(field.encoding)
     assert (bits.type, bits.width, bits.index, bits.access_type) == (ftype, width, index, 0)
-    assert (field.type, field.index) == (ftype, index)
+    assert (field.type, field.encoding_index) == (ftype, index)
     assert bits.reserved_31_15 == bits.reserved_12 == 0
 
 
