@@ -29,6 +29,7 @@ CFLAGS = [
     "-fsanitize=address,undefined",
     "-fno-sanitize-recover=all",
     "-Ihypervisor/include",
+    "-Ihypervisor/arch/x86/include",
     "-Itests/unit/c",
 ]
 SOURCES_LINE = re.compile(r"//\s*sources:\s*(.*)")
