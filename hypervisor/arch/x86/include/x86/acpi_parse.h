@@ -1,4 +1,4 @@
-/* Shared by the ACPI parser's files (acpi.c, madt.c, dmar.c); not for other code. */
+/* Shared by the ACPI parser's files (acpi.c, acpi_madt.c, acpi_dmar.c); not for other code. */
 #ifndef X86_ACPI_PARSE_H
 #define X86_ACPI_PARSE_H
 
