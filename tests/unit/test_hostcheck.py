@@ -31,8 +31,8 @@ from tools.paths import ROOT
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hostcheck"
 QEMU_DMAR = Path(__file__).parent / "fixtures" / "qemu-q35-intel-iommu.dmar"
-VMX_H = ROOT / "hypervisor" / "include" / "x86" / "vmx.h"
-VTD_REGS_H = ROOT / "hypervisor" / "include" / "x86" / "vtd_regs.h"
+VMX_H = ROOT / "hypervisor" / "arch" / "x86" / "include" / "x86" / "vmx.h"
+VTD_REGS_H = ROOT / "hypervisor" / "arch" / "x86" / "include" / "x86" / "vtd_regs.h"
 VMX_C = ROOT / "hypervisor" / "arch" / "x86" / "vmx.c"
 
 

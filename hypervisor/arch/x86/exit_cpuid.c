@@ -2,10 +2,11 @@
 #include <plinth/string.h>
 #include <plinth_abi.h>
 #include <x86/cpu.h>
+#include <x86/processor.h>
 #include <x86/vmexit.h>
 
-#define CPUID_1_ECX_VMX BIT(5)
-#define CPUID_1_ECX_HYPERVISOR BIT(31)
+/* Leaves 0x40000000-0x4fffffff are reserved for hypervisors (SDM Vol. 2A, CPUID): Plinth
+ * answers all of them, with zeros past its own. */
 #define PLINTH_CPUID_LEAF_LIMIT 0x4fffffff
 
 static void plinth_leaf(u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)

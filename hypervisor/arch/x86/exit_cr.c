@@ -3,7 +3,8 @@
  * exit: the guest's view goes to the read shadow, the hardware gets the value VMX needs.
  * Setting CR4.VMXE, or a CR4 bit this CPU does not have, is a #GP as on a CPU without VMX.
  */
-#include <x86/cpu.h>
+#include <x86/processor.h>
+#include <x86/vmcs_guest.h>
 #include <x86/vmexit.h>
 #include <x86/vmx.h>
 
@@ -15,11 +16,7 @@
 #define ACCESS_MOV_FROM_CR 1
 #define ACCESS_CLTS 2
 #define ACCESS_LMSW 3
-#define X86_CR0_TS BIT(3)
-#define X86_CR4_VMXE BIT(13)
-#define X86_CR4_PAE BIT(5)
-#define EFER_LME BIT(8)
-#define EFER_LMA BIT(10)
+#define LMSW_BITS 0xf /* LMSW loads CR0[3:0] (PE, MP, EM, TS) */
 
 static bool set_cr0(u64 val)
 {
@@ -30,7 +27,7 @@ static bool set_cr0(u64 val)
 	if (val >> 32 || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)))
 		return false;
 	vmcs_write(VMCS_CR0_READ_SHADOW, val);
-	vmcs_write(VMCS_GUEST_CR0, vmx_cr0_real(val));
+	vmcs_write(VMCS_GUEST_CR0, vmcs_guest_cr0_real(val));
 	/* Paging switched while EFER.LME is set: IA-32e mode starts or ends here, which the
 	 * hardware would have done had the write not exited. */
 	if ((old ^ val) & X86_CR0_PG && efer & EFER_LME) {
@@ -56,7 +53,7 @@ static bool set_cr4(u64 val)
 	if ((val & ~vmx_caps.cr4_fixed1) || (val & X86_CR4_VMXE))
 		return false;
 	vmcs_write(VMCS_CR4_READ_SHADOW, val);
-	vmcs_write(VMCS_GUEST_CR4, vmx_cr4_real(val));
+	vmcs_write(VMCS_GUEST_CR4, vmcs_guest_cr4_real(val));
 	return true;
 }
 
@@ -87,8 +84,8 @@ void exit_cr_access(struct vcpu *v)
 		break;
 	case ACCESS_LMSW:
 		/* LMSW loads CR0[3:0] but cannot clear PE (SDM Vol. 2, LMSW). */
-		ok = set_cr0((vmcs_read(VMCS_CR0_READ_SHADOW) & ~0xeULL) | (CR_LMSW_DATA(q) & 0xf) |
-			     (vmcs_read(VMCS_CR0_READ_SHADOW) & X86_CR0_PE));
+		ok = set_cr0((vmcs_read(VMCS_CR0_READ_SHADOW) & ~(u64)(LMSW_BITS & ~X86_CR0_PE)) |
+			     (CR_LMSW_DATA(q) & LMSW_BITS) | (vmcs_read(VMCS_CR0_READ_SHADOW) & X86_CR0_PE));
 		break;
 	}
 	if (ok)

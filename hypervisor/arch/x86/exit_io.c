@@ -5,10 +5,13 @@
  * powers the machine off (then the write goes through). String and REP I/O to an emulated
  * port is not supported: the guest gets a #GP.
  */
+#include <plinth_abi.h>
+#include <plinth/arch.h>
 #include <plinth/console.h>
 #include <plinth/string.h>
 #include <x86/cpu.h>
-#include <plinth_abi.h>
+#include <x86/exit_io.h>
+#include <x86/vm.h>
 #include <x86/vmexit.h>
 #include <x86/vmx.h>
 
@@ -20,7 +23,12 @@
 #define TEST_PORT_WIDTH 4
 #define PM1_CNT_SLP_EN BIT(13) /* ACPI 4.8.3.2.1: entering the sleep state in SLP_TYP */
 
-u16 acpi_pm1a_cnt_port; /* from the FADT (platform.c); 0 when unknown */
+static u16 acpi_pm1a_cnt_port; /* from the FADT (platform.c); 0 when unknown */
+
+void exit_io_watch_pm1a(u16 port)
+{
+	acpi_pm1a_cnt_port = port;
+}
 
 static void intercept(u8 *a, u8 *b, u16 port)
 {
@@ -30,7 +38,7 @@ static void intercept(u8 *a, u8 *b, u16 port)
 	bitmap[bit / 8] |= (u8)(1 << (bit % 8));
 }
 
-void io_bitmap_init(u8 *bitmap_a, u8 *bitmap_b)
+void exit_io_bitmap_init(u8 *bitmap_a, u8 *bitmap_b)
 {
 	u16 p;
 
@@ -77,7 +85,7 @@ static void pm1a_cnt_access(struct vcpu *v, u64 q, u16 port, u32 size, u64 mask)
 		if (port == acpi_pm1a_cnt_port && size >= 2 && (val & PM1_CNT_SLP_EN)) {
 			log_notice("%s: the guest requests an ACPI sleep state (SLP_TYP %u, power-off when it is \\_S5); VM exits by reason:",
 				 v->vm->name, (val >> 10) & 7);
-			arch_print_exit_stats(v->vm);
+			arch_vm_print_exit_stats(v->vm);
 		}
 		if (size == 1)
 			outb(port, (u8)val);

@@ -1,12 +1,16 @@
 /*
  * MSR exits. The bitmap intercepts only the MSRs that would reveal or break VMX: the feature
  * control MSR (reads as locked with VMX off, writes #GP) and the VMX capability MSRs (#GP, as
- * on a CPU without VMX); and writes of the x2APIC ICR, for INIT and SIPI (vapic.c). MSRs outside the bitmap's ranges always exit; Plinth performs the
- * access itself and passes a #GP on to the guest.
+ * on a CPU without VMX); and writes of the x2APIC ICR, for INIT and SIPI (vapic.c). MSRs
+ * outside the bitmap's ranges always exit; Plinth performs the access itself and passes a #GP
+ * on to the guest.
  */
 #include <plinth/string.h>
 #include <x86/apic.h>
 #include <x86/cpu.h>
+#include <x86/exit_msr.h>
+#include <x86/processor.h>
+#include <x86/vapic.h>
 #include <x86/vmexit.h>
 #include <x86/vmx.h>
 
@@ -16,8 +20,6 @@
 #define BITMAP_WRITE_LOW 2048
 #define BITMAP_WRITE_HIGH 3072
 #define MSR_HIGH_BASE 0xc0000000u
-
-#define MSR_X2APIC_ICR 0x830
 
 static void intercept(u8 *bitmap, u32 msr, bool reads)
 {
@@ -29,7 +31,7 @@ static void intercept(u8 *bitmap, u32 msr, bool reads)
 	bitmap[base + BITMAP_WRITE_LOW + bit / 8] |= (u8)(1 << (bit % 8));
 }
 
-void msr_bitmap_init(u8 *bitmap)
+void exit_msr_bitmap_init(u8 *bitmap)
 {
 	u32 msr;
 

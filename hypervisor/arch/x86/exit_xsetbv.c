@@ -4,18 +4,9 @@
  * value must become a #GP in the guest, not a #GP in Plinth.
  */
 #include <x86/cpu.h>
+#include <x86/processor.h>
 #include <x86/vmexit.h>
 #include <x86/vmx.h>
-
-#define X86_CR4_OSXSAVE BIT(18)
-#define XCR0_X87 BIT(0)
-#define XCR0_SSE BIT(1)
-#define XCR0_AVX BIT(2)
-#define XCR0_BNDREGS BIT(3)
-#define XCR0_BNDCSR BIT(4)
-#define XCR0_AVX512 (BIT(5) | BIT(6) | BIT(7))
-#define XCR0_TILECFG BIT(17)
-#define XCR0_TILEDATA BIT(18)
 
 static u64 supported_xcr0(void)
 {

@@ -1,7 +1,7 @@
 /* 16550 UART: the console's byte sink. Polls LSR.THRE before every byte (no interrupts). */
 #include <plinth/arch.h>
-#include <plinth/monitor.h>
 #include <x86/cpu.h>
+#include <x86/processor.h>
 
 #define UART_THR 0 /* transmit holding (DLAB=0) */
 #define UART_DLL 0 /* divisor latch low (DLAB=1) */
@@ -24,7 +24,7 @@
 /* Bounded wait for THRE: a UART that never drains must not hang Plinth. */
 #define THRE_SPINS 100000
 
-static u16 uart_port = 0x3f8;
+static u16 uart_port = UART_COM1_PORT;
 static bool uart_present = true; /* until probed: early output tries COM1 */
 
 bool arch_console_setup(u16 port, u32 baud)

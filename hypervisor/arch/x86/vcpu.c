@@ -1,19 +1,97 @@
-/* Small services for exit handlers: event injection (SDM 27.6), instruction skipping, the
- * guest's CPL, and reaching guest memory. */
+/*
+ * A vCPU on VMX: its first VM entry, the services exit handlers use (guest registers, event
+ * injection (SDM 27.6), instruction skipping, the guest's CPL, FATAL reports), and what its CPU
+ * does once the VM has stopped.
+ */
+#include <plinth/arch.h>
+#include <plinth/console.h>
+#include <plinth/layout_symbols.h>
 #include <plinth/memory.h>
+#include <plinth/monitor.h>
+#include <plinth/panic.h>
+#include <x86/boot_symbols.h>
+#include <x86/cpu.h>
 #include <x86/percpu.h>
+#include <x86/processor.h>
 #include <x86/vcpu.h>
+#include <x86/vm.h>
+#include <x86/vmcs.h>
+#include <x86/vmcs_guest.h>
+#include <x86/vmentry.h>
 #include <x86/vmx.h>
+#include <x86/vtd.h>
 
-#define X86_EXC_UD 6
-#define X86_EXC_GP 13
-#define AR_DPL(ar) (((ar) >> 5) & 3)
-/* What Plinth's own page tables reach: the boot identity map. */
-#define HOST_MAPPED_LIMIT (4 * GIB)
+#define VCPU_PAGES ((sizeof(struct vcpu) + PLINTH_PAGE_SIZE - 1) / PLINTH_PAGE_SIZE)
+#define AR_DPL(ar) (((ar) >> 5) & 3) /* VMCS segment access rights (SDM 25.4.1) */
+#define INTERRUPTIBILITY_STI_MOV_SS 3 /* blocking by STI, by MOV SS (SDM Table 25-3) */
 
-struct vcpu *current_vcpu(void)
+/* What Plinth holds for this run, for the footprint benchmark: printed as vCPU 0 launches,
+ * when every page the run needs is allocated. */
+static void report_footprint(struct vm *vm)
 {
-	return this_cpu()->vcpu;
+	u64 pool = (u64)(uintptr_t)__pool_end - (u64)(uintptr_t)__pool_start;
+
+	log_notice("footprint: reserved %lu KiB (image %lu KiB, pool %lu KiB), pool used %lu KiB, EPT %u KiB, VT-d %u KiB",
+		 (plinth_reserved.end - plinth_reserved.start) / KIB,
+		 ((u64)(uintptr_t)__pool_start - plinth_reserved.start) / KIB, pool / KIB,
+		 (pool - pool_free_bytes()) / KIB, vm->arch->ept.table_pages * 4, vtd_table_pages() * 4);
+}
+
+void arch_vcpu_run(struct vm *vm, u32 id)
+{
+	struct percpu *pc = this_cpu();
+	struct vcpu *v = pages_alloc(VCPU_PAGES);
+
+	v->vm = vm;
+	v->id = id;
+	v->pending_sipi = -1;
+	v->apic_id = pc->apic_id;
+	pc->vcpu = v;
+	vmcs_setup(v);
+	if (id == 0) {
+		vmcs_guest_protected32(&vm->boot);
+		v->launch_regs.rax = vm->boot.rax;
+		v->launch_regs.rbx = vm->boot.rbx;
+		v->launch_regs.rsi = vm->boot.rsi;
+	} else {
+		v->sipi_wait = true;
+		vmcs_guest_wait_for_sipi();
+	}
+	vmx_invept_single(vm->arch->eptp);
+	if (vmx_has_vpid())
+		vmx_invvpid_single(vm->arch->vpid);
+	if (id == 0) {
+		log_info("%s: vCPU 0 on CPU %u starts the %s image at 0x%lx", vm->name, pc->index,
+			 vm->boot.image_kind, vm->boot.entry);
+		report_footprint(vm);
+		/* The last line before VMLAUNCH: the guest's first instruction follows. */
+		log_notice("boot path: %lu TSC ticks from Plinth's first instruction to VM entry", rdtsc() - boot_tsc);
+	}
+	else
+		log_info("%s: vCPU %u on CPU %u waits for the guest's INIT-SIPI-SIPI", vm->name, id, pc->index);
+	vmx_launch(&v->launch_regs);
+
+	/* VMLAUNCH returned: it failed before any guest instruction ran. */
+	panic_start("VMLAUNCH failed", "%s vCPU %u on CPU %u: VM-instruction error %lu (%s)", vm->name, id,
+		    pc->index, vmcs_read(VMCS_VM_INSTRUCTION_ERROR),
+		    vmx_error_name(vmcs_read(VMCS_VM_INSTRUCTION_ERROR)));
+	vmcs_dump();
+	panic_finish();
+}
+
+u64 vcpu_gpr(struct vcpu *v, u32 index)
+{
+	if (index == GPR_RSP)
+		return vmcs_read(VMCS_GUEST_RSP);
+	return ((u64 *)v->regs)[index];
+}
+
+void vcpu_set_gpr(struct vcpu *v, u32 index, u64 value)
+{
+	if (index == GPR_RSP)
+		vmcs_write(VMCS_GUEST_RSP, value);
+	else
+		((u64 *)v->regs)[index] = value;
 }
 
 void vcpu_inject_exception(u32 vector, bool has_error_code, u32 error_code)
@@ -45,8 +123,8 @@ void vcpu_skip_instruction(void)
 	/* An emulated instruction completes: drop the STI/MOV-SS blocking it leaves (rare: only
 	 * written when set; this is on every exit's path). RF is never set by an exiting
 	 * instruction Plinth emulates, since Plinth injects no debug traps. */
-	if (intr & 3)
-		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY_STATE, intr & ~3ULL);
+	if (intr & INTERRUPTIBILITY_STI_MOV_SS)
+		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY_STATE, intr & ~(u64)INTERRUPTIBILITY_STI_MOV_SS);
 }
 
 u32 vcpu_cpl(void)
@@ -54,21 +132,33 @@ u32 vcpu_cpl(void)
 	return AR_DPL(vmcs_read(VMCS_GUEST_SS_ACCESS_RIGHTS));
 }
 
-void *vcpu_guest_ptr(struct vcpu *v, gpa_t gpa, u64 size)
+void vcpu_dump(struct vcpu *v)
 {
-	struct arch_vm *a = v->vm->arch;
-	const struct vm_mem *mem;
-	hpa_t hpa, last;
-	u64 flags, page, end = gpa + size;
+	struct guest_regs *r = v->regs;
 
-	if (!size || end < gpa || ept_lookup(&a->ept, gpa, &hpa, &flags, &page))
-		return NULL;
-	/* Each page of the buffer must be mapped RAM, contiguous in host memory. */
-	for (gpa_t at = ALIGN_DOWN(gpa, 4096) + 4096; at < end; at += 4096)
-		if (ept_lookup(&a->ept, at, &last, &flags, &page) || last != hpa + (at - gpa))
-			return NULL;
-	mem = vm_mem_find(v->vm, gpa, size);
-	if (!mem || mem->kind != VM_MEM_RAM || hpa + size > HOST_MAPPED_LIMIT)
-		return NULL;
-	return (void *)(uintptr_t)hpa;
+	printk("  vm %u vcpu %u on CPU %u: guest rip 0x%lx rsp 0x%lx rflags 0x%lx\n", v->vm->id, v->id,
+	       this_cpu()->index, vmcs_read(VMCS_GUEST_RIP), vmcs_read(VMCS_GUEST_RSP),
+	       vmcs_read(VMCS_GUEST_RFLAGS));
+	printk("  rax 0x%lx rbx 0x%lx rcx 0x%lx rdx 0x%lx\n", r->rax, r->rbx, r->rcx, r->rdx);
+	printk("  rsi 0x%lx rdi 0x%lx rbp 0x%lx r8 0x%lx\n", r->rsi, r->rdi, r->rbp, r->r8);
+	printk("  VMCS (decode with: tools/plinth decode CONSOLE_LOG):\n");
+	vmcs_dump();
+}
+
+void vcpu_fatal_exit(struct vcpu *v, const char *what, u32 reason)
+{
+	panic_start(what, "exit reason %u %s, qualification 0x%lx, guest rip 0x%lx", EXIT_REASON_BASIC(reason),
+		    exit_reason_name(EXIT_REASON_BASIC(reason)), vmcs_read(VMCS_EXIT_QUALIFICATION),
+		    vmcs_read(VMCS_GUEST_RIP));
+	vcpu_dump(v);
+	panic_finish();
+}
+
+void vcpu_park(struct vcpu *v)
+{
+	(void)v;
+	/* The boot CPU stays useful: it answers on the console. The others rest. */
+	if (this_cpu()->index == 0)
+		monitor_run();
+	arch_halt();
 }

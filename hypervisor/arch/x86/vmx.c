@@ -10,12 +10,8 @@
 #include <plinth/panic.h>
 #include <x86/cpu.h>
 #include <x86/percpu.h>
+#include <x86/processor.h>
 #include <x86/vmx.h>
-
-#define CPUID_1_ECX_VMX BIT(5)
-#define X86_CR4_VMXE BIT(13)
-#define X86_CR4_OSXSAVE BIT(18)
-#define CPUID_1_ECX_XSAVE BIT(26)
 
 struct vmx_caps vmx_caps;
 

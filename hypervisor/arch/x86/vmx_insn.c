@@ -2,8 +2,8 @@
  * VMfailInvalid (no current VMCS) leaves none. Either way the caller is named. */
 #include <plinth/console.h>
 #include <plinth/panic.h>
-#include <x86/percpu.h>
 #include <x86/vmx.h>
+#include <x86/vmx_insn.h>
 
 struct vmx_error {
 	u32 number;
@@ -20,6 +20,24 @@ struct vmcs_field {
 
 #define VMCS_FIELD_ENTRY(name, encoding, width) { encoding, #name },
 static const struct vmcs_field vmcs_fields[] = { VMCS_FIELD_LIST(VMCS_FIELD_ENTRY) };
+
+struct exit_reason_name {
+	u32 number;
+	const char *name;
+};
+
+#define EXIT_REASON_ENTRY(n, name) { n, name },
+static const struct exit_reason_name exit_reason_names[] = { EXIT_REASON_LIST(EXIT_REASON_ENTRY) };
+
+const char *exit_reason_name(u32 basic)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(exit_reason_names); i++)
+		if (exit_reason_names[i].number == basic)
+			return exit_reason_names[i].name;
+	return "UNKNOWN";
+}
 
 const char *vmx_error_name(u64 number)
 {
@@ -105,6 +123,7 @@ void vmcs_load(hpa_t vmcs)
 	VMX_CHECK("VMPTRLD", vmcs, cf, zf);
 }
 
+/* INVEPT and INVVPID types (SDM Vol. 3C, 31.3). */
 #define INVEPT_SINGLE_CONTEXT 1
 #define INVEPT_ALL_CONTEXT 2
 #define INVVPID_SINGLE_CONTEXT 1

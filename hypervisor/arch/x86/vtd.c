@@ -10,13 +10,14 @@
 #include <plinth/console.h>
 #include <plinth/errno.h>
 #include <plinth/memory.h>
+#include <plinth/options.h>
 #include <plinth/string.h>
 #include <x86/ept.h>
 #include <x86/vtd.h>
+#include <x86/vtd_qi.h>
 #include <x86/vtd_regs.h>
 
 #define VTD_DOMAINS VM_MAX
-#define POLL_SPINS 10000000
 
 struct vtd_domain {
 	struct ept pt;
@@ -33,27 +34,6 @@ static bool allow_2m, allow_1g, coherent = true;
 static bool enabled;
 static u32 context_pages;
 static const struct acpi_info *vtd_acpi;
-bool vtd_force_register_invalidation;
-
-u32 vtd_read32(const struct vtd_unit *u, u32 reg)
-{
-	return *(volatile u32 *)(uintptr_t)(u->base + reg);
-}
-
-u64 vtd_read64(const struct vtd_unit *u, u32 reg)
-{
-	return *(volatile u64 *)(uintptr_t)(u->base + reg);
-}
-
-void vtd_write32(const struct vtd_unit *u, u32 reg, u32 v)
-{
-	*(volatile u32 *)(uintptr_t)(u->base + reg) = v;
-}
-
-void vtd_write64(const struct vtd_unit *u, u32 reg, u64 v)
-{
-	*(volatile u64 *)(uintptr_t)(u->base + reg) = v;
-}
 
 static const char *yes(bool b)
 {
@@ -205,18 +185,9 @@ struct vtd_domain *vtd_domain_for_vm(struct vm *vm)
 
 static bool wait_clear64(const struct vtd_unit *u, u32 reg, u64 bit)
 {
-	u32 spins = POLL_SPINS;
+	u32 spins = VTD_POLL_SPINS;
 
 	while ((vtd_read64(u, reg) & bit) && --spins)
-		__builtin_ia32_pause();
-	return spins != 0;
-}
-
-bool vtd_wait_status(const struct vtd_unit *u, u32 bit, bool set)
-{
-	u32 spins = POLL_SPINS;
-
-	while (!!(vtd_read32(u, VTD_GSTS) & bit) != set && --spins)
 		__builtin_ia32_pause();
 	return spins != 0;
 }
@@ -295,8 +266,9 @@ int vtd_enable(void)
 			return -EBUSY;
 		}
 		/* Queued invalidation where the unit has it (units that also remap interrupts
-		 * accept only that); registers otherwise, or when the boot option asks. */
-		if ((u->ecap & ECAP_QI) && !vtd_force_register_invalidation && !vtd_qi_enable(u))
+		 * accept only that); registers otherwise, or when the boot option
+		 * vtd_register_invalidation asks (the tests take both ways). */
+		if ((u->ecap & ECAP_QI) && !boot_options.vtd_register_invalidation && !vtd_qi_enable(u))
 			return -EBUSY;
 		invalidate(u);
 		if (!command(u, GCMD_TE, GSTS_TES, false)) {

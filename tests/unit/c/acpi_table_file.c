@@ -1,4 +1,4 @@
-// sources: hypervisor/arch/x86/acpi.c hypervisor/arch/x86/acpi_madt.c hypervisor/arch/x86/acpi_dmar.c hypervisor/core/format.c
+// sources: hypervisor/arch/x86/acpi.c hypervisor/arch/x86/acpi_dmar.c hypervisor/arch/x86/acpi_madt.c hypervisor/arch/x86/acpi_parse.c hypervisor/core/format.c
 /*
  * Runs acpi_parse on one table read from the file named by ACPI_TABLE_FILE, for
  * tests/unit/test_acpi_tables.py, which builds the tables with construct. The table's bytes

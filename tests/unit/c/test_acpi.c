@@ -1,4 +1,4 @@
-// sources: hypervisor/arch/x86/acpi.c hypervisor/arch/x86/acpi_madt.c hypervisor/arch/x86/acpi_dmar.c hypervisor/core/format.c
+// sources: hypervisor/arch/x86/acpi.c hypervisor/arch/x86/acpi_dmar.c hypervisor/arch/x86/acpi_madt.c hypervisor/arch/x86/acpi_parse.c hypervisor/core/format.c
 /*
  * acpi_parse and acpi_parse_rsdp_copy: finding the tables. The RSDP (revisions 0 and 2, in
  * memory and as the multiboot2 copy), XSDT preferred over the RSDT, the table list, and what

@@ -1,4 +1,4 @@
-// sources: hypervisor/arch/x86/acpi.c hypervisor/arch/x86/acpi_madt.c hypervisor/arch/x86/acpi_dmar.c hypervisor/core/format.c
+// sources: hypervisor/arch/x86/acpi.c hypervisor/arch/x86/acpi_dmar.c hypervisor/arch/x86/acpi_madt.c hypervisor/arch/x86/acpi_parse.c hypervisor/core/format.c
 /*
  * The DMAR (Intel VT-d chapter 8) as acpi_parse reads it: remapping units with their device
  * scopes, reserved memory regions, ATS reporting, the name and limit helpers. Malformed

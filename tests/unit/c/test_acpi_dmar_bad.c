@@ -1,4 +1,4 @@
-// sources: hypervisor/arch/x86/acpi.c hypervisor/arch/x86/acpi_madt.c hypervisor/arch/x86/acpi_dmar.c hypervisor/core/format.c
+// sources: hypervisor/arch/x86/acpi.c hypervisor/arch/x86/acpi_dmar.c hypervisor/arch/x86/acpi_madt.c hypervisor/arch/x86/acpi_parse.c hypervisor/core/format.c
 /*
  * Malformed DMARs. Each is fatal (-EINVAL: DMA isolation would rest on it) with one line
  * naming the DMAR, the offset of the structure or device scope at fault, and the problem;

@@ -1,4 +1,4 @@
-// sources: hypervisor/arch/x86/acpi.c hypervisor/arch/x86/acpi_madt.c hypervisor/arch/x86/acpi_dmar.c hypervisor/core/format.c
+// sources: hypervisor/arch/x86/acpi.c hypervisor/arch/x86/acpi_dmar.c hypervisor/arch/x86/acpi_madt.c hypervisor/arch/x86/acpi_parse.c hypervisor/core/format.c
 /*
  * The MADT (ACPI 5.2.12) as acpi_parse reads it: local APIC and x2APIC CPUs, IOAPICs,
  * interrupt source overrides, NMI entries, the address override, the limits; and a malformed

@@ -1,4 +1,5 @@
-/* Shared by the ACPI parser's files (acpi.c, acpi_madt.c, acpi_dmar.c); not for other code. */
+/* Shared by the ACPI parser's files (acpi.c, acpi_madt.c, acpi_dmar.c; the helpers are
+ * acpi_parse.c's); not for other code. */
 #ifndef X86_ACPI_PARSE_H
 #define X86_ACPI_PARSE_H
 

@@ -1,16 +1,9 @@
-/* Small x86 instruction wrappers: port I/O, control registers, MSRs, CPUID. */
+/* Small x86 instruction wrappers: port I/O, control registers, MSRs, CPUID. The constants they
+ * are used with are in x86/processor.h. */
 #ifndef X86_CPU_H
 #define X86_CPU_H
 
 #include <plinth/types.h>
-
-#define MSR_EFER 0xc0000080
-#define MSR_FS_BASE 0xc0000100
-#define MSR_GS_BASE 0xc0000101
-
-#define X86_CR0_PE BIT(0)
-#define X86_CR0_PG BIT(31)
-#define X86_RFLAGS_IF BIT(9)
 
 static inline void outb(u16 port, u8 v)
 {
@@ -66,10 +59,17 @@ static inline void wrmsr(u32 msr, u64 v)
 
 /*
  * MSR accesses that may fault (an MSR this CPU lacks): a #GP at label 1 resumes at label 3,
- * which reports failure. trap.c finds the pair in __ex_table.
+ * which reports failure. trap.c finds the pair in __ex_table, which linker.ld collects
+ * between __ex_table_start and __ex_table_end.
  */
 #define EXTABLE_ENTRY(fault, fixup) \
 	".pushsection __ex_table, \"a\"\n\t.balign 8\n\t.quad " #fault ", " #fixup "\n\t.popsection\n\t"
+
+struct extable_entry {
+	u64 fault, fixup;
+};
+
+extern const struct extable_entry __ex_table_start[], __ex_table_end[];
 
 static inline bool rdmsr_safe(u32 msr, u64 *v)
 {
@@ -135,6 +135,19 @@ static inline void cpuid(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
 static inline void cli(void)
 {
 	asm volatile("cli" ::: "memory");
+}
+
+static inline void hlt(void)
+{
+	asm volatile("hlt" ::: "memory");
+}
+
+static inline u64 rdtsc(void)
+{
+	u32 lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((u64)hi << 32) | lo;
 }
 
 #endif

@@ -8,18 +8,16 @@
 #ifndef X86_IDMAP_H
 #define X86_IDMAP_H
 
+#include <x86/processor.h>
+
 #ifdef __ASSEMBLY__
-#define IDMAP_PTE_P 0x1
-#define IDMAP_PTE_RW 0x2
-#define IDMAP_PTE_PCD 0x10
-#define IDMAP_PTE_PS 0x80
 
 .macro identity_map_4g pml4, pdpt, pd, uc_top_gib
 	mov $\pdpt, %eax
-	or $(IDMAP_PTE_P | IDMAP_PTE_RW), %eax
+	or $(X86_PTE_P | X86_PTE_RW), %eax
 	mov %eax, \pml4
 	mov $\pd, %eax
-	or $(IDMAP_PTE_P | IDMAP_PTE_RW), %eax
+	or $(X86_PTE_P | X86_PTE_RW), %eax
 	xor %ecx, %ecx
 .Lidmap_pdpt\@:
 	mov %eax, \pdpt(, %ecx, 8)
@@ -31,11 +29,11 @@
 .Lidmap_pd\@:
 	mov %ecx, %eax
 	shl $21, %eax
-	or $(IDMAP_PTE_P | IDMAP_PTE_RW | IDMAP_PTE_PS), %eax
+	or $(X86_PTE_P | X86_PTE_RW | X86_PTE_PS), %eax
 	.if \uc_top_gib
 	cmp $(3 * 512), %ecx
 	jb .Lidmap_cached\@
-	or $IDMAP_PTE_PCD, %eax
+	or $X86_PTE_PCD, %eax
 	.endif
 .Lidmap_cached\@:
 	mov %eax, \pd(, %ecx, 8)

@@ -4,43 +4,12 @@
 
 #include <plinth/types.h>
 
-/* Type 0 and type 1 configuration header (PCI Local Bus 3.0, 6.1; PCI-to-PCI Bridge 1.2, 3.2) */
-#define PCI_VENDOR_ID 0x00
-#define PCI_DEVICE_ID 0x02
-#define PCI_COMMAND 0x04
-#define PCI_COMMAND_IO BIT(0)
-#define PCI_COMMAND_MEMORY BIT(1)
-#define PCI_COMMAND_MASTER BIT(2)
-#define PCI_CLASS_REVISION 0x08 /* class code in bits 31:8, revision in 7:0 */
-#define PCI_HEADER_TYPE 0x0e
-#define PCI_HEADER_TYPE_MASK 0x7f
-#define PCI_HEADER_TYPE_BRIDGE 1
-#define PCI_HEADER_MULTIFUNCTION BIT(7)
-#define PCI_BAR0 0x10
-#define PCI_BAR_COUNT 6 /* type 0 header */
-#define PCI_BRIDGE_BAR_COUNT 2 /* type 1 header */
-#define PCI_BAR_IO BIT(0)
-#define PCI_BAR_MEM_TYPE_MASK 0x6
-#define PCI_BAR_MEM_TYPE_64 0x4
-#define PCI_BAR_MEM_ADDR_MASK (~(u64)0xf)
-#define PCI_SECONDARY_BUS 0x19 /* type 1 header */
-
-#define PCI_VENDOR_NONE 0xffff /* what an absent function reads */
-
 /* One function found by pci_enumerate. */
 struct pci_dev {
 	u8 bus, dev, fn;
 	u16 vendor, device;
 	u8 class_code, subclass, prog_if, header_type;
 };
-
-/* Configuration reads and writes of the first 256 bytes; off is aligned to the access size. */
-u8 pci_read8(u8 bus, u8 dev, u8 fn, u8 off);
-u16 pci_read16(u8 bus, u8 dev, u8 fn, u8 off);
-u32 pci_read32(u8 bus, u8 dev, u8 fn, u8 off);
-void pci_write8(u8 bus, u8 dev, u8 fn, u8 off, u8 v);
-void pci_write16(u8 bus, u8 dev, u8 fn, u8 off, u16 v);
-void pci_write32(u8 bus, u8 dev, u8 fn, u8 off, u32 v);
 
 /* Scans from bus 0 through PCI-to-PCI bridges; fills at most max entries (a warning says so
  * when there are more) and returns how many it filled. */

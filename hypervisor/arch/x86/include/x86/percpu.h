@@ -1,4 +1,5 @@
-/* Per-CPU state. Each CPU's GS base points at its struct percpu (this_cpu()). */
+/* Per-CPU state and the table of CPUs (percpu.c). Each CPU's GS base points at its struct
+ * percpu (this_cpu()). */
 #ifndef X86_PERCPU_H
 #define X86_PERCPU_H
 
@@ -35,6 +36,7 @@ struct percpu {
 	struct vcpu *vcpu;
 };
 
+/* CPUs by index; [0, cpu_count) are online. */
 extern struct percpu *cpus[PLINTH_MAX_CPUS];
 extern u32 cpu_count;
 
@@ -46,12 +48,10 @@ static inline struct percpu *this_cpu(void)
 	return pc;
 }
 
-/* Allocates and fills in a struct percpu for the CPU with this APIC id (smp.c). */
+/* The boot CPU's state (in .bss: the page pool does not exist this early), entered in the
+ * table as CPU 0. */
+struct percpu *percpu_boot(void);
+/* Allocates and fills in a struct percpu for the CPU with this APIC id. */
 struct percpu *percpu_create(u32 apic_id);
-
-/* Loads this CPU's GDT, TSS and the shared IDT, and points GS at pc (desc.c). */
-void desc_init_cpu(struct percpu *pc);
-/* The IDT all CPUs share (for the VMCS host state). */
-u64 desc_idt_base(void);
 
 #endif

@@ -3,6 +3,7 @@
 #define X86_TRAP_H
 
 #include <plinth/types.h>
+#include <x86/processor.h>
 
 /* The stub stores the general registers below the vector and error code; the CPU pushed
  * rip..ss. Offsets for the stub come from asm-offsets.c, never by hand. */
@@ -13,20 +14,8 @@ struct trap_frame {
 	u64 rip, cs, rflags, rsp, ss;
 };
 
-#define TRAP_EXCEPTIONS 32
-#define X86_EXC_DE 0
-#define X86_EXC_NMI 2
-#define X86_EXC_UD 6
-#define X86_EXC_DF 8
-#define X86_EXC_TS 10
-#define X86_EXC_NP 11
-#define X86_EXC_SS 12
-#define X86_EXC_GP 13
-#define X86_EXC_PF 14
-#define X86_EXC_MC 18
-
 /* Entry points of the stubs, indexed by vector (traps.S). */
-extern const u64 trap_stubs[TRAP_EXCEPTIONS];
+extern const u64 trap_stubs[X86_EXCEPTIONS];
 
 void trap_handle(struct trap_frame *tf);
 

@@ -1,11 +1,12 @@
-/* A virtual CPU on VMX: its VMCS, the guest registers the exit stub saved, and statistics. */
+/* A virtual CPU on VMX (vcpu.c): the guest registers the exit stub saved, its VMCS and INIT/SIPI
+ * state, its exit counters (exit_stats.c reports them), and the services exit handlers use. */
 #ifndef X86_VCPU_H
 #define X86_VCPU_H
 
 #include <plinth/types.h>
 #include <plinth/vm.h>
 #include <vmcs_fields.h>
-#include <x86/ept.h>
+#include <x86/percpu.h>
 
 /* Guest general registers, in the SDM's register numbering (exit qualifications name
  * registers by these numbers, SDM Table 28-3); the rsp slot is unused (RSP is in the VMCS). */
@@ -14,14 +15,7 @@ struct guest_regs {
 	u64 r8, r9, r10, r11, r12, r13, r14, r15;
 };
 
-struct arch_vm {
-	struct ept ept;
-	u64 eptp;
-	u16 vpid;
-	u8 *msr_bitmap;
-	u8 *io_bitmap_a, *io_bitmap_b;
-	u32 test_port_scratch; /* state of the emulated test device */
-};
+#define GPR_RSP 4
 
 struct vcpu {
 	struct vm *vm;
@@ -41,34 +35,31 @@ struct vcpu {
 	u32 apic_id;		    /* of the CPU running this vCPU */
 };
 
-/* Exit stub and first entry (vmentry.S). vmx_launch returns only when VMLAUNCH fails. */
-void vmx_exit_stub(void);
-int vmx_launch(struct guest_regs *regs);
+/* The vCPU this CPU runs. */
+static inline struct vcpu *current_vcpu(void)
+{
+	return this_cpu()->vcpu;
+}
 
-/* The C side of a VM exit (vmexit.c); returns to resume the guest. */
-void vmexit_handle(struct guest_regs *regs);
+/* A guest register by its SDM number (0 = RAX .. 15 = R15; GPR_RSP lives in the VMCS). */
+u64 vcpu_gpr(struct vcpu *v, u32 index);
+void vcpu_set_gpr(struct vcpu *v, u32 index, u64 value);
 
-/* VMCS set-up for a vCPU (vmcs.c). */
-void vmcs_setup(struct vcpu *v);
-/* Guest state for 32-bit flat protected mode at entry (boot vCPU) or wait-for-SIPI (APs). */
-void vmcs_guest_protected32(const struct vm_boot *boot);
-/* A vCPU waiting for a SIPI: the state after INIT, halted (SDM Table 10-1). */
-void vmcs_guest_wait_for_sipi(void);
-/* Real-mode state at the SIPI vector's page (SDM 10.4.4.1, INIT-SIPI start-up). */
-void vmcs_guest_sipi(u8 vector);
-
-/* Event injection (event.c). */
+/* Event injection at the next VM entry (SDM 27.6). */
 void vcpu_inject_exception(u32 vector, bool has_error_code, u32 error_code);
 void vcpu_inject_gp(void);
 void vcpu_inject_ud(void);
+/* Completes an instruction Plinth emulated: RIP past it, its STI/MOV-SS blocking gone. */
 void vcpu_skip_instruction(void);
 /* The guest's current privilege level (from SS.DPL). */
 u32 vcpu_cpl(void);
-/* Points at guest-physical [gpa, gpa + size) if it is RAM of this VM that Plinth can reach;
- * NULL otherwise (the caller returns -EFAULT to the guest). */
-void *vcpu_guest_ptr(struct vcpu *v, gpa_t gpa, u64 size);
 
-/* The vCPU this CPU runs. */
-struct vcpu *current_vcpu(void);
+/* For FATAL reports on a VM exit: the guest's registers and the VMCS; and the whole report,
+ * "<what> (exit reason N NAME, qualification, guest rip)" with that dump. */
+void vcpu_dump(struct vcpu *v);
+__noreturn void vcpu_fatal_exit(struct vcpu *v, const char *what, u32 reason);
+
+/* A stopped VM's vCPU never re-enters: the boot CPU runs the monitor, the others halt. */
+__noreturn void vcpu_park(struct vcpu *v);
 
 #endif

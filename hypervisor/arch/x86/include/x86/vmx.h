@@ -1,10 +1,12 @@
-/* VMX: capability MSRs, execution controls and the VMX instructions (SDM Vol. 3C, ch. 24-26
- * and Appendix A). VMCS field encodings come from the generated vmcs_fields.h. */
+/* VMX (vmx.c): capability MSRs, execution controls, VMX root operation (SDM Vol. 3C, ch. 24-26
+ * and Appendix A). VMCS field encodings come from the generated vmcs_fields.h, the checked VMX
+ * instructions from x86/vmx_insn.h. */
 #ifndef X86_VMX_H
 #define X86_VMX_H
 
 #include <plinth/types.h>
 #include <vmcs_fields.h>
+#include <x86/vmx_insn.h>
 
 #define MSR_IA32_FEATURE_CONTROL 0x3a
 #define FEATURE_CONTROL_LOCKED BIT(0)
@@ -20,14 +22,12 @@
 #define MSR_IA32_VMX_CR0_FIXED1 0x487
 #define MSR_IA32_VMX_CR4_FIXED0 0x488
 #define MSR_IA32_VMX_CR4_FIXED1 0x489
-#define MSR_IA32_VMX_VMCS_ENUM 0x48a
 #define MSR_IA32_VMX_PROCBASED_CTLS2 0x48b
 #define MSR_IA32_VMX_EPT_VPID_CAP 0x48c
 #define MSR_IA32_VMX_TRUE_PINBASED_CTLS 0x48d
 #define MSR_IA32_VMX_TRUE_PROCBASED_CTLS 0x48e
 #define MSR_IA32_VMX_TRUE_EXIT_CTLS 0x48f
 #define MSR_IA32_VMX_TRUE_ENTRY_CTLS 0x490
-#define MSR_IA32_VMX_VMFUNC 0x491
 #define MSR_IA32_VMX_LAST 0x492
 
 /* IA32_VMX_BASIC (Appendix A.1). */
@@ -68,14 +68,7 @@
 #define PIN_PREEMPTION_TIMER BIT(6)
 
 /* Primary processor-based controls (SDM 25.6.2). */
-#define CPU_INTR_WINDOW_EXITING BIT(2)
 #define CPU_HLT_EXITING BIT(7)
-#define CPU_INVLPG_EXITING BIT(9)
-#define CPU_CR3_LOAD_EXITING BIT(15)
-#define CPU_CR3_STORE_EXITING BIT(16)
-#define CPU_CR8_LOAD_EXITING BIT(19)
-#define CPU_CR8_STORE_EXITING BIT(20)
-#define CPU_NMI_WINDOW_EXITING BIT(22)
 #define CPU_UNCOND_IO_EXITING BIT(24)
 #define CPU_USE_IO_BITMAPS BIT(25)
 #define CPU_USE_MSR_BITMAPS BIT(28)
@@ -107,16 +100,13 @@
 /* Guest activity states (SDM 25.4.2). */
 #define ACTIVITY_ACTIVE 0
 #define ACTIVITY_HLT 1
-#define ACTIVITY_SHUTDOWN 2
-#define ACTIVITY_WAIT_SIPI 3
 
 /* Event injection / interruption information (SDM 25.8.3). */
 #define INTR_INFO_VALID BIT(31)
+#define INTR_TYPE_MASK (7u << 8)
 #define INTR_INFO_DELIVER_CODE BIT(11)
-#define INTR_TYPE_EXT_INTR (0u << 8)
 #define INTR_TYPE_NMI (2u << 8)
 #define INTR_TYPE_HW_EXCEPTION (3u << 8)
-#define INTR_TYPE_SW_INTR (4u << 8)
 
 /* Basic exit reason: bits 15:0; bit 31 marks a failed VM entry (SDM 25.9.1). */
 #define EXIT_REASON_BASIC(r) ((r) & 0xffff)
@@ -164,22 +154,5 @@ bool vmx_detect(void);
 
 /* Enables VMX on this CPU (feature control, CR0/CR4 fixed bits, VMXON). Panics on failure. */
 void vmx_cpu_enable(void);
-
-/* The VM-instruction error number's name ("VM entry with invalid control field(s)"). */
-const char *vmx_error_name(u64 number);
-/* A VMCS field's name ("GUEST_RIP"), or NULL. */
-const char *vmcs_field_name(u32 encoding);
-
-/* Checked VMX instructions: a failure is a FATAL report naming the VM-instruction error and
- * the caller. */
-u64 vmcs_read(u32 field);
-void vmcs_write(u32 field, u64 value);
-void vmcs_clear(hpa_t vmcs);
-void vmcs_load(hpa_t vmcs);
-void vmx_invept_single(u64 eptp);
-void vmx_invvpid_single(u16 vpid);
-
-/* Prints every VMCS field that reads back, one VMCS_DUMP_LINE_FMT line each. */
-void vmcs_dump(void);
 
 #endif

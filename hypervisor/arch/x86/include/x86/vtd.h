@@ -12,9 +12,6 @@
 
 struct vtd_domain;
 
-/* Boot option vtd_register_invalidation: never use the invalidation queue (tests both ways). */
-extern bool vtd_force_register_invalidation;
-
 /* Finds, decodes and prints every DMA remapping unit of the DMAR; false (after one line)
  * when there is none or the table is unusable. Does not enable translation yet. */
 bool vtd_init(const struct acpi_info *acpi);
@@ -40,9 +37,5 @@ int vtd_enable(void);
 u32 vtd_poll_faults(void);
 /* Whether a fault for this source and page was seen since boot (for the DMA self-test). */
 bool vtd_fault_seen(u16 sid, u64 addr, bool write);
-
-/* Puts every PCI function in the VM's domain and enables translation; without VT-d, allowed
- * only with iommu=optional (iommu.c). 0, or a negative error after saying why. */
-int arch_vm_dma_isolate(struct vm *vm);
 
 #endif

@@ -89,20 +89,42 @@ struct vtd_unit {
 	volatile u32 qi_status;
 };
 
+/* The units vtd_init found (vtd.c), for vtd_fault.c. */
 extern struct vtd_unit vtd_units[];
 extern u32 vtd_unit_count;
 
-/* Queued invalidation (vtd_qi.c): turn it on for a unit; invalidate every context-cache and
- * IOTLB entry through the queue and wait for completion. False when the unit does not
- * answer (reported). */
-bool vtd_qi_enable(struct vtd_unit *u);
-bool vtd_qi_invalidate_all(struct vtd_unit *u);
-/* Waits for a status bit (vtd.c). */
-bool vtd_wait_status(const struct vtd_unit *u, u32 bit, bool set);
+/* A unit's registers, through Plinth's identity map. */
+static inline u32 vtd_read32(const struct vtd_unit *u, u32 reg)
+{
+	return *(volatile u32 *)(uintptr_t)(u->base + reg);
+}
 
-u32 vtd_read32(const struct vtd_unit *u, u32 reg);
-u64 vtd_read64(const struct vtd_unit *u, u32 reg);
-void vtd_write32(const struct vtd_unit *u, u32 reg, u32 v);
-void vtd_write64(const struct vtd_unit *u, u32 reg, u64 v);
+static inline u64 vtd_read64(const struct vtd_unit *u, u32 reg)
+{
+	return *(volatile u64 *)(uintptr_t)(u->base + reg);
+}
+
+static inline void vtd_write32(const struct vtd_unit *u, u32 reg, u32 v)
+{
+	*(volatile u32 *)(uintptr_t)(u->base + reg) = v;
+}
+
+static inline void vtd_write64(const struct vtd_unit *u, u32 reg, u64 v)
+{
+	*(volatile u64 *)(uintptr_t)(u->base + reg) = v;
+}
+
+/* How long Plinth polls a unit's register before it reports that the unit does not answer. */
+#define VTD_POLL_SPINS 10000000
+
+/* Waits until the global status bit is set (or clear); false when the unit does not answer. */
+static inline bool vtd_wait_status(const struct vtd_unit *u, u32 bit, bool set)
+{
+	u32 spins = VTD_POLL_SPINS;
+
+	while (!!(vtd_read32(u, VTD_GSTS) & bit) != set && --spins)
+		__builtin_ia32_pause();
+	return spins != 0;
+}
 
 #endif
