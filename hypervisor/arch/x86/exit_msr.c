@@ -37,14 +37,14 @@ void exit_msr_bitmap_init(u8 *bitmap)
 
 	memset(bitmap, 0, 4096);
 	intercept(bitmap, MSR_IA32_FEATURE_CONTROL, true);
-	for (msr = MSR_IA32_VMX_BASIC; msr < MSR_IA32_VMX_LAST; msr++)
+	for (msr = MSR_IA32_VMX_FIRST; msr < MSR_IA32_VMX_END; msr++)
 		intercept(bitmap, msr, true);
 	intercept(bitmap, MSR_X2APIC_ICR, false); /* INIT and SIPI go through Plinth (vapic.c) */
 }
 
 static bool is_vmx_msr(u32 msr)
 {
-	return msr >= MSR_IA32_VMX_BASIC && msr < MSR_IA32_VMX_LAST;
+	return msr >= MSR_IA32_VMX_FIRST && msr < MSR_IA32_VMX_END;
 }
 
 void exit_msr_read(struct vcpu *v)

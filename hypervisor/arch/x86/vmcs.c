@@ -86,7 +86,7 @@ void vmcs_setup(struct vcpu *v)
 {
 	u32 *region = page_alloc();
 
-	region[0] = VMX_BASIC_REVISION(vmx_caps.basic);
+	region[0] = (u32)VMX_BASIC_REVISION(vmx_caps.basic);
 	v->vmcs = region;
 	vmcs_clear((hpa_t)(uintptr_t)region);
 	vmcs_load((hpa_t)(uintptr_t)region);

@@ -50,7 +50,7 @@ static void report(u32 i, const struct vtd_unit *u)
 		 i, CAP_SAGAW(cap), CAP_SAGAW(cap) & SAGAW_39 ? "39-bit 3-level " : "",
 		 CAP_SAGAW(cap) & SAGAW_48 ? "48-bit 4-level" : "", CAP_MGAW(cap), CAP_ND(cap),
 		 1UL << (4 + 2 * CAP_ND(cap)), yes(cap & CAP_CM), yes(cap & CAP_RWBF), CAP_SLLPS(cap),
-		 CAP_SLLPS(cap) & 1 ? "2M " : "", CAP_SLLPS(cap) & 2 ? "1G" : "", yes(cap & CAP_PSI));
+		 CAP_SLLPS(cap) & SLLPS_2M ? "2M " : "", CAP_SLLPS(cap) & SLLPS_1G ? "1G" : "", yes(cap & CAP_PSI));
 	log_info("vtd: unit %u: fault records %lu at 0x%lx, IOTLB registers at 0x%lx, C %s, QI %s, IR %s, EIM %s, PT %s, SC %s",
 		 i, CAP_NFR(cap), CAP_FRO(cap), ECAP_IRO(ecap), yes(ecap & ECAP_C), yes(ecap & ECAP_QI),
 		 yes(ecap & ECAP_IR), yes(ecap & ECAP_EIM), yes(ecap & ECAP_PT), yes(ecap & ECAP_SC));
@@ -95,8 +95,8 @@ bool vtd_init(const struct acpi_info *acpi)
 	four_level = sagaw48;
 	allow_2m = allow_1g = true;
 	for (i = 0; i < vtd_unit_count; i++) {
-		allow_2m &= (CAP_SLLPS(vtd_units[i].cap) & 1) != 0;
-		allow_1g &= (CAP_SLLPS(vtd_units[i].cap) & 2) != 0;
+		allow_2m &= (CAP_SLLPS(vtd_units[i].cap) & SLLPS_2M) != 0;
+		allow_1g &= (CAP_SLLPS(vtd_units[i].cap) & SLLPS_1G) != 0;
 	}
 	root_table = page_alloc();
 	log_info("vtd: %u unit%s; domains use %s tables with %s pages", vtd_unit_count, vtd_unit_count == 1 ? "" : "s",

@@ -1,9 +1,11 @@
 /* VT-d remapping unit registers (VT-d specification, chapter 11) and table entry bits
- * (chapter 9), shared by vtd.c and vtd_fault.c. */
+ * (chapter 9), shared by vtd.c, vtd_fault.c and vtd_qi.c. The CAP and ECAP fields come from
+ * the generated vtd_caps.h (tools/vtdregs.py), which check-host decodes with too. */
 #ifndef X86_VTD_REGS_H
 #define X86_VTD_REGS_H
 
 #include <plinth/types.h>
+#include <vtd_caps.h>
 
 #define VTD_VER 0x00
 #define VTD_CAP 0x08
@@ -17,28 +19,6 @@
 #define VTD_IQT 0x88
 #define VTD_IQA 0x90
 #define VTD_ICS 0x9c
-
-/* Capability register (11.4.2). */
-#define CAP_ND(c) ((c) & 7)
-#define CAP_RWBF BIT(4)
-#define CAP_CM BIT(7)
-#define CAP_SAGAW(c) (((c) >> 8) & 0x1f)
-#define SAGAW_39 BIT(1)
-#define SAGAW_48 BIT(2)
-#define CAP_MGAW(c) ((((c) >> 16) & 0x3f) + 1)
-#define CAP_FRO(c) ((((c) >> 24) & 0x3ff) * 16)
-#define CAP_SLLPS(c) (((c) >> 34) & 0xf)
-#define CAP_PSI BIT(39)
-#define CAP_NFR(c) ((((c) >> 40) & 0xff) + 1)
-
-/* Extended capability register (11.4.3). */
-#define ECAP_C BIT(0)
-#define ECAP_QI BIT(1)
-#define ECAP_IR BIT(3)
-#define ECAP_EIM BIT(4)
-#define ECAP_PT BIT(6)
-#define ECAP_SC BIT(7)
-#define ECAP_IRO(e) ((((e) >> 8) & 0x3ff) * 16)
 
 /* Global command and status (11.4.4, 11.4.5). */
 #define GCMD_TE BIT(31)
