@@ -11,9 +11,6 @@
 #include <x86/idmap.h>
 #include <x86/processor.h>
 
-#define UART_LSR 5 /* line status register: bit 5, transmit holding register empty */
-#define UART_LSR_THRE 0x20
-
 	.section .text.boot, "ax"
 	.code32
 	.global _start

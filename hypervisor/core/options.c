@@ -1,11 +1,11 @@
 /* Boot options: the command line read once into boot_options (see plinth/options.h). */
+#include <plinth/arch.h>
 #include <plinth/cmdline.h>
 #include <plinth/options.h>
 #include <plinth/string.h>
 
 #define DEFAULT_PORT 0x3f8
-#define DEFAULT_BAUD 115200
-#define UART_CLOCK_DIV 115200 /* a baud rate must divide the 16550's clock / 16 */
+#define DEFAULT_BAUD ARCH_CONSOLE_BAUD_BASE
 
 struct boot_options boot_options;
 
@@ -28,7 +28,7 @@ static bool parse_console(char *opt, u16 *port, u32 *baud)
 		comma++;
 	if (*comma) {
 		*comma = '\0';
-		if (!cmdline_parse_u64(comma + 1, &v) || v < 50 || v > UART_CLOCK_DIV || UART_CLOCK_DIV % v)
+		if (!cmdline_parse_u64(comma + 1, &v) || v < 50 || v > ARCH_CONSOLE_BAUD_BASE || ARCH_CONSOLE_BAUD_BASE % v)
 			return false;
 		*baud = (u32)v;
 	}

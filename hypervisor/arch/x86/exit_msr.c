@@ -14,11 +14,11 @@
 #include <x86/vmexit.h>
 #include <x86/vmx.h>
 
-/* Bitmap layout (SDM 25.6.9): read-low, read-high, write-low, write-high, 1 KiB each. */
+/* Bitmap layout (SDM 25.6.9): read-low, read-high, write-low, write-high, 1 KiB each; the
+ * write bitmaps lie BITMAP_WRITE bytes after the read ones. */
 #define BITMAP_READ_LOW 0
 #define BITMAP_READ_HIGH 1024
-#define BITMAP_WRITE_LOW 2048
-#define BITMAP_WRITE_HIGH 3072
+#define BITMAP_WRITE 2048
 #define MSR_HIGH_BASE 0xc0000000u
 
 static void intercept(u8 *bitmap, u32 msr, bool reads)
@@ -28,7 +28,7 @@ static void intercept(u8 *bitmap, u32 msr, bool reads)
 
 	if (reads)
 		bitmap[base + bit / 8] |= (u8)(1 << (bit % 8));
-	bitmap[base + BITMAP_WRITE_LOW + bit / 8] |= (u8)(1 << (bit % 8));
+	bitmap[base + BITMAP_WRITE + bit / 8] |= (u8)(1 << (bit % 8));
 }
 
 void exit_msr_bitmap_init(u8 *bitmap)

@@ -28,6 +28,9 @@ void arch_trigger_fault(const char *kind);
 
 /* --- Console: a 16550 UART --- */
 
+/* A 16550's clock / 16: the baud rates arch_console_setup takes are its divisors. */
+#define ARCH_CONSOLE_BAUD_BASE 115200
+
 /* Sets the UART up; false when none answers at port. */
 bool arch_console_setup(u16 port, u32 baud);
 void arch_console_putc(char c);

@@ -35,7 +35,6 @@ typedef u64 gpa_t; /* guest-physical address */
 #define __packed __attribute__((packed))
 #define __aligned(n) __attribute__((aligned(n)))
 #define __printf(f, a) __attribute__((format(printf, f, a)))
-#define __unused __attribute__((unused))
 #endif
 
 #endif

@@ -57,13 +57,10 @@
 #define X86_PTE_ADDR_MASK 0x000ffffffffff000 /* PAE and 4-level entries */
 
 /* Exception vectors (SDM Vol. 3A, Table 6-1). */
-#define X86_EXC_DE 0
 #define X86_EXC_NMI 2
 #define X86_EXC_UD 6
 #define X86_EXC_DF 8
 #define X86_EXC_TS 10
-#define X86_EXC_NP 11
-#define X86_EXC_SS 12
 #define X86_EXC_GP 13
 #define X86_EXC_PF 14
 #define X86_EXC_AC 17
@@ -127,7 +124,10 @@
 #define SEL_DATA 0x10
 #define SEL_TSS 0x18 /* per CPU only: the TSS takes two slots */
 
-/* The first serial port: the console before any option is read (boot/entry.S, uart.c). */
+/* The first serial port: the console before any option is read (boot/entry.S, uart.c), and
+ * the 16550 line status register both poll before each byte (transmit holding register empty). */
 #define UART_COM1_PORT 0x3f8
+#define UART_LSR 5
+#define UART_LSR_THRE BIT(5)
 
 #endif

@@ -18,7 +18,6 @@
 #define VTD_IQH 0x80
 #define VTD_IQT 0x88
 #define VTD_IQA 0x90
-#define VTD_ICS 0x9c
 
 /* Global command and status (11.4.4, 11.4.5). */
 #define GCMD_TE BIT(31)
