@@ -7,10 +7,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_vmxcaps import INCLUDES, compile_program
+from test_vmxcaps import assert_compiles_alone, compile_program
 
 from tools import hostcheck, vtdregs
-from tools.paths import GENERATED, ROOT
+from tools.paths import GENERATED
 
 PROBES = [0, (1 << 64) - 1, 0x5555_5555_5555_5555, 0x0123_4567_89AB_CDEF, 0x00C9_008C_DE00_8A42]
 
@@ -19,16 +19,7 @@ def test_generated_header_is_the_definition(plinth_elf: Path, tmp_path: Path) ->
     text = (GENERATED / "vtd_caps.h").read_text()
     assert text == vtdregs.vtd_caps_h()
     assert text.splitlines()[0] == "/* Generated from tools/vtdregs.py by tools/gen.py: do not edit. */"
-    src = tmp_path / "inc.c"
-    src.write_text("#include <vtd_caps.h>\n#include <vtd_caps.h>\nint vtd_caps_probe(void);\n")
-    res = subprocess.run(
-        ["gcc", "-fsyntax-only", "-ffreestanding", "-std=gnu11", "-Wall", "-Wextra", "-Werror", *INCLUDES, str(src)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert res.returncode == 0, res.stderr
+    assert_compiles_alone("vtd_caps.h", tmp_path)
 
 
 @pytest.mark.parametrize(
