@@ -9,19 +9,7 @@
  */
 #include "layout.h"
 #include <x86/idmap.h>
-
-#define CR0_PE (1 << 0)
-#define CR0_PG (1 << 31)
-#define CR4_PAE (1 << 5)
-#define MSR_EFER 0xc0000080
-#define EFER_LME (1 << 8)
-#define EFER_NXE (1 << 11)
-#define CPUID_EXT_LM (1 << 29)
-#define CPUID_EXT_NX (1 << 20)
-#define COM1 0x3f8
-
-#define BOOT_CS 0x08
-#define BOOT_DS 0x10
+#include <x86/processor.h>
 
 	.section .text.boot, "ax"
 	.code32
@@ -52,7 +40,7 @@ _start:
 	jb no_long_mode
 	mov $0x80000001, %eax
 	cpuid
-	test $CPUID_EXT_LM, %edx
+	test $CPUID_80000001_EDX_LM, %edx
 	jz no_long_mode
 	mov %edx, %ebp                  /* keep the feature bits for NX below */
 
@@ -62,21 +50,21 @@ _start:
 	mov $boot_pml4, %eax
 	mov %eax, %cr3
 	mov %cr4, %eax
-	or $CR4_PAE, %eax
+	or $X86_CR4_PAE, %eax
 	mov %eax, %cr4
 	mov $MSR_EFER, %ecx
 	rdmsr
 	or $EFER_LME, %eax
-	test $CPUID_EXT_NX, %ebp
+	test $CPUID_80000001_EDX_NX, %ebp
 	jz 3f
 	or $EFER_NXE, %eax
 3:	wrmsr
 	mov %cr0, %eax
-	or $(CR0_PG | CR0_PE), %eax
+	or $(X86_CR0_PG | X86_CR0_PE), %eax
 	mov %eax, %cr0
 
 	lgdt boot_gdtr
-	ljmp $BOOT_CS, $long_mode_entry
+	ljmp $SEL_CODE64, $long_mode_entry
 
 /* Without long mode there is no C to report from: say it on COM1 and port 0xE9 and stop. */
 no_long_mode:
@@ -85,11 +73,11 @@ no_long_mode:
 	test %al, %al
 	jz 6f
 	mov %al, %bl
-	mov $(COM1 + 5), %dx            /* wait for the transmit holding register */
+	mov $(UART_COM1_PORT + UART_LSR), %dx /* wait for the transmit holding register */
 5:	in %dx, %al
-	test $0x20, %al
+	test $UART_LSR_THRE, %al
 	jz 5b
-	mov $COM1, %dx
+	mov $UART_COM1_PORT, %dx
 	mov %bl, %al
 	out %al, %dx
 	out %al, $0xe9
@@ -100,7 +88,7 @@ no_long_mode:
 
 	.code64
 long_mode_entry:
-	mov $BOOT_DS, %ax
+	mov $SEL_DATA, %ax
 	mov %ax, %ds
 	mov %ax, %es
 	mov %ax, %ss
@@ -122,10 +110,10 @@ msg_no_long_mode:
 
 	.section .data
 	.balign 8
-boot_gdt:
+boot_gdt:                               /* Plinth's GDT without the TSS (desc.c adds it) */
 	.quad 0
-	.quad 0x00af9a000000ffff        /* 0x08: 64-bit code, DPL 0 */
-	.quad 0x00cf92000000ffff        /* 0x10: data, DPL 0 */
+	.quad GDT_DESC_CODE64           /* SEL_CODE64 */
+	.quad GDT_DESC_DATA             /* SEL_DATA */
 boot_gdt_end:
 boot_gdtr:
 	.word boot_gdt_end - boot_gdt - 1

@@ -8,14 +8,12 @@
  * TRAMPOLINE_BASE, since the code runs at a different address than it is linked at.
  */
 #include "layout.h"
+#include <x86/processor.h>
 
 #define REL(sym) ((sym) - trampoline_start)
 #define ABS(sym) (TRAMPOLINE_BASE + REL(sym))
-#define CR0_PE 0x1
-#define CR0_PG 0x80000000
-#define CR4_PAE 0x20
-#define MSR_EFER 0xc0000080
-#define EFER_LMA 0x400
+/* Its own GDT: Plinth's 64-bit code and data selectors, and 32-bit code to get there. */
+#define TRAMPOLINE_SEL_CODE32 0x18
 
 	.section .rodata
 	.balign 16
@@ -29,20 +27,20 @@ trampoline_start:
 	mov %ax, %ds
 	lgdtl REL(tramp_gdtr)
 	mov %cr0, %eax
-	or $CR0_PE, %eax
+	or $X86_CR0_PE, %eax
 	mov %eax, %cr0
-	ljmpl $0x08, $ABS(tramp_pm32)
+	ljmpl $TRAMPOLINE_SEL_CODE32, $ABS(tramp_pm32)
 
 	.code32
 tramp_pm32:
-	mov $0x10, %ax
+	mov $SEL_DATA, %ax
 	mov %ax, %ds
 	mov %ax, %es
 	mov %ax, %ss
 	mov ABS(trampoline_cr3), %eax
 	mov %eax, %cr3
 	mov %cr4, %eax
-	or $CR4_PAE, %eax
+	or $X86_CR4_PAE, %eax
 	mov %eax, %cr4
 	mov $MSR_EFER, %ecx
 	mov ABS(trampoline_efer), %eax
@@ -50,13 +48,13 @@ tramp_pm32:
 	xor %edx, %edx
 	wrmsr
 	mov %cr0, %eax
-	or $CR0_PG, %eax
+	or $X86_CR0_PG, %eax
 	mov %eax, %cr0
-	ljmpl $0x18, $ABS(tramp_lm64)
+	ljmpl $SEL_CODE64, $ABS(tramp_lm64)
 
 	.code64
 tramp_lm64:
-	mov $0x10, %ax
+	mov $SEL_DATA, %ax
 	mov %ax, %ds
 	mov %ax, %es
 	mov %ax, %ss
@@ -68,9 +66,9 @@ tramp_lm64:
 	.balign 8
 tramp_gdt:
 	.quad 0
-	.quad 0x00cf9a000000ffff        /* 0x08: 32-bit code */
-	.quad 0x00cf92000000ffff        /* 0x10: data */
-	.quad 0x00af9a000000ffff        /* 0x18: 64-bit code */
+	.quad GDT_DESC_CODE64           /* SEL_CODE64 */
+	.quad GDT_DESC_DATA             /* SEL_DATA */
+	.quad GDT_DESC_CODE32           /* TRAMPOLINE_SEL_CODE32 */
 tramp_gdt_end:
 tramp_gdtr:
 	.word tramp_gdt_end - tramp_gdt - 1

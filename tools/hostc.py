@@ -21,14 +21,15 @@ from tools.paths import BUILD, ROOT
 
 HOST_BUILD = BUILD / "host"
 # Include directories, relative to the tree's root.
-INCLUDE_DIRS = ("hypervisor/include", "tests/unit/c")
+INCLUDE_DIRS = ("hypervisor/include", "hypervisor/arch/x86/include", "tests/unit/c")
 # Named source lists, relative to the tree's root.
 SOURCE_GROUPS: dict[str, tuple[str, ...]] = {
     # Plinth's ACPI parser (RSDP, root tables, MADT, DMAR) and the format() it reports with.
     "acpi-parser": (
         "hypervisor/arch/x86/acpi.c",
-        "hypervisor/arch/x86/madt.c",
-        "hypervisor/arch/x86/dmar.c",
+        "hypervisor/arch/x86/acpi_dmar.c",
+        "hypervisor/arch/x86/acpi_madt.c",
+        "hypervisor/arch/x86/acpi_parse.c",
         "hypervisor/core/format.c",
     ),
 }

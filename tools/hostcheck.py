@@ -4,11 +4,11 @@ Run under Linux on the target machine. It reads the CPU's vendor and model (/pro
 VMX capability MSRs (/dev/cpu/N/msr: root and the msr module; or a JSON file of values), the
 DMAR table (/sys/firmware/acpi/tables/DMAR: root) with each remapping unit's capability
 registers (Linux's /sys/class/iommu, or /dev/mem for root), and what Linux does with the IOMMU.
-It judges them as Plinth does at boot: the VMX requirements are those of vmx_detect() in
-hypervisor/arch/x86/vmx.c, with its names; the register layouts below are named after
-hypervisor/include/x86/vmx.h and vtd_regs.h (tests/unit/test_hostcheck.py holds them equal);
-the DMAR goes through Plinth's own C parser, built for this machine with the host gcc
-(tools.acpi_tables.parse_dmar), so it is rejected exactly when Plinth would reject it.
+It judges them as Plinth does at boot, from the same definitions: the VMX registers, capabilities
+and requirements of tools/vmxcaps.py (which generate the table vmx_detect() iterates) and the
+VT-d CAP/ECAP fields of tools/vtdregs.py (which generate vtd.c's); the DMAR goes through
+Plinth's own C parser, built for this machine with the host gcc (tools.acpi_tables.parse_dmar),
+so it is rejected exactly when Plinth would reject it.
 
 What cannot be read is said, with the remedy, and the rest is still reported. Exit status: 0 the
 host can run Plinth, 1 it cannot (a requirement is missing), 2 a requirement could not be checked.
@@ -20,34 +20,23 @@ from __future__ import annotations
 import json
 import mmap
 import os
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
 from construct import BitsInteger, BitStruct, ByteSwapped, Construct, Container, Flag, Padding, Struct
 
-from tools import hostc
+from tools import hostc, vmxcaps, vtdregs
 from tools.acpi_tables import DMAR_INTR_REMAP, Dmar, Drhd, parse_dmar
 from tools.errors import PlinthError
 
-# --- Registers: names and bits as in hypervisor/include/x86/vmx.h (SDM Vol. 3 Appendix A) ---
+# --- Registers: names and bits from tools/vmxcaps.py, as Plinth's C side has them ---
 
-MSRS = {  # MSR_<name> in vmx.h
-    "IA32_FEATURE_CONTROL": 0x3A,
-    "IA32_VMX_BASIC": 0x480,
-    "IA32_VMX_PINBASED_CTLS": 0x481,
-    "IA32_VMX_PROCBASED_CTLS": 0x482,
-    "IA32_VMX_EXIT_CTLS": 0x483,
-    "IA32_VMX_ENTRY_CTLS": 0x484,
-    "IA32_VMX_MISC": 0x485,
-    "IA32_VMX_PROCBASED_CTLS2": 0x48B,
-    "IA32_VMX_EPT_VPID_CAP": 0x48C,
-    "IA32_VMX_TRUE_PINBASED_CTLS": 0x48D,
-    "IA32_VMX_TRUE_PROCBASED_CTLS": 0x48E,
-    "IA32_VMX_TRUE_EXIT_CTLS": 0x48F,
-    "IA32_VMX_TRUE_ENTRY_CTLS": 0x490,
-}
+# The MSRs check-host reads: the capability registers vmx_detect() reads (plain and TRUE_*)
+# and IA32_FEATURE_CONTROL, by name without MSR_.
+_READ = {vmxcaps.FEATURE_CONTROL.msr} | {r.msr for r in vmxcaps.REGISTERS}
+_READ |= {r.true_msr for r in vmxcaps.REGISTERS if r.true_msr}
+MSRS = {name: number for name, number in vmxcaps.MSRS.items() if name in _READ}
 MSR_NAMES = {number: name for name, number in MSRS.items()}
 
 
@@ -72,130 +61,24 @@ def controls(word: Construct) -> Construct:
     return Struct("allowed0" / word, "allowed1" / word)
 
 
-FEATURE_CONTROL = register(64, {"FEATURE_CONTROL_LOCKED": 0, "FEATURE_CONTROL_VMX_OUTSIDE_SMX": 2})
-VMX_BASIC = register(
-    64,
-    {
-        "VMX_BASIC_REVISION": (0, 31),
-        "VMX_BASIC_REGION_SIZE": (32, 13),
-        "VMX_BASIC_MEMTYPE": (50, 4),
-        "VMX_BASIC_INS_OUTS_INFO": 54,
-        "VMX_BASIC_TRUE_CTLS": 55,
-    },
-)
-VMX_MEMTYPE_WB = 6
-VMX_MISC = register(64, {"VMX_MISC_ACTIVITY_HLT": 6, "VMX_MISC_ACTIVITY_SHUTDOWN": 7, "VMX_MISC_ACTIVITY_WAIT_SIPI": 8})
-EPT_VPID_CAP = register(
-    64,
-    {
-        "EPT_CAP_EXEC_ONLY": 0,
-        "EPT_CAP_WALK_4": 6,
-        "EPT_CAP_WALK_5": 7,
-        "EPT_CAP_UC": 8,
-        "EPT_CAP_WB": 14,
-        "EPT_CAP_2M": 16,
-        "EPT_CAP_1G": 17,
-        "EPT_CAP_INVEPT": 20,
-        "EPT_CAP_AD": 21,
-        "EPT_CAP_INVEPT_SINGLE": 25,
-        "EPT_CAP_INVEPT_ALL": 26,
-        "VPID_CAP_INVVPID": 32,
-        "VPID_CAP_INVVPID_ADDR": 40,
-        "VPID_CAP_INVVPID_SINGLE": 41,
-        "VPID_CAP_INVVPID_ALL": 42,
-        "VPID_CAP_INVVPID_SINGLE_GLOBALS": 43,
-    },
-)
-PIN_CTLS = controls(
-    register(
-        32,
-        {
-            "PIN_EXTERNAL_INTERRUPT_EXITING": 0,
-            "PIN_NMI_EXITING": 3,
-            "PIN_VIRTUAL_NMIS": 5,
-            "PIN_PREEMPTION_TIMER": 6,
-        },
-    )
-)
-PROC_CTLS = controls(
-    register(
-        32,
-        {
-            "CPU_HLT_EXITING": 7,
-            "CPU_UNCOND_IO_EXITING": 24,
-            "CPU_USE_IO_BITMAPS": 25,
-            "CPU_USE_MSR_BITMAPS": 28,
-            "CPU_ACTIVATE_SECONDARY": 31,
-        },
-    )
-)
-PROC_CTLS2 = controls(
-    register(
-        32,
-        {
-            "CPU2_ENABLE_EPT": 1,
-            "CPU2_ENABLE_RDTSCP": 3,
-            "CPU2_ENABLE_VPID": 5,
-            "CPU2_UNRESTRICTED_GUEST": 7,
-            "CPU2_ENABLE_INVPCID": 12,
-            "CPU2_ENABLE_XSAVES": 20,
-        },
-    )
-)
-EXIT_CTLS = controls(
-    register(
-        32,
-        {
-            "EXIT_SAVE_DEBUG_CONTROLS": 2,
-            "EXIT_HOST_ADDR_SPACE_SIZE": 9,
-            "EXIT_ACK_INTR_ON_EXIT": 15,
-            "EXIT_SAVE_PAT": 18,
-            "EXIT_LOAD_PAT": 19,
-            "EXIT_SAVE_EFER": 20,
-            "EXIT_LOAD_EFER": 21,
-        },
-    )
-)
-ENTRY_CTLS = controls(
-    register(
-        32,
-        {
-            "ENTRY_LOAD_DEBUG_CONTROLS": 2,
-            "ENTRY_IA32E_MODE_GUEST": 9,
-            "ENTRY_LOAD_PAT": 14,
-            "ENTRY_LOAD_EFER": 15,
-        },
-    )
-)
+def layout(reg: vmxcaps.Register) -> Construct:
+    """The construct layout of a vmxcaps register: its fields by name, a control word twice."""
+    fields: dict[str, int | tuple[int, int]] = {f.name: f.low if f.width == 1 else (f.low, f.width) for f in reg.fields}
+    return controls(register(32, fields)) if reg.controls else register(64, fields)
 
-# VT-d capability and extended capability registers (hypervisor/include/x86/vtd_regs.h).
-VTD_CAP = register(
-    64,
-    {
-        "CAP_ND": (0, 3),
-        "CAP_RWBF": 4,
-        "CAP_CM": 7,
-        "CAP_SAGAW": (8, 5),
-        "CAP_MGAW": (16, 6),
-        "CAP_FRO": (24, 10),
-        "CAP_SLLPS": (34, 4),
-        "CAP_PSI": 39,
-        "CAP_NFR": (40, 8),
-    },
-)
-VTD_ECAP = register(
-    64,
-    {
-        "ECAP_C": 0,
-        "ECAP_QI": 1,
-        "ECAP_IR": 3,
-        "ECAP_EIM": 4,
-        "ECAP_PT": 6,
-        "ECAP_SC": 7,
-        "ECAP_IRO": (8, 10),
-    },
-)
-SAGAW_39, SAGAW_48 = 1 << 1, 1 << 2
+
+LAYOUTS = {r.key: layout(r) for r in vmxcaps.REGISTERS}
+FEATURE_CONTROL = layout(vmxcaps.FEATURE_CONTROL)
+VMX_BASIC, VMX_MISC, EPT_VPID_CAP = LAYOUTS["basic"], LAYOUTS["misc"], LAYOUTS["ept_vpid"]
+PIN_CTLS, PROC_CTLS, PROC_CTLS2 = LAYOUTS["pin"], LAYOUTS["proc"], LAYOUTS["proc2"]
+EXIT_CTLS, ENTRY_CTLS = LAYOUTS["exit"], LAYOUTS["entry"]
+VMX_MEMTYPE_WB = vmxcaps.VMX_MEMTYPE_WB
+
+# VT-d capability and extended capability registers, from tools/vtdregs.py (raw field values;
+# vtdregs.decode gives them as Plinth prints them).
+VTD_CAP = register(64, {f.name: f.low if f.width == 1 else (f.low, f.width) for f in vtdregs.CAP})
+VTD_ECAP = register(64, {f.name: f.low if f.width == 1 else (f.low, f.width) for f in vtdregs.ECAP})
+SAGAW_39, SAGAW_48, SLLPS_2M, SLLPS_1G = vtdregs.SAGAW_39, vtdregs.SAGAW_48, vtdregs.SLLPS_2M, vtdregs.SLLPS_1G
 FOUR_GIB = 1 << 32
 
 REQUIRED, OPTIONAL, INFO = "required", "optional", "info"
@@ -227,13 +110,15 @@ class Row(NamedTuple):
     remedy: str = ""
 
 
-# --- VMX capabilities, judged as vmx_detect() judges them ---
+# --- VMX capabilities, judged as vmx_detect() judges them (tools/vmxcaps.py) ---
 
 
 @dataclass
 class Caps:
-    """The capability MSRs decoded; a None register was not read (missing names the MSR)."""
+    """The capability MSRs as vmx_detect() holds them: raw values by register key (a register
+    that does not exist is 0), decoded regs (None: not read; missing names the MSR)."""
 
+    values: dict[str, int]
     regs: dict[str, Container | None]
     missing: dict[str, str]
 
@@ -248,107 +133,39 @@ def _parse(layout: Construct, value: int | None) -> Container | None:
 
 def vmx_caps(msrs: dict[int, int]) -> Caps:
     """The registers vmx_detect() reads, from the same MSRs (TRUE_* when VMX_BASIC says so)."""
-    regs: dict[str, Container | None] = {}
-    missing: dict[str, str] = {}
+    caps = Caps({}, {}, {})
 
-    def read(key: str, layout: Construct, name: str) -> None:
-        regs[key] = _parse(layout, msrs.get(MSRS[name]))
-        if regs[key] is None:
-            missing[key] = f"{name} (0x{MSRS[name]:x})"
+    def read(reg: vmxcaps.Register, name: str) -> None:
+        value = msrs.get(MSRS[name])
+        caps.regs[reg.key] = _parse(LAYOUTS[reg.key], value)
+        if value is None:
+            caps.missing[reg.key] = f"{name} (0x{MSRS[name]:x})"
+        else:
+            caps.values[reg.key] = value
 
-    read("basic", VMX_BASIC, "IA32_VMX_BASIC")
-    true = "TRUE_" if regs["basic"] is not None and regs["basic"].VMX_BASIC_TRUE_CTLS else ""
-    for key, layout, name in (
-        ("pin", PIN_CTLS, "PINBASED_CTLS"),
-        ("proc", PROC_CTLS, "PROCBASED_CTLS"),
-        ("exit", EXIT_CTLS, "EXIT_CTLS"),
-        ("entry", ENTRY_CTLS, "ENTRY_CTLS"),
-    ):
-        read(key, layout, f"IA32_VMX_{true}{name}")
-    read("misc", VMX_MISC, "IA32_VMX_MISC")
+    def absent(key: str) -> None:
+        caps.values[key] = 0
+        caps.regs[key] = _parse(LAYOUTS[key], 0)
+
+    reg = vmxcaps.REGISTER
+    read(reg["basic"], "IA32_VMX_BASIC")
+    use_true = vmxcaps.has("basic", "VMX_BASIC_TRUE_CTLS").holds(caps.values) if "basic" in caps.values else False
+    for key in ("pin", "proc", "exit", "entry"):
+        read(reg[key], (reg[key].true_msr if use_true else None) or reg[key].msr)
+    read(reg["misc"], "IA32_VMX_MISC")
     # Appendix A.3.3, A.10: these two MSRs exist only when the controls that use them do.
-    proc, zero = regs["proc"], bytes(8)
-    if proc is None or proc.allowed1.CPU_ACTIVATE_SECONDARY:
-        read("proc2", PROC_CTLS2, "IA32_VMX_PROCBASED_CTLS2")
+    if "proc" not in caps.values or vmxcaps.has("proc", "CPU_ACTIVATE_SECONDARY").holds(caps.values):
+        read(reg["proc2"], "IA32_VMX_PROCBASED_CTLS2")
     else:
-        regs["proc2"] = PROC_CTLS2.parse(zero)
-    proc2 = regs["proc2"]
-    if proc2 is None or proc2.allowed1.CPU2_ENABLE_EPT or proc2.allowed1.CPU2_ENABLE_VPID:
-        read("ept", EPT_VPID_CAP, "IA32_VMX_EPT_VPID_CAP")
+        absent("proc2")
+    if "proc2" not in caps.values or vmxcaps.any_of("proc2", "CPU2_ENABLE_EPT", "CPU2_ENABLE_VPID").holds(caps.values):
+        read(reg["ept_vpid"], "IA32_VMX_EPT_VPID_CAP")
     else:
-        regs["ept"] = EPT_VPID_CAP.parse(zero)
-    return Caps(regs, missing)
+        absent("ept_vpid")
+    return caps
 
 
-Test = Callable[[dict[str, Container]], bool]
-
-# vmx_detect()'s require() checks, in its order and under its names.
-REQUIRED_VMX: list[tuple[str, tuple[str, ...], Test]] = [
-    ("VMCS region fits in 4 KiB", ("basic",), lambda r: r["basic"].VMX_BASIC_REGION_SIZE <= 4096),
-    ("write-back VMCS memory type", ("basic",), lambda r: r["basic"].VMX_BASIC_MEMTYPE == VMX_MEMTYPE_WB),
-    ("secondary processor-based controls", ("proc",), lambda r: r["proc"].allowed1.CPU_ACTIVATE_SECONDARY),
-    ("MSR bitmaps", ("proc",), lambda r: r["proc"].allowed1.CPU_USE_MSR_BITMAPS),
-    ("I/O bitmaps", ("proc",), lambda r: r["proc"].allowed1.CPU_USE_IO_BITMAPS),
-    ("EPT", ("proc2",), lambda r: r["proc2"].allowed1.CPU2_ENABLE_EPT),
-    ("unrestricted guest", ("proc2",), lambda r: r["proc2"].allowed1.CPU2_UNRESTRICTED_GUEST),
-    ("EPT 4-level page walk", ("ept",), lambda r: r["ept"].EPT_CAP_WALK_4),
-    ("EPT write-back memory type", ("ept",), lambda r: r["ept"].EPT_CAP_WB),
-    ("INVEPT", ("ept",), lambda r: r["ept"].EPT_CAP_INVEPT),
-    (
-        "INVEPT single- or all-context",
-        ("ept",),
-        lambda r: r["ept"].EPT_CAP_INVEPT_SINGLE or r["ept"].EPT_CAP_INVEPT_ALL,
-    ),
-    ("wait-for-SIPI activity state", ("misc",), lambda r: r["misc"].VMX_MISC_ACTIVITY_WAIT_SIPI),
-    ("HLT activity state", ("misc",), lambda r: r["misc"].VMX_MISC_ACTIVITY_HLT),
-    ("64-bit host (exit control)", ("exit",), lambda r: r["exit"].allowed1.EXIT_HOST_ADDR_SPACE_SIZE),
-    (
-        "save/load IA32_EFER on VM exit and entry",
-        ("exit", "entry"),
-        lambda r: (
-            r["exit"].allowed1.EXIT_SAVE_EFER
-            and r["exit"].allowed1.EXIT_LOAD_EFER
-            and r["entry"].allowed1.ENTRY_LOAD_EFER
-        ),
-    ),
-    ("NMI exiting", ("pin",), lambda r: r["pin"].allowed1.PIN_NMI_EXITING),
-]
-INVVPID_REQUIRED = "INVVPID single-context (VPID is offered)"
-
-# Used when present (vmcs.c, vcpu.c), with what Plinth does without them.
-OPTIONAL_VMX: list[tuple[str, tuple[str, ...], Test, str]] = [
-    ("VPID", ("proc2",), lambda r: r["proc2"].allowed1.CPU2_ENABLE_VPID, "every VM exit and entry flushes the TLB"),
-    ("EPT 2M pages", ("ept",), lambda r: r["ept"].EPT_CAP_2M, "EPT maps guest memory with 4 KiB pages"),
-    ("EPT 1G pages", ("ept",), lambda r: r["ept"].EPT_CAP_1G, "EPT maps guest memory with 2 MiB pages at most"),
-    (
-        "save/load IA32_PAT",
-        ("exit", "entry"),
-        lambda r: (
-            r["exit"].allowed1.EXIT_SAVE_PAT and r["exit"].allowed1.EXIT_LOAD_PAT and r["entry"].allowed1.ENTRY_LOAD_PAT
-        ),
-        "the guest and Plinth share one IA32_PAT",
-    ),
-]
-# Printed by vmx.c's report, not acted on (EPT A/D bits included: Plinth's EPT does not enable them).
-INFO_VMX: list[tuple[str, tuple[str, ...], Test]] = [
-    ("TRUE control MSRs", ("basic",), lambda r: r["basic"].VMX_BASIC_TRUE_CTLS),
-    ("INS/OUTS exit information", ("basic",), lambda r: r["basic"].VMX_BASIC_INS_OUTS_INFO),
-    ("EPT A/D bits", ("ept",), lambda r: r["ept"].EPT_CAP_AD),
-    ("EPT execute-only", ("ept",), lambda r: r["ept"].EPT_CAP_EXEC_ONLY),
-    ("EPT uncacheable memory type", ("ept",), lambda r: r["ept"].EPT_CAP_UC),
-    ("INVVPID all-context", ("ept",), lambda r: r["ept"].VPID_CAP_INVVPID_ALL),
-    ("shutdown activity state", ("misc",), lambda r: r["misc"].VMX_MISC_ACTIVITY_SHUTDOWN),
-]
-# Names Linux gives some of these in /proc/cpuinfo's "vmx flags" (arch/x86/include/asm/vmxfeatures.h):
-# what check-host can still tell without the MSRs.
-LINUX_VMX_FLAGS = {
-    "EPT": "ept",
-    "unrestricted guest": "unrestricted_guest",
-    "VPID": "vpid",
-    "EPT 1G pages": "ept_1gb",
-    "EPT A/D bits": "ept_ad",
-    "EPT execute-only": "ept_x_only",
-}
+INVVPID_REQUIRED = next(c.name for c in vmxcaps.CAPS if c.when is not None)
 
 
 def feature_control(value: int | None) -> Feature:
@@ -371,42 +188,36 @@ def decode_vmx(msrs: dict[int, int], vmx_flags: frozenset[str] | None = None) ->
     MSR was not read, Linux's "vmx flags" (when given) still answer for the features they name."""
     caps = vmx_caps(msrs)
 
-    def judge(name: str, keys: tuple[str, ...], test: Test, need: str, detail: str = "") -> Feature:
-        absent = [caps.missing[k] for k in keys if k in caps.missing]
+    def judge(cap: vmxcaps.Cap, need: str, detail: str = "") -> Feature:
+        absent = [caps.missing[t.reg] for t in cap.terms if t.reg in caps.missing]
         if not absent:
-            have = bool(test(caps.regs))
-            return Feature(name, YES if have else NO, "" if have else detail, need)
-        if vmx_flags is not None and name in LINUX_VMX_FLAGS:
-            have = LINUX_VMX_FLAGS[name] in vmx_flags
-            return Feature(name, YES if have else NO, "from /proc/cpuinfo vmx flags", need)
-        return Feature(name, UNKNOWN, f"{', '.join(absent)} not read", need)
+            have = cap.holds(caps.values)
+            return Feature(cap.name, YES if have else NO, "" if have else detail, need)
+        if vmx_flags is not None and cap.linux_flag:
+            have = cap.linux_flag in vmx_flags
+            return Feature(cap.name, YES if have else NO, "from /proc/cpuinfo vmx flags", need)
+        return Feature(cap.name, UNKNOWN, f"{', '.join(dict.fromkeys(absent))} not read", need)
 
     features = [feature_control(msrs.get(MSRS["IA32_FEATURE_CONTROL"]))]
     basic = caps.regs["basic"]
-    for name, keys, test in REQUIRED_VMX:
-        feature = judge(name, keys, test, REQUIRED)
-        if basic is not None and name.startswith("VMCS region"):
+    for cap in vmxcaps.CAPS:
+        if cap.when is not None:
+            condition = vmxcaps.Cap(cap.name, cap.need, (cap.when,), linux_flag=_flag_of(cap.when))
+            if judge(condition, cap.need).status == NO:
+                features.append(Feature(cap.name, NO, f"not needed: {cap.when_absent}", OPTIONAL))
+                continue
+        feature = judge(cap, cap.need, f"without it {cap.without}" if cap.without else "")
+        if basic is not None and cap.name.startswith("VMCS region"):
             feature = feature._replace(detail=f"{basic.VMX_BASIC_REGION_SIZE} bytes")
-        elif basic is not None and name.startswith("write-back VMCS"):
+        elif basic is not None and cap.name.startswith("write-back VMCS"):
             feature = feature._replace(detail=f"memory type {basic.VMX_BASIC_MEMTYPE} (6 is write-back)")
         features.append(feature)
-    vpid = judge("VPID", ("proc2",), lambda r: r["proc2"].allowed1.CPU2_ENABLE_VPID, OPTIONAL)
-    if vpid.status == NO:
-        features.append(Feature(INVVPID_REQUIRED, NO, "not needed: VPID is not offered", OPTIONAL))
-    else:
-        features.append(
-            judge(
-                INVVPID_REQUIRED,
-                ("ept",),
-                lambda r: r["ept"].VPID_CAP_INVVPID and r["ept"].VPID_CAP_INVVPID_SINGLE,
-                REQUIRED,
-            )
-        )
-    for name, keys, test, without in OPTIONAL_VMX:
-        features.append(judge(name, keys, test, OPTIONAL, f"without it {without}"))
-    for name, keys, test in INFO_VMX:
-        features.append(judge(name, keys, test, INFO))
     return features
+
+
+def _flag_of(term: vmxcaps.Term) -> str:
+    """Linux's vmx flag for a condition that is itself a capability's whole test, if any."""
+    return next((c.linux_flag for c in vmxcaps.CAPS if c.terms == (term,) and c.linux_flag), "")
 
 
 # --- Reading the machine ---
@@ -513,8 +324,8 @@ def load_msr_file(path: Path) -> MsrRead:
             values[number] = int(value, 16) if isinstance(value, str) else int(value)
         except (TypeError, ValueError):
             raise PlinthError(
-                f'the MSR file {path} has "{key}": {value!r}; names are those of vmx.h without '
-                "MSR_ (or hex numbers) and values hex strings."
+                f'the MSR file {path} has "{key}": {value!r}; names are those of tools/vmxcaps.py '
+                "(IA32_VMX_BASIC, ...) or hex numbers, and values hex strings."
             ) from None
     return MsrRead(values, source=str(path))
 
@@ -682,19 +493,20 @@ def vtd_units(dmar: DmarFile, iommu: IommuState, dev_root: Path) -> list[VtdUnit
 
 
 def describe_vtd(cap: int, ecap: int) -> list[str]:
-    """The capabilities Plinth's vtd.c reports, decoded the same way."""
-    c, e = _parse(VTD_CAP, cap), _parse(VTD_ECAP, ecap)
-    assert c is not None and e is not None
-    walks = ", ".join(w for bit, w in ((SAGAW_39, "39-bit 3-level"), (SAGAW_48, "48-bit 4-level")) if c.CAP_SAGAW & bit)
-    pages = " ".join(p for bit, p in ((1, "2M"), (2, "1G")) if c.CAP_SLLPS & bit)
-    yes = {True: "yes", False: "no"}
+    """The capabilities Plinth's vtd.c reports, decoded the same way (tools/vtdregs.py)."""
+    f = vtdregs.decode(cap, ecap)
+    walks = ", ".join(
+        w for bit, w in ((SAGAW_39, "39-bit 3-level"), (SAGAW_48, "48-bit 4-level")) if f["CAP_SAGAW"] & bit
+    )
+    pages = " ".join(p for bit, p in ((SLLPS_2M, "2M"), (SLLPS_1G, "1G")) if f["CAP_SLLPS"] & bit)
+    yes = {1: "yes", 0: "no"}
     return [
-        f"SAGAW 0x{c.CAP_SAGAW:x} ({walks or 'none Plinth uses'}), MGAW {c.CAP_MGAW + 1}, ND {c.CAP_ND} "
-        f"({1 << (4 + 2 * c.CAP_ND)} domains), CM {yes[c.CAP_CM]}, RWBF {yes[c.CAP_RWBF]}, "
-        f"SLLPS 0x{c.CAP_SLLPS:x} ({pages or '4K only'}), PSI {yes[c.CAP_PSI]}",
-        f"fault records {c.CAP_NFR + 1} at 0x{c.CAP_FRO * 16:x}, IOTLB registers at 0x{e.ECAP_IRO * 16:x}, "
-        f"C {yes[e.ECAP_C]}, QI {yes[e.ECAP_QI]}, IR {yes[e.ECAP_IR]}, EIM {yes[e.ECAP_EIM]}, "
-        f"PT {yes[e.ECAP_PT]}, SC {yes[e.ECAP_SC]}",
+        f"SAGAW 0x{f['CAP_SAGAW']:x} ({walks or 'none Plinth uses'}), MGAW {f['CAP_MGAW']}, ND {f['CAP_ND']} "
+        f"({1 << (4 + 2 * f['CAP_ND'])} domains), CM {yes[f['CAP_CM']]}, RWBF {yes[f['CAP_RWBF']]}, "
+        f"SLLPS 0x{f['CAP_SLLPS']:x} ({pages or '4K only'}), PSI {yes[f['CAP_PSI']]}",
+        f"fault records {f['CAP_NFR']} at 0x{f['CAP_FRO']:x}, IOTLB registers at 0x{f['ECAP_IRO']:x}, "
+        f"C {yes[f['ECAP_C']]}, QI {yes[f['ECAP_QI']]}, IR {yes[f['ECAP_IR']]}, EIM {yes[f['ECAP_EIM']]}, "
+        f"PT {yes[f['ECAP_PT']]}, SC {yes[f['ECAP_SC']]}",
     ]
 
 
@@ -859,9 +671,9 @@ def _vtd_rows(cpu: CpuInfo, dmar: DmarFile, units: list[VtdUnit], iommu: IommuSt
             four = all(c.CAP_SAGAW & SAGAW_48 for c in caps)
             pages = (
                 "1G and 2M"
-                if all(c.CAP_SLLPS & 2 for c in caps)
+                if all(c.CAP_SLLPS & SLLPS_1G for c in caps)
                 else "2M"
-                if all(c.CAP_SLLPS & 1 for c in caps)
+                if all(c.CAP_SLLPS & SLLPS_2M for c in caps)
                 else "no"
             )
             note = f"; Plinth would use {'4-level (48-bit)' if four else '3-level (39-bit)'} tables with {pages} large pages"

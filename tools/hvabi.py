@@ -50,15 +50,50 @@ TEST_PORT_ID = 0x0B00
 TEST_PORT_SCRATCH = 0x0B04
 TEST_PORT_ID_VALUE = 0x48544C50  # "PLTH" in little-endian bytes
 
-# Test guests report one line per check and a final summary.
-GUEST_CHECK_PREFIX = "guest: check "
-GUEST_CHECK_RE = re.compile(r"guest: check (?P<name>[a-z0-9_-]+): (?P<result>pass|fail)(?:: (?P<detail>.*))?")
-GUEST_SUMMARY_RE = re.compile(r"guest: summary: (?P<passed>\d+) passed, (?P<failed>\d+) failed")
-GUEST_C_FORMATS = {
-    "GUEST_FMT_CHECK_PASS": "guest: check %s: pass\n",
-    "GUEST_FMT_CHECK_FAIL": "guest: check %s: fail: %s\n",
-    "GUEST_FMT_SUMMARY": "guest: summary: %u passed, %u failed\n",
-}
+# Test guests report one line per check, free-form info lines and a final summary. Plinth's
+# own DMA self-test reports in the same shape under its own source word, after the log prefix
+# ("plinth: dma-selftest: check ..."), so one pair of patterns reads both and never mixes them.
+CHECK_SOURCE_GUEST = "guest"
+CHECK_SOURCE_DMA_SELFTEST = "dma-selftest"
+CHECK_NAME = r"[a-z0-9_-]+"
+
+
+def check_re(source: str) -> re.Pattern[str]:
+    """One check's result line from source ("guest" or "dma-selftest")."""
+    return re.compile(rf"{re.escape(source)}: check (?P<name>{CHECK_NAME}): (?P<result>pass|fail)(?:: (?P<detail>.*))?")
+
+
+def summary_re(source: str) -> re.Pattern[str]:
+    """The summary line that ends source's report."""
+    return re.compile(rf"{re.escape(source)}: summary: (?P<passed>\d+) passed, (?P<failed>\d+) failed")
+
+
+def info_re(source: str) -> re.Pattern[str]:
+    """An info line of source's report (what a check saw, or why nothing was checked)."""
+    return re.compile(rf"{re.escape(source)}: info (?P<text>.*)")
+
+
+def check_formats(macro_prefix: str, source: str, newline: bool) -> dict[str, str]:
+    """The C printf formats of source's report lines, by macro name; newline for a program that
+    prints whole lines itself (the guest), none for Plinth's log, which adds prefix and newline."""
+    end = "\n" if newline else ""
+    return {
+        f"{macro_prefix}_FMT_CHECK_PASS": f"{source}: check %s: pass{end}",
+        f"{macro_prefix}_FMT_CHECK_FAIL": f"{source}: check %s: fail: %s{end}",
+        f"{macro_prefix}_FMT_SUMMARY": f"{source}: summary: %u passed, %u failed{end}",
+        f"{macro_prefix}_FMT_INFO": f"{source}: info %s{end}",
+    }
+
+
+GUEST_CHECK_PREFIX = f"{CHECK_SOURCE_GUEST}: check "
+GUEST_CHECK_RE = check_re(CHECK_SOURCE_GUEST)
+GUEST_SUMMARY_RE = summary_re(CHECK_SOURCE_GUEST)
+GUEST_INFO_RE = info_re(CHECK_SOURCE_GUEST)
+GUEST_C_FORMATS = check_formats("GUEST", CHECK_SOURCE_GUEST, newline=True)
+DMA_SELFTEST_CHECK_RE = check_re(CHECK_SOURCE_DMA_SELFTEST)
+DMA_SELFTEST_SUMMARY_RE = summary_re(CHECK_SOURCE_DMA_SELFTEST)
+DMA_SELFTEST_INFO_RE = info_re(CHECK_SOURCE_DMA_SELFTEST)
+DMA_SELFTEST_C_FORMATS = check_formats("DMA_SELFTEST", CHECK_SOURCE_DMA_SELFTEST, newline=False)
 
 
 def plinth_abi_h() -> str:
@@ -82,5 +117,5 @@ def plinth_abi_h() -> str:
         f"#define PLINTH_TEST_PORT_SCRATCH 0x{TEST_PORT_SCRATCH:x}",
         f"#define PLINTH_TEST_PORT_ID_VALUE 0x{TEST_PORT_ID_VALUE:x}",
     ]
-    body += [f"#define {k} {c_string(v)}" for k, v in GUEST_C_FORMATS.items()]
+    body += [f"#define {k} {c_string(v)}" for k, v in (GUEST_C_FORMATS | DMA_SELFTEST_C_FORMATS).items()]
     return _header("plinth_abi.h", "tools/hvabi.py", body)

@@ -3,10 +3,10 @@
 #include <version.h>
 #include <plinth/arch.h>
 #include <plinth/boot_info.h>
-#include <plinth/cmdline.h>
 #include <plinth/console.h>
+#include <plinth/launch.h>
 #include <plinth/memory.h>
-#include <plinth/string.h>
+#include <plinth/options.h>
 #include <plinth/vm.h>
 
 void hv_main(u32 magic, u64 mbi);
@@ -16,29 +16,27 @@ void hv_main(u32 magic, u64 mbi)
 {
 	struct boot_info *bi;
 	struct vm *vm = NULL;
-	char fault[8], option[16];
 	bool virt;
 	u32 ncpus;
 
 	arch_early_init();
-	console_init(boot_info_parse(magic, mbi)->cmdline);
+	options_parse(boot_info_parse(magic, mbi)->cmdline);
+	console_init();
 	log_notice(CONSOLE_BANNER_TEXT " %s (x86-64)", PLINTH_VERSION);
 	bi = boot_info_report();
 	memory_init(bi);
-	if (cmdline_get(bi->cmdline, "fault", fault, sizeof(fault)))
-		arch_trigger_fault(fault);
-	vm_debug_hypercalls = cmdline_get(bi->cmdline, "debug_hypercalls", NULL, 0);
-	vm_iommu_optional = cmdline_get(bi->cmdline, "iommu", option, sizeof(option)) && !strcmp(option, "optional");
+	if (boot_options.fault_given)
+		arch_trigger_fault(boot_options.fault);
 
 	arch_platform_init(bi);
 	virt = arch_virt_init();
 	ncpus = arch_start_cpus();
-	if (cmdline_get(bi->cmdline, "iommu_selftest", NULL, 0))
-		arch_dma_selftest(bi, ncpus);
+	if (boot_options.iommu_selftest)
+		vm_dma_selftest(bi, ncpus);
 	else if (virt)
 		vm = vm_create_default(bi, ncpus);
-	if (vm && !arch_vm_init(vm))
-		arch_vm_launch(vm);
+	if (vm && !arch_vm_init(vm) && !vm_isolate_dma(vm))
+		launch_vm(vm, ncpus);
 
 	log_notice(CONSOLE_NO_GUEST_TEXT "; halting");
 	arch_halt();

@@ -2,6 +2,7 @@
  * The console monitor: when the boot CPU has no guest to run (its VM stopped), Plinth answers
  * on the serial console instead of going silent. Commands are deliberately few.
  */
+#include <plinth/arch.h>
 #include <plinth/console.h>
 #include <plinth/memory.h>
 #include <plinth/monitor.h>
@@ -30,7 +31,7 @@ static void stats(void)
 	u32 i;
 
 	for (i = 0; i < vm_count; i++)
-		arch_print_exit_stats(&vms[i]);
+		arch_vm_print_exit_stats(&vms[i]);
 }
 
 static void mem(void)

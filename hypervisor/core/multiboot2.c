@@ -39,7 +39,6 @@ struct mb2_mmap_entry {
 
 #define MB2_FIXED_HEADER 8 /* total_size, reserved */
 #define MB2_TAG_ALIGN 8
-#define RSDP_V1_LEN 20u
 
 static int __printf(2, 3) fail(struct boot_info *bi, const char *fmt, ...)
 {
@@ -149,9 +148,9 @@ static int parse_tag(const struct mb2_tag *tag, u32 off, struct boot_info *bi)
 		return 0;
 	case MB2_TAG_ACPI_OLD:
 	case MB2_TAG_ACPI_NEW:
-		if (len < RSDP_V1_LEN)
+		if (len < ACPI_RSDP_V1_LEN)
 			return fail(bi, "ACPI RSDP tag (type %u) at offset 0x%x: %u bytes, an RSDP needs at least %u",
-				    tag->type, off, len, RSDP_V1_LEN);
+				    tag->type, off, len, ACPI_RSDP_V1_LEN);
 		/* Prefer the ACPI 2.0+ copy when the loader gives both. */
 		if (tag->type == MB2_TAG_ACPI_NEW || bi->rsdp_tag != MB2_TAG_ACPI_NEW) {
 			bi->rsdp = tag + 1;

@@ -4,47 +4,23 @@
  * the first module.
  */
 #include <console_proto.h>
+#include <plinth_abi.h>
+#include <plinth/arch.h>
 #include <plinth/console.h>
 #include <plinth/errno.h>
 #include <plinth/format.h>
 #include <plinth/loader.h>
 #include <plinth/memory.h>
+#include <plinth/options.h>
 #include <plinth/string.h>
 #include <plinth/vm.h>
 
 struct vm vms[VM_MAX];
 u32 vm_count;
-bool vm_debug_hypercalls;
-bool vm_iommu_optional;
 
 /* Guest-physical space the default VM sees: at least 4 GiB (MMIO lives below it), more when
  * RAM goes higher. Device memory above the top of RAM (64-bit BARs) is not mapped yet. */
 #define DEFAULT_VM_MIN_TOP (4 * GIB)
-
-int vm_mem_add(struct vm *vm, gpa_t gpa, hpa_t hpa, u64 size, u32 kind)
-{
-	u32 i;
-
-	if (!size || gpa + size < gpa)
-		return -EINVAL;
-	for (i = 0; i < vm->mem_count; i++)
-		if (gpa < vm->mem[i].gpa + vm->mem[i].size && vm->mem[i].gpa < gpa + size)
-			return -EINVAL;
-	if (vm->mem_count == VM_MEM_MAX)
-		return -ENOSPC;
-	vm->mem[vm->mem_count++] = (struct vm_mem){ gpa, hpa, size, kind };
-	return 0;
-}
-
-const struct vm_mem *vm_mem_find(const struct vm *vm, gpa_t gpa, u64 size)
-{
-	u32 i;
-
-	for (i = 0; i < vm->mem_count; i++)
-		if (gpa >= vm->mem[i].gpa && gpa + size <= vm->mem[i].gpa + vm->mem[i].size && gpa + size >= gpa)
-			return &vm->mem[i];
-	return NULL;
-}
 
 /* RAM for a guest: what the firmware calls available, and the ACPI ranges it must read. */
 static bool guest_ram_type(u32 type)
@@ -125,6 +101,33 @@ struct vm *vm_create_default(struct boot_info *bi, u32 ncpus)
 	return vm;
 }
 
+int vm_isolate_dma(struct vm *vm)
+{
+	if (arch_dma_isolation_present())
+		return arch_vm_dma_isolate(vm);
+	if (boot_options.iommu_optional) {
+		log_warn("%s: runs WITHOUT DMA isolation (no VT-d; iommu=optional): its devices can write anywhere, Plinth included",
+			 vm->name);
+		return 0;
+	}
+	log_warn("%s: refusing to run a guest without DMA isolation (no VT-d); boot with iommu=optional to allow it",
+		 vm->name);
+	return -ENODEV;
+}
+
+void vm_dma_selftest(const struct boot_info *bi, u32 ncpus)
+{
+	struct vm *vm = vm_describe_default(bi, ncpus);
+
+	if (!vm)
+		return;
+	if (!arch_dma_isolation_present()) {
+		log_info(DMA_SELFTEST_FMT_INFO, "no DMA remapping hardware: translation is unavailable, nothing to test");
+		return;
+	}
+	arch_dma_selftest(vm);
+}
+
 void vm_stop(struct vm *vm, const char *fmt, ...)
 {
 	char why[192];
@@ -138,6 +141,6 @@ void vm_stop(struct vm *vm, const char *fmt, ...)
 	log_notice("%s stopped: %s", vm->name, why);
 	arch_vm_kick(vm);
 	log_notice("%s: VM exits by reason:", vm->name);
-	arch_print_exit_stats(vm);
+	arch_vm_print_exit_stats(vm);
 	log_notice("Plinth keeps running; the VM's CPUs are idle");
 }

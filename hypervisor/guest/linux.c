@@ -10,6 +10,8 @@
 #include <plinth/console.h>
 #include <plinth/errno.h>
 #include <plinth/loader.h>
+#include <plinth/memory.h>
+#include <plinth/place.h>
 #include <plinth/string.h>
 
 /* Setup header fields, by offset in the image (and in boot_params). */
@@ -56,8 +58,12 @@
 #define GDT_ADDR 0x11000
 #define CMDLINE_ADDR 0x12000
 #define CMDLINE_MAX 4096
-#define BOOT_CS 0x10
-#define BOOT_DS 0x18
+/* The boot protocol's __BOOT_CS and __BOOT_DS, 4 GiB flat code and data in the GDT the
+ * loader writes (the guest's GDT, not Plinth's). */
+#define LINUX_BOOT_CS 0x10
+#define LINUX_BOOT_DS 0x18
+#define LINUX_GDT_CODE 0x00cf9a000000ffffULL /* execute/read */
+#define LINUX_GDT_DATA 0x00cf92000000ffffULL /* read/write */
 
 #define RSDP_SCAN_START 0xe0000
 #define RSDP_SCAN_END 0x100000
@@ -136,8 +142,8 @@ static void write_gdt(void)
 	u64 *gdt = (u64 *)(uintptr_t)GDT_ADDR;
 
 	memset(gdt, 0, 32);
-	gdt[BOOT_CS / 8] = 0x00cf9a000000ffffULL; /* 4 GiB flat code, execute/read */
-	gdt[BOOT_DS / 8] = 0x00cf92000000ffffULL; /* 4 GiB flat data, read/write */
+	gdt[LINUX_BOOT_CS / 8] = LINUX_GDT_CODE;
+	gdt[LINUX_BOOT_DS / 8] = LINUX_GDT_DATA;
 }
 
 int linux_load(struct vm *vm, struct boot_info *bi, u32 index)
@@ -176,13 +182,13 @@ int linux_load(struct vm *vm, struct boot_info *bi, u32 index)
 	if (!vm_mem_find(vm, BP_ADDR, CMDLINE_ADDR + CMDLINE_MAX - BP_ADDR))
 		return fail(vm, index, "no guest RAM at 0x10000 for boot_params");
 
-	rc = loader_place_room(vm, bi, index, pm_offset, load, pm_size, 0, room);
+	rc = place_module_room(vm, bi, index, pm_offset, load, pm_size, 0, room);
 	if (rc)
 		return rc;
 	if (index + 1 < bi->module_count) {
 		u64 limit = MIN((u64)rd32(hdr, HDR_INITRD_ADDR_MAX) + 1, 4 * GIB);
 
-		rc = loader_keep_module(vm, bi, index + 1, limit, load, load + room);
+		rc = place_keep_module(vm, bi, index + 1, limit, load, load + room);
 		if (rc) {
 			log_warn("%s: module %u, the initrd, does not fit below 0x%lx", vm->name, index + 1, limit);
 			return rc;
@@ -205,7 +211,7 @@ int linux_load(struct vm *vm, struct boot_info *bi, u32 index)
 	wr32(bp, HDR_RAMDISK_SIZE, (u32)initrd_size);
 	wr32(bp, BP_EXT_RAMDISK_IMAGE, (u32)(initrd >> 32));
 	wr32(bp, BP_EXT_RAMDISK_SIZE, (u32)(initrd_size >> 32));
-	n = loader_guest_memory_map(bi, map, BP_E820_MAX);
+	n = memory_guest_map(bi, map, BP_E820_MAX);
 	for (i = 0; i < n; i++) {
 		u8 *e = bp + BP_E820_TABLE + 20 * i;
 
@@ -220,7 +226,7 @@ int linux_load(struct vm *vm, struct boot_info *bi, u32 index)
 		log_warn("%s: the ACPI RSDP is not in the BIOS area: Linux will look for it itself", vm->name);
 	write_gdt();
 
-	vm->boot = (struct vm_boot){ .entry = load, .rsi = BP_ADDR, .cs = BOOT_CS, .ds = BOOT_DS,
+	vm->boot = (struct vm_boot){ .entry = load, .rsi = BP_ADDR, .cs = LINUX_BOOT_CS, .ds = LINUX_BOOT_DS,
 				     .gdt_base = GDT_ADDR, .gdt_limit = 31, .image_kind = "Linux" };
 	log_info("%s: module %u: Linux boot protocol %u.%02u, kernel at 0x%lx (%lu KiB, %lu MiB with its working space), initrd %lu KiB at 0x%lx, cmdline '%s'",
 		 vm->name, index, *(u16 *)(hdr + HDR_VERSION) >> 8, *(u16 *)(hdr + HDR_VERSION) & 0xff, load,

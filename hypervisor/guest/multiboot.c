@@ -11,6 +11,8 @@
 #include <plinth/console.h>
 #include <plinth/errno.h>
 #include <plinth/loader.h>
+#include <plinth/memory.h>
+#include <plinth/place.h>
 #include <plinth/multiboot1.h>
 #include <plinth/string.h>
 
@@ -18,6 +20,10 @@
  * 1 MiB and above) leave alone; two pages for the structure, strings and memory map. */
 #define MB1_INFO_ADDR 0x9000
 #define MB1_INFO_SIZE 0x2000
+/* Multiboot leaves GDTR undefined (spec 3.2): flat selectors with no table behind them, the
+ * values GRUB uses. */
+#define MB1_BOOT_CS 0x08
+#define MB1_BOOT_DS 0x10
 
 static const struct mb1_header *find_header(const struct boot_module *m, u64 *offset)
 {
@@ -70,7 +76,7 @@ static int write_info(struct vm *vm, struct boot_info *bi, u32 index)
 	struct mb1_info *info;
 	struct mb1_mmap_entry *e;
 	struct mb1_module *mods;
-	u32 n = loader_guest_memory_map(bi, map, ARRAY_SIZE(map)), i;
+	u32 n = memory_guest_map(bi, map, ARRAY_SIZE(map)), i;
 
 	if (!vm_mem_find(vm, MB1_INFO_ADDR, MB1_INFO_SIZE)) {
 		log_warn("%s: no guest RAM at 0x%x for the multiboot information", vm->name, MB1_INFO_ADDR);
@@ -144,15 +150,14 @@ int multiboot_load(struct vm *vm, struct boot_info *bi, u32 index)
 	}
 	copy = h->load_end_addr ? h->load_end_addr - h->load_addr : (m->end - m->start) - src;
 	zero = h->bss_end_addr ? h->bss_end_addr - (h->load_addr + copy) : 0;
-	rc = loader_place(vm, bi, index, src, h->load_addr, copy, zero);
+	rc = place_module(vm, bi, index, src, h->load_addr, copy, zero);
 	if (rc)
 		return rc;
 	rc = write_info(vm, bi, index);
 	if (rc)
 		return rc;
-	/* Multiboot leaves GDTR undefined: flat 0x08/0x10 segments, no table behind them. */
 	vm->boot = (struct vm_boot){ .entry = h->entry_addr, .rax = MB1_BOOTLOADER_MAGIC, .rbx = MB1_INFO_ADDR,
-				     .cs = 0x08, .ds = 0x10, .image_kind = "multiboot" };
+				     .cs = MB1_BOOT_CS, .ds = MB1_BOOT_DS, .image_kind = "multiboot" };
 	log_info("%s: module %u: multiboot kernel at 0x%x-0x%x (bss to 0x%x), entry 0x%x, cmdline '%s'", vm->name,
 		 index, h->load_addr, (u32)(h->load_addr + copy), h->bss_end_addr, h->entry_addr,
 		 m->cmdline ? m->cmdline : "");

@@ -82,7 +82,7 @@ void check_info(const char *fmt, ...)
 	va_start(ap, fmt);
 	vformat(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	console_printf("guest: info %s\n", buf);
+	console_printf(GUEST_FMT_INFO, buf);
 }
 
 static void report(const char *name)

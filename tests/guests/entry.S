@@ -20,12 +20,7 @@
 #include "guest_layout.h"
 #include "multiboot.h"
 #include <x86/idmap.h>
-
-#define CR0_PE (1 << 0)
-#define CR0_PG (1 << 31)
-#define CR4_PAE (1 << 5)
-#define MSR_EFER 0xc0000080
-#define EFER_LME (1 << 8)
+#include <x86/processor.h>
 
 #define MB1_HEADER_FLAGS (MB1_HEADER_PAGE_ALIGN | MB1_HEADER_MEMORY_INFO | MB1_HEADER_AOUT_KLUDGE)
 
@@ -95,14 +90,14 @@ enter_long_mode:
 	mov $pml4, %eax
 	mov %eax, %cr3
 	mov %cr4, %eax
-	or $CR4_PAE, %eax
+	or $X86_CR4_PAE, %eax
 	mov %eax, %cr4
 	mov $MSR_EFER, %ecx
 	rdmsr
 	or $EFER_LME, %eax
 	wrmsr
 	mov %cr0, %eax
-	or $(CR0_PG | CR0_PE), %eax
+	or $(X86_CR0_PG | X86_CR0_PE), %eax
 	mov %eax, %cr0                  /* EFER.LMA becomes 1 here */
 	ljmp $GDT_CODE64, $long_mode
 
@@ -148,9 +143,9 @@ halt:
 	.global gdt
 gdt:
 	.quad 0
-	.quad 0x00cf9a000000ffff        /* GDT_CODE32: flat 32-bit code */
-	.quad 0x00cf92000000ffff        /* GDT_DATA: flat data */
-	.quad 0x00af9a000000ffff        /* GDT_CODE64: 64-bit code (L = 1) */
+	.quad GDT_DESC_CODE32           /* GDT_CODE32: flat 32-bit code */
+	.quad GDT_DESC_DATA             /* GDT_DATA: flat data */
+	.quad GDT_DESC_CODE64           /* GDT_CODE64: 64-bit code (L = 1) */
 gdt_end:
 	.if gdt_end - gdt != GDT_ENTRIES * 8
 	.error "GDT_ENTRIES does not match the GDT"

@@ -9,8 +9,7 @@
  * position-independent apart from offsets relative to ap_trampoline_start (DS = CS).
  */
 #include "guest_layout.h"
-
-#define CR0_PE 0x1
+#include <x86/processor.h>
 
 	.section .rodata
 	.balign 16
@@ -23,7 +22,7 @@ ap_trampoline_start:
 	mov %ax, %ds
 	lgdtl tramp_gdt_desc - ap_trampoline_start  /* 32-bit base: the GDT is above 1 MiB */
 	mov %cr0, %eax
-	or $CR0_PE, %eax
+	or $X86_CR0_PE, %eax
 	mov %eax, %cr0
 	ljmpl $GDT_CODE32, $ap_start32
 

@@ -8,7 +8,7 @@
 #define GUEST_X86_H
 
 #include <plinth/types.h>
-#include <x86/cpu.h> /* port I/O, MSRs, control registers: Plinth's own wrappers */
+#include <x86/cpu.h> /* port I/O, MSRs, control registers, RDTSC: Plinth's own wrappers */
 
 /* Exception vectors (SDM Vol. 3A, table 7-1). */
 #define X86_DE 0
@@ -41,6 +41,7 @@
 #define APIC_BASE_EXTD BIT(10) /* x2APIC mode */
 #define APIC_BASE_EN BIT(11)
 #define MSR_IA32_VMX_BASIC 0x480
+#define MSR_EFER 0xc0000080
 #define EFER_LME BIT(8)
 #define EFER_LMA BIT(10)
 #define MSR_KERNEL_GS_BASE 0xc0000102
@@ -65,14 +66,6 @@ static inline struct cpuid_regs cpuid_count(u32 leaf, u32 subleaf)
 static inline struct cpuid_regs cpuid_leaf(u32 leaf)
 {
 	return cpuid_count(leaf, 0);
-}
-
-static inline u64 rdtsc(void)
-{
-	u32 lo, hi;
-
-	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((u64)hi << 32) | lo;
 }
 
 static inline void cpu_relax(void)

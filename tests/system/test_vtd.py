@@ -3,7 +3,9 @@ Plinth's range.
 
 QEMU's TCG has no VMX but emulates the Intel IOMMU and the DMA-capable `edu` device: there the
 boot option iommu_selftest makes Plinth run its DMA self-test (hypervisor/arch/x86/
-dma_selftest.c) instead of a guest. Everything together runs under KVM with nested VMX only.
+dma_selftest.c) instead of a guest. It reports in the test guest's check/summary format under
+the source word "dma-selftest" (tools/hvabi.py), read here with the same patterns. Everything
+together runs under KVM with nested VMX only.
 """
 
 from __future__ import annotations
@@ -22,15 +24,17 @@ GUEST = BUILD / "guests" / "testguest.bin"
 QEMU_IOMMU_BASE = 0xFED90000  # QEMU's Q35_HOST_BRIDGE_IOMMU_ADDR
 # Names the capability report must show; matched loosely (name, then anything on the line).
 CAPABILITIES = ["SAGAW", "MGAW", "ND", "CM", "RWBF", "QI", "IR", "SLLPS"]
-SELFTEST_CHECKS = ["identification", "translation", "allowed DMA", "blocked DMA"]
+SELFTEST_CHECKS = ["identification", "translation", "allowed-dma", "blocked-dma"]
 KVM_NESTED = Path("/sys/module/kvm_intel/parameters/nested")
 TIMEOUT_S = 180
 
 UNIT_RE = cp.VTD_UNIT.fill(unit="0")
 PCI_EDU_RE = cp.PCI_FUNCTION.fill(vendor="1234", device="11e8")
 RESERVED_RE = cp.RESERVED.regex
-CHECK_RE = re.compile(r"plinth: dma self-test: (?P<check>[A-Za-z ]+): (?P<result>pass|fail) \((?P<detail>.*)\)")
-SUMMARY_RE = re.compile(r"plinth: dma self-test: (?P<passed>\d+) passed, (?P<failed>\d+) failed")
+# The self-test's lines are Plinth's log lines in the test guest's report format (tools/hvabi.py).
+SELFTEST_CHECK_RE = re.compile(re.escape(cp.LOG_PREFIX) + hvabi.DMA_SELFTEST_CHECK_RE.pattern)
+SELFTEST_SUMMARY_RE = re.compile(re.escape(cp.LOG_PREFIX) + hvabi.DMA_SELFTEST_SUMMARY_RE.pattern)
+SELFTEST_INFO_RE = re.compile(re.escape(cp.LOG_PREFIX) + hvabi.DMA_SELFTEST_INFO_RE.pattern)
 BLOCKED_ADDR_RE = re.compile(r"write to Plinth's (?P<addr>0x[0-9a-f]+)")
 FAULT_RE = cp.VTD_FAULT.regex
 TRANSLATION_ON_RE = cp.VTD_ENABLED.regex
@@ -49,7 +53,10 @@ def qemu_devices(iommu: str | None) -> list[str]:
 
 
 def selftest_checks(out: str) -> dict[str, tuple[str, str]]:
-    return {m["check"]: (m["result"], m["detail"]) for m in CHECK_RE.finditer(out)}
+    """Each self-test check's result and detail: a failure's detail is on its check line, a
+    pass's on the info line "NAME: detail" Plinth prints before it."""
+    info = dict(m["text"].partition(": ")[::2] for m in SELFTEST_INFO_RE.finditer(out))
+    return {m["name"]: (m["result"], m["detail"] or info.get(m["name"], "")) for m in SELFTEST_CHECK_RE.finditer(out)}
 
 
 def assert_capability_report(out: str) -> None:
@@ -82,7 +89,7 @@ def test_dma_selftest(boot, target_for, caching_mode: bool, invalidation: str) -
     iommu = "intel-iommu" + (",caching-mode=on" if caching_mode else "")
     cmdline = "iommu_selftest" + (" vtd_register_invalidation" if invalidation == "register-based" else "")
     emu = boot(target_for("qemu", None), cmdline=cmdline, extra_args=qemu_devices(iommu))
-    summary = emu.wait_for(SUMMARY_RE, timeout=TIMEOUT_S)
+    summary = emu.wait_for(SELFTEST_SUMMARY_RE, timeout=TIMEOUT_S)
     emu.wait_for(re.escape(cp.NO_GUEST), timeout=60)
     out = emu.output
 
@@ -90,10 +97,11 @@ def test_dma_selftest(boot, target_for, caching_mode: bool, invalidation: str) -
     assert unit_capabilities(out).get("CM") == ("yes" if caching_mode else "no"), "CM not reported as QEMU set it"
     edu = PCI_EDU_RE.search(out)
     assert edu, "edu (1234:11e8) missing from the PCI listing"
-    assert f"plinth: dma self-test: edu at {edu['bdf']}" in out
+    assert f"plinth: dma-selftest: info edu at {edu['bdf']}" in out
 
     checks = selftest_checks(out)
     assert list(checks) == SELFTEST_CHECKS, f"checks reported: {list(checks)}"
+    assert not hvabi.GUEST_CHECK_RE.search(out) and not hvabi.GUEST_SUMMARY_RE.search(out), "taken for a guest's"
     failed = {name: detail for name, (res, detail) in checks.items() if res != "pass"}
     assert not failed, failed
     assert (summary["passed"], summary["failed"]) == (str(len(SELFTEST_CHECKS)), "0")
@@ -101,8 +109,8 @@ def test_dma_selftest(boot, target_for, caching_mode: bool, invalidation: str) -
     assert enabled, "no line saying DMA remapping is enabled"
     assert enabled["invalidation"] == invalidation
 
-    blocked = BLOCKED_ADDR_RE.search(checks["blocked DMA"][1])
-    assert blocked, checks["blocked DMA"]
+    blocked = BLOCKED_ADDR_RE.search(checks["blocked-dma"][1])
+    assert blocked, checks["blocked-dma"]
     addr = int(blocked["addr"], 16)
     reserved = RESERVED_RE.search(out)
     assert reserved and int(reserved["start"], 16) <= addr < int(reserved["end"], 16), (
@@ -130,11 +138,12 @@ def test_without_iommu_translation_is_unavailable(boot, target_for, guest: Path)
         extra_args=qemu_devices(None),
     )
     emu.wait_for(re.escape(cp.NO_DMAR), timeout=TIMEOUT_S)
-    emu.wait_for(r"plinth: dma self-test: .*translation.*unavailable", timeout=60)
+    emu.wait_for(r"plinth: dma-selftest: info .*translation.*unavailable", timeout=60)
     emu.wait_for(re.escape(cp.NO_GUEST), timeout=60)
     out = emu.output
     assert not UNIT_RE.search(out), "a VT-d unit reported without a DMAR"
-    assert not re.search(r"dma self-test: (?:allowed|blocked) DMA", out), "DMA attempted without VT-d"
+    assert not re.search(r"dma-selftest: check (?:allowed|blocked)-dma", out), "DMA attempted without VT-d"
+    assert not SELFTEST_SUMMARY_RE.search(out), "a self-test ran without VT-d"
     assert not TRANSLATION_ON_RE.search(out)
 
 
@@ -142,9 +151,9 @@ def test_without_iommu_translation_is_unavailable(boot, target_for, guest: Path)
 def test_selftest_without_edu(boot, target_for) -> None:
     """No edu device: the self-test says how to add one, does nothing else, and Plinth goes on."""
     emu = boot(target_for("qemu", None), cmdline="iommu_selftest", extra_args=["-device", "intel-iommu"])
-    emu.wait_for(re.escape("plinth: dma self-test: no edu device (QEMU: -device edu)"), timeout=TIMEOUT_S)
+    emu.wait_for(re.escape("plinth: dma-selftest: info no edu device (QEMU: -device edu)"), timeout=TIMEOUT_S)
     emu.wait_for(re.escape(cp.NO_GUEST), timeout=60)
-    assert not CHECK_RE.search(emu.output) and not SUMMARY_RE.search(emu.output)
+    assert not SELFTEST_CHECK_RE.search(emu.output) and not SELFTEST_SUMMARY_RE.search(emu.output)
 
 
 def kvm_nested_missing() -> str | None:

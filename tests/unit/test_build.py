@@ -42,6 +42,39 @@ def test_clean_extra_file_builds_and_rebuilds_incrementally(tmp_path: Path) -> N
     assert "is up to date" in again.stdout
 
 
+def test_core_cannot_include_x86_headers(tmp_path: Path) -> None:
+    """core/ and guest/ build without the x86 include path: an x86 header there fails the build,
+    while the same file builds in the arch environment (so the include is the only fault)."""
+    src = tmp_path / "core_uses_x86.c"
+    src.write_text("#include <x86/cpu.h>\nint plinth_core_x86(void);\nint plinth_core_x86(void) { return 0; }\n")
+    res = scons(tmp_path, f"extra_core_c={src}")
+    out = res.stdout + res.stderr
+    assert res.returncode != 0, out
+    assert "x86/cpu.h: No such file or directory" in out, out
+    assert not (tmp_path / "build" / "plinth.elf").exists()
+    assert scons(tmp_path, f"extra_c={src}").returncode == 0
+
+
+X86_INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]x86/', re.M)
+
+
+def test_no_core_or_guest_file_includes_x86_headers() -> None:
+    """The boundary in the sources themselves: no core/ or guest/ file names an x86 header, and
+    the shared headers under hypervisor/include stay architecture-neutral."""
+    from tools.paths import ROOT
+
+    files = [
+        f
+        for d in ("hypervisor/core", "hypervisor/guest", "hypervisor/include")
+        for f in sorted((ROOT / d).rglob("*"))
+        if f.suffix in (".c", ".h", ".S")
+    ]
+    assert len(files) > 20
+    offenders = [str(f.relative_to(ROOT)) for f in files if X86_INCLUDE.search(f.read_text())]
+    assert not offenders, offenders
+    assert not (ROOT / "hypervisor" / "include" / "x86").exists()
+
+
 def test_generated_headers_carry_banner_and_values(plinth_elf: Path) -> None:
     text = (GENERATED / "layout.h").read_text()
     assert "do not edit" in text.splitlines()[0]
@@ -64,14 +97,17 @@ def test_c_string_escapes() -> None:
 
 
 def test_every_header_stands_alone(plinth_elf: Path, tmp_path: Path) -> None:
-    """Each header compiles on its own with the hypervisor's flags: it includes what it uses."""
+    """Each header compiles on its own with the hypervisor's flags: it includes what it uses.
+    The shared headers compile with core's include path alone (no x86 header behind them)."""
     from tools.paths import ROOT
 
-    headers = sorted((ROOT / "hypervisor" / "include").rglob("*.h"))
-    assert headers
+    core_inc, arch_inc = ROOT / "hypervisor" / "include", ROOT / "hypervisor" / "arch" / "x86" / "include"
+    headers = [(h, core_inc, [core_inc]) for h in sorted(core_inc.rglob("*.h"))]
+    headers += [(h, arch_inc, [core_inc, arch_inc]) for h in sorted(arch_inc.rglob("*.h"))]
+    assert len(headers) > 30
     failures = []
-    for h in headers:
-        rel = h.relative_to(ROOT / "hypervisor" / "include")
+    for h, base, include_path in headers:
+        rel = h.relative_to(base)
         src = tmp_path / "inc.c"
         src.write_text(f"#include <{rel}>\n")
         res = subprocess.run(
@@ -83,7 +119,7 @@ def test_every_header_stands_alone(plinth_elf: Path, tmp_path: Path) -> None:
                 "-Wall",
                 "-Wextra",
                 "-Werror",
-                f"-I{ROOT / 'hypervisor' / 'include'}",
+                *(f"-I{d}" for d in include_path),
                 f"-I{GENERATED}",
                 str(src),
             ],

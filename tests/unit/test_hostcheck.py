@@ -15,7 +15,6 @@ import os
 import re
 import subprocess
 import sys
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +30,6 @@ from tools.paths import ROOT
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hostcheck"
 QEMU_DMAR = Path(__file__).parent / "fixtures" / "qemu-q35-intel-iommu.dmar"
-VMX_H = ROOT / "hypervisor" / "include" / "x86" / "vmx.h"
-VTD_REGS_H = ROOT / "hypervisor" / "include" / "x86" / "vtd_regs.h"
-VMX_C = ROOT / "hypervisor" / "arch" / "x86" / "vmx.c"
 
 
 def msrs(fixture: str = "msrs-haswell.json", **changes: int) -> dict[int, int]:
@@ -119,93 +115,6 @@ def row(report: hostcheck.Report, check: str) -> hostcheck.Row:
 
 def feature(report: hostcheck.Report, name: str) -> hostcheck.Feature:
     return next(f for f in report.features if f.name == name)
-
-
-# --- One definition: the Python names and bits are the C side's ---
-
-
-def c_fields(*headers: Path) -> dict[str, list[int]]:
-    """The bits each BIT(n) constant or (x >> s) & mask accessor macro of the headers covers."""
-    bits: dict[str, list[int]] = {}
-    for header in headers:
-        for name, body in re.findall(r"^#define (\w+(?:\(\w\))?) (.*)$", header.read_text(), re.M):
-            if m := re.fullmatch(r"BIT\((\d+)\)", body):
-                bits[name] = [int(m[1])]
-            elif name.endswith(")") and (mask := re.search(r"&\s*(0x[0-9a-f]+|\d+)", body)):
-                shift = re.search(r">>\s*(\d+)", body)
-                low, width = int(shift[1]) if shift else 0, int(mask[1], 0).bit_count()
-                bits[name.split("(")[0]] = list(range(low, low + width))
-    return bits
-
-
-def layout_fields(layout: Construct, width: int) -> dict[str, list[int]]:
-    """The bits each field of a register layout covers, found by parsing one bit at a time."""
-    bits = defaultdict(list)
-    for i in range(width):
-        for name, value in layout.parse((1 << i).to_bytes(width // 8, "little")).items():
-            if name != "_io" and value:
-                bits[name].append(i)
-    return dict(bits)
-
-
-def word(layout: Construct) -> Construct:
-    """The 32-bit control word of a control capability layout (allowed0/allowed1 halves)."""
-    return layout.subcons[1].subcon
-
-
-@pytest.mark.parametrize(
-    "layout, width",
-    [
-        (hostcheck.FEATURE_CONTROL, 64),
-        (hostcheck.VMX_BASIC, 64),
-        (hostcheck.VMX_MISC, 64),
-        (hostcheck.EPT_VPID_CAP, 64),
-        (word(hostcheck.PIN_CTLS), 32),
-        (word(hostcheck.PROC_CTLS), 32),
-        (word(hostcheck.PROC_CTLS2), 32),
-        (word(hostcheck.EXIT_CTLS), 32),
-        (word(hostcheck.ENTRY_CTLS), 32),
-        (hostcheck.VTD_CAP, 64),
-        (hostcheck.VTD_ECAP, 64),
-    ],
-    ids=[
-        "feature-control",
-        "basic",
-        "misc",
-        "ept-vpid",
-        "pin",
-        "proc",
-        "proc2",
-        "exit",
-        "entry",
-        "vtd-cap",
-        "vtd-ecap",
-    ],
-)
-def test_register_fields_are_the_c_headers(layout: Construct, width: int) -> None:
-    """Every field check-host decodes has the name and the bits it has in vmx.h or vtd_regs.h."""
-    c = c_fields(VMX_H, VTD_REGS_H)
-    fields = layout_fields(layout, width)
-    assert fields, "the layout decodes nothing"
-    for name, bits in fields.items():
-        assert name in c, f"{name} is not defined in vmx.h or vtd_regs.h"
-        assert bits == c[name], f"{name}: bits {bits} here, {c[name]} in C"
-
-
-def test_constants_are_the_c_headers() -> None:
-    """MSR numbers, the write-back memory type and the SAGAW bits are those of the C side."""
-    c = dict(re.findall(r"^#define MSR_(\w+) (0x[0-9a-f]+)$", VMX_H.read_text(), re.M))
-    for name, number in MSRS.items():
-        assert int(c[name], 16) == number, name
-    assert re.search(rf"#define VMX_MEMTYPE_WB {hostcheck.VMX_MEMTYPE_WB}\n", VMX_H.read_text())
-    bits = c_fields(VTD_REGS_H)
-    assert [1 << b for b in bits["SAGAW_39"] + bits["SAGAW_48"]] == [hostcheck.SAGAW_39, hostcheck.SAGAW_48]
-
-
-def test_requirements_are_those_of_vmx_detect() -> None:
-    """check-host requires exactly what vmx_detect() requires, in its order and by its names."""
-    required = re.findall(r'^\t+require\(.*?"([^"]+)"\);', VMX_C.read_text(), re.M | re.S)
-    assert required == [name for name, _, _ in hostcheck.REQUIRED_VMX] + [hostcheck.INVVPID_REQUIRED]
 
 
 # --- Fake machines ---
@@ -632,7 +541,7 @@ def test_json_output(tmp_path: Path) -> None:
         (["--root", "/nonexistent/plinth-root"], "--root /nonexistent/plinth-root is not a directory."),
         (["--msr-file", "/nonexistent/msrs.json"], "cannot read the MSR file /nonexistent/msrs.json: No such file"),
         (["--msr-file", "BAD-JSON"], "is not JSON"),
-        (["--msr-file", "BAD-NAME"], "\"IA32_NOPE\": '0x1'; names are those of vmx.h"),
+        (["--msr-file", "BAD-NAME"], "\"IA32_NOPE\": '0x1'; names are those of tools/vmxcaps.py"),
         (
             ["--root", "AMD-HOST", "--save-msrs", "SAVED"],
             "/saved.json: this CPU is AuthenticAMD (AMD EPYC), not Intel.",

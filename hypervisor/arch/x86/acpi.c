@@ -16,9 +16,9 @@
  */
 #include <plinth/errno.h>
 #include <plinth/format.h>
+#include <plinth/multiboot2.h>
 #include <plinth/string.h>
 #include <x86/acpi.h>
-
 #include <x86/acpi_parse.h>
 
 struct rsdp {
@@ -34,44 +34,9 @@ struct rsdp {
 	u8 reserved[3];
 } __packed;
 
-#define RSDP_V1_LEN 20u
 #define RSDP_V2_LEN ((u32)sizeof(struct rsdp))
 #define RSDP_MAX_LEN 256u /* 36 in every revision so far */
 #define SDT_LEN ((u32)sizeof(struct sdt_header))
-
-int __printf(2, 3) acpi_fail(struct acpi_info *out, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!out->error[0]) {
-		va_start(ap, fmt);
-		vformat(out->error, sizeof(out->error), fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
-
-void __printf(2, 3) acpi_warn(struct acpi_info *out, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!out->warning[0]) {
-		va_start(ap, fmt);
-		vformat(out->warning, sizeof(out->warning), fmt, ap);
-		va_end(ap);
-	}
-}
-
-/* Room for one more of a kind? The first overflow is noted in the warning. */
-bool acpi_room(struct acpi_info *out, u32 count, u32 max, const char *table, u32 off,
-		 const char *what)
-{
-	if (count < max)
-		return true;
-	acpi_warn(out, "%s offset 0x%x: more than %u %s; the rest are ignored", table, off, max, what);
-	out->truncated = true;
-	return false;
-}
 
 static u8 checksum(const void *p, u32 len)
 {
@@ -83,16 +48,6 @@ static u8 checksum(const void *p, u32 len)
 	return sum;
 }
 
-/* Copies an n-byte name field as a C string, with '?' for bytes that do not print. */
-void acpi_copy_name(char *dst, const char *src, u32 n)
-{
-	u32 i;
-
-	for (i = 0; i < n; i++)
-		dst[i] = src[i] >= 0x20 && src[i] < 0x7f ? src[i] : '?';
-	dst[n] = '\0';
-}
-
 /* ACPI signatures are four printable ASCII characters; anything else is not a table. */
 static bool sig_ok(const char *sig)
 {
@@ -102,22 +57,6 @@ static bool sig_ok(const char *sig)
 		if (sig[i] <= 0x20 || sig[i] >= 0x7f)
 			return false;
 	return true;
-}
-
-u64 acpi_read_u64(const u8 *p)
-{
-	u64 v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-u32 acpi_read_u32(const u8 *p)
-{
-	u32 v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
 }
 
 /* The header at pa, or NULL when pa is 0 or the header would lie above the identity map. */
@@ -265,17 +204,17 @@ static int parse_rsdp(const u8 *p, u32 avail, struct acpi_info *out)
 	u8 sum;
 
 	memset(out, 0, sizeof(*out));
-	if (avail < RSDP_V1_LEN)
+	if (avail < ACPI_RSDP_V1_LEN)
 		return acpi_fail(out, "RSDP: %u bytes, fewer than the %u of an ACPI 1.0 RSDP", avail,
-			    RSDP_V1_LEN);
+			    ACPI_RSDP_V1_LEN);
 	if (memcmp(r->sig, "RSD PTR ", 8)) {
 		acpi_copy_name(sig, r->sig, 8);
 		return acpi_fail(out, "RSDP offset 0x0: signature \"%s\", expected \"RSD PTR \"", sig);
 	}
-	sum = checksum(p, RSDP_V1_LEN);
+	sum = checksum(p, ACPI_RSDP_V1_LEN);
 	if (sum)
 		return acpi_fail(out, "RSDP offset 0x8: the first %u bytes sum to 0x%02x, not 0 (bad checksum)",
-			    RSDP_V1_LEN, sum);
+			    ACPI_RSDP_V1_LEN, sum);
 	out->rsdp_revision = r->revision;
 	acpi_copy_name(out->oem_id, r->oem_id, sizeof(r->oem_id));
 	/* Revision 0 is ACPI 1.0 (RSDT only); 2 and later add the length, XSDT and checksum. */

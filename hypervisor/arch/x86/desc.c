@@ -6,12 +6,10 @@
 #include <plinth/arch.h>
 #include <plinth/string.h>
 #include <x86/cpu.h>
+#include <x86/desc.h>
 #include <x86/percpu.h>
+#include <x86/processor.h>
 #include <x86/trap.h>
-
-#define SEL_CODE 0x08
-#define SEL_DATA 0x10
-#define SEL_TSS 0x18
 
 #define GATE_INTERRUPT 0x8e00 /* present, DPL 0, 64-bit interrupt gate */
 #define IST_FATAL 1
@@ -36,7 +34,7 @@ u64 desc_idt_base(void)
 static void set_gate(unsigned vector, u64 handler, unsigned ist)
 {
 	idt[vector].offset_lo = (u16)handler;
-	idt[vector].selector = SEL_CODE;
+	idt[vector].selector = SEL_CODE64;
 	idt[vector].flags = (u16)(GATE_INTERRUPT | ist);
 	idt[vector].offset_mid = (u16)(handler >> 16);
 	idt[vector].offset_hi = (u32)(handler >> 32);
@@ -46,7 +44,7 @@ static void idt_fill(void)
 {
 	unsigned v;
 
-	for (v = 0; v < TRAP_EXCEPTIONS; v++)
+	for (v = 0; v < X86_EXCEPTIONS; v++)
 		set_gate(v, trap_stubs[v],
 			 v == X86_EXC_NMI || v == X86_EXC_DF || v == X86_EXC_MC ? IST_FATAL : 0);
 }
@@ -58,11 +56,11 @@ void desc_init_cpu(struct percpu *pc)
 	u64 base = (u64)(uintptr_t)&pc->tss, limit = sizeof(pc->tss) - 1;
 
 	pc->gdt[0] = 0;
-	pc->gdt[1] = 0x00af9a000000ffffULL; /* 0x08: 64-bit code */
-	pc->gdt[2] = 0x00cf92000000ffffULL; /* 0x10: data */
-	pc->gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ULL << 40) /* TSS */ |
-		     (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
-	pc->gdt[4] = base >> 32;
+	pc->gdt[SEL_CODE64 / 8] = GDT_DESC_CODE64;
+	pc->gdt[SEL_DATA / 8] = GDT_DESC_DATA;
+	pc->gdt[SEL_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ULL << 40) /* TSS */ |
+			       (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+	pc->gdt[SEL_TSS / 8 + 1] = base >> 32;
 	memset(&pc->tss, 0, sizeof(pc->tss));
 	pc->tss.ist[IST_FATAL - 1] = (u64)(uintptr_t)(pc->ist_stack + IST_STACK_SIZE);
 	pc->tss.iomap_base = sizeof(pc->tss); /* no I/O permission bitmap */
@@ -79,24 +77,13 @@ void desc_init_cpu(struct percpu *pc)
 		     "ltr %w3\n\t"
 		     "lidt %4"
 		     :
-		     : "m"(gdtr), "i"(SEL_CODE), "r"((u64)SEL_DATA), "r"(SEL_TSS), "m"(idtr)
+		     : "m"(gdtr), "i"(SEL_CODE64), "r"((u64)SEL_DATA), "r"(SEL_TSS), "m"(idtr)
 		     : "rax", "memory");
 	wrmsr(MSR_GS_BASE, (u64)(uintptr_t)pc);
 }
 
-/* The boot CPU's tables live in .bss: the page pool does not exist yet this early. */
-static struct percpu boot_cpu;
-static u8 boot_ist_stack[IST_STACK_SIZE] __aligned(16);
-extern u8 boot_stack_top[];
-
 void arch_early_init(void)
 {
 	idt_fill();
-	boot_cpu.self = &boot_cpu;
-	boot_cpu.ist_stack = boot_ist_stack;
-	boot_cpu.stack_top = boot_stack_top;
-	boot_cpu.online = true;
-	cpus[0] = &boot_cpu;
-	cpu_count = 1;
-	desc_init_cpu(&boot_cpu);
+	desc_init_cpu(percpu_boot());
 }

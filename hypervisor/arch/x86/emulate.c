@@ -7,23 +7,16 @@
 #include <plinth/errno.h>
 #include <plinth/string.h>
 #include <x86/emulate.h>
-#include <x86/vmexit.h>
+#include <x86/processor.h>
 #include <x86/vmx.h>
 
-#define X86_CR0_PG BIT(31)
-#define X86_CR4_PSE BIT(4)
-#define X86_CR4_PAE BIT(5)
-#define EFER_LMA BIT(10)
-#define PTE_P BIT(0)
-#define PTE_PS BIT(7)
-#define ADDR_MASK 0x000ffffffffff000ULL
 #define MAX_INSN 15
-#define AR_L BIT(13)  /* CS.L: 64-bit code */
+#define AR_L BIT(13)  /* CS.L: 64-bit code (VMCS access rights, SDM 25.4.1) */
 #define AR_DB BIT(14) /* CS.D: 32-bit default operand size */
 
 static int read_guest(struct vcpu *v, gpa_t gpa, void *out, u32 size)
 {
-	const void *p = vcpu_guest_ptr(v, gpa, size);
+	const void *p = vm_mem_ptr(v->vm, gpa, size);
 
 	if (!p)
 		return -EFAULT;
@@ -48,9 +41,9 @@ int emulate_linear_to_phys(struct vcpu *v, u64 lin, gpa_t *gpa)
 		table &= 0xfffff000ULL;
 		for (level = 1; level >= 0; level--) {
 			shift = 12 + 10 * level;
-			if (read_guest(v, table + ((lin >> shift) & 0x3ff) * 4, &e32, 4) || !(e32 & PTE_P))
+			if (read_guest(v, table + ((lin >> shift) & 0x3ff) * 4, &e32, 4) || !(e32 & X86_PTE_P))
 				return -EFAULT;
-			if (level == 1 && (e32 & PTE_PS) && (cr4 & X86_CR4_PSE)) {
+			if (level == 1 && (e32 & X86_PTE_PS) && (cr4 & X86_CR4_PSE)) {
 				*gpa = (e32 & 0xffc00000ULL) | (lin & 0x3fffff);
 				return 0;
 			}
@@ -61,19 +54,19 @@ int emulate_linear_to_phys(struct vcpu *v, u64 lin, gpa_t *gpa)
 	}
 	/* PAE (3 levels, 32-byte-aligned CR3) or 4-level paging, 8-byte entries. */
 	top = (efer & EFER_LMA) ? 3 : 2;
-	table &= (efer & EFER_LMA) ? ADDR_MASK : 0xffffffe0ULL;
+	table &= (efer & EFER_LMA) ? X86_PTE_ADDR_MASK : 0xffffffe0ULL;
 	for (level = top; level >= 0; level--) {
 		u64 index = (lin >> (12 + 9 * level)) & (level == 2 && top == 2 ? 3 : 511);
 
-		if (read_guest(v, table + index * 8, &e, 8) || !(e & PTE_P))
+		if (read_guest(v, table + index * 8, &e, 8) || !(e & X86_PTE_P))
 			return -EFAULT;
-		if (level && level < 3 && (e & PTE_PS) && !(level == 2 && top == 2)) {
+		if (level && level < 3 && (e & X86_PTE_PS) && !(level == 2 && top == 2)) {
 			u64 span = 1ULL << (12 + 9 * level);
 
-			*gpa = (e & ADDR_MASK & ~(span - 1)) | (lin & (span - 1));
+			*gpa = (e & X86_PTE_ADDR_MASK & ~(span - 1)) | (lin & (span - 1));
 			return 0;
 		}
-		table = e & ADDR_MASK;
+		table = e & X86_PTE_ADDR_MASK;
 	}
 	*gpa = table | (lin & 0xfff);
 	return 0;

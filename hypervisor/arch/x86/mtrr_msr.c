@@ -1,18 +1,11 @@
 /* Reading the MTRR MSRs (SDM Vol. 3A, 12.11.1-12.11.3). */
 #include <x86/cpu.h>
 #include <x86/mtrr.h>
+#include <x86/processor.h>
 
-#define MSR_MTRRCAP 0xfe
-#define MSR_MTRR_DEF_TYPE 0x2ff
-#define MSR_MTRR_PHYSBASE0 0x200
-#define MSR_MTRR_FIX64K_00000 0x250
-#define MSR_MTRR_FIX16K_80000 0x258
-#define MSR_MTRR_FIX16K_A0000 0x259
-#define MSR_MTRR_FIX4K_C0000 0x268
 #define MTRRCAP_FIXED BIT(8)
 #define DEF_TYPE_FIXED_ENABLE BIT(10)
 #define DEF_TYPE_ENABLE BIT(11)
-#define CPUID_1_EDX_MTRR BIT(12)
 
 void mtrr_read(struct mtrr_state *m)
 {

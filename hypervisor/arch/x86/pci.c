@@ -8,6 +8,28 @@
 #include <x86/cpu.h>
 #include <x86/pci.h>
 
+/* Type 0 and type 1 configuration header (PCI Local Bus 3.0, 6.1; PCI-to-PCI Bridge 1.2, 3.2) */
+#define PCI_VENDOR_ID 0x00
+#define PCI_DEVICE_ID 0x02
+#define PCI_COMMAND 0x04
+#define PCI_COMMAND_MEMORY BIT(1)
+#define PCI_COMMAND_MASTER BIT(2)
+#define PCI_CLASS_REVISION 0x08 /* class code in bits 31:8, revision in 7:0 */
+#define PCI_HEADER_TYPE 0x0e
+#define PCI_HEADER_TYPE_MASK 0x7f
+#define PCI_HEADER_TYPE_BRIDGE 1
+#define PCI_HEADER_MULTIFUNCTION BIT(7)
+#define PCI_BAR0 0x10
+#define PCI_BAR_COUNT 6 /* type 0 header */
+#define PCI_BRIDGE_BAR_COUNT 2 /* type 1 header */
+#define PCI_BAR_IO BIT(0)
+#define PCI_BAR_MEM_TYPE_MASK 0x6
+#define PCI_BAR_MEM_TYPE_64 0x4
+#define PCI_BAR_MEM_ADDR_MASK (~(u64)0xf)
+#define PCI_SECONDARY_BUS 0x19 /* type 1 header */
+
+#define PCI_VENDOR_NONE 0xffff /* what an absent function reads */
+
 #define PCI_CONFIG_ADDRESS 0xcf8
 #define PCI_CONFIG_DATA 0xcfc
 #define PCI_CONFIG_ENABLE BIT(31)
@@ -15,7 +37,8 @@
 #define PCI_MAX_DEV 32
 #define PCI_MAX_FN 8
 
-/* Selects the dword holding off; returns the data port of the byte at off. */
+/* Selects the dword holding off; returns the data port of the byte at off. Accesses below
+ * cover the first 256 bytes, with off aligned to the access size. */
 static u16 select(u8 bus, u8 dev, u8 fn, u8 off)
 {
 	outl(PCI_CONFIG_ADDRESS, (u32)(PCI_CONFIG_ENABLE | (u32)bus << 16 | (u32)(dev & 0x1f) << 11 |
@@ -23,32 +46,27 @@ static u16 select(u8 bus, u8 dev, u8 fn, u8 off)
 	return PCI_CONFIG_DATA + (off & 3);
 }
 
-u8 pci_read8(u8 bus, u8 dev, u8 fn, u8 off)
+static u8 pci_read8(u8 bus, u8 dev, u8 fn, u8 off)
 {
 	return inb(select(bus, dev, fn, off));
 }
 
-u16 pci_read16(u8 bus, u8 dev, u8 fn, u8 off)
+static u16 pci_read16(u8 bus, u8 dev, u8 fn, u8 off)
 {
 	return inw(select(bus, dev, fn, off));
 }
 
-u32 pci_read32(u8 bus, u8 dev, u8 fn, u8 off)
+static u32 pci_read32(u8 bus, u8 dev, u8 fn, u8 off)
 {
 	return inl(select(bus, dev, fn, off));
 }
 
-void pci_write8(u8 bus, u8 dev, u8 fn, u8 off, u8 v)
-{
-	outb(select(bus, dev, fn, off), v);
-}
-
-void pci_write16(u8 bus, u8 dev, u8 fn, u8 off, u16 v)
+static void pci_write16(u8 bus, u8 dev, u8 fn, u8 off, u16 v)
 {
 	outw(select(bus, dev, fn, off), v);
 }
 
-void pci_write32(u8 bus, u8 dev, u8 fn, u8 off, u32 v)
+static void pci_write32(u8 bus, u8 dev, u8 fn, u8 off, u32 v)
 {
 	outl(select(bus, dev, fn, off), v);
 }

@@ -1,26 +1,25 @@
 /*
- * Platform bring-up for core/main.c: ACPI tables (CPUs from the MADT), the local APIC, VMX on
- * every CPU, and the application processors' life until a VM runs on them.
+ * Platform bring-up for core/main.c: ACPI tables (CPUs from the MADT, DMA remapping units from
+ * the DMAR, the power-off port from the FADT), the local APIC, VMX on the boot CPU, and the
+ * start of the application processors.
  */
 #include <plinth/arch.h>
-#include <plinth/cmdline.h>
 #include <plinth/console.h>
 #include <plinth/format.h>
 #include <plinth/string.h>
-#include <plinth/vm.h>
 #include <x86/acpi.h>
 #include <x86/apic.h>
+#include <x86/exit_io.h>
 #include <x86/percpu.h>
 #include <x86/smp.h>
 #include <x86/vmx.h>
 #include <x86/vtd.h>
 
 static struct acpi_info acpi;
-extern u16 acpi_pm1a_cnt_port;
 
 #define FADT_PM1A_CNT_BLK 64 /* ACPI 5.2.9: 32-bit I/O port of the PM1a control register */
 
-/* The FADT's PM1a control port, for the power-off statistics (io.c). */
+/* The FADT's PM1a control port, for the power-off statistics (exit_io.c). */
 static void read_fadt(void)
 {
 	u32 i, port;
@@ -31,11 +30,11 @@ static void read_fadt(void)
 			continue;
 		port = *(const u32 *)(uintptr_t)(acpi.tables[i].pa + FADT_PM1A_CNT_BLK);
 		if (port && port < 0xffff)
-			acpi_pm1a_cnt_port = (u16)port;
+			exit_io_watch_pm1a((u16)port);
 	}
 }
+
 static bool have_vmx;
-static struct vm *volatile launched;
 
 static void print_cpus(void)
 {
@@ -77,7 +76,6 @@ void arch_platform_init(const struct boot_info *bi)
 		log_info("acpi: DMAR: %u DMA remapping units, %u reserved memory regions, host address width %u",
 			 acpi.drhd_count, acpi.rmrr_count, acpi.dmar_haw);
 	read_fadt();
-	vtd_force_register_invalidation = cmdline_get(bi->cmdline, "vtd_register_invalidation", NULL, 0);
 	vtd_init(&acpi);
 }
 
@@ -101,38 +99,8 @@ u32 arch_start_cpus(void)
 			ids[n++] = acpi.cpus[i].apic_id;
 	cpus[0]->apic_id = apic_id();
 	if (n > 1)
-		smp_start_aps(ids, n);
+		smp_start_aps(ids, n, have_vmx);
 	log_info("%u CPU%s online%s", cpu_count, cpu_count == 1 ? "" : "s",
 		 have_vmx ? ", all in VMX root operation" : "");
 	return cpu_count;
-}
-
-void ap_main(void)
-{
-	struct percpu *pc = this_cpu();
-
-	if (have_vmx) {
-		vmx_cpu_enable();
-		log_info("CPU %u (APIC id %u) in VMX root operation", pc->index, pc->apic_id);
-	} else {
-		log_info("CPU %u (APIC id %u) online", pc->index, pc->apic_id);
-	}
-	pc->online = true;
-	/* Sleep until a VM is launched; the boot CPU's NMI wakes us (interrupts stay off). */
-	while (!launched)
-		asm volatile("hlt");
-	if (launched->cpu_mask & BIT(pc->index))
-		arch_vcpu_run(launched, pc->index);
-	arch_halt();
-}
-
-void arch_vm_launch(struct vm *vm)
-{
-	u32 i;
-
-	launched = vm;
-	for (i = 1; i < cpu_count; i++)
-		if (cpus[i] && cpus[i]->online)
-			apic_send_ipi(cpus[i]->apic_id, APIC_ICR_NMI); /* wake it from hlt */
-	arch_vcpu_run(vm, 0);
 }

@@ -1,42 +1,29 @@
 /*
  * Application processor start-up with the INIT-SIPI-SIPI sequence (SDM Vol. 3A, 8.4.4.1),
  * one AP at a time: each gets its own stack and per-CPU state before it is woken, so the
- * trampoline needs no locking.
+ * trampoline needs no locking. An AP that runs C enters VMX root operation and waits for the
+ * launch (core/launch.c).
  */
 #include <plinth/console.h>
-#include <plinth/memory.h>
+#include <plinth/launch.h>
 #include <plinth/string.h>
 #include <x86/apic.h>
+#include <x86/boot_symbols.h>
 #include <x86/cpu.h>
+#include <x86/desc.h>
 #include <x86/percpu.h>
 #include <x86/pit.h>
+#include <x86/processor.h>
 #include <x86/smp.h>
-
-extern const u8 trampoline_start[], trampoline_end[];
-extern const u8 trampoline_cr3[], trampoline_efer[], trampoline_stack[], trampoline_entry[];
-extern u8 boot_pml4[];
+#include <x86/vmx.h>
 
 #define INIT_DELAY_US 10000
 #define SIPI_DELAY_US 200
 #define AP_WAIT_US 100000
 #define AP_WAIT_STEP_US 100
 
-struct percpu *cpus[PLINTH_MAX_CPUS];
-u32 cpu_count;
-
 static struct percpu *starting;
-
-struct percpu *percpu_create(u32 apic_id)
-{
-	struct percpu *pc = pages_alloc((sizeof(*pc) + PLINTH_PAGE_SIZE - 1) / PLINTH_PAGE_SIZE);
-
-	pc->self = pc;
-	pc->apic_id = apic_id;
-	pc->stack_top = (u8 *)pages_alloc(PLINTH_CPU_STACK_SIZE / PLINTH_PAGE_SIZE) +
-			PLINTH_CPU_STACK_SIZE;
-	pc->ist_stack = pages_alloc(IST_STACK_SIZE / PLINTH_PAGE_SIZE);
-	return pc;
-}
+static bool vmx_on_aps;
 
 /* 64-bit entry from the trampoline, on the AP's own stack. */
 static __noreturn void ap_entry(void)
@@ -44,9 +31,14 @@ static __noreturn void ap_entry(void)
 	struct percpu *pc = starting;
 
 	desc_init_cpu(pc);
-	ap_main(); /* marks the CPU online once it is set up */
-	for (;;)
-		asm volatile("cli; hlt");
+	if (vmx_on_aps) {
+		vmx_cpu_enable();
+		log_info("CPU %u (APIC id %u) in VMX root operation", pc->index, pc->apic_id);
+	} else {
+		log_info("CPU %u (APIC id %u) online", pc->index, pc->apic_id);
+	}
+	pc->online = true; /* the boot CPU waits for this */
+	launch_ap_wait(pc->index);
 }
 
 static void trampoline_set(const u8 *field, u64 value, size_t size)
@@ -73,10 +65,11 @@ static bool wake(struct percpu *pc)
 	return pc->online;
 }
 
-u32 smp_start_aps(const u32 *apic_ids, u32 count)
+u32 smp_start_aps(const u32 *apic_ids, u32 count, bool vmx_enable_aps)
 {
 	u32 self = apic_id(), i;
 
+	vmx_on_aps = vmx_enable_aps;
 	cpus[0]->apic_id = self;
 	memcpy((void *)(uintptr_t)TRAMPOLINE_BASE, trampoline_start,
 	       (size_t)(trampoline_end - trampoline_start));

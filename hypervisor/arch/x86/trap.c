@@ -6,16 +6,16 @@
 #include <plinth/console.h>
 #include <plinth/format.h>
 #include <plinth/panic.h>
+#include <plinth/layout_symbols.h>
 #include <plinth/string.h>
 #include <x86/cpu.h>
+#include <x86/nmi.h>
+#include <x86/processor.h>
 #include <x86/trap.h>
-
-extern char __plinth_start[], __plinth_end[];
-extern volatile bool cpus_stopping;
 
 #define BACKTRACE_MAX 16
 
-static const char *const exception_names[TRAP_EXCEPTIONS] = {
+static const char *const exception_names[X86_EXCEPTIONS] = {
 	"#DE divide error",	      "#DB debug",		    "NMI",
 	"#BP breakpoint",	      "#OF overflow",		    "#BR bound range exceeded",
 	"#UD invalid opcode",	      "#NM device not available",   "#DF double fault",
@@ -91,12 +91,6 @@ static void dump_frame(const struct trap_frame *tf)
 	backtrace(tf->rbp);
 }
 
-struct extable_entry {
-	u64 fault, fixup;
-};
-
-extern const struct extable_entry __ex_table_start[], __ex_table_end[];
-
 /* An instruction that is allowed to fault (rdmsr_safe, ...) continues at its fixup. */
 static bool fixup(struct trap_frame *tf)
 {
@@ -113,15 +107,14 @@ static bool fixup(struct trap_frame *tf)
 
 void trap_handle(struct trap_frame *tf)
 {
-	const char *name = tf->vector < TRAP_EXCEPTIONS ? exception_names[tf->vector] : "interrupt";
+	const char *name = tf->vector < X86_EXCEPTIONS ? exception_names[tf->vector] : "interrupt";
 	char detail[96] = "";
 
 	if (tf->vector == X86_EXC_GP && fixup(tf))
 		return;
 	/* NMIs are how CPUs wake each other (start a VM, stop for a FATAL report). */
 	if (tf->vector == X86_EXC_NMI) {
-		if (cpus_stopping)
-			arch_halt();
+		nmi_halt_if_stopping();
 		return;
 	}
 	if (tf->vector == X86_EXC_PF)

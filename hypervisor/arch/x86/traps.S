@@ -1,12 +1,14 @@
 /* Exception entry stubs: push a uniform vector/error-code pair, save the general registers
  * into a struct trap_frame and call trap_handle() in C. */
 #include "asm-offsets.h"
+#include <x86/processor.h>
 
 	.text
 	.code64
 
 /* Vectors where the CPU pushes an error code (SDM Vol. 3A, 6.13). */
-#define HAS_ERROR_CODE(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
+#define HAS_ERROR_CODE(v) ((v) == X86_EXC_DF || ((v) >= X86_EXC_TS && (v) <= X86_EXC_PF) || (v) == X86_EXC_AC || \
+			   (v) == X86_EXC_CP || (v) == X86_EXC_VC || (v) == X86_EXC_SX)
 
 	.altmacro
 .macro trap_stub vec
@@ -20,7 +22,7 @@ trap_stub_\vec:
 .endm
 
 .set vec, 0
-.rept 32
+.rept X86_EXCEPTIONS
 	trap_stub %vec
 	.set vec, vec + 1
 .endr
@@ -71,7 +73,7 @@ trap_stubs:
 	.quad trap_stub_\vec
 .endm
 .set vec, 0
-.rept 32
+.rept X86_EXCEPTIONS
 	trap_stub_addr %vec
 	.set vec, vec + 1
 .endr

@@ -1,7 +1,7 @@
 /* 16550 UART: the console's byte sink. Polls LSR.THRE before every byte (no interrupts). */
 #include <plinth/arch.h>
-#include <plinth/monitor.h>
 #include <x86/cpu.h>
+#include <x86/processor.h>
 
 #define UART_THR 0 /* transmit holding (DLAB=0) */
 #define UART_DLL 0 /* divisor latch low (DLAB=1) */
@@ -10,7 +10,6 @@
 #define UART_FCR 2
 #define UART_LCR 3
 #define UART_MCR 4
-#define UART_LSR 5
 #define UART_SCR 7
 
 #define LCR_8N1 0x03
@@ -18,18 +17,16 @@
 #define FCR_ENABLE_CLEAR 0x07 /* FIFO on, both FIFOs cleared */
 #define MCR_DTR_RTS_OUT2 0x0b
 #define LSR_DATA_READY BIT(0)
-#define LSR_THRE BIT(5)
-#define UART_CLOCK_DIV 115200
 
 /* Bounded wait for THRE: a UART that never drains must not hang Plinth. */
 #define THRE_SPINS 100000
 
-static u16 uart_port = 0x3f8;
+static u16 uart_port = UART_COM1_PORT;
 static bool uart_present = true; /* until probed: early output tries COM1 */
 
 bool arch_console_setup(u16 port, u32 baud)
 {
-	u16 div = (u16)(UART_CLOCK_DIV / baud);
+	u16 div = (u16)(ARCH_CONSOLE_BAUD_BASE / baud);
 
 	uart_port = port;
 	/* The scratch register holds what was written only when a UART is there. */
@@ -53,7 +50,7 @@ void arch_console_putc(char c)
 
 	if (!uart_present)
 		return;
-	while (!(inb(uart_port + UART_LSR) & LSR_THRE) && --spins)
+	while (!(inb(uart_port + UART_LSR) & UART_LSR_THRE) && --spins)
 		__builtin_ia32_pause();
 	outb(uart_port + UART_THR, (u8)c);
 }

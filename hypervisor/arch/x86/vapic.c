@@ -6,7 +6,8 @@
  * start-up. The x2APIC ICR (MSR 0x830) exits through the MSR bitmap. INIT and SIPI are
  * delivered by Plinth itself, and only to vCPUs of the sender's VM: a guest cannot reset a
  * CPU it does not own, and no SIPI VM exit is needed (Bochs 2.7 loses the vCPU on one).
- * A target vCPU waits halted; Plinth posts the event and kicks it with an NMI.
+ * A target vCPU waits halted; Plinth posts the event and kicks it with an NMI. A physical INIT
+ * or SIPI VM exit is handled the same way (exit_init, exit_sipi).
  */
 #include <plinth/console.h>
 #include <plinth/string.h>
@@ -15,32 +16,18 @@
 #include <x86/emulate.h>
 #include <x86/percpu.h>
 #include <x86/pit.h>
+#include <x86/processor.h>
+#include <x86/vapic.h>
+#include <x86/vmcs_guest.h>
 #include <x86/vmexit.h>
 #include <x86/vmx.h>
 
-#define XAPIC_ICR_LOW 0x300
-#define XAPIC_ICR_HIGH 0x310
-#define ICR_DELIVERY(icr) (((icr) >> 8) & 7)
-#define ICR_DELIVERY_INIT 5
-#define ICR_DELIVERY_STARTUP 6
-#define ICR_LEVEL_ASSERT BIT(14)
-#define ICR_TRIGGER_LEVEL BIT(15)
-#define ICR_SHORTHAND(icr) (((icr) >> 18) & 3)
-#define SHORTHAND_NONE 0
-#define SHORTHAND_SELF 1
-#define SHORTHAND_ALL 2
-#define SHORTHAND_ALL_BUT_SELF 3
 #define KICK_TRIES 1000
 #define KICK_WAIT_US 100
 
-static u64 apic_page(void)
-{
-	return rdmsr(MSR_IA32_APIC_BASE) & 0xffffff000ULL;
-}
-
 bool vapic_is_apic_page(gpa_t gpa)
 {
-	return ALIGN_DOWN(gpa, 4096) == apic_page();
+	return ALIGN_DOWN(gpa, XAPIC_PAGE_SIZE) == apic_page();
 }
 
 bool vapic_process(struct vcpu *v)
@@ -73,12 +60,25 @@ bool vapic_process(struct vcpu *v)
 	return kick;
 }
 
+void exit_init(struct vcpu *v)
+{
+	/* A physical INIT (not the guest's IPI, which Plinth intercepts): same as the guest's. */
+	v->pending_init = true;
+	vapic_process(v);
+}
+
+void exit_sipi(struct vcpu *v)
+{
+	v->pending_sipi = (u8)vmcs_read(VMCS_EXIT_QUALIFICATION);
+	vapic_process(v);
+}
+
 /* Posts INIT or SIPI to t and waits until t's CPU took it (bounded: t may be stuck). */
 static void post(struct vcpu *t, u32 delivery, u8 vector)
 {
 	u32 tries;
 
-	if (delivery == ICR_DELIVERY_INIT)
+	if (delivery == APIC_ICR_INIT)
 		t->pending_init = true;
 	else
 		t->pending_sipi = vector;
@@ -90,15 +90,15 @@ static void post(struct vcpu *t, u32 delivery, u8 vector)
 		pit_udelay(KICK_WAIT_US);
 	}
 	log_warn("%s: vCPU %u did not take its %s within %u ms", t->vm->name, t->id,
-		 delivery == ICR_DELIVERY_INIT ? "INIT" : "SIPI", KICK_TRIES * KICK_WAIT_US / 1000);
+		 delivery == APIC_ICR_INIT ? "INIT" : "SIPI", KICK_TRIES * KICK_WAIT_US / 1000);
 }
 
 static void init_or_sipi(struct vcpu *v, u64 icr, u32 dest)
 {
-	u32 delivery = ICR_DELIVERY(icr), shorthand = ICR_SHORTHAND(icr), i;
+	u32 delivery = icr & APIC_ICR_DELIVERY_MASK, shorthand = APIC_ICR_SHORTHAND(icr), i;
 
 	/* INIT level de-assert only synchronised arbitration IDs on old CPUs: nothing to do. */
-	if (delivery == ICR_DELIVERY_INIT && !(icr & ICR_LEVEL_ASSERT) && (icr & ICR_TRIGGER_LEVEL))
+	if (delivery == APIC_ICR_INIT && !(icr & APIC_ICR_LEVEL_ASSERT) && (icr & APIC_ICR_TRIGGER_LEVEL))
 		return;
 	for (i = 0; i < cpu_count; i++) {
 		struct vcpu *t = cpus[i] ? cpus[i]->vcpu : NULL;
@@ -106,19 +106,19 @@ static void init_or_sipi(struct vcpu *v, u64 icr, u32 dest)
 
 		if (!t || t->vm != v->vm)
 			continue; /* other VMs' CPUs are not this guest's to reset */
-		if (shorthand == SHORTHAND_NONE)
+		if (shorthand == APIC_SHORTHAND_NONE)
 			hit = t->apic_id == dest;
-		else if (shorthand == SHORTHAND_SELF)
+		else if (shorthand == APIC_SHORTHAND_SELF)
 			hit = t == v;
-		else if (shorthand == SHORTHAND_ALL)
+		else if (shorthand == APIC_SHORTHAND_ALL)
 			hit = true;
 		else
-			hit = t != v;
+			hit = t != v; /* all but self */
 		if (!hit)
 			continue;
 		if (t == v) {
 			log_warn("%s: vCPU %u sent %s to itself; ignored", v->vm->name, v->id,
-				 delivery == ICR_DELIVERY_INIT ? "INIT" : "SIPI");
+				 delivery == APIC_ICR_INIT ? "INIT" : "SIPI");
 			continue;
 		}
 		post(t, delivery, (u8)icr);
@@ -127,15 +127,15 @@ static void init_or_sipi(struct vcpu *v, u64 icr, u32 dest)
 
 void vapic_icr_write(struct vcpu *v, u64 icr, bool x2apic)
 {
-	u32 delivery = ICR_DELIVERY(icr);
+	u32 delivery = icr & APIC_ICR_DELIVERY_MASK;
 	u32 dest = x2apic ? (u32)(icr >> 32) : (u32)(icr >> 56);
 
-	if (delivery == ICR_DELIVERY_INIT || delivery == ICR_DELIVERY_STARTUP) {
+	if (delivery == APIC_ICR_INIT || delivery == APIC_ICR_STARTUP) {
 		init_or_sipi(v, icr, dest);
 		return;
 	}
 	if (x2apic) {
-		wrmsr(0x830, icr);
+		wrmsr(MSR_X2APIC_ICR, icr);
 	} else {
 		volatile u32 *apic = (volatile u32 *)(uintptr_t)apic_page();
 

@@ -1,112 +1,32 @@
 /*
- * Running a VM on VMX: its address space (EPT with MTRR memory types, MSR and I/O bitmaps),
- * the first VM entry of each vCPU, INIT/SIPI for application processors, and what a CPU does
- * once its VM has stopped.
+ * A vCPU on VMX: its first VM entry, the services exit handlers use (guest registers, event
+ * injection (SDM 27.6), instruction skipping, the guest's CPL, FATAL reports), and what its CPU
+ * does once the VM has stopped.
  */
+#include <plinth/arch.h>
 #include <plinth/console.h>
+#include <plinth/layout_symbols.h>
 #include <plinth/memory.h>
 #include <plinth/monitor.h>
 #include <plinth/panic.h>
-#include <plinth/string.h>
-#include <x86/apic.h>
+#include <x86/boot_symbols.h>
 #include <x86/cpu.h>
-#include <x86/mtrr.h>
 #include <x86/percpu.h>
-#include <x86/vmexit.h>
+#include <x86/processor.h>
+#include <x86/vcpu.h>
+#include <x86/vm.h>
+#include <x86/vmcs.h>
+#include <x86/vmcs_guest.h>
+#include <x86/vmentry.h>
 #include <x86/vmx.h>
 #include <x86/vtd.h>
 
-extern char __pool_start[], __pool_end[];
-
 #define VCPU_PAGES ((sizeof(struct vcpu) + PLINTH_PAGE_SIZE - 1) / PLINTH_PAGE_SIZE)
+#define AR_DPL(ar) (((ar) >> 5) & 3) /* VMCS segment access rights (SDM 25.4.1) */
+#define INTERRUPTIBILITY_STI_MOV_SS 3 /* blocking by STI, by MOV SS (SDM Table 25-3) */
 
-static void *ept_page(void)
-{
-	return page_alloc();
-}
-
-/* Maps one region, split where the MTRR memory type changes. The local APIC's page is
- * read-only: writes exit for vapic.c. */
-static int map_region(struct ept *ept, const struct mtrr_state *mtrr, const struct vm_mem *m)
-{
-	u64 at = m->gpa, end = m->gpa + m->size;
-	u64 apic = rdmsr(MSR_IA32_APIC_BASE) & 0xffffff000ULL;
-
-	if (m->kind == VM_MEM_MMIO && apic >= m->gpa && apic < end) {
-		struct vm_mem before = *m, after = *m;
-		int rc = 0;
-
-		before.size = apic - m->gpa;
-		after.gpa = after.hpa = apic + 4096;
-		after.size = end - after.gpa;
-		if (before.size)
-			rc = map_region(ept, mtrr, &before);
-		if (!rc)
-			rc = ept_map(ept, apic, apic, 4096, EPT_READ | EPT_MEMTYPE(MTRR_TYPE_UC));
-		if (!rc && after.size)
-			rc = map_region(ept, mtrr, &after);
-		return rc;
-	}
-
-	while (at < end) {
-		u8 type;
-		u64 run = mtrr_run_end(mtrr, m->hpa + (at - m->gpa), m->hpa + (end - m->gpa), &type);
-		u64 len = run - (m->hpa + (at - m->gpa));
-		int rc;
-
-		/* MTRR boundaries are 4 KiB aligned; a type the EPT cannot hold falls back to UC. */
-		if (type != MTRR_TYPE_WB && type != MTRR_TYPE_WT && type != MTRR_TYPE_WP &&
-		    type != MTRR_TYPE_WC)
-			type = MTRR_TYPE_UC;
-		rc = ept_map(ept, at, m->hpa + (at - m->gpa), len, EPT_RWX | EPT_MEMTYPE(type));
-		if (rc)
-			return rc;
-		at += len;
-	}
-	return 0;
-}
-
-int arch_vm_init(struct vm *vm)
-{
-	struct arch_vm *a = page_alloc();
-	struct mtrr_state mtrr;
-	u32 i;
-	int rc;
-
-	vm->arch = a;
-	a->vpid = (u16)(vm->id + 1);
-	a->msr_bitmap = page_alloc();
-	a->io_bitmap_a = page_alloc();
-	a->io_bitmap_b = page_alloc();
-	msr_bitmap_init(a->msr_bitmap);
-	io_bitmap_init(a->io_bitmap_a, a->io_bitmap_b);
-
-	mtrr_read(&mtrr);
-	rc = ept_init(&a->ept, ept_page, vmx_caps.ept_vpid & EPT_CAP_2M, vmx_caps.ept_vpid & EPT_CAP_1G);
-	for (i = 0; !rc && i < vm->mem_count; i++)
-		rc = map_region(&a->ept, &mtrr, &vm->mem[i]);
-	if (rc) {
-		log_warn("%s: building the EPT failed (error %d)", vm->name, rc);
-		return rc;
-	}
-	a->eptp = ept_pointer(&a->ept);
-	log_info("%s: EPT %lu x 1G + %lu x 2M + %lu x 4K pages in %u table pages (%u KiB)", vm->name,
-		 a->ept.leaves_1g, a->ept.leaves_2m, a->ept.leaves_4k, a->ept.table_pages,
-		 a->ept.table_pages * 4);
-	return arch_vm_dma_isolate(vm);
-}
-
-extern u64 boot_tsc;
-
-static u64 rdtsc(void)
-{
-	u32 lo, hi;
-
-	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((u64)hi << 32) | lo;
-}
-
-/* What Plinth holds for this run, for the footprint benchmark. */
+/* What Plinth holds for this run, for the footprint benchmark: printed as vCPU 0 launches,
+ * when every page the run needs is allocated. */
 static void report_footprint(struct vm *vm)
 {
 	u64 pool = (u64)(uintptr_t)__pool_end - (u64)(uintptr_t)__pool_start;
@@ -159,26 +79,79 @@ void arch_vcpu_run(struct vm *vm, u32 id)
 	panic_finish();
 }
 
-void exit_init(struct vcpu *v)
+u64 vcpu_gpr(struct vcpu *v, u32 index)
 {
-	/* A physical INIT (not the guest's IPI, which Plinth intercepts): same as the guest's. */
-	v->pending_init = true;
-	vapic_process(v);
+	if (index == GPR_RSP)
+		return vmcs_read(VMCS_GUEST_RSP);
+	return ((u64 *)v->regs)[index];
 }
 
-void exit_sipi(struct vcpu *v)
+void vcpu_set_gpr(struct vcpu *v, u32 index, u64 value)
 {
-	v->pending_sipi = (u8)vmcs_read(VMCS_EXIT_QUALIFICATION);
-	vapic_process(v);
+	if (index == GPR_RSP)
+		vmcs_write(VMCS_GUEST_RSP, value);
+	else
+		((u64 *)v->regs)[index] = value;
 }
 
-void arch_vm_kick(struct vm *vm)
+void vcpu_inject_exception(u32 vector, bool has_error_code, u32 error_code)
 {
-	u32 i, self = this_cpu()->index;
+	u32 info = vector | INTR_TYPE_HW_EXCEPTION | INTR_INFO_VALID;
 
-	for (i = 0; i < cpu_count; i++)
-		if (cpus[i] && i != self && (vm->cpu_mask & BIT(i)) && cpus[i]->vcpu)
-			apic_send_ipi(cpus[i]->apic_id, APIC_ICR_NMI);
+	if (has_error_code) {
+		info |= INTR_INFO_DELIVER_CODE;
+		vmcs_write(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, error_code);
+	}
+	vmcs_write(VMCS_VM_ENTRY_INTR_INFO, info);
+}
+
+void vcpu_inject_gp(void)
+{
+	vcpu_inject_exception(X86_EXC_GP, true, 0);
+}
+
+void vcpu_inject_ud(void)
+{
+	vcpu_inject_exception(X86_EXC_UD, false, 0);
+}
+
+void vcpu_skip_instruction(void)
+{
+	u64 intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY_STATE);
+
+	vmcs_write(VMCS_GUEST_RIP, vmcs_read(VMCS_GUEST_RIP) + vmcs_read(VMCS_VM_EXIT_INSTRUCTION_LEN));
+	/* An emulated instruction completes: drop the STI/MOV-SS blocking it leaves (rare: only
+	 * written when set; this is on every exit's path). RF is never set by an exiting
+	 * instruction Plinth emulates, since Plinth injects no debug traps. */
+	if (intr & INTERRUPTIBILITY_STI_MOV_SS)
+		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY_STATE, intr & ~(u64)INTERRUPTIBILITY_STI_MOV_SS);
+}
+
+u32 vcpu_cpl(void)
+{
+	return AR_DPL(vmcs_read(VMCS_GUEST_SS_ACCESS_RIGHTS));
+}
+
+void vcpu_dump(struct vcpu *v)
+{
+	struct guest_regs *r = v->regs;
+
+	printk("  vm %u vcpu %u on CPU %u: guest rip 0x%lx rsp 0x%lx rflags 0x%lx\n", v->vm->id, v->id,
+	       this_cpu()->index, vmcs_read(VMCS_GUEST_RIP), vmcs_read(VMCS_GUEST_RSP),
+	       vmcs_read(VMCS_GUEST_RFLAGS));
+	printk("  rax 0x%lx rbx 0x%lx rcx 0x%lx rdx 0x%lx\n", r->rax, r->rbx, r->rcx, r->rdx);
+	printk("  rsi 0x%lx rdi 0x%lx rbp 0x%lx r8 0x%lx\n", r->rsi, r->rdi, r->rbp, r->r8);
+	printk("  VMCS (decode with: tools/plinth decode CONSOLE_LOG):\n");
+	vmcs_dump();
+}
+
+void vcpu_fatal_exit(struct vcpu *v, const char *what, u32 reason)
+{
+	panic_start(what, "exit reason %u %s, qualification 0x%lx, guest rip 0x%lx", EXIT_REASON_BASIC(reason),
+		    exit_reason_name(EXIT_REASON_BASIC(reason)), vmcs_read(VMCS_EXIT_QUALIFICATION),
+		    vmcs_read(VMCS_GUEST_RIP));
+	vcpu_dump(v);
+	panic_finish();
 }
 
 void vcpu_park(struct vcpu *v)
@@ -187,22 +160,5 @@ void vcpu_park(struct vcpu *v)
 	/* The boot CPU stays useful: it answers on the console. The others rest. */
 	if (this_cpu()->index == 0)
 		monitor_run();
-	for (;;)
-		asm volatile("cli; hlt");
-}
-
-void arch_print_exit_stats(struct vm *vm)
-{
-	u32 i, r;
-
-	for (i = 0; i < cpu_count; i++) {
-		struct vcpu *v = cpus[i] ? cpus[i]->vcpu : NULL;
-
-		if (!v || v->vm != vm)
-			continue;
-		printk("  %s vCPU %u (CPU %u): %lu exits\n", vm->name, v->id, i, v->exits_total);
-		for (r = 0; r <= EXIT_REASON_MAX; r++)
-			if (v->exits[r])
-				printk("    %-22s %lu\n", exit_reason_name(r), v->exits[r]);
-	}
+	arch_halt();
 }

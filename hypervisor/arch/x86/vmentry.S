@@ -52,7 +52,7 @@ vmx_exit_stub:
 	vmresume
 	/* Only reached when VMRESUME fails. */
 	mov %rsp, %rdi
-	call vmx_resume_failed
+	call vmexit_resume_failed
 
 /* int vmx_launch(struct guest_regs *regs): enters the guest; returns 1 only if VMLAUNCH fails. */
 	.global vmx_launch

@@ -10,12 +10,9 @@
 #include <plinth/panic.h>
 #include <x86/cpu.h>
 #include <x86/percpu.h>
+#include <x86/processor.h>
 #include <x86/vmx.h>
-
-#define CPUID_1_ECX_VMX BIT(5)
-#define X86_CR4_VMXE BIT(13)
-#define X86_CR4_OSXSAVE BIT(18)
-#define CPUID_1_ECX_XSAVE BIT(26)
+#include <x86/vmx_cap.h>
 
 struct vmx_caps vmx_caps;
 
@@ -24,45 +21,36 @@ static const char *yes(bool b)
 	return b ? "yes" : "NO";
 }
 
-static void report(void)
+/* The registers as vmx_cap.c's table indexes them. */
+static void cap_regs(u64 *regs)
 {
-	struct vmx_caps *c = &vmx_caps;
-	u64 e = c->ept_vpid;
-
-	log_info("vmx: revision 0x%x, region %lu bytes, memory type %s, TRUE controls %s, INS/OUTS info %s",
-		 VMX_BASIC_REVISION(c->basic), VMX_BASIC_REGION_SIZE(c->basic),
-		 VMX_BASIC_MEMTYPE(c->basic) == VMX_MEMTYPE_WB ? "WB" : "UC",
-		 yes(c->basic & VMX_BASIC_TRUE_CTLS), yes(c->basic & VMX_BASIC_INS_OUTS_INFO));
-	log_info("vmx: EPT %s, VPID %s, unrestricted guest %s, MSR bitmaps %s, I/O bitmaps %s",
-		 yes(vmx_has_ept()), yes(vmx_has_vpid()), yes(vmx_has_unrestricted_guest()),
-		 yes(vmx_ctl_allows(c->proc, CPU_USE_MSR_BITMAPS)),
-		 yes(vmx_ctl_allows(c->proc, CPU_USE_IO_BITMAPS)));
-	log_info("vmx: EPT 4-level walk %s, WB %s, UC %s, 2M pages %s, 1G pages %s, A/D bits %s, execute-only %s",
-		 yes(e & EPT_CAP_WALK_4), yes(e & EPT_CAP_WB), yes(e & EPT_CAP_UC), yes(e & EPT_CAP_2M),
-		 yes(e & EPT_CAP_1G), yes(e & EPT_CAP_AD), yes(e & EPT_CAP_EXEC_ONLY));
-	log_info("vmx: INVEPT %s (single-context %s, all-context %s), INVVPID %s (address %s, single-context %s, all-context %s)",
-		 yes(e & EPT_CAP_INVEPT), yes(e & EPT_CAP_INVEPT_SINGLE), yes(e & EPT_CAP_INVEPT_ALL),
-		 yes(e & VPID_CAP_INVVPID), yes(e & VPID_CAP_INVVPID_ADDR),
-		 yes(e & VPID_CAP_INVVPID_SINGLE), yes(e & VPID_CAP_INVVPID_ALL));
-	log_info("vmx: activity states HLT %s, shutdown %s, wait-for-SIPI %s; save/load EFER %s, PAT %s",
-		 yes(c->misc & VMX_MISC_ACTIVITY_HLT), yes(c->misc & VMX_MISC_ACTIVITY_SHUTDOWN),
-		 yes(c->misc & VMX_MISC_ACTIVITY_WAIT_SIPI),
-		 yes(vmx_ctl_allows(c->exit, EXIT_SAVE_EFER | EXIT_LOAD_EFER) &&
-		     vmx_ctl_allows(c->entry, ENTRY_LOAD_EFER)),
-		 yes(vmx_ctl_allows(c->exit, EXIT_SAVE_PAT | EXIT_LOAD_PAT) &&
-		     vmx_ctl_allows(c->entry, ENTRY_LOAD_PAT)));
+#define CAP_REG(id, member) regs[VMX_CAP_REG_##id] = vmx_caps.member;
+	VMX_CAP_REGS(CAP_REG)
+#undef CAP_REG
 }
 
-static void require(bool have, const char *what)
+static void report(const u64 *regs)
 {
-	if (!have)
-		panic("CPU cannot run Plinth", "VMX capability missing: %s", what);
+	const struct vmx_caps *c = &vmx_caps;
+	char line[160];
+	u32 i;
+
+	log_info("vmx: revision 0x%lx, region %lu bytes, memory type %s, TRUE controls %s, INS/OUTS info %s",
+		 VMX_BASIC_REVISION(c->basic), VMX_BASIC_REGION_SIZE(c->basic),
+		 VMX_BASIC_MEMTYPE(c->basic) == VMX_MEMTYPE_WB ? "WB" : "UC",
+		 yes(vmx_cap_holds(&vmx_cap_table[VMX_CAP_TRUE_CONTROL_MSRS], regs)),
+		 yes(vmx_cap_holds(&vmx_cap_table[VMX_CAP_INS_OUTS_EXIT_INFORMATION], regs)));
+	for (i = 0; i < vmx_report_line_count; i++) {
+		vmx_cap_report_line(&vmx_report_lines[i], regs, line, sizeof(line));
+		log_info("%s", line);
+	}
 }
 
 bool vmx_detect(void)
 {
 	struct vmx_caps *c = &vmx_caps;
-	u32 a, b, cx, d;
+	u64 regs[VMX_CAP_REG_COUNT];
+	u32 a, b, cx, d, i;
 	bool true_ctls;
 
 	cpuid(1, 0, &a, &b, &cx, &d);
@@ -88,31 +76,22 @@ bool vmx_detect(void)
 		c->proc2 = rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2);
 	if (vmx_ctl_allows(c->proc2, CPU2_ENABLE_EPT) || vmx_ctl_allows(c->proc2, CPU2_ENABLE_VPID))
 		c->ept_vpid = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
-	report();
+	cap_regs(regs);
+	report(regs);
 
-	require(VMX_BASIC_REGION_SIZE(c->basic) <= PLINTH_PAGE_SIZE, "VMCS region fits in 4 KiB");
-	require(VMX_BASIC_MEMTYPE(c->basic) == VMX_MEMTYPE_WB, "write-back VMCS memory type");
-	require(vmx_ctl_allows(c->proc, CPU_ACTIVATE_SECONDARY), "secondary processor-based controls");
-	require(vmx_ctl_allows(c->proc, CPU_USE_MSR_BITMAPS), "MSR bitmaps");
-	require(vmx_ctl_allows(c->proc, CPU_USE_IO_BITMAPS), "I/O bitmaps");
-	require(vmx_has_ept(), "EPT");
-	require(vmx_has_unrestricted_guest(), "unrestricted guest");
-	require(c->ept_vpid & EPT_CAP_WALK_4, "EPT 4-level page walk");
-	require(c->ept_vpid & EPT_CAP_WB, "EPT write-back memory type");
-	require(c->ept_vpid & EPT_CAP_INVEPT, "INVEPT");
-	require(c->ept_vpid & (EPT_CAP_INVEPT_SINGLE | EPT_CAP_INVEPT_ALL), "INVEPT single- or all-context");
-	require(c->misc & VMX_MISC_ACTIVITY_WAIT_SIPI, "wait-for-SIPI activity state");
-	require(c->misc & VMX_MISC_ACTIVITY_HLT, "HLT activity state");
-	require(vmx_ctl_allows(c->exit, EXIT_HOST_ADDR_SPACE_SIZE), "64-bit host (exit control)");
-	require(vmx_ctl_allows(c->exit, EXIT_SAVE_EFER | EXIT_LOAD_EFER) &&
-			vmx_ctl_allows(c->entry, ENTRY_LOAD_EFER),
-		"save/load IA32_EFER on VM exit and entry");
-	require(vmx_ctl_allows(c->pin, PIN_NMI_EXITING), "NMI exiting");
-	if (vmx_has_vpid())
-		require(c->ept_vpid & VPID_CAP_INVVPID && c->ept_vpid & VPID_CAP_INVVPID_SINGLE,
-			"INVVPID single-context (VPID is offered)");
-	else
-		log_warn("vmx: no VPID: every VM exit and entry flushes the TLB");
+	/* In the table's order, so the first capability missing is the one named. */
+	for (i = 0; i < VMX_CAP_COUNT; i++) {
+		const struct vmx_cap *cap = &vmx_cap_table[i];
+
+		if (cap->need == VMX_CAP_REQUIRED && vmx_cap_applies(cap, regs) && !vmx_cap_holds(cap, regs))
+			panic("CPU cannot run Plinth", "VMX capability missing: %s", cap->name);
+	}
+	for (i = 0; i < VMX_CAP_COUNT; i++) {
+		const struct vmx_cap *cap = &vmx_cap_table[i];
+
+		if (cap->need == VMX_CAP_OPTIONAL && cap->warn && !vmx_cap_holds(cap, regs))
+			log_warn("vmx: no %s: %s", cap->name, cap->without);
+	}
 	return true;
 }
 
@@ -148,7 +127,7 @@ void vmx_cpu_enable(void)
 		  vmx_caps.cr4_fixed1);
 
 	region = page_alloc();
-	region[0] = VMX_BASIC_REVISION(vmx_caps.basic);
+	region[0] = (u32)VMX_BASIC_REVISION(vmx_caps.basic);
 	pc->vmxon_region = region;
 	vmxon((hpa_t)(uintptr_t)region);
 	pc->vmx_root = true;

@@ -2,43 +2,45 @@
  * VMfailInvalid (no current VMCS) leaves none. Either way the caller is named. */
 #include <plinth/console.h>
 #include <plinth/panic.h>
-#include <x86/percpu.h>
 #include <x86/vmx.h>
+#include <x86/vmx_insn.h>
 
-struct vmx_error {
+/* The generated tables (vmcs_fields.h) as number -> name, for reports. */
+struct vmx_name {
 	u32 number;
-	const char *text;
-};
-
-#define VMX_ERROR_ENTRY(n, text) { n, text },
-static const struct vmx_error vmx_errors[] = { VMX_ERROR_LIST(VMX_ERROR_ENTRY) };
-
-struct vmcs_field {
-	u32 encoding;
 	const char *name;
 };
 
+#define VMX_ERROR_ENTRY(n, text) { n, text },
+static const struct vmx_name vmx_errors[] = { VMX_ERROR_LIST(VMX_ERROR_ENTRY) };
 #define VMCS_FIELD_ENTRY(name, encoding, width) { encoding, #name },
-static const struct vmcs_field vmcs_fields[] = { VMCS_FIELD_LIST(VMCS_FIELD_ENTRY) };
+static const struct vmx_name vmcs_fields[] = { VMCS_FIELD_LIST(VMCS_FIELD_ENTRY) };
+#define EXIT_REASON_ENTRY(n, name) { n, name },
+static const struct vmx_name exit_reasons[] = { EXIT_REASON_LIST(EXIT_REASON_ENTRY) };
 
-const char *vmx_error_name(u64 number)
+static const char *name_of(const struct vmx_name *table, size_t count, u64 number, const char *unknown)
 {
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(vmx_errors); i++)
-		if (vmx_errors[i].number == number)
-			return vmx_errors[i].text;
-	return "unknown VM-instruction error";
+	for (i = 0; i < count; i++)
+		if (table[i].number == number)
+			return table[i].name;
+	return unknown;
+}
+
+const char *exit_reason_name(u32 basic)
+{
+	return name_of(exit_reasons, ARRAY_SIZE(exit_reasons), basic, "UNKNOWN");
+}
+
+const char *vmx_error_name(u64 number)
+{
+	return name_of(vmx_errors, ARRAY_SIZE(vmx_errors), number, "unknown VM-instruction error");
 }
 
 const char *vmcs_field_name(u32 encoding)
 {
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(vmcs_fields); i++)
-		if (vmcs_fields[i].encoding == encoding)
-			return vmcs_fields[i].name;
-	return NULL;
+	return name_of(vmcs_fields, ARRAY_SIZE(vmcs_fields), encoding, NULL);
 }
 
 /* rflags after a VMX instruction: CF = VMfailInvalid, ZF = VMfailValid (SDM 31.2). */
@@ -105,6 +107,7 @@ void vmcs_load(hpa_t vmcs)
 	VMX_CHECK("VMPTRLD", vmcs, cf, zf);
 }
 
+/* INVEPT and INVVPID types (SDM Vol. 3C, 31.3). */
 #define INVEPT_SINGLE_CONTEXT 1
 #define INVEPT_ALL_CONTEXT 2
 #define INVVPID_SINGLE_CONTEXT 1
@@ -141,8 +144,8 @@ void vmcs_dump(void)
 		u8 fail;
 
 		/* Fields this CPU does not implement fail to read: skip them silently. */
-		asm volatile("vmread %2, %0; setna %1" : "=r"(v), "=qm"(fail) : "r"((u64)vmcs_fields[i].encoding) : "cc");
+		asm volatile("vmread %2, %0; setna %1" : "=r"(v), "=qm"(fail) : "r"((u64)vmcs_fields[i].number) : "cc");
 		if (!fail)
-			printk(VMCS_DUMP_LINE_FMT " %s\n", vmcs_fields[i].encoding, v, vmcs_fields[i].name);
+			printk(VMCS_DUMP_LINE_FMT " %s\n", vmcs_fields[i].number, v, vmcs_fields[i].name);
 	}
 }

@@ -10,13 +10,14 @@
 #include <plinth/console.h>
 #include <plinth/errno.h>
 #include <plinth/memory.h>
+#include <plinth/options.h>
 #include <plinth/string.h>
 #include <x86/ept.h>
 #include <x86/vtd.h>
+#include <x86/vtd_qi.h>
 #include <x86/vtd_regs.h>
 
 #define VTD_DOMAINS VM_MAX
-#define POLL_SPINS 10000000
 
 struct vtd_domain {
 	struct ept pt;
@@ -33,27 +34,6 @@ static bool allow_2m, allow_1g, coherent = true;
 static bool enabled;
 static u32 context_pages;
 static const struct acpi_info *vtd_acpi;
-bool vtd_force_register_invalidation;
-
-u32 vtd_read32(const struct vtd_unit *u, u32 reg)
-{
-	return *(volatile u32 *)(uintptr_t)(u->base + reg);
-}
-
-u64 vtd_read64(const struct vtd_unit *u, u32 reg)
-{
-	return *(volatile u64 *)(uintptr_t)(u->base + reg);
-}
-
-void vtd_write32(const struct vtd_unit *u, u32 reg, u32 v)
-{
-	*(volatile u32 *)(uintptr_t)(u->base + reg) = v;
-}
-
-void vtd_write64(const struct vtd_unit *u, u32 reg, u64 v)
-{
-	*(volatile u64 *)(uintptr_t)(u->base + reg) = v;
-}
 
 static const char *yes(bool b)
 {
@@ -70,7 +50,7 @@ static void report(u32 i, const struct vtd_unit *u)
 		 i, CAP_SAGAW(cap), CAP_SAGAW(cap) & SAGAW_39 ? "39-bit 3-level " : "",
 		 CAP_SAGAW(cap) & SAGAW_48 ? "48-bit 4-level" : "", CAP_MGAW(cap), CAP_ND(cap),
 		 1UL << (4 + 2 * CAP_ND(cap)), yes(cap & CAP_CM), yes(cap & CAP_RWBF), CAP_SLLPS(cap),
-		 CAP_SLLPS(cap) & 1 ? "2M " : "", CAP_SLLPS(cap) & 2 ? "1G" : "", yes(cap & CAP_PSI));
+		 CAP_SLLPS(cap) & SLLPS_2M ? "2M " : "", CAP_SLLPS(cap) & SLLPS_1G ? "1G" : "", yes(cap & CAP_PSI));
 	log_info("vtd: unit %u: fault records %lu at 0x%lx, IOTLB registers at 0x%lx, C %s, QI %s, IR %s, EIM %s, PT %s, SC %s",
 		 i, CAP_NFR(cap), CAP_FRO(cap), ECAP_IRO(ecap), yes(ecap & ECAP_C), yes(ecap & ECAP_QI),
 		 yes(ecap & ECAP_IR), yes(ecap & ECAP_EIM), yes(ecap & ECAP_PT), yes(ecap & ECAP_SC));
@@ -115,8 +95,8 @@ bool vtd_init(const struct acpi_info *acpi)
 	four_level = sagaw48;
 	allow_2m = allow_1g = true;
 	for (i = 0; i < vtd_unit_count; i++) {
-		allow_2m &= (CAP_SLLPS(vtd_units[i].cap) & 1) != 0;
-		allow_1g &= (CAP_SLLPS(vtd_units[i].cap) & 2) != 0;
+		allow_2m &= (CAP_SLLPS(vtd_units[i].cap) & SLLPS_2M) != 0;
+		allow_1g &= (CAP_SLLPS(vtd_units[i].cap) & SLLPS_1G) != 0;
 	}
 	root_table = page_alloc();
 	log_info("vtd: %u unit%s; domains use %s tables with %s pages", vtd_unit_count, vtd_unit_count == 1 ? "" : "s",
@@ -205,18 +185,9 @@ struct vtd_domain *vtd_domain_for_vm(struct vm *vm)
 
 static bool wait_clear64(const struct vtd_unit *u, u32 reg, u64 bit)
 {
-	u32 spins = POLL_SPINS;
+	u32 spins = VTD_POLL_SPINS;
 
 	while ((vtd_read64(u, reg) & bit) && --spins)
-		__builtin_ia32_pause();
-	return spins != 0;
-}
-
-bool vtd_wait_status(const struct vtd_unit *u, u32 bit, bool set)
-{
-	u32 spins = POLL_SPINS;
-
-	while (!!(vtd_read32(u, VTD_GSTS) & bit) != set && --spins)
 		__builtin_ia32_pause();
 	return spins != 0;
 }
@@ -295,8 +266,9 @@ int vtd_enable(void)
 			return -EBUSY;
 		}
 		/* Queued invalidation where the unit has it (units that also remap interrupts
-		 * accept only that); registers otherwise, or when the boot option asks. */
-		if ((u->ecap & ECAP_QI) && !vtd_force_register_invalidation && !vtd_qi_enable(u))
+		 * accept only that); registers otherwise, or when the boot option
+		 * vtd_register_invalidation asks (the tests take both ways). */
+		if ((u->ecap & ECAP_QI) && !boot_options.vtd_register_invalidation && !vtd_qi_enable(u))
 			return -EBUSY;
 		invalidate(u);
 		if (!command(u, GCMD_TE, GSTS_TES, false)) {

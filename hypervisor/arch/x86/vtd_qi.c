@@ -5,6 +5,7 @@
  */
 #include <plinth/console.h>
 #include <plinth/memory.h>
+#include <x86/vtd_qi.h>
 #include <x86/vtd_regs.h>
 
 #define QI_ENTRIES 256 /* one 4 KiB page of 16-byte descriptors: IQA.QS = 0 */
@@ -12,18 +13,18 @@
 #define QI_IOTLB_GLOBAL (0x2 | (1ULL << 4) | BIT(7) | BIT(6)) /* IOTLB, global, drain reads/writes */
 #define QI_WAIT_STATUS (0x5 | BIT(5))	 /* invalidation wait with a status write */
 #define QI_DONE 1u
-#define QI_SPINS 10000000
 
 bool vtd_qi_enable(struct vtd_unit *u)
 {
-	u32 keep = vtd_read32(u, VTD_GSTS) & (BIT(31) | BIT(25) | BIT(23));
+	/* GCMD takes the persistent enables with each command (VT-d 11.4.4.1). */
+	u32 keep = vtd_read32(u, VTD_GSTS) & (GSTS_TES | GSTS_IRES | GSTS_CFIS);
 
 	u->qi_queue = page_alloc();
 	u->qi_tail = 0;
 	vtd_write64(u, VTD_IQT, 0);
 	vtd_write64(u, VTD_IQA, (u64)(uintptr_t)u->qi_queue); /* QS 0, 128-bit descriptors */
 	vtd_write32(u, VTD_GCMD, keep | GCMD_QIE);
-	if (!vtd_wait_status(u, BIT(26), true)) {
+	if (!vtd_wait_status(u, GSTS_QIES, true)) {
 		log_warn("vtd: unit at 0x%lx: queued invalidation did not turn on", u->base);
 		return false;
 	}
@@ -42,7 +43,7 @@ static void submit(struct vtd_unit *u, u64 lo, u64 hi)
 
 bool vtd_qi_invalidate_all(struct vtd_unit *u)
 {
-	u32 spins = QI_SPINS;
+	u32 spins = VTD_POLL_SPINS;
 
 	u->qi_status = 0;
 	submit(u, QI_CC_GLOBAL, 0);

@@ -1,42 +1,83 @@
-/* What core/ needs from the architecture; implemented under arch/x86/. */
+/*
+ * Everything core/ and guest/ call in the architecture, in one place: they include no other
+ * arch header (the build gives them none). Implemented under arch/x86/.
+ */
 #ifndef PLINTH_ARCH_H
 #define PLINTH_ARCH_H
 
 #include <plinth/types.h>
 
-/* Descriptor tables and exception handlers for the boot CPU: from here on a fault prints a
- * FATAL report instead of resetting the machine. */
-void arch_early_init(void);
-
-/* Console byte sink (a 16550 UART). arch_console_setup returns false when no UART answers. */
-bool arch_console_setup(u16 port, u32 baud);
-void arch_console_putc(char c);
-
-/* Prints the calling CPU's control registers and a frame-pointer backtrace. */
-void arch_dump_current(void);
-
-/* Tells every other CPU to stop for good (a no-op until APs run). */
-void arch_stop_other_cpus(void);
-/* Stops this CPU for good: interrupts off, HLT forever. */
-__noreturn void arch_halt(void);
-
 struct boot_info;
 struct vm;
 
+/* --- Bring-up, in the order core/main.c calls them --- */
+
+/* Descriptor tables and exception handlers for the boot CPU: from here on a fault prints a
+ * FATAL report instead of resetting the machine. */
+void arch_early_init(void);
 /* Firmware tables (ACPI: CPUs, DMA remapping units) and interrupt controllers; a missing or
  * broken table is reported and Plinth goes on with less (only the boot CPU, say). */
 void arch_platform_init(const struct boot_info *bi);
 /* Hardware virtualisation on the boot CPU: false (after saying why) when the CPU has none. */
 bool arch_virt_init(void);
-/* Starts the other CPUs (each enters VMX root when available); returns the CPUs online. */
+/* Starts the other CPUs (each enters VMX root when available, then waits in
+ * launch_ap_wait()); returns the CPUs online, numbered 0 (this one) to the count - 1. */
 u32 arch_start_cpus(void);
-/* Boot option iommu_selftest: a DMA remapping self-test with a test device instead of
- * guests (QEMU's edu device); it reports and returns. */
-void arch_dma_selftest(const struct boot_info *bi, u32 ncpus);
-/* Runs vm: the other CPUs join, this one runs vCPU 0. Does not return. */
-__noreturn void arch_vm_launch(struct vm *vm);
-
 /* Boot option fault=ud|pf|gp|de: raises that exception on purpose to prove the FATAL path. */
 void arch_trigger_fault(const char *kind);
+
+/* --- Console: a 16550 UART --- */
+
+/* A 16550's clock / 16: the baud rates arch_console_setup takes are its divisors. */
+#define ARCH_CONSOLE_BAUD_BASE 115200
+
+/* Sets the UART up; false when none answers at port. */
+bool arch_console_setup(u16 port, u32 baud);
+void arch_console_putc(char c);
+/* Non-blocking input for the monitor; -1 when nothing is there. */
+int arch_console_getc(void);
+
+/* --- CPUs --- */
+
+/* Prints the calling CPU's control registers and a frame-pointer backtrace. */
+void arch_dump_current(void);
+/* Tells every other CPU to stop for good (a no-op until APs run). */
+void arch_stop_other_cpus(void);
+/* Stops this CPU for good: interrupts off, HLT forever. */
+__noreturn void arch_halt(void);
+/* Sleeps until something wakes this CPU: arch_cpu_wake, or another event (callers loop). */
+void arch_cpu_idle(void);
+/* Wakes CPU cpu from arch_cpu_idle; nothing for a CPU that is not online. */
+void arch_cpu_wake(u32 cpu);
+
+/* --- VMs --- */
+
+/* Builds the VM's address space (EPT with the firmware's memory types, exit bitmaps). */
+int arch_vm_init(struct vm *vm);
+/* Runs vCPU vcpu of vm on this CPU, from the VM's boot state (vCPU 0) or waiting for the
+ * guest's INIT-SIPI-SIPI (the others). Does not return. */
+__noreturn void arch_vcpu_run(struct vm *vm, u32 vcpu);
+/* Kicks the VM's other vCPUs out of guest mode so they see vm->stopped. */
+void arch_vm_kick(struct vm *vm);
+/* Prints the VM exits of each of the VM's vCPUs by reason. */
+void arch_vm_print_exit_stats(struct vm *vm);
+
+/* --- DMA isolation --- */
+
+/* Whether the platform has DMA remapping hardware (VT-d units that Plinth drives). */
+bool arch_dma_isolation_present(void);
+/* Puts every device in the VM's DMA domain and turns translation on: devices then reach the
+ * VM's RAM and nothing else. 0, or a negative error after saying why. */
+int arch_vm_dma_isolate(struct vm *vm);
+/* Boot option iommu_selftest: proves DMA remapping with a test device (QEMU's edu) against
+ * vm's description instead of running guests; reports each check and returns. */
+void arch_dma_selftest(struct vm *vm);
+
+/* --- Hypercalls (core/hypercall.c), about the calling vCPU --- */
+
+/* Its VM exits by basic exit reason: *count entries. */
+const u64 *arch_vcpu_exit_counts(u32 *count);
+/* Makes its next VM entry fail (boot option debug_hypercalls: proves the FATAL path). */
+void arch_vcpu_fail_next_entry(void);
 
 #endif

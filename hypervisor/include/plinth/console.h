@@ -5,9 +5,9 @@
 #include <stdarg.h>
 #include <plinth/types.h>
 
-/* Sets the console up from the boot command line option console=com1|com2|com3|com4|0xPORT
- * [,baud] (default com1,115200). cmdline may be NULL. */
-void console_init(const char *cmdline);
+/* Sets the console up as the boot option console= says (boot_options, default com1,115200),
+ * and warns about an option it did not understand. */
+void console_init(void);
 
 /* Raw output, no prefix; "\n" becomes "\r\n". */
 void console_write(const char *s, size_t n);

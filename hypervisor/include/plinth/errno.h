@@ -4,7 +4,6 @@
 #define PLINTH_ERRNO_H
 
 #define ENOENT 2
-#define E2BIG 7
 #define ENOMEM 12
 #define EFAULT 14
 #define EBUSY 16
@@ -13,6 +12,5 @@
 #define ENOSPC 28
 #define ERANGE 34
 #define ENODEV 19
-#define EOVERFLOW 75
 
 #endif

@@ -7,7 +7,4 @@
 
 __noreturn void monitor_run(void);
 
-/* Non-blocking console input for the monitor (the arch's UART); -1 when nothing is there. */
-int arch_console_getc(void);
-
 #endif

@@ -25,6 +25,9 @@
 #define BOOT_MMAP_MAX 128
 #define BOOT_MODULES_MAX 16
 #define BOOT_ERROR_LEN 160
+/* An ACPI 1.0 RSDP (ACPI 6.5, 5.2.5.3): the least a tag 14 or 15 holds; revision 2 adds the
+ * XSDT behind it (arch/x86/acpi.c reads both). */
+#define ACPI_RSDP_V1_LEN 20u
 /* A larger information structure is taken for a corrupt size field. */
 #define MB2_INFO_MAX_SIZE (1u << 20)
 

@@ -2,6 +2,10 @@
 #ifndef PLINTH_TYPES_H
 #define PLINTH_TYPES_H
 
+/* Assembly sees BIT() only (x86/processor.h's constants use it): no casts there. */
+#ifdef __ASSEMBLY__
+#define BIT(n) (1 << (n))
+#else
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -31,6 +35,6 @@ typedef u64 gpa_t; /* guest-physical address */
 #define __packed __attribute__((packed))
 #define __aligned(n) __attribute__((aligned(n)))
 #define __printf(f, a) __attribute__((format(printf, f, a)))
-#define __unused __attribute__((unused))
+#endif
 
 #endif

@@ -1,0 +1,27 @@
+/*
+ * EPT violations (SDM 28.2.1, Table 28-7): a guest write to the local APIC's page, mapped
+ * read-only so Plinth sees INIT and SIPI (vapic.c); anything else is an access the VM's memory
+ * does not allow (Plinth's range, a hole, a write to what is read-only), which stops the VM.
+ */
+#include <x86/vapic.h>
+#include <x86/vmexit.h>
+#include <x86/vmx.h>
+
+#define EXIT_QUAL_EPT_WRITE BIT(1)
+#define EXIT_QUAL_EPT_FETCH BIT(2)
+
+void exit_ept_violation(struct vcpu *v)
+{
+	u64 q = vmcs_read(VMCS_EXIT_QUALIFICATION);
+	gpa_t gpa = vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS);
+	const char *access;
+
+	if ((q & EXIT_QUAL_EPT_WRITE) && vapic_is_apic_page(gpa)) {
+		vapic_mmio_write(v, gpa);
+		return;
+	}
+	access = q & EXIT_QUAL_EPT_WRITE ? "write" : q & EXIT_QUAL_EPT_FETCH ? "instruction fetch" : "read";
+	vm_stop(v->vm, "EPT violation: %s at guest-physical 0x%lx (%s), vCPU %u, guest rip 0x%lx", access,
+		gpa, vm_mem_find(v->vm, gpa, 1) ? "mapped, access not allowed" : "not mapped: Plinth's memory or a hole",
+		v->id, vmcs_read(VMCS_GUEST_RIP));
+}

@@ -1,0 +1,29 @@
+/* PCI configuration space through I/O ports 0xcf8/0xcfc, and bus enumeration (pci.c). */
+#ifndef X86_PCI_H
+#define X86_PCI_H
+
+#include <plinth/types.h>
+
+/* One function found by pci_enumerate. */
+struct pci_dev {
+	u8 bus, dev, fn;
+	u16 vendor, device;
+	u8 class_code, subclass, prog_if, header_type;
+};
+
+/* Scans from bus 0 through PCI-to-PCI bridges; fills at most max entries (a warning says so
+ * when there are more) and returns how many it filled. */
+u32 pci_enumerate(struct pci_dev *out, u32 max);
+/* The first function with this vendor and device id, or NULL. */
+const struct pci_dev *pci_find(const struct pci_dev *devs, u32 n, u16 vendor, u16 device);
+/* Prints one "pci: bb:dd.f vvvv:dddd class cccccc" line per function. */
+void pci_print(const struct pci_dev *devs, u32 n);
+
+/* The address of memory BAR bar (0-5, a bridge's 0-1; a 64-bit BAR takes bar and bar + 1),
+ * and its size in *size unless size is NULL. 0 (size 0) for an I/O BAR, an unimplemented one,
+ * the upper half of a 64-bit one or a bad index. */
+u64 pci_bar(u8 bus, u8 dev, u8 fn, int bar, u64 *size);
+/* Turns memory decoding and/or bus mastering on; other command bits are left as they are. */
+void pci_enable(u8 bus, u8 dev, u8 fn, bool mmio, bool bus_master);
+
+#endif

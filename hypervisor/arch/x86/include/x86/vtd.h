@@ -1,0 +1,41 @@
+/* Intel VT-d DMA remapping (vtd.c, vtd_fault.c): one second-level domain per VM, built from
+ * the VM's memory description, so devices reach that VM's RAM and nothing else. */
+#ifndef X86_VTD_H
+#define X86_VTD_H
+
+#include <plinth/types.h>
+#include <plinth/vm.h>
+#include <x86/acpi.h>
+
+/* PCI requester id: bus << 8 | device << 3 | function. */
+#define VTD_SID(bus, dev, fn) ((u16)(((bus) << 8) | ((dev) << 3) | (fn)))
+
+struct vtd_domain;
+
+/* Finds, decodes and prints every DMA remapping unit of the DMAR; false (after one line)
+ * when there is none or the table is unusable. Does not enable translation yet. */
+bool vtd_init(const struct acpi_info *acpi);
+/* Whether vtd_init found units: guests then run behind DMA isolation. */
+bool vtd_present(void);
+/* Pages of VT-d tables (root, context, second-level) Plinth holds, for the footprint. */
+u32 vtd_table_pages(void);
+
+/* A domain mapping the VM's RAM (identity, read/write) and nothing else: Plinth's range and
+ * device memory are absent. RMRR ranges are added for the devices they name. */
+struct vtd_domain *vtd_domain_for_vm(struct vm *vm);
+/* Maps [iova, iova + size) -> hpa read/write in the domain (page aligned). */
+int vtd_domain_map(struct vtd_domain *d, u64 iova, hpa_t hpa, u64 size);
+/* Points the device's context entry at the domain (every unit; invalidates caches). */
+int vtd_attach(u16 sid, struct vtd_domain *d);
+/* Turns translation on in every unit (root table, invalidation, write-buffer flush, TE).
+ * From then on a device without a context entry cannot DMA at all. */
+int vtd_enable(void);
+
+/* Reads and clears every unit's fault records; prints each new fault once, decoded (source
+ * bus:dev.fn, address, read or write, reason), and a count when one repeats. Returns the
+ * number of fault records read. Never stops Plinth. */
+u32 vtd_poll_faults(void);
+/* Whether a fault for this source and page was seen since boot (for the DMA self-test). */
+bool vtd_fault_seen(u16 sid, u64 addr, bool write);
+
+#endif

@@ -1,0 +1,13 @@
+/* VT-d queued invalidation (vtd_qi.c). */
+#ifndef X86_VTD_QI_H
+#define X86_VTD_QI_H
+
+#include <x86/vtd_regs.h>
+
+/* Turns queued invalidation on for a unit; false when the unit does not answer (reported). */
+bool vtd_qi_enable(struct vtd_unit *u);
+/* Invalidates every context-cache and IOTLB entry through the queue and waits for completion;
+ * false when the unit reports a queue error or does not answer. */
+bool vtd_qi_invalidate_all(struct vtd_unit *u);
+
+#endif

@@ -1,0 +1,90 @@
+/*
+ * A VM's address space on VMX: its EPT with the MTRRs' memory types, its VPID, its MSR and I/O
+ * bitmaps.
+ */
+#include <plinth/arch.h>
+#include <plinth/console.h>
+#include <plinth/memory.h>
+#include <x86/apic.h>
+#include <x86/exit_io.h>
+#include <x86/exit_msr.h>
+#include <x86/mtrr.h>
+#include <x86/processor.h>
+#include <x86/vm.h>
+#include <x86/vmx.h>
+
+static void *ept_page(void)
+{
+	return page_alloc();
+}
+
+/* Maps one region, split where the MTRR memory type changes. The local APIC's page is
+ * read-only: writes exit for vapic.c. */
+static int map_region(struct ept *ept, const struct mtrr_state *mtrr, const struct vm_mem *m)
+{
+	u64 at = m->gpa, end = m->gpa + m->size;
+	u64 apic = apic_page();
+
+	if (m->kind == VM_MEM_MMIO && apic >= m->gpa && apic < end) {
+		struct vm_mem before = *m, after = *m;
+		int rc = 0;
+
+		before.size = apic - m->gpa;
+		after.gpa = after.hpa = apic + XAPIC_PAGE_SIZE;
+		after.size = end - after.gpa;
+		if (before.size)
+			rc = map_region(ept, mtrr, &before);
+		if (!rc)
+			rc = ept_map(ept, apic, apic, XAPIC_PAGE_SIZE, EPT_READ | EPT_MEMTYPE(MTRR_TYPE_UC));
+		if (!rc && after.size)
+			rc = map_region(ept, mtrr, &after);
+		return rc;
+	}
+
+	while (at < end) {
+		u8 type;
+		u64 run = mtrr_run_end(mtrr, m->hpa + (at - m->gpa), m->hpa + (end - m->gpa), &type);
+		u64 len = run - (m->hpa + (at - m->gpa));
+		int rc;
+
+		/* MTRR boundaries are 4 KiB aligned; a type the EPT cannot hold falls back to UC. */
+		if (type != MTRR_TYPE_WB && type != MTRR_TYPE_WT && type != MTRR_TYPE_WP &&
+		    type != MTRR_TYPE_WC)
+			type = MTRR_TYPE_UC;
+		rc = ept_map(ept, at, m->hpa + (at - m->gpa), len, EPT_RWX | EPT_MEMTYPE(type));
+		if (rc)
+			return rc;
+		at += len;
+	}
+	return 0;
+}
+
+int arch_vm_init(struct vm *vm)
+{
+	struct arch_vm *a = page_alloc();
+	struct mtrr_state mtrr;
+	u32 i;
+	int rc;
+
+	vm->arch = a;
+	a->vpid = (u16)(vm->id + 1);
+	a->msr_bitmap = page_alloc();
+	a->io_bitmap_a = page_alloc();
+	a->io_bitmap_b = page_alloc();
+	exit_msr_bitmap_init(a->msr_bitmap);
+	exit_io_bitmap_init(a->io_bitmap_a, a->io_bitmap_b);
+
+	mtrr_read(&mtrr);
+	rc = ept_init(&a->ept, ept_page, vmx_caps.ept_vpid & EPT_CAP_2M, vmx_caps.ept_vpid & EPT_CAP_1G);
+	for (i = 0; !rc && i < vm->mem_count; i++)
+		rc = map_region(&a->ept, &mtrr, &vm->mem[i]);
+	if (rc) {
+		log_warn("%s: building the EPT failed (error %d)", vm->name, rc);
+		return rc;
+	}
+	a->eptp = ept_pointer(&a->ept);
+	log_info("%s: EPT %lu x 1G + %lu x 2M + %lu x 4K pages in %u table pages (%u KiB)", vm->name,
+		 a->ept.leaves_1g, a->ept.leaves_2m, a->ept.leaves_4k, a->ept.table_pages,
+		 a->ept.table_pages * 4);
+	return 0;
+}

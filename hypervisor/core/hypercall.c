@@ -1,0 +1,67 @@
+/*
+ * Plinth's hypercall interface (documented, and defined for both sides, in tools/hvabi.py):
+ * what each function does for the calling vCPU's VM. The architecture takes the call from the
+ * guest (its registers, the privilege check) and gives the result back.
+ */
+#include <plinth_abi.h>
+#include <plinth/arch.h>
+#include <plinth/console.h>
+#include <plinth/hypercall.h>
+#include <plinth/options.h>
+#include <plinth/string.h>
+
+static s64 console_write_hc(struct vm *vm, gpa_t gpa, u64 len)
+{
+	const char *buf;
+
+	if (len > PLINTH_CONSOLE_WRITE_MAX)
+		return -PLINTH_EINVAL;
+	if (!len)
+		return 0;
+	buf = vm_mem_ptr(vm, gpa, len);
+	if (!buf)
+		return -PLINTH_EFAULT;
+	printk("%.*s", (int)len, buf);
+	return (s64)len;
+}
+
+static s64 exit_stats_hc(struct vm *vm, gpa_t gpa, u64 size)
+{
+	u32 count;
+	const u64 *exits = arch_vcpu_exit_counts(&count);
+	u64 n = MIN(size / sizeof(u64), (u64)count);
+	u64 *out;
+
+	if (!n)
+		return -PLINTH_EINVAL;
+	out = vm_mem_ptr(vm, gpa, n * sizeof(u64));
+	if (!out)
+		return -PLINTH_EFAULT;
+	memcpy(out, exits, n * sizeof(u64));
+	return (s64)n;
+}
+
+static s64 fail_next_entry_hc(void)
+{
+	if (!boot_options.debug_hypercalls)
+		return -PLINTH_EPERM;
+	arch_vcpu_fail_next_entry();
+	return 0;
+}
+
+s64 hypercall(struct vm *vm, u64 fn, u64 arg0, u64 arg1, u64 arg2)
+{
+	(void)arg2; /* no function takes a third argument yet */
+	switch (fn) {
+	case PLINTH_HC_VERSION:
+		return PLINTH_ABI_VERSION;
+	case PLINTH_HC_CONSOLE_WRITE:
+		return console_write_hc(vm, arg0, arg1);
+	case PLINTH_HC_EXIT_STATS:
+		return exit_stats_hc(vm, arg0, arg1);
+	case PLINTH_HC_DEBUG_CORRUPT_GUEST_STATE:
+		return fail_next_entry_hc();
+	default:
+		return -PLINTH_ENOSYS;
+	}
+}
