@@ -74,7 +74,7 @@ def test_no_macro_is_defined_twice() -> None:
             places[name].append((path, line, branches))
     twice = []
     for name, where in places.items():
-        distinct = []
+        distinct: list[tuple[Path, int, tuple[tuple[int, int], ...]]] = []
         for place in where:
             if not any(p[0] == place[0] and alternatives(p[2], place[2]) for p in distinct):
                 distinct.append(place)

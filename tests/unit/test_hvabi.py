@@ -7,8 +7,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_build import c_to_python
-
 from tools import consoleproto, hvabi
 
 SOURCES = {
@@ -21,12 +19,12 @@ SOURCES = {
 def lines(source: str) -> dict[str, str]:
     """One console line of each kind, printed with the C formats (%s and %u filled in)."""
     formats, prefix, before = SOURCES[source]
-    fmt = {k.removeprefix(prefix + "_FMT_"): c_to_python(v) for k, v in formats.items()}
+    fmt = {k.removeprefix(prefix + "_FMT_"): v for k, v in formats.items()}
     return {
-        "pass": before + fmt["CHECK_PASS"] % "blocked-dma",
-        "fail": before + fmt["CHECK_FAIL"] % ("cpuid_leaf1", "ECX.VMX is 1: expected 0"),
-        "summary": before + fmt["SUMMARY"] % (3, 1),
-        "info": before + fmt["INFO"] % "edu at 00:03.0",
+        "pass": before + consoleproto.c_printf(fmt["CHECK_PASS"], "blocked-dma"),
+        "fail": before + consoleproto.c_printf(fmt["CHECK_FAIL"], "cpuid_leaf1", "ECX.VMX is 1: expected 0"),
+        "summary": before + consoleproto.c_printf(fmt["SUMMARY"], 3, 1),
+        "info": before + consoleproto.c_printf(fmt["INFO"], "edu at 00:03.0"),
     }
 
 
