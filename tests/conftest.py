@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tools import build
+from tools import build, logs
 from tools.paths import ELF, TEST_LOGS
 
 if TYPE_CHECKING:
@@ -56,28 +58,68 @@ def plinth_elf() -> Path:
     return ELF
 
 
+SESSION_ENV = "PLINTH_TEST_SESSION"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The session's log directory, build/test-logs/<time>/, named once by the controlling
+    process (xdist workers inherit it) and made when a test first logs there."""
+    if not hasattr(config, "workerinput") and SESSION_ENV not in os.environ:
+        os.environ[SESSION_ENV] = str(TEST_LOGS / time.strftime("%Y%m%d-%H%M%S"))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput") and Path(os.environ.get(SESSION_ENV, "/nonexistent")).is_dir():
+        logs.prune(TEST_LOGS, logs.KEEP_TEST_SESSIONS)
+
+
 @pytest.fixture
 def logdir(request: pytest.FixtureRequest) -> Path:
-    """build/test-logs/<test>/, emptied at the start of the test and kept afterwards."""
+    """build/test-logs/<session>/<test>/ (build/test-logs/latest/<test>/), emptied at the start
+    of the test and kept afterwards; the newest KEEP_TEST_SESSIONS sessions are kept."""
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid.replace("::", "."))
-    path = TEST_LOGS / name
+    session = Path(os.environ.get(SESSION_ENV) or TEST_LOGS / "unnamed")
+    path = session / name
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True)
+    logs.point_latest(TEST_LOGS, session)
     return path
 
 
 BootFn = Callable[..., "Emulator"]
 
 
+def progress_reporter(config: pytest.Config) -> Callable[[Emulator, str, float], None] | None:
+    """When tests run one at a time (-n 0), a line on the terminal every PROGRESS_S that a
+    test waits on a console: the wait, its length and the console's last line."""
+    from tools.progress import elapsed
+
+    if hasattr(config, "workerinput") or config.getoption("capture", "fd") == "no":
+        return None
+    capture = config.pluginmanager.getplugin("capturemanager")
+    reporter = config.pluginmanager.getplugin("terminalreporter")
+    if capture is None or reporter is None:
+        return None
+
+    def report(emu: Emulator, what: str, waited: float) -> None:
+        last = next((ln for ln in reversed(emu.output.splitlines()) if ln.strip()), "")
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(f"    {elapsed(waited)} {emu.title} waits for {what}; last line: {last[:100]!r}")
+
+    return report
+
+
 @pytest.fixture
-def boot(plinth_elf: Path, logdir: Path) -> Iterator[BootFn]:
+def boot(request: pytest.FixtureRequest, plinth_elf: Path, logdir: Path) -> Iterator[BootFn]:
     """boot(target, cmdline=..., modules=[(path, cmdline)], cpus=...) -> a started Emulator.
 
-    Builds an ISO for this test in its log directory; every emulator is stopped at teardown.
+    The ISO comes from build/iso-cache/ (built once per content) and is linked into the test's
+    log directory; every emulator is stopped at teardown.
     """
     from tools import emulators, image
 
     started: list[Emulator] = []
+    progress = progress_reporter(request.config)
 
     def _boot(
         target: Target,
@@ -89,10 +131,12 @@ def boot(plinth_elf: Path, logdir: Path) -> Iterator[BootFn]:
     ) -> Emulator:
         if not shutil.which(target.binary):
             pytest.skip(f"{target.binary} is not installed (tools/plinth setup installs it)")
-        iso = image.make_iso(plinth_elf, logdir / "plinth.iso", modules=modules, cmdline=cmdline)
+        iso = image.cached_iso(plinth_elf, modules=modules, cmdline=cmdline)
+        logs.link_iso(iso, logdir)
         emu = emulators.create(
             target.backend, iso, logdir, cpu_model=target.cpu_model, cpus=cpus, memory_mib=memory_mib, **kw
         )
+        emu.progress = progress
         started.append(emu)
         return emu.start()
 

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,10 @@ REQUIRED_TOOLS = {
 }
 BIOS_GRUB_DIR = Path("/usr/lib/grub/i386-pc")
 UEFI_GRUB_DIR = Path("/usr/lib/grub/x86_64-efi")
+
+# What grub.cfg prints when GRUB could not boot Plinth: in Plinth's panic format, so that
+# harnesses fail at once instead of timing out.
+GRUB_FAILED = f"{FATAL_PREFIX}GRUB could not boot Plinth (see the error above)"
 
 # The legacy PC serial ports by name, as Plinth's console= option knows them
 # (hypervisor/core/console.c); GRUB's `serial --unit=N` is COM(N+1).
@@ -149,7 +154,7 @@ def grub_cfg(
         "    boot",
         # Only reached when GRUB could not load Plinth (its error is printed just above):
         # say so in Plinth's panic format, so harnesses fail at once instead of timing out.
-        "    echo " + grub_quote(f"{FATAL_PREFIX}GRUB could not boot Plinth (see the error above)"),
+        "    echo " + grub_quote(GRUB_FAILED),
         "}",
         "",
     ]
@@ -224,14 +229,23 @@ def lay_out_boot(
     (boot / "modules").mkdir()
     (boot / "plinth.elf").unlink(missing_ok=True)
     put(Path(elf), boot / "plinth.elf")
-    entries = []
-    for index, (path, module_cmdline) in enumerate(modules):
-        name = f"{index}-{Path(path).name}"
-        put(Path(path), boot / "modules" / name)
-        entries.append((f"/boot/modules/{name}", module_cmdline))
+    for (path, _), (entry, _) in zip(modules, module_entries(modules), strict=True):
+        put(Path(path), tree / entry.lstrip("/"))
+    (boot / "grub" / "grub.cfg").write_text(boot_grub_cfg(modules, cmdline, serial, comment))
+
+
+def module_entries(modules: Sequence[tuple[Path, str]]) -> list[tuple[str, str]]:
+    """(path inside the boot tree, module cmdline) of each module: /boot/modules/<n>-<name>."""
+    return [(f"/boot/modules/{i}-{Path(path).name}", args) for i, (path, args) in enumerate(modules)]
+
+
+def boot_grub_cfg(
+    modules: Sequence[tuple[Path, str]], cmdline: str, serial: Serial | None = None, comment: str = ""
+) -> str:
+    """The grub.cfg of a boot tree for these modules (serial sets Plinth's console= too)."""
     if serial is not None:
         cmdline = with_serial(cmdline, serial)
-    (boot / "grub" / "grub.cfg").write_text(grub_cfg(cmdline, entries, serial, comment))
+    return grub_cfg(cmdline, module_entries(modules), serial, comment)
 
 
 def make_iso(
@@ -257,6 +271,26 @@ def make_iso(
         lay_out_boot(tree, elf, modules, cmdline, serial)
         mkrescue(tree, out)
     return out
+
+
+def cached_iso(
+    elf: Path, modules: Sequence[tuple[Path, str]] = (), cmdline: str = "", serial: Serial | None = None
+) -> Path:
+    """make_iso() once per content: build/iso-cache/<digest>.iso, reused (and its mtime
+    renewed) when the ELF, the modules and grub.cfg are the same (tools/logs.py prunes it).
+    Parallel callers may build the same one at once: each renames its own file into place."""
+    from tools import logs
+
+    check_inputs(elf, modules)
+    key = logs.iso_key(Path(elf), modules, boot_grub_cfg(modules, cmdline, serial))
+    iso = logs.ISO_CACHE / f"{key}.iso"
+    if iso.is_file():
+        os.utime(iso)
+        return iso
+    tmp = logs.ISO_CACHE / f".{key}.{os.getpid()}.{threading.get_ident()}.iso"
+    make_iso(elf, tmp, modules, cmdline, serial=serial)
+    tmp.replace(iso)
+    return iso
 
 
 def parse_module(spec: str) -> tuple[Path, str]:

@@ -31,7 +31,7 @@ def test_check_elf_on_a_missing_file_is_one_sentence(tmp_path: Path) -> None:
     res = run("check-elf", str(tmp_path / "missing.elf"))
     assert res.returncode == 1
     assert "Traceback" not in res.stderr
-    assert res.stderr.strip().startswith("plinth: error: cannot read")
+    assert res.stderr.strip().startswith("==> error: cannot read")
     assert len(res.stderr.strip().splitlines()) == 1
 
 
