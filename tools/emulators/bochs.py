@@ -19,6 +19,17 @@ VMX_MODELS = ("corei7_haswell_4770", "broadwell_ult", "corei7_skylake_x", "corei
 # once with "register_timer: too many registered timers" (each CPU's local APIC takes timers
 # from a fixed table); the configuration itself would take 1 to 255 ("n_processors").
 MAX_CPUS = 15
+# Models without long mode (Bochs's cpudb): Plinth is a 64-bit program.
+NO_LONG_MODE = (
+    "pentium",
+    "pentium_mmx",
+    "amd_k6_2_chomper",
+    "p2_klamath",
+    "p3_katmai",
+    "p4_willamette",
+    "core_duo_t2400_yonah",
+    "atom_n270",
+)
 # `memory: host=` stops at 2048 MiB; `guest=` may be larger (Bochs pages the rest), but the
 # Bochs BIOS then maps RAM only up to 3 GiB, so more than that is never seen by Plinth.
 MAX_HOST_MIB = 2048
@@ -109,6 +120,11 @@ class BochsEmulator(Emulator):
         if self.cpu_model not in models:
             raise PlinthError(
                 f"--cpu-model {self.cpu_model}: Bochs knows no such CPU; its models: {', '.join(models)}."
+            )
+        if self.cpu_model in NO_LONG_MODE:
+            raise PlinthError(
+                f"--cpu-model {self.cpu_model}: Plinth needs an x86-64 CPU, and this model has no long mode; "
+                f"use one of {', '.join(VMX_MODELS)}."
             )
         notes = super().validate()
         if self.memory_mib > MAX_GUEST_MIB:
