@@ -37,6 +37,8 @@ APT_REQUIRED = [
     "vgabios",
     "bochs-term",  # VMX emulator (bochs-term: its GUI dependency without X)
     "qemu-system-x86",  # VT-d emulator
+    "ovmf",  # UEFI firmware for QEMU (the UEFI boot test, `run --firmware uefi`)
+    "ser2net",  # the labgrid exporter serves serial ports with it (the lab test)
 ]
 # UEFI boot in the ISO when this installs; Plinth works without it.
 APT_OPTIONAL = ["grub-efi-amd64-bin"]

@@ -183,7 +183,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     model = args.cpu_model or (DEFAULT_BOCHS_MODEL if args.emulator == "bochs" else None)
     if args.timeout is not None and args.timeout <= 0:
         raise PlinthError(f"--timeout {args.timeout:g}: give a number of seconds above 0.")
-    emu = emulators.create(args.emulator, ISO, logs.RUN_LOGS, cpu_model=model, cpus=args.cpus, memory_mib=args.memory)
+    if args.firmware and args.emulator != "qemu":
+        raise PlinthError(f"--firmware {args.firmware} is for --emulator qemu; Bochs boots with its BIOS only.")
+    extra = {"firmware": args.firmware} if args.firmware else {}
+    emu = emulators.create(
+        args.emulator, ISO, logs.RUN_LOGS, cpu_model=model, cpus=args.cpus, memory_mib=args.memory, **extra
+    )
     notes = emu.validate()  # every option against the emulator's limits, before anything else
     check_user_modules(args)
     modules = [*guest_modules(args), *args.module]
@@ -424,6 +429,11 @@ def parser() -> argparse.ArgumentParser:
     )
     s.add_argument(
         "--timeout", type=float, metavar="SECONDS", help="stop the run after this long (exit 124); default: no limit"
+    )
+    s.add_argument(
+        "--firmware",
+        choices=["bios", "uefi"],
+        help="QEMU only: boot the ISO with SeaBIOS (bios, the default) or OVMF (uefi; apt package ovmf)",
     )
     boot_args(s)
     s.add_argument(

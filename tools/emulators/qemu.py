@@ -25,6 +25,10 @@ MAX_SOCKET_PATH = 107
 QMP_REQUIREMENT = "qemu.qmp==0.0.6"
 QMP_TIMEOUT_S = 10.0
 MACHINE = "q35"
+# UEFI firmware (Debian's ovmf package): the code read-only, a private copy of the variables.
+OVMF_CODE = Path("/usr/share/OVMF/OVMF_CODE_4M.fd")
+OVMF_VARS = Path("/usr/share/OVMF/OVMF_VARS_4M.fd")
+FIRMWARES = ("bios", "uefi")
 # Above 255 CPUs x86 needs x2APIC IDs, which QEMU offers only with KVM's irqchip: under TCG it
 # refuses ("current -smp configuration requires kernel irqchip and X2APIC API support").
 TCG_MAX_CPUS = 255
@@ -77,10 +81,14 @@ class QemuEmulator(Emulator):
         memory_mib: int = 512,
         extra_args: Sequence[str] = (),
         accel: str = "tcg",
+        firmware: str = "bios",
     ) -> None:
         super().__init__(iso, logdir, cpu_model=cpu_model, cpus=cpus, memory_mib=memory_mib)
         self.extra_args = list(extra_args)
         self.accel = accel
+        if firmware not in FIRMWARES:
+            raise PlinthError(f"--firmware {firmware}: QEMU boots with one of {', '.join(FIRMWARES)}.")
+        self.firmware = firmware
         self._monitor: Any = None
         self._socket_dir: Path | None = None
 
@@ -98,9 +106,17 @@ class QemuEmulator(Emulator):
             self._socket_dir = Path(tempfile.mkdtemp(prefix="plinth-qmp-"))
         return self._socket_dir / "qmp.sock"
 
+    @property
+    def efi_vars(self) -> Path:
+        return self.logdir / "OVMF_VARS.fd"
+
     def check_installed(self) -> None:
         super().check_installed()
         require_module("qemu.qmp.legacy", QMP_REQUIREMENT)
+        if self.firmware == "uefi":
+            for path in (OVMF_CODE, OVMF_VARS):
+                if not path.is_file():
+                    raise PlinthError(f"UEFI needs OVMF: {path} is missing (apt package: ovmf).")
 
     def max_cpus(self) -> int:
         limit = machine_max_cpus(self.binary)
@@ -126,6 +142,20 @@ class QemuEmulator(Emulator):
 
     def prepare(self) -> None:
         self.qmp_path.unlink(missing_ok=True)
+        if self.firmware == "uefi":
+            shutil.copyfile(OVMF_VARS, self.efi_vars)  # the firmware writes its variables there
+
+    def firmware_args(self) -> list[str]:
+        """UEFI: OVMF's code and variables as the two pflash chips (EMULATORS.md)."""
+        if self.firmware != "uefi":
+            return []
+        escape = lambda path: str(path).replace(",", ",,")  # noqa: E731
+        return [
+            "-drive",
+            f"if=pflash,format=raw,unit=0,readonly=on,file={escape(OVMF_CODE)}",
+            "-drive",
+            f"if=pflash,format=raw,unit=1,file={escape(self.efi_vars)}",
+        ]
 
     def command(self) -> list[str]:
         return [
@@ -140,6 +170,7 @@ class QemuEmulator(Emulator):
             str(self.cpus),
             "-cpu",
             self.cpu_model,
+            *self.firmware_args(),
             "-cdrom",
             str(self.iso),
             "-boot",
