@@ -28,8 +28,9 @@ class Target:
     cpu_model: str | None
 
     @property
-    def binary(self) -> str:
-        return {"bochs": "bochs", "qemu": "qemu-system-x86_64"}[self.backend]
+    def binary(self) -> str | None:
+        """The emulator's program; None for a lab target."""
+        return {"bochs": "bochs", "qemu": "qemu-system-x86_64"}.get(self.backend)
 
 
 # Every system test with a `target` argument runs on each of these.
@@ -40,9 +41,28 @@ TARGETS = [
 ]
 
 
-@pytest.fixture(params=TARGETS)
-def target(request: pytest.FixtureRequest) -> Target:
-    return request.param
+LAB = Target("lab", None)
+
+
+def lab_mode(config: pytest.Config) -> bool:
+    """`--lg-env LAB.yaml` (labgrid's pytest plugin): the system tests boot the lab's target."""
+    return bool(getattr(config.option, "lg_env", None))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every system test with a `target` argument runs on each emulator of TARGETS, or on the
+    lab's target alone with --lg-env."""
+    if "target" in metafunc.fixturenames:
+        metafunc.parametrize("target", [pytest.param(LAB, id="lab")] if lab_mode(metafunc.config) else TARGETS)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not lab_mode(config):
+        return
+    skip = pytest.mark.skip(reason="picks its own emulator; with --lg-env only the tests taking `target` run")
+    for item in items:
+        if "system" in Path(str(item.path)).parts and "target" not in getattr(item, "fixturenames", ()):
+            item.add_marker(skip)
 
 
 @pytest.fixture
@@ -58,7 +78,7 @@ def plinth_elf() -> Path:
     return ELF
 
 
-SESSION_ENV = "PLINTH_TEST_SESSION"
+SESSION_ENV = logs.SESSION_ENV
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -129,7 +149,9 @@ def boot(request: pytest.FixtureRequest, plinth_elf: Path, logdir: Path) -> Iter
         memory_mib: int = 512,
         **kw: object,
     ) -> Emulator:
-        if not shutil.which(target.binary):
+        if target == LAB:
+            return boot_lab(request, plinth_elf, logdir, modules, cmdline, started)
+        if target.binary is None or not shutil.which(target.binary):
             pytest.skip(f"{target.binary} is not installed (tools/plinth setup installs it)")
         iso = image.cached_iso(plinth_elf, modules=modules, cmdline=cmdline)
         logs.link_iso(iso, logdir)
@@ -143,3 +165,25 @@ def boot(request: pytest.FixtureRequest, plinth_elf: Path, logdir: Path) -> Iter
     yield _boot
     for emu in started:
         emu.stop()
+
+
+def boot_lab(
+    request: pytest.FixtureRequest,
+    plinth_elf: Path,
+    logdir: Path,
+    modules: Sequence[tuple[Path, str]],
+    cmdline: str,
+    started: list[Emulator],
+) -> Emulator:
+    """The lab's target "main" (labgrid's env fixture), booted over PXE from a tree written
+    into its TFTP directory; the machine's CPUs and memory are what it has."""
+    from tools import lab
+
+    env = request.getfixturevalue("env")
+    lg_target = env.get_target("main")
+    tree = lab.stage_pxe(lg_target, plinth_elf, modules, cmdline)
+    (logdir / "pxe-tree.txt").write_text(f"{tree.root}\n{tree.boot_files}\n")
+    machine = lab.LabMachine(lg_target, logdir)
+    machine.progress = progress_reporter(request.config)
+    started.append(machine)
+    return machine.start()

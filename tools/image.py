@@ -135,11 +135,13 @@ def grub_cfg(
     module_entries: Sequence[tuple[str, str]] = (),
     serial: Serial | None = None,
     comment: str = "",
+    boot_dir: str = "/boot",
 ) -> str:
     """grub.cfg text: serial console (so GRUB errors reach the test harness), no menu delay,
     one multiboot2 entry. module_entries holds (path inside the ISO, module cmdline). serial
     (default COM1 at 115200) is GRUB's terminal only: with_serial() sets Plinth's to match.
-    comment, if given, is a first line saying who wrote the file."""
+    comment, if given, is a first line saying who wrote the file. boot_dir: where plinth.elf
+    lies as the boot device sees it (a TFTP sub-directory for a lab's PXE tree)."""
     lines = [f"# {comment}"] if comment else []
     lines += [
         "set timeout=0",
@@ -147,7 +149,7 @@ def grub_cfg(
         "terminal_input serial console",
         "terminal_output serial console",
         'menuentry "Plinth" {',
-        "    multiboot2 /boot/plinth.elf" + grub_args(cmdline),
+        f"    multiboot2 {boot_dir}/plinth.elf" + grub_args(cmdline),
     ]
     lines += [f"    module2 {grub_quote(path)}{grub_args(args)}" for path, args in module_entries]
     lines += [
@@ -217,11 +219,13 @@ def lay_out_boot(
     serial: Serial | None = None,
     comment: str = "",
     copy: bool = False,
+    boot_dir: str = "/boot",
 ) -> None:
     """Write tree/boot/: plinth.elf, modules/<n>-<name> and grub/grub.cfg (replacing what an
     earlier run left there). The paths in grub.cfg are from the boot device's root, the same
-    on a CD and on a TFTP server. copy: real copies, never hard links (for a tree that
-    outlives this run, so that rebuilding the inputs cannot change it)."""
+    on a CD and on a TFTP server (boot_dir: tree/boot as the device names it). copy: real
+    copies, never hard links (for a tree that outlives this run, so that rebuilding the
+    inputs cannot change it)."""
     put = shutil.copyfile if copy else place
     boot = tree / "boot"
     shutil.rmtree(boot / "modules", ignore_errors=True)
@@ -229,23 +233,30 @@ def lay_out_boot(
     (boot / "modules").mkdir()
     (boot / "plinth.elf").unlink(missing_ok=True)
     put(Path(elf), boot / "plinth.elf")
-    for (path, _), (entry, _) in zip(modules, module_entries(modules), strict=True):
-        put(Path(path), tree / entry.lstrip("/"))
-    (boot / "grub" / "grub.cfg").write_text(boot_grub_cfg(modules, cmdline, serial, comment))
+    for (path, _), name in zip(modules, module_names(modules), strict=True):
+        put(Path(path), boot / "modules" / name)
+    (boot / "grub" / "grub.cfg").write_text(boot_grub_cfg(modules, cmdline, serial, comment, boot_dir))
 
 
-def module_entries(modules: Sequence[tuple[Path, str]]) -> list[tuple[str, str]]:
-    """(path inside the boot tree, module cmdline) of each module: /boot/modules/<n>-<name>."""
-    return [(f"/boot/modules/{i}-{Path(path).name}", args) for i, (path, args) in enumerate(modules)]
+def module_names(modules: Sequence[tuple[Path, str]]) -> list[str]:
+    """Each module's file name in the boot tree's modules/: <n>-<name>."""
+    return [f"{i}-{Path(path).name}" for i, (path, _) in enumerate(modules)]
 
 
 def boot_grub_cfg(
-    modules: Sequence[tuple[Path, str]], cmdline: str, serial: Serial | None = None, comment: str = ""
+    modules: Sequence[tuple[Path, str]],
+    cmdline: str,
+    serial: Serial | None = None,
+    comment: str = "",
+    boot_dir: str = "/boot",
 ) -> str:
     """The grub.cfg of a boot tree for these modules (serial sets Plinth's console= too)."""
     if serial is not None:
         cmdline = with_serial(cmdline, serial)
-    return grub_cfg(cmdline, module_entries(modules), serial, comment)
+    entries = [
+        (f"{boot_dir}/modules/{name}", args) for name, (_, args) in zip(module_names(modules), modules, strict=True)
+    ]
+    return grub_cfg(cmdline, entries, serial, comment, boot_dir)
 
 
 def make_iso(

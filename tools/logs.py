@@ -24,6 +24,8 @@ __all__ = ["ISO_CACHE", "RUN_LOGS", "TEST_LOGS"]
 
 LATEST = "latest"
 TIME_NAME = re.compile(r"\d{8}-\d{6}(?:-\d+)?")
+# The test session's log directory, named by the controlling pytest process (tests/conftest.py).
+SESSION_ENV = "PLINTH_TEST_SESSION"
 KEEP_RUNS = 10
 KEEP_TEST_SESSIONS = 3
 
