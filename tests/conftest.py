@@ -123,6 +123,7 @@ def progress_reporter(config: pytest.Config) -> Callable[[Emulator, str, float],
 
     def report(emu: Emulator, what: str, waited: float) -> None:
         last = next((ln for ln in reversed(emu.output.splitlines()) if ln.strip()), "")
+        what = re.sub(r"\\(.)", r"\1", what)  # the patterns as people read them
         with capture.global_and_fixture_disabled():
             reporter.write_line(f"    {elapsed(waited)} {emu.title} waits for {what}; last line: {last[:100]!r}")
 

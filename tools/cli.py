@@ -193,6 +193,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     check_user_modules(args)
     modules = [*guest_modules(args), *args.module]
     kernel, warnings = guestimage.check_modules(modules, args.cmdline, args.memory)
+    if args.emulator == "qemu" and modules and getattr(emu, "accel", "") == "tcg":
+        notes.append("QEMU's TCG has no VMX: Plinth will boot, say so and run no guest (exit 3); Bochs runs guests")
     for note in [*notes, *warnings]:
         say(f"note: {note}.")
     build.require_writable()
@@ -247,7 +249,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    from tools import build, exitcodes
+    from tools import build, exitcodes, logs
     from tools.paths import ROOT
 
     build.require_writable()
@@ -263,8 +265,11 @@ def cmd_test(args: argparse.Namespace) -> int:
     code = exitcodes.from_pytest(status)
     if status == 5:
         error("no test matched the selection.")
-    elif code != exitcodes.ExitCode.OK:
-        say(f"exit {code.value} {code.name}; logs of each system test: build/test-logs/latest/")
+    else:
+        say(
+            f"exit {code.value} {code.name}; each system test's logs: build/test-logs/latest/<test>/ "
+            f"(the newest {logs.KEEP_TEST_SESSIONS} sessions are kept)"
+        )
     return code.value
 
 

@@ -47,6 +47,7 @@ class Progress:
         self.interactive = self.stream.isatty() if interactive is None else interactive
         self.start = time.monotonic()
         self.live: Any = None
+        self.spinner: Any = None
         self.last_plain = 0.0
 
     def quiet(self, quiet_s: float, what: str, line_complete: bool = True) -> None:
@@ -67,11 +68,11 @@ class Progress:
         from rich.live import Live
         from rich.spinner import Spinner
 
-        spinner = Spinner("dots", text=text, style="dim")
         if self.live is None:
+            self.spinner = Spinner("dots", text=text, style="dim")
             console = Console(file=self.stream, highlight=False)
             self.live = Live(
-                spinner,
+                self.spinner,
                 console=console,
                 transient=True,
                 redirect_stdout=False,
@@ -80,7 +81,7 @@ class Progress:
             )
             self.live.start()
         else:
-            self.live.update(spinner)
+            self.spinner.update(text=text)
 
     def clear(self) -> None:
         """Erase the status line (before the console writes again)."""

@@ -86,7 +86,8 @@ def test_a_time_limit_exits_TIMEOUT(plinth_elf: Path, logdir: Path) -> None:
 
 @pytest.mark.bochs
 def test_ctrl_bracket_exits_DETACHED_and_stops_the_emulator(plinth_elf: Path, logdir: Path) -> None:
-    """On a terminal: the guest's checks are done (it then idles), the user types Ctrl-]."""
+    """On a terminal: the guest's checks are done (it then idles, and the status line shows
+    the quiet), the user types Ctrl-]."""
     child = pexpect.spawn(
         sys.executable,
         ["-m", "tools.cli", "run", "--cpus", "1", "--module", guest("cpuid")],
@@ -97,6 +98,8 @@ def test_ctrl_bracket_exits_DETACHED_and_stops_the_emulator(plinth_elf: Path, lo
     )
     try:
         child.expect("guest: check cpuid: pass")
+        # The guest idles now: on a terminal a status line says how long the console is quiet.
+        child.expect(r"the guest runs · quiet for \d+ s", timeout=30)
         child.send("\x1d")
         child.expect(pexpect.EOF)
     finally:
