@@ -256,7 +256,9 @@ def cmd_test(args: argparse.Namespace) -> int:
     build.build()
     pytest_args = list(args.pytest_args)
     lab = any(a == "--lg-env" or a.startswith("--lg-env=") for a in pytest_args)
-    if lab and not any(not a.startswith("-") and Path(a.split("::")[0]).exists() for a in pytest_args):
+    values = {b for a, b in zip(pytest_args, pytest_args[1:], strict=False) if a == "--lg-env"}
+    paths = [a for a in pytest_args if not a.startswith("-") and a not in values and Path(a.split("::")[0]).exists()]
+    if lab and not paths:
         pytest_args.append("tests/system")  # a lab runs the system tests only
     if not any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in pytest_args):
         # One lab target is one machine: its tests run one after the other.
@@ -502,7 +504,12 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str]) -> int:
     from tools.exitcodes import ExitCode
 
-    args = parser().parse_args(argv)
+    if argv[:1] == ["test"] and argv[1:2] not in (["-h"], ["--help"]):
+        # Everything after `test` is pytest's, options first included (argparse's REMAINDER
+        # would take `-m bochs` or `--lg-env X` for options of its own and refuse them).
+        args = argparse.Namespace(command="test", func=cmd_test, pytest_args=argv[1:])
+    else:
+        args = parser().parse_args(argv)
     try:
         status = int(args.func(args))
         sys.stdout.flush()  # here, so that a closed pipe is reported below, not at exit

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tools import labsim, pxe
+from tools import bootstrap, labsim, pxe
 from tools.logs import SESSION_ENV
 from tools.paths import ROOT
 
@@ -30,21 +30,21 @@ def test_the_boot_test_runs_through_a_labgrid_place(plinth_elf: Path, logdir: Pa
         pytest.skip(f"the emulated lab needs {why}")
     with labsim.EmulatedLab(logdir / "lab") as lab:
         res = subprocess.run(
+            # The command a lab's user runs (set-up skipped: this is .venv's Python already).
             [
                 sys.executable,
                 "-m",
-                "pytest",
+                "tools.cli",
+                "test",
                 "--lg-env",
                 str(lab.env_file),
                 "tests/system/test_boot.py",
-                "-n",
-                "0",
                 "-q",
-                "-p",
-                "no:cacheprovider",
             ],
             cwd=ROOT,
-            env=dict(os.environ, **{SESSION_ENV: str(logdir / "inner")}),
+            env=dict(
+                os.environ, **{SESSION_ENV: str(logdir / "inner"), bootstrap.IN_VENV_FLAG: "1", "PYTHONPATH": str(ROOT)}
+            ),
             capture_output=True,
             text=True,
             timeout=INNER_TIMEOUT_S,

@@ -130,3 +130,16 @@ def test_decode_refuses_an_elf_that_is_not_the_one_that_ran(plinth_elf: Path, tm
     log.write_text(f"plinth: Plinth hypervisor {version} build {build_id} (x86-64)\n{report}")
     res = run("decode", str(log), "--elf", str(plinth_elf))
     assert res.returncode == 0 and "=> rip " in res.stdout, res.stderr
+
+
+def test_test_passes_every_argument_to_pytest(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[list[str]] = []
+
+    def fake_test(args: object) -> int:
+        seen.append(list(getattr(args, "pytest_args")))  # noqa: B009
+        return 0
+
+    monkeypatch.setattr(cli, "cmd_test", fake_test)
+    for argv in (["-m", "qemu", "-n", "2"], ["--lg-env", "lab.yaml", "tests/system/test_boot.py"], []):
+        assert cli.main(["test", *argv]) == 0
+        assert seen[-1] == argv
