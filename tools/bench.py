@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from tools import consoleproto as cp
-from tools import exitstats, hvabi, image, linux
+from tools import exitstats, hvabi, image, linux, logs
 from tools.emulators.bochs import BOCHS_MODELS, NO_IOMMU_CMDLINE
 from tools.errors import PlinthError
 from tools.paths import BUILD, ELF, ROOT
@@ -75,7 +75,8 @@ def _boot(
         # Plinth's log costs UART time (thousands of instructions a character in Bochs): the
         # boot path is measured without it.
         cmdline += " quiet"
-    iso = image.make_iso(ELF, logdir / "plinth.iso", modules=modules, cmdline=cmdline)
+    iso = image.cached_iso(ELF, modules=modules, cmdline=cmdline)
+    logs.link_iso(iso, logdir)
     emu = emulators.create(
         setup.emulator, iso, logdir, cpu_model=setup.cpu_model, cpus=setup.cpus, memory_mib=setup.memory_mib
     )

@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tools.msg import say
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 REQUIREMENTS = ROOT / "requirements.txt"
@@ -35,6 +37,8 @@ APT_REQUIRED = [
     "vgabios",
     "bochs-term",  # VMX emulator (bochs-term: its GUI dependency without X)
     "qemu-system-x86",  # VT-d emulator
+    "ovmf",  # UEFI firmware for QEMU (the UEFI boot test, `run --firmware uefi`)
+    "ser2net",  # the labgrid exporter serves serial ports with it (the lab test)
 ]
 # UEFI boot in the ISO when this installs; Plinth works without it.
 APT_OPTIONAL = ["grub-efi-amd64-bin"]
@@ -43,10 +47,6 @@ APT_OPTIONAL = ["grub-efi-amd64-bin"]
 NO_SETUP = {"-h", "--help", "help"}
 # Commands for a target machine or a log: Python packages only, no emulators or compilers.
 VENV_ONLY = {"check-host", "console", "decode", "exits", "check-elf"}
-
-
-def say(msg: str) -> None:
-    print(f"plinth: {msg}", file=sys.stderr, flush=True)
 
 
 def apt_missing(packages: list[str]) -> list[str]:
@@ -134,6 +134,11 @@ def ensure_venv() -> bool:
         if res.returncode != 0:
             say(f"could not create .venv: {res.stderr.strip().splitlines()[-1:]}")
             return False
+    elif subprocess.run([str(python), "-m", "pip", "show", "-q", "pyserial"], capture_output=True).returncode == 0:
+        # pyserial-labgrid replaced pyserial; both install the `serial` module, so both go and
+        # the fork is installed afresh below.
+        pip_uninstall = [str(python), "-m", "pip", "uninstall", "-y", "-q", "pyserial", "pyserial-labgrid"]
+        subprocess.run(pip_uninstall, capture_output=True)
     res = subprocess.run(
         [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-r", str(REQUIREMENTS)],
         capture_output=True,

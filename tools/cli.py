@@ -7,13 +7,21 @@ call too. A PlinthError ends the command with its one sentence and exit status 1
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
+import os
 import re
+import subprocess
 import sys
 import time
 from pathlib import Path
 
+from tools import consoleproto
 from tools.emulators.bochs import BOCHS_MODELS, NO_IOMMU_CMDLINE
 from tools.errors import PlinthError
+from tools.msg import error, say
+
+Pattern = str | re.Pattern[str]
 
 DEFAULT_EMULATOR = "bochs"
 DEFAULT_BOCHS_MODEL = BOCHS_MODELS[0]
@@ -27,31 +35,39 @@ def module_arg(text: str) -> tuple[Path, str]:
 
 
 def cmd_setup(args: argparse.Namespace) -> int:
-    print("plinth: set-up complete (apt packages and .venv are in place)")
+    say("set-up complete (apt packages and .venv are in place)")
     return 0
 
 
 def cmd_build(args: argparse.Namespace) -> int:
     from tools import build
 
+    build.require_writable()
     if args.clean:
-        build.clean()
+        for what, size in build.clean():
+            say(f"removed {what} ({size}); caches and logs stay (tools/plinth clean --cache / --logs)")
     build.build()
     return 0
 
 
-def custom_iso(out: Path, modules: list[tuple[Path, str]], cmdline: str) -> Path:
-    from tools import image
-    from tools.paths import ELF
+def cmd_clean(args: argparse.Namespace) -> int:
+    from tools import build
 
-    for path, _ in modules:
-        if not path.is_file():
-            raise PlinthError(f"module {path} does not exist.")
-    return image.make_iso(ELF, out, modules=modules, cmdline=cmdline)
+    build.require_writable()
+    for what, removed in build.clean(
+        products=not (args.cache or args.logs) or args.all, cache=args.cache or args.all, logs=args.logs or args.all
+    ):
+        say(f"removed {what}" + (f" ({removed})" if removed else ""))
+    return 0
+
+
+def check_pxe_dir(path: Path) -> None:
+    if path.exists() and not path.is_dir():
+        raise PlinthError(f"--pxe {path} is a file; give a directory (the TFTP root, made if missing).")
 
 
 def cmd_image(args: argparse.Namespace) -> int:
-    from tools import build, image, pxe, usb
+    from tools import build, guestimage, image, pxe, usb
     from tools.paths import ELF
 
     if args.initrd and not args.kernel:
@@ -59,9 +75,11 @@ def cmd_image(args: argparse.Namespace) -> int:
     if args.yes and not args.usb:
         raise PlinthError("--yes only answers the question --usb asks; there is nothing to confirm.")
     modules = ([args.kernel] if args.kernel else []) + ([(args.initrd, "")] if args.initrd else []) + args.module
-    for path, _ in modules:
-        if not path.is_file():
-            raise PlinthError(f"module {path} does not exist.")
+    _, warnings = guestimage.check_modules(modules, args.cmdline)
+    for warning in warnings:
+        say(f"warning: {warning}.")
+    if args.pxe:
+        check_pxe_dir(Path(args.pxe))
     # --serial, else the command line's console=: GRUB and Plinth use the same port and speed.
     console = image.console_option(args.cmdline)
     serial_option = args.serial or console
@@ -70,22 +88,23 @@ def cmd_image(args: argparse.Namespace) -> int:
         usb.inspect(Path(args.usb))
         if not args.yes:
             usb.require_terminal(Path(args.usb), sys.stdin)
+    build.require_writable()
     build.build()
     if args.pxe:
         tree = pxe.make_pxe(ELF, Path(args.pxe), modules, args.cmdline, serial)
         for firmware, path in tree.boot_files.items():
-            print(f"plinth: {firmware}: DHCP boot file {path}")
-        print(f"plinth: wrote the network-boot tree {tree.root} (TFTP root; see {tree.readme})")
+            say(f"{firmware}: DHCP boot file {path}")
+        say(f"wrote the network-boot tree {tree.root} (TFTP root; see {tree.readme})")
         if args.out is None:
             return 0
     iso = image.make_iso(ELF, Path(args.out or IMAGE_OUT), modules, args.cmdline, serial=serial)
     firmware = "BIOS and UEFI" if image.has_uefi() else "BIOS only; install grub-efi-amd64-bin for UEFI"
-    print(f"plinth: wrote {iso} ({firmware}, serial console {serial or 'com1 at 115200 baud'})")
+    say(f"wrote {iso} ({firmware}, serial console {serial or 'com1 at 115200 baud'})")
     if args.usb:
         target = usb.write_usb(iso, Path(args.usb), assume_yes=args.yes)
-        print(f"plinth: wrote {iso.name} to {target.describe()}; the stick can be removed")
+        say(f"wrote {iso.name} to {target.describe()}; the stick can be removed")
     else:
-        print("plinth: write it to a USB stick with: tools/plinth image --usb /dev/sdX (same options)")
+        say("write it to a USB stick with: tools/plinth image --usb /dev/sdX (same options)")
     return 0
 
 
@@ -103,6 +122,22 @@ def guest_modules(args: argparse.Namespace) -> list[tuple[Path, str]]:
     built as needed; none with --no-guest or when --module names the modules itself."""
     from tools import linux
 
+    check_guest_options(args)
+    if args.no_guest or args.module:
+        return []
+    kernel, initrd = linux.guest_files(
+        Path(args.kernel) if args.kernel else None, Path(args.initrd) if args.initrd else None, linux.CACHE
+    )
+    cmdline = linux.guest_cmdline(args.guest_cmdline or "")
+    say(
+        f"Linux guest: {kernel} ({kernel.stat().st_size / 2**20:.1f} MiB), "
+        f"initrd {initrd} ({initrd.stat().st_size / 2**20:.1f} MiB), cmdline '{cmdline}'"
+    )
+    return [(kernel, cmdline), (initrd, "")]
+
+
+def check_guest_options(args: argparse.Namespace) -> None:
+    """run's guest options that cannot go together."""
     linux_options = [
         name
         for name, value in (
@@ -115,96 +150,129 @@ def guest_modules(args: argparse.Namespace) -> list[tuple[Path, str]]:
     if linux_options and (args.no_guest or args.module):
         other = "--no-guest" if args.no_guest else "--module"
         raise PlinthError(f"{' and '.join(linux_options)} cannot be combined with {other}.")
-    if args.no_guest or args.module:
-        return []
-    kernel, initrd = linux.guest_files(
-        Path(args.kernel) if args.kernel else None, Path(args.initrd) if args.initrd else None, linux.CACHE
-    )
-    cmdline = linux.guest_cmdline(args.guest_cmdline or "")
-    print(
-        f"plinth: Linux guest: {kernel} ({kernel.stat().st_size / 2**20:.1f} MiB), "
-        f"initrd {initrd} ({initrd.stat().st_size / 2**20:.1f} MiB), cmdline '{cmdline}'",
-        file=sys.stderr,
-    )
-    return [(kernel, cmdline), (initrd, "")]
+    if args.no_guest and args.module:
+        raise PlinthError("--no-guest boots Plinth alone; it cannot be combined with --module.")
+
+
+def check_user_modules(args: argparse.Namespace) -> None:
+    """The files the user named (--kernel/--initrd or --module), checked as Plinth will at
+    boot, before anything is fetched, built or booted."""
+    from tools import guestimage
+
+    check_guest_options(args)
+    named = [("--kernel", args.kernel), ("--initrd", args.initrd)] + [("--module", p) for p, _ in args.module]
+    for option, path in named:
+        if path is not None and not Path(path).is_file():
+            raise PlinthError(f"{option} {path} does not exist (or is not a file).")
+    if args.module:
+        modules = list(args.module)
+    elif args.kernel:
+        modules = [(Path(args.kernel), ""), *([(Path(args.initrd), "")] if args.initrd else [])]
+    else:
+        return
+    _, warnings = guestimage.check_modules(modules, args.cmdline)
+    for warning in warnings:
+        say(f"warning: {warning}.")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    import subprocess
+    from tools import build, emulators, exitcodes, guestimage, image, logs, terminal
+    from tools.paths import ELF, ISO
+    from tools.progress import Progress, elapsed
 
-    from tools import build, consoleproto, emulators, terminal
-    from tools.paths import ISO, RUN_LOGS
-
+    model = args.cpu_model or (DEFAULT_BOCHS_MODEL if args.emulator == "bochs" else None)
+    if args.timeout is not None and args.timeout <= 0:
+        raise PlinthError(f"--timeout {args.timeout:g}: give a number of seconds above 0.")
+    if args.firmware and args.emulator != "qemu":
+        raise PlinthError(f"--firmware {args.firmware} is for --emulator qemu; Bochs boots with its BIOS only.")
+    extra = {"firmware": args.firmware} if args.firmware else {}
+    emu = emulators.create(
+        args.emulator, ISO, logs.RUN_LOGS, cpu_model=model, cpus=args.cpus, memory_mib=args.memory, **extra
+    )
+    notes = emu.validate()  # every option against the emulator's limits, before anything else
+    check_user_modules(args)
     modules = [*guest_modules(args), *args.module]
+    kernel, warnings = guestimage.check_modules(modules, args.cmdline, args.memory)
+    if args.emulator == "qemu" and modules and getattr(emu, "accel", "") == "tcg":
+        notes.append("QEMU's TCG has no VMX: Plinth will boot, say so and run no guest (exit 3); Bochs runs guests")
+    for note in [*notes, *warnings]:
+        say(f"note: {note}.")
+    build.require_writable()
     build.build()
-    logdir = RUN_LOGS / time.strftime("%Y%m%d-%H%M%S")
-    iso = ISO
     cmdline = args.cmdline
     if args.emulator == "bochs" and modules and "iommu=" not in cmdline:
         # Bochs has no IOMMU, and Plinth refuses guests without DMA isolation by default.
         cmdline = f"{cmdline} {NO_IOMMU_CMDLINE}".strip()
-        print(
-            "plinth: Bochs has no VT-d: booting with iommu=optional (guests run without DMA isolation)", file=sys.stderr
-        )
-    if modules or cmdline:
-        iso = custom_iso(logdir / "plinth.iso", modules, cmdline)
-    model = args.cpu_model or (DEFAULT_BOCHS_MODEL if args.emulator == "bochs" else None)
-    emu = emulators.create(args.emulator, iso, logdir, cpu_model=model, cpus=args.cpus, memory_mib=args.memory)
-    print(
-        f"plinth: booting {iso.name} in {args.emulator} ({model or 'default CPU'}, {args.cpus} CPU, "
-        f"{args.memory} MiB); logs in {logdir}",
-        file=sys.stderr,
+        say("Bochs has no VT-d: booting with iommu=optional (guests run without DMA isolation)")
+    logdir = logs.new_log_dir(logs.RUN_LOGS, logs.KEEP_RUNS)
+    iso = image.cached_iso(ELF, modules, cmdline) if modules or cmdline else ISO
+    emu.iso, emu.logdir = iso.resolve(), logdir
+    logs.link_iso(iso, logdir)
+    say(
+        f"booting Plinth in {emu.title} ({emu.cpu_model}, {args.cpus} CPU{'s' if args.cpus > 1 else ''}, "
+        f"{args.memory} MiB); logs in {logdir} (the newest {logs.KEEP_RUNS} runs are kept)"
     )
-    if modules and not args.module and args.emulator == "bochs":
-        print(
-            "plinth: Linux needs a minute or two to reach its shell in Bochs; `exit` in the guest's shell "
-            "powers it off; Ctrl-] quits at any time.",
-            file=sys.stderr,
-        )
-    vm_stopped = consoleproto.VM_STOPPED.regex
-    stops: list[str | re.Pattern[str]] = [consoleproto.NO_GUEST, consoleproto.HALTED, vm_stopped]
+    guest = kernel.kind if kernel else None
+    if guest == "Linux" and args.emulator == "bochs":
+        say("Linux needs one to four minutes to reach its shell in Bochs; `exit` in its shell powers it off.")
+    stops: dict[str, Pattern] = {
+        "no-guest": consoleproto.NO_GUEST,
+        "halted": consoleproto.HALTED,
+        "grub": re.escape(image.GRUB_FAILED),
+        "vm-stopped": consoleproto.VM_STOPPED.regex,
+        "panic": consoleproto.LINUX_PANIC.regex,
+    }
+    begin = time.monotonic()
     with emu:
-        matched = terminal.attach(emu, stop_patterns=stops)
-        exited = False
-        if matched is None and emu.proc is not None and getattr(emu.console, "flag_eof", False):
-            try:  # the console closed (not Ctrl-]): the emulator is ending, e.g. the guest powered off
+        attached = terminal.attach(
+            emu, stop_patterns=list(stops.values()), timeout=args.timeout, progress=Progress(), guest=guest
+        )
+        ended = {terminal.QUIT: "detached", terminal.TIMEOUT: "timeout", terminal.CLOSED: "exited"}.get(attached.how)
+        if attached.how == terminal.STOPPED:
+            ended = next(name for name, pattern in stops.items() if pattern is attached.matched)
+            ended = "halted" if ended == "grub" else ended
+        if ended == "exited" and emu.proc is not None:
+            try:  # the console closed: the emulator is ending, e.g. the guest powered off
                 emu.proc.wait(timeout=10)
-                exited = True
             except subprocess.TimeoutExpired:
                 pass
-        reason = emu.exit_reason() if exited else None
+        reason = emu.exit_reason() if ended == "exited" else None
+    assert ended is not None
     if emu.output and not emu.output.endswith("\n"):
         print(flush=True)  # the console's last line may be unfinished: end it before ours
-    if matched == consoleproto.NO_GUEST:
-        print("plinth: Plinth has no guest to launch; emulator stopped.", file=sys.stderr)
-        return 0
-    if matched == consoleproto.HALTED:
-        print(f"plinth: Plinth stopped with a FATAL report; console log: {logdir / 'console.log'}", file=sys.stderr)
-        return 1
-    if matched is vm_stopped:
-        print(
-            f"plinth: the guest's VM stopped (reason above); emulator stopped; console log: {logdir / 'console.log'}",
-            file=sys.stderr,
-        )
-        return 1
-    if exited:
-        print(f"plinth: the emulator exited{f': {reason}' if reason else ''}.", file=sys.stderr)
-        return 0
-    print("plinth: detached; emulator stopped.", file=sys.stderr)
-    return 0
+    outcome = exitcodes.classify(emu.output, ended=ended, expect_guest=bool(modules), exit_reason=reason)
+    say(
+        f"{outcome.message}; emulator stopped after {elapsed(time.monotonic() - begin)} "
+        f"(exit {outcome.code.value} {outcome.code.name}); console log: {emu.console_log}"
+    )
+    return outcome.code.value
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    import subprocess
-
-    from tools import build
+    from tools import build, exitcodes, logs
     from tools.paths import ROOT
 
+    build.require_writable()
     build.build()
     pytest_args = list(args.pytest_args)
+    lab = any(a == "--lg-env" or a.startswith("--lg-env=") for a in pytest_args)
+    values = {b for a, b in zip(pytest_args, pytest_args[1:], strict=False) if a == "--lg-env"}
+    paths = [a for a in pytest_args if not a.startswith("-") and a not in values and Path(a.split("::")[0]).exists()]
+    if lab and not paths:
+        pytest_args.append("tests/system")  # a lab runs the system tests only
     if not any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in pytest_args):
-        pytest_args = ["-n", "2", *pytest_args]
-    return subprocess.run([sys.executable, "-m", "pytest", *pytest_args], cwd=ROOT).returncode
+        # One lab target is one machine: its tests run one after the other.
+        pytest_args = ["-n", "0" if lab else "2", *pytest_args]
+    status = subprocess.run([sys.executable, "-m", "pytest", *pytest_args], cwd=ROOT).returncode
+    code = exitcodes.from_pytest(status)
+    if status == 5:
+        error("no test matched the selection.")
+    else:
+        say(
+            f"exit {code.value} {code.name}; each system test's logs: build/test-logs/latest/<test>/ "
+            f"(the newest {logs.KEEP_TEST_SESSIONS} sessions are kept)"
+        )
+    return code.value
 
 
 def cmd_check_elf(args: argparse.Namespace) -> int:
@@ -222,7 +290,10 @@ def cmd_decode(args: argparse.Namespace) -> int:
         text = Path(args.log).read_text(errors="replace") if args.log != "-" else sys.stdin.read()
     except OSError as err:
         raise PlinthError(f"cannot read {args.log}: {err.strerror}.") from None
-    print(fatal.decode(text, Path(args.elf) if args.elf else ELF))
+    elf = Path(args.elf) if args.elf else ELF
+    if fatal.parse(text) and fatal.check_build(text, elf) is None:
+        say(f"note: the log has no banner naming Plinth's build; {elf} is assumed to be the one that ran.")
+    print(fatal.decode(text, elf))
     return 0
 
 
@@ -248,10 +319,15 @@ def cmd_bench(args: argparse.Namespace) -> int:
             old = json.loads(Path(args.compare).read_text())
         except (OSError, ValueError) as err:
             raise PlinthError(f"cannot read {args.compare} as benchmark results ({err}).") from None
+    from tools import emulators
+    from tools.paths import ISO
+
+    emulators.create("bochs", ISO, bench.RESULTS.parent, cpu_model=args.cpu_model, cpus=args.cpus).validate()
     setup = bench.Setup(cpu_model=args.cpu_model, cpus=args.cpus)
     results = bench.run(setup, with_linux=not args.no_linux)
     print(bench.render(results))
-    print(f"\nplinth: results written to {bench.RESULTS}")
+    print()
+    say(f"results written to {bench.RESULTS}")
     if old:
         print(bench.compare(results, old))
     return 0
@@ -276,8 +352,18 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_setup)
 
     s = sub.add_parser("build", help="build build/plinth.elf and build/plinth.iso")
-    s.add_argument("--clean", action="store_true", help="remove build/ first")
+    s.add_argument(
+        "--clean", action="store_true", help="remove the build products first (not the caches or logs: see clean)"
+    )
     s.set_defaults(func=cmd_build)
+
+    s = sub.add_parser("clean", help="remove build products (default), caches or logs under build/")
+    s.add_argument(
+        "--cache", action="store_true", help="the downloaded Linux guest (build/linux-cache/) and cached ISOs"
+    )
+    s.add_argument("--logs", action="store_true", help="run, test and console logs and benchmark results")
+    s.add_argument("--all", action="store_true", help="all of build/")
+    s.set_defaults(func=cmd_clean)
 
     def boot_args(s: argparse.ArgumentParser) -> None:
         s.add_argument(
@@ -327,10 +413,35 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser(
         "run", help="build and boot Plinth with Debian's Linux as its guest in an emulator, console on this terminal"
     )
-    s.add_argument("--emulator", choices=["bochs", "qemu"], default=DEFAULT_EMULATOR)
-    s.add_argument("--cpu-model", help=f"emulated CPU (Bochs default: {DEFAULT_BOCHS_MODEL})")
-    s.add_argument("--cpus", type=int, default=2, help="emulated CPUs (default: %(default)s)")
-    s.add_argument("--memory", type=int, default=512, help="guest RAM in MiB (default: %(default)s)")
+    s.add_argument(
+        "--emulator",
+        choices=["bochs", "qemu"],
+        default=DEFAULT_EMULATOR,
+        help="bochs emulates VMX (guests run); qemu (TCG) has VT-d but no VMX, so Plinth runs no guest "
+        "(default: %(default)s)",
+    )
+    s.add_argument(
+        "--cpu-model",
+        help=f"emulated CPU: a Bochs model (`bochs -help cpu`; default {DEFAULT_BOCHS_MODEL}) or a QEMU -cpu "
+        "model (default max)",
+    )
+    s.add_argument(
+        "--cpus", type=int, default=2, help="emulated CPUs: 1 to 15 in Bochs, up to 255 in QEMU (default: %(default)s)"
+    )
+    s.add_argument(
+        "--memory",
+        type=int,
+        default=512,
+        help="the machine's RAM in MiB, at least 16; Bochs takes up to 3072 (default: %(default)s)",
+    )
+    s.add_argument(
+        "--timeout", type=float, metavar="SECONDS", help="stop the run after this long (exit 124); default: no limit"
+    )
+    s.add_argument(
+        "--firmware",
+        choices=["bios", "uefi"],
+        help="QEMU only: boot the ISO with SeaBIOS (bios, the default) or OVMF (uefi; apt package ovmf)",
+    )
     boot_args(s)
     s.add_argument(
         "--kernel",
@@ -349,7 +460,10 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--no-guest", action="store_true", help="boot Plinth alone, without the Linux guest")
     s.set_defaults(func=cmd_run)
 
-    s = sub.add_parser("test", help="build and run every test (extra arguments go to pytest, e.g. -m bochs)")
+    s = sub.add_parser(
+        "test",
+        help="build and run every test (extra arguments go to pytest, e.g. -m bochs, or --lg-env LAB.yaml for a lab)",
+    )
     s.add_argument("pytest_args", nargs=argparse.REMAINDER, help="arguments for pytest")
     s.set_defaults(func=cmd_test)
 
@@ -358,8 +472,12 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_check_elf)
 
     s = sub.add_parser("bench", help="measure exit round trips, boot path, footprint and a Linux boot's exits")
-    s.add_argument("--cpu-model", default=DEFAULT_BOCHS_MODEL)
-    s.add_argument("--cpus", type=int, default=2)
+    s.add_argument(
+        "--cpu-model",
+        default=DEFAULT_BOCHS_MODEL,
+        help="the Bochs CPU model to measure on, one with VMX and EPT (default: %(default)s)",
+    )
+    s.add_argument("--cpus", type=int, default=2, help="emulated CPUs, 1 to 15 (default: %(default)s)")
     s.add_argument("--no-linux", action="store_true", help="skip the two Linux boots (minutes in Bochs)")
     s.add_argument("--compare", metavar="OLD.json", help="print ratios against earlier results")
     s.set_defaults(func=cmd_bench)
@@ -384,15 +502,42 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    args = parser().parse_args(argv)
+    from tools.exitcodes import ExitCode
+
+    if argv[:1] == ["test"] and argv[1:2] not in (["-h"], ["--help"]):
+        # Everything after `test` is pytest's, options first included (argparse's REMAINDER
+        # would take `-m bochs` or `--lg-env X` for options of its own and refuse them).
+        args = argparse.Namespace(command="test", func=cmd_test, pytest_args=argv[1:])
+    else:
+        args = parser().parse_args(argv)
     try:
-        return args.func(args)
+        status = int(args.func(args))
+        sys.stdout.flush()  # here, so that a closed pipe is reported below, not at exit
+        return status
     except PlinthError as err:
-        print(f"plinth: error: {err}", file=sys.stderr)
-        return 1
+        error(str(err))
+        return ExitCode.ERROR.value
+    except BrokenPipeError:
+        # The reader of stdout went away (`| head`): say so once, where it can still be seen.
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        error("the output pipe closed before the command finished (its reader, e.g. head, quit).")
+        return ExitCode.ERROR.value
+    except OSError as err:
+        error(os_error_sentence(err))
+        return ExitCode.ERROR.value
     except KeyboardInterrupt:
-        print("plinth: interrupted", file=sys.stderr)
-        return 130
+        error("interrupted.")
+        return ExitCode.INTERRUPTED.value
+
+
+def os_error_sentence(err: OSError) -> str:
+    """One sentence for a file-system failure the tools did not foresee (a read-only build/)."""
+    where = f" {err.filename}" if err.filename else ""
+    hint = ""
+    if err.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        hint = "; build/ and the paths given must be writable"
+    return f"cannot write or read{where}: {err.strerror or err}{hint}."
 
 
 if __name__ == "__main__":

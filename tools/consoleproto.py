@@ -77,7 +77,15 @@ def line(formats: str | tuple[str, ...], regex: str, flags: int = 0) -> Line:
 HEX = r"0x[0-9a-f]+"
 BDF = r"[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]"
 
-# --- Boot (core/boot_info.c, core/memory.c) ---
+# Any warning (log_warn, core/console.c): the tools name the last one as the reason no guest ran.
+WARNING = line(WARN_PREFIX + "%s", r"^plinth: warning: (?P<what>.*)$", re.M)
+
+# --- Boot (core/main.c, core/boot_info.c, core/memory.c) ---
+# The banner: PLINTH_VERSION is "<version> build <id>" (tools/gen.py version_h, SConstruct).
+BANNER_LINE = line(
+    LOG_PREFIX + BANNER_TEXT + " %s (x86-64)",
+    r"plinth: Plinth hypervisor (?P<version>\S+) build (?P<build_id>[0-9a-f]{12}) \(x86-64\)",
+)
 COMMAND_LINE = line(LOG_PREFIX + "command line: '%s'", r"plinth: command line: '(?P<cmdline>.*)'")
 MEMMAP_HEADER = line(
     LOG_PREFIX + C_FORMATS["CONSOLE_FMT_MEMMAP_HEADER"], r"plinth: memory map: (?P<count>\d+) entries, \[start, end\)"
@@ -225,6 +233,9 @@ REGISTERS = line(
 )
 BACKTRACE = line("  backtrace: 0x%lx 0x%lx", r"backtrace:(?P<addresses>(?: 0x[0-9a-f]+)*)")
 VMCS_DUMP_LINE = line("  vmcs 0x%04x = 0x%016lx", r"vmcs 0x(?P<encoding>[0-9a-f]{4,8}) = 0x(?P<value>[0-9a-f]{16})\b")
+
+# --- Linux guests (not Plinth's: kernel/panic.c prints it) ---
+LINUX_PANIC = line("Kernel panic - not syncing: %s", r"Kernel panic - not syncing: (?P<why>.*)$", re.M)
 
 # --- The test guest (tests/guests/: check_info() prints "guest: info " + its text) ---
 GUEST_START = line("guest: start %s", r"guest: start (?P<cmdline>.*)$", re.M)  # main.c

@@ -106,7 +106,7 @@ def main(argv: list[str]) -> int:
     try:
         print(check(argv[0]))
     except PlinthError as err:
-        print(f"plinth: ELF check failed: {err}", file=sys.stderr)
+        print(f"==> ELF check failed: {err}", file=sys.stderr)
         return 1
     return 0
 

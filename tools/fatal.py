@@ -7,6 +7,7 @@ to function+offset from build/plinth.elf's symbol table.
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,11 +90,43 @@ class Symbols:
         return f"{name}+0x{addr - start:x}"
 
 
+# How PLINTH_VERSION ("<version> build <id>", tools/gen.py) sits in the ELF's .rodata.
+ELF_BUILD_ID = re.compile(rb"(?P<version>[0-9][!-~]*) build (?P<build_id>[0-9a-f]{12})\x00")
+
+
+def elf_build(elf: Path) -> tuple[str, str] | None:
+    """(version, build id) of a plinth.elf, from the version string its banner prints."""
+    try:
+        found = ELF_BUILD_ID.search(Path(elf).read_bytes())
+    except OSError as err:
+        raise PlinthError(f"cannot read {elf}: {err.strerror}.") from None
+    return (found["version"].decode(), found["build_id"].decode()) if found else None
+
+
+def check_build(console: str, elf: Path) -> str | None:
+    """PlinthError when the log's banner names another build than elf is (its addresses would
+    decode to nonsense); the build id when they match; None when the log has no banner."""
+    banners = list(cp.BANNER_LINE.finditer(console))
+    if not banners:
+        return None
+    version, build_id = banners[-1]["version"], banners[-1]["build_id"]
+    have = elf_build(elf)
+    if have is None or have[1] != build_id:
+        built = f"{have[0]} build {have[1]}" if have else "a Plinth without a build id"
+        raise PlinthError(
+            f"the log is from Plinth {version} build {build_id}, but {elf} is {built}: give the plinth.elf "
+            "that ran (--elf)."
+        )
+    return build_id
+
+
 def decode(console: str, elf: Path) -> str:
-    """The FATAL reports in console, each followed by its code addresses resolved."""
+    """The FATAL reports in console, each followed by its code addresses resolved; PlinthError
+    when the log's banner names another build than elf."""
     reports = parse(console)
     if not reports:
         return "no FATAL report in this log"
+    check_build(console, elf)
     syms = Symbols(elf)
     out = []
     for rep in reports:

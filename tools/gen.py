@@ -44,8 +44,13 @@ def console_proto_h() -> str:
     return _header("console_proto.h", "tools/consoleproto.py", body)
 
 
-def version_h(version: str) -> str:
-    return _header("version.h", "SConstruct (git describe)", [f"#define PLINTH_VERSION {c_string(version)}"])
+def version_h(version: str, build_id: str) -> str:
+    """PLINTH_VERSION as the banner prints it: "<version> build <id>" (consoleproto.BANNER_LINE)."""
+    return _header(
+        "version.h",
+        "SConstruct (git describe, build_id())",
+        [f"#define PLINTH_VERSION {c_string(f'{version} build {build_id}')}"],
+    )
 
 
 _ASM_OFFSET_RE = re.compile(r'"->(?P<sym>\w+) \$?(?P<val>-?\d+)"')

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,10 @@ REQUIRED_TOOLS = {
 }
 BIOS_GRUB_DIR = Path("/usr/lib/grub/i386-pc")
 UEFI_GRUB_DIR = Path("/usr/lib/grub/x86_64-efi")
+
+# What grub.cfg prints when GRUB could not boot Plinth: in Plinth's panic format, so that
+# harnesses fail at once instead of timing out.
+GRUB_FAILED = f"{FATAL_PREFIX}GRUB could not boot Plinth (see the error above)"
 
 # The legacy PC serial ports by name, as Plinth's console= option knows them
 # (hypervisor/core/console.c); GRUB's `serial --unit=N` is COM(N+1).
@@ -130,11 +135,13 @@ def grub_cfg(
     module_entries: Sequence[tuple[str, str]] = (),
     serial: Serial | None = None,
     comment: str = "",
+    boot_dir: str = "/boot",
 ) -> str:
     """grub.cfg text: serial console (so GRUB errors reach the test harness), no menu delay,
     one multiboot2 entry. module_entries holds (path inside the ISO, module cmdline). serial
     (default COM1 at 115200) is GRUB's terminal only: with_serial() sets Plinth's to match.
-    comment, if given, is a first line saying who wrote the file."""
+    comment, if given, is a first line saying who wrote the file. boot_dir: where plinth.elf
+    lies as the boot device sees it (a TFTP sub-directory for a lab's PXE tree)."""
     lines = [f"# {comment}"] if comment else []
     lines += [
         "set timeout=0",
@@ -142,14 +149,14 @@ def grub_cfg(
         "terminal_input serial console",
         "terminal_output serial console",
         'menuentry "Plinth" {',
-        "    multiboot2 /boot/plinth.elf" + grub_args(cmdline),
+        f"    multiboot2 {boot_dir}/plinth.elf" + grub_args(cmdline),
     ]
     lines += [f"    module2 {grub_quote(path)}{grub_args(args)}" for path, args in module_entries]
     lines += [
         "    boot",
         # Only reached when GRUB could not load Plinth (its error is printed just above):
         # say so in Plinth's panic format, so harnesses fail at once instead of timing out.
-        "    echo " + grub_quote(f"{FATAL_PREFIX}GRUB could not boot Plinth (see the error above)"),
+        "    echo " + grub_quote(GRUB_FAILED),
         "}",
         "",
     ]
@@ -212,11 +219,13 @@ def lay_out_boot(
     serial: Serial | None = None,
     comment: str = "",
     copy: bool = False,
+    boot_dir: str = "/boot",
 ) -> None:
     """Write tree/boot/: plinth.elf, modules/<n>-<name> and grub/grub.cfg (replacing what an
     earlier run left there). The paths in grub.cfg are from the boot device's root, the same
-    on a CD and on a TFTP server. copy: real copies, never hard links (for a tree that
-    outlives this run, so that rebuilding the inputs cannot change it)."""
+    on a CD and on a TFTP server (boot_dir: tree/boot as the device names it). copy: real
+    copies, never hard links (for a tree that outlives this run, so that rebuilding the
+    inputs cannot change it)."""
     put = shutil.copyfile if copy else place
     boot = tree / "boot"
     shutil.rmtree(boot / "modules", ignore_errors=True)
@@ -224,14 +233,30 @@ def lay_out_boot(
     (boot / "modules").mkdir()
     (boot / "plinth.elf").unlink(missing_ok=True)
     put(Path(elf), boot / "plinth.elf")
-    entries = []
-    for index, (path, module_cmdline) in enumerate(modules):
-        name = f"{index}-{Path(path).name}"
+    for (path, _), name in zip(modules, module_names(modules), strict=True):
         put(Path(path), boot / "modules" / name)
-        entries.append((f"/boot/modules/{name}", module_cmdline))
+    (boot / "grub" / "grub.cfg").write_text(boot_grub_cfg(modules, cmdline, serial, comment, boot_dir))
+
+
+def module_names(modules: Sequence[tuple[Path, str]]) -> list[str]:
+    """Each module's file name in the boot tree's modules/: <n>-<name>."""
+    return [f"{i}-{Path(path).name}" for i, (path, _) in enumerate(modules)]
+
+
+def boot_grub_cfg(
+    modules: Sequence[tuple[Path, str]],
+    cmdline: str,
+    serial: Serial | None = None,
+    comment: str = "",
+    boot_dir: str = "/boot",
+) -> str:
+    """The grub.cfg of a boot tree for these modules (serial sets Plinth's console= too)."""
     if serial is not None:
         cmdline = with_serial(cmdline, serial)
-    (boot / "grub" / "grub.cfg").write_text(grub_cfg(cmdline, entries, serial, comment))
+    entries = [
+        (f"{boot_dir}/modules/{name}", args) for name, (_, args) in zip(module_names(modules), modules, strict=True)
+    ]
+    return grub_cfg(cmdline, entries, serial, comment, boot_dir)
 
 
 def make_iso(
@@ -257,6 +282,26 @@ def make_iso(
         lay_out_boot(tree, elf, modules, cmdline, serial)
         mkrescue(tree, out)
     return out
+
+
+def cached_iso(
+    elf: Path, modules: Sequence[tuple[Path, str]] = (), cmdline: str = "", serial: Serial | None = None
+) -> Path:
+    """make_iso() once per content: build/iso-cache/<digest>.iso, reused (and its mtime
+    renewed) when the ELF, the modules and grub.cfg are the same (tools/logs.py prunes it).
+    Parallel callers may build the same one at once: each renames its own file into place."""
+    from tools import logs
+
+    check_inputs(elf, modules)
+    key = logs.iso_key(Path(elf), modules, boot_grub_cfg(modules, cmdline, serial))
+    iso = logs.ISO_CACHE / f"{key}.iso"
+    if iso.is_file():
+        os.utime(iso)
+        return iso
+    tmp = logs.ISO_CACHE / f".{key}.{os.getpid()}.{threading.get_ident()}.iso"
+    make_iso(elf, tmp, modules, cmdline, serial=serial)
+    tmp.replace(iso)
+    return iso
 
 
 def parse_module(spec: str) -> tuple[Path, str]:

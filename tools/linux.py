@@ -15,7 +15,6 @@ import re
 import shutil
 import stat
 import subprocess
-import sys
 import tarfile
 import tempfile
 import time
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tools.errors import PlinthError
+from tools.msg import say
 from tools.paths import BUILD
 
 CACHE = BUILD / "linux-cache"
@@ -95,10 +95,6 @@ setsid cttyhack sh
 echo "{GUEST_POWEROFF}"
 poweroff -f
 """
-
-
-def say(msg: str) -> None:
-    print(f"plinth: {msg}", file=sys.stderr, flush=True)
 
 
 # --- newc cpio ------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Where things live in the source tree and under build/."""
 
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -8,5 +9,8 @@ GENERATED = BUILD / "generated"
 ELF = BUILD / "plinth.elf"
 ISO = BUILD / "plinth.iso"
 TEST_LOGS = BUILD / "test-logs"
-RUN_LOGS = BUILD / "run-logs"
+# PLINTH_RUN_LOGS moves them (the tests of `run` keep theirs in their own log directory).
+RUN_LOGS = Path(os.environ.get("PLINTH_RUN_LOGS") or BUILD / "run-logs")
+CONSOLE_LOGS = BUILD / "console-logs"
+ISO_CACHE = BUILD / "iso-cache"
 VENV = ROOT / ".venv"

@@ -67,9 +67,12 @@ def make_pxe(
     cmdline: str = "",
     serial: image.Serial | None = None,
     grub_lib: Path = GRUB_LIB,
+    tftp_dir: str = "",
 ) -> PxeTree:
     """Write the network-boot tree into root (made if missing); returns what DHCP must name.
-    serial sets GRUB's terminal and Plinth's console= together, as for the ISO."""
+    serial sets GRUB's terminal and Plinth's console= together, as for the ISO. tftp_dir:
+    the path under which the TFTP server serves root ("" when root is the server's root; a
+    lab's TFTPProvider names it as its external path), so that GRUB asks for the right files."""
     root = Path(root).resolve()
     image.check_inputs(elf, modules, "the network-boot tree")
     if shutil.which("grub-mkimage") is None:
@@ -87,17 +90,20 @@ def make_pxe(
             "or remove that GRUB configuration first."
         )
     root.mkdir(parents=True, exist_ok=True)
-    image.lay_out_boot(root, elf, modules, cmdline, serial, comment=f"{MARKER}; boots Plinth", copy=True)
+    boot_dir = f"/{tftp_dir.strip('/')}/boot" if tftp_dir.strip("/") else "/boot"
+    image.lay_out_boot(
+        root, elf, modules, cmdline, serial, comment=f"{MARKER}; boots Plinth", copy=True, boot_dir=boot_dir
+    )
     boot_files = {}
     for platform in platforms:
-        boot_files[platform.firmware] = mkimage(platform, grub_lib, root)
+        boot_files[platform.firmware] = mkimage(platform, grub_lib, root, f"{boot_dir}/grub")
     final_cmdline = image.with_serial(cmdline, serial) if serial is not None else cmdline
     readme = root / "README.txt"
     readme.write_text(readme_text(root, boot_files, modules, final_cmdline, serial))
     return PxeTree(root, boot_files, readme)
 
 
-def mkimage(platform: Platform, grub_lib: Path, root: Path) -> str:
+def mkimage(platform: Platform, grub_lib: Path, root: Path, prefix: str = PREFIX) -> str:
     """Build one platform's GRUB network image and copy its modules; returns the boot file's
     path relative to root."""
     src = grub_lib / platform.grub_dir
@@ -115,7 +121,7 @@ def mkimage(platform: Platform, grub_lib: Path, root: Path) -> str:
         "-d",
         str(src),
         "-p",
-        PREFIX,
+        prefix,
         "-o",
         str(out),
         platform.net_module,

@@ -26,12 +26,11 @@ from tools import consoleproto as cp
 from tools import fatal
 from tools.emulators.base import require_module
 from tools.errors import PlinthError
-from tools.paths import BUILD
+from tools.paths import CONSOLE_LOGS
 from tools.terminal import ESCAPE, QUIT, key_name, pump, raw_keys
 
-CONSOLE_LOGS = BUILD / "console-logs"
 DEFAULT_BAUD = 115200
-PYSERIAL = "pyserial==3.5"
+PYSERIAL = "pyserial-labgrid==3.5.0.2"
 RED, RESET = b"\x1b[1;31m", b"\x1b[0m"
 FATAL_MARK = cp.FATAL_PREFIX.encode()
 # Lines kept from a FATAL line to its HALTED line; a report is far shorter.
@@ -213,7 +212,7 @@ class Screen:
             self.report = None
 
     def _show_decoded(self, text: str) -> None:
-        lines = ["", "---- plinth: the FATAL report above, decoded (tools/plinth decode) ----"]
+        lines = ["", "---- the FATAL report above, decoded (tools/plinth decode) ----"]
         try:
             lines.append(fatal.decode(text, self.elf))
         except PlinthError as err:
@@ -259,7 +258,7 @@ def console(
             keys_fd = sys.stdin.fileno()
 
     def status(text: str) -> None:
-        say.write(f"plinth: {text}\n".encode())
+        say.write(f"==> {text}\n".encode())
         say.flush()
 
     conn = connect(target, baud)

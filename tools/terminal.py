@@ -19,9 +19,15 @@ import termios
 import time
 import tty
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from tools import consoleproto as cp
 from tools.errors import PlinthError
+from tools.msg import say
+from tools.progress import Progress
+from tools.progress import phase as progress_phase
+from tools.textfilter import PlainText
 
 if TYPE_CHECKING:
     from tools.emulators.base import Emulator
@@ -36,7 +42,7 @@ LINGER_S = 3.0
 # How often pump() calls its idle function while nothing arrives.
 IDLE_S = 0.2
 
-QUIT, CLOSED, STOPPED = "quit", "closed", "stopped"
+QUIT, CLOSED, STOPPED, TIMEOUT = "quit", "closed", "stopped", "timeout"
 
 
 class Link(Protocol):
@@ -76,17 +82,22 @@ def pump(
     show: Callable[[bytes], bool],
     *,
     escape: bytes = ESCAPE,
-    idle: Callable[[], None] | None = None,
+    idle: Callable[[], bool | None] | None = None,
 ) -> str:
-    """Until QUIT (escape typed; the keys before it are sent), CLOSED (the link ended) or
-    STOPPED (show(data) returned True): what the link sends goes to show, keys from keys_fd
-    (None: none) go to the link. idle is called when nothing came for IDLE_S."""
+    """Until QUIT (escape typed; the keys before it are sent), CLOSED (the link ended),
+    STOPPED (show(data) returned True) or TIMEOUT (idle() returned True): what the link sends
+    goes to show, keys from keys_fd (None: none) go to the link. idle is called when nothing
+    came for IDLE_S, and at least every IDLE_S while output streams."""
+    last_idle = time.monotonic()
     while True:
         fds = [link.fileno()] + ([keys_fd] if keys_fd is not None else [])
         ready, _, _ = select.select(fds, [], [], IDLE_S if idle is not None else None)
-        if not ready and idle is not None:
-            idle()
-            continue
+        if idle is not None and (not ready or time.monotonic() - last_idle >= IDLE_S):
+            last_idle = time.monotonic()
+            if idle():
+                return TIMEOUT
+            if not ready:
+                continue
         if keys_fd is not None and keys_fd in ready:
             keys = os.read(keys_fd, 1024)
             if escape in keys:
@@ -122,36 +133,87 @@ class EmulatorLink:
         self.emu.send_bytes(data)
 
 
-def attach(emu: Emulator, stop_patterns: Sequence[Pattern] = (), escape: str = "\x1d") -> Pattern | None:
+@dataclass(frozen=True)
+class Attached:
+    """How attach() ended: "stopped" (a stop pattern, `matched`), "closed" (the console
+    closed: the emulator is ending), "quit" (the user typed the escape key) or "timeout"."""
+
+    how: str
+    matched: Pattern | None = None
+
+
+def attach(
+    emu: Emulator,
+    stop_patterns: Sequence[Pattern] = (),
+    escape: str = "\x1d",
+    *,
+    timeout: float | None = None,
+    progress: Progress | None = None,
+    guest: str | None = None,
+) -> Attached:
     """Stream the emulator's console to stdout and, when stdin is a terminal, keystrokes to it.
 
     stop_patterns are regular expressions (strings or compiled) matched within a console
-    line. Returns the one that matched, as given, or None when the user pressed `escape` or
-    the console closed. Output is also recorded in the emulator's console.log.
+    line. Output is also recorded in the emulator's console.log. The terminal shows the
+    console as it is once Plinth has started, GRUB's screen drawing before that as plain
+    lines; a pipe gets plain text throughout (textfilter.py). timeout (seconds) ends the
+    attachment; progress, if given, shows signs of life while the console is quiet (guest:
+    "Linux" or None, for what it says).
     """
     if emu.console is None or emu.console.closed:
         raise PlinthError("Cannot attach to the console: the emulator is not running.")
     interactive = sys.stdin is not None and sys.stdin.isatty()
     if interactive:
-        print(f"plinth: console attached; press {key_name(escape)} to quit.", file=sys.stderr)
+        say(f"console attached; press {key_name(escape)} to quit.")
     else:
-        print("plinth: streaming the console (stdin is not a terminal); Ctrl-C to quit.", file=sys.stderr)
+        say("streaming the console (stdin is not a terminal); Ctrl-C to quit.")
     link = EmulatorLink(emu)
     watch = StopWatch(stop_patterns)
+    view = TerminalView(raw_after_banner=interactive and sys.stdout.isatty())
+    deadline = None if timeout is None else time.monotonic() + timeout
 
     def show(data: bytes) -> bool:
-        _show(data)
+        if progress is not None:
+            progress.clear()
+        _show(view.feed(data, started=cp.BANNER in emu.output))
         return watch.feed(data)
 
-    if not interactive:
-        how = pump(link, None, show, escape=escape.encode())
-    else:
-        with raw_keys(sys.stdin.fileno()):
-            how = pump(link, sys.stdin.fileno(), show, escape=escape.encode())
+    def idle() -> bool:
+        if deadline is not None and time.monotonic() >= deadline:
+            return True
+        if progress is not None:
+            out = emu.output
+            progress.quiet(emu.quiet_s, progress_phase(out, guest), line_complete=not out or out.endswith("\n"))
+        return False
+
+    try:
+        if not interactive:
+            how = pump(link, None, show, escape=escape.encode(), idle=idle)
+        else:
+            with raw_keys(sys.stdin.fileno()):
+                how = pump(link, sys.stdin.fileno(), show, escape=escape.encode(), idle=idle)
+    finally:
+        if progress is not None:
+            progress.clear()
     if how != STOPPED:
-        return None
-    _linger(link)
-    return watch.matched
+        return Attached(how)
+    _linger(link, lambda data: _show(view.feed(data, started=True)))
+    return Attached(STOPPED, watch.matched)
+
+
+class TerminalView:
+    """What the terminal shows of the console's bytes: plain text (textfilter.PlainText)
+    until Plinth has started when raw_after_banner (a terminal: the guest's own line editing
+    and screen control then pass), plain text always otherwise."""
+
+    def __init__(self, raw_after_banner: bool) -> None:
+        self.raw_after_banner = raw_after_banner
+        self.plain = PlainText()
+
+    def feed(self, data: bytes, started: bool) -> bytes:
+        if self.raw_after_banner and started:
+            return self.plain.feed(b"", final=True).encode() + data if self.plain.pending else data
+        return self.plain.feed(data).encode()
 
 
 class StopWatch:
@@ -184,7 +246,7 @@ def _show(data: bytes) -> None:
         sys.stdout.flush()
 
 
-def _linger(link: Link) -> None:
+def _linger(link: Link, show: Callable[[bytes], None]) -> None:
     """Show what still comes until the link is quiet for QUIET_S (LINGER_S at most)."""
     deadline = time.monotonic() + LINGER_S
     while (remaining := deadline - time.monotonic()) > 0:
@@ -192,4 +254,4 @@ def _linger(link: Link) -> None:
         data = link.read() if ready else None
         if not data:
             return
-        _show(data)
+        show(data)

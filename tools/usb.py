@@ -170,8 +170,8 @@ def confirm(iso: Path, target: Target, stdin: TextIO | None, out: TextIO) -> Non
     require_terminal(target.path, stdin)
     assert stdin is not None  # require_terminal refused None
     out.write(
-        f"plinth: about to write {iso.name} ({human(iso.stat().st_size)}) to {target.describe()}.\n"
-        f"plinth: EVERYTHING on {target.path} will be lost. Type 'yes' to go on: "
+        f"==> about to write {iso.name} ({human(iso.stat().st_size)}) to {target.describe()}.\n"
+        f"==> EVERYTHING on {target.path} will be lost. Type 'yes' to go on: "
     )
     out.flush()
     answer = stdin.readline().strip().lower()
@@ -232,7 +232,7 @@ def write_usb(
 
 
 def _progress(out: TextIO, tty: bool, path: Path, written: int, total: int) -> None:
-    text = f"plinth: writing {path}: {100 * written // total:3d}% ({human(written)} of {human(total)})"
+    text = f"==> writing {path}: {100 * written // total:3d}% ({human(written)} of {human(total)})"
     if tty:
         out.write("\r" + text + ("\n" if written == total else ""))
     elif written == total or written // CHUNK % 16 == 1:

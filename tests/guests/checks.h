@@ -43,6 +43,7 @@ void check_bench(void);
 void check_plinth_write(void);
 void check_triple_fault(void);
 void check_corrupt_state(void);
+void check_poweroff(void);
 
 /* AP side of check_ap (checks_ap.c). */
 void ap_main(u32 index);

@@ -35,6 +35,7 @@ static const struct check_entry known_checks[] = {
 	{ "plinth_write", check_plinth_write },
 	{ "triple_fault", check_triple_fault },
 	{ "corrupt_state", check_corrupt_state },
+	{ "poweroff", check_poweroff },
 };
 
 /* A copy: the loader's copy may sit in low memory that a check (the AP trampoline) reuses. */

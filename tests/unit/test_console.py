@@ -227,7 +227,7 @@ def test_a_missing_device_is_one_sentence(tmp_path: Path) -> None:
     )
     assert res.returncode == 1 and "Traceback" not in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
-    assert res.stderr.startswith("plinth: error: cannot open /dev/ttyUSB-none: no such device")
+    assert res.stderr.startswith("==> error: cannot open /dev/ttyUSB-none: no such device")
 
 
 def test_open_errors_say_what_to_do() -> None:

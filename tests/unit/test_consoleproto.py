@@ -17,6 +17,16 @@ from tools import consoleproto as cp
 # name -> [(arguments, groups the regex must read)]: sample i is printed with format i (the last
 # format for the samples after it), so every format has one at least.
 SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
+    "BANNER_LINE": [
+        (("0.1.0-145102a-dirty build 985b0613ed9a",), {"version": "0.1.0-145102a-dirty", "build_id": "985b0613ed9a"})
+    ],
+    "WARNING": [(("vm0: no room",), {"what": "vm0: no room"})],
+    "LINUX_PANIC": [
+        (
+            ("VFS: Unable to mount root fs on unknown-block(0,0)",),
+            {"why": "VFS: Unable to mount root fs on unknown-block(0,0)"},
+        )
+    ],
     "COMMAND_LINE": [(("console=com1,115200 x='y'",), {"cmdline": "console=com1,115200 x='y'"})],
     "MEMMAP_HEADER": [((6,), {"count": "6"})],
     "MEMMAP_LINE": [

@@ -362,7 +362,7 @@ def test_an_emulator_that_never_connects_times_out(tmp_path: Path, fake, monkeyp
 def test_attach_streams_until_a_stop_pattern(tmp_path: Path, fake, capfd: pytest.CaptureFixture[str]) -> None:
     emu = fake(tmp_path, b"hello\nplinth: no |guest to launch\nrest\n").start()
     stop = ["FATAL: ", "plinth: no guest to launch"]
-    assert terminal.attach(emu, stop) == "plinth: no guest to launch"
+    assert terminal.attach(emu, stop) == terminal.Attached("stopped", "plinth: no guest to launch")
     out, err = capfd.readouterr()
     assert out.startswith("hello\nplinth: no guest to launch\n")
     assert "Ctrl-C" in err  # stdin is not a terminal here
@@ -370,7 +370,7 @@ def test_attach_streams_until_a_stop_pattern(tmp_path: Path, fake, capfd: pytest
 
 def test_attach_returns_none_when_the_console_closes(tmp_path: Path, fake) -> None:
     emu = fake(tmp_path, b"bye\n", mode="exit").start()
-    assert terminal.attach(emu, ["never"]) is None
+    assert terminal.attach(emu, ["never"]).how == "closed"
 
 
 def test_attach_forwards_keys_in_raw_mode_and_restores_the_terminal(
@@ -392,7 +392,7 @@ def test_attach_forwards_keys_in_raw_mode_and_restores_the_terminal(
         emu = fake(tmp_path).start()
         typist = threading.Thread(target=type_once_raw)
         typist.start()
-        assert terminal.attach(emu, ["never"]) is None  # Ctrl-] detached
+        assert terminal.attach(emu, ["never"]).how == "quit"  # Ctrl-] detached
         typist.join()
         assert termios.tcgetattr(slave) == before
     os.close(master)

@@ -561,4 +561,4 @@ def test_user_mistakes_are_one_sentence(args: list[str], message: str, tmp_path:
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("plinth: error: ") and message in lines[0], result.stderr
+    assert len(lines) == 1 and lines[0].startswith("==> error: ") and message in lines[0], result.stderr

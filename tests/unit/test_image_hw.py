@@ -96,7 +96,7 @@ def test_image_serial_com2_reaches_grub_cfg_and_plinth_cmdline(tmp_path: Path, p
     iso = tmp_path / "com2.iso"
     res = run_cli("image", "--out", str(iso), "--serial", "com2,9600")
     assert res.returncode == 0, res.stderr
-    assert "com2 at 9600 baud" in res.stdout
+    assert "com2 at 9600 baud" in res.stderr
     subprocess.run(
         [
             "xorriso",
@@ -119,7 +119,7 @@ def test_image_serial_com2_reaches_grub_cfg_and_plinth_cmdline(tmp_path: Path, p
 def test_image_refuses_an_initrd_without_a_kernel(tmp_path: Path) -> None:
     res = run_cli("image", "--initrd", str(tmp_path / "initrd.img"))
     assert res.returncode == 1 and "Traceback" not in res.stderr
-    assert res.stderr.strip() == "plinth: error: --initrd needs --kernel: the initrd is the module after the kernel."
+    assert res.stderr.strip() == "==> error: --initrd needs --kernel: the initrd is the module after the kernel."
 
 
 # --- --pxe ------------------------------------------------------------------------------------
@@ -293,8 +293,8 @@ def test_usb_with_yes_writes_the_iso_bytes_and_reports_progress(stick: dict[str,
     lines = progress.getvalue().splitlines()
     first = 100 * usb.CHUNK // stick["iso"].stat().st_size
     assert lines == [
-        f"plinth: writing {stick['sdb']}:  {first}% (4.0 MiB of 8.0 MiB)",
-        f"plinth: writing {stick['sdb']}: 100% (8.0 MiB of 8.0 MiB)",
+        f"==> writing {stick['sdb']}:  {first}% (4.0 MiB of 8.0 MiB)",
+        f"==> writing {stick['sdb']}: 100% (8.0 MiB of 8.0 MiB)",
     ]
 
 
@@ -309,8 +309,7 @@ def test_cli_usb_always_checks_for_a_block_device(stick: dict[str, Path]) -> Non
     res = run_cli("image", "--usb", str(stick["sdb"]), "--yes")
     assert res.returncode == 1
     assert res.stderr.strip() == (
-        f"plinth: error: {stick['sdb']} is not a block device; give the whole stick, "
-        "e.g. /dev/sdb (`lsblk` lists them)."
+        f"==> error: {stick['sdb']} is not a block device; give the whole stick, e.g. /dev/sdb (`lsblk` lists them)."
     )
     assert stick["sdb"].read_bytes() == b"\xaa" * 4096
 

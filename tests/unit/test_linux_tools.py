@@ -347,8 +347,8 @@ def test_fetch_debian_downloads_and_keeps_only_vmlinuz_and_busybox(
     assert "apt-cache depends linux-image-amd64" in calls
     assert f"apt-get download -q {KERNEL_PKG}" in calls and "apt-get download -q busybox-static" in calls
     err = capsys.readouterr().err
-    assert f"plinth: fetching {KERNEL_PKG} (68 MiB) ..." in err
-    assert "plinth: fetching busybox-static" in err
+    assert f"==> fetching {KERNEL_PKG} (68 MiB) ..." in err
+    assert "==> fetching busybox-static" in err
 
 
 def test_fetch_debian_reuses_the_cache_without_apt(tmp_path: Path, fake_apt: FakeApt) -> None:
@@ -435,11 +435,11 @@ def test_run_boots_the_linux_guest_on_two_cpus_by_default(tmp_path: Path) -> Non
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--kernel", "/nonexistent/bzImage"], "plinth: error: --kernel /nonexistent/bzImage does not exist"),
-        (["--no-guest", "--initrd", "x"], "plinth: error: --initrd cannot be combined with --no-guest."),
+        (["--kernel", "/nonexistent/bzImage"], "==> error: --kernel /nonexistent/bzImage does not exist"),
+        (["--no-guest", "--initrd", "x"], "==> error: --initrd cannot be combined with --no-guest."),
         (
             ["--module", "x", "--guest-cmdline", "quiet"],
-            "plinth: error: --guest-cmdline cannot be combined with --module.",
+            "==> error: --guest-cmdline cannot be combined with --module.",
         ),
     ],
 )

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import abc
 import atexit
-import codecs
 import contextlib
 import importlib
 import os
@@ -24,20 +23,27 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType, TracebackType
 from typing import Any, ClassVar, Self
 
 from tools.consoleproto import FATAL_PREFIX, HALTED
+from tools.layout import LOAD_BASE, RESERVED_MAX
 from tools.errors import PlinthError
+from tools.textfilter import PlainText
 
 Pattern = str | re.Pattern[str]
 Patterns = Pattern | Sequence[Pattern]
 
+# Plinth is loaded at LOAD_BASE and owns up to RESERVED_MAX from there; GRUB and the guest need
+# some memory too.
+MIN_MEMORY_MIB = 16
 # How long the console is still read after a failure line, to capture Plinth's dump.
 FAILURE_GRACE_S = 3.0
 TAIL_LINES = 20
+# How often a long wait_for reports to its progress watcher.
+PROGRESS_S = 10.0
 # Bytes pexpect reads at a time from the console socket.
 READ_SIZE = 65536
 
@@ -108,18 +114,22 @@ def die_with_parent(argv: list[str]) -> list[str]:
 
 class ConsoleRecorder:
     """Every byte the console delivers, recorded once: raw to console.log at once (so a hung
-    run still leaves it) and, decoded with CRs stripped, to `text`. pexpect decodes what it
-    reads with decode() (see Emulator._open_console), so its buffer holds the same text."""
+    run still leaves it) and, as plain text (CRs and GRUB's escape sequences dropped, see
+    textfilter.py), to `text`. pexpect decodes what it reads with decode() (see
+    Emulator._open_console), so its buffer holds the same text."""
 
     def __init__(self, path: Path) -> None:
         self.file = path.open("wb")
-        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.plain = PlainText()
         self.chunks: list[str] = []
+        self.last_data = time.monotonic()  # when the console last said something
 
     def decode(self, data: bytes, final: bool = False) -> str:
         self.file.write(data)
         self.file.flush()
-        text = self.decoder.decode(data, final).replace("\r", "")
+        if data:
+            self.last_data = time.monotonic()
+        text = self.plain.feed(data, final)
         self.chunks.append(text)
         return text
 
@@ -171,10 +181,13 @@ class Emulator(abc.ABC):
         self.memory_mib = memory_mib
         self.port = 0  # of the harness's console socket, which the emulator connects to
         self.proc: subprocess.Popen[bytes] | None = None
-        # Once started: a pexpect fdspawn on the console socket that decodes to str with CRs
-        # stripped (see ConsoleRecorder); whatever reads it is recorded in console.log/output.
+        # Once started: a pexpect fdspawn on the console socket that decodes to plain text (no CRs
+        # or escapes; see ConsoleRecorder); whatever reads it is recorded in console.log/output.
         self.console: Any = None
         self._recorder: ConsoleRecorder | None = None
+        # Called as progress(emulator, what is awaited, seconds waited) every PROGRESS_S of a
+        # wait_for (the test harness shows it when tests run serially).
+        self.progress: Callable[[Emulator, str, float], None] | None = None
 
     # --- what a backend provides ------------------------------------------------------
 
@@ -185,6 +198,31 @@ class Emulator(abc.ABC):
     def check_installed(self) -> None:
         """Raise PlinthError if anything needed to run the emulator is missing."""
         require_binary(self.binary, self.title, self.package)
+
+    def validate(self) -> list[str]:
+        """Check the machine's options against this emulator's real limits before anything
+        boots: PlinthError with one sentence for the first that it cannot run; returns
+        notes (one sentence each) about what it will do instead of the obvious."""
+        self.check_installed()
+        if self.cpus < 1 or self.cpus > self.max_cpus():
+            raise PlinthError(
+                f"--cpus {self.cpus}: {self.title} ({self.cpu_model}) runs 1 to {self.max_cpus()} CPUs"
+                f"{self.max_cpus_why()}."
+            )
+        if self.memory_mib < MIN_MEMORY_MIB:
+            raise PlinthError(
+                f"--memory {self.memory_mib}: Plinth needs at least {MIN_MEMORY_MIB} MiB (it is loaded at "
+                f"{LOAD_BASE // 2**20} MiB and owns up to {RESERVED_MAX // 2**20} MiB from there)."
+            )
+        return []
+
+    def max_cpus(self) -> int:
+        """The most CPUs this emulator runs with this CPU model."""
+        return 1
+
+    def max_cpus_why(self) -> str:
+        """Where max_cpus comes from, as a parenthesis for the error sentence."""
+        return ""
 
     def prepare(self) -> None:
         """Write configuration files for self.port into logdir."""
@@ -216,8 +254,13 @@ class Emulator(abc.ABC):
         return self.logdir / "cmdline.txt"
 
     @property
+    def quiet_s(self) -> float:
+        """Seconds since the console last said anything (since start before it did)."""
+        return time.monotonic() - self._recorder.last_data if self._recorder is not None else 0.0
+
+    @property
     def output(self) -> str:
-        """All console text seen so far, decoded, CRs stripped."""
+        """All console text seen so far, as plain text (no CRs, no escape sequences)."""
         return self._recorder.text if self._recorder is not None else ""
 
     # --- lifecycle --------------------------------------------------------------------
@@ -290,7 +333,7 @@ class Emulator(abc.ABC):
             sock.detach(), timeout=None, maxread=READ_SIZE, encoding="utf-8", codec_errors="replace"
         )
         # pexpect hands each read to its decoder: ours records the raw bytes first, and its
-        # text has no CRs, so patterns match "\n" line ends whatever the guest sends.
+        # text has no CRs or escapes, so patterns match "\n" line ends whatever the guest sends.
         self.console._decoder = self._recorder
 
     def stop(self) -> None:
@@ -393,8 +436,20 @@ class Emulator(abc.ABC):
         console = self._require_console()
         wanted = compile_patterns(pattern)
         failing = compile_patterns(failure) if failure is not None else []
+        deadline = time.monotonic() + timeout
         try:
-            index = console.expect_list(wanted + failing, timeout=timeout)
+            while True:
+                # In slices, so that a watcher (progress) sees a long wait go on.
+                remaining = deadline - time.monotonic()
+                step = remaining if self.progress is None else min(remaining, PROGRESS_S)
+                try:
+                    index = console.expect_list(wanted + failing, timeout=max(0.0, step))
+                    break
+                except pexpect.TIMEOUT:
+                    if time.monotonic() >= deadline:
+                        raise
+                    if self.progress is not None:
+                        self.progress(self, describe(pattern), timeout - remaining + step)
         except pexpect.TIMEOUT:
             raise ConsoleTimeout(
                 f"Timed out after {timeout:g} s waiting for {describe(pattern)} on the "

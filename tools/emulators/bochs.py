@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import signal
+import subprocess
 from pathlib import Path
 
 from tools.emulators.base import Emulator
@@ -10,6 +12,28 @@ from tools.errors import PlinthError
 
 # The CPU models the tests run on: the oldest and the newest with the VMX features we use.
 BOCHS_MODELS = ("corei7_haswell_4770", "tigerlake")
+# The models with VMX, EPT, VPID and unrestricted guest (/work/shared/EMULATORS.md): Plinth runs
+# guests only there; the others are accepted and Plinth says that VMX is missing.
+VMX_MODELS = ("corei7_haswell_4770", "broadwell_ult", "corei7_skylake_x", "corei7_icelake_u", "tigerlake")
+# The most CPUs Debian's Bochs 2.7 starts with this bochsrc: with 16, every model tried stops at
+# once with "register_timer: too many registered timers" (each CPU's local APIC takes timers
+# from a fixed table); the configuration itself would take 1 to 255 ("n_processors").
+MAX_CPUS = 15
+# Models without long mode (Bochs's cpudb): Plinth is a 64-bit program.
+NO_LONG_MODE = (
+    "pentium",
+    "pentium_mmx",
+    "amd_k6_2_chomper",
+    "p2_klamath",
+    "p3_katmai",
+    "p4_willamette",
+    "core_duo_t2400_yonah",
+    "atom_n270",
+)
+# `memory: host=` stops at 2048 MiB; `guest=` may be larger (Bochs pages the rest), but the
+# Bochs BIOS then maps RAM only up to 3 GiB, so more than that is never seen by Plinth.
+MAX_HOST_MIB = 2048
+MAX_GUEST_MIB = 3072
 # Bochs has no IOMMU, and Plinth refuses guests without DMA isolation unless told otherwise.
 NO_IOMMU_CMDLINE = "iommu=optional"
 
@@ -30,6 +54,27 @@ IPS = 50_000_000
 TIME0 = 1704067200
 # Printed by Bochs on stdout just before it exits on a panic (next line: the message).
 EXIT_BANNER = "Bochs is exiting with the following message:"
+
+
+@functools.cache
+def cpu_models(binary: str = "bochs") -> tuple[str, ...]:
+    """The CPU models this Bochs binary knows, as `bochs -help cpu` lists them."""
+    try:
+        res = subprocess.run(
+            [binary, "-help", "cpu"], capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL
+        )
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise PlinthError(f"cannot ask Bochs for its CPU models ({err}).") from None
+    lines = (res.stdout + res.stderr).splitlines()  # Debian's build prints the list on stderr
+    if "Supported CPU models:" not in lines:
+        raise PlinthError("`bochs -help cpu` printed no model list; is this Bochs 2.7 or later?")
+    models: list[str] = []
+    for line in lines[lines.index("Supported CPU models:") + 1 :]:
+        if models and not line.strip():
+            break
+        if line.strip():
+            models.append(line.strip())
+    return tuple(models)
 
 
 def find_firmware(spec: tuple[tuple[Path, ...], str]) -> Path:
@@ -64,6 +109,41 @@ class BochsEmulator(Emulator):
         find_firmware(BIOS)
         find_firmware(VGABIOS)
 
+    def max_cpus(self) -> int:
+        return MAX_CPUS
+
+    def max_cpus_why(self) -> str:
+        return " (Debian's Bochs 2.7 runs out of timers with more)"
+
+    def validate(self) -> list[str]:
+        models = cpu_models(self.binary)
+        if self.cpu_model not in models:
+            raise PlinthError(
+                f"--cpu-model {self.cpu_model}: Bochs knows no such CPU; its models: {', '.join(models)}."
+            )
+        if self.cpu_model in NO_LONG_MODE:
+            raise PlinthError(
+                f"--cpu-model {self.cpu_model}: Plinth needs an x86-64 CPU, and this model has no long mode; "
+                f"use one of {', '.join(VMX_MODELS)}."
+            )
+        notes = super().validate()
+        if self.memory_mib > MAX_GUEST_MIB:
+            raise PlinthError(
+                f"--memory {self.memory_mib}: Bochs's BIOS maps at most {MAX_GUEST_MIB} MiB of RAM (none above 4 GiB); "
+                f"give {MAX_GUEST_MIB} or less, or use --emulator qemu."
+            )
+        if self.memory_mib > MAX_HOST_MIB:
+            notes.append(
+                f"Bochs uses at most {MAX_HOST_MIB} MiB of host memory: the guest's {self.memory_mib} MiB run as "
+                f"`memory: guest={self.memory_mib}, host={MAX_HOST_MIB}` (slower when it touches it all)"
+            )
+        if self.cpu_model not in VMX_MODELS:
+            notes.append(
+                f"{self.cpu_model} has no VMX with EPT in Bochs: Plinth will say so and run no guest "
+                f"(models with it: {', '.join(VMX_MODELS)})"
+            )
+        return notes
+
     def bochsrc(self) -> str:
         """The configuration for the current port (see /work/shared/EMULATORS.md)."""
         for path in (self.iso, self.bochs_log):
@@ -77,7 +157,7 @@ class BochsEmulator(Emulator):
                 # A triple fault must end the run, not reboot silently: with
                 # reset_on_triple_fault=0 Bochs panics, and panic is fatal below.
                 (f"cpu: model={self.cpu_model}, count={self.cpus}, ips={IPS}, reset_on_triple_fault=0"),
-                f"memory: guest={self.memory_mib}, host={self.memory_mib}",
+                f"memory: guest={self.memory_mib}, host={min(self.memory_mib, MAX_HOST_MIB)}",
                 f'ata0-master: type=cdrom, path="{self.iso}", status=inserted',
                 "boot: cdrom",
                 # There is no headless display; rfb listens for a VNC client without waiting for

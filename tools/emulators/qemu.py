@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+import json
+import os
 import shutil
 import socket
+import subprocess
 import tempfile
 import time
 from collections.abc import Sequence
@@ -12,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.emulators.base import Emulator, EmulatorError, require_module
+from tools.errors import PlinthError
 
 # isa-debug-exit turns the guest's write of V to port 0xf4 into QEMU's exit code (V << 1) | 1.
 DEBUG_EXIT_PORT = 0xF4
@@ -19,6 +24,44 @@ DEBUG_EXIT_PORT = 0xF4
 MAX_SOCKET_PATH = 107
 QMP_REQUIREMENT = "qemu.qmp==0.0.6"
 QMP_TIMEOUT_S = 10.0
+MACHINE = "q35"
+# UEFI firmware (Debian's ovmf package): the code read-only, a private copy of the variables.
+OVMF_CODE = Path("/usr/share/OVMF/OVMF_CODE_4M.fd")
+OVMF_VARS = Path("/usr/share/OVMF/OVMF_VARS_4M.fd")
+FIRMWARES = ("bios", "uefi")
+# Above 255 CPUs x86 needs x2APIC IDs, which QEMU offers only with KVM's irqchip: under TCG it
+# refuses ("current -smp configuration requires kernel irqchip and X2APIC API support").
+TCG_MAX_CPUS = 255
+
+
+def _probe(argv: list[str], stdin: str = "") -> str:
+    try:
+        res = subprocess.run(argv, input=stdin, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise PlinthError(f"cannot ask QEMU about itself ({err}).") from None
+    return res.stdout
+
+
+@functools.cache
+def machine_max_cpus(binary: str, machine: str = MACHINE) -> int:
+    """The machine type's CPU limit, as QEMU's query-machines reports it (288 for q35 in 7.2)."""
+    commands = "".join(json.dumps({"execute": c}) + "\n" for c in ("qmp_capabilities", "query-machines", "quit"))
+    out = _probe([binary, "-machine", "none", "-nodefaults", "-display", "none", "-qmp", "stdio"], commands)
+    for line in out.splitlines():
+        with contextlib.suppress(ValueError):
+            reply = json.loads(line).get("return")
+            if isinstance(reply, list):
+                for m in reply:
+                    if machine in (m.get("name"), m.get("alias")):
+                        return int(m["cpu-max"])
+    raise PlinthError(f"QEMU does not list the machine type {machine} (query-machines).")
+
+
+@functools.cache
+def cpu_models(binary: str) -> tuple[str, ...]:
+    """The CPU models of `qemu-system-x86_64 -cpu help`, with host and max."""
+    names = [line.split()[1] for line in _probe([binary, "-cpu", "help"]).splitlines() if line.startswith("x86 ")]
+    return tuple(names)
 
 
 class QemuEmulator(Emulator):
@@ -38,10 +81,14 @@ class QemuEmulator(Emulator):
         memory_mib: int = 512,
         extra_args: Sequence[str] = (),
         accel: str = "tcg",
+        firmware: str = "bios",
     ) -> None:
         super().__init__(iso, logdir, cpu_model=cpu_model, cpus=cpus, memory_mib=memory_mib)
         self.extra_args = list(extra_args)
         self.accel = accel
+        if firmware not in FIRMWARES:
+            raise PlinthError(f"--firmware {firmware}: QEMU boots with one of {', '.join(FIRMWARES)}.")
+        self.firmware = firmware
         self._monitor: Any = None
         self._socket_dir: Path | None = None
 
@@ -59,12 +106,56 @@ class QemuEmulator(Emulator):
             self._socket_dir = Path(tempfile.mkdtemp(prefix="plinth-qmp-"))
         return self._socket_dir / "qmp.sock"
 
+    @property
+    def efi_vars(self) -> Path:
+        return self.logdir / "OVMF_VARS.fd"
+
     def check_installed(self) -> None:
         super().check_installed()
         require_module("qemu.qmp.legacy", QMP_REQUIREMENT)
+        if self.firmware == "uefi":
+            for path in (OVMF_CODE, OVMF_VARS):
+                if not path.is_file():
+                    raise PlinthError(f"UEFI needs OVMF: {path} is missing (apt package: ovmf).")
+
+    def max_cpus(self) -> int:
+        limit = machine_max_cpus(self.binary)
+        return min(limit, TCG_MAX_CPUS) if self.accel == "tcg" else limit
+
+    def max_cpus_why(self) -> str:
+        if self.accel == "tcg" and machine_max_cpus(self.binary) > TCG_MAX_CPUS:
+            return f" under TCG (x2APIC IDs need KVM; {MACHINE} itself takes {machine_max_cpus(self.binary)})"
+        return f" on its {MACHINE} machine"
+
+    def validate(self) -> list[str]:
+        self.check_installed()
+        models = cpu_models(self.binary)
+        if self.cpu_model not in models:
+            raise PlinthError(
+                f"--cpu-model {self.cpu_model}: QEMU knows no such CPU (`{self.binary} -cpu help` lists them)."
+            )
+        notes = super().validate()
+        host_mib = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2**20
+        if self.memory_mib > host_mib:
+            raise PlinthError(f"--memory {self.memory_mib}: this machine has only {host_mib} MiB.")
+        return notes
 
     def prepare(self) -> None:
         self.qmp_path.unlink(missing_ok=True)
+        if self.firmware == "uefi":
+            shutil.copyfile(OVMF_VARS, self.efi_vars)  # the firmware writes its variables there
+
+    def firmware_args(self) -> list[str]:
+        """UEFI: OVMF's code and variables as the two pflash chips (EMULATORS.md)."""
+        if self.firmware != "uefi":
+            return []
+        escape = lambda path: str(path).replace(",", ",,")  # noqa: E731
+        return [
+            "-drive",
+            f"if=pflash,format=raw,unit=0,readonly=on,file={escape(OVMF_CODE)}",
+            "-drive",
+            f"if=pflash,format=raw,unit=1,file={escape(self.efi_vars)}",
+        ]
 
     def command(self) -> list[str]:
         return [
@@ -79,6 +170,7 @@ class QemuEmulator(Emulator):
             str(self.cpus),
             "-cpu",
             self.cpu_model,
+            *self.firmware_args(),
             "-cdrom",
             str(self.iso),
             "-boot",
