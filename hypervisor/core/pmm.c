@@ -116,6 +116,30 @@ int pmm_alloc(struct pmm *pmm, u64 size, u64 align, u64 *out)
 	return -ENOMEM;
 }
 
+int pmm_alloc_top(struct pmm *pmm, u64 size, u64 align, u64 *out)
+{
+	u32 i;
+
+	if (!size || size > UINT64_MAX - (PMM_PAGE_SIZE - 1) || align < PMM_PAGE_SIZE ||
+	    (align & (align - 1)))
+		return -EINVAL;
+	size = ALIGN_UP(size, PMM_PAGE_SIZE);
+	for (i = pmm->count; i-- > 0;) {
+		u64 start;
+
+		if (pmm->free[i].end - pmm->free[i].start < size)
+			continue;
+		start = ALIGN_DOWN(pmm->free[i].end - size, align);
+		if (start < pmm->free[i].start)
+			continue;
+		if (pmm_remove(pmm, start, start + size))
+			return -ENOMEM;
+		*out = start;
+		return 0;
+	}
+	return -ENOMEM;
+}
+
 bool pmm_is_free(const struct pmm *pmm, u64 addr)
 {
 	u32 i;
