@@ -35,6 +35,8 @@ APT_REQUIRED = [
     "vgabios",
     "bochs-term",  # VMX emulator (bochs-term: its GUI dependency without X)
     "qemu-system-x86",  # VT-d emulator
+    "clang",
+    "libclang-rt-14-dev",  # libFuzzer harnesses (tests/fuzz/): clang and its fuzzer/sanitizer runtimes
 ]
 # UEFI boot in the ISO when this installs; Plinth works without it.
 APT_OPTIONAL = ["grub-efi-amd64-bin"]
