@@ -266,6 +266,26 @@ static bool fault_seen(const struct selftest *t, u64 addr)
 	return false;
 }
 
+/* edu's buffer -> iova with page (Plinth's view of what must stay as it is) full of CANARY:
+ * whether a fault was reported and the page kept its bytes. false when edu is stuck (the
+ * check's failure is then reported). */
+static bool write_and_watch(struct selftest *t, const char *check, u64 iova, const u8 *page, bool *seen,
+			    bool *intact)
+{
+	u32 i;
+
+	memset((void *)page, CANARY, PMM_PAGE_SIZE);
+	if (edu_dma(t, EDU_BUF, iova, true)) {
+		result(t, check, false, "edu did not finish a transfer within %u ms", EDU_DMA_TIMEOUT_MS);
+		return false;
+	}
+	*seen = fault_seen(t, iova);
+	*intact = true;
+	for (i = 0; i < PMM_PAGE_SIZE; i++)
+		*intact &= page[i] == CANARY;
+	return true;
+}
+
 /* Step e: edu's buffer -> the address of a page of Plinth's pool. Guest-physical [Plinth's
  * range] is the VM's RAM in another host chunk, so the write must land there, not in Plinth. */
 static void check_plinth_address(struct selftest *t, struct vm *vm)
@@ -274,29 +294,22 @@ static void check_plinth_address(struct selftest *t, struct vm *vm)
 	u64 pa = (u64)(uintptr_t)page;
 	const struct vm_mem *m = vm_mem_find(vm, pa, PMM_PAGE_SIZE);
 	u64 host = m && m->kind == VM_MEM_RAM ? m->hpa + (pa - m->gpa) : 0;
-	bool seen, intact = true, arrived;
-	u32 i;
+	bool seen, intact, arrived;
 
 	if (!host || host == pa || pa + PMM_PAGE_SIZE > EDU_DMA_LIMIT) {
 		result(t, "plinth-dma", false, "pool page 0x%lx below 256 MiB is not the VM's RAM elsewhere (0x%lx)", pa,
 		       host);
-		goto out;
+	} else {
+		memset((void *)(uintptr_t)host, 0, PMM_PAGE_SIZE);
+		if (write_and_watch(t, "plinth-dma", pa, page, &seen, &intact)) {
+			arrived = holds_pattern((const u32 *)(uintptr_t)host);
+			result(t, "plinth-dma", !seen && intact && arrived,
+			       "write to Plinth's address 0x%lx: %s, %s at host 0x%lx, Plinth's page %s", pa,
+			       seen ? "FAULT reported" : "no fault",
+			       arrived ? "arrived in the VM's RAM" : "NOT in the VM's RAM", host,
+			       intact ? "unchanged" : "OVERWRITTEN");
+		}
 	}
-	memset(page, CANARY, PMM_PAGE_SIZE);
-	memset((void *)(uintptr_t)host, 0, PMM_PAGE_SIZE);
-	if (edu_dma(t, EDU_BUF, pa, true)) {
-		result(t, "plinth-dma", false, "edu did not finish a transfer within %u ms", EDU_DMA_TIMEOUT_MS);
-		goto out;
-	}
-	seen = fault_seen(t, pa);
-	for (i = 0; i < PMM_PAGE_SIZE; i++)
-		intact &= page[i] == CANARY;
-	arrived = holds_pattern((const u32 *)(uintptr_t)host);
-	result(t, "plinth-dma", !seen && intact && arrived,
-	       "write to Plinth's address 0x%lx: %s, %s at host 0x%lx, Plinth's page %s", pa,
-	       seen ? "FAULT reported" : "no fault", arrived ? "arrived in the VM's RAM" : "NOT in the VM's RAM", host,
-	       intact ? "unchanged" : "OVERWRITTEN");
-out:
 	page_free(page);
 }
 
@@ -306,28 +319,17 @@ out:
 static void check_blocked(struct selftest *t, struct vm *vm)
 {
 	const struct vm_mem *m = vm_mem_find(vm, plinth_reserved.start, 1);
-	u8 *page = m && m->kind == VM_MEM_RAM ? (u8 *)(uintptr_t)m->hpa : page_alloc();
+	bool backed = m && m->kind == VM_MEM_RAM, seen, intact;
+	u8 *page = backed ? (u8 *)(uintptr_t)m->hpa : page_alloc();
 	u64 pa = (u64)(uintptr_t)page;
-	bool seen, intact = true;
-	u32 i;
 
-	if (vm_mem_find(vm, pa, PMM_PAGE_SIZE) || pa + PMM_PAGE_SIZE > EDU_DMA_LIMIT) {
+	if (vm_mem_find(vm, pa, PMM_PAGE_SIZE) || pa + PMM_PAGE_SIZE > EDU_DMA_LIMIT)
 		result(t, "blocked-dma", false, "page 0x%lx is the VM's, or beyond edu's 256 MiB reach", pa);
-		goto out;
-	}
-	memset(page, CANARY, PMM_PAGE_SIZE);
-	if (edu_dma(t, EDU_BUF, pa, true)) {
-		result(t, "blocked-dma", false, "edu did not finish a transfer within %u ms", EDU_DMA_TIMEOUT_MS);
-		goto out;
-	}
-	seen = fault_seen(t, pa);
-	for (i = 0; i < PMM_PAGE_SIZE; i++)
-		intact &= page[i] == CANARY;
-	result(t, "blocked-dma", seen && intact, "write to 0x%lx (%s): %s, page %s", pa,
-	       m ? "the host chunk behind Plinth's range" : "Plinth's pool", seen ? "fault reported" : "no fault reported",
-	       intact ? "unchanged" : "OVERWRITTEN");
-out:
-	if (!m || m->kind != VM_MEM_RAM)
+	else if (write_and_watch(t, "blocked-dma", pa, page, &seen, &intact))
+		result(t, "blocked-dma", seen && intact, "write to 0x%lx (%s): %s, page %s", pa,
+		       backed ? "the host chunk behind Plinth's range" : "Plinth's pool",
+		       seen ? "fault reported" : "no fault reported", intact ? "unchanged" : "OVERWRITTEN");
+	if (!backed)
 		page_free(page);
 }
 
