@@ -97,6 +97,11 @@ ACPI_RSDP = line(
     LOG_PREFIX + "ACPI RSDP: %s tag, %u bytes at 0x%016lx",  # %p prints as 0x%016lx
     rf"plinth: ACPI RSDP: (?P<tag>.+?) tag, (?P<size>\d+) bytes at (?P<addr>{HEX})",
 )
+HOST_PAGE_TABLES = line(
+    LOG_PREFIX + "memory: Plinth's page tables map %lu x 1G + %lu x 2M pages in %u table pages (1 GiB pages %s)",
+    r"plinth: memory: Plinth's page tables map (?P<leaves_1g>\d+) x 1G \+ (?P<leaves_2m>\d+) x 2M pages in "
+    r"(?P<tables>\d+) table pages \(1 GiB pages (?P<one_gib>yes|no)\)",
+)  # arch/x86/hostmap_boot.c
 RESERVED = line(
     LOG_PREFIX + "reserved: 0x%lx-0x%lx (%lu KiB: image %lu KiB, pool %lu KiB)",
     rf"plinth: reserved: (?P<start>{HEX})-(?P<end>{HEX}) \((?P<kib>\d+) KiB: image (?P<image>\d+) KiB, "

@@ -141,6 +141,33 @@ def test_dma_selftest(boot, target_for, caching_mode: bool, invalidation: str) -
 
 
 @pytest.mark.qemu
+def test_ram_above_4gib_is_reached_and_remapped(boot, target_for) -> None:
+    """With 6 GiB of RAM, 4 of them above 4 GiB: Plinth's page tables map it all, the chunk
+    behind Plinth's range comes from the top of RAM, above 4 GiB, and edu's write to Plinth's
+    address lands there (Plinth zeroes, then reads, that RAM beyond the 4 GiB its boot code
+    maps). edu cannot reach the chunk's own address: blocked-dma says so, by name."""
+    emu = boot(
+        target_for("qemu", None), cmdline="iommu_selftest", memory_mib=6144, extra_args=qemu_devices("intel-iommu")
+    )
+    emu.wait_for(SELFTEST_SUMMARY_RE, timeout=TIMEOUT_S)
+    out = emu.output
+    tables = cp.HOST_PAGE_TABLES.search(out)
+    assert tables, "no line about Plinth's page tables"
+    assert int(tables["leaves_1g"]) * 2**30 + int(tables["leaves_2m"]) * 2**21 >= 8 * 2**30, tables.group(0)
+    backing = cp.PLINTH_BACKING.search(out)
+    assert backing and int(backing["host_start"], 16) >= 4 * 2**30, "the chunk is not above 4 GiB"
+    checks = selftest_checks(out)
+    landed = re.search(r"arrived in the VM's RAM at host (?P<host>0x[0-9a-f]+)", checks["plinth-dma"][1])
+    assert checks["plinth-dma"][0] == "pass" and landed, checks["plinth-dma"]
+    assert int(backing["host_start"], 16) <= int(landed["host"], 16) < int(backing["host_end"], 16)
+    assert checks["blocked-dma"] == (
+        "fail",
+        f"page {backing['host_start']} is the VM's, or beyond edu's 256 MiB reach",
+    )
+    assert cp.FATAL_PREFIX not in out
+
+
+@pytest.mark.qemu
 def test_without_iommu_translation_is_unavailable(boot, target_for, guest: Path) -> None:
     """Without intel-iommu there is no DMAR: Plinth says so, and the self-test says translation
     is unavailable and lets edu do no DMA at all (it would reach Plinth). Plinth's refusal to

@@ -78,6 +78,7 @@ SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
         (("vm0", 0, 0x1000, 0x80000011, 0), {"vcpu": "0", "rip": "0x1000", "cr0": "0x80000011", "idtr_limit": "0x0"})
     ],
     "ACPI_SLEEP": [(("vm0", 5), {"vm": "vm0", "slp_typ": "5"})],
+    "HOST_PAGE_TABLES": [((8, 0, 2, "yes"), {"leaves_1g": "8", "leaves_2m": "0", "tables": "2", "one_gib": "yes"})],
     "MONITOR_MEM": [((0x200000, 0x800000, 3900), {"start": "0x200000", "end": "0x800000", "free_kib": "3900"})],
     "PLINTH_BACKING": [
         (
