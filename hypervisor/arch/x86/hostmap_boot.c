@@ -1,5 +1,6 @@
 /* Plinth's page tables for the machine it runs on; see x86/hostmap.h. */
 #include <plinth/console.h>
+#include <plinth/guest_map.h>
 #include <plinth/memory.h>
 #include <plinth/panic.h>
 #include <x86/cpu.h>
@@ -43,13 +44,14 @@ void hostmap_boot(const struct boot_info *bi)
 	if (hostmap_init(&map, pool_page, has_1g_pages()))
 		panic("cannot build Plinth's page tables", "no page for the root table");
 	map_or_panic(0, LOW_SPAN, 0);
-	/* RAM write-back; other entries (ACPI NVS, device windows the firmware lists) uncached
-	 * unless the MTRRs cache them (SDM Vol. 3A 11.5.2.2: PCD with PAT entry 2 is UC-). */
+	/* All RAM a guest may be given (and the ACPI tables in it), write-back; ACPI NVS uncached
+	 * unless the MTRRs cache it (SDM Vol. 3A 11.5.2.2: PCD with PAT entry 2 is UC-). Reserved
+	 * ranges above 4 GiB are nothing Plinth touches; device memory it uses is added by
+	 * hostmap_mmio. */
 	for (i = 0; i < bi->mmap_count; i++)
-		map_or_panic(bi->mmap[i].start, bi->mmap[i].end,
-			     bi->mmap[i].type == MB2_MEM_AVAILABLE || bi->mmap[i].type == MB2_MEM_ACPI_RECLAIMABLE ?
-				     0 :
-				     X86_PTE_PCD);
+		if (guest_map_ram_type(bi->mmap[i].type))
+			map_or_panic(bi->mmap[i].start, bi->mmap[i].end,
+				     bi->mmap[i].type == MB2_MEM_NVS ? X86_PTE_PCD : 0);
 	write_cr3((u64)(uintptr_t)map.pml4);
 	log_info("memory: Plinth's page tables map %lu x 1G + %lu x 2M pages in %u table pages (1 GiB pages %s)",
 		 map.leaves_1g, map.leaves_2m, map.table_pages, map.allow_1g ? "yes" : "no");

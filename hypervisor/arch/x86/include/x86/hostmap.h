@@ -31,8 +31,9 @@ int hostmap_map(struct hostmap *m, u64 start, u64 end, u64 attr);
 bool hostmap_covers(const struct hostmap *m, u64 start, u64 end);
 
 /* Plinth's tables for this machine: the first 4 GiB (firmware, local APIC, IOAPIC and PCI
- * device memory live there), every memory map entry, uncached where it is not RAM; CR3 then
- * points at them. Panics when the page pool cannot hold them. */
+ * device memory live there) and every RAM entry of the memory map (available, ACPI
+ * reclaimable, ACPI NVS uncached); CR3 then points at them. Panics when the page pool cannot
+ * hold them. */
 void hostmap_boot(const struct boot_info *bi);
 /* Adds device memory above what hostmap_boot mapped (a DMA remapping unit's registers). */
 void hostmap_mmio(u64 start, u64 size);
