@@ -49,6 +49,8 @@ C_FORMATS = {
     "CONSOLE_FMT_MEMMAP_LINE": "  0x%016lx-0x%016lx %s",
     "CONSOLE_FMT_MODULES_HEADER": "modules: %u",
     "CONSOLE_FMT_MODULE_LINE": "  module %u: 0x%lx-0x%lx %lu bytes cmdline='%s'",
+    "CONSOLE_FMT_PLINTH_BACKING": "vm0: guest-physical 0x%lx-0x%lx (Plinth's range) is RAM at host 0x%lx-0x%lx, "
+    "which the guest's memory map shows reserved",
 }
 
 
@@ -103,6 +105,11 @@ ACPI_RSDP = line(
     LOG_PREFIX + "ACPI RSDP: %s tag, %u bytes at 0x%016lx",  # %p prints as 0x%016lx
     rf"plinth: ACPI RSDP: (?P<tag>.+?) tag, (?P<size>\d+) bytes at (?P<addr>{HEX})",
 )
+HOST_PAGE_TABLES = line(
+    LOG_PREFIX + "memory: Plinth's page tables map %lu x 1G + %lu x 2M pages in %u table pages (1 GiB pages %s)",
+    r"plinth: memory: Plinth's page tables map (?P<leaves_1g>\d+) x 1G \+ (?P<leaves_2m>\d+) x 2M pages in "
+    r"(?P<tables>\d+) table pages \(1 GiB pages (?P<one_gib>yes|no)\)",
+)  # arch/x86/hostmap_boot.c
 RESERVED = line(
     LOG_PREFIX + "reserved: 0x%lx-0x%lx (%lu KiB: image %lu KiB, pool %lu KiB)",
     rf"plinth: reserved: (?P<start>{HEX})-(?P<end>{HEX}) \((?P<kib>\d+) KiB: image (?P<image>\d+) KiB, "
@@ -187,15 +194,47 @@ ACPI_SLEEP = line(
     + "%s: the guest requests an ACPI sleep state (SLP_TYP %u, power-off when it is \\_S5); VM exits by reason:",
     r"plinth: (?P<vm>\S+): the guest requests an ACPI sleep state \(SLP_TYP (?P<slp_typ>\d+)",
 )
+# The default VM's stand-in for Plinth's range (core/vm.c): guest RAM at Plinth's addresses
+# lives in this host chunk, which the guest sees reserved and cannot reach.
+PLINTH_BACKING = line(
+    LOG_PREFIX + C_FORMATS["CONSOLE_FMT_PLINTH_BACKING"],
+    rf"plinth: vm0: guest-physical (?P<start>{HEX})-(?P<end>{HEX}) \(Plinth's range\) is RAM at host "
+    rf"(?P<host_start>{HEX})-(?P<host_end>{HEX}), which the guest's memory map shows reserved",
+)
 BAD_KERNEL = line(
     WARN_PREFIX + "%s: module %u is a Linux kernel Plinth cannot boot: %s",
     r"plinth: warning: (?P<vm>\S+): module (?P<module>\d+) is a Linux kernel Plinth cannot boot: (?P<why>.*)$",
     re.M,
 )
+BAD_MULTIBOOT = line(
+    WARN_PREFIX + "%s: module %u is a multiboot kernel Plinth cannot boot: %s",
+    r"plinth: warning: (?P<vm>\S+): module (?P<module>\d+) is a multiboot kernel Plinth cannot boot: (?P<why>.*)$",
+    re.M,
+)  # guest/multiboot.c
+MULTIBOOT_LOADED = line(
+    LOG_PREFIX + "%s: module %u: multiboot kernel (%s) in %u segments at 0x%lx-0x%lx, entry 0x%lx, "
+    "information at 0x%lx, cmdline '%s'",
+    rf"plinth: (?P<vm>\S+): module (?P<module>\d+): multiboot kernel \((?P<format>[^)]+)\) in (?P<segments>\d+) "
+    rf"segments at (?P<start>{HEX})-(?P<end>{HEX}), entry (?P<entry>{HEX}), information at (?P<info>{HEX}), "
+    r"cmdline '(?P<cmdline>.*)'",
+)  # guest/multiboot.c
+LINUX_LOADED = line(
+    LOG_PREFIX + "%s: module %u: Linux boot protocol %u.%02u, kernel at 0x%lx (%lu KiB, %lu MiB with its working "
+    "space), initrd %lu KiB at 0x%lx, boot_params at 0x%lx, cmdline '%s'",
+    rf"plinth: (?P<vm>\S+): module (?P<module>\d+): Linux boot protocol (?P<version>\d+\.\d+), kernel at "
+    rf"(?P<load>{HEX}) \((?P<kib>\d+) KiB, (?P<room_mib>\d+) MiB with its working space\), initrd (?P<initrd_kib>\d+) "
+    rf"KiB at (?P<initrd>{HEX}), boot_params at (?P<boot_params>{HEX}), cmdline '(?P<cmdline>.*)'",
+)  # guest/linux.c
 # The monitor's `vms` (core/monitor.c).
 VMS_LINE = line(
     "  %s: %s, %u vCPUs, %u memory ranges",
     r"^  (?P<vm>\S+): (?P<state>running|stopped), (?P<vcpus>\d+) vCPUs, (?P<ranges>\d+) memory ranges$",
+    re.M,
+)
+# The monitor's `mem` (core/monitor.c).
+MONITOR_MEM = line(
+    "  reserved 0x%lx-0x%lx, page pool %lu KiB free",
+    rf"^  reserved (?P<start>{HEX})-(?P<end>{HEX}), page pool (?P<free_kib>\d+) KiB free$",
     re.M,
 )
 # VM exit statistics (arch_print_exit_stats): a header per vCPU, then a line per exit reason.

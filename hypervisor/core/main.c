@@ -6,6 +6,7 @@
 #include <plinth/console.h>
 #include <plinth/launch.h>
 #include <plinth/memory.h>
+#include <plinth/monitor.h>
 #include <plinth/options.h>
 #include <plinth/vm.h>
 
@@ -38,6 +39,7 @@ void hv_main(u32 magic, u64 mbi)
 	if (vm && !arch_vm_init(vm) && !vm_isolate_dma(vm))
 		launch_vm(vm, ncpus);
 
-	log_notice(CONSOLE_NO_GUEST_TEXT "; halting");
-	arch_halt();
+	/* A refused image, no VMX, a guest without DMA isolation: Plinth still answers. */
+	log_notice(CONSOLE_NO_GUEST_TEXT);
+	monitor_run();
 }

@@ -98,29 +98,3 @@ void page_free(void *page)
 	if (pmm_free(&pool, (u64)(uintptr_t)page, PMM_PAGE_SIZE))
 		panic("page_free", "page %p is not an allocated pool page", page);
 }
-
-u32 memory_guest_map(const struct boot_info *bi, struct mem_range *out, u32 max)
-{
-	u64 ps = plinth_reserved.start, pe = plinth_reserved.end;
-	u32 i, n = 0;
-
-	for (i = 0; i < bi->mmap_count; i++) {
-		struct mem_range r = bi->mmap[i];
-		struct mem_range parts[3];
-		u32 k, np = 0;
-
-		if (r.end <= ps || r.start >= pe) {
-			parts[np++] = r;
-		} else {
-			/* Split around Plinth's range, which the guest sees as reserved. */
-			if (r.start < ps)
-				parts[np++] = (struct mem_range){ r.start, ps, r.type };
-			parts[np++] = (struct mem_range){ MAX(r.start, ps), MIN(r.end, pe), MB2_MEM_RESERVED };
-			if (r.end > pe)
-				parts[np++] = (struct mem_range){ pe, r.end, r.type };
-		}
-		for (k = 0; k < np && n < max; k++)
-			out[n++] = parts[k];
-	}
-	return n;
-}

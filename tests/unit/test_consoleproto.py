@@ -88,6 +88,32 @@ SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
         (("vm0", 0, 0x1000, 0x80000011, 0), {"vcpu": "0", "rip": "0x1000", "cr0": "0x80000011", "idtr_limit": "0x0"})
     ],
     "ACPI_SLEEP": [(("vm0", 5), {"vm": "vm0", "slp_typ": "5"})],
+    "HOST_PAGE_TABLES": [((8, 0, 2, "yes"), {"leaves_1g": "8", "leaves_2m": "0", "tables": "2", "one_gib": "yes"})],
+    "MONITOR_MEM": [((0x200000, 0x800000, 3900), {"start": "0x200000", "end": "0x800000", "free_kib": "3900"})],
+    "PLINTH_BACKING": [
+        (
+            (0x200000, 0x800000, 0x1F800000, 0x1FE00000),
+            {"start": "0x200000", "end": "0x800000", "host_start": "0x1f800000", "host_end": "0x1fe00000"},
+        )
+    ],
+    "BAD_MULTIBOOT": [
+        (
+            ("vm0", 0, "bss_end_addr 0x101000 lies below the end of the loaded bytes 0x120000"),
+            {"module": "0", "why": "bss_end_addr 0x101000 lies below the end of the loaded bytes 0x120000"},
+        )
+    ],
+    "MULTIBOOT_LOADED": [
+        (
+            ("vm0", 0, "ELF64", 2, 0x400000, 0x423000, 0x400020, 0x9000, "checks=cpuid x='y'"),
+            {"format": "ELF64", "segments": "2", "start": "0x400000", "entry": "0x400020", "info": "0x9000"},
+        )
+    ],
+    "LINUX_LOADED": [
+        (
+            ("vm0", 0, 2, 15, 0x1000000, 7000, 40, 20000, 0x9000000, 0x10000, "console=ttyS0"),
+            {"version": "2.15", "load": "0x1000000", "initrd": "0x9000000", "boot_params": "0x10000"},
+        )
+    ],
     "BAD_KERNEL": [
         (
             ("vm0", 0, "truncated: the file ends inside the real-mode setup code"),

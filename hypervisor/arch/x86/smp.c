@@ -11,6 +11,7 @@
 #include <x86/boot_symbols.h>
 #include <x86/cpu.h>
 #include <x86/desc.h>
+#include <x86/hostmap.h>
 #include <x86/percpu.h>
 #include <x86/pit.h>
 #include <x86/processor.h>
@@ -73,7 +74,7 @@ u32 smp_start_aps(const u32 *apic_ids, u32 count, bool vmx_enable_aps)
 	cpus[0]->apic_id = self;
 	memcpy((void *)(uintptr_t)TRAMPOLINE_BASE, trampoline_start,
 	       (size_t)(trampoline_end - trampoline_start));
-	trampoline_set(trampoline_cr3, (u64)(uintptr_t)boot_pml4, 4);
+	trampoline_set(trampoline_cr3, hostmap_cr3(), 4); /* the pool lies below 4 GiB */
 	trampoline_set(trampoline_efer, rdmsr(MSR_EFER), 4);
 	trampoline_set(trampoline_entry, (u64)(uintptr_t)ap_entry, 8);
 

@@ -18,10 +18,6 @@ extern struct pmm ram;
 /* Builds `ram` from the memory map and records plinth_reserved; prints a summary. */
 void memory_init(const struct boot_info *bi);
 
-/* The memory map a guest should see: the firmware's, with Plinth's range reserved. Writes at
- * most max entries, sorted as the firmware gave them; returns the count. */
-u32 memory_guest_map(const struct boot_info *bi, struct mem_range *out, u32 max);
-
 /* One zeroed 4 KiB page from Plinth's pool; panics when the pool is exhausted. */
 void *page_alloc(void);
 /* count physically contiguous zeroed pages; panics when the pool cannot give them. */
