@@ -45,8 +45,13 @@ void arch_dump_current(void);
 void arch_stop_other_cpus(void);
 /* Stops this CPU for good: interrupts off, HLT forever. */
 __noreturn void arch_halt(void);
-/* Sleeps until something wakes this CPU: arch_cpu_wake, or another event (callers loop). */
+/* Sleeps until something wakes this CPU: arch_cpu_wake, or another event (callers loop). A
+ * wake-up that arrives just before the CPU sleeps is not lost. */
 void arch_cpu_idle(void);
+/* A pause in a spin loop (spinlocks, polling another CPU's flag). */
+void arch_cpu_relax(void);
+/* The calling CPU's index: 0 = the boot CPU, then in start-up order. */
+u32 arch_cpu_index(void);
 /* Wakes CPU cpu from arch_cpu_idle; nothing for a CPU that is not online. */
 void arch_cpu_wake(u32 cpu);
 
