@@ -49,6 +49,9 @@ C_FORMATS = {
     "CONSOLE_FMT_MEMMAP_LINE": "  0x%016lx-0x%016lx %s",
     "CONSOLE_FMT_MODULES_HEADER": "modules: %u",
     "CONSOLE_FMT_MODULE_LINE": "  module %u: 0x%lx-0x%lx %lu bytes cmdline='%s'",
+    # core/panic.c: after FATAL_PREFIX, and after LOG_PREFIX.
+    "CONSOLE_FMT_FATAL_NESTED": "nested failure during a FATAL report (%s)",
+    "CONSOLE_FMT_FATAL_SILENCED": "%u more CPU%s failed while this report was written; they halted without one",
 }
 
 
@@ -210,6 +213,16 @@ FOOTPRINT = line(
 
 # --- FATAL reports (core/panic.c, arch/x86/trap.c, arch/x86/vmexit.c, arch/x86/vmcs.c) ---
 FATAL = line(FATAL_PREFIX + "%s (%s)", r"FATAL: (?P<what>.*?) \((?P<why>.*)\)")
+# A second failure on the reporting CPU; and the CPUs that failed at the same moment as the
+# reporting one, counted before the HALTED line (several CPUs failing at once give one report).
+FATAL_NESTED = line(
+    FATAL_PREFIX + C_FORMATS["CONSOLE_FMT_FATAL_NESTED"],
+    r"FATAL: nested failure during a FATAL report \((?P<what>.*)\)",
+)
+FATAL_SILENCED = line(
+    LOG_PREFIX + C_FORMATS["CONSOLE_FMT_FATAL_SILENCED"],
+    r"plinth: (?P<count>\d+) more CPUs? failed while this report was written; they halted without one",
+)
 EXCEPTION_VECTOR = line(
     "  vector %lu (%s), error code 0x%lx",
     rf"  vector (?P<vector>\d+) \((?P<name>[^)]*)\), error code (?P<error_code>{HEX})",

@@ -95,6 +95,8 @@ SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
             {"what": "VM entry failed", "why": "exit reason 33 INVALID_GUEST_STATE (x)"},
         )
     ],
+    "FATAL_NESTED": [(("CPU exception in Plinth",), {"what": "CPU exception in Plinth"})],
+    "FATAL_SILENCED": [((1, ""), {"count": "1"}), ((7, "s"), {"count": "7"})],
     "EXCEPTION_VECTOR": [((14, "#PF page fault", 2), {"vector": "14", "name": "#PF page fault", "error_code": "0x2"})],
     "REGISTERS": [
         ((0x10, 0x8, 0x2), {"name": "rip", "value": "0000000000000010"}),
@@ -139,10 +141,11 @@ def test_line_round_trip(name: str) -> None:
 
 
 def test_generated_formats_are_the_lines_formats() -> None:
-    """The C formats of console_proto.h are those the Lines pair their regexes with."""
+    """The C formats of console_proto.h are those the Lines pair their regexes with (after the
+    log or the FATAL prefix)."""
     used = {fmt for line in cp.LINES.values() for fmt in line.formats}
     for macro, fmt in cp.C_FORMATS.items():
-        assert cp.LOG_PREFIX + fmt in used, f"{macro} pairs with no Line"
+        assert cp.LOG_PREFIX + fmt in used or cp.FATAL_PREFIX + fmt in used, f"{macro} pairs with no Line"
 
 
 def test_c_printf_formats_as_c_does() -> None:
