@@ -4,6 +4,7 @@
  * trampoline needs no locking. An AP that runs C enters VMX root operation and waits for the
  * launch (core/launch.c).
  */
+#include <plinth/arch.h>
 #include <plinth/console.h>
 #include <plinth/launch.h>
 #include <plinth/string.h>
@@ -30,6 +31,10 @@ static __noreturn void ap_entry(void)
 {
 	struct percpu *pc = starting;
 
+	/* An AP that answered after its wait timed out finds the next AP's state here: it must
+	 * not use it (its slot was given up, its pages stay allocated). */
+	if (apic_id() != pc->apic_id)
+		arch_halt();
 	desc_init_cpu(pc);
 	if (vmx_on_aps) {
 		vmx_cpu_enable();
