@@ -65,6 +65,7 @@ void options_parse(const char *cmdline)
 	}
 	o->quiet = flag(cmdline, "quiet");
 	o->fault_given = cmdline_get(cmdline, "fault", o->fault, sizeof(o->fault));
+	o->fault_all_cpus = flag(cmdline, "fault_all_cpus");
 	o->debug_hypercalls = flag(cmdline, "debug_hypercalls");
 	o->iommu_optional = cmdline_get(cmdline, "iommu", value, sizeof(value)) && !strcmp(value, "optional");
 	o->iommu_selftest = flag(cmdline, "iommu_selftest");

@@ -150,7 +150,6 @@ void arch_trigger_fault(const char *kind)
 {
 	volatile u64 zero = 0;
 
-	log_info("fault=%s: raising it on purpose", kind);
 	if (!strcmp(kind, "ud"))
 		asm volatile("ud2");
 	else if (!strcmp(kind, "pf"))

@@ -23,7 +23,8 @@ bool arch_virt_init(void);
 /* Starts the other CPUs (each enters VMX root when available, then waits in
  * launch_ap_wait()); returns the CPUs online, numbered 0 (this one) to the count - 1. */
 u32 arch_start_cpus(void);
-/* Boot option fault=ud|pf|gp|de: raises that exception on purpose to prove the FATAL path. */
+/* Boot option fault=ud|pf|gp|de: raises that exception on purpose to prove the FATAL path
+ * (silently: the caller says so); returns after a warning for a kind it does not know. */
 void arch_trigger_fault(const char *kind);
 
 /* --- Console: a 16550 UART --- */

@@ -16,6 +16,8 @@ struct boot_options {
 	/* fault=KIND: raise that exception on purpose (the arch knows the kinds) */
 	bool fault_given;
 	char fault[OPTIONS_FAULT_LEN];
+	/* fault_all_cpus: with fault=, every CPU raises it at the same moment once all are up */
+	bool fault_all_cpus;
 	bool debug_hypercalls;		 /* allow the hypercalls that break a VM on purpose */
 	bool iommu_optional;		 /* iommu=optional: run guests even without DMA isolation */
 	bool iommu_selftest;		 /* run the DMA self-test instead of guests */
