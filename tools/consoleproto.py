@@ -109,6 +109,16 @@ CPU_IN_VMX_ROOT = line(
     LOG_PREFIX + "CPU %u (APIC id %u) in VMX root operation",
     r"plinth: CPU (?P<cpu>\d+) \(APIC id (?P<apic_id>\d+)\) in VMX root operation",
 )
+CPU_ONLINE = line(
+    LOG_PREFIX + "CPU %u (APIC id %u) online",
+    r"plinth: CPU (?P<cpu>\d+) \(APIC id (?P<apic_id>\d+)\) online$",
+    re.M,
+)  # arch/x86/smp.c, without VMX
+SMP_POOL = line(
+    LOG_PREFIX + "smp: %u APs hold %lu KiB of Plinth's pool (%lu KiB each); %lu KiB of the pool free",
+    r"plinth: smp: (?P<aps>\d+) APs hold (?P<kib>\d+) KiB of Plinth's pool \((?P<each>\d+) KiB each\); "
+    r"(?P<free>\d+) KiB of the pool free",
+)  # arch/x86/smp.c
 CPUS_ONLINE = line(
     (LOG_PREFIX + "%u CPU online%s", LOG_PREFIX + "%u CPUs online%s"),  # "s" when more than one
     r"plinth: (?P<count>\d+) CPUs? online(?P<vmx>, all in VMX root operation)?$",
@@ -224,8 +234,8 @@ FATAL_SILENCED = line(
     r"plinth: (?P<count>\d+) more CPUs? failed while this report was written; they halted without one",
 )
 EXCEPTION_VECTOR = line(
-    "  vector %lu (%s), error code 0x%lx",
-    rf"  vector (?P<vector>\d+) \((?P<name>[^)]*)\), error code (?P<error_code>{HEX})",
+    "  vector %lu (%s), error code 0x%lx, on CPU %u",
+    rf"  vector (?P<vector>\d+) \((?P<name>[^)]*)\), error code (?P<error_code>{HEX}), on CPU (?P<cpu>\d+)",
 )
 # Register dumps: "name 0xVALUE" pairs, several to a line.
 REGISTERS = line(
@@ -238,6 +248,11 @@ REGISTERS = line(
 )
 BACKTRACE = line("  backtrace: 0x%lx 0x%lx", r"backtrace:(?P<addresses>(?: 0x[0-9a-f]+)*)")
 VMCS_DUMP_LINE = line("  vmcs 0x%04x = 0x%016lx", r"vmcs 0x(?P<encoding>[0-9a-f]{4,8}) = 0x(?P<value>[0-9a-f]{16})\b")
+
+VCPU_SIPI_START = line(
+    LOG_PREFIX + "%s: vCPU %u starts at SIPI vector 0x%02x (real mode %04x:0000)",
+    rf"plinth: (?P<vm>\S+): vCPU (?P<vcpu>\d+) starts at SIPI vector (?P<vector>{HEX})",
+)  # arch/x86/vapic.c
 
 # --- The test guest (tests/guests/: check_info() prints "guest: info " + its text) ---
 GUEST_START = line("guest: start %s", r"guest: start (?P<cmdline>.*)$", re.M)  # main.c
@@ -257,6 +272,13 @@ GUEST_MODULE = line(
     "guest: info module %u: 0x%x-0x%x '%s'",
     rf"guest: info module (?P<index>\d+): (?P<start>{HEX})-(?P<end>{HEX}) '(?P<cmdline>.*)'",
 )  # checks_bootinfo.c
+
+GUEST_AP_INFO = line(
+    "guest: info ap: BSP APIC id %u; %u AP(s) checked in: %s",  # the list: GUEST_AP_CHECKIN items, or "none"
+    r"guest: info ap: BSP APIC id (?P<bsp>\d+); (?P<count>\d+) AP\(s\) checked in: (?P<aps>.*)$",
+    re.M,
+)  # checks_ap.c
+GUEST_AP_CHECKIN = line("apic id %u efer 0x%lx", rf"apic id (?P<apic_id>\d+) efer (?P<efer>{HEX})")  # checks_ap.c
 
 # Every Line above, by name (the round-trip test covers each).
 LINES = {name: value for name, value in dict(globals()).items() if isinstance(value, Line)}

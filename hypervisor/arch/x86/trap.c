@@ -10,6 +10,7 @@
 #include <plinth/string.h>
 #include <x86/cpu.h>
 #include <x86/nmi.h>
+#include <x86/percpu.h>
 #include <x86/processor.h>
 #include <x86/trap.h>
 
@@ -131,7 +132,8 @@ void trap_handle(struct trap_frame *tf)
 		panic_start("CPU exception in Plinth", "%s at rip 0x%lx: %s", name, tf->rip, detail);
 	else
 		panic_start("CPU exception in Plinth", "%s at rip 0x%lx", name, tf->rip);
-	printk("  vector %lu (%s), error code 0x%lx\n", tf->vector, name, tf->error_code);
+	printk("  vector %lu (%s), error code 0x%lx, on CPU %u\n", tf->vector, name, tf->error_code,
+	       this_cpu()->index);
 	dump_frame(tf);
 	panic_finish();
 }
