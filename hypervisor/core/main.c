@@ -35,6 +35,8 @@ void hv_main(u32 magic, u64 mbi)
 	ncpus = arch_start_cpus();
 	if (boot_options.fault_given && boot_options.fault_all_cpus)
 		launch_fault_all(boot_options.fault, ncpus);
+	if (boot_options.pool_left_given)
+		memory_pool_set_aside(boot_options.pool_left_kib * KIB);
 	if (boot_options.iommu_selftest)
 		vm_dma_selftest(bi, ncpus);
 	else if (virt)

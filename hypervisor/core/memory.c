@@ -124,6 +124,18 @@ u64 pool_free_bytes(void)
 	return n;
 }
 
+void memory_pool_set_aside(u64 left)
+{
+	u64 pa, taken = 0;
+
+	spin_lock(&pool_lock);
+	while (pmm_free_bytes(&pool) > left && !pmm_alloc(&pool, PMM_PAGE_SIZE, PMM_PAGE_SIZE, &pa))
+		taken += PMM_PAGE_SIZE;
+	spin_unlock(&pool_lock);
+	log_notice("debug_pool_left: %lu KiB of Plinth's page pool set aside, %lu KiB left for VMs", taken / KIB,
+		   pool_free_bytes() / KIB);
+}
+
 void pages_free(void *pages, u32 count)
 {
 	int rc;

@@ -37,5 +37,8 @@ void page_free(void *page);
 void pages_free(void *pages, u32 count);
 u64 pool_size_bytes(void);
 u64 pool_free_bytes(void);
+/* Boot option debug_pool_left: takes pages out of the pool until at most left bytes are free,
+ * so that building a VM runs out (tests of the fallible path). Says so in one line. */
+void memory_pool_set_aside(u64 left);
 
 #endif
