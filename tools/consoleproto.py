@@ -52,6 +52,16 @@ C_FORMATS = {
     # core/panic.c: after FATAL_PREFIX, and after LOG_PREFIX.
     "CONSOLE_FMT_FATAL_NESTED": "nested failure during a FATAL report (%s)",
     "CONSOLE_FMT_FATAL_SILENCED": "%u more CPU%s failed while this report was written; they halted without one",
+    # arch/x86/vtd.c, warnings: what the DMAR describes and Plinth will not use.
+    "CONSOLE_FMT_VTD_UNIT_REFUSED": "vtd: unit %u at 0x%lx refused: %s; Plinth goes on without it",
+    "CONSOLE_FMT_VTD_RMRR_REFUSED": "vtd: RMRR 0x%lx-0x%lx refused: %s; it stays unmapped",
+    "CONSOLE_FMT_VTD_NO_UNIT": "vtd: none of the DMAR's %u remapping units is usable: no DMA remapping",
+    # arch/x86/vm.c and vtd.c, warnings: one VM's construction ran out of pool; the VM fails alone and
+    # what it had taken is given back first (the free amount is measured after that).
+    "CONSOLE_FMT_VM_POOL_EXHAUSTED": "%s: cannot be built: Plinth's page pool (%lu KiB) ran out while allocating %s; "
+    "%lu KiB free again",
+    "CONSOLE_FMT_VTD_POOL_EXHAUSTED": "vtd: %s: cannot build its DMA domain: Plinth's page pool (%lu KiB) ran out "
+    "while allocating %s; %lu KiB free again",
 }
 
 
@@ -165,6 +175,23 @@ VTD_FAULT = line(
     rf"blocked: reason (?P<reason>{HEX}), (?P<why>.*)$",
     re.M,
 )
+VTD_UNIT_REFUSED = line(
+    WARN_PREFIX + C_FORMATS["CONSOLE_FMT_VTD_UNIT_REFUSED"],
+    rf"plinth: warning: vtd: unit (?P<unit>\d+) at (?P<base>{HEX}) refused: (?P<why>.*); Plinth goes on without it",
+)
+VTD_RMRR_REFUSED = line(
+    WARN_PREFIX + C_FORMATS["CONSOLE_FMT_VTD_RMRR_REFUSED"],
+    rf"plinth: warning: vtd: RMRR (?P<base>{HEX})-(?P<limit>{HEX}) refused: (?P<why>.*); it stays unmapped",
+)
+VTD_NO_UNIT = line(
+    WARN_PREFIX + C_FORMATS["CONSOLE_FMT_VTD_NO_UNIT"],
+    r"plinth: warning: vtd: none of the DMAR's (?P<count>\d+) remapping units is usable",
+)
+VTD_POOL_EXHAUSTED = line(
+    WARN_PREFIX + C_FORMATS["CONSOLE_FMT_VTD_POOL_EXHAUSTED"],
+    r"plinth: warning: vtd: (?P<vm>\S+): cannot build its DMA domain: Plinth's page pool \((?P<pool>\d+) KiB\) "
+    r"ran out while allocating (?P<what>.*); (?P<free>\d+) KiB free again",
+)
 PCI_FUNCTION = line(
     LOG_PREFIX + "pci: %02x:%02x.%u %04x:%04x class %02x%02x%02x",
     rf"plinth: pci: (?P<bdf>{BDF}) (?P<vendor>[0-9a-f]{{4}}):(?P<device>[0-9a-f]{{4}}) class (?P<class_code>[0-9a-f]{{6}})",
@@ -176,6 +203,11 @@ NO_DMA_ISOLATION = line(
 )  # arch/x86/iommu.c
 
 # --- VMs (core/vm.c, arch/x86/vmexit.c, arch/x86/io.c, guest/linux.c, arch/x86/vcpu.c) ---
+VM_POOL_EXHAUSTED = line(
+    WARN_PREFIX + C_FORMATS["CONSOLE_FMT_VM_POOL_EXHAUSTED"],
+    r"plinth: warning: (?P<vm>\S+): cannot be built: Plinth's page pool \((?P<pool>\d+) KiB\) ran out while "
+    r"allocating (?P<what>.*); (?P<free>\d+) KiB free again",
+)  # arch/x86/vm.c
 VM_STOPPED = line(LOG_PREFIX + "%s stopped: %s", r"plinth: (?P<vm>vm\d+) stopped: (?P<why>.*)$", re.M)
 EPT_VIOLATION_STOP = line(
     LOG_PREFIX + "%s stopped: EPT violation: %s at guest-physical 0x%lx (%s), vCPU %u, guest rip 0x%lx",
@@ -279,6 +311,11 @@ GUEST_AP_INFO = line(
     re.M,
 )  # checks_ap.c
 GUEST_AP_CHECKIN = line("apic id %u efer 0x%lx", rf"apic id (?P<apic_id>\d+) efer (?P<efer>{HEX})")  # checks_ap.c
+
+DEBUG_POOL_LEFT = line(
+    LOG_PREFIX + "debug_pool_left: %lu KiB of Plinth's page pool set aside, %lu KiB left for VMs",
+    r"plinth: debug_pool_left: (?P<taken>\d+) KiB of Plinth's page pool set aside, (?P<left>\d+) KiB left for VMs",
+)  # core/memory.c
 
 # Every Line above, by name (the round-trip test covers each).
 LINES = {name: value for name, value in dict(globals()).items() if isinstance(value, Line)}

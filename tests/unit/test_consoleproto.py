@@ -56,6 +56,37 @@ SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
             {"bdf": "00:03.0", "access": "write", "addr": "0x241000", "reason": "0x5"},
         ),
     ],
+    "VTD_UNIT_REFUSED": [
+        (
+            (
+                0,
+                0x1000000,
+                "its registers 0x1000000-0x1001000 lie in available memory (memory map 0x100000-0x1ffe0000)",
+            ),
+            {
+                "unit": "0",
+                "base": "0x1000000",
+                "why": "its registers 0x1000000-0x1001000 lie in available memory (memory map 0x100000-0x1ffe0000)",
+            },
+        )
+    ],
+    "VTD_RMRR_REFUSED": [
+        (
+            (0, 0xFFFFFFFFFF, "it spans 1048576 MiB"),
+            {"base": "0x0", "limit": "0xffffffffff", "why": "it spans 1048576 MiB"},
+        )
+    ],
+    "VTD_NO_UNIT": [((3,), {"count": "3"})],
+    "VTD_POOL_EXHAUSTED": [
+        (
+            ("vm0", 5900, "its top-level table", 0),
+            {"vm": "vm0", "pool": "5900", "what": "its top-level table", "free": "0"},
+        )
+    ],
+    "VM_POOL_EXHAUSTED": [
+        (("vm1", 5900, "its EPT", 40), {"vm": "vm1", "pool": "5900", "what": "its EPT", "free": "40"})
+    ],
+    "DEBUG_POOL_LEFT": [((5852, 16), {"taken": "5852", "left": "16"})],
     "PCI_FUNCTION": [
         (
             (0, 3, 0, 0x1234, 0x11E8, 0, 0xFF, 0),
@@ -152,10 +183,11 @@ def test_line_round_trip(name: str) -> None:
 
 def test_generated_formats_are_the_lines_formats() -> None:
     """The C formats of console_proto.h are those the Lines pair their regexes with (after the
-    log or the FATAL prefix)."""
+    log, warning or FATAL prefix)."""
     used = {fmt for line in cp.LINES.values() for fmt in line.formats}
     for macro, fmt in cp.C_FORMATS.items():
-        assert cp.LOG_PREFIX + fmt in used or cp.FATAL_PREFIX + fmt in used, f"{macro} pairs with no Line"
+        prefixes = (cp.LOG_PREFIX, cp.WARN_PREFIX, cp.FATAL_PREFIX)
+        assert any(prefix + fmt in used for prefix in prefixes), f"{macro} pairs with no Line"
 
 
 def test_c_printf_formats_as_c_does() -> None:

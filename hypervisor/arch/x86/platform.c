@@ -76,7 +76,7 @@ void arch_platform_init(const struct boot_info *bi)
 		log_info("acpi: DMAR: %u DMA remapping units, %u reserved memory regions, host address width %u",
 			 acpi.drhd_count, acpi.rmrr_count, acpi.dmar_haw);
 	read_fadt();
-	vtd_init(&acpi);
+	vtd_init(&acpi, bi);
 }
 
 bool arch_virt_init(void)

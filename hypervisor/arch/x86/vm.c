@@ -2,6 +2,7 @@
  * A VM's address space on VMX: its EPT with the MTRRs' memory types, its VPID, its MSR and I/O
  * bitmaps.
  */
+#include <console_proto.h>
 #include <plinth/arch.h>
 #include <plinth/console.h>
 #include <plinth/memory.h>
@@ -141,14 +142,14 @@ int arch_vm_init(struct vm *vm)
 		what = "its EPT";
 		rc = build_ept(vm);
 	}
-	if (rc == -ENOMEM)
-		log_warn("%s: cannot be built: Plinth's page pool (%lu KiB, %lu KiB free) ran out while allocating %s",
-			 vm->name, pool_size_bytes() / KIB, pool_free_bytes() / KIB, a ? what : "its state");
-	else if (rc)
-		log_warn("%s: cannot be built: mapping its memory into the EPT failed (error %d)", vm->name, rc);
 	if (rc) {
 		if (a)
 			free_vm(vm);
+		if (rc == -ENOMEM)
+			log_warn(CONSOLE_FMT_VM_POOL_EXHAUSTED, vm->name, pool_size_bytes() / KIB, a ? what : "its state",
+				 pool_free_bytes() / KIB);
+		else
+			log_warn("%s: cannot be built: mapping its memory into the EPT failed (error %d)", vm->name, rc);
 		return rc;
 	}
 	/* Before the launch, so INIT and SIPI reach a vCPU whose CPU has not entered it yet. */
