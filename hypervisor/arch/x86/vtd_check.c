@@ -105,7 +105,8 @@ int vtd_check_rmrr(const struct acpi_rmrr *r, const struct vtd_check_env *env, c
 
 int vtd_map_rmrr(struct ept *pt, const struct acpi_rmrr *r, const struct vm_mem *ram, u32 count, u64 iova_limit)
 {
-	/* The RMRR less the VM's RAM, as a sorted set of ranges (the allocator's structure). */
+	/* The RMRR less the VM's RAM, as a sorted set of ranges (the allocator's structure);
+	 * static for its 4 KiB: domains are built by the boot CPU alone, before the launch. */
 	static struct pmm runs;
 	u32 i;
 	int rc = 0;

@@ -12,7 +12,8 @@ struct reserved_range {
 };
 
 extern struct reserved_range plinth_reserved;
-/* Usable RAM that is not Plinth's, the multiboot2 information or a module. */
+/* Usable RAM that is not Plinth's, the multiboot2 information or a module. Only the boot CPU
+ * touches it, while it loads guests and builds VMs before the launch: it has no lock. */
 extern struct pmm ram;
 
 /* Builds `ram` from the memory map and records plinth_reserved; prints a summary. */
