@@ -7,7 +7,9 @@
 - QEMU TCG, 64 CPUs (PLINTH_MAX_CPUS): no VMX there, but every CPU comes up, reports itself
   once, and the page pool holds their state with room to spare.
 - Several CPUs failing at the same moment (boot option fault_all_cpus) give one whole FATAL
-  report: no other CPU's line inside it, the others counted and halted.
+  report: no other CPU's line inside it, the others counted and halted (all of them in Bochs,
+  whose CPUs take turns every few instructions; in QEMU, whose CPUs are host threads, those
+  that ran in time).
 
 Debian's Linux with 4 CPUs is in test_linux.py (slow).
 """
@@ -126,9 +128,16 @@ def test_cpus_failing_at_once_give_one_whole_report(boot, target_for, backend: s
     report = cp.FATAL.search(lines[0])
     assert report and report["what"] == "CPU exception in Plinth" and "#UD" in report["why"]
     silenced = cp.FATAL_SILENCED.search(out)
-    assert silenced and int(silenced["count"]) == cpus - 1, "not every other CPU failed with it"
-    # Inside the report only its own dump (indented lines) and the two closing lines.
-    intruders = [ln for ln in lines[1:-2] if ln and not ln.startswith("  ")]
+    if backend == "bochs":
+        # Bochs runs its CPUs in turns of a few instructions: all of them fault together.
+        assert silenced and int(silenced["count"]) == cpus - 1, "not every other CPU failed with it"
+    else:
+        # QEMU runs each CPU in a host thread: on a loaded host some may not have run yet when
+        # the report is out (the stop NMI halts them first). The report must be whole anyway.
+        assert not silenced or 1 <= int(silenced["count"]) <= cpus - 1
+    # Inside the report only its own dump (indented lines) and the closing lines.
+    tail = 2 if silenced else 1
+    intruders = [ln for ln in lines[1:-tail] if ln and not ln.startswith("  ")]
     assert not intruders, f"lines inside the report: {intruders}"
-    assert cp.FATAL_SILENCED.search(lines[-2]) and lines[-1] == cp.HALTED
+    assert lines[-1] == cp.HALTED and (not silenced or cp.FATAL_SILENCED.search(lines[-2]))
     assert out.count(cp.BANNER) == 1, "the machine rebooted"
