@@ -1,6 +1,7 @@
-"""Debian's stock Linux kernel runs on Plinth in Bochs: boot to a shell with 1 and 2 CPUs, the
+"""Debian's stock Linux kernel runs on Plinth in Bochs: boot to a shell with 1, 2 and 4 CPUs, the
 hypervisor visible, commands over the serial console, RAM at Plinth's addresses (backed by a
-host chunk that the e820 map shows reserved and the guest cannot reach), and a clean power-off. Slow: each boot is one to two minutes of Bochs.
+host chunk that the e820 map shows reserved and the guest cannot reach), and a clean power-off.
+Slow: each boot is one to two minutes of Bochs.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def run(emu, command: str, expect: str, timeout: float = 120) -> re.Match[str]:
 
 @pytest.mark.slow
 @pytest.mark.bochs
-@pytest.mark.parametrize("cpus", [1, 2], ids=["1cpu", "2cpu"])
+@pytest.mark.parametrize("cpus", [1, 2, 4], ids=["1cpu", "2cpu", "4cpu"])
 def test_linux_reaches_its_shell(boot, target_for, guest_files, cpus: int) -> None:
     kernel, initrd = guest_files
     emu = boot(
@@ -60,13 +61,14 @@ def test_linux_reaches_its_shell(boot, target_for, guest_files, cpus: int) -> No
         (int(a, 16), int(b, 16)) for a, b in re.findall(r"BIOS-e820: \[mem (0x[0-9a-f]+)-(0x[0-9a-f]+)\] usable", out)
     ]
     assert any(a <= layout.LOAD_BASE and layout.LOAD_BASE + layout.RESERVED_MAX <= b + 1 for a, b in usable), usable
-    if cpus == 2:
-        assert "smp: Brought up 1 node, 2 CPUs" in out
+    if cpus > 1:
+        assert f"smp: Brought up 1 node, {cpus} CPUs" in out
     assert "Call Trace" not in out and "WARNING:" not in out, "a kernel warning during boot"
 
+    run(emu, "nproc", rf"\r?\n{cpus}\r?\n")
     run(emu, "grep -c ^processor /proc/cpuinfo", rf"\r?\n{cpus}\r?\n")
     run(emu, "grep -o -m1 -w hypervisor /proc/cpuinfo", r"\r?\nhypervisor\r?\n")
-    run(emu, "cat /sys/devices/system/cpu/online", r"\r?\n0-1\r?\n" if cpus == 2 else r"\r?\n0\r?\n")
+    run(emu, "cat /sys/devices/system/cpu/online", rf"\r?\n0-{cpus - 1}\r?\n" if cpus > 1 else r"\r?\n0\r?\n")
     run(emu, "echo plinth-$((6 * 7))", r"plinth-42")
 
     emu.send("poweroff -f\r")

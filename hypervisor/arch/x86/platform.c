@@ -82,7 +82,7 @@ void arch_platform_init(const struct boot_info *bi)
 	read_fadt();
 	for (i = 0; i < acpi.drhd_count; i++)
 		hostmap_mmio(acpi.drhds[i].reg_base, MAX(acpi.drhds[i].reg_size, (u64)4096));
-	vtd_init(&acpi);
+	vtd_init(&acpi, bi);
 }
 
 bool arch_virt_init(void)
