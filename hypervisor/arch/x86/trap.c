@@ -114,7 +114,7 @@ void trap_handle(struct trap_frame *tf)
 		return;
 	/* NMIs are how CPUs wake each other (start a VM, stop for a FATAL report). */
 	if (tf->vector == X86_EXC_NMI) {
-		nmi_halt_if_stopping();
+		nmi_in_root(&tf->rip);
 		return;
 	}
 	if (tf->vector == X86_EXC_PF)

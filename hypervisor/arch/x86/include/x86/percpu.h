@@ -34,6 +34,9 @@ struct percpu {
 	void *vmxon_region;
 	bool vmx_root;
 	struct vcpu *vcpu;
+	/* vmentry.S's stretches from the last look at the vCPU's requests to VMRESUME and to
+	 * VMLAUNCH, [start, end] each: an NMI handled there sends the CPU back to start (nmi.c). */
+	u64 entry_window[2][2];
 };
 
 /* CPUs by index; [0, cpu_count) are online. */

@@ -13,6 +13,8 @@ struct arch_vm {
 	u8 *msr_bitmap;
 	u8 *io_bitmap_a, *io_bitmap_b;
 	u32 test_port_scratch; /* state of the emulated test device (exit_io.c) */
+	/* Said once per VM: a dropped SMI command (io_acpi.c), a host bridge write (pci_filter.c). */
+	bool smi_command_logged, pci_config_logged;
 };
 
 #endif
