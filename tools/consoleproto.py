@@ -44,6 +44,8 @@ C_STRINGS = {
     # Text a guest writes with the console-write hypercall, line by line, after its VM's name
     # (core/hypercall.c): never taken for Plinth's own lines.
     "CONSOLE_FMT_GUEST_TEXT": "[%s] %s\n",
+    # The monitor's `mem` (core/monitor.c): Plinth's range as the boot CPU's own MTRRs type it.
+    "CONSOLE_FMT_MONITOR_MEMORY_TYPE": "  Plinth's range: memory type %s (the boot CPU's MTRRs)",
 }
 
 # printf formats the C side takes from console_proto.h (after the log prefix).
@@ -195,7 +197,8 @@ NO_DMA_ISOLATION = line(
 )  # arch/x86/iommu.c
 
 # --- VMs (core/vm.c, arch/x86/vmexit.c, arch/x86/io.c, guest/linux.c, arch/x86/vcpu.c) ---
-VM_STOPPED = line(LOG_PREFIX + "%s stopped: %s", r"plinth: (?P<vm>vm\d+) stopped: (?P<why>.*)$", re.M)
+# Anchored at the line's start: guest text in the middle of a line (core/hypercall.c) is no stop.
+VM_STOPPED = line(LOG_PREFIX + "%s stopped: %s", r"^plinth: (?P<vm>vm\d+) stopped: (?P<why>.*)$", re.M)
 EPT_VIOLATION_STOP = line(
     LOG_PREFIX + "%s stopped: EPT violation: %s at guest-physical 0x%lx (%s), vCPU %u, guest rip 0x%lx",
     rf"plinth: (?P<vm>vm\d+) stopped: EPT violation: (?P<access>[\w ]+) at guest-physical (?P<gpa>{HEX}) "
@@ -276,6 +279,11 @@ BAD_KERNEL = line(
 VMS_LINE = line(
     "  %s: %s, %u vCPUs, %u memory ranges",
     r"^  (?P<vm>\S+): (?P<state>running|stopped), (?P<vcpus>\d+) vCPUs, (?P<ranges>\d+) memory ranges$",
+    re.M,
+)
+MONITOR_MEMORY_TYPE = line(
+    C_STRINGS["CONSOLE_FMT_MONITOR_MEMORY_TYPE"],
+    r"^  Plinth's range: memory type (?P<type>[A-Z?]+) \(the boot CPU's MTRRs\)$",
     re.M,
 )
 # VM exit statistics (arch_print_exit_stats): a header per vCPU, then a line per exit reason.

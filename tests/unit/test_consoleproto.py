@@ -127,6 +127,7 @@ SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
     "CONSOLE_RECLAIMED": [
         ((0x3F8, 0x83, 0x1B, 0, 12), {"port": "0x3f8", "lcr": "0x83", "mcr": "0x1b", "divisor": "12"})
     ],
+    "MONITOR_MEMORY_TYPE": [(("WB",), {"type": "WB"})],
     "GUEST_TEXT": [(("vm0", "plinth: vm0 stopped: forged"), {"vm": "vm0", "text": "plinth: vm0 stopped: forged"})],
     "APIC_REFUSED": [
         (

@@ -1,4 +1,5 @@
-/* Reading the MTRR MSRs (SDM Vol. 3A, 12.11.1-12.11.3). */
+/* Reading this CPU's MTRR MSRs (SDM Vol. 3A, 12.11.1-12.11.3). */
+#include <plinth/arch.h>
 #include <x86/cpu.h>
 #include <x86/mtrr.h>
 #include <x86/processor.h>
@@ -34,4 +35,12 @@ void mtrr_read(struct mtrr_state *m)
 		for (i = 0; i < 8; i++)
 			m->fixed[3 + i] = rdmsr(MSR_MTRR_FIX4K_C0000 + i);
 	}
+}
+
+const char *arch_memory_type_name(u64 addr)
+{
+	struct mtrr_state m;
+
+	mtrr_read(&m);
+	return mtrr_type_name(mtrr_type(&m, addr));
 }

@@ -88,6 +88,7 @@ static void take_init(struct vcpu *v)
 {
 	v->sipi_wait = true;
 	v->ev.nmi_pending = false;
+	v->ev.nmi_block_stale = true;
 	nmi_window(v, false);
 	vmcs_write(VMCS_VM_ENTRY_INTR_INFO, 0);
 	vmcs_guest_wait_for_sipi();
@@ -123,6 +124,14 @@ static void deliver_nmi(struct vcpu *v)
 		return;
 	}
 	intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY_STATE);
+	/* After an INIT the guest has no NMI blocking (the INIT state clears it), but Bochs 2.7
+	 * keeps its virtual-NMI blocking until a guest IRET: VM entry only ever sets it from the
+	 * interruptibility field (cpu/vmx.cc, VMenterLoadCheckGuestState), and VM exit reports it
+	 * back. Until Plinth injects an NMI again, that report is stale. */
+	if (v->ev.nmi_block_stale && (intr & INTERRUPTIBILITY_NMI)) {
+		intr &= ~(u64)INTERRUPTIBILITY_NMI;
+		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY_STATE, intr);
+	}
 	if ((vmcs_read(VMCS_VM_ENTRY_INTR_INFO) & INTR_INFO_VALID) ||
 	    (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS | INTERRUPTIBILITY_NMI))) {
 		nmi_window(v, true);
@@ -130,6 +139,7 @@ static void deliver_nmi(struct vcpu *v)
 	}
 	vmcs_write(VMCS_VM_ENTRY_INTR_INFO, X86_EXC_NMI | INTR_TYPE_NMI | INTR_INFO_VALID);
 	v->ev.nmi_pending = false;
+	v->ev.nmi_block_stale = false;
 	nmi_window(v, false);
 	/* An NMI ends HLT: the guest resumes after it when its handler returns. */
 	if (vmcs_read(VMCS_GUEST_ACTIVITY_STATE) == ACTIVITY_HLT)

@@ -33,6 +33,7 @@ struct vcpu_events {
 	volatile u8 sipi_vector;
 	volatile bool parked;	/* left guest mode for good: its VM stopped */
 	bool nmi_pending;	/* a guest NMI waiting until the guest can take it */
+	bool nmi_block_stale;	/* INIT ended the guest's NMI blocking; Bochs still reports it */
 	bool init_ignored_logged;
 	u32 idt_vectoring;	/* of the exit being handled: the event delivery it interrupted */
 	u32 idt_error_code;
