@@ -41,6 +41,8 @@ C_STRINGS = {
     "CONSOLE_HALTED_TEXT": HALTED_TEXT,
     "CONSOLE_BANNER_TEXT": BANNER_TEXT,
     "CONSOLE_NO_GUEST_TEXT": NO_GUEST_TEXT,
+    # The monitor's answer to `help` (core/monitor.c).
+    "CONSOLE_MONITOR_HELP": "commands: help, vms, stats, mem",
     # Text a guest writes with the console-write hypercall, line by line, after its VM's name
     # (core/hypercall.c): never taken for Plinth's own lines.
     "CONSOLE_FMT_GUEST_TEXT": "[%s] %s\n",
@@ -293,6 +295,10 @@ KICK_ROUNDS = line(
     r"plinth: (?P<vm>\S+): its other vCPUs left guest mode after (?P<rounds>\d+) round\(s\) of INIT kicks, "
     r"(?P<us>\d+) us",
 )  # arch/x86/vm_stop.c
+INIT_NOT_SENT = line(
+    WARN_PREFIX + "%s: vCPU %u got an INIT that Plinth did not send; ignored",
+    r"plinth: warning: (?P<vm>\S+): vCPU (?P<vcpu>\d+) got an INIT that Plinth did not send; ignored",
+)  # arch/x86/vm_stop.c
 CONSOLE_RECLAIMED = line(
     LOG_PREFIX + C_FORMATS["CONSOLE_FMT_CONSOLE_RECLAIMED"],
     rf"plinth: console: the guest had reprogrammed the UART at (?P<port>{HEX}) \(LCR (?P<lcr>{HEX}), "
@@ -373,6 +379,7 @@ MONITOR_MEM = line(
     rf"^  reserved (?P<start>{HEX})-(?P<end>{HEX}), page pool (?P<free_kib>\d+) KiB free$",
     re.M,
 )
+MONITOR_HELP = C_STRINGS["CONSOLE_MONITOR_HELP"]
 MONITOR_MEMORY_TYPE = line(
     C_STRINGS["CONSOLE_FMT_MONITOR_MEMORY_TYPE"],
     r"^  Plinth's range: memory type (?P<type>[A-Z?]+) \(the boot CPU's MTRRs\)$",
@@ -438,6 +445,7 @@ GUEST_BENCH = line(
     "guest: info bench %s min=%lu median=%lu runs=%u",
     r"guest: info bench (?P<name>\w+) min=(?P<min>\d+) median=(?P<median>\d+) runs=(?P<runs>\d+)",
 )  # checks_bench.c
+GUEST_HEARTBEAT = line("guest: info heartbeat %u", r"guest: info heartbeat (?P<beat>\d+)")  # checks_hostile_stop.c
 GUEST_CPUID_ROUNDTRIP = line(
     "guest: info cpuid_roundtrip_tsc=%lu", r"guest: info cpuid_roundtrip_tsc=(?P<ticks>\d+)"
 )  # checks_cpuid.c

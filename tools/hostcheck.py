@@ -8,7 +8,9 @@ It judges them as Plinth does at boot, from the same definitions: the VMX regist
 and requirements of tools/vmxcaps.py (which generate the table vmx_detect() iterates) and the
 VT-d CAP/ECAP fields of tools/vtdregs.py (which generate vtd.c's); the DMAR goes through
 Plinth's own C parser, built for this machine with the host gcc (tools.acpi_tables.parse_dmar),
-so it is rejected exactly when Plinth would reject it.
+so it is rejected exactly when Plinth would reject it. The host bridge's SMRAM control
+(/sys/bus/pci/devices/0000:00:00.0/config: root beyond the first 64 bytes) is read where
+tools/chipset.py, which generates the table smram.c uses, says it is.
 
 What cannot be read is said, with the remedy, and the rest is still reported. Exit status: 0 the
 host can run Plinth, 1 it cannot (a requirement is missing), 2 a requirement could not be checked.
@@ -26,7 +28,7 @@ from typing import NamedTuple
 
 from construct import BitsInteger, BitStruct, ByteSwapped, Construct, Container, Flag, Padding, Struct
 
-from tools import hostc, vmxcaps, vtdregs
+from tools import chipset, hostc, vmxcaps, vtdregs
 from tools.acpi_tables import DMAR_INTR_REMAP, Dmar, Drhd, parse_dmar
 from tools.errors import PlinthError
 
@@ -513,6 +515,77 @@ def describe_vtd(cap: int, ecap: int) -> list[str]:
 # --- The verdict ---
 
 
+# --- SMRAM: is System Management Mode out of guests' reach? (tools/chipset.py, smram.c) ---
+
+SMRAM_CHECK = "SMRAM locked (SMM out of guests' reach)"
+HOST_BRIDGE = Path("bus/pci/devices/0000:00:00.0")
+
+
+@dataclass
+class Smram:
+    """The host bridge (bus 0, device 0, function 0) and its SMRAM control byte, as read."""
+
+    path: str
+    vendor: int | None = None
+    device: int | None = None
+    bridge: str = ""  # the name tools/chipset.py gives it; "" if it is not one Plinth knows
+    offset: int | None = None
+    value: int | None = None  # None: not read (problem says why)
+    problem: str = ""
+
+
+def read_smram(sys_root: Path) -> Smram:
+    """Reads the host bridge's ids and, for a bridge Plinth knows, its SMRAM control register
+    from sysfs (Linux gives others than root the first 64 bytes of configuration space only)."""
+    config = sys_root / HOST_BRIDGE / "config"
+    s = Smram(str(config))
+    try:
+        data = config.read_bytes()
+    except OSError as e:
+        s.problem = f"{config} does not read ({e.strerror})"
+        return s
+    if len(data) < 4:
+        s.problem = f"{config} holds {len(data)} bytes, not a configuration space"
+        return s
+    s.vendor, s.device = int.from_bytes(data[0:2], "little"), int.from_bytes(data[2:4], "little")
+    known = chipset.bridge(s.vendor, s.device)
+    if known is None:
+        return s
+    s.bridge, s.offset = known.name, known.smram
+    if len(data) <= known.smram:
+        s.problem = f"{config} is readable only by root beyond its first {len(data)} bytes"
+    else:
+        s.value = data[known.smram]
+    return s
+
+
+def smram_row(s: Smram) -> Row:
+    """Whether SMRAM is locked, as smram_lock() will find it at boot."""
+    if s.vendor is None or s.device is None:
+        return Row(SMRAM_CHECK, OPTIONAL, UNKNOWN, s.problem)
+    ids = f"{s.vendor:04x}:{s.device:04x}"
+    if not s.bridge:
+        return Row(
+            SMRAM_CHECK,
+            OPTIONAL,
+            UNKNOWN,
+            f"host bridge {ids} is not one Plinth knows (tools/chipset.py): Plinth can neither read nor lock its "
+            "SMRAM control, nor keep guests from it; the firmware must have locked SMRAM",
+            "check the firmware's SMRAM lock (D_LCK) in the chipset datasheet, or add the bridge to tools/chipset.py",
+        )
+    if s.value is None or s.offset is None:
+        return Row(SMRAM_CHECK, OPTIONAL, UNKNOWN, f"{s.bridge} {ids}: {s.problem}", REMEDY_ROOT)
+    where = f"{s.bridge} {ids}, SMRAM control 0x{s.value:02x} at 0x{s.offset:x}"
+    if s.value & chipset.D_LCK:
+        return Row(SMRAM_CHECK, OPTIONAL, YES, f"{where}: locked by the firmware")
+    return Row(
+        SMRAM_CHECK,
+        OPTIONAL,
+        YES,
+        f"{where}: {chipset.smram_state(s.value)} by the firmware; Plinth locks it at boot, before any guest runs",
+    )
+
+
 @dataclass
 class Report:
     """Everything check-host read, the verdict rows, the exit status and the conclusion."""
@@ -523,6 +596,7 @@ class Report:
     dmar: DmarFile
     units: list[VtdUnit]
     iommu: IommuState
+    smram: Smram | None = None  # None: not looked for (not an Intel CPU)
     rows: list[Row] = field(default_factory=list)
     status: int = 0
     summary: str = ""
@@ -690,10 +764,17 @@ def _vtd_rows(cpu: CpuInfo, dmar: DmarFile, units: list[VtdUnit], iommu: IommuSt
 
 
 def verdict(
-    cpu: CpuInfo, msrs: MsrRead | None, features: list[Feature], dmar: DmarFile, units: list[VtdUnit], iommu: IommuState
+    cpu: CpuInfo,
+    msrs: MsrRead | None,
+    features: list[Feature],
+    dmar: DmarFile,
+    units: list[VtdUnit],
+    iommu: IommuState,
+    smram: Smram | None = None,
 ) -> list[Row]:
     """The verdict table: what Plinth requires or uses, and whether this host has it."""
-    return _cpu_rows(cpu, msrs, features) + _vtd_rows(cpu, dmar, units, iommu)
+    rows = _cpu_rows(cpu, msrs, features) + _vtd_rows(cpu, dmar, units, iommu)
+    return rows + ([smram_row(smram)] if smram is not None else [])
 
 
 def outcome(rows: list[Row]) -> tuple[int, str]:
@@ -713,7 +794,12 @@ def outcome(rows: list[Row]) -> tuple[int, str]:
             + (f": {'; '.join(remedies)}." if remedies else ".")
         )
     lacking = [r.detail for r in rows if r.need == OPTIONAL and r.status == NO]
-    return 0, "This host can run Plinth." + (f" Optional: {'; '.join(lacking)}." if lacking else "")
+    unchecked = [r.check for r in rows if r.check == SMRAM_CHECK and r.status == UNKNOWN]
+    return 0, (
+        "This host can run Plinth."
+        + (f" Optional: {'; '.join(lacking)}." if lacking else "")
+        + (f" Not checked: {'; '.join(unchecked)}." if unchecked else "")
+    )
 
 
 def check_host(root: Path = Path("/"), cpu: int = 0, msr_file: Path | None = None) -> Report:
@@ -732,8 +818,9 @@ def check_host(root: Path = Path("/"), cpu: int = 0, msr_file: Path | None = Non
     dmar = read_dmar(root / "sys")
     iommu = iommu_state(root / "sys", root / "proc")
     units = vtd_units(dmar, iommu, root / "dev")
-    report = Report(info, msrs, features, dmar, units, iommu)
-    report.rows = verdict(info, msrs, features, dmar, units, iommu)
+    smram = read_smram(root / "sys") if info.intel or not info.vendor else None
+    report = Report(info, msrs, features, dmar, units, iommu, smram)
+    report.rows = verdict(info, msrs, features, dmar, units, iommu, smram)
     report.status, report.summary = outcome(report.rows)
     return report
 
@@ -831,6 +918,24 @@ def _iommu_section(r: Report) -> list[str]:
     ]
 
 
+def _smram_section(r: Report) -> list[str]:
+    s = r.smram
+    if s is None:
+        return [f"  not checked: {r.cpu.describe()}"]
+    if s.vendor is None:
+        return [f"  {s.problem}"]
+    lines = [f"  host bridge {s.vendor:04x}:{s.device:04x}: {s.bridge or 'not one Plinth knows (tools/chipset.py)'}"]
+    if s.value is not None:
+        lines.append(
+            f"  SMRAM control 0x{s.value:02x} at 0x{s.offset:x}: {chipset.smram_state(s.value)} "
+            f"(D_OPEN {int(bool(s.value & chipset.D_OPEN))}, D_CLS {int(bool(s.value & chipset.D_CLS))}, "
+            f"D_LCK {int(bool(s.value & chipset.D_LCK))}, G_SMRAME {int(bool(s.value & chipset.G_SMRAME))})"
+        )
+    elif s.problem:
+        lines.append(f"  {s.problem}")
+    return lines
+
+
 def _verdict_section(r: Report) -> list[str]:
     width = max(len(row.check) for row in r.rows)
     lines = [f"  {'need':<8}  {'status':<7}  {'check':<{width}}  detail"]
@@ -843,12 +948,13 @@ def _verdict_section(r: Report) -> list[str]:
 
 
 def render(report: Report) -> str:
-    """The report for people: CPU, VMX features, VT-d units, IOMMU state, verdict."""
+    """The report for people: CPU, VMX features, VT-d units, IOMMU state, SMRAM, verdict."""
     sections = [
         ("CPU", _cpu_section),
         ("VMX features", _vmx_section),
         ("VT-d units", _vtd_section),
         ("IOMMU state (Linux)", _iommu_section),
+        ("SMRAM", _smram_section),
         ("Verdict", _verdict_section),
     ]
     text = "\n\n".join("\n".join([title, *fn(report)]) for title, fn in sections)

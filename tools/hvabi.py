@@ -91,6 +91,13 @@ GUEST_CHECK_RE = check_re(CHECK_SOURCE_GUEST)
 GUEST_SUMMARY_RE = summary_re(CHECK_SOURCE_GUEST)
 GUEST_INFO_RE = info_re(CHECK_SOURCE_GUEST)
 GUEST_C_FORMATS = check_formats("GUEST", CHECK_SOURCE_GUEST, newline=True)
+
+
+def guest_checks(out: str) -> dict[str, tuple[str, str | None]]:
+    """The test guest's check results in a console log, in order: name -> (result, detail)."""
+    return {m["name"]: (m["result"], m["detail"]) for m in GUEST_CHECK_RE.finditer(out)}
+
+
 DMA_SELFTEST_CHECK_RE = check_re(CHECK_SOURCE_DMA_SELFTEST)
 DMA_SELFTEST_SUMMARY_RE = summary_re(CHECK_SOURCE_DMA_SELFTEST)
 DMA_SELFTEST_INFO_RE = info_re(CHECK_SOURCE_DMA_SELFTEST)

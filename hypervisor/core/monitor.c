@@ -15,7 +15,7 @@
 
 static void help(void)
 {
-	printk("commands: help, vms, stats, mem\n");
+	printk(CONSOLE_MONITOR_HELP "\n");
 }
 
 static void list_vms(void)

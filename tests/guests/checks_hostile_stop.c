@@ -5,7 +5,8 @@
  * which would steal the monitor's input), the report is readable and the monitor answers.
  * - stop_nmi_blocked: the AP spins inside an NMI handler (NMIs blocked, no IRET) when the BSP
  *   stops the VM.
- * - stop_x2apic: the AP spins in x2APIC mode.
+ * - stop_x2apic: the AP spins in x2APIC mode, and the BSP, which stops the VM, is in x2APIC
+ *   mode too (Plinth's kick once went through the xAPIC page and was lost).
  * - stop_bsp_nmi: the BSP spins inside an NMI handler when the AP stops the VM: the monitor
  *   must still start on the BSP.
  * - console_reprogram: the guest changes COM1's divisor, line format and loopback before the
@@ -98,8 +99,11 @@ void check_stop_x2apic(void)
 	if (!check_expect(cpuid_leaf(1).ecx & BIT(21), "no x2APIC"))
 		return;
 	ap_job = ap_x2apic;
-	if (hostile_start_aps(1))
-		stop_when_beating();
+	if (!hostile_start_aps(1))
+		return;
+	/* The BSP too: Plinth's kick then leaves from a CPU in x2APIC mode. */
+	wrmsr(MSR_IA32_APIC_BASE, rdmsr(MSR_IA32_APIC_BASE) | APIC_BASE_EXTD_EN);
+	stop_when_beating();
 }
 
 void check_stop_bsp_nmi(void)

@@ -14,9 +14,7 @@ import pytest
 from tools.emulators.bochs import NO_IOMMU_CMDLINE as NO_IOMMU
 from tools import consoleproto as cp
 from tools import fatal, hvabi, vmcs
-from tools.paths import BUILD
 
-GUEST = BUILD / "guests" / "testguest.bin"
 NON_DESTRUCTIVE = ["cpuid", "vmcall", "cr4", "msr", "xsetbv", "io", "vmxon"]
 CAPABILITIES = [
     "EPT",
@@ -31,16 +29,6 @@ CAPABILITIES = [
 ]
 
 BOCHS_MODELS = [pytest.param(m, marks=pytest.mark.bochs, id=m) for m in ("corei7_haswell_4770", "tigerlake")]
-
-
-@pytest.fixture
-def guest(plinth_elf: Path) -> Path:
-    assert GUEST.exists(), f"{GUEST} was not built"
-    return GUEST
-
-
-def checks(out: str) -> dict[str, tuple[str, str | None]]:
-    return {m["name"]: (m["result"], m["detail"]) for m in hvabi.GUEST_CHECK_RE.finditer(out)}
 
 
 @pytest.mark.parametrize("cpus", [1, 2], ids=["1cpu", "2cpu"])
@@ -59,7 +47,7 @@ def test_guest_checks_pass(boot, target_for, guest: Path, model: str, cpus: int)
     assert sorted(int(m["cpu"]) for m in cp.CPU_IN_VMX_ROOT.finditer(out)) == list(range(cpus))
     online = cp.CPUS_ONLINE.search(out)
     assert online and int(online["count"]) == cpus and online["vmx"], "not every CPU online in VMX root"
-    results = checks(out)
+    results = hvabi.guest_checks(out)
     assert list(results) == wanted, f"checks reported: {list(results)}"
     failed = {name: detail for name, (res, detail) in results.items() if res != "pass"}
     assert not failed, failed
@@ -127,7 +115,7 @@ def test_failed_vm_entry_stops_the_vm_with_decoded_vmcs(boot, target_for, guest:
 def test_debug_hypercall_is_refused_without_the_boot_option(boot, target_for, guest: Path) -> None:
     emu = boot(target_for("bochs", "corei7_haswell_4770"), cmdline=NO_IOMMU, modules=[(guest, "checks=corrupt_state")])
     emu.wait_for(hvabi.GUEST_SUMMARY_RE, timeout=120)
-    result, detail = checks(emu.output)["corrupt_state"]
+    result, detail = hvabi.guest_checks(emu.output)["corrupt_state"]
     assert result == "fail" and f"-{hvabi.ERRORS['EPERM']}" in (detail or "")
 
 
@@ -165,7 +153,7 @@ def test_multiboot_guest_sees_memory_map_cmdline_and_modules(boot, target_for, g
     out = emu.output
     start = cp.GUEST_START.search(out)
     assert start and start["cmdline"] == "checks=boot_info hello=world"
-    assert checks(out)["boot_info"] == ("pass", None)
+    assert hvabi.guest_checks(out)["boot_info"] == ("pass", None)
     mmap = {(int(m["start"], 16), int(m["end"], 16), int(m["type"])) for m in cp.GUEST_MMAP.finditer(out)}
     backing = cp.PLINTH_BACKING.search(out)
     assert backing and (int(backing["start"], 16), int(backing["end"], 16)) == (0x200000, 0x800000)

@@ -18,9 +18,7 @@ import pytest
 
 from tools import consoleproto as cp
 from tools import hvabi
-from tools.paths import BUILD
 
-GUEST = BUILD / "guests" / "testguest.bin"
 QEMU_IOMMU_BASE = 0xFED90000  # QEMU's Q35_HOST_BRIDGE_IOMMU_ADDR
 # Names the capability report must show; matched loosely (name, then anything on the line).
 CAPABILITIES = ["SAGAW", "MGAW", "ND", "CM", "RWBF", "QI", "IR", "SLLPS"]
@@ -44,12 +42,6 @@ FAULT_RE = cp.VTD_FAULT.regex
 TRANSLATION_ON_RE = cp.VTD_ENABLED.regex
 # VT-d 3.x, 7.1.3: a write that meets a second-level entry without W (not present: no R, no W).
 REASON_WRITE_DENIED = 0x5
-
-
-@pytest.fixture
-def guest(plinth_elf: Path) -> Path:
-    assert GUEST.exists(), f"{GUEST} was not built"
-    return GUEST
 
 
 def qemu_devices(iommu: str | None) -> list[str]:

@@ -198,6 +198,7 @@ SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
     "VM_IDLE": [((), {})],
     "VM_NOT_IDLE": [(("vm0", 1), {"vm": "vm0", "count": "1"})],
     "KICK_ROUNDS": [(("vm0", 2, 410), {"vm": "vm0", "rounds": "2", "us": "410"})],
+    "INIT_NOT_SENT": [(("vm0", 1), {"vm": "vm0", "vcpu": "1"})],
     "CONSOLE_RECLAIMED": [
         ((0x3F8, 0x83, 0x1B, 0, 12), {"port": "0x3f8", "lcr": "0x83", "mcr": "0x1b", "divisor": "12"})
     ],
@@ -226,6 +227,7 @@ SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
     "SMRAM_UNKNOWN": [((0x8086, 0x3E0F), {"vendor": "8086", "device": "3e0f"})],
     "GUEST_START": [(("checks=boot_info hello=world",), {"cmdline": "checks=boot_info hello=world"})],
     "GUEST_BENCH": [(("cpuid", 286, 290, 101), {"name": "cpuid", "min": "286", "median": "290", "runs": "101"})],
+    "GUEST_HEARTBEAT": [((3,), {"beat": "3"})],
     "GUEST_CPUID_ROUNDTRIP": [((240,), {"ticks": "240"})],
     "GUEST_MMAP": [
         ((0x200000, 0x800000, 2), {"start": "0x0000000000200000", "end": "0x0000000000800000", "type": "2"})

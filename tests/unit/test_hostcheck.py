@@ -22,7 +22,7 @@ import pytest
 from construct import Construct
 from test_acpi_tables import BAD, ENDPOINT, INCLUDE_PCI_ALL, Q35_IOAPIC_SCOPE, USB, dmar, drhd, rmrr, scope, table
 
-from tools import hostc, hostcheck
+from tools import chipset, hostc, hostcheck
 from tools.acpi_tables import DMAR_FIXED, parse_dmar
 from tools.errors import PlinthError
 from tools.hostcheck import MSRS, NO, OPTIONAL, REQUIRED, UNKNOWN, YES
@@ -52,6 +52,19 @@ UNIT_CAP = register(
 UNIT_ECAP = register(hostcheck.VTD_ECAP, ECAP_QI=True, ECAP_IR=True, ECAP_PT=True, ECAP_IRO=0x20)
 
 
+def bridge_config(vendor: int, device: int, registers: dict[int, int] | None = None) -> bytes:
+    """A host bridge's configuration space as root reads it from sysfs: its ids, some bytes set."""
+    data = bytearray(256)
+    data[0:4] = vendor.to_bytes(2, "little") + device.to_bytes(2, "little")
+    for offset, value in (registers or {}).items():
+        data[offset] = value
+    return bytes(data)
+
+
+# Bochs's 440FX as its BIOS leaves it: SMRAM closed, G_SMRAME, locked (0x1a).
+I440FX_LOCKED = bridge_config(0x8086, 0x1237, {0x72: chipset.D_LCK | chipset.G_SMRAME | 2})
+
+
 def fake_host(
     root: Path,
     cpuinfo: str = "cpuinfo-intel-haswell.txt",
@@ -60,8 +73,10 @@ def fake_host(
     linux_units: dict[str, tuple[int, int, int]] | None = None,
     groups: int = 0,
     cmdline: str = "quiet",
+    host_bridge: bytes | None = I440FX_LOCKED,
 ) -> Path:
-    """A machine tree under root; cpuinfo names a fixture or is the text itself."""
+    """A machine tree under root; cpuinfo names a fixture or is the text itself; host_bridge is
+    the configuration space of PCI 00:00.0 as sysfs gives it."""
     (root / "proc").mkdir(parents=True)
     text = (FIXTURES / cpuinfo).read_text() if cpuinfo.endswith(".txt") else cpuinfo
     (root / "proc" / "cpuinfo").write_text(text)
@@ -88,6 +103,10 @@ def fake_host(
         devices = root / "sys" / "kernel" / "iommu_groups" / str(group) / "devices"
         devices.mkdir(parents=True)
         (devices / f"0000:00:{group:02x}.0").touch()
+    if host_bridge is not None:
+        bridge = root / "sys" / "bus" / "pci" / "devices" / "0000:00:00.0"
+        bridge.mkdir(parents=True)
+        (bridge / "config").write_bytes(host_bridge)
     return root
 
 
@@ -124,7 +143,7 @@ def test_capable_intel_host(tmp_path: Path) -> None:
     """The Haswell MSRs through the msr device, QEMU's DMAR and a unit Linux drives: Plinth runs."""
     report = check(capable_host(tmp_path))
     assert report.status == 0, report.rows
-    assert [r.status for r in report.rows] == [YES] * 6, report.rows
+    assert [r.status for r in report.rows] == [YES] * 7, report.rows
     assert report.summary == "This host can run Plinth."
     assert row(report, "VT-d remapping units").detail == (
         "1 usable; Plinth would use 4-level (48-bit) tables with 2M large pages"
@@ -136,7 +155,7 @@ def test_capable_intel_host(tmp_path: Path) -> None:
     assert (unit.base, unit.version, unit.cap, unit.ecap) == (0xFED90000, "1.0", UNIT_CAP, UNIT_ECAP)
     assert unit.source == str(tmp_path / "sys" / "class" / "iommu" / "dmar0")
     text = hostcheck.render(report)
-    for section in ("CPU", "VMX features", "VT-d units", "IOMMU state (Linux)", "Verdict"):
+    for section in ("CPU", "VMX features", "VT-d units", "IOMMU state (Linux)", "SMRAM", "Verdict"):
         assert f"\n{section}\n" in f"\n{text}", section
     assert "GenuineIntel" in text and "Intel(R) Core(TM) i7-4770" in text
     assert "SAGAW 0x6 (39-bit 3-level, 48-bit 4-level), MGAW 48, ND 2 (256 domains)" in text
@@ -308,6 +327,60 @@ def test_amd_host(tmp_path: Path) -> None:
         "AuthenticAMD (AMD EPYC), and Plinth does not support AMD-V (SVM)."
     )
     assert "not checked: VMX is Intel's" in hostcheck.render(report)
+
+
+# --- SMRAM ---
+
+
+def test_smram_locked_by_the_firmware(tmp_path: Path) -> None:
+    report = check(capable_host(tmp_path))
+    smram = row(report, hostcheck.SMRAM_CHECK)
+    assert smram.status == YES
+    assert smram.detail == "Intel 440FX PMC 8086:1237, SMRAM control 0x1a at 0x72: locked by the firmware"
+    assert "SMRAM control 0x1a at 0x72: locked (D_OPEN 0, D_CLS 0, D_LCK 1, G_SMRAME 1)" in hostcheck.render(report)
+
+
+@pytest.mark.parametrize("value, state", [(0x0A, "closed but unlocked"), (0x4A, "open and unlocked")])
+def test_smram_left_unlocked_is_locked_by_plinth(tmp_path: Path, value: int, state: str) -> None:
+    """Unlocked by the firmware on a bridge Plinth knows: Plinth locks it at boot (smram.c)."""
+    report = check(capable_host(tmp_path, host_bridge=bridge_config(0x8086, 0x1237, {0x72: value})))
+    smram = row(report, hostcheck.SMRAM_CHECK)
+    assert smram.status == YES and report.status == 0
+    assert smram.detail.endswith(f": {state} by the firmware; Plinth locks it at boot, before any guest runs")
+
+
+def test_smram_of_q35_is_at_its_own_offset(tmp_path: Path) -> None:
+    config = bridge_config(0x8086, 0x29C0, {0x72: 0, 0x9D: chipset.D_LCK | chipset.G_SMRAME | 2})
+    smram = row(check(capable_host(tmp_path, host_bridge=config)), hostcheck.SMRAM_CHECK)
+    assert smram.detail == "Intel Q35 MCH 8086:29c0, SMRAM control 0x1a at 0x9d: locked by the firmware"
+
+
+def test_smram_without_root(tmp_path: Path) -> None:
+    """Others than root read 64 bytes of configuration space: the ids, not the SMRAM control."""
+    report = check(capable_host(tmp_path, host_bridge=I440FX_LOCKED[:64]))
+    smram = row(report, hostcheck.SMRAM_CHECK)
+    assert (smram.status, smram.remedy) == (UNKNOWN, "run check-host as root")
+    assert "readable only by root beyond its first 64 bytes" in smram.detail
+    assert report.status == 0
+    assert report.summary == f"This host can run Plinth. Not checked: {hostcheck.SMRAM_CHECK}."
+
+
+def test_smram_of_a_bridge_plinth_does_not_know(tmp_path: Path) -> None:
+    report = check(capable_host(tmp_path, host_bridge=bridge_config(0x8086, 0x3E0F, {0x88: 0x1A})))
+    smram = row(report, hostcheck.SMRAM_CHECK)
+    assert smram.status == UNKNOWN and report.status == 0
+    assert smram.detail.startswith("host bridge 8086:3e0f is not one Plinth knows (tools/chipset.py)")
+    assert "the firmware must have locked SMRAM" in smram.detail and "tools/chipset.py" in smram.remedy
+
+
+def test_smram_without_a_host_bridge_in_sysfs(tmp_path: Path) -> None:
+    smram = row(check(capable_host(tmp_path, host_bridge=None)), hostcheck.SMRAM_CHECK)
+    assert smram.status == UNKNOWN and "0000:00:00.0/config does not read" in smram.detail
+
+
+def test_smram_not_looked_for_on_amd(tmp_path: Path) -> None:
+    report = check(fake_host(tmp_path, cpuinfo="cpuinfo-amd-epyc.txt", host_bridge=I440FX_LOCKED))
+    assert report.smram is None and all(r.check != hostcheck.SMRAM_CHECK for r in report.rows)
 
 
 def test_intel_vm_without_nested_vmx(tmp_path: Path) -> None:

@@ -41,11 +41,16 @@ u32 vm_kick_unparked(struct vm *vm, bool kick)
 u32 arch_vm_kick(struct vm *vm)
 {
 	u64 start = rdtsc(), deadline = tsc_deadline(VM_KICK_TIMEOUT_US);
-	u32 rounds = 0, left;
+	u32 rounds = 0, left = vm_kick_unparked(vm, false);
 
-	while ((left = vm_kick_unparked(vm, true)) && !tsc_passed(deadline)) {
+	/* A round of kicks, then a look until all have parked or it is time for the next. */
+	while (left && !tsc_passed(deadline)) {
+		u64 retry = tsc_deadline(KICK_RETRY_US);
+
+		vm_kick_unparked(vm, true);
 		rounds++;
-		tsc_udelay(KICK_RETRY_US);
+		while ((left = vm_kick_unparked(vm, false)) && !tsc_passed(retry))
+			__builtin_ia32_pause();
 	}
 	if (rounds)
 		log_info("%s: its other vCPUs left guest mode after %u round(s) of INIT kicks, %lu us", vm->name, rounds,

@@ -1,0 +1,196 @@
+"""Hostile guests (issue 13): a guest can neither escape Plinth nor bring it down, and sees a CPU
+that behaves like the hardware. docs/threat-model.md names the test of each rule.
+
+The test guest's hostile checks (tests/guests/checks_hostile_*.c) assert the architectural
+result of each attack; these tests assert every one of them passed and Plinth's side: what it
+refused (said once on its console), what it still shows (SMRAM locked, its own memory type, its
+exit table complete for the controls it runs with), and, after each boot's VM stops, that every
+vCPU left guest mode and the monitor answers. Non-destructive checks share a boot; each
+destructive one has its own.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tools import consoleproto as cp
+from tools import exits, fatal, hvabi, vmcs
+from tools.emulators.bochs import NO_IOMMU_CMDLINE as NO_IOMMU
+
+if TYPE_CHECKING:
+    from tools.emulators.base import Emulator
+
+HASWELL = "corei7_haswell_4770"
+BOCHS_MODELS = [pytest.param(m, marks=pytest.mark.bochs, id=m) for m in (HASWELL, "tigerlake")]
+# One CPU: SMM, APIC base, MTRRs, INVD, OSXSAVE, RF, CR0 and the legacy-mode lab, EIP wrap, port
+# wrap, string I/O, forged console text, xAPIC store forms.
+UP_CHECKS = [
+    "smm",
+    "apic_base",
+    "mtrr",
+    "invd",
+    "osxsave",
+    "rf",
+    "cr0",
+    "cr_legacy",
+    "cpuid_wrap",
+    "io_wrap",
+    "io_string",
+    "console_forge",
+    "apic_forms",
+]
+# Two CPUs: real-mode injection on an AP, logical IPIs, INIT-SIPI to a running AP, NMI storms,
+# x2APIC self-NMIs (last: it leaves the AP in x2APIC mode).
+SMP_CHECKS = ["exc_mode", "ipi_logical", "ipi_running", "nmi_storm", "x2apic_nmi"]
+FORGED = "plinth: vm0 stopped: forged by the guest"
+MONITOR_WAIT = 30
+
+
+def assert_passed(out: str, wanted: list[str]) -> None:
+    got = hvabi.guest_checks(out)
+    assert [name for name in got if name in wanted] == wanted, f"checks reported: {list(got)}"
+    failed = {name: detail for name, (res, detail) in got.items() if name in wanted and res != "pass"}
+    assert not failed, failed
+
+
+def run_until_stopped(
+    boot: Callable[..., Emulator], target: object, guest: Path, checks: list[str], cpus: int, timeout: int
+) -> tuple[Emulator, str]:
+    """Boots the test guest with checks and then plinth_write, whose write into Plinth's range
+    ends the VM; returns once the VM's CPUs are idle, with the console so far."""
+    emu = boot(target, cpus=cpus, cmdline=NO_IOMMU, modules=[(guest, "checks=" + ",".join([*checks, "plinth_write"]))])
+    emu.wait_for(cp.EPT_VIOLATION_STOP.fill(vm="vm0", vcpu="0"), timeout=timeout)
+    emu.wait_for(cp.VM_IDLE.regex, timeout=MONITOR_WAIT)
+    return emu, emu.output
+
+
+def assert_monitor_answers(emu: Emulator) -> None:
+    """The monitor answers help and vms: the console is Plinth's, no vCPU takes its input."""
+    emu.wait_for(re.escape(cp.MONITOR_PROMPT), timeout=MONITOR_WAIT)
+    emu.send("help\r")
+    emu.wait_for(re.escape(cp.MONITOR_HELP), timeout=MONITOR_WAIT)
+    emu.send("vms\r")
+    emu.wait_for(cp.VMS_LINE.fill(vm="vm0", state="stopped"), timeout=MONITOR_WAIT)
+
+
+def assert_exit_table_complete(out: str) -> None:
+    """The control words Plinth printed are tools/exits.py's for the capability MSRs it printed,
+    and every exit they can produce has a handler or a stop policy."""
+    msrs = cp.VMX_MSRS.search(out)
+    printed = cp.VMX_CONTROLS.search(out)
+    assert msrs and printed, "no vmx: MSRs / controls lines"
+    caps = {key: int(msrs[key], 16) for key in ("basic", "misc", "pin", "proc", "proc2", "exit", "entry", "ept_vpid")}
+    words = exits.control_words(caps, dynamic=False)
+    assert {reg: int(printed[reg], 16) for reg in exits.CONTROL_REGISTERS} == words
+    assert exits.unhandled(exits.control_words(caps)) == []
+
+
+@pytest.mark.parametrize("model", BOCHS_MODELS)
+def test_hostile_checks_on_one_cpu(boot, target_for, guest: Path, model: str) -> None:
+    """Every one-CPU attack fails as on hardware, and Plinth says what it refused: the SMI
+    command and the SMRAM write (once each), the SMI IPI; the forged line comes out as the
+    guest's; the guest's MTRR over Plinth's range left the boot CPU's own type alone; the exit
+    table covers the controls this CPU model gives."""
+    emu, out = run_until_stopped(boot, target_for("bochs", model), guest, UP_CHECKS, cpus=1, timeout=300)
+    assert_passed(out, UP_CHECKS)
+    smram = cp.SMRAM.search(out)
+    assert smram and smram["bridge"] == "Intel 440FX PMC" and smram["state"].startswith("locked"), smram
+    assert cp.SMI_COMMAND_DROPPED.fill(vm="vm0", value="0x5a", port="0xb2").search(out)
+    assert cp.PCI_CONFIG_DROPPED.fill(vm="vm0", what="SMRAM control").search(out)
+    assert cp.APIC_REFUSED.fill(vm="vm0", what="an IPI", mode="SMI").search(out)
+    assert len(cp.PCI_CONFIG_DROPPED.regex.findall(out)) == 1, "said more than once"
+    assert cp.GUEST_TEXT.fill(vm="vm0", text=FORGED).search(out)
+    assert not any(m["why"].startswith("forged") for m in cp.VM_STOPPED.finditer(out)), (
+        "a guest line passed for Plinth's"
+    )
+    assert_exit_table_complete(out)
+    assert cp.FATAL_PREFIX not in out
+    assert_monitor_answers(emu)
+    emu.send("mem\r")
+    memory = emu.wait_for(cp.MONITOR_MEMORY_TYPE.regex, timeout=MONITOR_WAIT)
+    assert memory["type"] == "WB", "the guest's MTRR write reached the boot CPU's MTRRs"
+
+
+@pytest.mark.bochs
+def test_hostile_checks_on_two_cpus(boot, target_for, guest: Path) -> None:
+    """Every IPI the guest may send arrives where its destination says, NMIs are not lost, an
+    AP in real mode gets exceptions without error codes; and the final stop gets the AP out of
+    guest mode (one round of INIT kicks)."""
+    emu, out = run_until_stopped(boot, target_for("bochs", HASWELL), guest, SMP_CHECKS, cpus=2, timeout=400)
+    assert_passed(out, SMP_CHECKS)
+    assert not cp.INIT_NOT_SENT.regex.search(out), "a vCPU got an INIT Plinth did not send"
+    kick = cp.KICK_ROUNDS.fill(vm="vm0").search(out)
+    assert kick and int(kick["rounds"]) >= 1
+    assert cp.FATAL_PREFIX not in out
+    assert_monitor_answers(emu)
+
+
+STOPS = {
+    # check -> the vCPU whose write into Plinth's range stops the VM
+    "stop_nmi_blocked": "0",
+    "stop_x2apic": "0",
+    "stop_bsp_nmi": "1",
+    "console_reprogram": "0",
+}
+
+
+@pytest.mark.bochs
+@pytest.mark.parametrize("check", sorted(STOPS))
+def test_a_stopped_vm_runs_no_guest_code(boot, target_for, guest: Path, check: str) -> None:
+    """The other vCPU spins where NMIs cannot reach it (inside an NMI handler, in x2APIC mode; the
+    BSP itself for stop_bsp_nmi), printing heartbeats and reading COM1; or the guest reprogrammed
+    COM1. After the stop no heartbeat follows, the report is readable, and the monitor answers
+    (its input is not stolen)."""
+    emu = boot(target_for("bochs", HASWELL), cpus=2, cmdline=NO_IOMMU, modules=[(guest, f"checks={check}")])
+    emu.wait_for(cp.EPT_VIOLATION_STOP.fill(vm="vm0", vcpu=STOPS[check]), timeout=180)
+    emu.wait_for(cp.VM_IDLE.regex, timeout=MONITOR_WAIT)
+    if check == "console_reprogram":
+        assert cp.CONSOLE_RECLAIMED.search(emu.output)
+    else:
+        assert cp.GUEST_HEARTBEAT.search(emu.output), "the busy vCPU never ran"
+    assert_monitor_answers(emu)
+    time.sleep(3.0)  # wall time for a vCPU that still ran to print its next heartbeat
+    out = emu.output
+    later = out[cp.VM_IDLE.search(out).end() :]  # type: ignore[union-attr]
+    assert not cp.GUEST_HEARTBEAT.search(later), f"guest code ran after the stop:\n{later}"
+    assert cp.FATAL_PREFIX not in out
+
+
+@pytest.mark.bochs
+def test_a_task_switch_stops_the_vm_with_its_report(boot, target_for, guest: Path, plinth_elf: Path) -> None:
+    emu = boot(target_for("bochs", HASWELL), cmdline=NO_IOMMU, modules=[(guest, "checks=task_switch")])
+    stop = emu.wait_for(cp.VM_EXIT_STOP.fill(vm="vm0", vcpu="0"), timeout=180)
+    assert (stop["reason"], stop["name"]) == ("9", "TASK_SWITCH")
+    assert_monitor_answers(emu)
+    fields = dict(vmcs.decode_dump(emu.output))
+    assert fields["VM_EXIT_REASON"] == 9
+    assert "=> exit reason 9 TASK_SWITCH" in fatal.decode(emu.output, plinth_elf)
+    assert cp.FATAL_PREFIX not in emu.output
+
+
+@pytest.mark.bochs
+def test_event_delivery_onto_the_apic_page_stops_the_vm(boot, target_for, guest: Path) -> None:
+    """The CPU itself writes the read-only APIC page while delivering #UD (the stack is there):
+    Plinth emulates no instruction for that, the VM stops saying so."""
+    emu = boot(target_for("bochs", HASWELL), cmdline=NO_IOMMU, modules=[(guest, "checks=apic_event_delivery")])
+    emu.wait_for(cp.VM_IDLE.regex, timeout=180)
+    stop = cp.VM_STOPPED.fill(vm="vm0").search(emu.output)
+    assert stop and "event delivery wrote the local APIC page" in stop["why"], stop
+    assert_monitor_answers(emu)
+
+
+@pytest.mark.qemu
+def test_smram_is_locked_at_boot_on_q35(boot, target_for) -> None:
+    """On QEMU's q35 (no VMX under TCG, so no guest) Plinth still finds the MCH and reports SMRAM
+    locked, by the firmware or by itself."""
+    emu = boot(target_for("qemu", None))
+    emu.wait_for(re.escape(cp.NO_GUEST), timeout=60)
+    smram = cp.SMRAM.search(emu.output)
+    assert smram and smram["bridge"] == "Intel Q35 MCH" and smram["offset"] == "0x9d", emu.output[-2000:]
+    assert smram["state"].startswith("locked"), smram["state"]
