@@ -6,8 +6,6 @@
 #define ID_SHIFT 24
 #define ID_MASK 0xfu /* the 82093AA's 4-bit ID; xAPIC-era parts keep the same field */
 #define VERSION_MAX_ENTRY_SHIFT 16
-#define VECTOR_MIN 0x10
-#define XAPIC_BROADCAST 0xff
 /* What the VM may store in an entry: everything but the read-only status bits and the
  * reserved bits 55:17. */
 #define RTE_WRITABLE (0xff00000000000000ULL | (0x1ffffULL & ~(IOAPIC_RTE_DELIVERY_STATUS | IOAPIC_RTE_REMOTE_IRR)))
@@ -39,47 +37,17 @@ int vioapic_set_pin(struct vioapic *v, u32 pin, u8 kind)
 	return 0;
 }
 
-static bool vm_apic_id(const struct vioapic *v, u32 id)
+static bool vm_cpu(const struct vioapic *v, u32 id)
 {
-	u32 i;
-
-	for (i = 0; i < v->cpu_count; i++)
-		if (v->apic_ids[i] == id)
-			return true;
-	return false;
+	return irq_policy_vm_cpu(v->apic_ids, v->cpu_count, id);
 }
 
 u32 vioapic_check_entry(const struct vioapic *v, u64 rte)
 {
-	u32 mode = IOAPIC_RTE_DELIVERY(rte);
+	struct irq_target t = { !!(rte & IOAPIC_RTE_LOGICAL), IOAPIC_RTE_DELIVERY(rte), IOAPIC_RTE_DEST(rte),
+				IRQ_XAPIC_BROADCAST, IOAPIC_RTE_VECTOR(rte) };
 
-	if (rte & IOAPIC_RTE_LOGICAL)
-		return VIOAPIC_REFUSE_LOGICAL;
-	if (mode != IOAPIC_DELIVERY_FIXED && mode != IOAPIC_DELIVERY_LOWEST)
-		return VIOAPIC_REFUSE_DELIVERY;
-	if (IOAPIC_RTE_DEST(rte) == XAPIC_BROADCAST || !vm_apic_id(v, IOAPIC_RTE_DEST(rte)))
-		return VIOAPIC_REFUSE_DEST;
-	if (IOAPIC_RTE_VECTOR(rte) < VECTOR_MIN)
-		return VIOAPIC_REFUSE_VECTOR;
-	return VIOAPIC_OK;
-}
-
-const char *vioapic_refusal_name(u32 reason)
-{
-	switch (reason) {
-	case VIOAPIC_OK:
-		return "accepted";
-	case VIOAPIC_REFUSE_LOGICAL:
-		return "logical destination";
-	case VIOAPIC_REFUSE_DEST:
-		return "destination outside the VM";
-	case VIOAPIC_REFUSE_DELIVERY:
-		return "SMI, NMI, INIT, ExtINT or reserved delivery mode";
-	case VIOAPIC_REFUSE_VECTOR:
-		return "vector below 0x10";
-	default:
-		return "unknown";
-	}
+	return irq_policy_check(&t, v->apic_ids, v->cpu_count);
 }
 
 /* The physical entry for an accepted one: fixed delivery, physical mode, the VM's
@@ -91,12 +59,12 @@ static u64 physical_entry(const struct vioapic *v, u64 rte)
 	u64 e = rte & RTE_WRITABLE & ~(RTE_DELIVERY_MASK | IOAPIC_RTE_LOGICAL);
 	u32 i;
 
-	if (IOAPIC_RTE_DEST(rte) != XAPIC_BROADCAST && vm_apic_id(v, IOAPIC_RTE_DEST(rte)) &&
+	if (IOAPIC_RTE_DEST(rte) != IRQ_XAPIC_BROADCAST && vm_cpu(v, IOAPIC_RTE_DEST(rte)) &&
 	    !(rte & IOAPIC_RTE_LOGICAL))
 		return e;
 	e &= ~(0xffULL << 56);
 	for (i = 0; i < v->cpu_count; i++)
-		if (v->apic_ids[i] < XAPIC_BROADCAST)
+		if (v->apic_ids[i] < IRQ_XAPIC_BROADCAST)
 			return e | (u64)v->apic_ids[i] << 56;
 	return e | IOAPIC_RTE_MASKED;
 }
@@ -140,8 +108,8 @@ static void write_entry(struct vioapic *v, u32 pin, bool high, u32 value, struct
 	}
 	e = high ? (e & 0xffffffffULL) | (u64)value << 32 : (e & ~0xffffffffULL) | value;
 	e &= RTE_WRITABLE;
-	why = e & IOAPIC_RTE_MASKED ? VIOAPIC_OK : vioapic_check_entry(v, e);
-	if (why != VIOAPIC_OK) {
+	why = e & IOAPIC_RTE_MASKED ? IRQ_OK : vioapic_check_entry(v, e);
+	if (why != IRQ_OK) {
 		v->refused++;
 		v->last_refusal = why;
 		return;

@@ -49,7 +49,7 @@
 #define FADT_HEADLESS BIT(12) /* no monitor or keyboard: the console is a serial port */
 /* Physical destination mode for I/O APIC and MSI: a logical (flat or cluster) destination is
  * a set the guest defines in its LDRs, which Plinth does not track, so Plinth's I/O APIC and
- * MSI checks accept physical destinations only (x86/vioapic.h). Linux honours the flag in its
+ * MSI checks accept physical destinations only (x86/irq_policy.h). Linux honours the flag in its
  * APIC driver choice (apic_flat_64.c: physflat_acpi_madt_oem_check). */
 #define FADT_FORCE_APIC_PHYS_DEST BIT(19)
 #define FADT_HW_REDUCED_ACPI BIT(20)

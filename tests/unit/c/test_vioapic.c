@@ -1,4 +1,4 @@
-// sources: hypervisor/arch/x86/vioapic.c
+// sources: hypervisor/arch/x86/vioapic.c hypervisor/arch/x86/irq_policy.c
 /*
  * A VM's I/O APIC shadow (arch/x86/vioapic.c): the ID, version and arbitration registers; an
  * owned pin programmed the way Linux does it yields the physical entry to write; entries with
@@ -130,7 +130,7 @@ TEST(destinations_outside_the_vm_are_refused)
 		} else {
 			CHECK_EQ_U64(act.kind, VIOAPIC_ACT_NONE);
 			CHECK_EQ_U64(v.refused, before + 1);
-			CHECK_EQ_U64(v.last_refusal, VIOAPIC_REFUSE_DEST);
+			CHECK_EQ_U64(v.last_refusal, IRQ_REFUSE_DEST);
 		}
 	}
 	reg_write(IOAPIC_REG_RTE(16) + 1, 2u << 24);
@@ -152,7 +152,7 @@ TEST(broadcast_is_refused_even_when_the_vm_has_apic_id_255)
 	REQUIRE(vioapic_init(&v, 0, 0x11, 24, with_255, 2) == 0);
 	REQUIRE(vioapic_set_pin(&v, 0, VIOAPIC_PIN_OWNED) == 0);
 	entry_write(0, DEST(0xff) | 0x30);
-	CHECK_EQ_U64(v.last_refusal, VIOAPIC_REFUSE_DEST);
+	CHECK_EQ_U64(v.last_refusal, IRQ_REFUSE_DEST);
 	CHECK_EQ_U64(v.refused, 1);
 	entry_write(0, DEST(0xff) | IOAPIC_RTE_MASKED | 0x30);
 	CHECK_EQ_U64(act.rte, DEST(2) | IOAPIC_RTE_MASKED | 0x30);
@@ -163,7 +163,7 @@ TEST(logical_mode_is_refused)
 	setup(0x20);
 	entry_write(11, DEST(0x03) | IOAPIC_RTE_LOGICAL | 0x31);
 	CHECK_EQ_U64(act.kind, VIOAPIC_ACT_NONE);
-	CHECK_EQ_U64(v.last_refusal, VIOAPIC_REFUSE_LOGICAL);
+	CHECK_EQ_U64(v.last_refusal, IRQ_REFUSE_LOGICAL);
 	CHECK_EQ_U64(v.refused, 1);
 	/* The high dword came first and went in while the entry was masked; the low one not. */
 	CHECK_EQ_U64(entry_read(11), DEST(3) | IOAPIC_RTE_MASKED);
@@ -183,21 +183,21 @@ TEST(delivery_modes)
 
 		reg_write(IOAPIC_REG_RTE(16), IOAPIC_RTE_MASKED); /* low first, as Linux masks */
 		entry_write(16, e);
-		if (mode == IOAPIC_DELIVERY_FIXED || mode == IOAPIC_DELIVERY_LOWEST) {
+		if (mode == IRQ_DELIVERY_FIXED || mode == IRQ_DELIVERY_LOWEST) {
 			CHECK_EQ_U64(act.kind, VIOAPIC_ACT_PROGRAM);
 			CHECK_EQ_U64(act.rte, DEST(3) | 0x50); /* lowest priority programmed as fixed */
 			CHECK_EQ_U64(entry_read(16), e);
 		} else {
 			CHECK_EQ_U64(act.kind, VIOAPIC_ACT_NONE);
-			CHECK_EQ_U64(v.last_refusal, VIOAPIC_REFUSE_DELIVERY);
+			CHECK_EQ_U64(v.last_refusal, IRQ_REFUSE_DELIVERY);
 			CHECK_EQ_U64(entry_read(16), DEST(3) | IOAPIC_RTE_MASKED);
 		}
 	}
 	CHECK_EQ_U64(v.refused, 6);
-	CHECK_EQ_U64(vioapic_check_entry(&v, DEST(3) | (u64)IOAPIC_DELIVERY_SMI << 8 | 0x50), VIOAPIC_REFUSE_DELIVERY);
-	CHECK_EQ_U64(vioapic_check_entry(&v, DEST(3) | (u64)IOAPIC_DELIVERY_NMI << 8 | 0x50), VIOAPIC_REFUSE_DELIVERY);
-	CHECK_EQ_U64(vioapic_check_entry(&v, DEST(3) | (u64)IOAPIC_DELIVERY_INIT << 8), VIOAPIC_REFUSE_DELIVERY);
-	CHECK_EQ_U64(vioapic_check_entry(&v, DEST(3) | (u64)IOAPIC_DELIVERY_EXTINT << 8), VIOAPIC_REFUSE_DELIVERY);
+	CHECK_EQ_U64(vioapic_check_entry(&v, DEST(3) | (u64)IRQ_DELIVERY_SMI << 8 | 0x50), IRQ_REFUSE_DELIVERY);
+	CHECK_EQ_U64(vioapic_check_entry(&v, DEST(3) | (u64)IRQ_DELIVERY_NMI << 8 | 0x50), IRQ_REFUSE_DELIVERY);
+	CHECK_EQ_U64(vioapic_check_entry(&v, DEST(3) | (u64)IRQ_DELIVERY_INIT << 8), IRQ_REFUSE_DELIVERY);
+	CHECK_EQ_U64(vioapic_check_entry(&v, DEST(3) | (u64)IRQ_DELIVERY_EXTINT << 8), IRQ_REFUSE_DELIVERY);
 }
 
 TEST(vectors_below_16_are_refused)
@@ -206,9 +206,9 @@ TEST(vectors_below_16_are_refused)
 
 	setup(0x20);
 	for (vec = 0; vec < 0x100; vec++)
-		CHECK_EQ_U64(vioapic_check_entry(&v, DEST(2) | vec), vec < 0x10 ? VIOAPIC_REFUSE_VECTOR : VIOAPIC_OK);
+		CHECK_EQ_U64(vioapic_check_entry(&v, DEST(2) | vec), vec < 0x10 ? IRQ_REFUSE_VECTOR : IRQ_OK);
 	entry_write(11, DEST(2) | 0x0f);
-	CHECK_EQ_U64(v.last_refusal, VIOAPIC_REFUSE_VECTOR);
+	CHECK_EQ_U64(v.last_refusal, IRQ_REFUSE_VECTOR);
 }
 
 TEST(read_only_and_reserved_bits_are_not_stored)
@@ -257,7 +257,7 @@ TEST(emulated_pins_are_routed_not_programmed)
 	CHECK(!r.masked && !r.level && r.active_low);
 	/* The same checks hold: Plinth injects only at the VM's CPUs. */
 	entry_write(4, DEST(0) | 0x24);
-	CHECK_EQ_U64(v.last_refusal, VIOAPIC_REFUSE_DEST);
+	CHECK_EQ_U64(v.last_refusal, IRQ_REFUSE_DEST);
 	REQUIRE(vioapic_route(&v, 4, &r) == 0);
 	CHECK_EQ_U64(r.apic_id, 3);
 	CHECK_EQ_INT(vioapic_route(&v, 24, &r), -EINVAL);
@@ -325,17 +325,17 @@ TEST(a_vm_without_xapic_ids_gets_masked_physical_entries)
 	REQUIRE(vioapic_init(&v, 0, 0x20, 24, big, 2) == 0);
 	REQUIRE(vioapic_set_pin(&v, 9, VIOAPIC_PIN_OWNED) == 0);
 	entry_write(9, DEST(0) | 0x33);
-	CHECK_EQ_U64(v.last_refusal, VIOAPIC_REFUSE_DEST);
+	CHECK_EQ_U64(v.last_refusal, IRQ_REFUSE_DEST);
 	entry_write(9, DEST(44) | IOAPIC_RTE_MASKED | 0x33);
 	CHECK_EQ_U64(act.rte, IOAPIC_RTE_MASKED | 0x33);
 }
 
 TEST(refusal_names)
 {
-	CHECK_STR(vioapic_refusal_name(VIOAPIC_OK), "accepted");
-	CHECK_STR(vioapic_refusal_name(VIOAPIC_REFUSE_LOGICAL), "logical destination");
-	CHECK_STR(vioapic_refusal_name(VIOAPIC_REFUSE_DEST), "destination outside the VM");
-	CHECK_CONTAINS(vioapic_refusal_name(VIOAPIC_REFUSE_DELIVERY), "ExtINT");
-	CHECK_STR(vioapic_refusal_name(VIOAPIC_REFUSE_VECTOR), "vector below 0x10");
-	CHECK_STR(vioapic_refusal_name(99), "unknown");
+	CHECK_STR(irq_refusal_name(IRQ_OK), "accepted");
+	CHECK_STR(irq_refusal_name(IRQ_REFUSE_LOGICAL), "logical destination");
+	CHECK_STR(irq_refusal_name(IRQ_REFUSE_DEST), "destination outside the VM");
+	CHECK_CONTAINS(irq_refusal_name(IRQ_REFUSE_DELIVERY), "ExtINT");
+	CHECK_STR(irq_refusal_name(IRQ_REFUSE_VECTOR), "vector below 0x10");
+	CHECK_STR(irq_refusal_name(99), "unknown");
 }

@@ -9,17 +9,9 @@
  * model's (EMULATED: Plinth injects from the entry, e.g. the emulated COM1 on IRQ 4), or not
  * the VM's (NONE: reads as masked, writes are dropped and counted).
  *
- * An entry the VM writes is accepted when it is masked, or when it is unmasked and
- *  - its destination mode is physical: a logical destination is a set of CPUs that each guest
- *    CPU's LDR and DFR define, which Plinth does not track, so it could name any CPU; the
- *    VM's FADT sets FORCE_APIC_PHYSICAL_DESTINATION_MODE (x86/vm_acpi.h) so that Linux uses
- *    physical mode and never writes a logical entry;
- *  - its destination is one of the VM's APIC IDs (never 0xff, the broadcast);
- *  - its delivery mode is fixed or lowest priority (the latter names a single CPU in
- *    physical mode and is programmed as fixed). SMI, NMI and INIT reach what Plinth and the
- *    firmware use for themselves, ExtINT needs the 8259 partitions do not have, and modes 3
- *    and 6 are reserved: all refused;
- *  - its vector is 0x10 or above (0-15 are illegal, SDM 10.5.2).
+ * An entry the VM writes is accepted when it is masked, or when it is unmasked and aims where
+ * x86/irq_policy.h lets a VM aim: physical mode, one of the VM's APIC IDs, fixed or lowest
+ * priority delivery (programmed as fixed), a vector of 0x10 or above.
  * A refused write changes nothing (shadow and physical entry stay as they were) and is
  * counted. A masked entry is accepted as written into the shadow, but the physical one is
  * made safe all the same: never a foreign destination, never a forbidden mode.
@@ -27,7 +19,7 @@
 #ifndef X86_VIOAPIC_H
 #define X86_VIOAPIC_H
 
-#include <plinth/types.h>
+#include <x86/irq_policy.h>
 
 /* IOREGSEL is 8 bits and entry n is registers 0x10 + 2n and 0x11 + 2n. */
 #define VIOAPIC_MAX_PINS 120
@@ -46,12 +38,6 @@
 /* Redirection entry fields (82093AA 3.2.4). */
 #define IOAPIC_RTE_VECTOR(e) ((u8)(e))
 #define IOAPIC_RTE_DELIVERY(e) (((e) >> 8) & 7)
-#define IOAPIC_DELIVERY_FIXED 0
-#define IOAPIC_DELIVERY_LOWEST 1
-#define IOAPIC_DELIVERY_SMI 2
-#define IOAPIC_DELIVERY_NMI 4
-#define IOAPIC_DELIVERY_INIT 5
-#define IOAPIC_DELIVERY_EXTINT 7
 #define IOAPIC_RTE_LOGICAL BIT(11)
 #define IOAPIC_RTE_DELIVERY_STATUS BIT(12) /* read-only */
 #define IOAPIC_RTE_ACTIVE_LOW BIT(13)
@@ -64,13 +50,6 @@
 #define VIOAPIC_PIN_OWNED 1
 #define VIOAPIC_PIN_EMULATED 2
 
-/* Why a write was refused (struct vioapic's last_refusal). */
-#define VIOAPIC_OK 0
-#define VIOAPIC_REFUSE_LOGICAL 1
-#define VIOAPIC_REFUSE_DEST 2
-#define VIOAPIC_REFUSE_DELIVERY 3
-#define VIOAPIC_REFUSE_VECTOR 4
-
 struct vioapic {
 	u8 id;	    /* the ID register's bits 27:24 as the VM last wrote them */
 	u8 version; /* the physical I/O APIC's, e.g. 0x11 or 0x20 */
@@ -82,7 +61,7 @@ struct vioapic {
 	u32 cpu_count;
 	u64 refused;   /* unmasked entries with a destination, mode or vector refused */
 	u64 dropped;   /* writes to pins that are not the VM's */
-	u32 last_refusal;
+	u32 last_refusal; /* IRQ_REFUSE_ reason of the last refusal */
 };
 
 /* What the caller does to the physical I/O APIC after a write. */
@@ -115,11 +94,9 @@ int vioapic_set_pin(struct vioapic *v, u32 pin, u8 kind);
 u32 vioapic_mmio_read(const struct vioapic *v, u64 offset, u8 width);
 /* A write: updates the shadow under the rules above and says in *act what to program. */
 void vioapic_mmio_write(struct vioapic *v, u64 offset, u8 width, u32 value, struct vioapic_action *act);
-/* Whether an unmasked entry would be accepted: VIOAPIC_OK or a VIOAPIC_REFUSE_ reason. */
+/* Whether an unmasked entry would be accepted: IRQ_OK or an IRQ_REFUSE_ reason. */
 u32 vioapic_check_entry(const struct vioapic *v, u64 rte);
 /* What the entry of an OWNED or EMULATED pin delivers; -EINVAL for another pin. */
 int vioapic_route(const struct vioapic *v, u32 pin, struct vioapic_route *r);
-/* "logical destination", "destination outside the VM", ... for the console. */
-const char *vioapic_refusal_name(u32 reason);
 
 #endif
