@@ -26,18 +26,13 @@ u32 irq_policy_check(const struct irq_target *t, const u32 *apic_ids, u32 n)
 
 const char *irq_refusal_name(u32 reason)
 {
-	switch (reason) {
-	case IRQ_OK:
-		return "accepted";
-	case IRQ_REFUSE_LOGICAL:
-		return "logical destination";
-	case IRQ_REFUSE_DEST:
-		return "destination outside the VM";
-	case IRQ_REFUSE_DELIVERY:
-		return "SMI, NMI, INIT, ExtINT or reserved delivery mode";
-	case IRQ_REFUSE_VECTOR:
-		return "vector below 0x10";
-	default:
-		return "unknown";
-	}
+	static const char *const names[] = {
+		[IRQ_OK] = "accepted",
+		[IRQ_REFUSE_LOGICAL] = "logical destination",
+		[IRQ_REFUSE_DEST] = "destination outside the VM",
+		[IRQ_REFUSE_DELIVERY] = "SMI, NMI, INIT, ExtINT or reserved delivery mode",
+		[IRQ_REFUSE_VECTOR] = "vector below 0x10",
+	};
+
+	return reason < ARRAY_SIZE(names) ? names[reason] : "unknown";
 }

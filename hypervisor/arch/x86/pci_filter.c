@@ -121,7 +121,7 @@ struct ranges {
 
 static bool bar_inside(const struct ranges *rs, const struct pci_bar_state *b, u64 base)
 {
-	if (b->kind == PCI_BAR_IO)
+	if (b->kind == PCI_BAR_KIND_IO)
 		return pci_range_inside(rs->io, rs->io_count, base, b->size);
 	return pci_range_inside(rs->mmio, rs->mmio_count, base, b->size);
 }
@@ -137,10 +137,10 @@ static void command_write(struct pci_cfg_access *a, const struct pci_fn_state *f
 
 		if ((i >= bars && i != PCI_FILTER_ROM) || (i == PCI_FILTER_ROM && !b->rom_on))
 			continue;
-		if (b->kind != PCI_BAR_MEM && b->kind != PCI_BAR_IO)
+		if (b->kind != PCI_BAR_KIND_MEM && b->kind != PCI_BAR_KIND_IO)
 			continue;
 		if (!bar_inside(rs, b, b->base))
-			a->value &= ~(u32)(b->kind == PCI_BAR_IO ? CFG_CMD_IO : CFG_CMD_MEM);
+			a->value &= ~(u32)(b->kind == PCI_BAR_KIND_IO ? CFG_CMD_IO : CFG_CMD_MEM);
 	}
 }
 
@@ -149,7 +149,7 @@ static int bar_write(struct pci_cfg_access *a, const struct pci_fn_state *fn, u3
 		     const struct ranges *rs)
 {
 	const struct pci_bar_state *b = &fn->bars[idx];
-	bool high = b->kind == PCI_BAR_HIGH, on;
+	bool high = b->kind == PCI_BAR_KIND_HIGH, on;
 	u64 base;
 	u32 mask;
 
@@ -157,19 +157,19 @@ static int bar_write(struct pci_cfg_access *a, const struct pci_fn_state *fn, u3
 		return PCI_CFG_DROP;
 	if (high) {
 		b = idx ? &fn->bars[idx - 1] : NULL;
-		if (!b || b->kind != PCI_BAR_MEM || !b->is64)
+		if (!b || b->kind != PCI_BAR_KIND_MEM || !b->is64)
 			return PCI_CFG_DROP; /* a state Plinth never describes */
 	}
-	if (b->kind == PCI_BAR_UNUSED)
+	if (b->kind == PCI_BAR_KIND_UNUSED)
 		return PCI_CFG_PASS; /* a register that reads as zero whatever is written */
-	if (b->kind != PCI_BAR_MEM && b->kind != PCI_BAR_IO)
+	if (b->kind != PCI_BAR_KIND_MEM && b->kind != PCI_BAR_KIND_IO)
 		return PCI_CFG_DROP;
-	on = fn->command & (b->kind == PCI_BAR_IO ? CFG_CMD_IO : CFG_CMD_MEM);
+	on = fn->command & (b->kind == PCI_BAR_KIND_IO ? CFG_CMD_IO : CFG_CMD_MEM);
 	if (idx == PCI_FILTER_ROM)
 		on = on && (a->value & ROM_ENABLE);
 	if (!on)
 		return PCI_CFG_PASS;
-	mask = idx == PCI_FILTER_ROM ? ROM_ADDR : b->kind == PCI_BAR_IO ? BAR_IO_ADDR : BAR_MEM_ADDR;
+	mask = idx == PCI_FILTER_ROM ? ROM_ADDR : b->kind == PCI_BAR_KIND_IO ? BAR_IO_ADDR : BAR_MEM_ADDR;
 	if (high)
 		base = (u64)a->value << 32 | (b->base & 0xffffffffu);
 	else

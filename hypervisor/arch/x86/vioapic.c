@@ -64,7 +64,7 @@ static u64 physical_entry(const struct vioapic *v, u64 rte)
 		return e;
 	e &= ~(0xffULL << 56);
 	for (i = 0; i < v->cpu_count; i++)
-		if (v->apic_ids[i] < IRQ_XAPIC_BROADCAST)
+		if (v->apic_ids[i] <= IRQ_XAPIC_ID_MAX)
 			return e | (u64)v->apic_ids[i] << 56;
 	return e | IOAPIC_RTE_MASKED;
 }

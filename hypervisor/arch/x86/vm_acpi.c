@@ -15,6 +15,7 @@
 #include <plinth/errno.h>
 #include <plinth/multiboot2.h>
 #include <plinth/string.h>
+#include <x86/irq_policy.h>
 #include <x86/vm_acpi.h>
 
 #define HDR_LEN 36u
@@ -82,7 +83,6 @@ static const u8 dsdt_aml[] = { 0x08, '\\', '_', 'S', '5', '_', 0x12, 0x07, 0x04,
 #define MADT_IOAPIC_LEN 12u
 #define MADT_ISO_LEN 10u
 #define MADT_X2APIC_LEN 16u
-#define XAPIC_ID_MAX 254u /* 255 is the broadcast ID: such CPUs need an x2APIC entry */
 #define LAPIC_DEFAULT_ADDR 0xfee00000u
 
 struct out {
@@ -156,7 +156,7 @@ static u32 madt_len(const struct vm_acpi_config *c)
 	u32 len = MADT_HDR_LEN, i;
 
 	for (i = 0; i < c->cpu_count; i++)
-		len += c->apic_ids[i] > XAPIC_ID_MAX ? MADT_X2APIC_LEN : MADT_LAPIC_LEN;
+		len += c->apic_ids[i] > IRQ_XAPIC_ID_MAX ? MADT_X2APIC_LEN : MADT_LAPIC_LEN; /* ACPI 5.2.12.12 */
 	if (c->ioapic)
 		len += MADT_IOAPIC_LEN + c->override_count * MADT_ISO_LEN;
 	return len;
@@ -226,7 +226,7 @@ static void build_madt(struct out *o, u32 off, const struct vm_acpi_config *c, u
 	for (i = 0; i < c->cpu_count; i++) {
 		u32 id = c->apic_ids[i];
 
-		if (id > XAPIC_ID_MAX) {
+		if (id > IRQ_XAPIC_ID_MAX) {
 			put8(o, at, ACPI_MADT_X2APIC);
 			put8(o, at + 1, MADT_X2APIC_LEN);
 			put32(o, at + 4, id);

@@ -2,7 +2,7 @@
 #include <plinth/errno.h>
 #include <x86/vtd_ir.h>
 
-#define XAPIC_ID_MAX 254u
+#define VTD_IR_FAULT_FIRST 0x20
 
 /* MSI address and data (VT-d 5.1.2.1, 5.1.2.2; SDM 10.11). */
 #define MSI_ADDR_BASE 0xfeeu
@@ -28,7 +28,7 @@ int vtd_irte_build(const struct vtd_irte_spec *s, const u32 *apic_ids, u32 n, st
 	*out = (struct vtd_irte){ 0, 0 };
 	if (s->sq > VTD_SQ_IGNORE_2_0 || (s->bus_range && (s->sid >> 8) > (s->sid & 0xff)))
 		return -EINVAL;
-	if ((!s->x2apic && s->dest > XAPIC_ID_MAX) || irq_policy_check(&t, apic_ids, n) != IRQ_OK)
+	if ((!s->x2apic && s->dest > IRQ_XAPIC_ID_MAX) || irq_policy_check(&t, apic_ids, n) != IRQ_OK)
 		return -EINVAL;
 	out->lo = IRTE_P | (s->level ? IRTE_TM : 0) | (u64)s->vector << 16 |
 		  (s->x2apic ? IRTE_DST_X2APIC(s->dest) : IRTE_DST_XAPIC(s->dest));
@@ -86,31 +86,24 @@ u64 ioapic_rte_remappable(u32 index, u64 rte)
 	       (index & BIT(15) ? RTE_REMAP_HANDLE_15 : 0);
 }
 
+/* VT-d appendix A, reasons 20h-27h. */
+static const char *const ir_fault_names[] = {
+	"reserved field set in a remappable interrupt request",
+	"interrupt index beyond the remapping table's size",
+	"remapping entry not present",
+	"the remapping table could not be read (IRTA address)",
+	"reserved field set in a present remapping entry",
+	"compatibility-format interrupt blocked (x2APIC mode or CFIS clear)",
+	"source-id verification failed: the entry belongs to another requester",
+	"the posted-interrupt descriptor could not be read",
+};
+
 bool vtd_ir_fault(u8 reason)
 {
-	return reason >= 0x20 && reason <= 0x27;
+	return reason >= VTD_IR_FAULT_FIRST && reason < VTD_IR_FAULT_FIRST + ARRAY_SIZE(ir_fault_names);
 }
 
 const char *vtd_ir_fault_name(u8 reason)
 {
-	switch (reason) {
-	case 0x20:
-		return "reserved field set in a remappable interrupt request";
-	case 0x21:
-		return "interrupt index beyond the remapping table's size";
-	case 0x22:
-		return "remapping entry not present";
-	case 0x23:
-		return "the remapping table could not be read (IRTA address)";
-	case 0x24:
-		return "reserved field set in a present remapping entry";
-	case 0x25:
-		return "compatibility-format interrupt blocked (x2APIC mode or CFIS clear)";
-	case 0x26:
-		return "source-id verification failed: the entry belongs to another requester";
-	case 0x27:
-		return "the posted-interrupt descriptor could not be read";
-	default:
-		return NULL;
-	}
+	return vtd_ir_fault(reason) ? ir_fault_names[reason - VTD_IR_FAULT_FIRST] : NULL;
 }

@@ -214,11 +214,11 @@ static struct pci_fn_state e1000(void)
 {
 	struct pci_fn_state f = { .header_type = 0, .command = 0x7, .msi_cap = 0x50, .msi_64 = true };
 
-	f.bars[0] = (struct pci_bar_state){ .kind = PCI_BAR_MEM, .size = 0x20000, .base = MMIO_A_START };
-	f.bars[1] = (struct pci_bar_state){ .kind = PCI_BAR_MEM, .is64 = true, .size = 0x4000, .base = HIGH_A_START };
-	f.bars[2] = (struct pci_bar_state){ .kind = PCI_BAR_HIGH };
-	f.bars[3] = (struct pci_bar_state){ .kind = PCI_BAR_IO, .size = 0x40, .base = 0xc000 };
-	f.bars[PCI_FILTER_ROM] = (struct pci_bar_state){ .kind = PCI_BAR_MEM, .size = 0x10000, .base = MMIO_A_START + 0x80000 };
+	f.bars[0] = (struct pci_bar_state){ .kind = PCI_BAR_KIND_MEM, .size = 0x20000, .base = MMIO_A_START };
+	f.bars[1] = (struct pci_bar_state){ .kind = PCI_BAR_KIND_MEM, .is64 = true, .size = 0x4000, .base = HIGH_A_START };
+	f.bars[2] = (struct pci_bar_state){ .kind = PCI_BAR_KIND_HIGH };
+	f.bars[3] = (struct pci_bar_state){ .kind = PCI_BAR_KIND_IO, .size = 0x40, .base = 0xc000 };
+	f.bars[PCI_FILTER_ROM] = (struct pci_bar_state){ .kind = PCI_BAR_KIND_MEM, .size = 0x10000, .base = MMIO_A_START + 0x80000 };
 	return f;
 }
 
@@ -307,7 +307,7 @@ TEST(bar_64_bit_halves)
 	CHECK_EQ_INT(wr(&f, 0x18, 4, 0, NULL), PCI_CFG_PASS);
 	CHECK_EQ_INT(wr(&f, 0x18, 4, 1, NULL), PCI_CFG_DROP);
 	/* A HIGH register with nothing 64-bit before it is a state Plinth does not describe. */
-	f.bars[0].kind = PCI_BAR_HIGH;
+	f.bars[0].kind = PCI_BAR_KIND_HIGH;
 	CHECK_EQ_INT(wr(&f, 0x10, 4, 0, NULL), PCI_CFG_DROP);
 	f.bars[1].is64 = false;
 	CHECK_EQ_INT(wr(&f, 0x18, 4, 0, NULL), PCI_CFG_DROP);
@@ -379,7 +379,7 @@ TEST(bridge_registers_are_not_written)
 	struct pci_fn_state f = { .header_type = 0x81, .command = 0x7 }; /* multi-function bridge */
 	u16 reg;
 
-	f.bars[0] = (struct pci_bar_state){ .kind = PCI_BAR_MEM, .size = 0x1000, .base = MMIO_A_START };
+	f.bars[0] = (struct pci_bar_state){ .kind = PCI_BAR_KIND_MEM, .size = 0x1000, .base = MMIO_A_START };
 	CHECK_EQ_INT(wr(&f, 0x10, 4, (u32)MMIO_A_START + 0x1000, NULL), PCI_CFG_PASS);
 	CHECK_EQ_INT(wr(&f, 0x14, 4, 0xffffffffu, NULL), PCI_CFG_PASS); /* BAR 1 unused */
 	for (reg = 0x18; reg < 0x34; reg++)

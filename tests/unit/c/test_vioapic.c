@@ -145,12 +145,17 @@ TEST(destinations_outside_the_vm_are_refused)
 	CHECK_EQ_U64(entry_read(16), DEST(7) | IOAPIC_RTE_MASKED | 0x41);
 }
 
+/* A VM of two CPUs with these APIC IDs that owns pin 0 only. */
+static bool one_pin_vm(const u32 *cpus)
+{
+	return vioapic_init(&v, 0, 0x20, 24, cpus, 2) == 0 && vioapic_set_pin(&v, 0, VIOAPIC_PIN_OWNED) == 0;
+}
+
 TEST(broadcast_is_refused_even_when_the_vm_has_apic_id_255)
 {
 	static const u32 with_255[] = { 255, 2 };
 
-	REQUIRE(vioapic_init(&v, 0, 0x11, 24, with_255, 2) == 0);
-	REQUIRE(vioapic_set_pin(&v, 0, VIOAPIC_PIN_OWNED) == 0);
+	REQUIRE(one_pin_vm(with_255));
 	entry_write(0, DEST(0xff) | 0x30);
 	CHECK_EQ_U64(v.last_refusal, IRQ_REFUSE_DEST);
 	CHECK_EQ_U64(v.refused, 1);
@@ -322,20 +327,23 @@ TEST(a_vm_without_xapic_ids_gets_masked_physical_entries)
 {
 	static const u32 big[] = { 256, 300 };
 
-	REQUIRE(vioapic_init(&v, 0, 0x20, 24, big, 2) == 0);
-	REQUIRE(vioapic_set_pin(&v, 9, VIOAPIC_PIN_OWNED) == 0);
-	entry_write(9, DEST(0) | 0x33);
+	REQUIRE(one_pin_vm(big));
+	entry_write(0, DEST(0) | 0x33);
 	CHECK_EQ_U64(v.last_refusal, IRQ_REFUSE_DEST);
-	entry_write(9, DEST(44) | IOAPIC_RTE_MASKED | 0x33);
+	entry_write(0, DEST(44) | IOAPIC_RTE_MASKED | 0x33);
 	CHECK_EQ_U64(act.rte, IOAPIC_RTE_MASKED | 0x33);
 }
 
 TEST(refusal_names)
 {
-	CHECK_STR(irq_refusal_name(IRQ_OK), "accepted");
-	CHECK_STR(irq_refusal_name(IRQ_REFUSE_LOGICAL), "logical destination");
-	CHECK_STR(irq_refusal_name(IRQ_REFUSE_DEST), "destination outside the VM");
-	CHECK_CONTAINS(irq_refusal_name(IRQ_REFUSE_DELIVERY), "ExtINT");
-	CHECK_STR(irq_refusal_name(IRQ_REFUSE_VECTOR), "vector below 0x10");
-	CHECK_STR(irq_refusal_name(99), "unknown");
+	static const char *const want[] = { "accepted", "logical destination", "destination outside the VM",
+					    "SMI, NMI, INIT, ExtINT or reserved delivery mode", "vector below 0x10" };
+	u32 r;
+
+	CHECK_EQ_U64(IRQ_REFUSE_LOGICAL, 1);
+	CHECK_EQ_U64(IRQ_REFUSE_VECTOR, ARRAY_SIZE(want) - 1);
+	for (r = 0; r < ARRAY_SIZE(want); r++)
+		CHECK_STR(irq_refusal_name(r), want[r]);
+	CHECK_STR(irq_refusal_name(ARRAY_SIZE(want)), "unknown");
+	CHECK_STR(irq_refusal_name(~0u), "unknown");
 }

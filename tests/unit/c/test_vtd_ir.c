@@ -44,6 +44,22 @@ TEST(xapic_entry_layout)
 	CHECK_EQ_U64(e.hi, 0x0018ULL | 3ULL << 16 | 1ULL << 18);
 }
 
+TEST(every_source_qualifier)
+{
+	static const u8 sq[] = { VTD_SQ_ALL, VTD_SQ_IGNORE_2, VTD_SQ_IGNORE_2_1, VTD_SQ_IGNORE_2_0 };
+	struct vtd_irte_spec s = spec(1, false);
+	struct vtd_irte e;
+	u32 i;
+
+	/* SQ is bits 17:16, 0 to 3 in the specification's order; the source is always verified. */
+	for (i = 0; i < ARRAY_SIZE(sq); i++) {
+		s.sq = sq[i];
+		REQUIRE(vtd_irte_build(&s, ids, 3, &e) == 0);
+		CHECK_EQ_U64((e.hi >> 16) & 3, i);
+		CHECK(IRTE_SVT(e.hi) != VTD_SVT_NONE);
+	}
+}
+
 TEST(x2apic_entry_layout)
 {
 	struct vtd_irte_spec s = spec(300, true);

@@ -29,6 +29,7 @@
 #define IRQ_DELIVERY_EXTINT 7
 
 #define IRQ_XAPIC_BROADCAST 0xffu
+#define IRQ_XAPIC_ID_MAX 254u /* the largest APIC ID an 8-bit destination names alone */
 #define IRQ_X2APIC_BROADCAST 0xffffffffu
 #define IRQ_VECTOR_MIN 0x10
 

@@ -59,16 +59,16 @@ struct pci_mmcfg {
 	u8 bus_start, bus_end;
 };
 
-#define PCI_BAR_UNUSED 0
-#define PCI_BAR_MEM 1
-#define PCI_BAR_IO 2
-#define PCI_BAR_HIGH 3 /* the upper half of the 64-bit memory BAR before it */
+#define PCI_BAR_KIND_UNUSED 0
+#define PCI_BAR_KIND_MEM 1
+#define PCI_BAR_KIND_IO 2
+#define PCI_BAR_KIND_HIGH 3 /* the upper half of the 64-bit memory BAR before it */
 #define PCI_FILTER_ROM 6 /* bars[] index of the expansion ROM BAR */
 
 /* One BAR, as Plinth sized it at boot and as the device holds it now. */
 struct pci_bar_state {
 	u8 kind;
-	bool is64;   /* PCI_BAR_MEM taking this register and the next */
+	bool is64;   /* PCI_BAR_KIND_MEM taking this register and the next */
 	bool rom_on; /* the ROM BAR's enable bit (bars[PCI_FILTER_ROM] only) */
 	u64 size;    /* bytes, a power of two; 0 when unused */
 	u64 base;    /* the current address (both halves of a 64-bit BAR) */
