@@ -192,13 +192,17 @@ int pci_cfg_write_check(const struct pci_ownership *own, u16 vm, struct pci_cfg_
 			const struct pci_range *io, u32 io_count)
 {
 	struct ranges rs = { mmio, io, mmio_count, io_count };
-	u32 type = fn->header_type & 0x7f, bars = type == HEADER_BRIDGE ? BARS_BRIDGE : BARS_NORMAL;
-	u32 rom = type == HEADER_BRIDGE ? CFG_BRIDGE_ROM : CFG_ROM, msi_end;
+	u32 type, bars, rom, msi_end;
 
 	if (pci_owner_of(own, a->bdf) == PCI_VM_READ_ONLY)
 		return PCI_CFG_DROP;
 	if (!owns(own, vm, a->bdf))
 		return PCI_CFG_ABSENT;
+	if (!fn)
+		return PCI_CFG_DROP;
+	type = fn->header_type & 0x7f;
+	bars = type == HEADER_BRIDGE ? BARS_BRIDGE : BARS_NORMAL;
+	rom = type == HEADER_BRIDGE ? CFG_BRIDGE_ROM : CFG_ROM;
 	if (a->reg == CFG_COMMAND) {
 		command_write(a, fn, bars, &rs);
 		return PCI_CFG_PASS;

@@ -243,6 +243,9 @@ TEST(writes_to_others_functions_are_dropped)
 	CHECK_EQ_INT(pci_cfg_write_check(&own, VM_A, &a, &f, mmio_a, 2, io_a, 1), PCI_CFG_DROP);
 	a.bdf = PCI_BDF(0, 5, 0); /* the rest is VM C's */
 	CHECK_EQ_INT(pci_cfg_write_check(&own, VM_C, &a, &f, NULL, 0, NULL, 0), PCI_CFG_PASS);
+	/* The function's state is needed only for the owner's writes. */
+	CHECK_EQ_INT(pci_cfg_write_check(&own, VM_A, &a, NULL, NULL, 0, NULL, 0), PCI_CFG_ABSENT);
+	CHECK_EQ_INT(pci_cfg_write_check(&own, VM_C, &a, NULL, NULL, 0, NULL, 0), PCI_CFG_DROP);
 }
 
 TEST(bar_sizing_with_decoding_off_passes)

@@ -125,7 +125,8 @@ int pci_cfg_read_check(const struct pci_ownership *own, u16 vm, const struct pci
  * A write by VM vm: ABSENT when it does not own the function, DROP for READ_ONLY ones and for
  * the writes the rules above refuse, CHECK_MSI for the MSI address and data, else PASS (with
  * a->value changed when decoding bits were taken out of a command write). fn describes the
- * function now; mmio and io are the VM's ranges.
+ * function now (it may be NULL for a function the VM does not own; an owned one's write is
+ * then dropped); mmio and io are the VM's ranges.
  */
 int pci_cfg_write_check(const struct pci_ownership *own, u16 vm, struct pci_cfg_access *a,
 			const struct pci_fn_state *fn, const struct pci_range *mmio, u32 mmio_count,
