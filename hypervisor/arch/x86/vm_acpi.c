@@ -75,8 +75,27 @@
 
 /* \_S5 = Package (4) { VM_ACPI_S5_SLP_TYP, 0, 0, 0 } in AML (ACPI 6.5, 20.2.5): NameOp,
  * \_S5_, PackageOp, PkgLength 7, NumElements 4, BytePrefix value, ZeroOp x 3. */
-static const u8 dsdt_aml[] = { 0x08, '\\', '_', 'S', '5', '_', 0x12, 0x07, 0x04, 0x0a,
-			       VM_ACPI_S5_SLP_TYP, 0x00, 0x00, 0x00 };
+static const u8 aml_s5[] = { 0x08, '\\', '_', 'S', '5', '_', 0x12, 0x07, 0x04, 0x0a,
+			     VM_ACPI_S5_SLP_TYP, 0x00, 0x00, 0x00 };
+
+/*
+ * The emulated COM1 as an ACPI device, so that Linux's PNP layer (8250_pnp) takes port 0x3f8
+ * with GSI 4: a hardware-reduced platform has no legacy ISA IRQs (nr_legacy_irqs() is 0 with
+ * the null PIC), so the 8250 driver's built-in "0x3f8, IRQ 4" would find no IRQ 4.
+ *   Scope (\_SB) { Device (COM1) { Name (_HID, EisaId ("PNP0501")) Name (_UID, One)
+ *     Name (_CRS, ResourceTemplate () { IO (Decode16, 0x3f8, 0x3f8, 0, 8) IRQNoFlags () {4} }) } }
+ * PkgLengths: Scope 51, Device 43, the buffer 16 (ACPI 6.5, 20.2.4; resource descriptors 6.4.2).
+ */
+static const u8 aml_com1[] = {
+	0x10, 0x33, '\\', '_', 'S', 'B', '_',			 /* ScopeOp, PkgLength, \_SB_ */
+	0x5b, 0x82, 0x2b, 'C', 'O', 'M', '1',			 /* DeviceOp, PkgLength, COM1 */
+	0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x05, 0x01, /* DWordPrefix EisaId PNP0501 */
+	0x08, '_', 'U', 'I', 'D', 0x01,				 /* OneOp */
+	0x08, '_', 'C', 'R', 'S', 0x11, 0x10, 0x0a, 0x0d,	 /* BufferOp, PkgLength, 13 bytes: */
+	0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x00, 0x08,		 /* I/O port descriptor */
+	0x22, 0x10, 0x00,					 /* IRQ descriptor: IRQ 4 */
+	0x79, 0x00,						 /* end tag */
+};
 
 /* Entry lengths (ACPI 6.5, 5.2.12.2, .3, .5, .12). */
 #define MADT_LAPIC_LEN 8u
@@ -175,7 +194,7 @@ static int check_config(const struct vm_acpi_config *c)
 			if (c->apic_ids[j] == c->apic_ids[i])
 				return -EINVAL;
 	}
-	if (c->override_count && (!c->ioapic || !c->overrides))
+	if ((c->override_count && (!c->ioapic || !c->overrides)) || (c->com1 && !c->ioapic))
 		return -EINVAL;
 	if (c->override_count > VM_ACPI_MAX_OVERRIDES)
 		return -EINVAL;
@@ -287,7 +306,8 @@ int vm_acpi_build(const struct vm_acpi_config *c, void *buf, u64 size, gpa_t gpa
 		  struct vm_acpi_layout *layout)
 {
 	u32 xsdt_entries = c->mcfg ? 3 : 2, xsdt_len = HDR_LEN + 8 * xsdt_entries;
-	u32 xsdt, fadt, dsdt, madt, mcfg = 0, end, mlen, dlen = HDR_LEN + (u32)sizeof(dsdt_aml);
+	u32 xsdt, fadt, dsdt, madt, mcfg = 0, end, mlen;
+	u32 dlen = HDR_LEN + (u32)sizeof(aml_s5) + (c->com1 ? (u32)sizeof(aml_com1) : 0);
 	struct out o = { buf };
 	int rc = check_config(c);
 
@@ -317,7 +337,9 @@ int vm_acpi_build(const struct vm_acpi_config *c, void *buf, u64 size, gpa_t gpa
 	fix_checksum(&o, xsdt, xsdt_len, 9);
 	build_fadt(&o, fadt, c, gpa + dsdt);
 	header(&o, dsdt, "DSDT", dlen, 2);
-	put_bytes(&o, dsdt + HDR_LEN, dsdt_aml, sizeof(dsdt_aml));
+	put_bytes(&o, dsdt + HDR_LEN, aml_s5, sizeof(aml_s5));
+	if (c->com1)
+		put_bytes(&o, dsdt + HDR_LEN + sizeof(aml_s5), aml_com1, sizeof(aml_com1));
 	fix_checksum(&o, dsdt, dlen, 9);
 	build_madt(&o, madt, c, mlen);
 	if (c->mcfg)

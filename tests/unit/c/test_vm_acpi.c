@@ -199,6 +199,62 @@ TEST(fadt_is_hardware_reduced_with_trapped_ports)
 	CHECK(VM_ACPI_SLP_EN == 0x20);
 }
 
+/* Decodes a compressed EISA ID (ACPI 6.5, 19.6.44) as it sits in AML: "PNP0501". */
+static void eisa_id(const u8 *p, char out[8])
+{
+	static const char hex[] = "0123456789ABCDEF";
+	u16 v = (u16)(p[0] << 8 | p[1]);
+
+	out[0] = (char)('@' + ((v >> 10) & 0x1f));
+	out[1] = (char)('@' + ((v >> 5) & 0x1f));
+	out[2] = (char)('@' + (v & 0x1f));
+	out[3] = hex[p[2] >> 4], out[4] = hex[p[2] & 15], out[5] = hex[p[3] >> 4], out[6] = hex[p[3] & 15];
+	out[7] = '\0';
+}
+
+TEST(dsdt_declares_com1_when_asked)
+{
+	struct vm_acpi_config c = base_config(two, 2);
+	const u8 *d, *aml, *dev, *crs;
+	char id[8];
+	u32 len;
+
+	c.com1 = true;
+	CHECK_EQ_INT(vm_acpi_build(&c, low_buf(), MAP_LEN, (u64)(uintptr_t)low, NULL), -EINVAL); /* no I/O APIC */
+	c.ioapic = true;
+	REQUIRE(build_and_parse(&c) > 0);
+	d = at(low, lay.rsdp, lay.dsdt);
+	len = rd32(d + 4);
+	CHECK_EQ_U64(sum(d, len), 0);
+	aml = d + 36 + 14; /* after \_S5 */
+	/* Scope (\_SB): its one-byte PkgLength runs to the table's end. */
+	REQUIRE(aml[0] == 0x10 && !memcmp(aml + 2, "\\_SB_", 5));
+	CHECK_EQ_U64(aml + 1 + aml[1], d + len);
+	/* Device (COM1), to the end as well. */
+	dev = aml + 7;
+	REQUIRE(dev[0] == 0x5b && dev[1] == 0x82 && !memcmp(dev + 3, "COM1", 4));
+	CHECK_EQ_U64(dev + 2 + dev[2], d + len);
+	REQUIRE(!memcmp(dev + 7, "\x08_HID\x0c", 6));
+	eisa_id(dev + 13, id);
+	CHECK_STR(id, "PNP0501");
+	CHECK(!memcmp(dev + 17, "\x08_UID\x01", 6));
+	/* _CRS: a buffer whose PkgLength and size agree, holding I/O 0x3f8-0x3ff, IRQ 4, end. */
+	crs = dev + 23;
+	REQUIRE(!memcmp(crs, "\x08_CRS\x11", 6));
+	CHECK_EQ_U64(crs + 6 + crs[6], d + len);
+	REQUIRE(crs[7] == 0x0a && crs[8] == d + len - (crs + 9));
+	crs += 9;
+	CHECK_EQ_U64(crs[0], 0x47); /* I/O port descriptor, 7 bytes */
+	CHECK_EQ_U64(crs[1], 1);    /* 16-bit decode */
+	CHECK_EQ_U64(crs[2] | crs[3] << 8, 0x3f8);
+	CHECK_EQ_U64(crs[4] | crs[5] << 8, 0x3f8);
+	CHECK_EQ_U64(crs[7], 8);
+	CHECK_EQ_U64(crs[8], 0x22); /* IRQ descriptor, 2 bytes */
+	CHECK_EQ_U64(crs[9] | crs[10] << 8, BIT(4));
+	CHECK_EQ_U64(crs[11], 0x79); /* end tag */
+	CHECK_EQ_U64(crs + 13, d + len);
+}
+
 TEST(ioapic_and_overrides_only_when_asked)
 {
 	struct acpi_override iso[] = { { 0, 0, 2, 0 }, { 0, 9, 9, 0xd } };
