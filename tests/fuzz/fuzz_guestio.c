@@ -7,8 +7,9 @@
  * Promises: the physical I/O APIC is only ever given the VM's own pins, and an unmasked entry
  * of them only ever aims at the VM's CPUs in physical mode with fixed delivery; a function whose
  * accepted writes are applied as the device would apply them never decodes memory or ports
- * outside the VM's while its decoding is on; no other VM's function is ever written; an MSI or
- * remapping entry that is accepted aims at the VM's CPUs.
+ * outside the VM's while its decoding is on, and its MSI, while enabled, aims at the VM's CPUs;
+ * no other VM's function is ever written; an MSI or remapping entry that is accepted aims at
+ * the VM's CPUs.
  */
 #include <x86/pci_filter.h>
 #include <x86/vioapic.h>
@@ -103,17 +104,39 @@ static void make_fn(struct pci_fn_state *f, struct in *in)
 			f->bars[++i].kind = PCI_BAR_KIND_HIGH;
 		}
 	}
+	f->msi_addr = take(in, 8);
+	f->msi_data = (u16)take(in, 2);
 	f->bars[PCI_FILTER_ROM].kind = take(in, 1) & 1 ? PCI_BAR_KIND_MEM : PCI_BAR_KIND_UNUSED;
 	f->bars[PCI_FILTER_ROM].size = f->bars[PCI_FILTER_ROM].kind ? 0x10000 : 0;
 }
 
-/* What the device does with a write it is given: the BAR, ROM and command registers. */
+/* The MSI registers' bytes from the capability's +2 (control, address, data). */
+static void msi_apply(struct pci_fn_state *f, const struct pci_cfg_access *a)
+{
+	u32 data = f->msi_64 ? 0x0c : 0x08, i;
+
+	for (i = 0; i < a->width; i++) {
+		u32 off = a->reg + i - f->msi_cap;
+		u8 byte = (u8)(a->value >> 8 * i);
+
+		if (off == 2 || off == 3)
+			f->msi_ctrl = (u16)((f->msi_ctrl & ~(0xffu << 8 * (off - 2))) | (u32)byte << 8 * (off - 2));
+		else if (off >= 4 && off < (f->msi_64 ? 12u : 8u))
+			f->msi_addr = (f->msi_addr & ~(0xffULL << 8 * (off - 4))) | (u64)byte << 8 * (off - 4);
+		else if (off == data || off == data + 1)
+			f->msi_data = (u16)((f->msi_data & ~(0xffu << 8 * (off - data))) | (u32)byte << 8 * (off - data));
+	}
+}
+
+/* What the device does with a write it is given: the BAR, ROM, command and MSI registers. */
 static void device_apply(struct pci_fn_state *f, const struct pci_cfg_access *a)
 {
 	u32 bars = (f->header_type & 0x7f) == 1 ? 2 : 6, rom = (f->header_type & 0x7f) == 1 ? 0x38 : 0x30;
 	struct pci_bar_state *b;
 	u32 idx;
 
+	if (f->msi_cap)
+		msi_apply(f, a);
 	if (a->reg == 0x04) {
 		f->command = (u16)(a->width == 1 ? (f->command & 0xff00) | (a->value & 0xff) : a->value);
 		return;
@@ -144,6 +167,11 @@ static void device_apply(struct pci_fn_state *f, const struct pci_cfg_access *a)
 static void check_decoding(const struct pci_fn_state *f)
 {
 	u32 bars = (f->header_type & 0x7f) == 1 ? 2 : 6, i;
+	struct msi_info m;
+
+	if (f->msi_cap && (f->msi_ctrl & 1) && !(f->msi_ctrl & 0x70)) /* one message: the data as is */
+		FUZZ_ASSERT(msi_decode(f->msi_addr & (f->msi_64 ? ~0ULL : 0xffffffffULL), f->msi_data, &m) == 0 &&
+			    msi_check(&m, ids, 2) == IRQ_OK);
 
 	for (i = 0; i <= PCI_FILTER_ROM; i++) {
 		const struct pci_bar_state *b = &f->bars[i];
@@ -191,6 +219,8 @@ static void pci_step(struct pci_fn_state *f, u32 *latch, struct in *in)
 	v = pci_cfg_write_check(&own, vm, &a, f, mmio, 1, io, 1);
 	if (pci_owner_of(&own, a.bdf) != vm)
 		FUZZ_ASSERT(v == PCI_CFG_ABSENT);
+	if (v == PCI_CFG_CHECK_MSI)
+		v = pci_msi_write_check(&a, f, ids, 2);
 	if (v == PCI_CFG_PASS && a.bdf == PCI_BDF(0, 3, 0))
 		device_apply(f, &a);
 	check_decoding(f);

@@ -5,6 +5,7 @@
  * Base 4.0 7.2.2 (bus in address bits 27:20, device 19:15, function 14:12, register 11:0).
  */
 #include <x86/pci_filter.h>
+#include <x86/vtd_ir.h>
 
 #define CFG_ADDRESS_PORT 0xcf8
 #define CFG_DATA_PORT 0xcfc
@@ -33,8 +34,14 @@
 #define ROM_ADDR 0xfffff800u
 #define ROM_ENABLE BIT(0)
 
-/* MSI capability (6.8.1): message address at +4, then (64-bit) upper address and data. */
+/* MSI capability (6.8.1): message control at +2, address at +4, then (64-bit) the upper
+ * address and data. */
+#define MSI_CTRL 2
+#define MSI_CTRL_ENABLE BIT(0)
+#define MSI_CTRL_MME(c) (((c) >> 4) & 7) /* 2^MME messages, in the data's low MME bits */
 #define MSI_ADDR 4
+#define MSI_DATA_32 8
+#define MSI_DATA_64 0x0c
 #define MSI_END_32 0x0a
 #define MSI_END_64 0x0e
 
@@ -218,7 +225,53 @@ int pci_cfg_write_check(const struct pci_ownership *own, u16 vm, struct pci_cfg_
 	     overlaps(a, CFG_BRIDGE_CONTROL, CFG_BRIDGE_CONTROL + 2)))
 		return PCI_CFG_DROP;
 	msi_end = fn->msi_cap + (fn->msi_64 ? MSI_END_64 : MSI_END_32);
-	if (fn->msi_cap && overlaps(a, fn->msi_cap + MSI_ADDR, msi_end))
+	if (fn->msi_cap && overlaps(a, fn->msi_cap + MSI_CTRL, msi_end))
 		return PCI_CFG_CHECK_MSI;
 	return PCI_CFG_PASS;
+}
+
+/* The capability's bytes from +2 to its end, with the write's bytes over them. */
+static void msi_after(const struct pci_cfg_access *a, const struct pci_fn_state *fn, u8 *b, u32 end)
+{
+	u32 data = fn->msi_64 ? MSI_DATA_64 : MSI_DATA_32, i;
+
+	for (i = 0; i < 2; i++) {
+		b[MSI_CTRL + i] = (u8)(fn->msi_ctrl >> 8 * i);
+		b[data + i] = (u8)(fn->msi_data >> 8 * i);
+	}
+	for (i = 0; i < (fn->msi_64 ? 8u : 4u); i++)
+		b[MSI_ADDR + i] = (u8)(fn->msi_addr >> 8 * i);
+	for (i = 0; i < a->width; i++) {
+		u32 off = a->reg + i - fn->msi_cap;
+
+		if (off >= MSI_CTRL && off < end)
+			b[off] = (u8)(a->value >> 8 * i);
+	}
+}
+
+int pci_msi_write_check(struct pci_cfg_access *a, const struct pci_fn_state *fn, const u32 *apic_ids, u32 n)
+{
+	u32 end = fn->msi_64 ? MSI_END_64 : MSI_END_32, data_off = fn->msi_64 ? MSI_DATA_64 : MSI_DATA_32;
+	u32 ctrl_bit = fn->msi_cap + MSI_CTRL;
+	u8 b[MSI_END_64] = { 0 };
+	struct msi_info m;
+	u64 addr = 0;
+	u32 i, ctrl, data;
+
+	msi_after(a, fn, b, end);
+	ctrl = b[MSI_CTRL] | (u32)b[MSI_CTRL + 1] << 8;
+	if (!(ctrl & MSI_CTRL_ENABLE))
+		return PCI_CFG_PASS;
+	for (i = 0; i < (fn->msi_64 ? 8u : 4u); i++)
+		addr |= (u64)b[MSI_ADDR + i] << 8 * i;
+	data = b[data_off] | (u32)b[data_off + 1] << 8;
+	/* A block of 2^MME messages replaces the data's low MME bits: check its lowest vector. */
+	data &= ~((1u << MSI_CTRL_MME(ctrl)) - 1);
+	if (msi_decode(addr, data, &m) == 0 && msi_check(&m, apic_ids, n) == IRQ_OK)
+		return PCI_CFG_PASS;
+	if (!(fn->msi_ctrl & MSI_CTRL_ENABLE) && a->reg <= ctrl_bit && ctrl_bit < (u32)a->reg + a->width) {
+		a->value &= ~(u32)(MSI_CTRL_ENABLE << 8 * (ctrl_bit - a->reg));
+		return PCI_CFG_PASS;
+	}
+	return PCI_CFG_DROP;
 }

@@ -1,4 +1,4 @@
-// sources: hypervisor/arch/x86/pci_filter.c
+// sources: hypervisor/arch/x86/pci_filter.c hypervisor/arch/x86/vtd_ir.c hypervisor/arch/x86/irq_policy.c
 /*
  * Configuration-space filtering (arch/x86/pci_filter.c): ports 0xcf8-0xcff decoded for every
  * port, width and latch, the MMCONFIG window for addresses anywhere, ownership by list, by
@@ -405,18 +405,18 @@ TEST(bridge_registers_are_not_written)
 	CHECK_EQ_INT(wr(&f, 0x0c, 1, 0x10, NULL), PCI_CFG_PASS); /* cache line size */
 }
 
-TEST(msi_address_and_data_are_checked_by_the_caller)
+TEST(msi_control_address_and_data_are_the_callers)
 {
 	struct pci_fn_state f = e1000();
 	u16 reg;
 
 	for (reg = 0x50; reg < 0x60; reg++) {
-		int want = reg >= 0x54 && reg < 0x5e ? PCI_CFG_CHECK_MSI : PCI_CFG_PASS;
+		int want = reg >= 0x52 && reg < 0x5e ? PCI_CFG_CHECK_MSI : PCI_CFG_PASS;
 
 		CHECK_EQ_INT(wr(&f, reg, 1, 0, NULL), want);
 	}
-	CHECK_EQ_INT(wr(&f, 0x50, 4, 0x00810005, NULL), PCI_CFG_PASS); /* control: enable */
-	CHECK_EQ_INT(wr(&f, 0x52, 2, 0x0081, NULL), PCI_CFG_PASS);
+	CHECK_EQ_INT(wr(&f, 0x50, 4, 0x00810005, NULL), PCI_CFG_CHECK_MSI); /* covers control */
+	CHECK_EQ_INT(wr(&f, 0x50, 2, 0x6005, NULL), PCI_CFG_PASS);	   /* ID and next only */
 	CHECK_EQ_INT(wr(&f, 0x5c, 2, 0x4041, NULL), PCI_CFG_CHECK_MSI);
 	f.msi_64 = false; /* data at +8 */
 	CHECK_EQ_INT(wr(&f, 0x58, 2, 0x4041, NULL), PCI_CFG_CHECK_MSI);
@@ -427,6 +427,88 @@ TEST(msi_address_and_data_are_checked_by_the_caller)
 	/* Extended configuration space passes for the owner. */
 	CHECK_EQ_INT(wr(&f, 0x100, 4, 0, NULL), PCI_CFG_PASS);
 	CHECK_EQ_INT(wr(&f, 0xffc, 4, 0, NULL), PCI_CFG_PASS);
+}
+
+static const u32 vm_cpus[] = { 2, 3 };
+
+static int msi_wr(struct pci_fn_state *f, u16 reg, u8 width, u32 value, u32 *out)
+{
+	struct pci_cfg_access a = acc(PCI_BDF(0, 3, 0), reg, width, value);
+	int v = pci_msi_write_check(&a, f, vm_cpus, ARRAY_SIZE(vm_cpus));
+
+	if (out)
+		*out = a.value;
+	return v;
+}
+
+TEST(msi_without_remapping_as_linux_programs_it)
+{
+	struct pci_fn_state f = e1000(); /* MSI at 0x50, 64-bit, disabled, all zeros */
+	u32 v;
+
+	/* Disabled, anything goes: address low, high, data, one by one. */
+	CHECK_EQ_INT(msi_wr(&f, 0x54, 4, 0xfee03000, NULL), PCI_CFG_PASS);
+	f.msi_addr = 0xfee03000;
+	CHECK_EQ_INT(msi_wr(&f, 0x58, 4, 0, NULL), PCI_CFG_PASS);
+	CHECK_EQ_INT(msi_wr(&f, 0x5c, 2, 0x0041, NULL), PCI_CFG_PASS);
+	f.msi_data = 0x41;
+	/* Enabling with a pair that aims at CPU 3: passes as written. */
+	CHECK_EQ_INT(msi_wr(&f, 0x52, 2, 0x0081, &v), PCI_CFG_PASS);
+	CHECK_EQ_U64(v, 0x0081);
+	f.msi_ctrl = 0x0081;
+	/* Enabled: moving it to CPU 2 or another vector passes, anything else is dropped. */
+	CHECK_EQ_INT(msi_wr(&f, 0x54, 4, 0xfee02000, NULL), PCI_CFG_PASS);
+	CHECK_EQ_INT(msi_wr(&f, 0x55, 1, 0x00, NULL), PCI_CFG_DROP);	 /* destination 0 */
+	CHECK_EQ_INT(msi_wr(&f, 0x54, 4, 0xfee0300c, NULL), PCI_CFG_DROP); /* logical */
+	CHECK_EQ_INT(msi_wr(&f, 0x58, 4, 1, NULL), PCI_CFG_DROP);	 /* above 4 GiB: not an interrupt */
+	CHECK_EQ_INT(msi_wr(&f, 0x5c, 2, 0x0042, NULL), PCI_CFG_PASS);
+	CHECK_EQ_INT(msi_wr(&f, 0x5c, 2, 0x0442, NULL), PCI_CFG_DROP); /* NMI */
+	CHECK_EQ_INT(msi_wr(&f, 0x5c, 1, 0x05, NULL), PCI_CFG_DROP);	 /* vector 5 */
+	CHECK_EQ_INT(msi_wr(&f, 0x54, 4, 0xfee03010, NULL), PCI_CFG_DROP); /* remappable format */
+	/* Turning it off always passes. */
+	CHECK_EQ_INT(msi_wr(&f, 0x52, 2, 0x0080, &v), PCI_CFG_PASS);
+	CHECK_EQ_U64(v, 0x0080);
+}
+
+TEST(msi_turned_on_with_a_bad_pair_stays_off)
+{
+	struct pci_fn_state f = e1000();
+	u32 v;
+
+	f.msi_addr = 0xfee00000; /* CPU 0: another VM's */
+	f.msi_data = 0x41;
+	CHECK_EQ_INT(msi_wr(&f, 0x52, 2, 0x0081, &v), PCI_CFG_PASS);
+	CHECK_EQ_U64(v, 0x0080);
+	CHECK_EQ_INT(msi_wr(&f, 0x52, 1, 0x01, &v), PCI_CFG_PASS);
+	CHECK_EQ_U64(v, 0);
+	CHECK_EQ_INT(msi_wr(&f, 0x50, 4, 0x00816005, &v), PCI_CFG_PASS); /* the enable bit is bit 16 */
+	CHECK_EQ_U64(v, 0x00806005);
+	/* Nothing there at all (reset state). */
+	f.msi_addr = 0, f.msi_data = 0;
+	CHECK_EQ_INT(msi_wr(&f, 0x52, 2, 0x0001, &v), PCI_CFG_PASS);
+	CHECK_EQ_U64(v, 0);
+	/* An enabled MSI whose pair is bad (the firmware's): a write keeping it on is dropped. */
+	f.msi_ctrl = 0x0001;
+	CHECK_EQ_INT(msi_wr(&f, 0x52, 2, 0x0001, NULL), PCI_CFG_DROP);
+	CHECK_EQ_INT(msi_wr(&f, 0x52, 2, 0x0000, NULL), PCI_CFG_PASS);
+}
+
+TEST(msi_multiple_messages_and_32_bit_form)
+{
+	struct pci_fn_state f = e1000();
+
+	f.msi_64 = false; /* data at +8 */
+	f.msi_addr = 0xfee02000;
+	f.msi_ctrl = 0x0021; /* enabled, 4 messages (MME 2) */
+	CHECK_EQ_INT(msi_wr(&f, 0x58, 2, 0x0040, NULL), PCI_CFG_PASS);
+	CHECK_EQ_INT(msi_wr(&f, 0x58, 2, 0x0012, NULL), PCI_CFG_PASS); /* vectors 0x10-0x13 */
+	CHECK_EQ_INT(msi_wr(&f, 0x58, 2, 0x000e, NULL), PCI_CFG_DROP); /* vectors 0x0c-0x0f */
+	f.msi_ctrl = 0x0001;
+	CHECK_EQ_INT(msi_wr(&f, 0x58, 2, 0x000e, NULL), PCI_CFG_DROP);
+	CHECK_EQ_INT(msi_wr(&f, 0x58, 2, 0x0010, NULL), PCI_CFG_PASS);
+	/* The 32-bit form has no upper address: what sits at +8 is the data. */
+	f.msi_data = 0x41;
+	CHECK_EQ_INT(msi_wr(&f, 0x54, 4, 0xfee03000, NULL), PCI_CFG_PASS);
 }
 
 TEST(range_inside_edges)

@@ -15,7 +15,10 @@
  *    lies outside the VM's ranges;
  *  - a bridge's bus numbers, windows and bridge control, and the registers of header types
  *    other than 0 and 1, are not written at all (a VM should not own a bridge);
- *  - a write to the MSI address or data is for the caller to check (x86/vtd_ir.h).
+ *  - a write to the MSI capability's control, address or data is the caller's (CHECK_MSI): with
+ *    interrupt remapping it keeps the VM's values and programs a remappable pair of its own;
+ *    without, pci_msi_write_check applies the same invariant to MSI: while MSI is enabled the
+ *    address/data pair aims at the VM's CPUs (x86/irq_policy.h).
  * Sub-dword writes to a BAR are dropped (no OS needs them, and merging them would need the
  * register's current raw value). Extended configuration space (0x100-0xfff) passes for owned
  * functions; Resizable BAR and SR-IOV capabilities there are not yet checked.
@@ -81,6 +84,9 @@ struct pci_fn_state {
 	struct pci_bar_state bars[PCI_FILTER_ROM + 1]; /* a bridge (type 1) has BARs 0-1 only */
 	u8 msi_cap;	/* offset of the MSI capability; 0 when none */
 	bool msi_64;	/* its message address is 64-bit */
+	u16 msi_ctrl;	/* its message control, address and data now */
+	u64 msi_addr;
+	u16 msi_data;
 };
 
 /* Where an access goes, decoded from the port or the MMCONFIG address. */
@@ -97,7 +103,7 @@ struct pci_cfg_access {
 #define PCI_CFG_DROP 2	     /* an owned function's write refused: drop it */
 #define PCI_CFG_LATCH 3	     /* a dword at 0xcf8: the VM's own CONFIG_ADDRESS (pci_cfg_latch) */
 #define PCI_CFG_NOT_CONFIG 4 /* not configuration space (0xcf9 is reset control; outside the window) */
-#define PCI_CFG_CHECK_MSI 5  /* a write to the MSI address/data: the caller checks the destination */
+#define PCI_CFG_CHECK_MSI 5  /* a write to MSI control, address or data: the caller decides */
 
 /* The VM that owns bdf: its entry in the table, else rest_vm (PCI_VM_NONE when none). */
 u16 pci_owner_of(const struct pci_ownership *own, u16 bdf);
@@ -123,7 +129,7 @@ int pci_cfg_read_check(const struct pci_ownership *own, u16 vm, const struct pci
 
 /*
  * A write by VM vm: ABSENT when it does not own the function, DROP for READ_ONLY ones and for
- * the writes the rules above refuse, CHECK_MSI for the MSI address and data, else PASS (with
+ * the writes the rules above refuse, CHECK_MSI for MSI control, address and data, else PASS (with
  * a->value changed when decoding bits were taken out of a command write). fn describes the
  * function now (it may be NULL for a function the VM does not own; an owned one's write is
  * then dropped); mmio and io are the VM's ranges.
@@ -131,6 +137,12 @@ int pci_cfg_read_check(const struct pci_ownership *own, u16 vm, const struct pci
 int pci_cfg_write_check(const struct pci_ownership *own, u16 vm, struct pci_cfg_access *a,
 			const struct pci_fn_state *fn, const struct pci_range *mmio, u32 mmio_count,
 			const struct pci_range *io, u32 io_count);
+
+/* A CHECK_MSI write without interrupt remapping: PASS when MSI stays disabled after it or the
+ * pair it leaves (fn's current values with the write's bytes over them) aims at the VM's n APIC
+ * IDs, every vector of a multiple-message block included; when it does not, a write that turns
+ * MSI on passes with the enable bit taken out of a->value, any other is DROP. */
+int pci_msi_write_check(struct pci_cfg_access *a, const struct pci_fn_state *fn, const u32 *apic_ids, u32 n);
 
 /* Whether [start, start + size) lies inside one of the n ranges (false when it wraps). */
 bool pci_range_inside(const struct pci_range *r, u32 n, u64 start, u64 size);
