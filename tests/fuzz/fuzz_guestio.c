@@ -1,9 +1,9 @@
-// sources: hypervisor/arch/x86/pci_filter.c hypervisor/arch/x86/vioapic.c hypervisor/arch/x86/vtd_ir.c hypervisor/arch/x86/irq_policy.c
+// sources: hypervisor/arch/x86/pci_access.c hypervisor/arch/x86/vioapic.c hypervisor/arch/x86/vtd_ir.c hypervisor/arch/x86/irq_policy.c
 /*
  * What a hostile partition guest can do to the devices Plinth shares out, as a sequence of
  * accesses decoded from the input: I/O APIC register writes (arch/x86/vioapic.c),
  * configuration-space writes through 0xcf8/0xcfc and MMCONFIG to a modelled function
- * (arch/x86/pci_filter.c), MSI address/data pairs and remapping entries (arch/x86/vtd_ir.c).
+ * (arch/x86/pci_access.c), MSI address/data pairs and remapping entries (arch/x86/vtd_ir.c).
  * Promises: the physical I/O APIC is only ever given the VM's own pins, and an unmasked entry
  * of them only ever aims at the VM's CPUs in physical mode with fixed delivery; a function whose
  * accepted writes are applied as the device would apply them never decodes memory or ports
@@ -11,7 +11,7 @@
  * no other VM's function is ever written; an MSI or remapping entry that is accepted aims at
  * the VM's CPUs.
  */
-#include <x86/pci_filter.h>
+#include <x86/pci_access.h>
 #include <x86/vioapic.h>
 #include <x86/vtd_ir.h>
 

@@ -1,5 +1,5 @@
 /*
- * Which configuration-space accesses a partition VM may make (arch/x86/pci_filter.c): pure
+ * Which configuration-space accesses a partition VM may make (arch/x86/pci_access.c): pure
  * decisions for the I/O exit handler of ports 0xcf8-0xcff and the EPT handler of the MMCONFIG
  * window, which then do (or do not do) the access themselves.
  *
@@ -23,8 +23,8 @@
  * register's current raw value). Extended configuration space (0x100-0xfff) passes for owned
  * functions; Resizable BAR and SR-IOV capabilities there are not yet checked.
  */
-#ifndef X86_PCI_FILTER_H
-#define X86_PCI_FILTER_H
+#ifndef X86_PCI_ACCESS_H
+#define X86_PCI_ACCESS_H
 
 #include <plinth/types.h>
 

@@ -1,10 +1,10 @@
 /*
- * Configuration-space filtering for partition VMs; the rules are in x86/pci_filter.h.
+ * Configuration-space filtering for partition VMs; the rules are in x86/pci_access.h.
  * Register offsets from PCI Local Bus 3.0 (6.1, 6.2.5, 6.8.1) and PCI-to-PCI Bridge 1.2 (3.2);
  * the port mechanism from PCI Local Bus 3.0 3.2.2.3.2, the MMCONFIG layout from PCI Express
  * Base 4.0 7.2.2 (bus in address bits 27:20, device 19:15, function 14:12, register 11:0).
  */
-#include <x86/pci_filter.h>
+#include <x86/pci_access.h>
 #include <x86/vtd_ir.h>
 
 #define CFG_ADDRESS_PORT 0xcf8

@@ -1,11 +1,11 @@
-// sources: hypervisor/arch/x86/pci_filter.c hypervisor/arch/x86/vtd_ir.c hypervisor/arch/x86/irq_policy.c
+// sources: hypervisor/arch/x86/pci_access.c hypervisor/arch/x86/vtd_ir.c hypervisor/arch/x86/irq_policy.c
 /*
- * Configuration-space filtering (arch/x86/pci_filter.c): ports 0xcf8-0xcff decoded for every
+ * Configuration-space filtering (arch/x86/pci_access.c): ports 0xcf8-0xcff decoded for every
  * port, width and latch, the MMCONFIG window for addresses anywhere, ownership by list, by
  * owns_rest and read-only; an owned function's BAR, command, bridge and MSI writes by the rule
  * that a function decodes only the VM's addresses.
  */
-#include <x86/pci_filter.h>
+#include <x86/pci_access.h>
 
 #include "test.h"
 
