@@ -1,5 +1,7 @@
 """The VT-d remapping unit's capability registers, defined once (VT-d specification 11.4.2 and
-11.4.3): the fields Plinth reads in CAP and ECAP, by the names both sides print.
+11.4.3): the fields Plinth reads in CAP and ECAP, by the names both sides print; and the
+interrupt-remapping bits of the global command and status registers (11.4.4, 11.4.5) and of the
+interrupt remapping table address register (IRTA_REG).
 
 SCons generates build/generated/vtd_caps.h from this (vtd_caps_h): a BIT() or accessor macro
 per field, used by vtd.c to report and choose what it uses; tools/hostcheck.py decodes a host's
@@ -41,6 +43,7 @@ CAP = (
     Field("CAP_SLLPS", 34, 4),  # second-level large page sizes (SLLPS_* bits)
     Field("CAP_PSI", 39),  # page-selective invalidation
     Field("CAP_NFR", 40, 8, offset=1),  # number of fault recording registers
+    Field("CAP_PI", 59),  # posted interrupts
 )
 ECAP = (
     Field("ECAP_C", 0),  # page walks snoop the caches (coherent)
@@ -51,7 +54,27 @@ ECAP = (
     Field("ECAP_SC", 7),  # snoop control
     Field("ECAP_IRO", 8, 10, scale=16),  # IOTLB registers' offset, in bytes
 )
-FIELDS = {f.name: f for f in CAP + ECAP}
+# Interrupt remapping's bits of the 32-bit global command and status registers (the DMA
+# remapping ones are in vtd_regs.h, by hand): enable, set the table pointer, compatibility
+# format interrupts.
+GCMD = (
+    Field("GCMD_IRE", 25),
+    Field("GCMD_SIRTP", 24),
+    Field("GCMD_CFI", 23),
+)
+GSTS = (
+    Field("GSTS_IRES", 25),
+    Field("GSTS_IRTPS", 24),
+    Field("GSTS_CFIS", 23),
+)
+# The interrupt remapping table address register: the table holds 2^(S + 1) entries; EIME
+# selects x2APIC (32-bit) destinations; the table's address, 4 KiB aligned.
+IRTA = (
+    Field("IRTA_S", 0, 4),
+    Field("IRTA_EIME", 11),
+    Field("IRTA_ADDR", 12, 52, scale=4096),
+)
+FIELDS = {f.name: f for f in CAP + ECAP + GCMD + GSTS + IRTA}
 
 # Bits of the SAGAW and SLLPS field values.
 SAGAW_39 = 1 << 1  # 3-level second-level tables
@@ -84,6 +107,10 @@ def vtd_caps_h() -> str:
     body += [_c_field(f) for f in CAP]
     body += ["", "/* Extended capability register (VT-d 11.4.3). */"]
     body += [_c_field(f) for f in ECAP]
+    body += ["", "/* Interrupt remapping in the global command and status registers (VT-d 11.4.4, 11.4.5). */"]
+    body += [_c_field(f) for f in GCMD + GSTS]
+    body += ["", "/* Interrupt remapping table address register. */"]
+    body += [_c_field(f) for f in IRTA]
     body += ["", "/* Bits of the SAGAW and SLLPS values. */"]
     body += [f"#define {name} BIT({bit.bit_length() - 1})" for name, bit in VALUE_BITS.items()]
     return _header("vtd_caps.h", "tools/vtdregs.py", body)

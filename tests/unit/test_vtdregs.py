@@ -31,19 +31,46 @@ def test_field_macros_are_the_definition(
     """Each field as vtd.c reads it (the generated macros, compiled), as Python gives it
     (vtdregs.Field.value: scaled and offset like the C accessor) and as check-host decodes the
     raw bits (its construct layout): the same for every probe value."""
+    for value in PROBES:
+        raw = layout.parse(value.to_bytes(8, "little"))  # type: ignore[attr-defined]
+        for f in fields:
+            assert int(raw[f.name]) * f.scale + f.offset == f.value(value), f.name
+    assert_macros_are_values(fields, tmp_path)
+
+
+def assert_macros_are_values(fields: tuple[vtdregs.Field, ...], tmp_path: Path) -> None:
+    """Each field's generated macro, compiled and run on every probe, gives Field.value."""
     lines = ["#include <stdio.h>", "#include <vtd_caps.h>", "int main(void)", "{"]
     expected = []
     for value in PROBES:
-        raw = layout.parse(value.to_bytes(8, "little"))  # type: ignore[attr-defined]
         for f in fields:
             macro = f"!!(0x{value:x}ULL & {f.name})" if f.width == 1 else f"{f.name}(0x{value:x}ULL)"
             lines.append(f'\tprintf("%s %llu\\n", "{f.name}", (unsigned long long)({macro}));')
             expected.append(f"{f.name} {f.value(value)}")
-            assert int(raw[f.name]) * f.scale + f.offset == f.value(value), f.name
     src = tmp_path / "fields.c"
     src.write_text("\n".join([*lines, "\treturn 0;", "}", ""]))
     exe = compile_program(tmp_path, src, [], "fields")
     assert subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout.splitlines() == expected
+
+
+def test_interrupt_remapping_bits_are_the_definition(plinth_elf: Path, tmp_path: Path) -> None:
+    """The interrupt-remapping bits of GCMD, GSTS and IRTA as vtd.c reads them are the Python
+    definition, at the places the VT-d specification gives: IRE, SIRTP and CFI at bits 25, 24
+    and 23 of both registers (a status bit sits where its command bit does), IRTA's size in
+    bits 3:0, EIME in bit 11, the 4 KiB-aligned table address above."""
+    assert_macros_are_values(vtdregs.GCMD + vtdregs.GSTS + vtdregs.IRTA, tmp_path)
+    assert (
+        [(f.low, f.width) for f in vtdregs.GCMD]
+        == [(f.low, f.width) for f in vtdregs.GSTS]
+        == [(25, 1), (24, 1), (23, 1)]
+    )
+    by_name = vtdregs.FIELDS
+    table = 0x1_2345_6000
+    irta = table | 1 << 11 | 7
+    assert by_name["IRTA_ADDR"].value(irta) == table
+    assert by_name["IRTA_EIME"].value(irta) == 1
+    assert by_name["IRTA_S"].value(irta) == 7  # 2^8 entries
+    assert by_name["CAP_PI"].value(1 << 59) == 1
 
 
 def test_value_bits_and_the_report() -> None:

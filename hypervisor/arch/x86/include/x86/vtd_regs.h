@@ -19,7 +19,7 @@
 #define VTD_IQT 0x88
 #define VTD_IQA 0x90
 
-/* Global command and status (11.4.4, 11.4.5). */
+/* Global command and status (11.4.4, 11.4.5); interrupt remapping's bits are vtd_caps.h's. */
 #define GCMD_TE BIT(31)
 #define GCMD_SRTP BIT(30)
 #define GCMD_WBF BIT(27)
@@ -28,8 +28,6 @@
 #define GSTS_RTPS BIT(30)
 #define GSTS_WBFS BIT(27)
 #define GSTS_QIES BIT(26)
-#define GSTS_IRES BIT(25)
-#define GSTS_CFIS BIT(23)
 
 /* Context command and IOTLB invalidation (11.4.7, 11.4.8.1): global granularity. */
 #define CCMD_ICC BIT(63)

@@ -1,0 +1,77 @@
+/*
+ * A partition VM's own ACPI tables (arch/x86/vm_acpi.c): RSDP, XSDT, FADT, DSDT, MADT and, when
+ * the VM owns PCI functions, MCFG, written into a buffer the caller then copies to guest-physical
+ * address G. Unmodified Linux finds them through boot_params.acpi_rsdp_addr (G) or, when G lies
+ * in the BIOS area 0xe0000-0xfffff, by its RSDP scan; it then sees only the VM's CPUs, the I/O
+ * APIC only when the VM owns pins, and a hardware-reduced platform without PIC, PIT or PM timer.
+ *
+ * Pure: no hardware, no guest memory; host-tested by parsing the result with Plinth's own ACPI
+ * parser.
+ */
+#ifndef X86_VM_ACPI_H
+#define X86_VM_ACPI_H
+
+#include <x86/acpi.h>
+
+#define VM_ACPI_MAX_CPUS ACPI_MAX_CPUS
+#define VM_ACPI_MAX_OVERRIDES ACPI_MAX_OVERRIDES
+
+/* The sleep type value the DSDT's \_S5 package gives: a guest powers off by writing
+ * (VM_ACPI_S5_SLP_TYP << 2) | VM_ACPI_SLP_EN to the sleep control port (ACPI 6.5, 4.8.3.7). */
+#define VM_ACPI_S5_SLP_TYP 5
+#define VM_ACPI_SLP_TYP(v) (((v) >> 2) & 7)
+#define VM_ACPI_SLP_EN BIT(5)
+/* Reboot: the FADT's reset register is port 0xcf9 (the chipset's reset control), value 6
+ * (hard reset, reset CPU), which is the first thing Linux tries (reboot=acpi is its default). */
+#define VM_ACPI_RESET_PORT 0xcf9
+#define VM_ACPI_RESET_VALUE 0x06
+
+/* What goes into the tables. Arrays are the caller's and only read. */
+struct vm_acpi_config {
+	const u32 *apic_ids; /* the VM's CPUs, boot CPU first; IDs above 254 get x2APIC entries */
+	u32 cpu_count;	     /* 1..VM_ACPI_MAX_CPUS */
+
+	/* An I/O APIC entry (with interrupt source overrides) only when the VM owns pins. */
+	bool ioapic;
+	u8 ioapic_id;
+	u32 ioapic_addr;
+	u32 ioapic_gsi_base;
+	const struct acpi_override *overrides; /* ISA IRQ -> GSI; only with ioapic */
+	u32 override_count;
+
+	/* An MCFG (PCI Firmware 3.0, 4.1.2) only when the VM owns PCI functions. */
+	bool mcfg;
+	u64 mcfg_base; /* the address of bus 0's configuration space (as Linux reads it) */
+	u16 mcfg_segment;
+	u8 mcfg_bus_start, mcfg_bus_end;
+
+	/* The FADT's sleep control register is this I/O port, its sleep status register the next
+	 * one; Plinth traps both (power-off). Not 0. */
+	u16 sleep_port;
+	/* The VM sees a CMOS RTC at 0x70/0x71 (emulated or owned); without it the FADT says there
+	 * is none and Linux registers no RTC device. */
+	bool cmos_rtc;
+	/* The DSDT declares COM1 (PNP0501, ports 0x3f8-0x3ff, IRQ 4): the VM's UART interrupts
+	 * through its I/O APIC's pin 4 (an emulated pin of x86/vioapic.h). Needs ioapic. */
+	bool com1;
+};
+
+/* Where the tables of the last build went, as guest-physical addresses (for tests and logs). */
+struct vm_acpi_layout {
+	gpa_t rsdp, xsdt, fadt, dsdt, madt, mcfg; /* mcfg 0 when there is none */
+};
+
+/*
+ * Writes the VM's tables for config into buf (size bytes), which the caller places at
+ * guest-physical gpa (16-byte aligned: the RSDP is at gpa, the other tables follow it, each
+ * 8-byte aligned and checksummed). Returns the bytes used, -ENOSPC when buf is too small, or -EINVAL for a config it refuses: no CPUs or too many, an APIC
+ * ID given twice or 0xffffffff, overrides or COM1 without an I/O APIC, too many overrides, an MCFG whose bus
+ * range is reversed or whose window is not 1 MiB aligned or wraps, a sleep port of 0, an
+ * unaligned gpa or one where the tables would wrap past 2^64. On an error buf is
+ * left as it was. layout, unless NULL, receives
+ * where each table went.
+ */
+int vm_acpi_build(const struct vm_acpi_config *config, void *buf, u64 size, gpa_t gpa,
+		  struct vm_acpi_layout *layout);
+
+#endif
