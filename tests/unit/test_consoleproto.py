@@ -237,6 +237,17 @@ SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
         ((0, 0, "none"), {"aps": "none"}),
     ],
     "GUEST_AP_CHECKIN": [((3, 0x500), {"apic_id": "3", "efer": "0x500"})],
+    "ACPI_FIELD_REFUSED": [
+        (
+            ("FADT offset 0x40: PM1a_CNT_BLK 0xfffe with 255 ports runs past port 0xffff; refused",),
+            {
+                "table": "FADT",
+                "offset": "0x40",
+                "what": "PM1a_CNT_BLK 0xfffe with 255 ports runs past port 0xffff; refused",
+            },
+        ),
+        ((3, "FADT"), {"more": "3", "of": "FADT", "table": None}),  # type: ignore[dict-item]
+    ],
     "GUEST_MODULE": [
         (
             (0, 0x159000, 0x15E040, "second module arg"),
