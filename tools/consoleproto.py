@@ -65,6 +65,17 @@ C_FORMATS = {
     "CONSOLE_FMT_VTD_UNIT_REFUSED": "vtd: unit %u at 0x%lx refused: %s; Plinth goes on without it",
     "CONSOLE_FMT_VTD_RMRR_REFUSED": "vtd: RMRR 0x%lx-0x%lx refused: %s; it stays unmapped",
     "CONSOLE_FMT_VTD_NO_UNIT": "vtd: none of the DMAR's %u remapping units is usable: no DMA remapping",
+    # arch/x86/platform.c, warnings: a FADT or MCFG field the parser refused (acpi_fadt.c, acpi_mcfg.c
+    # word the note: "<table> offset 0x<off>: <what>"), one line each, and how many more there were.
+    "CONSOLE_FMT_ACPI_NOTE": "acpi: %s",
+    "CONSOLE_FMT_ACPI_NOTES_DROPPED": "acpi: %u more problems of the %s are not shown",
+    # arch/x86/vm_mtrr.c: a guest's MTRR view became its VM's EPT memory types (the new EPT's pages),
+    # or could not (the pool had no room for the new tables; said once per VM).
+    "CONSOLE_FMT_MTRR_EPT_APPLIED": "%s: vCPU %u's MTRRs now type the VM's memory: EPT rebuilt with %lu x 1G + "
+    "%lu x 2M + %lu x 4K pages",
+    "CONSOLE_FMT_MTRR_EPT_RETIRED": "%s: every vCPU left the EPT before; its %u table pages are free again",
+    "CONSOLE_FMT_MTRR_EPT_FAILED": "%s: vCPU %u's MTRRs cannot type the VM's memory: building its new EPT failed "
+    "(error %d); it keeps its memory types (said once)",
     # arch/x86/vm.c and vtd.c, warnings: one VM's construction ran out of pool; the VM fails alone and
     # what it had taken is given back first (the free amount is measured after that).
     "CONSOLE_FMT_VM_POOL_EXHAUSTED": "%s: cannot be built: Plinth's page pool (%lu KiB) ran out while allocating %s; "
@@ -319,6 +330,27 @@ PCI_CONFIG_DROPPED = line(
     WARN_PREFIX + C_FORMATS["CONSOLE_FMT_PCI_CONFIG_DROPPED"],
     rf"plinth: warning: (?P<vm>\S+): vCPU (?P<vcpu>\d+) wrote the host bridge's (?P<what>.+) "
     rf"\(configuration offset (?P<offset>{HEX})\): kept as it is",
+)
+# A guest's MTRR view applied to its VM's EPT (the new EPT's pages), or not (error set); and an
+# EPT freed once every vCPU left it (arch/x86/vm_mtrr.c).
+MTRR_EPT = line(
+    (LOG_PREFIX + C_FORMATS["CONSOLE_FMT_MTRR_EPT_APPLIED"], WARN_PREFIX + C_FORMATS["CONSOLE_FMT_MTRR_EPT_FAILED"]),
+    r"^plinth: (?:warning: )?(?P<vm>\S+): vCPU (?P<vcpu>\d+)'s MTRRs (?:now type the VM's memory: EPT rebuilt with "
+    r"(?P<pages_1g>\d+) x 1G \+ (?P<pages_2m>\d+) x 2M \+ (?P<pages_4k>\d+) x 4K pages|cannot type the VM's memory: "
+    r"building its new EPT failed \(error (?P<error>-?\d+)\); it keeps its memory types \(said once\))$",
+    re.M,
+)
+MTRR_EPT_RETIRED = line(
+    LOG_PREFIX + C_FORMATS["CONSOLE_FMT_MTRR_EPT_RETIRED"],
+    r"^plinth: (?P<vm>\S+): every vCPU left the EPT before; its (?P<pages>\d+) table pages are free again$",
+    re.M,
+)
+# A FADT or MCFG field Plinth refuses at boot (arch/x86/platform.c, the parser's notes).
+ACPI_FIELD_REFUSED = line(
+    (WARN_PREFIX + C_FORMATS["CONSOLE_FMT_ACPI_NOTE"], WARN_PREFIX + C_FORMATS["CONSOLE_FMT_ACPI_NOTES_DROPPED"]),
+    rf"^plinth: warning: acpi: (?:(?P<table>FADT|MCFG) offset (?P<offset>{HEX}): (?P<what>.*)|"
+    r"(?P<more>\d+) more problems of the (?P<of>FADT|MCFG) are not shown)$",
+    re.M,
 )
 # SMRAM at boot (arch/x86/smram.c).
 SMRAM = line(

@@ -24,11 +24,13 @@ HOST_BUILD = BUILD / "host"
 INCLUDE_DIRS = ("hypervisor/include", "hypervisor/arch/x86/include", "tests/unit/c")
 # Named source lists, relative to the tree's root.
 SOURCE_GROUPS: dict[str, tuple[str, ...]] = {
-    # Plinth's ACPI parser (RSDP, root tables, MADT, DMAR) and the format() it reports with.
+    # Plinth's ACPI parser (RSDP, root tables, MADT, DMAR, FADT, MCFG) and the format() it reports with.
     "acpi-parser": (
         "hypervisor/arch/x86/acpi.c",
         "hypervisor/arch/x86/acpi_dmar.c",
+        "hypervisor/arch/x86/acpi_fadt.c",
         "hypervisor/arch/x86/acpi_madt.c",
+        "hypervisor/arch/x86/acpi_mcfg.c",
         "hypervisor/arch/x86/acpi_parse.c",
         "hypervisor/core/format.c",
     ),

@@ -40,6 +40,10 @@ HYPERCALLS = {
         0x100,
         "only with Plinth's boot option debug_hypercalls: makes the next VM entry fail (guest RFLAGS bit 1 cleared), to prove the failed-entry report (the VM stops with its VMCS); -EPERM otherwise",
     ),
+    "DEBUG_EPT_MEMORY_TYPE": (
+        0x101,
+        "only with Plinth's boot option debug_hypercalls: RBX = guest-physical address: returns the memory type the VM's EPT gives it now (the MTRR type number: 0 UC, 1 WC, 4 WT, 5 WP, 6 WB); -EFAULT where the EPT maps nothing, -EPERM otherwise",
+    ),
 }
 
 ERRORS = {"EPERM": 1, "EFAULT": 14, "EINVAL": 22, "ENOSYS": 38}

@@ -77,6 +77,17 @@ static s64 fail_next_entry_hc(void)
 	return 0;
 }
 
+/* What the VM's EPT types gpa with now: for tests of the guest's MTRR view (vm_mtrr.c). */
+static s64 ept_memory_type_hc(struct vm *vm, gpa_t gpa)
+{
+	int type;
+
+	if (!boot_options.debug_hypercalls)
+		return -PLINTH_EPERM;
+	type = arch_vm_memory_type(vm, gpa);
+	return type < 0 ? -PLINTH_EFAULT : type;
+}
+
 s64 hypercall(struct vm *vm, u64 fn, u64 arg0, u64 arg1, u64 arg2)
 {
 	(void)arg2; /* no function takes a third argument yet */
@@ -89,6 +100,8 @@ s64 hypercall(struct vm *vm, u64 fn, u64 arg0, u64 arg1, u64 arg2)
 		return exit_stats_hc(vm, arg0, arg1);
 	case PLINTH_HC_DEBUG_CORRUPT_GUEST_STATE:
 		return fail_next_entry_hc();
+	case PLINTH_HC_DEBUG_EPT_MEMORY_TYPE:
+		return ept_memory_type_hc(vm, arg0);
 	default:
 		return -PLINTH_ENOSYS;
 	}

@@ -44,6 +44,7 @@ void check_bench(void);
 void check_smm(void);
 void check_apic_base(void);
 void check_mtrr(void);
+void check_mtrr_ept(void);
 void check_invd(void);
 void check_osxsave(void);
 void check_rf(void);

@@ -37,6 +37,7 @@ static const struct check_entry known_checks[] = {
 	{ "smm", check_smm },
 	{ "apic_base", check_apic_base },
 	{ "mtrr", check_mtrr },
+	{ "mtrr_ept", check_mtrr_ept },
 	{ "invd", check_invd },
 	{ "osxsave", check_osxsave },
 	{ "rf", check_rf },

@@ -194,3 +194,34 @@ def test_smram_is_locked_at_boot_on_q35(boot, target_for) -> None:
     smram = cp.SMRAM.search(emu.output)
     assert smram and smram["bridge"] == "Intel Q35 MCH" and smram["offset"] == "0x9d", emu.output[-2000:]
     assert smram["state"].startswith("locked"), smram["state"]
+
+
+@pytest.mark.bochs
+def test_guest_mtrrs_type_its_memory_on_every_vcpu(boot, target_for, guest: Path) -> None:
+    """The guest's MTRRs become its VM's EPT memory types (mtrr_ept asks the EPT through the debug
+    hypercall): UC over RAM, WC over UC MMIO, never WB over MMIO. With both CPUs running (the ap
+    check starts the AP), every change rebuilds the EPT once, no more: four changes, the rewrite of
+    the same values none; and every old EPT is freed, which needs both vCPUs to have left it."""
+    emu = boot(
+        target_for("bochs", HASWELL),
+        cpus=2,
+        cmdline="debug_hypercalls " + NO_IOMMU,
+        modules=[(guest, "checks=ap,mtrr_ept")],
+    )
+    summary = emu.wait_for(hvabi.GUEST_SUMMARY_RE, timeout=300)
+    out = emu.output
+    assert_passed(out, ["ap", "mtrr_ept"])
+    assert summary["failed"] == "0"
+    rebuilds = [m for m in cp.MTRR_EPT.finditer(out) if m["vm"] == "vm0"]
+    assert not [m[0] for m in rebuilds if m["error"]], "a new EPT could not be built"
+    assert len(rebuilds) == 4, [m[0] for m in rebuilds]
+    assert len(cp.MTRR_EPT_RETIRED.fill(vm="vm0").findall(out)) == 4, "an old EPT was not freed"
+    assert cp.FATAL_PREFIX not in out
+
+
+@pytest.mark.bochs
+def test_ept_memory_type_hypercall_is_refused_without_the_boot_option(boot, target_for, guest: Path) -> None:
+    emu = boot(target_for("bochs", HASWELL), cmdline=NO_IOMMU, modules=[(guest, "checks=mtrr_ept")])
+    emu.wait_for(hvabi.GUEST_SUMMARY_RE, timeout=120)
+    result, detail = hvabi.guest_checks(emu.output)["mtrr_ept"]
+    assert result == "fail" and f"-{hvabi.ERRORS['EPERM']}" in (detail or "")

@@ -192,8 +192,12 @@ def knots(graph: dict[str, set[str]]) -> list[set[str]]:
 # The loop VM entry forces: a vCPU's first entry (vcpu.c) sets up its VMCS, whose host RIP is
 # the exit stub (vmentry.S), which calls the dispatcher (vmexit.c) and, before each entry, the
 # vCPU's events (vcpu_events.c); the handlers use the vCPU's services, set guest state through
-# the VMCS again, and stop the VM where they must (vm_stop.c parks the vCPU).
+# the VMCS again, and stop the VM where they must (vm_stop.c parks the vCPU); an MTRR write
+# (vmtrr.c) that changes the VM's memory types posts EPT switches (vm_mtrr.c) that the other
+# vCPUs take among their events.
 VM_ENTRY_LOOP = {
+    "arch/x86/vmtrr",
+    "arch/x86/vm_mtrr",
     "arch/x86/vcpu",
     "arch/x86/vcpu_events",
     "arch/x86/vm_stop",

@@ -237,6 +237,22 @@ SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
         ((0, 0, "none"), {"aps": "none"}),
     ],
     "GUEST_AP_CHECKIN": [((3, 0x500), {"apic_id": "3", "efer": "0x500"})],
+    "MTRR_EPT": [
+        (("vm0", 1, 2, 1019, 1024), {"vm": "vm0", "vcpu": "1", "pages_1g": "2", "pages_4k": "1024", "error": None}),  # type: ignore[dict-item]
+        (("vm1", 0, -12), {"vm": "vm1", "vcpu": "0", "error": "-12", "pages_1g": None}),  # type: ignore[dict-item]
+    ],
+    "MTRR_EPT_RETIRED": [(("vm0", 6), {"vm": "vm0", "pages": "6"})],
+    "ACPI_FIELD_REFUSED": [
+        (
+            ("FADT offset 0x40: PM1a_CNT_BLK 0xfffe with 255 ports runs past port 0xffff; refused",),
+            {
+                "table": "FADT",
+                "offset": "0x40",
+                "what": "PM1a_CNT_BLK 0xfffe with 255 ports runs past port 0xffff; refused",
+            },
+        ),
+        ((3, "FADT"), {"more": "3", "of": "FADT", "table": None}),  # type: ignore[dict-item]
+    ],
     "GUEST_MODULE": [
         (
             (0, 0x159000, 0x15E040, "second module arg"),

@@ -1,4 +1,4 @@
-/* What the ACPI table parsers share (acpi.c, acpi_madt.c, acpi_dmar.c): recording the first
+/* What the ACPI table parsers share (acpi*.c): recording the first
  * problem, table limits, and reading unaligned fields. Pure, like the parsers. */
 #include <stdarg.h>
 #include <plinth/errno.h>
@@ -27,6 +27,34 @@ void __printf(2, 3) acpi_warn(struct acpi_info *out, const char *fmt, ...)
 		vformat(out->warning, sizeof(out->warning), fmt, ap);
 		va_end(ap);
 	}
+}
+
+void __printf(2, 3) acpi_note(struct acpi_notes *notes, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (notes->count == ACPI_NOTES_MAX) {
+		notes->dropped++;
+		return;
+	}
+	va_start(ap, fmt);
+	vformat(notes->lines[notes->count++], sizeof(notes->lines[0]), fmt, ap);
+	va_end(ap);
+}
+
+const u8 *acpi_find_table(const struct acpi_info *info, const char *sig, u32 *len)
+{
+	u32 i;
+
+	/* acpi_parse listed only tables whose header, length and checksum it checked, all
+	 * below ACPI_PHYS_LIMIT. */
+	for (i = 0; i < info->table_count && i < ACPI_MAX_TABLES; i++) {
+		if (!memcmp(info->tables[i].sig, sig, 4)) {
+			*len = info->tables[i].length;
+			return (const u8 *)(uintptr_t)info->tables[i].pa;
+		}
+	}
+	return NULL;
 }
 
 /* Room for one more of a kind? The first overflow is noted in the warning. */

@@ -1,5 +1,7 @@
 /*
  * The ACPI ports of the FADT (ACPI 6.5, 5.2.9) that Plinth watches or filters:
+ * The FADT's fields come checked from the parser (acpi_fadt.c): in the port space, clear of
+ * Plinth's own ports, and with no SMI command port the list of commands is empty.
  * - PM1a control: passed through, but a sleep request (SLP_EN, ACPI 4.8.3.2.1) gets the VM's
  *   exit statistics printed first, for the power-off report.
  * - The SMI command port (SMI_CMD, and the chipset's APM control port 0xB2, where an Intel
@@ -11,24 +13,15 @@
 #include <console_proto.h>
 #include <plinth/arch.h>
 #include <plinth/console.h>
+#include <plinth/string.h>
+#include <x86/acpi.h>
 #include <x86/exit_io.h>
 #include <x86/vm.h>
 
-#define FADT_SMI_CMD 48
-#define FADT_ACPI_ENABLE 52 /* then ACPI_DISABLE, S4BIOS_REQ, PSTATE_CNT: one byte each */
-#define FADT_PM1A_CNT_BLK 64
-#define FADT_PM1_CNT_LEN 89
-#define FADT_CST_CNT 95
-#define APM_CNT 0xb2
+#define APM_CNT ACPI_APM_CNT
 #define PM1_CNT_SLP_EN BIT(13)
-#define SMI_COMMANDS 5
 
-static u8 smi_commands[SMI_COMMANDS];
-
-static u32 u32_at(const u8 *p)
-{
-	return p[0] | (u32)p[1] << 8 | (u32)p[2] << 16 | (u32)p[3] << 24;
-}
+static u8 smi_commands[ACPI_FADT_SMI_COMMANDS];
 
 static void pm1a_out(struct vcpu *v, u16 port, u32 size, u32 value);
 static void smi_out(struct vcpu *v, u16 port, u32 size, u32 value);
@@ -61,7 +54,7 @@ static void smi_out(struct vcpu *v, u16 port, u32 size, u32 value)
 	u32 i;
 
 	(void)size; /* a claim of one port: one byte */
-	for (i = 0; i < SMI_COMMANDS; i++) {
+	for (i = 0; i < ACPI_FADT_SMI_COMMANDS; i++) {
 		if (smi_commands[i] && smi_commands[i] == (u8)value) {
 			exit_io_port_out(port, 1, value);
 			return;
@@ -73,28 +66,17 @@ static void smi_out(struct vcpu *v, u16 port, u32 size, u32 value)
 	log_warn(CONSOLE_FMT_SMI_COMMAND_DROPPED, v->vm->name, v->id, (u8)value, port);
 }
 
-void io_acpi_init(const u8 *fadt, u32 length)
+void io_acpi_init(const struct acpi_fadt *fadt)
 {
-	u32 port;
-
-	if (length >= FADT_PM1_CNT_LEN + 1) {
-		port = u32_at(fadt + FADT_PM1A_CNT_BLK);
-		if (port && port < 0xffff) {
-			pm1a.base = (u16)port;
-			pm1a.count = fadt[FADT_PM1_CNT_LEN] ? fadt[FADT_PM1_CNT_LEN] : 2;
-			exit_io_claim(&pm1a);
-		}
+	memcpy(smi_commands, fadt->smi_commands, sizeof(smi_commands));
+	if (fadt->pm1a_cnt_len) {
+		pm1a.base = fadt->pm1a_cnt;
+		pm1a.count = fadt->pm1a_cnt_len;
+		exit_io_claim(&pm1a);
 	}
-	if (length >= FADT_ACPI_ENABLE + 4) {
-		for (port = 0; port < 4; port++)
-			smi_commands[port] = fadt[FADT_ACPI_ENABLE + port];
-		if (length > FADT_CST_CNT)
-			smi_commands[4] = fadt[FADT_CST_CNT];
-		port = u32_at(fadt + FADT_SMI_CMD);
-		if (port && port < 0xffff && port != APM_CNT) {
-			smi_cmd.base = (u16)port;
-			exit_io_claim(&smi_cmd);
-		}
+	if (fadt->smi_cmd && fadt->smi_cmd != APM_CNT) {
+		smi_cmd.base = fadt->smi_cmd;
+		exit_io_claim(&smi_cmd);
 	}
 }
 

@@ -3,6 +3,7 @@
  * then the variable ranges with the overlap rules (UC wins; WT wins over WB; any other
  * overlap is undefined and taken as UC), then the default type.
  */
+#include <plinth/string.h>
 #include <x86/mtrr.h>
 #include <x86/processor.h>
 
@@ -124,6 +125,25 @@ u64 mtrr_run_end(const struct mtrr_state *m, u64 start, u64 limit, u8 *type)
 		at = next;
 	}
 	return limit;
+}
+
+void mtrr_state_from_msrs(struct mtrr_state *s, u64 cap, u64 def_type, const u64 *var, const u64 *fixed,
+			  u8 phys_bits)
+{
+	u32 i;
+
+	memset(s, 0, sizeof(*s));
+	s->enabled = def_type & MTRR_DEF_TYPE_ENABLE;
+	s->fixed_enabled = (def_type & MTRR_DEF_TYPE_FIXED_ENABLE) && (cap & MTRRCAP_FIXED);
+	s->default_type = (u8)def_type;
+	s->phys_bits = phys_bits;
+	s->var_count = MIN(MTRRCAP_VCNT(cap), (u32)MTRR_VAR_MAX);
+	for (i = 0; i < s->var_count; i++) {
+		s->var_base[i] = var[2 * i];
+		s->var_mask[i] = var[2 * i + 1];
+	}
+	if (s->fixed_enabled)
+		memcpy(s->fixed, fixed, sizeof(s->fixed));
 }
 
 const char *mtrr_type_name(u8 type)

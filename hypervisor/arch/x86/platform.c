@@ -4,6 +4,8 @@
  * the ECAM base from the MCFG), the local APIC, VMX on the boot CPU, and the start of the
  * application processors.
  */
+#include <console_proto.h>
+#include <plinth_abi.h>
 #include <plinth/arch.h>
 #include <plinth/console.h>
 #include <plinth/format.h>
@@ -12,54 +14,54 @@
 #include <x86/apic.h>
 #include <x86/exit_io.h>
 #include <x86/hostmap.h>
+#include <x86/pci.h>
 #include <x86/percpu.h>
 #include <x86/smp.h>
 #include <x86/smram.h>
 #include <x86/tsc.h>
+#include <x86/uart.h>
 #include <x86/vmx.h>
 #include <x86/vtd.h>
 
 static struct acpi_info acpi;
 
-#define FADT_MIN_LENGTH 68	/* ACPI 1.0's FADT reaches PM1a control; io_acpi.c checks the rest */
-#define MCFG_ALLOCATIONS 44	/* ACPI MCFG (PCI Firmware 3.0, 4.1.2): the first allocation */
-#define MCFG_ALLOCATION_SIZE 16 /* base address, segment, start and end bus */
+#define UART_PORTS 8
 
-/* A firmware table by signature that Plinth's identity map reaches; NULL when there is none. */
-static const u8 *find_table(const char *sig, u32 min_length, u32 *length)
+static void print_notes(const struct acpi_notes *notes, const char *table)
 {
 	u32 i;
 
-	for (i = 0; i < acpi.table_count; i++) {
-		if (memcmp(acpi.tables[i].sig, sig, 4) || acpi.tables[i].length < min_length ||
-		    acpi.tables[i].pa + acpi.tables[i].length > 4 * GIB)
-			continue;
-		*length = acpi.tables[i].length;
-		return (const u8 *)(uintptr_t)acpi.tables[i].pa;
-	}
-	return NULL;
+	for (i = 0; i < notes->count; i++)
+		log_warn(CONSOLE_FMT_ACPI_NOTE, notes->lines[i]);
+	if (notes->dropped)
+		log_warn(CONSOLE_FMT_ACPI_NOTES_DROPPED, notes->dropped, table);
 }
 
 /* The ports and configuration pages guests reach Plinth's concerns through: the FADT's ACPI
  * ports (the power-off report, SMI commands), and PCI segment 0's ECAM base, where the host
- * bridge's configuration page lies. */
+ * bridge's configuration page lies. The parser checks both tables (acpi_fadt.c, acpi_mcfg.c);
+ * no FADT port may reach a port Plinth itself uses. */
 static void read_tables(void)
 {
-	const u8 *t;
-	u32 len, i;
+	static struct acpi_fadt fadt;
+	static struct acpi_mcfg mcfg;
+	struct acpi_port_range own[3];
+	u32 n = 0;
+	u16 port, divisor;
 
-	t = find_table("FACP", FADT_MIN_LENGTH, &len);
-	if (t)
-		io_acpi_init(t, len);
-	t = find_table("MCFG", MCFG_ALLOCATIONS + MCFG_ALLOCATION_SIZE, &len);
-	for (i = MCFG_ALLOCATIONS; t && i + MCFG_ALLOCATION_SIZE <= len; i += MCFG_ALLOCATION_SIZE) {
-		u64 base;
-		u16 segment;
-
-		memcpy(&base, t + i, sizeof(base));
-		memcpy(&segment, t + i + 8, sizeof(segment));
-		if (segment == 0 && t[i + 10] == 0 && base < 4 * GIB)
-			smram_set_ecam_base(base);
+	if (uart_console(&port, &divisor))
+		own[n++] = (struct acpi_port_range){ port, UART_PORTS, "Plinth's console UART" };
+	own[n++] = (struct acpi_port_range){ PCI_CONFIG_ADDRESS, 8, "the PCI configuration ports" };
+	own[n++] = (struct acpi_port_range){ PLINTH_TEST_PORT_ID, PLINTH_TEST_PORT_SCRATCH + 4 - PLINTH_TEST_PORT_ID,
+					      "Plinth's test device" };
+	if (!acpi_parse_fadt(&acpi, own, n, &fadt)) {
+		print_notes(&fadt.notes, "FADT");
+		io_acpi_init(&fadt);
+	}
+	if (!acpi_parse_mcfg(&acpi, &mcfg)) {
+		print_notes(&mcfg.notes, "MCFG");
+		if (mcfg.ecam_base)
+			smram_set_ecam_base(mcfg.ecam_base);
 	}
 }
 

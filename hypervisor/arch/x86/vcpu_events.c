@@ -1,6 +1,6 @@
 /*
  * Events for a vCPU. Other CPUs post requests (INIT, SIPI, NMI: the guest's IPIs, decoded by
- * vapic.c) into the vCPU and kick its CPU with an NMI, which makes it exit however the guest
+ * vapic.c; an EPT switch, vm_mtrr.c) into the vCPU and kick its CPU with an NMI, which makes it exit however the guest
  * runs: its NMI blocking is virtual (pin-based "virtual NMIs", SDM 25.3), so physical NMIs
  * always exit. The target takes what was posted at the end of every exit. A kick that reaches
  * the CPU between exits is counted off in Plinth's NMI handler; if it came after the exit's
@@ -23,6 +23,7 @@
 #include <x86/vmentry.h>
 #include <x86/vmcs_guest.h>
 #include <x86/vmexit.h>
+#include <x86/vm_mtrr.h>
 #include <x86/vmtrr.h>
 #include <x86/vmx.h>
 
@@ -70,6 +71,11 @@ void vcpu_post_sipi(struct vcpu *t, u8 vector)
 void vcpu_post_nmi(struct vcpu *t)
 {
 	post(t, VCPU_REQ_NMI);
+}
+
+void vcpu_post_ept_switch(struct vcpu *t)
+{
+	post(t, VCPU_REQ_EPT);
 }
 
 static void nmi_window(struct vcpu *v, bool on)
@@ -150,6 +156,8 @@ static void process(struct vcpu *v)
 {
 	u32 req = __atomic_exchange_n(&v->ev.requests, 0, __ATOMIC_ACQ_REL);
 
+	if (req & VCPU_REQ_EPT)
+		vm_mtrr_switch(v);
 	if (req & VCPU_REQ_INIT)
 		take_init(v);
 	if (req & VCPU_REQ_SIPI)

@@ -1,83 +1,22 @@
 /*
- * A VM's address space on VMX: its EPT with the MTRRs' memory types, its VPID, its MSR and I/O
- * bitmaps.
+ * A VM's address space on VMX: its EPT (vm_ept.c) with the firmware's memory types, then the
+ * guest's own view where it may apply (vm_mtrr.c), its VPID, its MSR and I/O bitmaps.
  */
 #include <console_proto.h>
 #include <plinth/arch.h>
 #include <plinth/console.h>
 #include <plinth/memory.h>
 #include <plinth/errno.h>
-#include <x86/apic.h>
 #include <x86/exit_io.h>
 #include <x86/exit_msr.h>
 #include <x86/mtrr.h>
 #include <x86/percpu.h>
 #include <x86/processor.h>
 #include <x86/vcpu.h>
-#include <x86/smram.h>
 #include <x86/vm.h>
 #include <x86/vmx.h>
 
 #define ARCH_VM_PAGES ((sizeof(struct arch_vm) + PLINTH_PAGE_SIZE - 1) / PLINTH_PAGE_SIZE)
-
-static void *ept_page(void)
-{
-	return page_try_alloc();
-}
-
-/* Device pages the guest reads but whose writes exit: the local APIC's (vapic.c) and the host
- * bridge's PCI Express configuration page (pci_filter.c); 0 where there is none. */
-static u64 write_trapped_page(u64 start, u64 end)
-{
-	u64 pages[] = { apic_page(), smram_bridge_ecam_page() };
-	u32 i;
-
-	for (i = 0; i < ARRAY_SIZE(pages); i++)
-		if (pages[i] && pages[i] >= start && pages[i] < end)
-			return pages[i];
-	return 0;
-}
-
-/* Maps one region, split where the MTRR memory type changes, and around a write-trapped page,
- * which is read-only (uncached, as device registers are). */
-static int map_region(struct ept *ept, const struct mtrr_state *mtrr, const struct vm_mem *m)
-{
-	u64 at = m->gpa, end = m->gpa + m->size;
-	u64 page = m->kind == VM_MEM_MMIO ? write_trapped_page(m->gpa, end) : 0;
-
-	if (page) {
-		struct vm_mem before = *m, after = *m;
-		int rc = 0;
-
-		before.size = page - m->gpa;
-		after.gpa = after.hpa = page + XAPIC_PAGE_SIZE;
-		after.size = end - after.gpa;
-		if (before.size)
-			rc = map_region(ept, mtrr, &before);
-		if (!rc)
-			rc = ept_map(ept, page, page, XAPIC_PAGE_SIZE, EPT_READ | EPT_MEMTYPE(MTRR_TYPE_UC));
-		if (!rc && after.size)
-			rc = map_region(ept, mtrr, &after);
-		return rc;
-	}
-
-	while (at < end) {
-		u8 type;
-		u64 run = mtrr_run_end(mtrr, m->hpa + (at - m->gpa), m->hpa + (end - m->gpa), &type);
-		u64 len = run - (m->hpa + (at - m->gpa));
-		int rc;
-
-		/* MTRR boundaries are 4 KiB aligned; a type the EPT cannot hold falls back to UC. */
-		if (type != MTRR_TYPE_WB && type != MTRR_TYPE_WT && type != MTRR_TYPE_WP &&
-		    type != MTRR_TYPE_WC)
-			type = MTRR_TYPE_UC;
-		rc = ept_map(ept, at, m->hpa + (at - m->gpa), len, EPT_RWX | EPT_MEMTYPE(type));
-		if (rc)
-			return rc;
-		at += len;
-	}
-	return 0;
-}
 
 static void free_page_of(void *page)
 {
@@ -95,6 +34,7 @@ static void free_vm(struct vm *vm)
 		if (a->vcpus[i])
 			vcpu_destroy(a->vcpus[i]);
 	ept_destroy(&a->ept, page_free);
+	ept_destroy(&a->retired, page_free);
 	free_page_of(a->msr_bitmap);
 	free_page_of(a->io_bitmap_a);
 	free_page_of(a->io_bitmap_b);
@@ -126,20 +66,6 @@ static int alloc_state(struct vm *vm)
 	return 0;
 }
 
-static int build_ept(struct vm *vm)
-{
-	struct arch_vm *a = vm->arch;
-	struct mtrr_state mtrr;
-	u32 i;
-	int rc;
-
-	mtrr_read(&mtrr);
-	rc = ept_init(&a->ept, ept_page, vmx_caps.ept_vpid & EPT_CAP_2M, vmx_caps.ept_vpid & EPT_CAP_1G);
-	for (i = 0; !rc && i < vm->mem_count; i++)
-		rc = map_region(&a->ept, &mtrr, &vm->mem[i]);
-	return rc;
-}
-
 int arch_vm_init(struct vm *vm)
 {
 	struct arch_vm *a = pages_try_alloc(ARCH_VM_PAGES);
@@ -154,7 +80,9 @@ int arch_vm_init(struct vm *vm)
 	}
 	if (!rc) {
 		what = "its EPT";
-		rc = build_ept(vm);
+		mtrr_read(&a->firmware_mtrr);
+		mtrr_read_raw(&a->mtrr_applied);
+		rc = vm_ept_build(vm, &a->ept, NULL);
 	}
 	if (rc) {
 		if (a)

@@ -4,12 +4,13 @@
  * reach the hardware, and must not: the MTRRs govern Plinth's own accesses, and a guest that
  * made Plinth's range write-combining there corrupted Plinth. Each vCPU keeps a copy, started
  * from the firmware's values, checked on write as the CPU checks (SDM Vol. 3A, 12.11). Guest
- * memory keeps the firmware's types through EPT (vm.c); the guest's changes to its copy do not
- * rebuild EPT (they are read back as written).
+ * memory gets the types of the guest's view through EPT once the guest sets one (vm_mtrr.c
+ * says when, and what the guest may change).
  */
 #include <x86/cpu.h>
 #include <x86/mtrr.h>
 #include <x86/processor.h>
+#include <x86/vm_mtrr.h>
 #include <x86/vmtrr.h>
 
 #define FIX4K_COUNT 8
@@ -55,16 +56,7 @@ void vmtrr_for_each_msr(void (*fn)(u8 *bitmap, u32 msr), u8 *bitmap)
 
 void vmtrr_init(struct vcpu *v)
 {
-	struct vmtrr *m = &v->mtrr;
-	u32 a, b, c, d, msr;
-
-	cpuid(1, 0, &a, &b, &c, &d);
-	if (!(d & CPUID_1_EDX_MTRR))
-		return; /* no MTRRs: every MTRR MSR is a #GP (cap stays 0) */
-	m->cap = rdmsr(MSR_MTRRCAP);
-	for (msr = MSR_MTRRCAP; msr <= MSR_MTRR_DEF_TYPE; msr++)
-		if (msr != MSR_MTRRCAP && mtrr_msr_exists(msr, m->cap))
-			*slot(m, msr) = rdmsr(msr);
+	mtrr_read_raw(&v->mtrr);
 }
 
 bool vmtrr_read(struct vcpu *v, u32 msr, u64 *value)
@@ -80,5 +72,6 @@ bool vmtrr_write(struct vcpu *v, u32 msr, u64 value)
 	if (!v->mtrr.cap || !mtrr_write_valid(msr, value, v->mtrr.cap, (u8)cpu_phys_bits()))
 		return false;
 	*slot(&v->mtrr, msr) = value;
+	vm_mtrr_changed(v);
 	return true;
 }

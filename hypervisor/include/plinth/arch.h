@@ -93,5 +93,8 @@ void arch_dma_selftest(struct vm *vm);
 const u64 *arch_vcpu_exit_counts(u32 *count);
 /* Makes its next VM entry fail (boot option debug_hypercalls: proves the FATAL path). */
 void arch_vcpu_fail_next_entry(void);
+/* The memory type (an MTRR type number) vm's EPT gives guest-physical gpa now, or -ENOENT when
+ * it maps nothing there (the debug hypercall). */
+int arch_vm_memory_type(struct vm *vm, gpa_t gpa);
 
 #endif

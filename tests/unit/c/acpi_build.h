@@ -401,6 +401,37 @@ static inline u32 ab_andd(struct abt *t, u8 dev_num, const char *name)
 	return off;
 }
 
+/* FADT (ACPI 5.2.9) of len bytes, all zero past the header; the tests set its fields with
+ * ab_set*: SMI_CMD at 48, ACPI_ENABLE.. at 52, PM1a_CNT_BLK at 64, PM1_CNT_LEN at 89,
+ * CST_CNT at 95. */
+#define AB_FADT_SMI_CMD 48u
+#define AB_FADT_ACPI_ENABLE 52u
+#define AB_FADT_PM1A_CNT_BLK 64u
+#define AB_FADT_PM1_CNT_LEN 89u
+#define AB_FADT_CST_CNT 95u
+
+static inline void ab_fadt(struct abt *t, u8 revision, u32 len)
+{
+	ab_begin(t, "FACP", revision);
+	ab_zeros(t, len - AB_HDR);
+}
+
+/* MCFG (PCI Firmware 3.0, 4.1.2): the header, 8 reserved bytes, then ab_mcfg_alloc()s. */
+static inline void ab_mcfg(struct abt *t)
+{
+	ab_begin(t, "MCFG", 1);
+	ab_zeros(t, 8);
+}
+
+static inline void ab_mcfg_alloc(struct abt *t, u64 base, u16 segment, u8 start_bus, u8 end_bus)
+{
+	ab_u64(t, base);
+	ab_u16(t, segment);
+	ab_u8(t, start_bus);
+	ab_u8(t, end_bus);
+	ab_zeros(t, 4);
+}
+
 /* A device scope with hops (device, function) pairs in path; returns its offset. */
 static inline u32 ab_scope_path(struct abt *t, u8 type, u8 enum_id, u8 bus, const u8 *path,
 				u32 hops)

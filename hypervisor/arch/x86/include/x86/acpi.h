@@ -1,8 +1,10 @@
 /*
  * ACPI tables Plinth reads at boot: the RSDP, the root table (XSDT or RSDT), the MADT (CPUs,
- * IOAPICs, interrupt overrides) and the DMAR (VT-d remapping units, reserved regions).
- * The parser in arch/x86/acpi.c is pure: it reads the tables through pointers equal to their
- * physical addresses and fills a struct acpi_info, so it is unit-tested on the host.
+ * IOAPICs, interrupt overrides), the DMAR (VT-d remapping units, reserved regions), the FADT
+ * (the ACPI ports Plinth watches) and the MCFG (the ECAM base of PCI segment 0).
+ * The parser in arch/x86/acpi*.c is pure: it reads the tables through pointers equal to their
+ * physical addresses and fills a struct acpi_info (struct acpi_fadt, struct acpi_mcfg), so it
+ * is unit-tested and fuzzed on the host.
  */
 #ifndef X86_ACPI_H
 #define X86_ACPI_H
@@ -186,6 +188,58 @@ struct acpi_info {
 	char warning[ACPI_MSG_LEN];
 };
 
+/* Problems of a table that refuse one field each, one sentence a field, in order; more than
+ * ACPI_NOTES_MAX are counted in dropped. */
+#define ACPI_NOTES_MAX 10
+struct acpi_notes {
+	u32 count;
+	u32 dropped;
+	char lines[ACPI_NOTES_MAX][ACPI_MSG_LEN];
+};
+
+/* I/O ports Plinth itself uses (its console UART, PCI configuration, the test device): no
+ * FADT port range may reach them. */
+struct acpi_port_range {
+	u16 base;
+	u16 count;
+	const char *what;
+};
+
+/* The APM control port of Intel chipsets, where a write raises a software SMI. */
+#define ACPI_APM_CNT 0xb2
+#define ACPI_FADT_SMI_COMMANDS 5 /* ACPI_ENABLE, ACPI_DISABLE, S4BIOS_REQ, PSTATE_CNT, CST_CNT */
+#define ACPI_PM1_CNT_MIN_LEN 2	 /* ACPI 5.2.9: PM1_CNT_LEN is at least 2 */
+
+/*
+ * What Plinth uses of the FADT (ACPI 6.5, 5.2.9), every field checked. A port field that is
+ * refused reads 0 here: pm1a_cnt_len 0 (PM1a control is not watched), smi_cmd 0 (no SMI
+ * command port besides ACPI_APM_CNT), and with no SMI command port every smi_commands[] is 0,
+ * so no value written to ACPI_APM_CNT goes through.
+ */
+struct acpi_fadt {
+	bool present;
+	u8 revision;
+	u32 length;
+	u16 pm1a_cnt; /* PM1a control block, pm1a_cnt_len ports (0: none) */
+	u8 pm1a_cnt_len;
+	u16 smi_cmd;					/* 0: none */
+	u8 smi_commands[ACPI_FADT_SMI_COMMANDS];	/* the values the OS may write there; 0: none */
+	struct acpi_notes notes;
+};
+
+/*
+ * What Plinth uses of the MCFG (PCI Firmware 3.0, 4.1.2): where PCI segment 0's bus 0 lies in
+ * the ECAM, for the host bridge's configuration page. Allocations are checked (the base 1 MiB
+ * aligned, start bus <= end bus, the range within 52 address bits); ecam_base is the first
+ * good allocation of segment 0 that holds bus 0 and lies below ACPI_PHYS_LIMIT, or 0.
+ */
+struct acpi_mcfg {
+	bool present;
+	u32 allocation_count; /* in the table, good or not */
+	u64 ecam_base;
+	struct acpi_notes notes;
+};
+
 /*
  * Reads the ACPI tables from the RSDP at physical address rsdp_pa into out.
  * Returns 0, or -EINVAL when the RSDP, the root table, the MADT or the DMAR is malformed:
@@ -198,6 +252,20 @@ int acpi_parse(u64 rsdp_pa, struct acpi_info *out);
 
 /* The same from a copy of the RSDP of len bytes (what multiboot2 tags 14 and 15 carry). */
 int acpi_parse_rsdp_copy(const void *rsdp, u32 len, struct acpi_info *out);
+
+/*
+ * The FADT among the tables acpi_parse listed in info (the first "FACP"), read into out with
+ * every field checked against the table's length and revision, the 16-bit port space (a range
+ * that wraps past 0xffff), the ports in own (own_count ranges) and each other (PM1a control
+ * must not hold the SMI command port or ACPI_APM_CNT). A field that fails is refused with one
+ * note naming its offset. Returns 0, or -ENOENT when there is no FADT.
+ */
+int acpi_parse_fadt(const struct acpi_info *info, const struct acpi_port_range *own, u32 own_count,
+		    struct acpi_fadt *out);
+
+/* The MCFG among info's tables into out, each allocation checked, one note per refused one.
+ * Returns 0, or -ENOENT when there is no MCFG. */
+int acpi_parse_mcfg(const struct acpi_info *info, struct acpi_mcfg *out);
 
 /* Short names for printing: "endpoint", "DRHD", "x2apic", ...; "unknown" for the rest. */
 const char *acpi_dmar_scope_type_name(u8 type);

@@ -37,9 +37,11 @@ void exit_io_port_out(u16 port, u32 size, u32 value);
  * (exit_io_string.c). q is the exit qualification. */
 void exit_io_string(struct vcpu *v, u64 q);
 
-/* The ACPI ports of the FADT (io_acpi.c): PM1a control, watched for the guest's power-off,
- * and the SMI command ports, where only the firmware's ACPI commands go through. */
-void io_acpi_init(const u8 *fadt, u32 length);
+struct acpi_fadt;
+/* The ACPI ports of the FADT as the parser checked them (io_acpi.c): PM1a control, watched
+ * for the guest's power-off, and the SMI command ports, where only the firmware's ACPI
+ * commands go through. */
+void io_acpi_init(const struct acpi_fadt *fadt);
 /* Claims the APM control port 0xB2 (boot, with or without a FADT). */
 void io_acpi_claim_apm(void);
 

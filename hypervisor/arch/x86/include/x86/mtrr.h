@@ -31,8 +31,24 @@ struct mtrr_state {
 	u64 var_base[MTRR_VAR_MAX], var_mask[MTRR_VAR_MAX];
 };
 
-/* Reads this CPU's MTRR MSRs (arch/x86/mtrr_msr.c). */
+/* The MTRRs as a guest sees and sets them (vmtrr.c): never the host's. */
+struct vmtrr {
+	u64 cap, def_type;
+	u64 var[2 * MTRR_VAR_MAX]; /* PHYSBASEn, PHYSMASKn */
+	u64 fixed[MTRR_FIXED_COUNT];
+};
+
+/* Reads this CPU's MTRR MSRs (arch/x86/mtrr_msr.c): as a state, or as the registers (every
+ * one the CPU has; all 0 without MTRRs). */
 void mtrr_read(struct mtrr_state *m);
+void mtrr_read_raw(struct vmtrr *m);
+
+/* A struct mtrr_state from MTRR register values: IA32_MTRRCAP, IA32_MTRR_DEF_TYPE, the
+ * variable ranges (PHYSBASEn, PHYSMASKn pairs, VCNT of them) and the fixed ranges in struct
+ * mtrr_state's order, for a CPU with phys_bits address bits (the guest's view, vmtrr.c; this
+ * CPU's, mtrr_msr.c). Pure. */
+void mtrr_state_from_msrs(struct mtrr_state *s, u64 cap, u64 def_type, const u64 *var, const u64 *fixed,
+			  u8 phys_bits);
 
 /* The memory type at addr. */
 u8 mtrr_type(const struct mtrr_state *m, u64 addr);

@@ -26,6 +26,7 @@ struct guest_regs {
 #define VCPU_REQ_INIT BIT(0)
 #define VCPU_REQ_SIPI BIT(1)
 #define VCPU_REQ_NMI BIT(2)
+#define VCPU_REQ_EPT BIT(3) /* switch to the VM's current EPT (vm_mtrr.c) */
 
 struct vcpu_events {
 	volatile u32 requests;
@@ -50,13 +51,6 @@ struct vapic {
 	bool refusal_logged;
 };
 
-/* The MTRRs as the guest sees and sets them (vmtrr.c): never the host's. */
-struct vmtrr {
-	u64 cap, def_type;
-	u64 var[2 * MTRR_VAR_MAX]; /* PHYSBASEn, PHYSMASKn */
-	u64 fixed[MTRR_FIXED_COUNT];
-};
-
 struct vcpu {
 	struct vm *vm;
 	u32 id;
@@ -72,6 +66,7 @@ struct vcpu {
 	struct vcpu_events ev;
 	struct vapic apic;
 	struct vmtrr mtrr;
+	u32 ept_gen; /* the VM's EPT switch its VMCS points at (vm_mtrr.c) */
 	u32 icr_high;		    /* last xAPIC ICR high word the guest wrote */
 	u32 apic_id;		    /* of the CPU running this vCPU */
 };

@@ -14,6 +14,8 @@ void vcpu_virtual_state_init(struct vcpu *v);
 void vcpu_post_init(struct vcpu *t);
 void vcpu_post_sipi(struct vcpu *t, u8 vector);
 void vcpu_post_nmi(struct vcpu *t);
+/* Asks t to switch to its VM's current EPT (vm_mtrr.c) before it enters the guest again. */
+void vcpu_post_ept_switch(struct vcpu *t);
 
 /* Around each exit's handler (vmexit.c): note an event delivery the exit interrupted; then
  * deliver it again, and whatever was posted. */

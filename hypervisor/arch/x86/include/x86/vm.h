@@ -1,15 +1,29 @@
-/* A VM's address space on VMX (vm.c): its EPT with the firmware's memory types, its exit
- * bitmaps. arch_vm_init is declared in plinth/arch.h. */
+/* A VM's address space on VMX (vm.c): its EPT with the firmware's memory types, then the
+ * guest's own once it sets its MTRRs (vm_mtrr.c), its exit bitmaps. arch_vm_init is declared
+ * in plinth/arch.h. */
 #ifndef X86_VM_H
 #define X86_VM_H
 
 #include <layout.h>
+#include <plinth/spinlock.h>
 #include <plinth/vm.h>
 #include <x86/ept.h>
+#include <x86/mtrr.h>
 
 struct arch_vm {
+	/* The EPT new VM entries use and its pointer; the one before it (retired.pml4 NULL when
+	 * none) until every vCPU has left it; ept_gen counts the switches. ept_lock keeps them,
+	 * and mtrr_applied, consistent while vCPUs switch (vm_mtrr.c). */
 	struct ept ept;
 	u64 eptp;
+	struct ept retired;
+	u32 ept_gen;
+	struct spinlock ept_lock;
+	struct mtrr_state firmware_mtrr; /* the host's, read when the VM was built */
+	struct vmtrr mtrr_applied;	 /* the view the EPT carries (first the firmware's) */
+	struct vmtrr mtrr_wanted;	 /* a view to apply once the retired EPT is freed */
+	bool mtrr_wanted_pending;
+	bool mtrr_rebuild_failed_logged;
 	u16 vpid;
 	u8 *msr_bitmap;
 	u8 *io_bitmap_a, *io_bitmap_b;
@@ -18,5 +32,11 @@ struct arch_vm {
 	/* Said once per VM: a dropped SMI command (io_acpi.c), a host bridge write (pci_filter.c). */
 	bool smi_command_logged, pci_config_logged;
 };
+
+/* Builds the VM's memory into ept (set up here): the firmware's memory types, and guest's
+ * MTRR view where x86/ept_memtype.h lets it apply (NULL: the firmware's only). 0, or -ENOMEM
+ * or -EINVAL with ept's pages given back. */
+int vm_ept_build(struct vm *vm, struct ept *ept, const struct mtrr_state *guest);
+void vm_ept_free(struct ept *ept);
 
 #endif
