@@ -107,7 +107,7 @@ def test_the_build_prints_a_line_per_step_and_a_closing_line(plinth_elf: Path) -
         [sys.executable, "-m", "tools.cli", "build"], cwd=ROOT, capture_output=True, text=True, env=env
     )
     assert res.returncode == 0, res.stderr
-    lines = res.stderr.strip().splitlines()
+    lines = res.stderr.rstrip().splitlines()
     assert lines[-1].startswith("==> built build/plinth.elf, build/plinth.iso, build/guests/testguest.bin (")
     assert not [ln for ln in lines if "scons:" in ln or "([" in ln or "is up to date" in ln], lines
     assert all(ln.startswith(("  ", "==> ")) for ln in lines), lines
