@@ -380,11 +380,15 @@ MONITOR_MEMORY_TYPE = line(
 )
 # VM exit statistics (arch_print_exit_stats): a header per vCPU, then a line per exit reason.
 EXIT_STATS_VCPU = line(
-    "  %s vCPU %u (CPU %u): %lu exits",
-    r"^  (?P<vm>\S+) vCPU (?P<vcpu>\d+) \(CPU (?P<cpu>\d+)\): (?P<total>\d+) exits$",
+    "  %s vCPU %u (CPU %u): %lu exits, %lu ticks in Plinth of %lu since its launch",
+    r"^  (?P<vm>\S+) vCPU (?P<vcpu>\d+) \(CPU (?P<cpu>\d+)\): (?P<total>\d+) exits"
+    r"(?:, (?P<plinth>\d+) ticks in Plinth of (?P<since>\d+) since its launch)?$",
     re.M,
 )
-EXIT_STATS_REASON = line("    %-22s %lu", r"^    (?P<reason>[A-Z0-9_]+)\s+(?P<count>\d+)$", re.M)
+# Per reason: the exits and Plinth's TSC ticks for them, from the exit to the next VM entry.
+EXIT_STATS_REASON = line(
+    "    %-22s %lu, %lu ticks", r"^    (?P<reason>[A-Z0-9_]+)\s+(?P<count>\d+)(?:, (?P<ticks>\d+) ticks)?$", re.M
+)
 BOOT_PATH = line(
     LOG_PREFIX + "boot path: %lu TSC ticks from Plinth's first instruction to VM entry",
     r"plinth: boot path: (?P<ticks>\d+) TSC ticks",

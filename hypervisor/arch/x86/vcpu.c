@@ -90,6 +90,7 @@ void arch_vcpu_run(struct vm *vm, u32 id)
 	}
 	else
 		log_info("%s: vCPU %u on CPU %u waits for the guest's INIT-SIPI-SIPI", vm->name, id, pc->index);
+	v->launch_tsc = rdtsc();
 	vmx_launch(&v->launch_regs);
 
 	/* VMLAUNCH returned: it failed before any guest instruction ran. */
@@ -162,13 +163,18 @@ void vcpu_skip_instruction_len(u32 len)
 {
 	u64 intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY_STATE);
 	u64 rflags = vmcs_read(VMCS_GUEST_RFLAGS);
-	u64 rip = vmcs_read(VMCS_GUEST_RIP) + len;
+	u64 rip = vmcs_read(VMCS_GUEST_RIP), next = rip + len;
 
 	/* Outside 64-bit code the instruction pointer is EIP, or IP in 16-bit code: it wraps
-	 * (SDM Vol. 1, 3.5: "the EIP register"), and VM entry refuses a RIP above 4 GiB there. */
-	if (!vcpu_long_mode())
-		rip &= vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS) & AR_DB ? 0xffffffffULL : 0xffffULL;
-	vmcs_write(VMCS_GUEST_RIP, rip);
+	 * (SDM Vol. 1, 3.5: "the EIP register"), and VM entry refuses a RIP above 4 GiB there.
+	 * Below 64 KiB nothing can wrap, and the code size is not read. */
+	if (next > 0xffffULL) {
+		u64 cs = vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS);
+
+		if (!(cs & AR_L) || !(vmcs_read(VMCS_GUEST_IA32_EFER) & EFER_LMA))
+			next &= cs & AR_DB ? 0xffffffffULL : 0xffffULL;
+	}
+	vmcs_write(VMCS_GUEST_RIP, next);
 	/* The instruction completes: the STI/MOV-SS blocking it leaves ends, and so does RF, which
 	 * a fault Plinth injected may have set (SDM Vol. 3A, 18.3.1.1). Rare: written only when
 	 * set, since this is on every exit's path. */

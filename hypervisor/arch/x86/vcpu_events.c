@@ -2,14 +2,15 @@
  * Events for a vCPU. Other CPUs post requests (INIT, SIPI, NMI: the guest's IPIs, decoded by
  * vapic.c) into the vCPU and kick its CPU with an NMI, which makes it exit however the guest
  * runs: its NMI blocking is virtual (pin-based "virtual NMIs", SDM 25.3), so physical NMIs
- * always exit. The target takes what was posted at the end of every exit. A kick that reaches
+ * always exit. The target takes what was posted before its next VM entry: vmentry.S tests the
+ * request word once, and only a posted request costs more than that. A kick that reaches
  * the CPU between exits is counted off in Plinth's NMI handler; if it came after the exit's
  * last look at the requests, the handler sends vmentry.S back to that look (nmi.c), so no
  * request waits for the guest's next exit. An NMI that is no kick is the platform's, and the
  * guest's.
  *
  * Guest NMIs are injected when the guest can take them, else NMI-window exiting waits for
- * that (SDM 26.7.6); at most one waits, as on hardware, where NMIs arriving while one is
+ * that (SDM 26.7.6), and its exit injects them: a pending NMI always has the window on; at most one waits, as on hardware, where NMIs arriving while one is
  * pending are merged. An event whose delivery a VM exit interrupted (IDT-vectoring information,
  * SDM 28.2.4) is delivered again at the next VM entry, before anything else (SDM 27.6).
  */
@@ -191,7 +192,6 @@ static void redeliver(struct vcpu *v)
 void vcpu_events_exit_end(struct vcpu *v)
 {
 	redeliver(v);
-	process(v);
 }
 
 void vcpu_events_recheck(void)
@@ -201,6 +201,9 @@ void vcpu_events_recheck(void)
 
 void exit_nmi_window(struct vcpu *v)
 {
-	/* The guest can take its NMI now: vcpu_events_exit_end injects it. */
-	nmi_window(v, false);
+	/* The guest can take its NMI now. */
+	if (v->ev.nmi_pending)
+		deliver_nmi(v);
+	else
+		nmi_window(v, false);
 }

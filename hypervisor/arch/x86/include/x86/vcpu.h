@@ -65,7 +65,11 @@ struct vcpu {
 	struct guest_regs *regs; /* valid during an exit: the frame the exit stub built */
 	struct guest_regs launch_regs;
 	u64 exits[EXIT_REASON_MAX + 1];
-	u64 exits_total;
+	/* TSC ticks in Plinth per exit reason, from the exit stub's RDTSC to the one before VM
+	 * entry (vmentry.S): how much of the guest's time its exits cost. */
+	u64 exit_ticks[EXIT_REASON_MAX + 1];
+	u32 exit_reason; /* basic reason of the exit being handled, for exit_ticks */
+	u64 launch_tsc;	 /* TSC at its first VM entry: its time since, against exit_ticks */
 	/* INIT/SIPI as the guest sends them (vapic.c): the vCPU waits for a SIPI halted, in
 	 * software, because a SIPI VM exit cannot be relied on (Bochs 2.7 loses the vCPU). */
 	volatile bool sipi_wait;

@@ -15,15 +15,15 @@ void vcpu_post_init(struct vcpu *t);
 void vcpu_post_sipi(struct vcpu *t, u8 vector);
 void vcpu_post_nmi(struct vcpu *t);
 
-/* Around each exit's handler (vmexit.c): note an event delivery the exit interrupted; then
- * deliver it again, and whatever was posted. */
+/* Around the handler of an exit that can interrupt event delivery (vmexit.c): note the
+ * delivery the exit interrupted; then deliver it again unless the handler injected. */
 void vcpu_events_exit_begin(struct vcpu *v);
 void vcpu_events_exit_end(struct vcpu *v);
 /* Whether the exit being handled interrupted the delivery of an event (an access by the CPU
  * itself, not by the instruction at RIP). */
 bool vcpu_in_event_delivery(const struct vcpu *v);
-/* vmentry.S, when it finds requests posted after the exit's handling (an NMI handler on this
- * CPU saw them): takes them before entering the guest. */
+/* vmentry.S, when it finds requests posted (during the exit, or by an NMI handled on this CPU
+ * after it): takes them before entering the guest. */
 void vcpu_events_recheck(void);
 
 #endif
