@@ -8,6 +8,7 @@
 #include <plinth/layout_symbols.h>
 #include <plinth/memory.h>
 #include <plinth/panic.h>
+#include <x86/apic_passthrough.h>
 #include <x86/boot_symbols.h>
 #include <x86/cpu.h>
 #include <x86/percpu.h>
@@ -49,6 +50,7 @@ struct vcpu *vcpu_create(struct vm *vm, u32 id, u32 cpu)
 	v->vm = vm;
 	v->id = id;
 	v->cpu = cpu;
+	v->sipi_wait = id != 0; /* before any CPU launches: apic_passthrough.c counts on it */
 	v->apic_id = cpus[cpu]->apic_id;
 	return v;
 }
@@ -90,6 +92,8 @@ void arch_vcpu_run(struct vm *vm, u32 id)
 	}
 	else
 		log_info("%s: vCPU %u on CPU %u waits for the guest's INIT-SIPI-SIPI", vm->name, id, pc->index);
+	if (id == 0)
+		apic_passthrough_vcpu_started(v);
 	v->launch_tsc = rdtsc();
 	vmx_launch(&v->launch_regs);
 

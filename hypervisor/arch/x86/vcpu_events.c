@@ -17,6 +17,7 @@
 #include <plinth/console.h>
 #include <plinth/string.h>
 #include <x86/apic.h>
+#include <x86/apic_passthrough.h>
 #include <x86/cpu.h>
 #include <x86/processor.h>
 #include <x86/vapic.h>
@@ -25,6 +26,7 @@
 #include <x86/vmcs_guest.h>
 #include <x86/vmexit.h>
 #include <x86/vmtrr.h>
+#include <x86/vm.h>
 #include <x86/vmx.h>
 
 void vcpu_virtual_state_init(struct vcpu *v)
@@ -73,6 +75,11 @@ void vcpu_post_nmi(struct vcpu *t)
 	post(t, VCPU_REQ_NMI);
 }
 
+void vcpu_post_invept(struct vcpu *t)
+{
+	post(t, VCPU_REQ_INVEPT);
+}
+
 static void nmi_window(struct vcpu *v, bool on)
 {
 	u32 want = on ? v->ev.proc_controls | CPU_NMI_WINDOW_EXITING : v->ev.proc_controls & ~CPU_NMI_WINDOW_EXITING;
@@ -85,7 +92,7 @@ static void nmi_window(struct vcpu *v, bool on)
 
 /* INIT: the vCPU waits for a SIPI in the state after INIT (SDM Table 10-1); what was to be
  * delivered to the old context goes. */
-static void take_init(struct vcpu *v)
+void vcpu_take_init(struct vcpu *v)
 {
 	v->sipi_wait = true;
 	v->ev.nmi_pending = false;
@@ -99,7 +106,7 @@ static void take_init(struct vcpu *v)
 			 v->vm->name);
 }
 
-static void take_sipi(struct vcpu *v, u8 vector)
+void vcpu_take_sipi(struct vcpu *v, u8 vector)
 {
 	u32 a, b, c, d;
 
@@ -107,11 +114,13 @@ static void take_sipi(struct vcpu *v, u8 vector)
 	if (!v->sipi_wait)
 		return;
 	v->sipi_wait = false;
+	v->sipi_cs = (u16)vector << 8;
 	vmcs_guest_sipi(vector);
 	cpuid(1, 0, &a, &b, &c, &d);
 	v->regs->rdx = a; /* the processor signature, as after INIT (SDM Table 10-1) */
 	log_info("%s: vCPU %u starts at SIPI vector 0x%02x (real mode %04x:0000)", v->vm->name, v->id, vector,
 		 vector << 8);
+	apic_passthrough_vcpu_started(v);
 }
 
 /* Injects the pending guest NMI if the guest can take it now: nothing else is being injected
@@ -151,10 +160,12 @@ static void process(struct vcpu *v)
 {
 	u32 req = __atomic_exchange_n(&v->ev.requests, 0, __ATOMIC_ACQ_REL);
 
+	if (req & VCPU_REQ_INVEPT)
+		vmx_invept_single(v->vm->arch->eptp);
 	if (req & VCPU_REQ_INIT)
-		take_init(v);
+		vcpu_take_init(v);
 	if (req & VCPU_REQ_SIPI)
-		take_sipi(v, __atomic_load_n(&v->ev.sipi_vector, __ATOMIC_ACQUIRE));
+		vcpu_take_sipi(v, __atomic_load_n(&v->ev.sipi_vector, __ATOMIC_ACQUIRE));
 	if (req & VCPU_REQ_NMI)
 		v->ev.nmi_pending = true;
 	if (v->ev.nmi_pending)

@@ -26,6 +26,7 @@ struct guest_regs {
 #define VCPU_REQ_INIT BIT(0)
 #define VCPU_REQ_SIPI BIT(1)
 #define VCPU_REQ_NMI BIT(2)
+#define VCPU_REQ_INVEPT BIT(3) /* the VM's EPT changed (apic_passthrough.c) */
 
 struct vcpu_events {
 	volatile u32 requests;
@@ -35,6 +36,7 @@ struct vcpu_events {
 	bool nmi_pending;	/* a guest NMI waiting until the guest can take it */
 	bool nmi_block_stale;	/* INIT ended the guest's NMI blocking; Bochs still reports it */
 	bool init_ignored_logged;
+	bool sipi_by_exit;	/* its last start was a SIPI exit (apic_passthrough.c) */
 	u32 idt_vectoring;	/* of the exit being handled: the event delivery it interrupted */
 	u32 idt_error_code;
 	u32 proc_controls;	/* primary processor-based controls (NMI-window exiting toggles) */
@@ -70,9 +72,11 @@ struct vcpu {
 	u64 exit_ticks[EXIT_REASON_MAX + 1];
 	u32 exit_reason; /* basic reason of the exit being handled, for exit_ticks */
 	u64 launch_tsc;	 /* TSC at its first VM entry: its time since, against exit_ticks */
-	/* INIT/SIPI as the guest sends them (vapic.c): the vCPU waits for a SIPI halted, in
-	 * software, because a SIPI VM exit cannot be relied on (Bochs 2.7 loses the vCPU). */
+	/* INIT/SIPI as the guest sends them: through Plinth (vapic.c), the vCPU waits for a SIPI
+	 * halted, in software; once its VM owns the xAPIC page, in the wait-for-SIPI activity
+	 * state, where the guest's SIPI exits (apic_passthrough.c). Set for APs from creation. */
 	volatile bool sipi_wait;
+	u16 sipi_cs; /* CS selector the last SIPI started it with */
 	struct vcpu_events ev;
 	struct vapic apic;
 	struct vmtrr mtrr;

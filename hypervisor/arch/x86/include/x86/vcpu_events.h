@@ -14,6 +14,12 @@ void vcpu_virtual_state_init(struct vcpu *v);
 void vcpu_post_init(struct vcpu *t);
 void vcpu_post_sipi(struct vcpu *t, u8 vector);
 void vcpu_post_nmi(struct vcpu *t);
+/* Asks t to invalidate its VM's EPT mappings before it enters the guest again. */
+void vcpu_post_invept(struct vcpu *t);
+/* What INIT and SIPI do to this CPU's vCPU v: INIT resets it to wait for a SIPI (the guest
+ * state after INIT, halted); a SIPI starts a waiting vCPU in real mode at vector << 8. */
+void vcpu_take_init(struct vcpu *v);
+void vcpu_take_sipi(struct vcpu *v, u8 vector);
 
 /* Around the handler of an exit that can interrupt event delivery (vmexit.c): note the
  * delivery the exit interrupted; then deliver it again unless the handler injected. */
