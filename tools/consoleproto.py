@@ -430,6 +430,18 @@ VMCS_DUMP_LINE = line("  vmcs 0x%04x = 0x%016lx", r"vmcs 0x(?P<encoding>[0-9a-f]
 
 # --- Linux guests (not Plinth's: kernel/panic.c prints it) ---
 LINUX_PANIC = line("Kernel panic - not syncing: %s", r"Kernel panic - not syncing: (?P<why>.*)$", re.M)
+# The default VM's xAPIC page becomes the guest's (arch/x86/apic_passthrough.c).
+APIC_PAGE_OPEN = line(
+    LOG_PREFIX
+    + "%s: all %u vCPUs started: the local APIC page is the guest's now (EOIs and timer writes no longer exit)",
+    r"plinth: (?P<vm>\S+): all (?P<vcpus>\d+) vCPUs started: the local APIC page is the guest's now",
+)
+# A guest INIT that an emulator keeps latched after its exit (Bochs 2.7): the VM stops.
+INIT_LATCHED = line(
+    LOG_PREFIX + "%s stopped: vCPU %u: the INIT the guest sent it before its SIPI is still pending: the CPU would "
+    "exit with it at every entry (an emulator that keeps a latched INIT: Bochs 2.7); boot with ipi_filter",
+    r"plinth: (?P<vm>vm\d+) stopped: vCPU (?P<vcpu>\d+): the INIT the guest sent it before its SIPI is still pending",
+)
 VCPU_SIPI_START = line(
     LOG_PREFIX + "%s: vCPU %u starts at SIPI vector 0x%02x (real mode %04x:0000)",
     rf"plinth: (?P<vm>\S+): vCPU (?P<vcpu>\d+) starts at SIPI vector (?P<vector>{HEX})",

@@ -162,6 +162,8 @@ SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
     ],
     "EXIT_STATS_REASON": [(("EPT_VIOLATION", 1, 180), {"reason": "EPT_VIOLATION", "count": "1", "ticks": "180"})],
     "BOOT_PATH": [((11620800,), {"ticks": "11620800"})],
+    "APIC_PAGE_OPEN": [(("vm0", 2), {"vm": "vm0", "vcpus": "2"})],
+    "INIT_LATCHED": [(("vm0", 1), {"vm": "vm0", "vcpu": "1"})],
     "FOOTPRINT": [((6144, 228, 5916, 88, 24, 0), {"reserved": "6144", "used": "88", "ept": "24", "vtd": "0"})],
     "FATAL": [
         (

@@ -76,7 +76,7 @@ void apic_passthrough_guest_init(struct vcpu *v)
 	if (v->sipi_cs && vmcs_read(VMCS_GUEST_RIP) == 0 && vmcs_read(VMCS_GUEST_CS_SELECTOR) == v->sipi_cs &&
 	    v->ev.sipi_by_exit) {
 		vcpu_stop_vm(v, false,
-			     "vCPU %u: the INIT the guest sent it before its SIPI is still pending; the CPU exits with it at every entry and cannot run the guest (an emulator that never clears a latched INIT: Bochs 2.7); boot with ipi_filter to start CPUs through Plinth",
+			     "vCPU %u: the INIT the guest sent it before its SIPI is still pending: the CPU would exit with it at every entry (an emulator that keeps a latched INIT: Bochs 2.7); boot with ipi_filter",
 			     v->id);
 		return;
 	}
