@@ -189,11 +189,6 @@ void vcpu_skip_instruction_len(u32 len)
 		vmcs_write(VMCS_GUEST_RFLAGS, rflags & ~(u64)X86_RFLAGS_RF);
 }
 
-void vcpu_skip_instruction(void)
-{
-	vcpu_skip_instruction_len((u32)vmcs_read(VMCS_VM_EXIT_INSTRUCTION_LEN));
-}
-
 u32 vcpu_cpl(void)
 {
 	return AR_DPL(vmcs_read(VMCS_GUEST_SS_ACCESS_RIGHTS));

@@ -8,6 +8,7 @@
 #include <vmcs_fields.h>
 #include <x86/mtrr.h>
 #include <x86/percpu.h>
+#include <x86/vmx_insn.h>
 
 /* Guest general registers, in the SDM's register numbering (exit qualifications name
  * registers by these numbers, SDM Table 28-3); the rsp slot is unused (RSP is in the VMCS). */
@@ -108,8 +109,11 @@ void vcpu_inject_ud(void);
 /* Completes an instruction Plinth emulated: RIP past it (wrapping as the guest's code size
  * does), its STI/MOV-SS blocking and RF gone. The _len form for an instruction Plinth
  * decoded itself. */
-void vcpu_skip_instruction(void);
 void vcpu_skip_instruction_len(u32 len);
+static inline void vcpu_skip_instruction(void)
+{
+	vcpu_skip_instruction_len((u32)vmcs_read(VMCS_VM_EXIT_INSTRUCTION_LEN));
+}
 /* Whether the guest runs 64-bit code now (IA-32e mode and CS.L). */
 bool vcpu_long_mode(void);
 /* The guest's current privilege level (from SS.DPL). */
