@@ -105,21 +105,6 @@ void arch_vcpu_run(struct vm *vm, u32 id)
 	panic_finish();
 }
 
-u64 vcpu_gpr(struct vcpu *v, u32 index)
-{
-	if (index == GPR_RSP)
-		return vmcs_read(VMCS_GUEST_RSP);
-	return ((u64 *)v->regs)[index];
-}
-
-void vcpu_set_gpr(struct vcpu *v, u32 index, u64 value)
-{
-	if (index == GPR_RSP)
-		vmcs_write(VMCS_GUEST_RSP, value);
-	else
-		((u64 *)v->regs)[index] = value;
-}
-
 /* Exceptions of the fault class (SDM Vol. 3A, Table 7-1): the CPU restarts the instruction. */
 static bool is_fault(u32 vector)
 {

@@ -98,8 +98,20 @@ static inline struct vcpu *current_vcpu(void)
 }
 
 /* A guest register by its SDM number (0 = RAX .. 15 = R15; GPR_RSP lives in the VMCS). */
-u64 vcpu_gpr(struct vcpu *v, u32 index);
-void vcpu_set_gpr(struct vcpu *v, u32 index, u64 value);
+static inline u64 vcpu_gpr(struct vcpu *v, u32 index)
+{
+	if (index == GPR_RSP)
+		return vmcs_read(VMCS_GUEST_RSP);
+	return ((u64 *)v->regs)[index];
+}
+
+static inline void vcpu_set_gpr(struct vcpu *v, u32 index, u64 value)
+{
+	if (index == GPR_RSP)
+		vmcs_write(VMCS_GUEST_RSP, value);
+	else
+		((u64 *)v->regs)[index] = value;
+}
 
 /* Event injection at the next VM entry (SDM 27.6): as the CPU delivers the exception in the
  * guest's mode (no error code in real mode, RF set in the RFLAGS image of a fault). */
