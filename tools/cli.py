@@ -322,6 +322,22 @@ def cmd_check_host(args: argparse.Namespace) -> int:
     return report.status
 
 
+def bench_cpu_counts(text: str) -> list[int]:
+    """'1-8', '1,2,4' or 'none' as CPU counts (1 to 15, what Bochs and Plinth's tables take)."""
+    if text == "none":
+        return []
+    counts: list[int] = []
+    try:
+        for part in text.split(","):
+            lo, _, hi = part.partition("-")
+            counts += range(int(lo), int(hi or lo) + 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a list of CPU counts such as 1-8 or 1,2,4") from None
+    if not counts or min(counts) < 1 or max(counts) > 15:
+        raise argparse.ArgumentTypeError(f"{text!r}: CPU counts go from 1 to 15")
+    return sorted(set(counts))
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     import json
 
@@ -339,7 +355,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     emulators.create("bochs", ISO, bench.RESULTS.parent, cpu_model=args.cpu_model, cpus=args.cpus).validate()
     setup = bench.Setup(cpu_model=args.cpu_model, cpus=args.cpus)
-    results = bench.run(setup, with_linux=not args.no_linux)
+    results = bench.run(setup, with_linux=not args.no_linux, scaling_cpus=args.scaling)
     print(bench.render(results))
     print()
     say(f"results written to {bench.RESULTS}")
@@ -499,7 +515,14 @@ def parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--cpus", type=int, default=2, help="emulated CPUs, 1 to 15 (default: %(default)s)")
     s.add_argument("--no-linux", action="store_true", help="skip the two Linux boots (minutes in Bochs)")
-    s.add_argument("--compare", metavar="OLD.json", help="print ratios against earlier results")
+    s.add_argument(
+        "--scaling",
+        type=bench_cpu_counts,
+        default=bench_cpu_counts("1-8"),
+        metavar="COUNTS",
+        help="CPU counts to measure the boot path with, e.g. 1-8 or 1,2,4 ('none' to skip; default: 1-8)",
+    )
+    s.add_argument("--compare", metavar="OLD.json", help="print the changes against earlier results")
     s.set_defaults(func=cmd_bench)
 
     s = sub.add_parser("exits", help="print the VM exits by reason and vCPU from a console log")

@@ -419,11 +419,15 @@ MONITOR_MEMORY_TYPE = line(
 )
 # VM exit statistics (arch_print_exit_stats): a header per vCPU, then a line per exit reason.
 EXIT_STATS_VCPU = line(
-    "  %s vCPU %u (CPU %u): %lu exits",
-    r"^  (?P<vm>\S+) vCPU (?P<vcpu>\d+) \(CPU (?P<cpu>\d+)\): (?P<total>\d+) exits$",
+    "  %s vCPU %u (CPU %u): %lu exits, %lu ticks in Plinth of %lu since its launch",
+    r"^  (?P<vm>\S+) vCPU (?P<vcpu>\d+) \(CPU (?P<cpu>\d+)\): (?P<total>\d+) exits"
+    r"(?:, (?P<plinth>\d+) ticks in Plinth of (?P<since>\d+) since its launch)?$",
     re.M,
 )
-EXIT_STATS_REASON = line("    %-22s %lu", r"^    (?P<reason>[A-Z0-9_]+)\s+(?P<count>\d+)$", re.M)
+# Per reason: the exits and Plinth's TSC ticks for them, from the exit to the next VM entry.
+EXIT_STATS_REASON = line(
+    "    %-22s %lu, %lu ticks", r"^    (?P<reason>[A-Z0-9_]+)\s+(?P<count>\d+)(?:, (?P<ticks>\d+) ticks)?$", re.M
+)
 BOOT_PATH = line(
     LOG_PREFIX + "boot path: %lu TSC ticks from Plinth's first instruction to VM entry",
     r"plinth: boot path: (?P<ticks>\d+) TSC ticks",
@@ -465,6 +469,18 @@ VMCS_DUMP_LINE = line("  vmcs 0x%04x = 0x%016lx", r"vmcs 0x(?P<encoding>[0-9a-f]
 
 # --- Linux guests (not Plinth's: kernel/panic.c prints it) ---
 LINUX_PANIC = line("Kernel panic - not syncing: %s", r"Kernel panic - not syncing: (?P<why>.*)$", re.M)
+# The default VM's xAPIC page becomes the guest's (arch/x86/apic_passthrough.c).
+APIC_PAGE_OPEN = line(
+    LOG_PREFIX
+    + "%s: all %u vCPUs started: the local APIC page is the guest's now (EOIs and timer writes no longer exit)",
+    r"plinth: (?P<vm>\S+): all (?P<vcpus>\d+) vCPUs started: the local APIC page is the guest's now",
+)
+# A guest INIT that an emulator keeps latched after its exit (Bochs 2.7): the VM stops.
+INIT_LATCHED = line(
+    LOG_PREFIX + "%s stopped: vCPU %u: the INIT the guest sent it before its SIPI is still pending: the CPU would "
+    "exit with it at every entry (an emulator that keeps a latched INIT: Bochs 2.7); boot with ipi_filter",
+    r"plinth: (?P<vm>vm\d+) stopped: vCPU (?P<vcpu>\d+): the INIT the guest sent it before its SIPI is still pending",
+)
 VCPU_SIPI_START = line(
     LOG_PREFIX + "%s: vCPU %u starts at SIPI vector 0x%02x (real mode %04x:0000)",
     rf"plinth: (?P<vm>\S+): vCPU (?P<vcpu>\d+) starts at SIPI vector (?P<vector>{HEX})",

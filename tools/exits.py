@@ -223,7 +223,14 @@ EXITS = (
     Exit("EXTERNAL_INTERRUPT", pin("PIN_EXTERNAL_INTERRUPT_EXITING")),
     Exit("TRIPLE_FAULT", Always("SDM 26.2: a triple fault always exits"), "exit_triple_fault"),
     Exit("INIT_SIGNAL", Always("SDM 26.2: INIT always exits in VMX non-root"), "exit_init"),
-    Exit("SIPI", Never("only in the wait-for-SIPI activity state, which Plinth never uses (vCPUs wait halted)")),
+    Exit(
+        "SIPI",
+        Always(
+            "SDM 26.2: a SIPI exits in the wait-for-SIPI activity state, where a vCPU waits after a guest INIT "
+            "that reached it through the xAPIC page its VM owns (apic_passthrough.c)"
+        ),
+        "exit_sipi",
+    ),
     Exit("IO_SMI", Never("SMIs exit only under the dual-monitor treatment of SMM, which Plinth never activates")),
     Exit("OTHER_SMI", Never("SMIs exit only under the dual-monitor treatment of SMM, which Plinth never activates")),
     Exit("INTERRUPT_WINDOW", proc("CPU_INTERRUPT_WINDOW_EXITING")),

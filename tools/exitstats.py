@@ -7,27 +7,51 @@ last such report as reasons by vCPU.
 
 from __future__ import annotations
 
+import re
+
 from tools import consoleproto as cp
 
 
-def parse(console: str) -> dict[str, dict[str, int]]:
-    """The last report in console: {"vm0 vCPU 0": {"CPUID": 12, ...}, ...}."""
-    reports: list[dict[str, dict[str, int]]] = []
-    current: dict[str, int] | None = None
+def _reports(console: str) -> list[dict[str, tuple[re.Match[str], dict[str, re.Match[str]]]]]:
+    """Every report in console: per vCPU its header match and its reason lines' matches."""
+    reports: list[dict[str, tuple[re.Match[str], dict[str, re.Match[str]]]]] = []
+    current: dict[str, re.Match[str]] | None = None
     for line in console.replace("\r", "").splitlines():
         m = cp.EXIT_STATS_VCPU.regex.match(line)
         if m:
             key = f"{m['vm']} vCPU {m['vcpu']}"
             if not reports or key in reports[-1]:
                 reports.append({})  # a vCPU seen again starts a new report
-            current = reports[-1].setdefault(key, {})
+            current = {}
+            reports[-1][key] = (m, current)
             continue
         r = cp.EXIT_STATS_REASON.regex.match(line)
         if r and current is not None:
-            current[r["reason"]] = int(r["count"])
+            current[r["reason"]] = r
         else:
             current = None
-    return reports[-1] if reports else {}
+    return reports
+
+
+def parse(console: str, field: str = "count") -> dict[str, dict[str, int]]:
+    """The last report in console: {"vm0 vCPU 0": {"CPUID": 12, ...}, ...}; field "ticks" gives
+    Plinth's TSC ticks per reason instead of the exit counts (reasons without them are left out)."""
+    reports = _reports(console)
+    if not reports:
+        return {}
+    return {
+        key: {reason: int(r[field]) for reason, r in lines.items() if r[field] is not None}
+        for key, (_, lines) in reports[-1].items()
+    }
+
+
+def vcpu_ticks(console: str) -> dict[str, tuple[int, int]]:
+    """The last report's (ticks in Plinth, ticks since the vCPU's launch) per vCPU, for the
+    vCPUs whose header has them."""
+    reports = _reports(console)
+    if not reports:
+        return {}
+    return {key: (int(m["plinth"]), int(m["since"])) for key, (m, _) in reports[-1].items() if m["plinth"] is not None}
 
 
 def table(stats: dict[str, dict[str, int]]) -> str:

@@ -72,4 +72,5 @@ void options_parse(const char *cmdline)
 	o->iommu_optional = cmdline_get(cmdline, "iommu", value, sizeof(value)) && !strcmp(value, "optional");
 	o->iommu_selftest = flag(cmdline, "iommu_selftest");
 	o->vtd_register_invalidation = flag(cmdline, "vtd_register_invalidation");
+	o->ipi_filter = flag(cmdline, "ipi_filter");
 }

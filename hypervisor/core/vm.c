@@ -117,6 +117,8 @@ struct vm *vm_create_default(struct boot_info *bi, u32 ncpus)
 			ram_bytes += vm->mem[i].size;
 	if (loader_load(vm, bi, 0))
 		return NULL;
+	/* It owns the machine: nothing beyond its CPUs for its IPIs to reach (DESIGN.md, APIC). */
+	vm->interrupts_passthrough = !boot_options.ipi_filter;
 	vm_count = 1;
 	log_info("vm0: %u vCPUs, %lu MiB RAM in %u memory ranges, Plinth's memory at 0x%lx-0x%lx absent", vm->vcpu_count,
 		 ram_bytes / MIB, vm->mem_count, plinth_reserved.start, plinth_reserved.end);

@@ -11,6 +11,10 @@
   whose CPUs take turns every few instructions; in QEMU, whose CPUs are host threads, those
   that ran in time).
 
+- The default VM's local APICs: its xAPIC page becomes the guest's once all APs run; a guest
+  INIT-SIPI to a running AP then reaches it as INIT-signal and SIPI exits, and the INIT that
+  Bochs 2.7 keeps latched is reported; with ipi_filter the restarts go through Plinth.
+
 Debian's Linux with 4 CPUs is in test_linux.py (slow).
 """
 
@@ -77,6 +81,43 @@ def test_guest_starts_every_ap(boot, target_for, guest: Path, cpus: int) -> None
     else:
         assert result == ("pass", None)
     assert cp.FATAL_PREFIX not in out
+
+
+@pytest.mark.bochs
+def test_guest_ipis_after_start_up_reach_its_cpus(boot, target_for, guest: Path) -> None:
+    """Once its AP runs, the default VM owns its xAPIC page: the guest's INIT to the running AP
+    exits as an INIT signal and its SIPI as a SIPI exit that starts the AP at the vector. Bochs
+    2.7 keeps the INIT latched after its exit, so the AP could never run the guest again: the
+    VM stops with that reason instead of the AP spinning in INIT exits."""
+    emu = boot(target_for("bochs", HASWELL), cpus=2, cmdline=NO_IOMMU, modules=[(guest, "checks=ipi_running")])
+    stop = emu.wait_for(cp.INIT_LATCHED.regex, timeout=4 * BOCHS_TIMEOUT_PER_CPU)
+    out = emu.output
+
+    opened = cp.APIC_PAGE_OPEN.search(out)
+    assert opened and opened["vcpus"] == "2", "the xAPIC page was not given to the guest"
+    # Started twice: by Plinth's SIPI before the page opened, then by the SIPI exit after it.
+    starts = [m for m in cp.VCPU_SIPI_START.finditer(out) if m["vcpu"] == "1"]
+    assert len(starts) == 2 and starts[0].start() < opened.start() < starts[1].start(), [m[0] for m in starts]
+    assert stop["vcpu"] == "1"
+    assert cp.FATAL_PREFIX not in out
+
+
+@pytest.mark.bochs
+def test_ipi_filter_keeps_restarts_through_plinth(boot, target_for, guest: Path) -> None:
+    """With ipi_filter the default VM's page stays write-trapped: INIT-SIPI restart the running
+    AP through Plinth, three times and once inside an NMI handler that never returns."""
+    emu = boot(
+        target_for("bochs", HASWELL), cpus=2, cmdline=NO_IOMMU + " ipi_filter", modules=[(guest, "checks=ipi_running")]
+    )
+    summary = emu.wait_for(hvabi.GUEST_SUMMARY_RE, timeout=4 * BOCHS_TIMEOUT_PER_CPU)
+    out = emu.output
+
+    result = {m["name"]: (m["result"], m["detail"]) for m in hvabi.GUEST_CHECK_RE.finditer(out)}
+    assert result.get("ipi_running") == ("pass", None), result
+    assert summary["failed"] == "0"
+    assert not cp.APIC_PAGE_OPEN.search(out), "the page was opened despite ipi_filter"
+    assert len([m for m in cp.VCPU_SIPI_START.finditer(out) if m["vcpu"] == "1"]) >= 5
+    assert not cp.INIT_LATCHED.search(out) and cp.FATAL_PREFIX not in out
 
 
 @pytest.mark.qemu

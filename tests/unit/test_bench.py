@@ -13,16 +13,46 @@ guest: info bench cpuid min=286 median=290 runs=101
 """
 
 
-def results(cpuid_net: int = 278, boot: int = 1234567) -> dict:
+def results(cpuid_net: int = 278, boot: int = 1234567, exits: int = 1000, share: float | None = 0.25) -> dict:
+    def trip(net: int) -> dict:
+        return {"min": net + 8, "median": net + 9, "net_min": net, "net_median": net}
+
     return {
         "commit": "abc",
+        "emulator": "bochs",
+        "cpu_model": "corei7_haswell_4770",
+        "cpus": 2,
+        "memory_mib": 512,
+        "unit": "instructions",
         "roundtrips": {
-            "cpuid": {"min": cpuid_net + 8, "median": cpuid_net + 9, "net_min": cpuid_net, "net_median": cpuid_net},
+            "cpuid": trip(cpuid_net),
+            "vmcall": trip(105),
+            "io": trip(121),
+            "msr": trip(90),
+            "cr": trip(150),
             "baseline": {"min": 8, "median": 9},
         },
         "boot_path": boot,
-        "footprint": {"reserved_kib": 6144},
-        "linux": {"boot_exits_total": 1000, "idle_exits_per_s": 12.5},
+        "footprint": {
+            "image_file_bytes": 700_000,
+            "reserved_kib": 6144,
+            "image_kib": 304,
+            "pool_used_kib": 96,
+            "ept_tables_kib": 24,
+            "vtd_tables_kib": 0,
+        },
+        "linux": {
+            "boot_exits_total": exits,
+            "exits_by_reason": {"CPUID": exits - 100, "IO_INSTRUCTION": 100},
+            "ticks_by_reason": {"CPUID": (exits - 100) * 120, "IO_INSTRUCTION": 100 * 300},
+            "plinth_ticks": 12345,
+            "vcpu_ticks": 4938000,
+            "plinth_share_pct": share,
+            "idle_guest_seconds": 20.0,
+            "idle_exits_per_s": 12.5,
+            "idle_exits_by_reason": {"EPT_VIOLATION": 250},
+        },
+        "scaling": bench.scaling_verdict({1: 1000, 2: 1100, 3: 1200, 4: 1300}),
     }
 
 
@@ -39,12 +69,79 @@ def test_goals_read_their_figures() -> None:
     r = results()
     values = {name: value(r) for name, _, _, value in bench.GOALS}
     assert values["CPUID round trip"] == 278
+    assert values["VMCALL round trip"] == 105
+    assert values["emulated I/O port (test device)"] == 121
+    assert values["intercepted MSR read"] == 90
+    assert values["CR0 write Plinth owns"] == 150
     assert values["reserved memory, 2 CPUs, 512 MiB guest"] == 6144
+    assert values["Linux boot, VM exits from reset to shell"] == 1000
     assert values["exits per second while Linux idles"] == 12.5
+    assert values["share of the Linux boot spent in Plinth"] == 0.25
+    assert values["boot path growth with the CPU count"] == 1.0
 
 
-def test_compare_prints_ratios() -> None:
-    out = bench.compare(results(cpuid_net=139, boot=617283), results())
-    assert "round trip cpuid    0.500" in out
-    assert "boot path           0.500" in out
-    assert "reserved memory     1.000" in out
+def test_goal_verdicts_at_under_and_over_the_target() -> None:
+    met = {g["goal"]: g["met"] for g in bench.goals(results(cpuid_net=100, share=0.5))}
+    assert met["CPUID round trip"]  # at the target: met
+    assert not met["emulated I/O port (test device)"]  # 121 > 120
+    assert met["CR0 write Plinth owns"]
+    assert not met["share of the Linux boot spent in Plinth"]  # "under 0.5%": 0.5 is not
+    assert not met["exits per second while Linux idles"]
+    assert met["boot path growth with the CPU count"]
+
+
+def test_goals_not_measured_without_linux() -> None:
+    r = results()
+    r["linux"] = {"idle_exits_per_s": None}
+    r["scaling"] = {}
+    by_name = {g["goal"]: g for g in bench.goals(r)}
+    for name in ("Linux boot, VM exits from reset to shell", "share of the Linux boot spent in Plinth"):
+        assert by_name[name]["value"] is None and not by_name[name]["met"]
+    assert by_name["boot path growth with the CPU count"]["value"] is None
+    assert "(not measured)" in bench.render({**r, "goals": bench.goals(r)})
+
+
+def test_render_shows_goals_share_ticks_and_scaling() -> None:
+    r = results(share=0.2468)
+    out = bench.render({**r, "goals": bench.goals(r)})
+    assert "CPUID round trip                           target <= 100 instructions: 278 (NOT met)" in out
+    assert "share of the Linux boot spent in Plinth    target < 0.5 %: 0.2468 (met)" in out
+    assert "Plinth's share of the boot: 12345 of 4938000 vCPU ticks" in out and "= 0.247%" in out
+    cpuid = next(line for line in out.splitlines() if line.strip().startswith("CPUID "))
+    assert cpuid.split() == ["CPUID", "900", "108000", "120"]
+    assert "idle shell: 12.5 exits per second of guest time (over 20.0 s): EPT_VIOLATION 250" in out
+    assert "   4         1300            100" in out
+    assert "growth (later steps over earlier ones): 1.0: at most linear" in out
+
+
+def test_scaling_verdict_linear_and_faster() -> None:
+    linear = bench.scaling_verdict({1: 3_000_000, 2: 3_100_000, 4: 3_300_000, 8: 3_700_000})
+    assert linear["added_per_cpu"] == {"2": 100_000, "4": 100_000, "8": 100_000}
+    assert linear["growth"] == 1.0 and linear["linear"]
+    # Each CPU adding more than the one before: quadratic growth.
+    quadratic = bench.scaling_verdict({n: 1000 * n * n for n in range(1, 9)})
+    assert quadratic["growth"] is not None and quadratic["growth"] > 2 and not quadratic["linear"]
+    # Sublinear (later CPUs cheaper) is fine; one count alone has no verdict.
+    assert bench.scaling_verdict({1: 100, 2: 300, 3: 400, 4: 450})["linear"]
+    single = bench.scaling_verdict({2: 5})
+    assert single["growth"] is None and not single["linear"]
+
+
+def test_compare_prints_old_new_and_ratios() -> None:
+    new = results(cpuid_net=139, boot=617283, exits=500)
+    old = results()
+    old["linux"]["plinth_share_pct"] = None
+    del old["scaling"]
+    out = bench.compare(new, old).splitlines()
+    assert any(line.split() == ["round", "trip", "cpuid", "278", "->", "139", "0.500"] for line in out)
+    assert any(line.split() == ["boot", "path", "1234567", "->", "617283", "0.500"] for line in out)
+    assert any(line.split() == ["reserved", "memory", "6144", "->", "6144", "1.000"] for line in out)
+    assert any(line.split() == ["Linux", "boot", "exits", "1000", "->", "500", "0.500"] for line in out)
+    assert any(line.split() == ["CPUID", "900", "->", "400", "0.444"] for line in out)
+    assert any(line.split() == ["Plinth", "share", "%", "n/a", "->", "0.25", "n/a"] for line in out)
+    assert any(line.split() == ["boot", "path", "4", "CPUs", "n/a", "->", "1300", "n/a"] for line in out)
+
+
+def test_idle_seconds_are_what_the_sleep_added() -> None:
+    assert bench.idle_seconds([10.0, 10.5], [12.0, 32.7]) == 20.2
+    assert bench.idle_seconds([], [1.0, 2.0]) == float(bench.IDLE_S)

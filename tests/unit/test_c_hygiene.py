@@ -213,6 +213,7 @@ VM_ENTRY_LOOP = {
     "arch/x86/exit_nmi",
     "arch/x86/exit_vmcall",
     "arch/x86/exit_xsetbv",
+    "arch/x86/apic_passthrough",
     "arch/x86/pci_filter",
     "arch/x86/vapic",
     "arch/x86/emulate",

@@ -154,9 +154,16 @@ SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
         )
     ],
     "VMS_LINE": [(("vm0", "stopped", 2, 5), {"vm": "vm0", "state": "stopped", "vcpus": "2", "ranges": "5"})],
-    "EXIT_STATS_VCPU": [(("vm0", 1, 1, 123456), {"vm": "vm0", "vcpu": "1", "cpu": "1", "total": "123456"})],
-    "EXIT_STATS_REASON": [(("EPT_VIOLATION", 1), {"reason": "EPT_VIOLATION", "count": "1"})],
+    "EXIT_STATS_VCPU": [
+        (
+            ("vm0", 1, 1, 123456, 2500, 900000),
+            {"vm": "vm0", "vcpu": "1", "cpu": "1", "total": "123456", "plinth": "2500", "since": "900000"},
+        )
+    ],
+    "EXIT_STATS_REASON": [(("EPT_VIOLATION", 1, 180), {"reason": "EPT_VIOLATION", "count": "1", "ticks": "180"})],
     "BOOT_PATH": [((11620800,), {"ticks": "11620800"})],
+    "APIC_PAGE_OPEN": [(("vm0", 2), {"vm": "vm0", "vcpus": "2"})],
+    "INIT_LATCHED": [(("vm0", 1), {"vm": "vm0", "vcpu": "1"})],
     "FOOTPRINT": [((6144, 228, 5916, 88, 24, 0), {"reserved": "6144", "used": "88", "ept": "24", "vtd": "0"})],
     "FATAL": [
         (

@@ -47,7 +47,10 @@ void asm_offsets(void)
 	OFFSET(GR_R14, struct guest_regs, r14);
 	OFFSET(GR_R15, struct guest_regs, r15);
 	OFFSET(PC_VCPU, struct percpu, vcpu);
+	OFFSET(PC_EXIT_TSC, struct percpu, exit_tsc);
 	OFFSET(VCPU_REQUESTS, struct vcpu, ev.requests);
+	OFFSET(VCPU_EXIT_REASON, struct vcpu, exit_reason);
+	OFFSET(VCPU_EXIT_TICKS, struct vcpu, exit_ticks);
 	/* Keep the exit frame a multiple of 16 so C is called with an aligned stack. */
 	DEFINE(GR_FRAME, (sizeof(struct guest_regs) + 15) & ~15UL);
 }

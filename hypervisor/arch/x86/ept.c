@@ -129,6 +129,26 @@ int ept_lookup(const struct ept *ept, gpa_t gpa, hpa_t *hpa, u64 *flags, u64 *pa
 	return -ENOENT;
 }
 
+int ept_set_access(struct ept *ept, gpa_t gpa, u64 access)
+{
+	u64 *table = ept->pml4;
+	int level;
+
+	if ((gpa & 0xfff) || gpa >= GPA_LIMIT || !(access & EPT_READ) || (access & ~EPT_RWX))
+		return -EINVAL;
+	for (level = 3; level > 0; level--) {
+		u64 e = table[INDEX(gpa, level)];
+
+		if (!(e & EPT_RWX) || (e & EPT_LEAF_LARGE))
+			return -ENOENT;
+		table = table_of(e);
+	}
+	if (!(table[INDEX(gpa, 0)] & EPT_RWX))
+		return -ENOENT;
+	table[INDEX(gpa, 0)] = (table[INDEX(gpa, 0)] & ~(u64)EPT_RWX) | access;
+	return 0;
+}
+
 /* Frees table and every table below it (a level-0 table holds only leaves). */
 static void free_below(u64 *table, int level, void (*free_page)(void *))
 {

@@ -11,17 +11,21 @@
  * answers all of them, with zeros past its own. */
 #define PLINTH_CPUID_LEAF_LIMIT 0x4fffffff
 
-static void plinth_leaf(u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)
+/* Plinth's leaves, straight into the guest's registers. */
+static void plinth_leaf(u32 leaf, struct guest_regs *r)
 {
-	*a = *b = *c = *d = 0;
+	u32 sig[3];
+
+	memcpy(sig, PLINTH_CPUID_SIGNATURE, sizeof(sig));
+	r->rax = r->rbx = r->rcx = r->rdx = 0;
 	if (leaf == PLINTH_CPUID_LEAF_BASE) {
-		*a = PLINTH_CPUID_LEAF_MAX;
-		memcpy(b, PLINTH_CPUID_SIGNATURE, 4);
-		memcpy(c, PLINTH_CPUID_SIGNATURE + 4, 4);
-		memcpy(d, PLINTH_CPUID_SIGNATURE + 8, 4);
+		r->rax = PLINTH_CPUID_LEAF_MAX;
+		r->rbx = sig[0];
+		r->rcx = sig[1];
+		r->rdx = sig[2];
 	} else if (leaf == PLINTH_CPUID_LEAF_BASE + 1) {
-		*a = PLINTH_ABI_VERSION;
-		*b = PLINTH_CPUID_FEATURE_EXIT_STATS | PLINTH_CPUID_FEATURE_TEST_PORT;
+		r->rax = PLINTH_ABI_VERSION;
+		r->rbx = PLINTH_CPUID_FEATURE_EXIT_STATS | PLINTH_CPUID_FEATURE_TEST_PORT;
 	}
 }
 
@@ -30,21 +34,21 @@ void exit_cpuid(struct vcpu *v)
 	struct guest_regs *r = v->regs;
 	u32 leaf = (u32)r->rax, sub = (u32)r->rcx, a, b, c, d;
 
-	if (leaf >= PLINTH_CPUID_LEAF_BASE && leaf <= PLINTH_CPUID_LEAF_LIMIT) {
-		plinth_leaf(leaf, &a, &b, &c, &d);
-	} else {
-		/* Executed in VMX root: bits that mirror CR4 show Plinth's CR4, not the guest's. */
-		u64 cr4 = vmcs_read(VMCS_GUEST_CR4);
-
-		cpuid(leaf, sub, &a, &b, &c, &d);
-		if (leaf == 1)
-			c = (c & ~(CPUID_1_ECX_VMX | CPUID_1_ECX_SMX | CPUID_1_ECX_OSXSAVE)) | CPUID_1_ECX_HYPERVISOR |
-			    (cr4 & X86_CR4_OSXSAVE ? CPUID_1_ECX_OSXSAVE : 0);
-		else if (leaf == 7 && sub == 0)
-			c = (c & ~CPUID_7_ECX_OSPKE) | (cr4 & X86_CR4_PKE ? CPUID_7_ECX_OSPKE : 0);
-		else if (leaf == 7 && sub == 1)
-			c &= ~CPUID_7_1_ECX_MSR_IMM; /* not emulated (tools/exits.py) */
+	if (leaf - PLINTH_CPUID_LEAF_BASE <= PLINTH_CPUID_LEAF_LIMIT - PLINTH_CPUID_LEAF_BASE) {
+		plinth_leaf(leaf, r);
+		vcpu_skip_instruction();
+		return;
 	}
+	cpuid(leaf, sub, &a, &b, &c, &d);
+	/* Executed in VMX root: bits that mirror CR4 show Plinth's CR4, not the guest's (read for
+	 * those leaves only). */
+	if (leaf == 1)
+		c = (c & ~(CPUID_1_ECX_VMX | CPUID_1_ECX_SMX | CPUID_1_ECX_OSXSAVE)) | CPUID_1_ECX_HYPERVISOR |
+		    (vmcs_read(VMCS_GUEST_CR4) & X86_CR4_OSXSAVE ? CPUID_1_ECX_OSXSAVE : 0);
+	else if (leaf == 7 && sub == 0)
+		c = (c & ~CPUID_7_ECX_OSPKE) | (vmcs_read(VMCS_GUEST_CR4) & X86_CR4_PKE ? CPUID_7_ECX_OSPKE : 0);
+	else if (leaf == 7 && sub == 1)
+		c &= ~CPUID_7_1_ECX_MSR_IMM; /* not emulated (tools/exits.py) */
 	r->rax = a;
 	r->rbx = b;
 	r->rcx = c;

@@ -27,22 +27,21 @@
 #define PDPTES 4
 
 /* The guest's own view of a control register: its bits from the hardware value, the owned
- * ones from the read shadow (SDM 25.6.6). */
-static u64 view(u32 real_field, u32 mask_field, u32 shadow_field)
+ * ones from the read shadow (SDM 25.6.6). The guest/host masks are the same for every vCPU
+ * and never change after vmcs.c wrote them. */
+static u64 view(u32 real_field, u64 mask, u32 shadow_field)
 {
-	u64 mask = vmcs_read(mask_field);
-
 	return (vmcs_read(real_field) & ~mask) | (vmcs_read(shadow_field) & mask);
 }
 
+/* What the checks of a write need. CR3 and the code size are read only where a check uses
+ * them: the PDPTE load (CR3), and turning paging off (64-bit code cannot). */
 static struct cr_state state(void)
 {
 	return (struct cr_state){
-		.cr0 = view(VMCS_GUEST_CR0, VMCS_CR0_GUEST_HOST_MASK, VMCS_CR0_READ_SHADOW),
-		.cr4 = view(VMCS_GUEST_CR4, VMCS_CR4_GUEST_HOST_MASK, VMCS_CR4_READ_SHADOW),
+		.cr0 = view(VMCS_GUEST_CR0, vmcs_guest_cr0_owned(), VMCS_CR0_READ_SHADOW),
+		.cr4 = view(VMCS_GUEST_CR4, vmcs_guest_cr4_owned(), VMCS_CR4_READ_SHADOW),
 		.efer = vmcs_read(VMCS_GUEST_IA32_EFER),
-		.cr3 = vmcs_read(VMCS_GUEST_CR3),
-		.code64 = vcpu_long_mode(),
 	};
 }
 
@@ -70,7 +69,11 @@ static bool set_cr0(struct vcpu *v, u64 val)
 {
 	struct cr_state s = state();
 
-	if (cr0_write_faults(&s, val) || (cr_write_loads_pdptes(&s, val, s.cr4) && !load_pdptes(v, s.cr3)))
+	if (!(val & X86_CR0_PG) && (s.cr0 & X86_CR0_PG))
+		s.code64 = vcpu_long_mode();
+	if (cr0_write_faults(&s, val))
+		return false;
+	if (cr_write_loads_pdptes(&s, val, s.cr4) && !load_pdptes(v, vmcs_read(VMCS_GUEST_CR3)))
 		return false;
 	vmcs_write(VMCS_CR0_READ_SHADOW, val);
 	vmcs_write(VMCS_GUEST_CR0, vmcs_guest_cr0_real(val));
@@ -99,6 +102,7 @@ static bool set_cr4(struct vcpu *v, u64 val)
 	 * guest knows. */
 	u64 allowed = vmx_caps.cr4_fixed1 & ~(u64)(X86_CR4_VMXE | X86_CR4_SMXE);
 
+	s.cr3 = vmcs_read(VMCS_GUEST_CR3);
 	if (cr4_write_faults(&s, val, allowed) || (cr_write_loads_pdptes(&s, s.cr0, val) && !load_pdptes(v, s.cr3)))
 		return false;
 	vmcs_write(VMCS_CR4_READ_SHADOW, val);

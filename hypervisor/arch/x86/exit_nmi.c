@@ -9,25 +9,6 @@
 #include <x86/vmexit.h>
 #include <x86/vmx.h>
 
-/* After a VM exit caused by an NMI, NMIs stay blocked until the next IRET (SDM 28.1; Bochs
- * keeps them blocked across VM entry too). An IRET to the next instruction ends the blocking,
- * so the next kick or stop request can reach this CPU. */
-static void unblock_nmis(void)
-{
-	asm volatile("mov %%rsp, %%rax\n\t"
-		     "pushq %0\n\t" /* SS */
-		     "pushq %%rax\n\t" /* RSP */
-		     "pushfq\n\t"
-		     "pushq %1\n\t" /* CS */
-		     "leaq 1f(%%rip), %%rax\n\t"
-		     "pushq %%rax\n\t"
-		     "iretq\n"
-		     "1:"
-		     :
-		     : "i"(SEL_DATA), "i"(SEL_CODE64)
-		     : "rax", "memory");
-}
-
 void exit_exception_nmi(struct vcpu *v)
 {
 	u32 info = (u32)vmcs_read(VMCS_VM_EXIT_INTR_INFO);
@@ -37,7 +18,7 @@ void exit_exception_nmi(struct vcpu *v)
 			     info & 0xff, v->id, vmcs_read(VMCS_GUEST_RIP));
 		return;
 	}
-	unblock_nmis();
+	nmi_unblock();
 	nmi_halt_if_stopping();
 	if (!nmi_kick_consume(v))
 		vcpu_post_nmi(v); /* the platform's NMI: taken at the end of this exit */

@@ -1,7 +1,9 @@
-/* VM exit statistics: vmexit.c counts each exit by basic reason in its vCPU; core asks for
- * them here (the monitor's stats, a stopped VM's report, the EXIT_STATS hypercall). */
+/* VM exit statistics: vmexit.c counts each exit by basic reason in its vCPU, vmentry.S sums
+ * Plinth's TSC ticks per reason; core asks for them here (the monitor's stats, a stopped VM's
+ * report, the EXIT_STATS hypercall). */
 #include <plinth/arch.h>
 #include <plinth/console.h>
+#include <x86/cpu.h>
 #include <x86/percpu.h>
 #include <x86/vcpu.h>
 #include <x86/vmx_insn.h>
@@ -21,11 +23,18 @@ void arch_vm_print_exit_stats(struct vm *vm)
 	for (i = 0; i < cpu_count; i++) {
 		struct vcpu *v = cpus[i] ? cpus[i]->vcpu : NULL;
 
+		u64 total = 0, ticks = 0;
+
 		if (!v || v->vm != vm)
 			continue;
-		printk("  %s vCPU %u (CPU %u): %lu exits\n", vm->name, v->id, i, v->exits_total);
+		for (r = 0; r <= EXIT_REASON_MAX; r++) {
+			total += v->exits[r];
+			ticks += v->exit_ticks[r];
+		}
+		printk("  %s vCPU %u (CPU %u): %lu exits, %lu ticks in Plinth of %lu since its launch\n", vm->name,
+		       v->id, i, total, ticks, v->launch_tsc ? rdtsc() - v->launch_tsc : 0);
 		for (r = 0; r <= EXIT_REASON_MAX; r++)
 			if (v->exits[r])
-				printk("    %-22s %lu\n", exit_reason_name(r), v->exits[r]);
+				printk("    %-22s %lu, %lu ticks\n", exit_reason_name(r), v->exits[r], v->exit_ticks[r]);
 	}
 }

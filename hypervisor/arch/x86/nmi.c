@@ -73,6 +73,25 @@ void nmi_in_root(u64 *rip)
 			*rip = pc->entry_window[i][0];
 }
 
+/* After a VM exit caused by an NMI, NMIs stay blocked until the next IRET (SDM 28.1; Bochs
+ * keeps them blocked across VM entry too). An IRET to the next instruction ends the blocking,
+ * so the next kick or stop request can reach this CPU. */
+void nmi_unblock(void)
+{
+	asm volatile("mov %%rsp, %%rax\n\t"
+		     "pushq %0\n\t" /* SS */
+		     "pushq %%rax\n\t" /* RSP */
+		     "pushfq\n\t"
+		     "pushq %1\n\t" /* CS */
+		     "leaq 1f(%%rip), %%rax\n\t"
+		     "pushq %%rax\n\t"
+		     "iretq\n"
+		     "1:"
+		     :
+		     : "i"(SEL_DATA), "i"(SEL_CODE64)
+		     : "rax", "memory");
+}
+
 void arch_halt(void)
 {
 	cli();

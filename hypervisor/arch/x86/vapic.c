@@ -3,7 +3,8 @@
  * CPUs or past Plinth.
  *
  * The xAPIC page is mapped read-only in EPT: a write exits, Plinth decodes the store and
- * performs it on the real APIC. The x2APIC ICR and LVT MSRs exit through the MSR bitmap.
+ * performs it on the real APIC. A VM that owns its interrupts (the default VM) gets the page
+ * once all its vCPUs have started (apic_passthrough.c); the others keep it trapped for good. The x2APIC ICR and LVT MSRs exit through the MSR bitmap.
  * - ICR: fixed and lowest-priority IPIs go to the real APIC as written. NMI, INIT and SIPI go
  *   through Plinth, decoded exactly (apic_dest.c) against the VM's own vCPUs only, and posted
  *   to each (vcpu_events.c): a guest cannot reset, start or interrupt a CPU it does not own, a

@@ -8,6 +8,7 @@
 #include <plinth/layout_symbols.h>
 #include <plinth/memory.h>
 #include <plinth/panic.h>
+#include <x86/apic_passthrough.h>
 #include <x86/boot_symbols.h>
 #include <x86/cpu.h>
 #include <x86/percpu.h>
@@ -49,6 +50,7 @@ struct vcpu *vcpu_create(struct vm *vm, u32 id, u32 cpu)
 	v->vm = vm;
 	v->id = id;
 	v->cpu = cpu;
+	v->sipi_wait = id != 0; /* before any CPU launches: apic_passthrough.c counts on it */
 	v->apic_id = cpus[cpu]->apic_id;
 	return v;
 }
@@ -90,6 +92,9 @@ void arch_vcpu_run(struct vm *vm, u32 id)
 	}
 	else
 		log_info("%s: vCPU %u on CPU %u waits for the guest's INIT-SIPI-SIPI", vm->name, id, pc->index);
+	if (id == 0)
+		apic_passthrough_vcpu_started(v);
+	v->launch_tsc = rdtsc();
 	vmx_launch(&v->launch_regs);
 
 	/* VMLAUNCH returned: it failed before any guest instruction ran. */
@@ -98,21 +103,6 @@ void arch_vcpu_run(struct vm *vm, u32 id)
 		    vmx_error_name(vmcs_read(VMCS_VM_INSTRUCTION_ERROR)));
 	vmcs_dump();
 	panic_finish();
-}
-
-u64 vcpu_gpr(struct vcpu *v, u32 index)
-{
-	if (index == GPR_RSP)
-		return vmcs_read(VMCS_GUEST_RSP);
-	return ((u64 *)v->regs)[index];
-}
-
-void vcpu_set_gpr(struct vcpu *v, u32 index, u64 value)
-{
-	if (index == GPR_RSP)
-		vmcs_write(VMCS_GUEST_RSP, value);
-	else
-		((u64 *)v->regs)[index] = value;
 }
 
 /* Exceptions of the fault class (SDM Vol. 3A, Table 7-1): the CPU restarts the instruction. */
@@ -162,13 +152,18 @@ void vcpu_skip_instruction_len(u32 len)
 {
 	u64 intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY_STATE);
 	u64 rflags = vmcs_read(VMCS_GUEST_RFLAGS);
-	u64 rip = vmcs_read(VMCS_GUEST_RIP) + len;
+	u64 rip = vmcs_read(VMCS_GUEST_RIP), next = rip + len;
 
 	/* Outside 64-bit code the instruction pointer is EIP, or IP in 16-bit code: it wraps
-	 * (SDM Vol. 1, 3.5: "the EIP register"), and VM entry refuses a RIP above 4 GiB there. */
-	if (!vcpu_long_mode())
-		rip &= vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS) & AR_DB ? 0xffffffffULL : 0xffffULL;
-	vmcs_write(VMCS_GUEST_RIP, rip);
+	 * (SDM Vol. 1, 3.5: "the EIP register"), and VM entry refuses a RIP above 4 GiB there.
+	 * Below 64 KiB nothing can wrap, and the code size is not read. */
+	if (next > 0xffffULL) {
+		u64 cs = vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS);
+
+		if (!(cs & AR_L) || !(vmcs_read(VMCS_GUEST_IA32_EFER) & EFER_LMA))
+			next &= cs & AR_DB ? 0xffffffffULL : 0xffffULL;
+	}
+	vmcs_write(VMCS_GUEST_RIP, next);
 	/* The instruction completes: the STI/MOV-SS blocking it leaves ends, and so does RF, which
 	 * a fault Plinth injected may have set (SDM Vol. 3A, 18.3.1.1). Rare: written only when
 	 * set, since this is on every exit's path. */
@@ -177,11 +172,6 @@ void vcpu_skip_instruction_len(u32 len)
 			   intr & ~(u64)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
 	if (rflags & X86_RFLAGS_RF)
 		vmcs_write(VMCS_GUEST_RFLAGS, rflags & ~(u64)X86_RFLAGS_RF);
-}
-
-void vcpu_skip_instruction(void)
-{
-	vcpu_skip_instruction_len((u32)vmcs_read(VMCS_VM_EXIT_INSTRUCTION_LEN));
 }
 
 u32 vcpu_cpl(void)

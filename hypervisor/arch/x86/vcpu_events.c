@@ -2,20 +2,22 @@
  * Events for a vCPU. Other CPUs post requests (INIT, SIPI, NMI: the guest's IPIs, decoded by
  * vapic.c; an EPT switch, vm_mtrr.c) into the vCPU and kick its CPU with an NMI, which makes it exit however the guest
  * runs: its NMI blocking is virtual (pin-based "virtual NMIs", SDM 25.3), so physical NMIs
- * always exit. The target takes what was posted at the end of every exit. A kick that reaches
+ * always exit. The target takes what was posted before its next VM entry: vmentry.S tests the
+ * request word once, and only a posted request costs more than that. A kick that reaches
  * the CPU between exits is counted off in Plinth's NMI handler; if it came after the exit's
  * last look at the requests, the handler sends vmentry.S back to that look (nmi.c), so no
  * request waits for the guest's next exit. An NMI that is no kick is the platform's, and the
  * guest's.
  *
  * Guest NMIs are injected when the guest can take them, else NMI-window exiting waits for
- * that (SDM 26.7.6); at most one waits, as on hardware, where NMIs arriving while one is
+ * that (SDM 26.7.6), and its exit injects them: a pending NMI always has the window on; at most one waits, as on hardware, where NMIs arriving while one is
  * pending are merged. An event whose delivery a VM exit interrupted (IDT-vectoring information,
  * SDM 28.2.4) is delivered again at the next VM entry, before anything else (SDM 27.6).
  */
 #include <plinth/console.h>
 #include <plinth/string.h>
 #include <x86/apic.h>
+#include <x86/apic_passthrough.h>
 #include <x86/cpu.h>
 #include <x86/processor.h>
 #include <x86/vapic.h>
@@ -25,6 +27,7 @@
 #include <x86/vmexit.h>
 #include <x86/vm_mtrr.h>
 #include <x86/vmtrr.h>
+#include <x86/vm.h>
 #include <x86/vmx.h>
 
 void vcpu_virtual_state_init(struct vcpu *v)
@@ -78,6 +81,11 @@ void vcpu_post_ept_switch(struct vcpu *t)
 	post(t, VCPU_REQ_EPT);
 }
 
+void vcpu_post_invept(struct vcpu *t)
+{
+	post(t, VCPU_REQ_INVEPT);
+}
+
 static void nmi_window(struct vcpu *v, bool on)
 {
 	u32 want = on ? v->ev.proc_controls | CPU_NMI_WINDOW_EXITING : v->ev.proc_controls & ~CPU_NMI_WINDOW_EXITING;
@@ -90,7 +98,7 @@ static void nmi_window(struct vcpu *v, bool on)
 
 /* INIT: the vCPU waits for a SIPI in the state after INIT (SDM Table 10-1); what was to be
  * delivered to the old context goes. */
-static void take_init(struct vcpu *v)
+void vcpu_take_init(struct vcpu *v)
 {
 	v->sipi_wait = true;
 	v->ev.nmi_pending = false;
@@ -104,7 +112,7 @@ static void take_init(struct vcpu *v)
 			 v->vm->name);
 }
 
-static void take_sipi(struct vcpu *v, u8 vector)
+void vcpu_take_sipi(struct vcpu *v, u8 vector)
 {
 	u32 a, b, c, d;
 
@@ -112,11 +120,13 @@ static void take_sipi(struct vcpu *v, u8 vector)
 	if (!v->sipi_wait)
 		return;
 	v->sipi_wait = false;
+	v->sipi_cs = (u16)vector << 8;
 	vmcs_guest_sipi(vector);
 	cpuid(1, 0, &a, &b, &c, &d);
 	v->regs->rdx = a; /* the processor signature, as after INIT (SDM Table 10-1) */
 	log_info("%s: vCPU %u starts at SIPI vector 0x%02x (real mode %04x:0000)", v->vm->name, v->id, vector,
 		 vector << 8);
+	apic_passthrough_vcpu_started(v);
 }
 
 /* Injects the pending guest NMI if the guest can take it now: nothing else is being injected
@@ -158,10 +168,12 @@ static void process(struct vcpu *v)
 
 	if (req & VCPU_REQ_EPT)
 		vm_mtrr_switch(v);
+	if (req & VCPU_REQ_INVEPT)
+		vmx_invept_single(v->vm->arch->eptp);
 	if (req & VCPU_REQ_INIT)
-		take_init(v);
+		vcpu_take_init(v);
 	if (req & VCPU_REQ_SIPI)
-		take_sipi(v, __atomic_load_n(&v->ev.sipi_vector, __ATOMIC_ACQUIRE));
+		vcpu_take_sipi(v, __atomic_load_n(&v->ev.sipi_vector, __ATOMIC_ACQUIRE));
 	if (req & VCPU_REQ_NMI)
 		v->ev.nmi_pending = true;
 	if (v->ev.nmi_pending)
@@ -199,7 +211,6 @@ static void redeliver(struct vcpu *v)
 void vcpu_events_exit_end(struct vcpu *v)
 {
 	redeliver(v);
-	process(v);
 }
 
 void vcpu_events_recheck(void)
@@ -209,6 +220,9 @@ void vcpu_events_recheck(void)
 
 void exit_nmi_window(struct vcpu *v)
 {
-	/* The guest can take its NMI now: vcpu_events_exit_end injects it. */
-	nmi_window(v, false);
+	/* The guest can take its NMI now. */
+	if (v->ev.nmi_pending)
+		deliver_nmi(v);
+	else
+		nmi_window(v, false);
 }

@@ -32,9 +32,11 @@ static u64 write_trapped_page(u64 start, u64 end)
 }
 
 /* Maps one region, split where the memory type changes (ept_memtype.c), and around a
- * write-trapped page, which is read-only and uncached whatever the guest's MTRRs say. */
+ * write-trapped page, which is read-only and uncached whatever the guest's MTRRs say - except
+ * the local APIC's once the VM has it (apic_open: apic_passthrough.c), which stays writable
+ * in every EPT built after that. */
 static int map_region(struct ept *ept, const struct mtrr_state *fw, const struct mtrr_state *guest,
-		      const struct vm_mem *m)
+		      const struct vm_mem *m, bool apic_open)
 {
 	u64 at = m->gpa, end = m->gpa + m->size;
 	u64 page = m->kind == VM_MEM_MMIO ? write_trapped_page(m->gpa, end) : 0;
@@ -47,11 +49,13 @@ static int map_region(struct ept *ept, const struct mtrr_state *fw, const struct
 		after.gpa = after.hpa = page + XAPIC_PAGE_SIZE;
 		after.size = end - after.gpa;
 		if (before.size)
-			rc = map_region(ept, fw, guest, &before);
+			rc = map_region(ept, fw, guest, &before, apic_open);
 		if (!rc)
-			rc = ept_map(ept, page, page, XAPIC_PAGE_SIZE, EPT_READ | EPT_MEMTYPE(MTRR_TYPE_UC));
+			rc = ept_map(ept, page, page, XAPIC_PAGE_SIZE,
+				     EPT_READ | (apic_open && page == apic_page() ? EPT_WRITE : 0) |
+					     EPT_MEMTYPE(MTRR_TYPE_UC));
 		if (!rc && after.size)
-			rc = map_region(ept, fw, guest, &after);
+			rc = map_region(ept, fw, guest, &after, apic_open);
 		return rc;
 	}
 
@@ -73,7 +77,7 @@ int vm_ept_build(struct vm *vm, struct ept *ept, const struct mtrr_state *guest)
 	int rc = ept_init(ept, ept_page, vmx_caps.ept_vpid & EPT_CAP_2M, vmx_caps.ept_vpid & EPT_CAP_1G);
 
 	for (i = 0; !rc && i < vm->mem_count; i++)
-		rc = map_region(ept, &vm->arch->firmware_mtrr, guest, &vm->mem[i]);
+		rc = map_region(ept, &vm->arch->firmware_mtrr, guest, &vm->mem[i], vm->arch->apic_page_open);
 	if (rc)
 		ept_destroy(ept, page_free);
 	return rc;

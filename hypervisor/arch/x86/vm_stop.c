@@ -7,10 +7,12 @@
 #include <plinth/console.h>
 #include <plinth/format.h>
 #include <plinth/monitor.h>
+#include <x86/apic_passthrough.h>
 #include <x86/nmi.h>
 #include <x86/percpu.h>
 #include <x86/tsc.h>
 #include <x86/vcpu.h>
+#include <x86/vm.h>
 #include <x86/vm_kick.h>
 #include <x86/vmexit.h>
 
@@ -44,10 +46,18 @@ void vcpu_park(struct vcpu *v)
 void exit_init(struct vcpu *v)
 {
 	/* Plinth's kick (vm_kick.c): vmexit.c parks the vCPU of a stopped VM; a FATAL report's stop
-	 * request halts it here. Guests' INITs never reach a CPU (vapic.c delivers them), so any
-	 * other INIT has no sender Plinth knows of: it is ignored (under Bochs it repeats). */
+	 * request halts it here. Once the VM owns its xAPIC page, any other INIT is the guest's
+	 * (apic_passthrough.c). Before that, guests' INITs never reach a CPU (vapic.c delivers
+	 * them), so any other INIT has no sender Plinth knows of: it is ignored (under Bochs it
+	 * repeats). */
 	nmi_halt_if_stopping();
-	if (v->vm->stopped || v->ev.init_ignored_logged)
+	if (v->vm->stopped)
+		return;
+	if (v->vm->arch->apic_page_open) {
+		apic_passthrough_guest_init(v);
+		return;
+	}
+	if (v->ev.init_ignored_logged)
 		return;
 	v->ev.init_ignored_logged = true;
 	log_warn("%s: vCPU %u got an INIT that Plinth did not send; ignored", v->vm->name, v->id);

@@ -2,7 +2,9 @@
  * VM exit stub and first VM entry. On a VM exit the CPU loads HOST_RSP (the top of this CPU's
  * stack) and HOST_RIP (vmx_exit_stub): we save the guest's general registers in a struct
  * guest_regs there, call vmexit_handle() in C and resume. Guest RSP/RIP/RFLAGS live in the VMCS.
- * Before each VM entry it looks at the vCPU's requests once more (vcpu_events.c).
+ * The TSC read at the exit and again before the entry gives Plinth's time for the exit, summed
+ * per exit reason (vcpu.h exit_ticks). Before each VM entry one test of the vCPU's request word
+ * says whether anything was posted to it (vcpu_events.c).
  */
 #include "asm-offsets.h"
 
@@ -30,8 +32,10 @@
 vmx_exit_stub:
 	sub $GR_FRAME, %rsp
 	mov %rax, GR_RAX(%rsp)
-	mov %rcx, GR_RCX(%rsp)
 	mov %rdx, GR_RDX(%rsp)
+	rdtsc
+	mov %eax, %gs:PC_EXIT_TSC
+	mov %rcx, GR_RCX(%rsp)
 	mov %rbx, GR_RBX(%rsp)
 	mov %rbp, GR_RBP(%rsp)
 	mov %rsi, GR_RSI(%rsp)
@@ -48,6 +52,16 @@ vmx_exit_stub:
 	xor %ebp, %ebp                  /* a backtrace from the handler ends here */
 	cld
 	call vmexit_handle
+/* Plinth's ticks since the exit (or since the last pass here) to its reason's sum. The low 32
+ * bits suffice: no exit takes 2^32 ticks (the 32-bit SUB zero-extends into RAX). */
+vmx_exit_account:
+	rdtsc
+	mov %eax, %edx
+	sub %gs:PC_EXIT_TSC, %eax
+	mov %edx, %gs:PC_EXIT_TSC
+	mov %gs:PC_VCPU, %rcx
+	mov VCPU_EXIT_REASON(%rcx), %edx
+	add %rax, VCPU_EXIT_TICKS(%rcx,%rdx,8)
 /* From here to the VMRESUME, an NMI handled on this CPU comes back here (nmi.c): what it
  * posted to the vCPU is taken before the guest runs, not at its next exit. */
 	.global vmx_resume_window, vmx_resume_insn
@@ -63,7 +77,7 @@ vmx_resume_insn:
 	mov %rsp, %rdi
 	call vmexit_resume_failed
 2:	call vcpu_events_recheck
-	jmp vmx_resume_window
+	jmp vmx_exit_account
 
 /* int vmx_launch(struct guest_regs *regs): enters the guest; returns 1 only if VMLAUNCH fails. */
 	.global vmx_launch

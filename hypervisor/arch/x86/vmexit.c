@@ -80,22 +80,38 @@ void exit_invd(struct vcpu *v)
 	vcpu_skip_instruction();
 }
 
+/* Exits that can interrupt the delivery of an event (SDM 28.2.4), whose IDT-vectoring
+ * information can be valid. Every other exit happens at an instruction boundary: its handler
+ * needs no redelivery, and the exit no VMREAD of that field. */
+static const bool may_interrupt_delivery[EXIT_REASON_MAX + 1] = {
+	[EXIT_REASON_EXCEPTION_NMI] = true, [EXIT_REASON_EXTERNAL_INTERRUPT] = true,
+	[EXIT_REASON_TRIPLE_FAULT] = true,  [EXIT_REASON_INIT_SIGNAL] = true,
+	[EXIT_REASON_TASK_SWITCH] = true,   [EXIT_REASON_EPT_VIOLATION] = true,
+	[EXIT_REASON_EPT_MISCONFIG] = true, [EXIT_REASON_APIC_ACCESS] = true,
+	[EXIT_REASON_PML_FULL] = true,	    [EXIT_REASON_SPP_EVENT] = true,
+};
+
+/* The common path is: the reason, one count, the handler, the stop check. Requests posted to
+ * the vCPU are taken in vmentry.S, which tests their word once before VMRESUME. */
 void vmexit_handle(struct guest_regs *regs)
 {
 	struct vcpu *v = current_vcpu();
 	u32 basic = EXIT_REASON_BASIC((u32)vmcs_read(VMCS_VM_EXIT_REASON));
-	exit_handler_t handler = basic <= EXIT_REASON_MAX ? handlers[basic] : NULL;
 
 	v->regs = regs;
-	if (basic <= EXIT_REASON_MAX)
-		v->exits[basic]++;
-	v->exits_total++;
-	vcpu_events_exit_begin(v);
-	if (handler)
-		handler(v);
-	else
+	if (__builtin_expect(basic > EXIT_REASON_MAX || !handlers[basic], 0)) {
 		stop_on_exit(v, "an exit Plinth's VMX controls should not produce (tools/exits.py)");
+		vcpu_park(v);
+	}
+	v->exits[basic]++;
+	v->exit_reason = basic;
+	if (may_interrupt_delivery[basic]) {
+		vcpu_events_exit_begin(v);
+		handlers[basic](v);
+		vcpu_events_exit_end(v);
+	} else {
+		handlers[basic](v);
+	}
 	if (v->vm->stopped)
 		vcpu_park(v);
-	vcpu_events_exit_end(v);
 }

@@ -63,32 +63,34 @@ static __noreturn void vmx_failed(const char *insn, u64 operand, bool zf, void *
 			vmx_failed(insn, operand, zf, __builtin_return_address(0));         \
 	} while (0)
 
-u64 vmcs_read(u32 field)
+/* VMfailInvalid: there is no current VMCS (VMPTRST stores all ones). */
+static bool vmx_fail_invalid(void)
 {
-	u64 v = 0;
-	u8 cf, zf;
+	u64 current = 0;
 
-	asm volatile("vmread %3, %0; setc %1; setz %2" : "=r"(v), "=qm"(cf), "=qm"(zf) : "r"((u64)field) : "cc");
-	if (cf || zf) {
-		const char *name = vmcs_field_name(field);
-
-		log_warn("vmread of %s (0x%x) failed", name ? name : "an unknown field", field);
-		VMX_CHECK("VMREAD", field, cf, zf);
-	}
-	return v;
+	asm volatile("vmptrst %0" : "=m"(current) : : "memory");
+	return current == ~0ULL;
 }
 
-void vmcs_write(u32 field, u64 value)
+/* The inline forms saw the failure; the instruction again tells VMfailInvalid from VMfailValid
+ * (it changes nothing when it fails). */
+void vmcs_read_failed(u32 field)
 {
-	u8 cf, zf;
+	const char *name = vmcs_field_name(field);
+	u64 v = 0;
+	u8 zf;
 
-	asm volatile("vmwrite %3, %2; setc %0; setz %1" : "=qm"(cf), "=qm"(zf) : "r"((u64)field), "rm"(value) : "cc");
-	if (cf || zf) {
-		const char *name = vmcs_field_name(field);
+	asm volatile("vmread %2, %0; setz %1" : "=r"(v), "=qm"(zf) : "r"((u64)field) : "cc");
+	log_warn("vmread of %s (0x%x) failed", name ? name : "an unknown field", field);
+	vmx_failed("VMREAD", field, zf, __builtin_return_address(0));
+}
 
-		log_warn("vmwrite of 0x%lx to %s (0x%x) failed", value, name ? name : "an unknown field", field);
-		VMX_CHECK("VMWRITE", field, cf, zf);
-	}
+void vmcs_write_failed(u32 field, u64 value)
+{
+	const char *name = vmcs_field_name(field);
+
+	log_warn("vmwrite of 0x%lx to %s (0x%x) failed", value, name ? name : "an unknown field", field);
+	vmx_failed("VMWRITE", field, !vmx_fail_invalid(), __builtin_return_address(0));
 }
 
 void vmcs_clear(hpa_t vmcs)

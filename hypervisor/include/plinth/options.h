@@ -25,6 +25,9 @@ struct boot_options {
 	bool iommu_optional;		 /* iommu=optional: run guests even without DMA isolation */
 	bool iommu_selftest;		 /* run the DMA self-test instead of guests */
 	bool vtd_register_invalidation; /* never use VT-d's invalidation queue */
+	/* ipi_filter: the default VM's IPIs stay filtered by Plinth for good, as a partition's
+	 * are, instead of its CPUs' interrupt controllers becoming the guest's once they are up */
+	bool ipi_filter;
 };
 
 extern struct boot_options boot_options;

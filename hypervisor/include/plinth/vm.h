@@ -33,6 +33,10 @@ struct vm {
 	u32 vcpu_count;
 	struct vm_boot boot;
 	volatile bool stopped;
+	/* The VM owns its CPUs' interrupt controllers once the guest has started them all (the
+	 * default VM, which has every CPU): IPIs and EOIs then go to the hardware without Plinth.
+	 * Otherwise Plinth filters every IPI to the VM's own CPUs (the arch says how). */
+	bool interrupts_passthrough;
 	struct arch_vm *arch;
 };
 

@@ -265,6 +265,35 @@ TEST(flags_round_trip)
 	pages_free();
 }
 
+/* A write-trapped 4 KiB page (the xAPIC page) opened to writes: its address and memory type
+ * stay, neighbours are untouched; pages inside large leaves and unmapped ones are refused. */
+TEST(set_access_of_a_4k_leaf)
+{
+	const u64 uc_ro = EPT_READ | EPT_MEMTYPE(0), uc_rwx = EPT_RWX | EPT_MEMTYPE(0);
+	const u64 apic = 0xfee00000ULL;
+	struct ept e;
+
+	REQUIRE(ept_init(&e, alloc_page, true, true) == 0);
+	CHECK_EQ_INT(ept_map(&e, apic - PG, apic - PG, PG, uc_rwx), 0);
+	CHECK_EQ_INT(ept_map(&e, apic, apic, PG, uc_ro), 0);
+	CHECK_EQ_INT(ept_map(&e, apic + PG, apic + PG, PG, uc_rwx), 0);
+	CHECK_EQ_INT(ept_map(&e, 0, 0, SZ_1G, EPT_RWX | EPT_MEMTYPE(6)), 0);
+	CHECK_EQ_INT(ept_set_access(&e, apic, EPT_RWX), 0);
+	CHECK_MAPS(&e, apic + 0x300, apic + 0x300, uc_rwx, PG);
+	CHECK_MAPS(&e, apic - PG, apic - PG, uc_rwx, PG);
+	CHECK_EQ_INT(ept_set_access(&e, apic, EPT_READ), 0);
+	CHECK_MAPS(&e, apic, apic, uc_ro, PG);
+	CHECK_MAPS(&e, apic + PG, apic + PG, uc_rwx, PG);
+	CHECK_EQ_INT(ept_set_access(&e, SZ_2M, EPT_READ), -ENOENT);
+	CHECK_MAPS(&e, SZ_2M, SZ_2M, EPT_RWX | EPT_MEMTYPE(6), SZ_1G);
+	CHECK_EQ_INT(ept_set_access(&e, 8 * GIB, EPT_RWX), -ENOENT);
+	CHECK_EQ_INT(ept_set_access(&e, apic + 0x10, EPT_RWX), -EINVAL);
+	CHECK_EQ_INT(ept_set_access(&e, apic, EPT_WRITE), -EINVAL);
+	CHECK_EQ_INT(ept_set_access(&e, apic, EPT_RWX | EPT_IGNORE_PAT), -EINVAL);
+	CHECK_MAPS(&e, apic, apic, uc_ro, PG);
+	pages_free();
+}
+
 /* ---- gpa != hpa ---- */
 
 TEST(non_identity_falls_back_to_smaller_pages)

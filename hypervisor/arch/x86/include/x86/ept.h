@@ -41,6 +41,11 @@ int ept_map(struct ept *ept, gpa_t gpa, hpa_t hpa, u64 size, u64 flags);
 /* Translates gpa: 0 with *hpa (exact address), *flags and *page_size, or -ENOENT. */
 int ept_lookup(const struct ept *ept, gpa_t gpa, hpa_t *hpa, u64 *flags, u64 *page_size);
 
+/* Changes the access rights (EPT_RWX bits, read included) of the 4 KiB leaf that maps gpa,
+ * keeping its address and memory type; the caller invalidates the EPT on every CPU that uses
+ * it. -ENOENT when gpa is unmapped or inside a larger page, -EINVAL for a bad gpa or access. */
+int ept_set_access(struct ept *ept, gpa_t gpa, u64 access);
+
 /* Gives every table page back through free_page (a VM that could not be built, or is gone);
  * the EPT is empty afterwards. */
 void ept_destroy(struct ept *ept, void (*free_page)(void *));

@@ -13,6 +13,10 @@ void nmi_halt_if_stopping(void);
  * halts; on a vCPU's CPU an NMI that is no kick is the guest's and gets posted to it, and one
  * that came just before a VM entry sends rip back to look at the requests again. */
 void nmi_in_root(u64 *rip);
+/* Ends NMI blocking on this CPU with an IRET to the next instruction: after an NMI's VM exit
+ * (blocked until the next IRET, SDM 28.1), and after a SIPI's under Bochs 2.7, which leaves
+ * NMIs blocked from the wait-for-SIPI state (cpu/event.cc deliver_SIPI). */
+void nmi_unblock(void);
 /* For an NMI that reached v's CPU: true when it was one of Plinth's kicks (counted off). */
 bool nmi_kick_consume(struct vcpu *v);
 

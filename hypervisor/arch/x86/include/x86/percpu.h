@@ -38,6 +38,7 @@ struct percpu {
 	/* vmentry.S's stretches from the last look at the vCPU's requests to VMRESUME and to
 	 * VMLAUNCH, [start, end] each: an NMI handled there sends the CPU back to start (nmi.c). */
 	u64 entry_window[2][2];
+	u32 exit_tsc; /* low half of the TSC at the last VM exit (vmentry.S), for exit_ticks */
 };
 
 /* CPUs by index; [0, cpu_count) are online. */

@@ -8,6 +8,7 @@
 #include <vmcs_fields.h>
 #include <x86/mtrr.h>
 #include <x86/percpu.h>
+#include <x86/vmx_insn.h>
 
 /* Guest general registers, in the SDM's register numbering (exit qualifications name
  * registers by these numbers, SDM Table 28-3); the rsp slot is unused (RSP is in the VMCS). */
@@ -27,6 +28,7 @@ struct guest_regs {
 #define VCPU_REQ_SIPI BIT(1)
 #define VCPU_REQ_NMI BIT(2)
 #define VCPU_REQ_EPT BIT(3) /* switch to the VM's current EPT (vm_mtrr.c) */
+#define VCPU_REQ_INVEPT BIT(4) /* the VM's EPT changed (apic_passthrough.c) */
 
 struct vcpu_events {
 	volatile u32 requests;
@@ -36,6 +38,7 @@ struct vcpu_events {
 	bool nmi_pending;	/* a guest NMI waiting until the guest can take it */
 	bool nmi_block_stale;	/* INIT ended the guest's NMI blocking; Bochs still reports it */
 	bool init_ignored_logged;
+	bool sipi_by_exit;	/* its last start was a SIPI exit (apic_passthrough.c) */
 	u32 idt_vectoring;	/* of the exit being handled: the event delivery it interrupted */
 	u32 idt_error_code;
 	u32 proc_controls;	/* primary processor-based controls (NMI-window exiting toggles) */
@@ -59,10 +62,16 @@ struct vcpu {
 	struct guest_regs *regs; /* valid during an exit: the frame the exit stub built */
 	struct guest_regs launch_regs;
 	u64 exits[EXIT_REASON_MAX + 1];
-	u64 exits_total;
-	/* INIT/SIPI as the guest sends them (vapic.c): the vCPU waits for a SIPI halted, in
-	 * software, because a SIPI VM exit cannot be relied on (Bochs 2.7 loses the vCPU). */
+	/* TSC ticks in Plinth per exit reason, from the exit stub's RDTSC to the one before VM
+	 * entry (vmentry.S): how much of the guest's time its exits cost. */
+	u64 exit_ticks[EXIT_REASON_MAX + 1];
+	u32 exit_reason; /* basic reason of the exit being handled, for exit_ticks */
+	u64 launch_tsc;	 /* TSC at its first VM entry: its time since, against exit_ticks */
+	/* INIT/SIPI as the guest sends them: through Plinth (vapic.c), the vCPU waits for a SIPI
+	 * halted, in software; once its VM owns the xAPIC page, in the wait-for-SIPI activity
+	 * state, where the guest's SIPI exits (apic_passthrough.c). Set for APs from creation. */
 	volatile bool sipi_wait;
+	u16 sipi_cs; /* CS selector the last SIPI started it with */
 	struct vcpu_events ev;
 	struct vapic apic;
 	struct vmtrr mtrr;
@@ -84,8 +93,20 @@ static inline struct vcpu *current_vcpu(void)
 }
 
 /* A guest register by its SDM number (0 = RAX .. 15 = R15; GPR_RSP lives in the VMCS). */
-u64 vcpu_gpr(struct vcpu *v, u32 index);
-void vcpu_set_gpr(struct vcpu *v, u32 index, u64 value);
+static inline u64 vcpu_gpr(struct vcpu *v, u32 index)
+{
+	if (index == GPR_RSP)
+		return vmcs_read(VMCS_GUEST_RSP);
+	return ((u64 *)v->regs)[index];
+}
+
+static inline void vcpu_set_gpr(struct vcpu *v, u32 index, u64 value)
+{
+	if (index == GPR_RSP)
+		vmcs_write(VMCS_GUEST_RSP, value);
+	else
+		((u64 *)v->regs)[index] = value;
+}
 
 /* Event injection at the next VM entry (SDM 27.6): as the CPU delivers the exception in the
  * guest's mode (no error code in real mode, RF set in the RFLAGS image of a fault). */
@@ -95,8 +116,11 @@ void vcpu_inject_ud(void);
 /* Completes an instruction Plinth emulated: RIP past it (wrapping as the guest's code size
  * does), its STI/MOV-SS blocking and RF gone. The _len form for an instruction Plinth
  * decoded itself. */
-void vcpu_skip_instruction(void);
 void vcpu_skip_instruction_len(u32 len);
+static inline void vcpu_skip_instruction(void)
+{
+	vcpu_skip_instruction_len((u32)vmcs_read(VMCS_VM_EXIT_INSTRUCTION_LEN));
+}
 /* Whether the guest runs 64-bit code now (IA-32e mode and CS.L). */
 bool vcpu_long_mode(void);
 /* The guest's current privilege level (from SS.DPL). */

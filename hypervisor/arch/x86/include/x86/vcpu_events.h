@@ -16,16 +16,22 @@ void vcpu_post_sipi(struct vcpu *t, u8 vector);
 void vcpu_post_nmi(struct vcpu *t);
 /* Asks t to switch to its VM's current EPT (vm_mtrr.c) before it enters the guest again. */
 void vcpu_post_ept_switch(struct vcpu *t);
+/* Asks t to invalidate its VM's EPT mappings before it enters the guest again. */
+void vcpu_post_invept(struct vcpu *t);
+/* What INIT and SIPI do to this CPU's vCPU v: INIT resets it to wait for a SIPI (the guest
+ * state after INIT, halted); a SIPI starts a waiting vCPU in real mode at vector << 8. */
+void vcpu_take_init(struct vcpu *v);
+void vcpu_take_sipi(struct vcpu *v, u8 vector);
 
-/* Around each exit's handler (vmexit.c): note an event delivery the exit interrupted; then
- * deliver it again, and whatever was posted. */
+/* Around the handler of an exit that can interrupt event delivery (vmexit.c): note the
+ * delivery the exit interrupted; then deliver it again unless the handler injected. */
 void vcpu_events_exit_begin(struct vcpu *v);
 void vcpu_events_exit_end(struct vcpu *v);
 /* Whether the exit being handled interrupted the delivery of an event (an access by the CPU
  * itself, not by the instruction at RIP). */
 bool vcpu_in_event_delivery(const struct vcpu *v);
-/* vmentry.S, when it finds requests posted after the exit's handling (an NMI handler on this
- * CPU saw them): takes them before entering the guest. */
+/* vmentry.S, when it finds requests posted (during the exit, or by an NMI handled on this CPU
+ * after it): takes them before entering the guest. */
 void vcpu_events_recheck(void);
 
 #endif

@@ -29,6 +29,8 @@ struct arch_vm {
 	u8 *io_bitmap_a, *io_bitmap_b;
 	u32 test_port_scratch; /* state of the emulated test device (exit_io.c) */
 	struct vcpu *vcpus[PLINTH_MAX_CPUS]; /* by vCPU number, built with the VM */
+	/* The xAPIC page is the guest's (vapic.c): its writes no longer exit. */
+	volatile bool apic_page_open;
 	/* Said once per VM: a dropped SMI command (io_acpi.c), a host bridge write (pci_filter.c). */
 	bool smi_command_logged, pci_config_logged;
 };

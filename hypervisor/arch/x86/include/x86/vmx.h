@@ -14,6 +14,7 @@
 /* Guest activity states (SDM 25.4.2). */
 #define ACTIVITY_ACTIVE 0
 #define ACTIVITY_HLT 1
+#define ACTIVITY_WAIT_FOR_SIPI 3
 
 /* Event injection / interruption information (SDM 25.8.3). */
 #define INTR_INFO_VALID BIT(31)

@@ -6,8 +6,30 @@
 #include <plinth/types.h>
 #include <vmcs_fields.h>
 
-u64 vmcs_read(u32 field);
-void vmcs_write(u32 field, u64 value);
+/* Out of line, for the inline forms below: the FATAL report of a failed VMREAD or VMWRITE,
+ * named with the field and the caller. */
+__noreturn void vmcs_read_failed(u32 field);
+__noreturn void vmcs_write_failed(u32 field, u64 value);
+
+/* Inline: every VM exit reads and writes a few fields, and a call per access would be a good
+ * part of the exit's path. CF or ZF set (JBE) is VMfailInvalid or VMfailValid (SDM 31.2). */
+static inline u64 vmcs_read(u32 field)
+{
+	u64 v;
+
+	asm goto("vmread %1, %0\n\tjbe %l[failed]" : "=r"(v) : "r"((u64)field) : "cc" : failed);
+	return v;
+failed:
+	vmcs_read_failed(field);
+}
+
+static inline void vmcs_write(u32 field, u64 value)
+{
+	asm goto("vmwrite %1, %0\n\tjbe %l[failed]" : : "r"((u64)field), "rm"(value) : "cc" : failed);
+	return;
+failed:
+	vmcs_write_failed(field, value);
+}
 void vmcs_clear(hpa_t vmcs);
 void vmcs_load(hpa_t vmcs);
 /* Single-context where the CPU has it, all-context otherwise. */
