@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from tools import vmconfig
+from tools import hostc, vmconfig
+from tools.paths import ROOT
 from tools.vmconfig import ConfigError
 
 MB_KERNEL = b"\x02\xb0\xad\x1b" + bytes(60)  # starts like a multiboot image; not a bzImage
@@ -162,3 +164,68 @@ def test_the_c_header_describes_the_same_layout() -> None:
     assert f"#define VMCONFIG_VM_SIZE {vmconfig.VM_SIZE}" in header
     for name, _, ctype, _ in vmconfig.HEADER_FIELDS + vmconfig.VM_FIELDS:
         assert f"\t{ctype};" in header, name
+
+
+@pytest.fixture(scope="module")
+def c_parser(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Plinth's blob parser (core/config.c) built for this machine, with the sanitizers."""
+    program = ROOT / "tests/unit/c/config_blob_file.c"
+    return hostc.build(program, hostc.sources_line(program), tmp_path_factory.mktemp("c") / "cfg", sanitize=True)
+
+
+def parse_in_c(
+    parser: Path, blob: bytes, tmp_path: Path, cpus: int = 0xF, modules: int = 4, free_mib: int = 1024
+) -> str:
+    path = tmp_path / "blob"
+    path.write_bytes(blob)
+    res = subprocess.run(
+        [str(parser), str(path), hex(cpus), str(modules), str(free_mib)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    )
+    return res.stdout.strip()
+
+
+def test_plinth_reads_the_packed_blob_as_the_tools_meant_it(tree: Path, c_parser: Path, tmp_path: Path) -> None:
+    blob = vmconfig.pack(vmconfig.load(write(tree, TWO_VMS)))
+    assert parse_in_c(c_parser, blob, tmp_path).splitlines() == [
+        f"vm rtos cpus 0x2 memory {32 << 20} kernel 1 initrd -1",
+        f"vm linux cpus 0x5 memory {256 << 20} kernel 2 initrd 3",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("damage", "expected"),
+    [
+        ("flip", "CRC-32"),
+        ("truncate", "length field"),
+        ("version", "version 9"),
+        ("cpu", "CPU 5 does not exist"),
+        ("memory", "needs 256 MiB; only 32 MiB"),
+        ("module", "kernel module 2 does not exist"),
+    ],
+)
+def test_plinth_refuses_damaged_and_lying_blobs(
+    tree: Path, c_parser: Path, tmp_path: Path, damage: str, expected: str
+) -> None:
+    blob = bytearray(vmconfig.pack(vmconfig.load(write(tree, TWO_VMS))))
+    limits = {"cpus": 0xF, "modules": 4, "free_mib": 1024}
+    if damage == "flip":
+        blob[vmconfig.HEADER_SIZE + 17] ^= 0x01
+    elif damage == "truncate":
+        del blob[-3:]
+    elif damage == "version":
+        blob[8] = 9
+        blob = bytearray(vmconfig.seal(bytes(blob)))
+    elif damage == "cpu":
+        limits["cpus"] = 0x3  # CPUs 0 and 1 only; linux wants CPU 2 (and the blob lies)
+        blob[vmconfig.HEADER_SIZE + vmconfig.VM_SIZE + 16] = 0x21  # CPUs 0 and 5
+        blob = bytearray(vmconfig.seal(bytes(blob)))
+    elif damage == "memory":
+        limits["free_mib"] = 64
+    else:
+        limits["modules"] = 2
+    out = parse_in_c(c_parser, bytes(blob), tmp_path, limits["cpus"], limits["modules"], limits["free_mib"])
+    assert out.startswith("error: configuration: ") and expected in out, out
