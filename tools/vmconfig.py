@@ -13,6 +13,7 @@ line is the module's) and, for a Linux VM, its initrd. The blob names them by mo
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 import zlib
@@ -32,6 +33,9 @@ DEVICES_MAX = 16
 CPUS_MAX = 64  # PLINTH_MAX_CPUS (tools/layout.py): the CPU mask is one u64
 MODULE_NONE = 0xFFFF
 MEMORY_ALIGN = 2 << 20
+# What a machine needs beside its VMs' RAM (firmware, Plinth, GRUB's modules), for `run`'s
+# check that --memory is enough: a round figure, Plinth itself checks exactly at boot.
+HOST_OVERHEAD_MIB = 64
 # Module command-line word that marks the blob in grub.cfg (for people reading it: Plinth
 # finds the blob by its magic, not by this word).
 MODULE_WORD = "plinth-config"
@@ -194,7 +198,7 @@ def _vm(table: object, index: int, base: Path, seen: dict[str, int], cpus: dict[
         value = table[key]
         if not isinstance(value, str) or not value:
             raise ConfigError(f"{where}: {key} is a file name (a string).")
-        path = Path(value) if Path(value).is_absolute() else base / value
+        path = Path(value) if Path(value).is_absolute() else Path(os.path.normpath(base / value))
         if not path.is_file():
             raise ConfigError(f"{where}: {key}: {path} does not exist.")
         return path
@@ -353,3 +357,22 @@ def vmconfig_h() -> str:
         '_Static_assert(__builtin_offsetof(struct vmconfig_header, crc32) == VMCONFIG_CRC_OFFSET, "crc offset");',
     ]
     return _header("vmconfig.h", "tools/vmconfig.py", body)
+
+
+def write_blob(config: Config, path: Path) -> Path:
+    """Packs config into path (made if missing); returns path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pack(config))
+    return path
+
+
+def describe(config: Config) -> str:
+    """Each VM on a line, as `config show` prints it: what Plinth will be told."""
+    lines = [config.summary()]
+    for vm in config.vms:
+        initrd = f", initrd {vm.initrd}" if vm.initrd else ""
+        lines.append(
+            f"  {vm.name}: CPUs {','.join(map(str, vm.cpus))}, {vm.memory >> 20} MiB, kernel {vm.kernel}{initrd}, "
+            f"cmdline '{vm.cmdline}'"
+        )
+    return "\n".join(lines)

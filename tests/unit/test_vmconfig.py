@@ -229,3 +229,32 @@ def test_plinth_refuses_damaged_and_lying_blobs(
         limits["modules"] = 2
     out = parse_in_c(c_parser, bytes(blob), tmp_path, limits["cpus"], limits["modules"], limits["free_mib"])
     assert out.startswith("error: configuration: ") and expected in out, out
+
+
+def test_config_check_prints_one_summary_line(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tools import cli
+
+    assert cli.main(["config", "check", str(write(tree, TWO_VMS))]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "2 VMs" in err[0]
+
+
+def test_config_check_names_the_mistake_and_exits_2(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tools import cli
+
+    path = write(tree, TWO_VMS.replace('memory = "32M"', 'memory = "33M"'))
+    assert cli.main(["config", "check", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f'==> error: vm "rtos": memory: 33M is not a multiple of 2 MiB (Plinth maps VM RAM in 2 MiB pages).']
+
+
+def test_run_refuses_a_configuration_the_machine_cannot_hold(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tools import cli
+
+    path = write(tree, TWO_VMS)
+    assert cli.main(["run", "--config", str(path), "--cpus", "2"]) == 1
+    assert "run with --cpus 3" in capsys.readouterr().err
+    assert cli.main(["run", "--config", str(path), "--cpus", "3", "--memory", "256"]) == 1
+    assert "run with --memory 352 or more" in capsys.readouterr().err
+    assert cli.main(["run", "--config", str(path), "--cpus", "3", "--module", str(path)]) == 1
+    assert "cannot be combined with --module" in capsys.readouterr().err
