@@ -245,7 +245,7 @@ def test_config_check_names_the_mistake_and_exits_2(tree: Path, capsys: pytest.C
     path = write(tree, TWO_VMS.replace('memory = "32M"', 'memory = "33M"'))
     assert cli.main(["config", "check", str(path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == [f'==> error: vm "rtos": memory: 33M is not a multiple of 2 MiB (Plinth maps VM RAM in 2 MiB pages).']
+    assert err == ['==> error: vm "rtos": memory: 33M is not a multiple of 2 MiB (Plinth maps VM RAM in 2 MiB pages).']
 
 
 def test_run_refuses_a_configuration_the_machine_cannot_hold(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
