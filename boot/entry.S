@@ -129,7 +129,7 @@ boot_mbi:
 
 	.section .bss.pagetables, "aw", @nobits
 	.balign PLINTH_PAGE_SIZE
-	.global boot_pml4
+
 boot_pml4:
 	.skip PLINTH_PAGE_SIZE
 boot_pdpt:

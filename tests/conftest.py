@@ -20,6 +20,17 @@ if TYPE_CHECKING:
     from tools.emulators.base import Emulator
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `extended` (the rest of a matrix whose representative subset runs by
+    default) run only when the -m expression names the marker or a test id is given."""
+    if "extended" in (config.option.markexpr or "") or any("::" in arg for arg in config.args):
+        return
+    extended = [item for item in items if item.get_closest_marker("extended")]
+    if extended:
+        config.hook.pytest_deselected(items=extended)
+        items[:] = [item for item in items if not item.get_closest_marker("extended")]
+
+
 @dataclass(frozen=True)
 class Target:
     """An emulator and CPU model that system tests boot on."""

@@ -1,8 +1,9 @@
 """ACPI table layouts as construct structures, and Plinth's own DMAR parser run on a table.
 
 The layouts come from the specifications: ACPI 6.5 sections 5.2.6 (table header) and 5.2.12
-(MADT), Intel VT-d chapter 8 (DMAR). tests/unit/test_acpi_tables.py builds tables from them to
-test Plinth's C parser (hypervisor/arch/x86/acpi.c). parse_dmar() runs that C parser, built for
+(MADT), Intel VT-d chapter 8 (DMAR). table(), dmar(), drhd(), rmrr() and scope() build tables
+from them: tests/unit/test_acpi_tables.py tests Plinth's C parser (hypervisor/arch/x86/acpi.c)
+with them, and system tests hand QEMU a DMAR of their own (-acpitable). parse_dmar() runs that C parser, built for
 this machine (tools/hostc.py), on a DMAR, so `check-host` says about the firmware's table what
 Plinth will say at boot, message for message.
 """
@@ -69,6 +70,75 @@ DEVICE_SCOPE = Struct(
 SDT_LENGTH = SDT_HEADER.sizeof()
 DRHD_INCLUDE_PCI_ALL = 1
 DMAR_INTR_REMAP = 1
+
+
+# --- Building tables (the tests use them: good ones, and corrupt ones) ---
+
+
+def table(
+    signature: bytes, body: bytes, length: int | None = None, cut: int | None = None, checksum_delta: int = 0
+) -> bytes:
+    """A table with a header whose length (unless given) and checksum are right.
+
+    cut keeps only the first bytes (a table that ends early); checksum_delta spoils the sum.
+    """
+    total = 36 + len(body) if length is None else length
+    header = {
+        "signature": signature,
+        "length": total,
+        "revision": 1,
+        "checksum": 0,
+        "oem_id": b"PLINTH",
+        "oem_table_id": b"CONSTRCT",
+        "oem_revision": 1,
+        "creator_id": b"PYCS",
+        "creator_revision": 1,
+    }
+    raw = bytearray(SDT_HEADER.build(header) + body)
+    if cut is not None:
+        del raw[cut:]
+    raw[9] = (-sum(raw[:total]) + checksum_delta) & 0xFF
+    return bytes(raw)
+
+
+def scope(kind: int, enum_id: int, bus: int, path: list[tuple[int, int]], length: int | None = None) -> bytes:
+    return DEVICE_SCOPE.build(
+        {
+            "type": kind,
+            "length": 6 + 2 * len(path) if length is None else length,
+            "enumeration_id": enum_id,
+            "start_bus": bus,
+            "path": [{"device": d, "function": f} for d, f in path],
+        }
+    )
+
+
+def drhd(flags: int, base: int, scopes: list[bytes], length: int | None = None) -> bytes:
+    body = b"".join(scopes)
+    return (
+        DRHD_FIXED.build(
+            {
+                "type": 0,
+                "length": 16 + len(body) if length is None else length,
+                "flags": flags,
+                "size": 0,
+                "segment": 0,
+                "register_base": base,
+            }
+        )
+        + body
+    )
+
+
+def rmrr(base: int, limit: int, scopes: list[bytes]) -> bytes:
+    body = b"".join(scopes)
+    fixed = {"type": 1, "length": 24 + len(body), "segment": 0, "base": base, "limit": limit}
+    return RMRR_FIXED.build(fixed) + body
+
+
+def dmar(structures: list[bytes], haw_bits: int = 39, flags: int = 1, **kw: int) -> bytes:
+    fixed = DMAR_FIXED.build({"host_address_width": haw_bits - 1, "flags": flags})
+    return table(b"DMAR", fixed + b"".join(structures), **kw)
 
 
 @dataclass

@@ -39,6 +39,8 @@ APT_REQUIRED = [
     "qemu-system-x86",  # VT-d emulator
     "ovmf",  # UEFI firmware for QEMU (the UEFI boot test, `run --firmware uefi`)
     "ser2net",  # the labgrid exporter serves serial ports with it (the lab test)
+    "clang",
+    "libclang-rt-14-dev",  # libFuzzer harnesses (tests/fuzz/): clang and its fuzzer/sanitizer runtimes
 ]
 # UEFI boot in the ISO when this installs; Plinth works without it.
 APT_OPTIONAL = ["grub-efi-amd64-bin"]

@@ -355,6 +355,21 @@ def cmd_test(args: argparse.Namespace) -> int:
     return code.value
 
 
+def cmd_fuzz(args: argparse.Namespace) -> int:
+    from tools import fuzz
+
+    if args.seconds < 1:
+        raise PlinthError("--seconds must be at least 1.")
+    names = [fuzz.check_name(n) for n in args.names] or fuzz.harnesses()
+    crashed = 0
+    for name in names:
+        print(f"plinth: fuzz {name}: {args.seconds} s from tests/fuzz/corpus/{name}/", file=sys.stderr, flush=True)
+        result = fuzz.run(name, args.seconds)
+        print(f"plinth: {fuzz.report(result)}", file=sys.stderr)
+        crashed += not result.ok
+    return 1 if crashed else 0
+
+
 def cmd_check_elf(args: argparse.Namespace) -> int:
     from tools import elfcheck
 
@@ -558,6 +573,11 @@ def parser() -> argparse.ArgumentParser:
     )
     s.add_argument("pytest_args", nargs=argparse.REMAINDER, help="arguments for pytest")
     s.set_defaults(func=cmd_test)
+
+    s = sub.add_parser("fuzz", help="fuzz Plinth's parsers of outside input with libFuzzer (tests/fuzz/)")
+    s.add_argument("names", nargs="*", metavar="NAME", help="harnesses to run (default: all; tests/fuzz/fuzz_NAME.c)")
+    s.add_argument("--seconds", type=int, default=60, help="how long each harness runs (default: %(default)s)")
+    s.set_defaults(func=cmd_fuzz)
 
     s = sub.add_parser("check-elf", help="run the ELF checks on a hypervisor image")
     s.add_argument("elf", help="path to plinth.elf")

@@ -49,6 +49,21 @@ C_FORMATS = {
     "CONSOLE_FMT_MEMMAP_LINE": "  0x%016lx-0x%016lx %s",
     "CONSOLE_FMT_MODULES_HEADER": "modules: %u",
     "CONSOLE_FMT_MODULE_LINE": "  module %u: 0x%lx-0x%lx %lu bytes cmdline='%s'",
+    "CONSOLE_FMT_PLINTH_BACKING": "vm0: guest-physical 0x%lx-0x%lx (Plinth's range) is RAM at host 0x%lx-0x%lx, "
+    "which the guest's memory map shows reserved",
+    # core/panic.c: after FATAL_PREFIX, and after LOG_PREFIX.
+    "CONSOLE_FMT_FATAL_NESTED": "nested failure during a FATAL report (%s)",
+    "CONSOLE_FMT_FATAL_SILENCED": "%u more CPU%s failed while this report was written; they halted without one",
+    # arch/x86/vtd.c, warnings: what the DMAR describes and Plinth will not use.
+    "CONSOLE_FMT_VTD_UNIT_REFUSED": "vtd: unit %u at 0x%lx refused: %s; Plinth goes on without it",
+    "CONSOLE_FMT_VTD_RMRR_REFUSED": "vtd: RMRR 0x%lx-0x%lx refused: %s; it stays unmapped",
+    "CONSOLE_FMT_VTD_NO_UNIT": "vtd: none of the DMAR's %u remapping units is usable: no DMA remapping",
+    # arch/x86/vm.c and vtd.c, warnings: one VM's construction ran out of pool; the VM fails alone and
+    # what it had taken is given back first (the free amount is measured after that).
+    "CONSOLE_FMT_VM_POOL_EXHAUSTED": "%s: cannot be built: Plinth's page pool (%lu KiB) ran out while allocating %s; "
+    "%lu KiB free again",
+    "CONSOLE_FMT_VTD_POOL_EXHAUSTED": "vtd: %s: cannot build its DMA domain: Plinth's page pool (%lu KiB) ran out "
+    "while allocating %s; %lu KiB free again",
 }
 
 
@@ -103,6 +118,11 @@ ACPI_RSDP = line(
     LOG_PREFIX + "ACPI RSDP: %s tag, %u bytes at 0x%016lx",  # %p prints as 0x%016lx
     rf"plinth: ACPI RSDP: (?P<tag>.+?) tag, (?P<size>\d+) bytes at (?P<addr>{HEX})",
 )
+HOST_PAGE_TABLES = line(
+    LOG_PREFIX + "memory: Plinth's page tables map %lu x 1G + %lu x 2M pages in %u table pages (1 GiB pages %s)",
+    r"plinth: memory: Plinth's page tables map (?P<leaves_1g>\d+) x 1G \+ (?P<leaves_2m>\d+) x 2M pages in "
+    r"(?P<tables>\d+) table pages \(1 GiB pages (?P<one_gib>yes|no)\)",
+)  # arch/x86/hostmap_boot.c
 RESERVED = line(
     LOG_PREFIX + "reserved: 0x%lx-0x%lx (%lu KiB: image %lu KiB, pool %lu KiB)",
     rf"plinth: reserved: (?P<start>{HEX})-(?P<end>{HEX}) \((?P<kib>\d+) KiB: image (?P<image>\d+) KiB, "
@@ -114,6 +134,16 @@ CPU_IN_VMX_ROOT = line(
     LOG_PREFIX + "CPU %u (APIC id %u) in VMX root operation",
     r"plinth: CPU (?P<cpu>\d+) \(APIC id (?P<apic_id>\d+)\) in VMX root operation",
 )
+CPU_ONLINE = line(
+    LOG_PREFIX + "CPU %u (APIC id %u) online",
+    r"plinth: CPU (?P<cpu>\d+) \(APIC id (?P<apic_id>\d+)\) online$",
+    re.M,
+)  # arch/x86/smp.c, without VMX
+SMP_POOL = line(
+    LOG_PREFIX + "smp: %u APs hold %lu KiB of Plinth's pool (%lu KiB each); %lu KiB of the pool free",
+    r"plinth: smp: (?P<aps>\d+) APs hold (?P<kib>\d+) KiB of Plinth's pool \((?P<each>\d+) KiB each\); "
+    r"(?P<free>\d+) KiB of the pool free",
+)  # arch/x86/smp.c
 CPUS_ONLINE = line(
     (LOG_PREFIX + "%u CPU online%s", LOG_PREFIX + "%u CPUs online%s"),  # "s" when more than one
     r"plinth: (?P<count>\d+) CPUs? online(?P<vmx>, all in VMX root operation)?$",
@@ -160,6 +190,23 @@ VTD_FAULT = line(
     rf"blocked: reason (?P<reason>{HEX}), (?P<why>.*)$",
     re.M,
 )
+VTD_UNIT_REFUSED = line(
+    WARN_PREFIX + C_FORMATS["CONSOLE_FMT_VTD_UNIT_REFUSED"],
+    rf"plinth: warning: vtd: unit (?P<unit>\d+) at (?P<base>{HEX}) refused: (?P<why>.*); Plinth goes on without it",
+)
+VTD_RMRR_REFUSED = line(
+    WARN_PREFIX + C_FORMATS["CONSOLE_FMT_VTD_RMRR_REFUSED"],
+    rf"plinth: warning: vtd: RMRR (?P<base>{HEX})-(?P<limit>{HEX}) refused: (?P<why>.*); it stays unmapped",
+)
+VTD_NO_UNIT = line(
+    WARN_PREFIX + C_FORMATS["CONSOLE_FMT_VTD_NO_UNIT"],
+    r"plinth: warning: vtd: none of the DMAR's (?P<count>\d+) remapping units is usable",
+)
+VTD_POOL_EXHAUSTED = line(
+    WARN_PREFIX + C_FORMATS["CONSOLE_FMT_VTD_POOL_EXHAUSTED"],
+    r"plinth: warning: vtd: (?P<vm>\S+): cannot build its DMA domain: Plinth's page pool \((?P<pool>\d+) KiB\) "
+    r"ran out while allocating (?P<what>.*); (?P<free>\d+) KiB free again",
+)
 PCI_FUNCTION = line(
     LOG_PREFIX + "pci: %02x:%02x.%u %04x:%04x class %02x%02x%02x",
     rf"plinth: pci: (?P<bdf>{BDF}) (?P<vendor>[0-9a-f]{{4}}):(?P<device>[0-9a-f]{{4}}) class (?P<class_code>[0-9a-f]{{6}})",
@@ -171,6 +218,11 @@ NO_DMA_ISOLATION = line(
 )  # arch/x86/iommu.c
 
 # --- VMs (core/vm.c, arch/x86/vmexit.c, arch/x86/io.c, guest/linux.c, arch/x86/vcpu.c) ---
+VM_POOL_EXHAUSTED = line(
+    WARN_PREFIX + C_FORMATS["CONSOLE_FMT_VM_POOL_EXHAUSTED"],
+    r"plinth: warning: (?P<vm>\S+): cannot be built: Plinth's page pool \((?P<pool>\d+) KiB\) ran out while "
+    r"allocating (?P<what>.*); (?P<free>\d+) KiB free again",
+)  # arch/x86/vm.c
 VM_STOPPED = line(LOG_PREFIX + "%s stopped: %s", r"plinth: (?P<vm>vm\d+) stopped: (?P<why>.*)$", re.M)
 EPT_VIOLATION_STOP = line(
     LOG_PREFIX + "%s stopped: EPT violation: %s at guest-physical 0x%lx (%s), vCPU %u, guest rip 0x%lx",
@@ -187,15 +239,47 @@ ACPI_SLEEP = line(
     + "%s: the guest requests an ACPI sleep state (SLP_TYP %u, power-off when it is \\_S5); VM exits by reason:",
     r"plinth: (?P<vm>\S+): the guest requests an ACPI sleep state \(SLP_TYP (?P<slp_typ>\d+)",
 )
+# The default VM's stand-in for Plinth's range (core/vm.c): guest RAM at Plinth's addresses
+# lives in this host chunk, which the guest sees reserved and cannot reach.
+PLINTH_BACKING = line(
+    LOG_PREFIX + C_FORMATS["CONSOLE_FMT_PLINTH_BACKING"],
+    rf"plinth: vm0: guest-physical (?P<start>{HEX})-(?P<end>{HEX}) \(Plinth's range\) is RAM at host "
+    rf"(?P<host_start>{HEX})-(?P<host_end>{HEX}), which the guest's memory map shows reserved",
+)
 BAD_KERNEL = line(
     WARN_PREFIX + "%s: module %u is a Linux kernel Plinth cannot boot: %s",
     r"plinth: warning: (?P<vm>\S+): module (?P<module>\d+) is a Linux kernel Plinth cannot boot: (?P<why>.*)$",
     re.M,
 )
+BAD_MULTIBOOT = line(
+    WARN_PREFIX + "%s: module %u is a multiboot kernel Plinth cannot boot: %s",
+    r"plinth: warning: (?P<vm>\S+): module (?P<module>\d+) is a multiboot kernel Plinth cannot boot: (?P<why>.*)$",
+    re.M,
+)  # guest/multiboot.c
+MULTIBOOT_LOADED = line(
+    LOG_PREFIX + "%s: module %u: multiboot kernel (%s) in %u segments at 0x%lx-0x%lx, entry 0x%lx, "
+    "information at 0x%lx, cmdline '%s'",
+    rf"plinth: (?P<vm>\S+): module (?P<module>\d+): multiboot kernel \((?P<format>[^)]+)\) in (?P<segments>\d+) "
+    rf"segments at (?P<start>{HEX})-(?P<end>{HEX}), entry (?P<entry>{HEX}), information at (?P<info>{HEX}), "
+    r"cmdline '(?P<cmdline>.*)'",
+)  # guest/multiboot.c
+LINUX_LOADED = line(
+    LOG_PREFIX + "%s: module %u: Linux boot protocol %u.%02u, kernel at 0x%lx (%lu KiB, %lu MiB with its working "
+    "space), initrd %lu KiB at 0x%lx, boot_params at 0x%lx, cmdline '%s'",
+    rf"plinth: (?P<vm>\S+): module (?P<module>\d+): Linux boot protocol (?P<version>\d+\.\d+), kernel at "
+    rf"(?P<load>{HEX}) \((?P<kib>\d+) KiB, (?P<room_mib>\d+) MiB with its working space\), initrd (?P<initrd_kib>\d+) "
+    rf"KiB at (?P<initrd>{HEX}), boot_params at (?P<boot_params>{HEX}), cmdline '(?P<cmdline>.*)'",
+)  # guest/linux.c
 # The monitor's `vms` (core/monitor.c).
 VMS_LINE = line(
     "  %s: %s, %u vCPUs, %u memory ranges",
     r"^  (?P<vm>\S+): (?P<state>running|stopped), (?P<vcpus>\d+) vCPUs, (?P<ranges>\d+) memory ranges$",
+    re.M,
+)
+# The monitor's `mem` (core/monitor.c).
+MONITOR_MEM = line(
+    "  reserved 0x%lx-0x%lx, page pool %lu KiB free",
+    rf"^  reserved (?P<start>{HEX})-(?P<end>{HEX}), page pool (?P<free_kib>\d+) KiB free$",
     re.M,
 )
 # VM exit statistics (arch_print_exit_stats): a header per vCPU, then a line per exit reason.
@@ -218,9 +302,19 @@ FOOTPRINT = line(
 
 # --- FATAL reports (core/panic.c, arch/x86/trap.c, arch/x86/vmexit.c, arch/x86/vmcs.c) ---
 FATAL = line(FATAL_PREFIX + "%s (%s)", r"FATAL: (?P<what>.*?) \((?P<why>.*)\)")
+# A second failure on the reporting CPU; and the CPUs that failed at the same moment as the
+# reporting one, counted before the HALTED line (several CPUs failing at once give one report).
+FATAL_NESTED = line(
+    FATAL_PREFIX + C_FORMATS["CONSOLE_FMT_FATAL_NESTED"],
+    r"FATAL: nested failure during a FATAL report \((?P<what>.*)\)",
+)
+FATAL_SILENCED = line(
+    LOG_PREFIX + C_FORMATS["CONSOLE_FMT_FATAL_SILENCED"],
+    r"plinth: (?P<count>\d+) more CPUs? failed while this report was written; they halted without one",
+)
 EXCEPTION_VECTOR = line(
-    "  vector %lu (%s), error code 0x%lx",
-    rf"  vector (?P<vector>\d+) \((?P<name>[^)]*)\), error code (?P<error_code>{HEX})",
+    "  vector %lu (%s), error code 0x%lx, on CPU %u",
+    rf"  vector (?P<vector>\d+) \((?P<name>[^)]*)\), error code (?P<error_code>{HEX}), on CPU (?P<cpu>\d+)",
 )
 # Register dumps: "name 0xVALUE" pairs, several to a line.
 REGISTERS = line(
@@ -236,6 +330,10 @@ VMCS_DUMP_LINE = line("  vmcs 0x%04x = 0x%016lx", r"vmcs 0x(?P<encoding>[0-9a-f]
 
 # --- Linux guests (not Plinth's: kernel/panic.c prints it) ---
 LINUX_PANIC = line("Kernel panic - not syncing: %s", r"Kernel panic - not syncing: (?P<why>.*)$", re.M)
+VCPU_SIPI_START = line(
+    LOG_PREFIX + "%s: vCPU %u starts at SIPI vector 0x%02x (real mode %04x:0000)",
+    rf"plinth: (?P<vm>\S+): vCPU (?P<vcpu>\d+) starts at SIPI vector (?P<vector>{HEX})",
+)  # arch/x86/vapic.c
 
 # --- The test guest (tests/guests/: check_info() prints "guest: info " + its text) ---
 GUEST_START = line("guest: start %s", r"guest: start (?P<cmdline>.*)$", re.M)  # main.c
@@ -255,6 +353,18 @@ GUEST_MODULE = line(
     "guest: info module %u: 0x%x-0x%x '%s'",
     rf"guest: info module (?P<index>\d+): (?P<start>{HEX})-(?P<end>{HEX}) '(?P<cmdline>.*)'",
 )  # checks_bootinfo.c
+
+GUEST_AP_INFO = line(
+    "guest: info ap: BSP APIC id %u; %u AP(s) checked in: %s",  # the list: GUEST_AP_CHECKIN items, or "none"
+    r"guest: info ap: BSP APIC id (?P<bsp>\d+); (?P<count>\d+) AP\(s\) checked in: (?P<aps>.*)$",
+    re.M,
+)  # checks_ap.c
+GUEST_AP_CHECKIN = line("apic id %u efer 0x%lx", rf"apic id (?P<apic_id>\d+) efer (?P<efer>{HEX})")  # checks_ap.c
+
+DEBUG_POOL_LEFT = line(
+    LOG_PREFIX + "debug_pool_left: %lu KiB of Plinth's page pool set aside, %lu KiB left for VMs",
+    r"plinth: debug_pool_left: (?P<taken>\d+) KiB of Plinth's page pool set aside, (?P<left>\d+) KiB left for VMs",
+)  # core/memory.c
 
 # Every Line above, by name (the round-trip test covers each).
 LINES = {name: value for name, value in dict(globals()).items() if isinstance(value, Line)}

@@ -35,6 +35,17 @@ SOURCE_GROUPS: dict[str, tuple[str, ...]] = {
         "hypervisor/arch/x86/acpi_parse.c",
         "hypervisor/core/format.c",
     ),
+    # The guest loaders' pure half: image bytes to load plans, hand-over data, free guest RAM.
+    "loader-parse": (
+        "hypervisor/guest/mb1_parse.c",
+        "hypervisor/guest/elf_parse.c",
+        "hypervisor/guest/plan.c",
+        "hypervisor/guest/mb1_info.c",
+        "hypervisor/guest/bzimage_parse.c",
+        "hypervisor/guest/bzimage_params.c",
+        "hypervisor/core/pmm.c",
+        "hypervisor/core/format.c",
+    ),
 }
 # The host program around the ACPI parser that check-host runs (--json) and tests drive.
 ACPI_TABLE_FILE = "tests/unit/c/acpi_table_file.c"
@@ -104,9 +115,18 @@ def _newest_input(program: Path, sources: Sequence[str]) -> float:
     return max(p.stat().st_mtime for p in [program, Path(__file__), *(ROOT / s for s in sources), *headers])
 
 
-def build(program: Path, sources: Sequence[str], out: Path, *, sanitize: bool = False) -> Path:
+def build(
+    program: Path,
+    sources: Sequence[str],
+    out: Path,
+    *,
+    sanitize: bool = False,
+    compiler: str | None = None,
+    flags: Sequence[str] = (),
+) -> Path:
     """program compiled with sources (expanded by expand()) into out, unless out is newer than
-    every input; returns out. A compile error is a PlinthError with gcc's message."""
+    every input; returns out. compiler (default: gcc) gets CFLAGS, the sanitizers when asked, and
+    flags. A compile error is a PlinthError with the compiler's message."""
     program = program if program.is_absolute() else ROOT / program
     files = expand(sources)
     write_generated()
@@ -116,7 +136,7 @@ def build(program: Path, sources: Sequence[str], out: Path, *, sanitize: bool = 
     # Built beside out and renamed over it: a program another process is running (parallel
     # tests, a second check-host) is never half written.
     tmp = out.with_name(f".{out.name}.{os.getpid()}")
-    cmd = [gcc(), *CFLAGS, *(SANITIZE if sanitize else ()), str(program), *files, "-o", str(tmp)]
+    cmd = [compiler or gcc(), *CFLAGS, *(SANITIZE if sanitize else ()), *flags, str(program), *files, "-o", str(tmp)]
     try:
         res = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
         if res.returncode:

@@ -247,8 +247,14 @@ class EmulatedLab:
 
     def _spawn(self, name: str, argv: list[str]) -> subprocess.Popen[str]:
         log = (self.root / f"{name}.log").open("w")
+        # A directory of its own, emptied first: the coordinator keeps its places and
+        # resources in its working directory, and a lab must never start with an old one's.
+        cwd = self.root / name
+        shutil.rmtree(cwd, ignore_errors=True)
+        cwd.mkdir(parents=True)
         proc = subprocess.Popen(
             argv,
+            cwd=cwd,
             stdout=subprocess.PIPE,
             stderr=log,
             stdin=subprocess.DEVNULL,

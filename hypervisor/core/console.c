@@ -4,22 +4,58 @@
 #include <plinth/console.h>
 #include <plinth/format.h>
 #include <plinth/options.h>
+#include <plinth/spinlock.h>
 #include <plinth/string.h>
 
 #define CONSOLE_LINE_MAX 256
 
-/* Serialises whole lines between CPUs; a plain test-and-set lock. */
-static volatile int console_lock;
+/* How long a CPU that claims the console for a FATAL report waits for a line another CPU is
+ * writing (or for itself, if it faulted inside the console): then it writes regardless. */
+#define CLAIM_SPINS 10000000
 
-static void lock(void)
+/* Serialises whole lines between CPUs. */
+static struct spinlock console_lock;
+/* The CPU writing a FATAL report, or -1. Once it is set, only that CPU's output reaches the
+ * UART: the others' lines are dropped, so the report stays whole. */
+static int console_owner = -1;
+
+/* Whether this CPU may write a line now; with the lock held unless it owns the console. */
+static bool begin(void)
 {
-	while (__atomic_test_and_set(&console_lock, __ATOMIC_ACQUIRE))
-		__builtin_ia32_pause();
+	int self = (int)arch_cpu_index();
+
+	for (;;) {
+		int owner = __atomic_load_n(&console_owner, __ATOMIC_ACQUIRE);
+
+		if (owner >= 0)
+			return owner == self;
+		if (spin_trylock(&console_lock)) {
+			if (__atomic_load_n(&console_owner, __ATOMIC_ACQUIRE) < 0)
+				return true;
+			spin_unlock(&console_lock); /* claimed meanwhile: ask again */
+		}
+		arch_cpu_relax();
+	}
 }
 
-static void unlock(void)
+static void end(void)
 {
-	__atomic_clear(&console_lock, __ATOMIC_RELEASE);
+	/* The owner keeps the lock (or never got it): no other CPU writes again. */
+	if (__atomic_load_n(&console_owner, __ATOMIC_ACQUIRE) != (int)arch_cpu_index())
+		spin_unlock(&console_lock);
+}
+
+bool console_claim(void)
+{
+	int self = (int)arch_cpu_index(), none = -1;
+	u32 spins;
+
+	if (!__atomic_compare_exchange_n(&console_owner, &none, self, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
+		return none == self;
+	for (spins = 0; spins < CLAIM_SPINS && !spin_trylock(&console_lock); spins++)
+		arch_cpu_relax();
+	return true;
 }
 
 void console_init(void)
@@ -48,9 +84,10 @@ static void vline(const char *prefix, const char *fmt, va_list ap)
 	len = vformat(buf + n, sizeof(buf) - n - 1, fmt, ap);
 	n += MIN((size_t)len, sizeof(buf) - n - 2);
 	buf[n++] = '\n';
-	lock();
-	console_write(buf, n);
-	unlock();
+	if (begin()) {
+		console_write(buf, n);
+		end();
+	}
 }
 
 void vprintk(const char *fmt, va_list ap)
@@ -58,9 +95,10 @@ void vprintk(const char *fmt, va_list ap)
 	char buf[CONSOLE_LINE_MAX];
 	int len = vformat(buf, sizeof(buf), fmt, ap);
 
-	lock();
-	console_write(buf, MIN((size_t)len, sizeof(buf) - 1));
-	unlock();
+	if (begin()) {
+		console_write(buf, MIN((size_t)len, sizeof(buf) - 1));
+		end();
+	}
 }
 
 void printk(const char *fmt, ...)

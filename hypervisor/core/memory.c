@@ -7,11 +7,14 @@
 #include <plinth/layout_symbols.h>
 #include <plinth/memory.h>
 #include <plinth/panic.h>
+#include <plinth/spinlock.h>
 #include <plinth/string.h>
 
 struct reserved_range plinth_reserved;
 struct pmm ram;
 static struct pmm pool;
+/* Every CPU allocates from the pool (its vCPU's pages as a VM launches, say): one at a time. */
+static struct spinlock pool_lock;
 
 static void exclude(const char *what, u64 start, u64 end)
 {
@@ -73,14 +76,32 @@ void memory_init(const struct boot_info *bi)
 		 (u64)(__pool_start - __plinth_start) / KIB, (u64)(__pool_end - __pool_start) / KIB);
 }
 
-void *pages_alloc(u32 count)
+void *pages_try_alloc(u32 count)
 {
 	u64 pa;
+	int rc;
 
-	if (pmm_alloc(&pool, count * PMM_PAGE_SIZE, PMM_PAGE_SIZE, &pa))
-		panic("out of memory", "Plinth's page pool (%lu KiB, %lu KiB free) cannot give %u contiguous pages",
-		      (u64)(__pool_end - __pool_start) / KIB, pmm_free_bytes(&pool) / KIB, count);
+	spin_lock(&pool_lock);
+	rc = pmm_alloc(&pool, (u64)count * PMM_PAGE_SIZE, PMM_PAGE_SIZE, &pa);
+	spin_unlock(&pool_lock);
+	if (rc)
+		return NULL;
 	return memset((void *)(uintptr_t)pa, 0, count * PMM_PAGE_SIZE);
+}
+
+void *page_try_alloc(void)
+{
+	return pages_try_alloc(1);
+}
+
+void *pages_alloc(u32 count)
+{
+	void *p = pages_try_alloc(count);
+
+	if (!p)
+		panic("out of memory", "Plinth's page pool (%lu KiB, %lu KiB free) cannot give %u contiguous pages",
+		      pool_size_bytes() / KIB, pool_free_bytes() / KIB, count);
+	return p;
 }
 
 void *page_alloc(void)
@@ -88,39 +109,45 @@ void *page_alloc(void)
 	return pages_alloc(1);
 }
 
+u64 pool_size_bytes(void)
+{
+	return (u64)(__pool_end - __pool_start);
+}
+
 u64 pool_free_bytes(void)
 {
-	return pmm_free_bytes(&pool);
+	u64 n;
+
+	spin_lock(&pool_lock);
+	n = pmm_free_bytes(&pool);
+	spin_unlock(&pool_lock);
+	return n;
+}
+
+void memory_pool_set_aside(u64 left)
+{
+	u64 pa, taken = 0;
+
+	spin_lock(&pool_lock);
+	while (pmm_free_bytes(&pool) > left && !pmm_alloc(&pool, PMM_PAGE_SIZE, PMM_PAGE_SIZE, &pa))
+		taken += PMM_PAGE_SIZE;
+	spin_unlock(&pool_lock);
+	log_notice("debug_pool_left: %lu KiB of Plinth's page pool set aside, %lu KiB left for VMs", taken / KIB,
+		   pool_free_bytes() / KIB);
+}
+
+void pages_free(void *pages, u32 count)
+{
+	int rc;
+
+	spin_lock(&pool_lock);
+	rc = pmm_free(&pool, (u64)(uintptr_t)pages, (u64)count * PMM_PAGE_SIZE);
+	spin_unlock(&pool_lock);
+	if (rc)
+		panic("pages_free", "%u pages at %p are not allocated pool pages", count, pages);
 }
 
 void page_free(void *page)
 {
-	if (pmm_free(&pool, (u64)(uintptr_t)page, PMM_PAGE_SIZE))
-		panic("page_free", "page %p is not an allocated pool page", page);
-}
-
-u32 memory_guest_map(const struct boot_info *bi, struct mem_range *out, u32 max)
-{
-	u64 ps = plinth_reserved.start, pe = plinth_reserved.end;
-	u32 i, n = 0;
-
-	for (i = 0; i < bi->mmap_count; i++) {
-		struct mem_range r = bi->mmap[i];
-		struct mem_range parts[3];
-		u32 k, np = 0;
-
-		if (r.end <= ps || r.start >= pe) {
-			parts[np++] = r;
-		} else {
-			/* Split around Plinth's range, which the guest sees as reserved. */
-			if (r.start < ps)
-				parts[np++] = (struct mem_range){ r.start, ps, r.type };
-			parts[np++] = (struct mem_range){ MAX(r.start, ps), MIN(r.end, pe), MB2_MEM_RESERVED };
-			if (r.end > pe)
-				parts[np++] = (struct mem_range){ pe, r.end, r.type };
-		}
-		for (k = 0; k < np && n < max; k++)
-			out[n++] = parts[k];
-	}
-	return n;
+	pages_free(page, 1);
 }

@@ -65,7 +65,10 @@ void options_parse(const char *cmdline)
 	}
 	o->quiet = flag(cmdline, "quiet");
 	o->fault_given = cmdline_get(cmdline, "fault", o->fault, sizeof(o->fault));
+	o->fault_all_cpus = flag(cmdline, "fault_all_cpus");
 	o->debug_hypercalls = flag(cmdline, "debug_hypercalls");
+	o->pool_left_given = cmdline_get(cmdline, "debug_pool_left", value, sizeof(value)) &&
+			     cmdline_parse_u64(value, &o->pool_left_kib);
 	o->iommu_optional = cmdline_get(cmdline, "iommu", value, sizeof(value)) && !strcmp(value, "optional");
 	o->iommu_selftest = flag(cmdline, "iommu_selftest");
 	o->vtd_register_invalidation = flag(cmdline, "vtd_register_invalidation");

@@ -94,19 +94,23 @@ int pmm_remove(struct pmm *pmm, u64 start, u64 end)
 	return 0;
 }
 
-int pmm_alloc(struct pmm *pmm, u64 size, u64 align, u64 *out)
+/* The lowest (or, top, the highest) aligned fit of size bytes, taken out of the free set. */
+static int alloc(struct pmm *pmm, u64 size, u64 align, bool top, u64 *out)
 {
-	u32 i;
+	u32 n;
 
 	if (!size || size > UINT64_MAX - (PMM_PAGE_SIZE - 1) || align < PMM_PAGE_SIZE ||
 	    (align & (align - 1)))
 		return -EINVAL;
 	size = ALIGN_UP(size, PMM_PAGE_SIZE);
-	for (i = 0; i < pmm->count; i++) {
-		u64 start = ALIGN_UP(pmm->free[i].start, align);
+	for (n = 0; n < pmm->count; n++) {
+		const struct pmm_range *r = &pmm->free[top ? pmm->count - 1 - n : n];
+		u64 start;
 
-		if (start < pmm->free[i].start || start >= pmm->free[i].end ||
-		    pmm->free[i].end - start < size)
+		if (r->end - r->start < size)
+			continue;
+		start = top ? ALIGN_DOWN(r->end - size, align) : ALIGN_UP(r->start, align);
+		if (start < r->start || start >= r->end || r->end - start < size)
 			continue;
 		if (pmm_remove(pmm, start, start + size))
 			return -ENOMEM; /* no slot to split into: treat as out of memory */
@@ -114,6 +118,16 @@ int pmm_alloc(struct pmm *pmm, u64 size, u64 align, u64 *out)
 		return 0;
 	}
 	return -ENOMEM;
+}
+
+int pmm_alloc(struct pmm *pmm, u64 size, u64 align, u64 *out)
+{
+	return alloc(pmm, size, align, false, out);
+}
+
+int pmm_alloc_top(struct pmm *pmm, u64 size, u64 align, u64 *out)
+{
+	return alloc(pmm, size, align, true, out);
 }
 
 bool pmm_is_free(const struct pmm *pmm, u64 addr)

@@ -1,7 +1,8 @@
 /*
  * VMs as a list of memory ranges, CPUs and a boot image. The default VM takes the whole
- * machine but Plinth's own range: all CPUs, all RAM and device memory identity-mapped, booting
- * the first module.
+ * machine: all CPUs, all RAM and device memory identity-mapped, booting the first module;
+ * only guest-physical [Plinth's range] is backed by another host chunk, which the guest's
+ * memory map shows reserved and which is absent from its EPT and VT-d domain, as Plinth is.
  */
 #include <console_proto.h>
 #include <plinth_abi.h>
@@ -9,6 +10,7 @@
 #include <plinth/console.h>
 #include <plinth/errno.h>
 #include <plinth/format.h>
+#include <plinth/guest_map.h>
 #include <plinth/loader.h>
 #include <plinth/memory.h>
 #include <plinth/options.h>
@@ -22,34 +24,52 @@ u32 vm_count;
  * RAM goes higher. Device memory above the top of RAM (64-bit BARs) is not mapped yet. */
 #define DEFAULT_VM_MIN_TOP (4 * GIB)
 
-/* RAM for a guest: what the firmware calls available, and the ACPI ranges it must read. */
-static bool guest_ram_type(u32 type)
+/* The host chunk that backs guest-physical [Plinth's range] in the default VM, once taken. */
+static struct reserved_range backing;
+
+/* A free 2 MiB-aligned chunk the size of Plinth's range, from the top of free RAM (so guests
+ * find RAM in their first 16 MiB, where kernels are linked, as on bare metal). */
+static bool take_backing(void)
 {
-	return type == MB2_MEM_AVAILABLE || type == MB2_MEM_ACPI_RECLAIMABLE || type == MB2_MEM_NVS;
+	u64 size = plinth_reserved.end - plinth_reserved.start, h;
+
+	if (backing.end)
+		return true;
+	if (pmm_alloc_top(&ram, size, 2 * MIB, &h)) {
+		log_warn("vm0: no free 2 MiB-aligned %lu KiB of RAM to stand in for Plinth's range: the guest sees it reserved",
+			 size / KIB);
+		return false;
+	}
+	backing = (struct reserved_range){ h, h + size };
+	log_info(CONSOLE_FMT_PLINTH_BACKING, plinth_reserved.start, plinth_reserved.end, backing.start, backing.end);
+	return true;
 }
 
-/* Identity map of [0, top) without Plinth's range: RAM ranges, and device memory between. */
+/* Identity map of [0, top) but Plinth's range, which is RAM backed by the chunk `backing`
+ * (absent itself): RAM ranges, and device memory between them. */
 static int default_memory(struct vm *vm, const struct boot_info *bi)
 {
 	/* Sorted, merged sets of ranges: exactly what the page allocator keeps. */
 	static struct pmm ram_set, hole_set;
 	u64 top = DEFAULT_VM_MIN_TOP;
+	bool backed = take_backing();
 	u32 i;
 	int rc = 0;
 
 	pmm_init(&ram_set);
 	for (i = 0; i < bi->mmap_count; i++) {
-		if (!guest_ram_type(bi->mmap[i].type))
+		if (!guest_map_ram_type(bi->mmap[i].type))
 			continue;
 		pmm_add(&ram_set, bi->mmap[i].start, bi->mmap[i].end);
 		top = MAX(top, ALIGN_UP(bi->mmap[i].end, GIB));
 	}
-	pmm_remove(&ram_set, plinth_reserved.start, plinth_reserved.end);
 	pmm_init(&hole_set);
 	pmm_add(&hole_set, 0, top);
 	for (i = 0; i < ram_set.count; i++)
 		pmm_remove(&hole_set, ram_set.free[i].start, ram_set.free[i].end);
+	pmm_remove(&ram_set, plinth_reserved.start, plinth_reserved.end);
 	pmm_remove(&hole_set, plinth_reserved.start, plinth_reserved.end);
+	pmm_remove(&ram_set, backing.start, backing.end);
 
 	for (i = 0; i < ram_set.count && !rc; i++)
 		rc = vm_mem_add(vm, ram_set.free[i].start, ram_set.free[i].start,
@@ -57,6 +77,8 @@ static int default_memory(struct vm *vm, const struct boot_info *bi)
 	for (i = 0; i < hole_set.count && !rc; i++)
 		rc = vm_mem_add(vm, hole_set.free[i].start, hole_set.free[i].start,
 				hole_set.free[i].end - hole_set.free[i].start, VM_MEM_MMIO);
+	if (!rc && backed)
+		rc = vm_mem_add(vm, plinth_reserved.start, backing.start, backing.end - backing.start, VM_MEM_RAM);
 	return rc;
 }
 
@@ -96,7 +118,7 @@ struct vm *vm_create_default(struct boot_info *bi, u32 ncpus)
 	if (loader_load(vm, bi, 0))
 		return NULL;
 	vm_count = 1;
-	log_info("vm0: %u vCPUs, %lu MiB RAM in %u memory ranges, Plinth's 0x%lx-0x%lx absent", vm->vcpu_count,
+	log_info("vm0: %u vCPUs, %lu MiB RAM in %u memory ranges, Plinth's memory at 0x%lx-0x%lx absent", vm->vcpu_count,
 		 ram_bytes / MIB, vm->mem_count, plinth_reserved.start, plinth_reserved.end);
 	return vm;
 }

@@ -1,91 +1,151 @@
-/* What all guest loaders share: placing an image in guest memory without trampling anything
- * still needed (other modules move out of the way). */
+/*
+ * What the loaders share once a plan is made: checking it against the VM's RAM, choosing where
+ * hand-over data goes, moving GRUB's modules out of the destinations (in host RAM, the free set
+ * `ram`) and copying the image through vm_mem. No loader dereferences a guest address.
+ */
 #include <plinth/console.h>
 #include <plinth/errno.h>
 #include <plinth/memory.h>
 #include <plinth/place.h>
 #include <plinth/string.h>
+#include <plinth/vm_mem.h>
 
 static bool overlaps(u64 a0, u64 a1, u64 b0, u64 b1)
 {
 	return a0 < b1 && b0 < a1;
 }
 
-/* Moves every module but `keep` that lies in [start, end) to free RAM elsewhere. */
-static int make_room(struct vm *vm, struct boot_info *bi, u32 keep, u64 start, u64 end)
+bool place_check_ram(const struct vm *vm, u32 index, const char *what, gpa_t gpa, u64 len)
+{
+	if (vm_mem_is_ram(vm, gpa, len))
+		return true;
+	log_warn("%s: module %u: %s at 0x%lx-0x%lx is not all RAM of the VM", vm->name, index, what, gpa, gpa + len);
+	return false;
+}
+
+int place_free_for_handover(struct pmm *free, const struct vm *vm, const struct boot_info *bi,
+			    const struct load_plan *plan, u64 avoid_start, u64 avoid_end)
 {
 	u32 i;
+	int rc = guest_free_init(free, vm);
 
-	pmm_remove(&ram, start, end); /* never relocate into the destination itself */
-	for (i = 0; i < bi->module_count; i++) {
-		struct boot_module *m = &bi->modules[i];
-		u64 size = m->end - m->start, to;
-
-		if (i == keep || !overlaps(m->start, m->end, start, end))
-			continue;
-		if (pmm_alloc(&ram, size ? size : 1, PMM_PAGE_SIZE, &to)) {
-			log_warn("%s: no free RAM to move module %u (%lu bytes) out of the kernel's way", vm->name, i, size);
-			return -ENOMEM;
-		}
-		memmove((void *)(uintptr_t)to, (void *)(uintptr_t)m->start, size);
-		log_info("%s: moved module %u from 0x%lx to 0x%lx (the kernel loads there)", vm->name, i, m->start, to);
-		m->start = to;
-		m->end = to + size;
-	}
-	return 0;
+	rc = rc ? rc : pmm_remove(free, 0, PLACE_HANDOVER_FLOOR);
+	rc = rc ? rc : pmm_remove(free, avoid_start, avoid_end);
+	for (i = 0; !rc && plan && i < plan->count; i++)
+		rc = pmm_remove(free, plan->seg[i].gpa, plan->seg[i].gpa + plan->seg[i].copy + plan->seg[i].zero);
+	for (i = 0; !rc && i < bi->module_count; i++)
+		rc = pmm_remove(free, bi->modules[i].start, bi->modules[i].end);
+	return rc;
 }
 
-int place_module(struct vm *vm, struct boot_info *bi, u32 index, u64 offset, gpa_t dest, u64 copy, u64 zero)
+static int move_module(struct vm *vm, struct boot_info *bi, u32 i, u64 limit, const char *why)
 {
-	return place_module_room(vm, bi, index, offset, dest, copy, zero, copy + zero);
-}
-
-int place_module_room(struct vm *vm, struct boot_info *bi, u32 index, u64 offset, gpa_t dest, u64 copy, u64 zero,
-		      u64 room)
-{
-	struct boot_module *m = &bi->modules[index];
-	const struct vm_mem *mem;
-
-	room = MAX(room, copy + zero);
-	mem = vm_mem_find(vm, dest, room);
-	int rc;
-
-	if (!mem || mem->kind != VM_MEM_RAM || mem->hpa != mem->gpa) {
-		log_warn("%s: module %u wants 0x%lx-0x%lx, which is not the VM's RAM%s", vm->name, index, dest,
-			 dest + room,
-			 overlaps(dest, dest + room, plinth_reserved.start, plinth_reserved.end) ?
-				 " (it overlaps Plinth's range)" : "");
-		return -EINVAL;
-	}
-	if (offset > m->end - m->start || copy > m->end - m->start - offset) {
-		log_warn("%s: module %u is %lu bytes, shorter than the %lu at offset %lu its header describes",
-			 vm->name, index, m->end - m->start, copy, offset);
-		return -EINVAL;
-	}
-	rc = make_room(vm, bi, index, dest, dest + room);
-	if (rc)
-		return rc;
-	memmove((void *)(uintptr_t)dest, (void *)(uintptr_t)(m->start + offset), copy);
-	memset((void *)(uintptr_t)(dest + copy), 0, zero);
-	return 0;
-}
-
-int place_keep_module(struct vm *vm, struct boot_info *bi, u32 index, u64 limit, u64 avoid_start, u64 avoid_end)
-{
-	struct boot_module *m = &bi->modules[index];
+	struct boot_module *m = &bi->modules[i];
 	u64 size = m->end - m->start, to;
-	const struct vm_mem *mem = vm_mem_find(vm, m->start, size ? size : 1);
 
-	if (mem && mem->kind == VM_MEM_RAM && m->end <= limit && !overlaps(m->start, m->end, avoid_start, avoid_end))
-		return 0;
-	pmm_remove(&ram, avoid_start, avoid_end);
-	if (pmm_alloc(&ram, size ? size : 1, PMM_PAGE_SIZE, &to) || to + size > limit) {
-		log_warn("%s: module %u (%lu bytes) does not fit in the VM's RAM below 0x%lx", vm->name, index, size, limit);
+	if (pmm_alloc(&ram, size ? size : 1, PMM_PAGE_SIZE, &to)) {
+		log_warn("%s: no free RAM to move module %u (%lu bytes) %s", vm->name, i, size, why);
 		return -ENOMEM;
 	}
-	memmove((void *)(uintptr_t)to, (void *)(uintptr_t)m->start, size);
-	log_info("%s: moved module %u from 0x%lx to 0x%lx", vm->name, index, m->start, to);
+	if (to + size > limit) {
+		pmm_free(&ram, to, ALIGN_UP(size ? size : 1, PMM_PAGE_SIZE));
+		log_warn("%s: no free RAM below 0x%lx to move module %u (%lu bytes) %s", vm->name, limit, i, size, why);
+		return -ENOMEM;
+	}
+	memmove((void *)(uintptr_t)to, (const void *)(uintptr_t)m->start, size);
+	log_info("%s: moved module %u from 0x%lx to 0x%lx (%s)", vm->name, i, m->start, to, why);
 	m->start = to;
 	m->end = to + size;
+	return 0;
+}
+
+/* Calls fn on each host piece of guest range d; stops at the first non-zero result. */
+static int each_host_piece(const struct vm *vm, const struct mem_range *d, int (*fn)(u64, u64, void *), void *arg)
+{
+	u64 gpa, hpa, piece;
+	int rc;
+
+	for (gpa = d->start; gpa < d->end; gpa += piece) {
+		if (vm_mem_host_piece(vm, gpa, d->end - gpa, &hpa, &piece))
+			return -EFAULT;
+		rc = fn(hpa, hpa + piece, arg);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int unfree(u64 start, u64 end, void *arg)
+{
+	(void)arg;
+	return pmm_remove(&ram, start, end);
+}
+
+static int covers(u64 start, u64 end, void *arg)
+{
+	const struct boot_module *m = arg;
+
+	return overlaps(m->start, m->end, start, end);
+}
+
+int place_clear(struct vm *vm, struct boot_info *bi, const struct mem_range *dst, u32 n)
+{
+	u32 d, i;
+	int rc;
+
+	for (d = 0; d < n; d++) {
+		rc = each_host_piece(vm, &dst[d], unfree, NULL);
+		if (rc) {
+			log_warn("%s: cannot reserve 0x%lx-0x%lx for the guest image (error %d)", vm->name, dst[d].start,
+				 dst[d].end, rc);
+			return rc;
+		}
+	}
+	for (i = 0; i < bi->module_count; i++)
+		for (d = 0; d < n; d++)
+			if (each_host_piece(vm, &dst[d], covers, &bi->modules[i]) > 0) {
+				rc = move_module(vm, bi, i, LOAD_LIMIT_32, "out of the guest image's way");
+				if (rc)
+					return rc;
+				break;
+			}
+	return 0;
+}
+
+int place_below(struct vm *vm, struct boot_info *bi, u32 index, u64 limit)
+{
+	if (bi->modules[index].end <= limit)
+		return 0;
+	return move_module(vm, bi, index, limit, "below the limit the kernel gives");
+}
+
+bool place_module_visible(const struct vm *vm, const struct boot_info *bi, u32 index)
+{
+	const struct boot_module *m = &bi->modules[index];
+	u64 size = m->end - m->start;
+	const struct vm_mem *r = vm_mem_find(vm, m->start, size ? size : 1);
+
+	if (r && r->kind == VM_MEM_RAM && r->hpa == r->gpa)
+		return true;
+	log_warn("%s: module %u at 0x%lx-0x%lx is not the VM's RAM at that address: the guest cannot find it", vm->name,
+		 index, m->start, m->end);
+	return false;
+}
+
+int place_segments(struct vm *vm, const struct boot_info *bi, u32 index, const struct load_plan *plan)
+{
+	const struct boot_module *m = &bi->modules[index];
+	u32 i;
+
+	for (i = 0; i < plan->count; i++) {
+		const struct load_segment *s = &plan->seg[i];
+
+		if (vm_mem_write(vm, s->gpa, (const u8 *)(uintptr_t)m->start + s->offset, s->copy) ||
+		    vm_mem_zero(vm, s->gpa + s->copy, s->zero)) {
+			log_warn("%s: module %u: segment 0x%lx-0x%lx is not all RAM of the VM", vm->name, index, s->gpa,
+				 s->gpa + s->copy + s->zero);
+			return -EFAULT;
+		}
+	}
 	return 0;
 }

@@ -53,5 +53,9 @@ void ap_record_exception(u64 vector, u64 error_code, u64 rip);
 extern int ap_trampoline_in_ram;
 /* The multiboot information the loader handed over (main.c). */
 extern const struct mb1_info *boot_mbi;
+/* Under Plinth the guest's RAM at Plinth's own addresses lives in a host chunk elsewhere,
+ * which the memory map shows reserved: the first reserved entry above 1 MiB whose start and
+ * end are 2 MiB aligned (firmware ranges are not). Its start, or 0 (checks_bootinfo.c). */
+u64 plinth_backing(void);
 
 #endif

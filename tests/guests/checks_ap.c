@@ -28,7 +28,8 @@
 #define ICR_ALL_EXCLUDING_SELF (3u << 18)
 
 /* Delays of the SDM's sequence; the wait for check-ins is generous for Bochs under Plinth,
- * and ends as soon as an AP has checked in (plus a little for the others to follow). */
+ * and ends once an AP has checked in and no other has followed for a little while (each of
+ * up to AP_MAX APs gets its INIT and SIPIs from Plinth in turn). */
 #define INIT_DELAY_US 10000
 #define SIPI_DELAY_US 200
 #define CHECKIN_WAIT_MS 2000
@@ -122,7 +123,7 @@ static bool start_aps(u64 apic)
 
 static void report_checkins(u32 bsp_id)
 {
-	char list[160];
+	char list[200]; /* AP_MAX entries of "apic id N efer 0x500, " */
 	size_t len = 0;
 
 	list[0] = '\0';
@@ -137,6 +138,10 @@ static void report_checkins(u32 bsp_id)
 		check_expect(c->efer & EFER_LMA, "AP with APIC id %u: EFER 0x%lx has LMA clear",
 			     c->apic_id, c->efer);
 		check_expect(c->apic_id != bsp_id, "an AP reports the BSP's APIC id %u", bsp_id);
+		for (unsigned j = 0; j < i; j++)
+			if (__atomic_load_n(&checkins[j].done, __ATOMIC_ACQUIRE))
+				check_expect(checkins[j].apic_id != c->apic_id,
+					     "APs %u and %u both report APIC id %u", j, i, c->apic_id);
 	}
 	check_info("ap: BSP APIC id %u; %u AP(s) checked in: %s", bsp_id, count_checkins(),
 		   len ? list : "none");
@@ -174,8 +179,10 @@ void check_ap(void)
 		pit_delay_us(CHECKIN_POLL_MS * 1000);
 		waited_ms += CHECKIN_POLL_MS;
 	}
-	if (count_checkins())
+	for (unsigned seen = 0; count_checkins() > seen;) {
+		seen = count_checkins();
 		pit_delay_us(STRAGGLER_WAIT_MS * 1000);
+	}
 
 	report_checkins(bsp_id);
 	if (__atomic_load_n(&ap_exception.hit, __ATOMIC_ACQUIRE))

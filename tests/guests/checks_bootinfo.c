@@ -1,11 +1,32 @@
 /*
  * boot_info: what the multiboot loader (Plinth) handed over: a memory map in which Plinth's
- * range is not available RAM, the command line, and the modules after this kernel with their
- * command lines (multiboot 1 specification 3.3). Each entry is printed as an info line.
+ * range is available RAM (the VM's, backed elsewhere) and that backing chunk is reserved, the
+ * command line, and the modules after this kernel with their command lines (multiboot 1
+ * specification 3.3). Each entry is printed as an info line.
  */
 #include <layout.h>
 #include <plinth/string.h>
 #include "checks.h"
+
+#define BACKING_ALIGN 0x200000
+
+u64 plinth_backing(void)
+{
+	const struct mb1_info *mbi = boot_mbi;
+	u64 pos, stop;
+
+	if (!mbi || !(mbi->flags & MB1_INFO_MMAP))
+		return 0;
+	for (pos = mbi->mmap_addr, stop = pos + mbi->mmap_length; pos + sizeof(struct mb1_mmap_entry) <= stop;) {
+		const struct mb1_mmap_entry *e = (const void *)pos;
+
+		if (e->type != MB1_MMAP_AVAILABLE && e->addr >= 0x100000 && e->len && !(e->addr % BACKING_ALIGN) &&
+		    !(e->len % BACKING_ALIGN))
+			return e->addr;
+		pos += (u64)e->size + sizeof(e->size);
+	}
+	return 0;
+}
 
 void check_boot_info(void)
 {
@@ -32,7 +53,8 @@ void check_boot_info(void)
 		}
 		pos += (u64)e->size + sizeof(e->size);
 	}
-	check_expect(reserved && !available, "Plinth's range at 0x%lx is not marked reserved", plinth);
+	check_expect(available && !reserved, "Plinth's range at 0x%lx is not the guest's available RAM", plinth);
+	check_expect(plinth_backing() != 0, "no 2 MiB-aligned reserved chunk (the RAM behind Plinth's range)");
 	check_expect(mbi->mods_count >= 1, "no modules after the kernel");
 	for (i = 0; i < mbi->mods_count; i++) {
 		const struct mb1_module *m = (const struct mb1_module *)(u64)mbi->mods_addr + i;

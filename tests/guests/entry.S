@@ -1,5 +1,6 @@
 /*
- * The test guest's entry: a multiboot 1 header (a.out kludge), the boot CPU's switch from
+ * The test guest's entry: a multiboot 1 header (a.out kludge, or with GUEST_MB1_ELF none: the
+ * loader then reads the ELF program headers), the boot CPU's switch from
  * 32-bit protected mode to 64-bit long mode, and the application processors' 32-bit path
  * from the trampoline (trampoline.S) into the same long mode.
  *
@@ -22,25 +23,31 @@
 #include <x86/idmap.h>
 #include <x86/processor.h>
 
-#define MB1_HEADER_FLAGS (MB1_HEADER_PAGE_ALIGN | MB1_HEADER_MEMORY_INFO | MB1_HEADER_AOUT_KLUDGE)
-
 /*
  * Multiboot 1 header (specification 3.1): 4-byte aligned within the first 8 KiB of the image.
  * With the a.out kludge flag the loader copies the file from its start to load_end_addr to
  * load_addr, zeroes up to bss_end_addr and jumps to entry_addr; the ELF headers are ignored,
  * which is what lets the flat binary (objcopy -O binary) boot. guest.ld puts this first.
+ * Without the flag (the ELF forms) the loader loads the program headers, as GRUB does.
  */
+#ifdef GUEST_MB1_ELF
+#define MB1_HEADER_FLAGS (MB1_HEADER_PAGE_ALIGN | MB1_HEADER_MEMORY_INFO)
+#else
+#define MB1_HEADER_FLAGS (MB1_HEADER_PAGE_ALIGN | MB1_HEADER_MEMORY_INFO | MB1_HEADER_AOUT_KLUDGE)
+#endif
 	.section .multiboot, "a"
 	.balign 4
 mb1_header:
 	.long MB1_HEADER_MAGIC
 	.long MB1_HEADER_FLAGS
 	.long -(MB1_HEADER_MAGIC + MB1_HEADER_FLAGS)
+#ifndef GUEST_MB1_ELF
 	.long mb1_header                /* header_addr: where this header is loaded */
 	.long __image_start             /* load_addr: the file's first byte */
 	.long __load_end                /* load_end_addr: end of .data = end of the file */
 	.long __bss_end                 /* bss_end_addr */
 	.long _start                    /* entry_addr */
+#endif
 
 	.section .text.entry, "ax"
 	.code32

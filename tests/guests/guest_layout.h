@@ -5,10 +5,13 @@
 #ifndef GUEST_LAYOUT_H
 #define GUEST_LAYOUT_H
 
-/* Multiboot 1 kernels conventionally load at 1 MiB; Plinth's own range starts at 2 MiB and it
- * refuses a guest that overlaps it, so the whole image including .bss stays below 2 MiB. */
+/* Multiboot 1 kernels conventionally load at 1 MiB, and the guest's image including .bss stays
+ * below 2 MiB there. SConscript links variants elsewhere (at 4 MiB, inside the addresses of
+ * Plinth's own range, and low at 0x8000) by defining both on the preprocessor's command line. */
+#ifndef GUEST_LOAD_BASE
 #define GUEST_LOAD_BASE 0x100000
 #define GUEST_LIMIT 0x200000
+#endif
 
 /* GDT selectors (entry.S builds the GDT; the AP trampoline loads the same one). */
 #define GDT_CODE32 0x08

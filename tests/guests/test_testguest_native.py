@@ -164,3 +164,14 @@ def test_triple_fault(testguest: Path, logdir: Path) -> None:
     lines, returncode = run_qemu(testguest, "triple_fault,cpuid", logdir)
     assert lines[-1] == "guest: info triple fault"
     assert returncode is not None, "QEMU (-no-reboot) should have stopped at the triple fault"
+
+
+def test_elf32_form_boots_with_qemus_own_multiboot_loader(testguest: Path, logdir: Path) -> None:
+    """The ELF32 form (no a.out kludge) is a multiboot kernel another loader takes too: QEMU's
+    -kernel loads it by its program headers, and the guest starts its AP and reports."""
+    elf32 = BUILD / "guests" / "testguest-elf32.elf"
+    assert elf32.is_file(), f"{elf32} was not built"
+    lines, _ = run_qemu(elf32, "ap,io", logdir)
+    assert lines and lines[0].endswith(" checks=ap,io")
+    got = {name: result for name, result, _ in results(lines)}
+    assert got == {"ap": "pass", "io": "fail"}, lines  # io: no Plinth test device here

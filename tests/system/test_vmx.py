@@ -71,12 +71,15 @@ def test_guest_checks_pass(boot, target_for, guest: Path, model: str, cpus: int)
 
 @pytest.mark.bochs
 def test_write_into_plinth_stops_the_vm_and_plinth_answers(boot, target_for, guest: Path) -> None:
-    """A guest write into Plinth's range is an EPT violation: the VM stops with a report that
-    names the address, the access and the guest RIP, and Plinth's monitor still answers."""
+    """A guest write to the host chunk that backs its RAM at Plinth's addresses (reserved in its
+    memory map) is an EPT violation: the VM stops with a report that names the address, the
+    access and the guest RIP, and Plinth's monitor still answers."""
     emu = boot(target_for("bochs", "corei7_haswell_4770"), cmdline=NO_IOMMU, modules=[(guest, "checks=plinth_write")])
     stop = emu.wait_for(cp.EPT_VIOLATION_STOP.fill(vm="vm0", vcpu="0"), timeout=120)
+    backing = cp.PLINTH_BACKING.search(emu.output)
+    assert backing, "Plinth did not say which host chunk backs its range"
     assert stop["access"] == "write"
-    assert int(stop["gpa"], 16) == 0x200000
+    assert int(stop["gpa"], 16) == int(backing["host_start"], 16)
     assert "not mapped" in stop["why"]
     assert int(stop["rip"], 16) > 0
     emu.wait_for(re.escape(cp.MONITOR_PROMPT), timeout=30)
@@ -146,8 +149,8 @@ def test_without_dma_isolation_guests_are_refused_by_default(boot, target_for, g
 
 @pytest.mark.bochs
 def test_multiboot_guest_sees_memory_map_cmdline_and_modules(boot, target_for, guest: Path, logdir: Path) -> None:
-    """Plinth's multiboot loader hands the guest its memory map (Plinth's range reserved), its
-    command line and the modules after it, with theirs."""
+    """Plinth's multiboot loader hands the guest its memory map (Plinth's range available RAM,
+    the host chunk behind it reserved), its command line and the modules after it, with theirs."""
     payload = logdir / "payload.bin"
     payload.write_bytes(b"plinth module payload\n" * 100)
     emu = boot(
@@ -161,7 +164,11 @@ def test_multiboot_guest_sees_memory_map_cmdline_and_modules(boot, target_for, g
     assert start and start["cmdline"] == "checks=boot_info hello=world"
     assert checks(out)["boot_info"] == ("pass", None)
     mmap = {(int(m["start"], 16), int(m["end"], 16), int(m["type"])) for m in cp.GUEST_MMAP.finditer(out)}
-    assert (0x200000, 0x800000, 2) in mmap, "Plinth's range is not reserved in the guest's memory map"
+    backing = cp.PLINTH_BACKING.search(out)
+    assert backing and (int(backing["start"], 16), int(backing["end"], 16)) == (0x200000, 0x800000)
+    host = (int(backing["host_start"], 16), int(backing["host_end"], 16), 2)
+    assert host in mmap, "the chunk behind Plinth's range is not reserved in the guest's memory map"
+    assert any(s <= 0x200000 and 0x800000 <= e and t == 1 for s, e, t in mmap), "Plinth's range is not RAM"
     module = cp.GUEST_MODULE.search(out)
     assert module and module["index"] == "0" and module["cmdline"] == "second module arg"
     assert int(module["end"], 16) - int(module["start"], 16) == payload.stat().st_size

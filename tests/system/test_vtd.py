@@ -1,5 +1,5 @@
 """VT-d DMA remapping: the capability report, and a device's DMA reaching the VM's RAM but not
-Plinth's range.
+Plinth's memory.
 
 QEMU's TCG has no VMX but emulates the Intel IOMMU and the DMA-capable `edu` device: there the
 boot option iommu_selftest makes Plinth run its DMA self-test (hypervisor/arch/x86/
@@ -24,7 +24,7 @@ GUEST = BUILD / "guests" / "testguest.bin"
 QEMU_IOMMU_BASE = 0xFED90000  # QEMU's Q35_HOST_BRIDGE_IOMMU_ADDR
 # Names the capability report must show; matched loosely (name, then anything on the line).
 CAPABILITIES = ["SAGAW", "MGAW", "ND", "CM", "RWBF", "QI", "IR", "SLLPS"]
-SELFTEST_CHECKS = ["identification", "translation", "allowed-dma", "blocked-dma"]
+SELFTEST_CHECKS = ["identification", "translation", "allowed-dma", "plinth-dma", "blocked-dma"]
 KVM_NESTED = Path("/sys/module/kvm_intel/parameters/nested")
 TIMEOUT_S = 180
 
@@ -35,7 +35,11 @@ RESERVED_RE = cp.RESERVED.regex
 SELFTEST_CHECK_RE = re.compile(re.escape(cp.LOG_PREFIX) + hvabi.DMA_SELFTEST_CHECK_RE.pattern)
 SELFTEST_SUMMARY_RE = re.compile(re.escape(cp.LOG_PREFIX) + hvabi.DMA_SELFTEST_SUMMARY_RE.pattern)
 SELFTEST_INFO_RE = re.compile(re.escape(cp.LOG_PREFIX) + hvabi.DMA_SELFTEST_INFO_RE.pattern)
-BLOCKED_ADDR_RE = re.compile(r"write to Plinth's (?P<addr>0x[0-9a-f]+)")
+BLOCKED_ADDR_RE = re.compile(r"write to (?P<addr>0x[0-9a-f]+) \(the host chunk behind Plinth's range\)")
+PLINTH_DMA_RE = re.compile(r"write to Plinth's address (?P<addr>0x[0-9a-f]+): no fault, arrived in the VM's RAM")
+# edu reaches only the first 256 MiB (dma_selftest.c): with this much RAM the host chunk that
+# stands in for Plinth's range (taken from the top of RAM) lies within its reach.
+SELFTEST_MEMORY_MIB = 256
 FAULT_RE = cp.VTD_FAULT.regex
 TRANSLATION_ON_RE = cp.VTD_ENABLED.regex
 # VT-d 3.x, 7.1.3: a write that meets a second-level entry without W (not present: no R, no W).
@@ -83,12 +87,16 @@ def unit_capabilities(out: str) -> dict[str, str]:
 )
 def test_dma_selftest(boot, target_for, caching_mode: bool, invalidation: str) -> None:
     """The unit is reported by name; edu's DMA through the VM's domain arrives intact; its write
-    into Plinth's pool faults, is reported with edu's requester id and the page's address, and
-    changes nothing. caching-mode=on makes QEMU cache not-present entries, so it also proves
-    Plinth invalidates after making the context entry present."""
+    to the address of Plinth's pool lands in the VM's RAM that stands in for Plinth's range
+    (Plinth unchanged, no fault); its write to that stand-in's own host address faults, is
+    reported with edu's requester id and the page's address, and changes nothing.
+    caching-mode=on makes QEMU cache not-present entries, so it also proves Plinth invalidates
+    after making the context entry present."""
     iommu = "intel-iommu" + (",caching-mode=on" if caching_mode else "")
     cmdline = "iommu_selftest" + (" vtd_register_invalidation" if invalidation == "register-based" else "")
-    emu = boot(target_for("qemu", None), cmdline=cmdline, extra_args=qemu_devices(iommu))
+    emu = boot(
+        target_for("qemu", None), cmdline=cmdline, memory_mib=SELFTEST_MEMORY_MIB, extra_args=qemu_devices(iommu)
+    )
     summary = emu.wait_for(SELFTEST_SUMMARY_RE, timeout=TIMEOUT_S)
     emu.wait_for(re.escape(cp.NO_GUEST), timeout=60)
     out = emu.output
@@ -109,12 +117,18 @@ def test_dma_selftest(boot, target_for, caching_mode: bool, invalidation: str) -
     assert enabled, "no line saying DMA remapping is enabled"
     assert enabled["invalidation"] == invalidation
 
+    plinth = PLINTH_DMA_RE.search(checks["plinth-dma"][1])
+    reserved = RESERVED_RE.search(out)
+    assert plinth and reserved, checks["plinth-dma"]
+    assert int(reserved["start"], 16) <= int(plinth["addr"], 16) < int(reserved["end"], 16), (
+        "the DMA to Plinth's address did not aim at Plinth's range"
+    )
     blocked = BLOCKED_ADDR_RE.search(checks["blocked-dma"][1])
     assert blocked, checks["blocked-dma"]
     addr = int(blocked["addr"], 16)
-    reserved = RESERVED_RE.search(out)
-    assert reserved and int(reserved["start"], 16) <= addr < int(reserved["end"], 16), (
-        "the blocked DMA did not aim at Plinth's range"
+    backing = cp.PLINTH_BACKING.search(out)
+    assert backing and int(backing["host_start"], 16) <= addr < int(backing["host_end"], 16), (
+        "the blocked DMA did not aim at the host chunk behind Plinth's range"
     )
     faults = [m for m in FAULT_RE.finditer(out) if int(m["addr"], 16) == addr]
     assert faults, f"no fault line for 0x{addr:x}"
@@ -124,6 +138,33 @@ def test_dma_selftest(boot, target_for, caching_mode: bool, invalidation: str) -
     assert int(fault["reason"], 16) == REASON_WRITE_DENIED, fault.group(0)
     other = [m.group(0) for m in FAULT_RE.finditer(out) if int(m["addr"], 16) != addr]
     assert not other, f"faults besides the blocked write: {other}"
+
+
+@pytest.mark.qemu
+def test_ram_above_4gib_is_reached_and_remapped(boot, target_for) -> None:
+    """With 6 GiB of RAM, 4 of them above 4 GiB: Plinth's page tables map it all, the chunk
+    behind Plinth's range comes from the top of RAM, above 4 GiB, and edu's write to Plinth's
+    address lands there (Plinth zeroes, then reads, that RAM beyond the 4 GiB its boot code
+    maps). edu cannot reach the chunk's own address: blocked-dma says so, by name."""
+    emu = boot(
+        target_for("qemu", None), cmdline="iommu_selftest", memory_mib=6144, extra_args=qemu_devices("intel-iommu")
+    )
+    emu.wait_for(SELFTEST_SUMMARY_RE, timeout=TIMEOUT_S)
+    out = emu.output
+    tables = cp.HOST_PAGE_TABLES.search(out)
+    assert tables, "no line about Plinth's page tables"
+    assert int(tables["leaves_1g"]) * 2**30 + int(tables["leaves_2m"]) * 2**21 >= 8 * 2**30, tables.group(0)
+    backing = cp.PLINTH_BACKING.search(out)
+    assert backing and int(backing["host_start"], 16) >= 4 * 2**30, "the chunk is not above 4 GiB"
+    checks = selftest_checks(out)
+    landed = re.search(r"arrived in the VM's RAM at host (?P<host>0x[0-9a-f]+)", checks["plinth-dma"][1])
+    assert checks["plinth-dma"][0] == "pass" and landed, checks["plinth-dma"]
+    assert int(backing["host_start"], 16) <= int(landed["host"], 16) < int(backing["host_end"], 16)
+    assert checks["blocked-dma"] == (
+        "fail",
+        f"page {backing['host_start']} is the VM's, or beyond edu's 256 MiB reach",
+    )
+    assert cp.FATAL_PREFIX not in out
 
 
 @pytest.mark.qemu

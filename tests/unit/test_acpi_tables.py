@@ -18,7 +18,6 @@ import pytest
 
 from tools import hostc
 from tools.acpi_tables import (
-    DEVICE_SCOPE,
     DMAR_FIXED,
     DRHD_FIXED,
     MADT_FIXED,
@@ -28,78 +27,17 @@ from tools.acpi_tables import (
     MADT_X2APIC,
     RMRR_FIXED,
     SDT_HEADER,
+    dmar,
+    drhd,
+    rmrr,
+    scope,
+    table,
 )
 from tools.paths import ROOT
 
 ENDPOINT, IOAPIC = 1, 3
 INCLUDE_PCI_ALL = 1
 ENABLED = 1
-
-
-def table(
-    signature: bytes, body: bytes, length: int | None = None, cut: int | None = None, checksum_delta: int = 0
-) -> bytes:
-    """A table with a header whose length (unless given) and checksum are right.
-
-    cut keeps only the first bytes (a table that ends early); checksum_delta spoils the sum.
-    """
-    total = 36 + len(body) if length is None else length
-    header = {
-        "signature": signature,
-        "length": total,
-        "revision": 1,
-        "checksum": 0,
-        "oem_id": b"PLINTH",
-        "oem_table_id": b"CONSTRCT",
-        "oem_revision": 1,
-        "creator_id": b"PYCS",
-        "creator_revision": 1,
-    }
-    raw = bytearray(SDT_HEADER.build(header) + body)
-    if cut is not None:
-        del raw[cut:]
-    raw[9] = (-sum(raw[:total]) + checksum_delta) & 0xFF
-    return bytes(raw)
-
-
-def scope(kind: int, enum_id: int, bus: int, path: list[tuple[int, int]], length: int | None = None) -> bytes:
-    return DEVICE_SCOPE.build(
-        {
-            "type": kind,
-            "length": 6 + 2 * len(path) if length is None else length,
-            "enumeration_id": enum_id,
-            "start_bus": bus,
-            "path": [{"device": d, "function": f} for d, f in path],
-        }
-    )
-
-
-def drhd(flags: int, base: int, scopes: list[bytes], length: int | None = None) -> bytes:
-    body = b"".join(scopes)
-    return (
-        DRHD_FIXED.build(
-            {
-                "type": 0,
-                "length": 16 + len(body) if length is None else length,
-                "flags": flags,
-                "size": 0,
-                "segment": 0,
-                "register_base": base,
-            }
-        )
-        + body
-    )
-
-
-def rmrr(base: int, limit: int, scopes: list[bytes]) -> bytes:
-    body = b"".join(scopes)
-    fixed = {"type": 1, "length": 24 + len(body), "segment": 0, "base": base, "limit": limit}
-    return RMRR_FIXED.build(fixed) + body
-
-
-def dmar(structures: list[bytes], haw_bits: int = 39, flags: int = 1, **kw: int) -> bytes:
-    fixed = DMAR_FIXED.build({"host_address_width": haw_bits - 1, "flags": flags})
-    return table(b"DMAR", fixed + b"".join(structures), **kw)
 
 
 def madt(entries: list[bytes], **kw: int) -> bytes:

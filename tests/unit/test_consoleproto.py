@@ -39,6 +39,8 @@ SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
     "ACPI_RSDP": [(("ACPI 1.0", 20, 0x221E80), {"tag": "ACPI 1.0", "size": "20", "addr": "0x0000000000221e80"})],
     "RESERVED": [((0x200000, 0x800000, 6144, 228, 5916), {"start": "0x200000", "end": "0x800000", "pool": "5916"})],
     "CPU_IN_VMX_ROOT": [((1, 2), {"cpu": "1", "apic_id": "2"})],
+    "CPU_ONLINE": [((63, 63), {"cpu": "63", "apic_id": "63"})],
+    "SMP_POOL": [((63, 1764, 28, 3652), {"aps": "63", "kib": "1764", "each": "28", "free": "3652"})],
     "CPUS_ONLINE": [((1, ", all in VMX root operation"), {"count": "1"}), ((8, ""), {"count": "8", "vmx": None})],  # type: ignore[dict-item]
     "VMX_REPORT": [
         (
@@ -64,6 +66,37 @@ SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
             {"bdf": "00:03.0", "access": "write", "addr": "0x241000", "reason": "0x5"},
         ),
     ],
+    "VTD_UNIT_REFUSED": [
+        (
+            (
+                0,
+                0x1000000,
+                "its registers 0x1000000-0x1001000 lie in available memory (memory map 0x100000-0x1ffe0000)",
+            ),
+            {
+                "unit": "0",
+                "base": "0x1000000",
+                "why": "its registers 0x1000000-0x1001000 lie in available memory (memory map 0x100000-0x1ffe0000)",
+            },
+        )
+    ],
+    "VTD_RMRR_REFUSED": [
+        (
+            (0, 0xFFFFFFFFFF, "it spans 1048576 MiB"),
+            {"base": "0x0", "limit": "0xffffffffff", "why": "it spans 1048576 MiB"},
+        )
+    ],
+    "VTD_NO_UNIT": [((3,), {"count": "3"})],
+    "VTD_POOL_EXHAUSTED": [
+        (
+            ("vm0", 5900, "its top-level table", 0),
+            {"vm": "vm0", "pool": "5900", "what": "its top-level table", "free": "0"},
+        )
+    ],
+    "VM_POOL_EXHAUSTED": [
+        (("vm1", 5900, "its EPT", 40), {"vm": "vm1", "pool": "5900", "what": "its EPT", "free": "40"})
+    ],
+    "DEBUG_POOL_LEFT": [((5852, 16), {"taken": "5852", "left": "16"})],
     "PCI_FUNCTION": [
         (
             (0, 3, 0, 0x1234, 0x11E8, 0, 0xFF, 0),
@@ -88,6 +121,32 @@ SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
         (("vm0", 0, 0x1000, 0x80000011, 0), {"vcpu": "0", "rip": "0x1000", "cr0": "0x80000011", "idtr_limit": "0x0"})
     ],
     "ACPI_SLEEP": [(("vm0", 5), {"vm": "vm0", "slp_typ": "5"})],
+    "HOST_PAGE_TABLES": [((8, 0, 2, "yes"), {"leaves_1g": "8", "leaves_2m": "0", "tables": "2", "one_gib": "yes"})],
+    "MONITOR_MEM": [((0x200000, 0x800000, 3900), {"start": "0x200000", "end": "0x800000", "free_kib": "3900"})],
+    "PLINTH_BACKING": [
+        (
+            (0x200000, 0x800000, 0x1F800000, 0x1FE00000),
+            {"start": "0x200000", "end": "0x800000", "host_start": "0x1f800000", "host_end": "0x1fe00000"},
+        )
+    ],
+    "BAD_MULTIBOOT": [
+        (
+            ("vm0", 0, "bss_end_addr 0x101000 lies below the end of the loaded bytes 0x120000"),
+            {"module": "0", "why": "bss_end_addr 0x101000 lies below the end of the loaded bytes 0x120000"},
+        )
+    ],
+    "MULTIBOOT_LOADED": [
+        (
+            ("vm0", 0, "ELF64", 2, 0x400000, 0x423000, 0x400020, 0x9000, "checks=cpuid x='y'"),
+            {"format": "ELF64", "segments": "2", "start": "0x400000", "entry": "0x400020", "info": "0x9000"},
+        )
+    ],
+    "LINUX_LOADED": [
+        (
+            ("vm0", 0, 2, 15, 0x1000000, 7000, 40, 20000, 0x9000000, 0x10000, "console=ttyS0"),
+            {"version": "2.15", "load": "0x1000000", "initrd": "0x9000000", "boot_params": "0x10000"},
+        )
+    ],
     "BAD_KERNEL": [
         (
             ("vm0", 0, "truncated: the file ends inside the real-mode setup code"),
@@ -105,7 +164,11 @@ SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
             {"what": "VM entry failed", "why": "exit reason 33 INVALID_GUEST_STATE (x)"},
         )
     ],
-    "EXCEPTION_VECTOR": [((14, "#PF page fault", 2), {"vector": "14", "name": "#PF page fault", "error_code": "0x2"})],
+    "FATAL_NESTED": [(("CPU exception in Plinth",), {"what": "CPU exception in Plinth"})],
+    "FATAL_SILENCED": [((1, ""), {"count": "1"}), ((7, "s"), {"count": "7"})],
+    "EXCEPTION_VECTOR": [
+        ((14, "#PF page fault", 2, 3), {"vector": "14", "name": "#PF page fault", "error_code": "0x2", "cpu": "3"})
+    ],
     "REGISTERS": [
         ((0x10, 0x8, 0x2), {"name": "rip", "value": "0000000000000010"}),
         ((1, 2, 3), {"name": "rax"}),
@@ -113,12 +176,18 @@ SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
     ],
     "BACKTRACE": [((0x201000, 0x202000), {"addresses": " 0x201000 0x202000"})],
     "VMCS_DUMP_LINE": [((0x4402, 48), {"encoding": "4402", "value": "0000000000000030"})],
+    "VCPU_SIPI_START": [(("vm0", 7, 7, 0x700), {"vm": "vm0", "vcpu": "7", "vector": "0x07"})],
     "GUEST_START": [(("checks=boot_info hello=world",), {"cmdline": "checks=boot_info hello=world"})],
     "GUEST_BENCH": [(("cpuid", 286, 290, 101), {"name": "cpuid", "min": "286", "median": "290", "runs": "101"})],
     "GUEST_CPUID_ROUNDTRIP": [((240,), {"ticks": "240"})],
     "GUEST_MMAP": [
         ((0x200000, 0x800000, 2), {"start": "0x0000000000200000", "end": "0x0000000000800000", "type": "2"})
     ],
+    "GUEST_AP_INFO": [
+        ((0, 2, "apic id 1 efer 0x500, apic id 2 efer 0x500"), {"bsp": "0", "count": "2"}),
+        ((0, 0, "none"), {"aps": "none"}),
+    ],
+    "GUEST_AP_CHECKIN": [((3, 0x500), {"apic_id": "3", "efer": "0x500"})],
     "GUEST_MODULE": [
         (
             (0, 0x159000, 0x15E040, "second module arg"),
@@ -149,10 +218,12 @@ def test_line_round_trip(name: str) -> None:
 
 
 def test_generated_formats_are_the_lines_formats() -> None:
-    """The C formats of console_proto.h are those the Lines pair their regexes with."""
+    """The C formats of console_proto.h are those the Lines pair their regexes with (after the
+    log, warning or FATAL prefix)."""
     used = {fmt for line in cp.LINES.values() for fmt in line.formats}
     for macro, fmt in cp.C_FORMATS.items():
-        assert cp.LOG_PREFIX + fmt in used, f"{macro} pairs with no Line"
+        prefixes = (cp.LOG_PREFIX, cp.WARN_PREFIX, cp.FATAL_PREFIX)
+        assert any(prefix + fmt in used for prefix in prefixes), f"{macro} pairs with no Line"
 
 
 def test_c_printf_formats_as_c_does() -> None:

@@ -1,8 +1,11 @@
 /*
  * DMA self-test with QEMU's edu device (QEMU docs/specs/edu.rst). edu copies between memory
  * and a 4 KiB buffer of its own, so Plinth can make a device read and write any address it
- * likes: behind VT-d, a copy into the VM's RAM must arrive and one into Plinth's range must
- * fault and change nothing. This is what QEMU's TCG (no VMX, but an Intel IOMMU) can prove.
+ * likes: behind VT-d, a copy into the VM's RAM must arrive; one to the address of Plinth's
+ * memory must land in the VM's RAM that stands in for it (guest-physical [Plinth's range] is
+ * backed elsewhere) and leave Plinth unchanged; one to that stand-in's own address, no RAM of
+ * the VM, must fault and change nothing. This is what QEMU's TCG (no VMX, but an Intel IOMMU)
+ * can prove.
  *
  * It reports as the test guest does (tools/hvabi.py), under the source word "dma-selftest":
  * one check line each, an info line with what a passing check saw, and a summary.
@@ -16,6 +19,7 @@
 #include <plinth/memory.h>
 #include <plinth/string.h>
 #include <plinth/vm_mem.h>
+#include <x86/hostmap.h>
 #include <x86/pci.h>
 #include <x86/pit.h>
 #include <x86/vtd.h>
@@ -138,8 +142,8 @@ static bool check_identity(struct selftest *t, const struct pci_dev *edu)
 	u64 size, bar = pci_bar(edu->bus, edu->dev, edu->fn, 0, &size);
 	u32 id, live;
 
-	if (!bar || !size || bar + size > VM_MEM_HOST_LIMIT) {
-		result(t, "identification", false, "BAR0 0x%lx, %lu KiB: unassigned or outside Plinth's 4 GiB identity map",
+	if (!bar || !size || !hostmap_reaches(bar, size)) {
+		result(t, "identification", false, "BAR0 0x%lx, %lu KiB: unassigned or outside Plinth's page tables",
 		       bar, size / KIB);
 		return false;
 	}
@@ -236,37 +240,97 @@ out:
 	return !rc;
 }
 
-/* Step e: edu's buffer -> a page of Plinth's pool must fault and leave the page as it was. */
-static void check_blocked(struct selftest *t)
+/* What a page of the pattern check_allowed sent through edu's buffer holds. */
+static bool holds_pattern(const u32 *p)
+{
+	u32 i;
+
+	for (i = 0; i < EDU_DMA_SIZE / 4; i++)
+		if (p[i] != 0x9e3779b9u * (i + 1))
+			return false;
+	return true;
+}
+
+/* Waits a little for the unit to record a fault by edu at addr. */
+static bool fault_seen(const struct selftest *t, u64 addr)
+{
+	u32 i;
+
+	/* The fault is recorded by the time edu is done, on QEMU; real units may lag a little. */
+	for (i = 0; i < FAULT_TIMEOUT_MS; i++) {
+		vtd_poll_faults();
+		if (vtd_fault_seen(t->sid, addr, true))
+			return true;
+		pit_udelay(1000);
+	}
+	return false;
+}
+
+/* edu's buffer -> iova with page (Plinth's view of what must stay as it is) full of CANARY:
+ * whether a fault was reported and the page kept its bytes. false when edu is stuck (the
+ * check's failure is then reported). */
+static bool write_and_watch(struct selftest *t, const char *check, u64 iova, const u8 *page, bool *seen,
+			    bool *intact)
+{
+	u32 i;
+
+	memset((void *)page, CANARY, PMM_PAGE_SIZE);
+	if (edu_dma(t, EDU_BUF, iova, true)) {
+		result(t, check, false, "edu did not finish a transfer within %u ms", EDU_DMA_TIMEOUT_MS);
+		return false;
+	}
+	*seen = fault_seen(t, iova);
+	*intact = true;
+	for (i = 0; i < PMM_PAGE_SIZE; i++)
+		*intact &= page[i] == CANARY;
+	return true;
+}
+
+/* Step e: edu's buffer -> the address of a page of Plinth's pool. Guest-physical [Plinth's
+ * range] is the VM's RAM in another host chunk, so the write must land there, not in Plinth. */
+static void check_plinth_address(struct selftest *t, struct vm *vm)
 {
 	u8 *page = page_alloc();
 	u64 pa = (u64)(uintptr_t)page;
-	bool seen = false, intact = true;
-	u32 i;
+	const struct vm_mem *m = vm_mem_find(vm, pa, PMM_PAGE_SIZE);
+	u64 host = m && m->kind == VM_MEM_RAM ? m->hpa + (pa - m->gpa) : 0;
+	bool seen, intact, arrived;
 
-	if (pa < plinth_reserved.start || pa + PMM_PAGE_SIZE > plinth_reserved.end ||
-	    pa + PMM_PAGE_SIZE > EDU_DMA_LIMIT) {
-		result(t, "blocked-dma", false, "pool page 0x%lx is not in Plinth's range below 256 MiB", pa);
-		goto out;
+	if (!host || host == pa || pa + PMM_PAGE_SIZE > EDU_DMA_LIMIT) {
+		result(t, "plinth-dma", false, "pool page 0x%lx below 256 MiB is not the VM's RAM elsewhere (0x%lx)", pa,
+		       host);
+	} else {
+		memset((void *)(uintptr_t)host, 0, PMM_PAGE_SIZE);
+		if (write_and_watch(t, "plinth-dma", pa, page, &seen, &intact)) {
+			arrived = holds_pattern((const u32 *)(uintptr_t)host);
+			result(t, "plinth-dma", !seen && intact && arrived,
+			       "write to Plinth's address 0x%lx: %s, %s at host 0x%lx, Plinth's page %s", pa,
+			       seen ? "FAULT reported" : "no fault",
+			       arrived ? "arrived in the VM's RAM" : "NOT in the VM's RAM", host,
+			       intact ? "unchanged" : "OVERWRITTEN");
+		}
 	}
-	memset(page, CANARY, PMM_PAGE_SIZE);
-	if (edu_dma(t, EDU_BUF, pa, true)) {
-		result(t, "blocked-dma", false, "edu did not finish a transfer within %u ms", EDU_DMA_TIMEOUT_MS);
-		goto out;
-	}
-	/* The fault is recorded by the time edu is done, on QEMU; real units may lag a little. */
-	for (i = 0; i < FAULT_TIMEOUT_MS && !seen; i++) {
-		vtd_poll_faults();
-		seen = vtd_fault_seen(t->sid, pa, true);
-		if (!seen)
-			pit_udelay(1000);
-	}
-	for (i = 0; i < PMM_PAGE_SIZE; i++)
-		intact &= page[i] == CANARY;
-	result(t, "blocked-dma", seen && intact, "write to Plinth's 0x%lx: %s, page %s", pa,
-	       seen ? "fault reported" : "no fault reported", intact ? "unchanged" : "OVERWRITTEN");
-out:
 	page_free(page);
+}
+
+/* Step f: edu's buffer -> the host chunk behind Plinth's range, at its own address: that is no
+ * RAM of the VM (the guest must not alias its own memory), so it must fault and change nothing.
+ * Without such a chunk Plinth's range is absent: aim at a pool page then. */
+static void check_blocked(struct selftest *t, struct vm *vm)
+{
+	const struct vm_mem *m = vm_mem_find(vm, plinth_reserved.start, 1);
+	bool backed = m && m->kind == VM_MEM_RAM, seen, intact;
+	u8 *page = backed ? (u8 *)(uintptr_t)m->hpa : page_alloc();
+	u64 pa = (u64)(uintptr_t)page;
+
+	if (vm_mem_find(vm, pa, PMM_PAGE_SIZE) || pa + PMM_PAGE_SIZE > EDU_DMA_LIMIT)
+		result(t, "blocked-dma", false, "page 0x%lx is the VM's, or beyond edu's 256 MiB reach", pa);
+	else if (write_and_watch(t, "blocked-dma", pa, page, &seen, &intact))
+		result(t, "blocked-dma", seen && intact, "write to 0x%lx (%s): %s, page %s", pa,
+		       backed ? "the host chunk behind Plinth's range" : "Plinth's pool",
+		       seen ? "fault reported" : "no fault reported", intact ? "unchanged" : "OVERWRITTEN");
+	if (!backed)
+		page_free(page);
 }
 
 void arch_dma_selftest(struct vm *vm)
@@ -286,7 +350,9 @@ void arch_dma_selftest(struct vm *vm)
 	info("edu at %02x:%02x.%u", edu->bus, edu->dev, edu->fn);
 	t.sid = VTD_SID(edu->bus, edu->dev, edu->fn);
 	/* Without translation edu's write would really land in Plinth: no DMA then. */
-	if (check_identity(&t, edu) && check_translation(&t, vm) && check_allowed(&t))
-		check_blocked(&t);
+	if (check_identity(&t, edu) && check_translation(&t, vm) && check_allowed(&t)) {
+		check_plinth_address(&t, vm);
+		check_blocked(&t, vm);
+	}
 	log_info(DMA_SELFTEST_FMT_SUMMARY, t.passed, t.failed);
 }

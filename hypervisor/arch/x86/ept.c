@@ -129,6 +129,25 @@ int ept_lookup(const struct ept *ept, gpa_t gpa, hpa_t *hpa, u64 *flags, u64 *pa
 	return -ENOENT;
 }
 
+/* Frees table and every table below it (a level-0 table holds only leaves). */
+static void free_below(u64 *table, int level, void (*free_page)(void *))
+{
+	u32 i;
+
+	for (i = 0; level > 0 && i < ENTRIES; i++)
+		if ((table[i] & EPT_RWX) && !(table[i] & EPT_LEAF_LARGE))
+			free_below(table_of(table[i]), level - 1, free_page);
+	free_page(table);
+}
+
+void ept_destroy(struct ept *ept, void (*free_page)(void *))
+{
+	if (ept->pml4)
+		free_below(ept->pml4, 3, free_page);
+	ept->pml4 = NULL;
+	ept->table_pages = 0;
+}
+
 u64 ept_pointer(const struct ept *ept)
 {
 	return (u64)(uintptr_t)ept->pml4 | EPTP_WALK_4 | EPTP_MEMTYPE_WB;

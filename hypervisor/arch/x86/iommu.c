@@ -27,9 +27,16 @@ int arch_vm_dma_isolate(struct vm *vm)
 	if (!d)
 		return -ENOMEM;
 	n = pci_enumerate(devs, PCI_DEVS_MAX);
-	for (i = 0; i < n; i++)
-		if (!vtd_attach(VTD_SID(devs[i].bus, devs[i].dev, devs[i].fn), d))
-			attached++;
+	for (i = 0; i < n; i++) {
+		int rc = vtd_attach(VTD_SID(devs[i].bus, devs[i].dev, devs[i].fn), d);
+
+		if (rc == -ENOMEM) {
+			log_warn("%s: cannot put %02x:%02x.%u in its DMA domain: Plinth's page pool is exhausted",
+				 vm->name, devs[i].bus, devs[i].dev, devs[i].fn);
+			return rc;
+		}
+		attached += !rc;
+	}
 	if (vtd_enable())
 		return -EBUSY;
 	log_info("%s: DMA isolation: %u PCI functions in VT-d domain, Plinth's range unreachable", vm->name, attached);

@@ -39,10 +39,11 @@ void arch_halt(void)
 		hlt();
 }
 
-void arch_cpu_idle(void)
+__attribute__((noinline)) void arch_cpu_idle(void)
 {
-	/* Interrupts stay off: only an NMI (arch_cpu_wake) ends the HLT. */
-	hlt();
+	/* Interrupts stay off: only an NMI (arch_cpu_wake) ends the HLT. The label lets the NMI
+	 * handler tell an NMI just before it from one that woke it (x86/nmi.h). */
+	asm volatile(".globl nmi_idle_hlt\nnmi_idle_hlt: hlt" ::: "memory");
 }
 
 void arch_cpu_wake(u32 cpu)

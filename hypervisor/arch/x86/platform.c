@@ -1,7 +1,7 @@
 /*
- * Platform bring-up for core/main.c: ACPI tables (CPUs from the MADT, DMA remapping units from
- * the DMAR, the power-off port from the FADT), the local APIC, VMX on the boot CPU, and the
- * start of the application processors.
+ * Platform bring-up for core/main.c: Plinth's page tables for all of RAM, ACPI tables (CPUs
+ * from the MADT, DMA remapping units from the DMAR, the power-off port from the FADT), the
+ * local APIC, VMX on the boot CPU, and the start of the application processors.
  */
 #include <plinth/arch.h>
 #include <plinth/console.h>
@@ -10,6 +10,7 @@
 #include <x86/acpi.h>
 #include <x86/apic.h>
 #include <x86/exit_io.h>
+#include <x86/hostmap.h>
 #include <x86/percpu.h>
 #include <x86/smp.h>
 #include <x86/vmx.h>
@@ -55,6 +56,9 @@ static void print_cpus(void)
 
 void arch_platform_init(const struct boot_info *bi)
 {
+	u32 i;
+
+	hostmap_boot(bi);
 	apic_init();
 	if (!bi->rsdp) {
 		log_warn("acpi: no RSDP from the loader: only the boot CPU will run");
@@ -76,7 +80,9 @@ void arch_platform_init(const struct boot_info *bi)
 		log_info("acpi: DMAR: %u DMA remapping units, %u reserved memory regions, host address width %u",
 			 acpi.drhd_count, acpi.rmrr_count, acpi.dmar_haw);
 	read_fadt();
-	vtd_init(&acpi);
+	for (i = 0; i < acpi.drhd_count; i++)
+		hostmap_mmio(acpi.drhds[i].reg_base, MAX(acpi.drhds[i].reg_size, (u64)4096));
+	vtd_init(&acpi, bi);
 }
 
 bool arch_virt_init(void)

@@ -4,13 +4,16 @@
  * trampoline needs no locking. An AP that runs C enters VMX root operation and waits for the
  * launch (core/launch.c).
  */
+#include <plinth/arch.h>
 #include <plinth/console.h>
 #include <plinth/launch.h>
+#include <plinth/memory.h>
 #include <plinth/string.h>
 #include <x86/apic.h>
 #include <x86/boot_symbols.h>
 #include <x86/cpu.h>
 #include <x86/desc.h>
+#include <x86/hostmap.h>
 #include <x86/percpu.h>
 #include <x86/pit.h>
 #include <x86/processor.h>
@@ -30,6 +33,10 @@ static __noreturn void ap_entry(void)
 {
 	struct percpu *pc = starting;
 
+	/* An AP that answered after its wait timed out finds the next AP's state here: it must
+	 * not use it (its slot was given up, its pages stay allocated). */
+	if (apic_id() != pc->apic_id)
+		arch_halt();
 	desc_init_cpu(pc);
 	if (vmx_on_aps) {
 		vmx_cpu_enable();
@@ -68,12 +75,13 @@ static bool wake(struct percpu *pc)
 u32 smp_start_aps(const u32 *apic_ids, u32 count, bool vmx_enable_aps)
 {
 	u32 self = apic_id(), i;
+	u64 pool_before = pool_free_bytes(), used;
 
 	vmx_on_aps = vmx_enable_aps;
 	cpus[0]->apic_id = self;
 	memcpy((void *)(uintptr_t)TRAMPOLINE_BASE, trampoline_start,
 	       (size_t)(trampoline_end - trampoline_start));
-	trampoline_set(trampoline_cr3, (u64)(uintptr_t)boot_pml4, 4);
+	trampoline_set(trampoline_cr3, hostmap_cr3(), 4); /* the pool lies below 4 GiB */
 	trampoline_set(trampoline_efer, rdmsr(MSR_EFER), 4);
 	trampoline_set(trampoline_entry, (u64)(uintptr_t)ap_entry, 8);
 
@@ -98,5 +106,10 @@ u32 smp_start_aps(const u32 *apic_ids, u32 count, bool vmx_enable_aps)
 		}
 		cpu_count++;
 	}
+	/* What each CPU costs (state, stacks, VMXON region), for machines with many. */
+	used = pool_before - pool_free_bytes();
+	log_info("smp: %u APs hold %lu KiB of Plinth's pool (%lu KiB each); %lu KiB of the pool free",
+		 cpu_count - 1, used / KIB, cpu_count > 1 ? used / KIB / (cpu_count - 1) : 0,
+		 pool_free_bytes() / KIB);
 	return cpu_count;
 }

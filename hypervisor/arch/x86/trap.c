@@ -10,6 +10,7 @@
 #include <plinth/string.h>
 #include <x86/cpu.h>
 #include <x86/nmi.h>
+#include <x86/percpu.h>
 #include <x86/processor.h>
 #include <x86/trap.h>
 
@@ -115,6 +116,8 @@ void trap_handle(struct trap_frame *tf)
 	/* NMIs are how CPUs wake each other (start a VM, stop for a FATAL report). */
 	if (tf->vector == X86_EXC_NMI) {
 		nmi_halt_if_stopping();
+		if (tf->rip == (u64)(uintptr_t)nmi_idle_hlt)
+			tf->rip++; /* about to sleep: the wake-up is this NMI */
 		return;
 	}
 	if (tf->vector == X86_EXC_PF)
@@ -129,7 +132,8 @@ void trap_handle(struct trap_frame *tf)
 		panic_start("CPU exception in Plinth", "%s at rip 0x%lx: %s", name, tf->rip, detail);
 	else
 		panic_start("CPU exception in Plinth", "%s at rip 0x%lx", name, tf->rip);
-	printk("  vector %lu (%s), error code 0x%lx\n", tf->vector, name, tf->error_code);
+	printk("  vector %lu (%s), error code 0x%lx, on CPU %u\n", tf->vector, name, tf->error_code,
+	       this_cpu()->index);
 	dump_frame(tf);
 	panic_finish();
 }
@@ -148,7 +152,6 @@ void arch_trigger_fault(const char *kind)
 {
 	volatile u64 zero = 0;
 
-	log_info("fault=%s: raising it on purpose", kind);
 	if (!strcmp(kind, "ud"))
 		asm volatile("ud2");
 	else if (!strcmp(kind, "pf"))

@@ -37,16 +37,38 @@ static void report_footprint(struct vm *vm)
 		 (pool - pool_free_bytes()) / KIB, vm->arch->ept.table_pages * 4, vtd_table_pages() * 4);
 }
 
+struct vcpu *vcpu_create(struct vm *vm, u32 id, u32 cpu)
+{
+	struct vcpu *v = pages_try_alloc(VCPU_PAGES);
+
+	if (!v)
+		return NULL;
+	v->vmcs = page_try_alloc();
+	if (!v->vmcs) {
+		pages_free(v, VCPU_PAGES);
+		return NULL;
+	}
+	v->vm = vm;
+	v->id = id;
+	v->cpu = cpu;
+	v->pending_sipi = -1;
+	v->apic_id = cpus[cpu]->apic_id;
+	return v;
+}
+
+void vcpu_destroy(struct vcpu *v)
+{
+	page_free(v->vmcs);
+	pages_free(v, VCPU_PAGES);
+}
+
 void arch_vcpu_run(struct vm *vm, u32 id)
 {
 	struct percpu *pc = this_cpu();
-	struct vcpu *v = pages_alloc(VCPU_PAGES);
+	struct vcpu *v = vm->arch->vcpus[id];
 
-	v->vm = vm;
-	v->id = id;
-	v->pending_sipi = -1;
-	v->apic_id = pc->apic_id;
-	pc->vcpu = v;
+	if (!v || v->cpu != pc->index)
+		panic("cannot run a vCPU", "%s vCPU %u was not built for CPU %u", vm->name, id, pc->index);
 	vmcs_setup(v);
 	if (id == 0) {
 		vmcs_guest_protected32(&vm->boot);

@@ -2,20 +2,26 @@
  * A VM's address space on VMX: its EPT with the MTRRs' memory types, its VPID, its MSR and I/O
  * bitmaps.
  */
+#include <console_proto.h>
 #include <plinth/arch.h>
 #include <plinth/console.h>
 #include <plinth/memory.h>
+#include <plinth/errno.h>
 #include <x86/apic.h>
 #include <x86/exit_io.h>
 #include <x86/exit_msr.h>
 #include <x86/mtrr.h>
+#include <x86/percpu.h>
 #include <x86/processor.h>
+#include <x86/vcpu.h>
 #include <x86/vm.h>
 #include <x86/vmx.h>
 
+#define ARCH_VM_PAGES ((sizeof(struct arch_vm) + PLINTH_PAGE_SIZE - 1) / PLINTH_PAGE_SIZE)
+
 static void *ept_page(void)
 {
-	return page_alloc();
+	return page_try_alloc();
 }
 
 /* Maps one region, split where the MTRR memory type changes. The local APIC's page is
@@ -59,29 +65,96 @@ static int map_region(struct ept *ept, const struct mtrr_state *mtrr, const stru
 	return 0;
 }
 
-int arch_vm_init(struct vm *vm)
+static void free_page_of(void *page)
 {
-	struct arch_vm *a = page_alloc();
+	if (page)
+		page_free(page);
+}
+
+/* Gives back every page a VM holds (or the part of them a failed build took). */
+static void free_vm(struct vm *vm)
+{
+	struct arch_vm *a = vm->arch;
+	u32 i;
+
+	for (i = 0; i < PLINTH_MAX_CPUS; i++)
+		if (a->vcpus[i])
+			vcpu_destroy(a->vcpus[i]);
+	ept_destroy(&a->ept, page_free);
+	free_page_of(a->msr_bitmap);
+	free_page_of(a->io_bitmap_a);
+	free_page_of(a->io_bitmap_b);
+	pages_free(a, ARCH_VM_PAGES);
+	vm->arch = NULL;
+}
+
+/* Exit bitmaps and a vCPU for each CPU of the VM's mask, numbered in mask order (the numbering
+ * of core/launch.c). */
+static int alloc_state(struct vm *vm)
+{
+	struct arch_vm *a = vm->arch;
+	u32 cpu, id = 0;
+
+	a->msr_bitmap = page_try_alloc();
+	a->io_bitmap_a = page_try_alloc();
+	a->io_bitmap_b = page_try_alloc();
+	if (!a->msr_bitmap || !a->io_bitmap_a || !a->io_bitmap_b)
+		return -ENOMEM;
+	exit_msr_bitmap_init(a->msr_bitmap);
+	exit_io_bitmap_init(a->io_bitmap_a, a->io_bitmap_b);
+	for (cpu = 0; cpu < cpu_count; cpu++) {
+		if (!(vm->cpu_mask & BIT(cpu)))
+			continue;
+		a->vcpus[id] = vcpu_create(vm, id, cpu);
+		if (!a->vcpus[id++])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int build_ept(struct vm *vm)
+{
+	struct arch_vm *a = vm->arch;
 	struct mtrr_state mtrr;
 	u32 i;
 	int rc;
-
-	vm->arch = a;
-	a->vpid = (u16)(vm->id + 1);
-	a->msr_bitmap = page_alloc();
-	a->io_bitmap_a = page_alloc();
-	a->io_bitmap_b = page_alloc();
-	exit_msr_bitmap_init(a->msr_bitmap);
-	exit_io_bitmap_init(a->io_bitmap_a, a->io_bitmap_b);
 
 	mtrr_read(&mtrr);
 	rc = ept_init(&a->ept, ept_page, vmx_caps.ept_vpid & EPT_CAP_2M, vmx_caps.ept_vpid & EPT_CAP_1G);
 	for (i = 0; !rc && i < vm->mem_count; i++)
 		rc = map_region(&a->ept, &mtrr, &vm->mem[i]);
+	return rc;
+}
+
+int arch_vm_init(struct vm *vm)
+{
+	struct arch_vm *a = pages_try_alloc(ARCH_VM_PAGES);
+	const char *what = "its vCPUs and exit bitmaps";
+	u32 i;
+	int rc = -ENOMEM;
+
+	vm->arch = a;
+	if (a) {
+		a->vpid = (u16)(vm->id + 1);
+		rc = alloc_state(vm);
+	}
+	if (!rc) {
+		what = "its EPT";
+		rc = build_ept(vm);
+	}
 	if (rc) {
-		log_warn("%s: building the EPT failed (error %d)", vm->name, rc);
+		if (a)
+			free_vm(vm);
+		if (rc == -ENOMEM)
+			log_warn(CONSOLE_FMT_VM_POOL_EXHAUSTED, vm->name, pool_size_bytes() / KIB, a ? what : "its state",
+				 pool_free_bytes() / KIB);
+		else
+			log_warn("%s: cannot be built: mapping its memory into the EPT failed (error %d)", vm->name, rc);
 		return rc;
 	}
+	/* Before the launch, so INIT and SIPI reach a vCPU whose CPU has not entered it yet. */
+	for (i = 0; i < PLINTH_MAX_CPUS && a->vcpus[i]; i++)
+		cpus[a->vcpus[i]->cpu]->vcpu = a->vcpus[i];
 	a->eptp = ept_pointer(&a->ept);
 	log_info("%s: EPT %lu x 1G + %lu x 2M + %lu x 4K pages in %u table pages (%u KiB)", vm->name,
 		 a->ept.leaves_1g, a->ept.leaves_2m, a->ept.leaves_4k, a->ept.table_pages,

@@ -2,7 +2,6 @@
  * VMCS set-up (SDM Vol. 3C, ch. 25): controls computed from the capability MSRs and the host
  * state of this CPU. The guest's state is vmcs_guest.c's.
  */
-#include <plinth/memory.h>
 #include <x86/cpu.h>
 #include <x86/desc.h>
 #include <x86/percpu.h>
@@ -84,10 +83,9 @@ static void host_state(void)
 
 void vmcs_setup(struct vcpu *v)
 {
-	u32 *region = page_alloc();
+	u32 *region = v->vmcs;
 
 	region[0] = (u32)VMX_BASIC_REVISION(vmx_caps.basic);
-	v->vmcs = region;
 	vmcs_clear((hpa_t)(uintptr_t)region);
 	vmcs_load((hpa_t)(uintptr_t)region);
 	controls(v);

@@ -7,6 +7,7 @@
  * size, address). Invalidation is register-based and global: Plinth changes mappings only
  * while building VMs, never on a hot path. Faults: vtd_fault.c.
  */
+#include <console_proto.h>
 #include <plinth/console.h>
 #include <plinth/errno.h>
 #include <plinth/memory.h>
@@ -14,6 +15,7 @@
 #include <plinth/string.h>
 #include <x86/ept.h>
 #include <x86/vtd.h>
+#include <x86/vtd_check.h>
 #include <x86/vtd_qi.h>
 #include <x86/vtd_regs.h>
 
@@ -34,6 +36,7 @@ static bool allow_2m, allow_1g, coherent = true;
 static bool enabled;
 static u32 context_pages;
 static const struct acpi_info *vtd_acpi;
+static bool rmrr_refused[ACPI_DMAR_MAX_RMRRS];
 
 static const char *yes(bool b)
 {
@@ -56,8 +59,50 @@ static void report(u32 i, const struct vtd_unit *u)
 		 yes(ecap & ECAP_IR), yes(ecap & ECAP_EIM), yes(ecap & ECAP_PT), yes(ecap & ECAP_SC));
 }
 
-bool vtd_init(const struct acpi_info *acpi)
+/* Reads and checks the unit the DMAR describes as drhd (vtd_check.h); false after one line
+ * saying why it is refused: Plinth goes on without it. */
+static bool accept_unit(u32 i, const struct acpi_drhd *drhd, const struct vtd_check_env *env, struct vtd_unit *u)
 {
+	struct vtd_unit_regs regs;
+	char why[160];
+
+	if (drhd->reg_base + drhd->reg_size > 4 * GIB) {
+		log_warn("vtd: unit %u at 0x%lx lies above 4 GiB, outside Plinth's map: skipped", i, drhd->reg_base);
+		return false;
+	}
+	if (vtd_check_unit_base(drhd, env, why, sizeof(why)))
+		goto refused;
+	u->base = drhd->reg_base;
+	u->include_all = drhd->flags & ACPI_DRHD_INCLUDE_PCI_ALL;
+	u->ver = vtd_read32(u, VTD_VER);
+	u->cap = vtd_read64(u, VTD_CAP);
+	u->ecap = vtd_read64(u, VTD_ECAP);
+	regs = (struct vtd_unit_regs){ .ver = u->ver, .gsts = vtd_read32(u, VTD_GSTS), .cap = u->cap, .ecap = u->ecap,
+				       .sagaw = CAP_SAGAW(u->cap), .nd = CAP_ND(u->cap), .fro = CAP_FRO(u->cap),
+				       .nfr = CAP_NFR(u->cap), .iro = ECAP_IRO(u->ecap) };
+	if (!vtd_check_unit_regs(&regs, drhd->reg_size, why, sizeof(why)))
+		return true;
+refused:
+	log_warn(CONSOLE_FMT_VTD_UNIT_REFUSED, i, drhd->reg_base, why);
+	return false;
+}
+
+/* RMRRs Plinth will not map (vtd_check.h), each said once. */
+static void check_rmrrs(const struct acpi_info *acpi, const struct vtd_check_env *env)
+{
+	char why[160];
+	u32 i;
+
+	for (i = 0; i < acpi->rmrr_count && i < ACPI_DMAR_MAX_RMRRS; i++) {
+		rmrr_refused[i] = vtd_check_rmrr(&acpi->rmrrs[i], env, why, sizeof(why)) != 0;
+		if (rmrr_refused[i])
+			log_warn(CONSOLE_FMT_VTD_RMRR_REFUSED, acpi->rmrrs[i].base, acpi->rmrrs[i].limit, why);
+	}
+}
+
+bool vtd_init(const struct acpi_info *acpi, const struct boot_info *bi)
+{
+	const struct vtd_check_env env = { bi->mmap, bi->mmap_count, plinth_reserved.start, plinth_reserved.end };
 	bool sagaw39 = true, sagaw48 = true;
 	u32 i;
 
@@ -66,25 +111,20 @@ bool vtd_init(const struct acpi_info *acpi)
 		log_info("vtd: no DMAR table: no DMA remapping hardware (or the firmware hides it)");
 		return false;
 	}
+	check_rmrrs(acpi, &env);
 	for (i = 0; i < acpi->drhd_count && i < ACPI_DMAR_MAX_DRHDS; i++) {
 		struct vtd_unit *u = &vtd_units[vtd_unit_count];
 
-		if (acpi->drhds[i].reg_base + 0x1000 > 4 * GIB) {
-			log_warn("vtd: unit %u at 0x%lx lies above 4 GiB, outside Plinth's map: skipped", i,
-				 acpi->drhds[i].reg_base);
+		if (!accept_unit(i, &acpi->drhds[i], &env, u))
 			continue;
-		}
-		u->base = acpi->drhds[i].reg_base;
-		u->include_all = acpi->drhds[i].flags & ACPI_DRHD_INCLUDE_PCI_ALL;
-		u->ver = vtd_read32(u, VTD_VER);
-		u->cap = vtd_read64(u, VTD_CAP);
-		u->ecap = vtd_read64(u, VTD_ECAP);
 		report(vtd_unit_count, u);
 		sagaw39 &= (CAP_SAGAW(u->cap) & SAGAW_39) != 0;
 		sagaw48 &= (CAP_SAGAW(u->cap) & SAGAW_48) != 0;
 		coherent &= (u->ecap & ECAP_C) != 0;
 		vtd_unit_count++;
 	}
+	if (!vtd_unit_count && acpi->drhd_count)
+		log_warn(CONSOLE_FMT_VTD_NO_UNIT, acpi->drhd_count);
 	if (!vtd_unit_count)
 		return false;
 	if (!sagaw39 && !sagaw48) {
@@ -122,7 +162,7 @@ u32 vtd_table_pages(void)
 
 static void *table_page(void)
 {
-	return page_alloc();
+	return page_try_alloc();
 }
 
 /* Units that do not snoop their page walks (ECAP.C = 0) need the tables written back. */
@@ -140,43 +180,56 @@ int vtd_domain_map(struct vtd_domain *d, u64 iova, hpa_t hpa, u64 size)
 	return ept_map(&d->pt, iova, hpa, size, EPT_READ | EPT_WRITE);
 }
 
-/* Maps an RMRR identity, page by page where RAM is already mapped, never Plinth's range. */
-static void map_rmrr(struct vtd_domain *d, const struct acpi_rmrr *r)
+/* Gives a domain that could not be built back to the pool. */
+static struct vtd_domain *domain_failed(struct vtd_domain *d, struct vm *vm, const char *what, int rc)
 {
-	u64 at, end = r->limit + 1, hpa, flags, size;
-
-	for (at = r->base; at < end; at += 4096) {
-		if (at < plinth_reserved.end && at + 4096 > plinth_reserved.start) {
-			log_warn("vtd: RMRR 0x%lx-0x%lx overlaps Plinth's range: that part stays unmapped", r->base, r->limit);
-			at = plinth_reserved.end - 4096;
-			continue;
-		}
-		if (!ept_lookup(&d->pt, at, &hpa, &flags, &size))
-			continue;
-		vtd_domain_map(d, at, at, 4096);
-	}
+	ept_destroy(&d->pt, page_free);
+	d->used = false;
+	if (rc == -ENOMEM)
+		log_warn(CONSOLE_FMT_VTD_POOL_EXHAUSTED, vm->name, pool_size_bytes() / KIB, what, pool_free_bytes() / KIB);
+	else
+		log_warn("vtd: %s: cannot build its DMA domain: mapping %s failed (error %d)", vm->name, what, rc);
+	return NULL;
 }
 
 struct vtd_domain *vtd_domain_for_vm(struct vm *vm)
 {
 	struct vtd_domain *d = &domains[vm->id % VTD_DOMAINS];
+	u64 iova_limit = four_level ? 1ULL << 48 : 1ULL << 39;
 	u32 i;
+	int rc;
 
 	if (d->used)
 		return d;
-	if (ept_init(&d->pt, table_page, allow_2m, allow_1g))
-		return NULL;
+	rc = ept_init(&d->pt, table_page, allow_2m, allow_1g);
+	if (rc)
+		return domain_failed(d, vm, "its top-level table", rc);
 	d->did = (u16)(vm->id + 1); /* domain id 0 is reserved when CAP.CM is set */
 	d->used = true;
 	for (i = 0; i < vm->mem_count; i++) {
 		const struct vm_mem *m = &vm->mem[i];
 
-		if (m->kind == VM_MEM_RAM && vtd_domain_map(d, m->gpa, m->hpa, m->size))
+		if (m->kind != VM_MEM_RAM)
+			continue;
+		rc = vtd_domain_map(d, m->gpa, m->hpa, m->size);
+		if (rc == -ERANGE)
 			log_warn("vtd: %s: RAM 0x%lx-0x%lx does not fit the domain's address width", vm->name,
 				 m->gpa, m->gpa + m->size);
+		else if (rc)
+			return domain_failed(d, vm, "the tables of its RAM", rc);
 	}
-	for (i = 0; i < vtd_acpi->rmrr_count; i++)
-		map_rmrr(d, &vtd_acpi->rmrrs[i]);
+	for (i = 0; i < vtd_acpi->rmrr_count && i < ACPI_DMAR_MAX_RMRRS; i++) {
+		const struct acpi_rmrr *r = &vtd_acpi->rmrrs[i];
+
+		if (rmrr_refused[i])
+			continue;
+		rc = vtd_map_rmrr(&d->pt, r, vm->mem, vm->mem_count, iova_limit);
+		if (rc == -ENOMEM)
+			return domain_failed(d, vm, "the tables of an RMRR", rc);
+		if (rc)
+			log_warn("vtd: %s: RMRR 0x%lx-0x%lx not mapped (error %d): its devices may fault", vm->name,
+				 r->base, r->limit, rc);
+	}
 	sync_tables();
 	log_info("vtd: %s: domain %u maps its RAM with %lu x 1G + %lu x 2M + %lu x 4K pages (%u table pages)",
 		 vm->name, d->did, d->pt.leaves_1g, d->pt.leaves_2m, d->pt.leaves_4k, d->pt.table_pages);
@@ -231,7 +284,11 @@ int vtd_attach(u16 sid, struct vtd_domain *d)
 	if (!d || !d->pt.pml4)
 		return -EINVAL;
 	if (!(root[0] & ROOT_PRESENT)) {
-		root[0] = (u64)(uintptr_t)page_alloc() | ROOT_PRESENT;
+		u64 *table = page_try_alloc();
+
+		if (!table)
+			return -ENOMEM;
+		root[0] = (u64)(uintptr_t)table | ROOT_PRESENT;
 		context_pages++;
 		root[1] = 0;
 	}

@@ -19,7 +19,12 @@ bool vtd_qi_enable(struct vtd_unit *u)
 	/* GCMD takes the persistent enables with each command (VT-d 11.4.4.1). */
 	u32 keep = vtd_read32(u, VTD_GSTS) & (GSTS_TES | GSTS_IRES | GSTS_CFIS);
 
-	u->qi_queue = page_alloc();
+	/* Taken while a VM's DMA isolation is set up: a pool run dry fails that VM, not Plinth. */
+	u->qi_queue = page_try_alloc();
+	if (!u->qi_queue) {
+		log_warn("vtd: unit at 0x%lx: no page for its invalidation queue: Plinth's page pool is exhausted", u->base);
+		return false;
+	}
 	u->qi_tail = 0;
 	vtd_write64(u, VTD_IQT, 0);
 	vtd_write64(u, VTD_IQA, (u64)(uintptr_t)u->qi_queue); /* QS 0, 128-bit descriptors */

@@ -23,7 +23,8 @@ bool arch_virt_init(void);
 /* Starts the other CPUs (each enters VMX root when available, then waits in
  * launch_ap_wait()); returns the CPUs online, numbered 0 (this one) to the count - 1. */
 u32 arch_start_cpus(void);
-/* Boot option fault=ud|pf|gp|de: raises that exception on purpose to prove the FATAL path. */
+/* Boot option fault=ud|pf|gp|de: raises that exception on purpose to prove the FATAL path
+ * (silently: the caller says so); returns after a warning for a kind it does not know. */
 void arch_trigger_fault(const char *kind);
 
 /* --- Console: a 16550 UART --- */
@@ -45,8 +46,13 @@ void arch_dump_current(void);
 void arch_stop_other_cpus(void);
 /* Stops this CPU for good: interrupts off, HLT forever. */
 __noreturn void arch_halt(void);
-/* Sleeps until something wakes this CPU: arch_cpu_wake, or another event (callers loop). */
+/* Sleeps until something wakes this CPU: arch_cpu_wake, or another event (callers loop). A
+ * wake-up that arrives just before the CPU sleeps is not lost. */
 void arch_cpu_idle(void);
+/* A pause in a spin loop (spinlocks, polling another CPU's flag). */
+void arch_cpu_relax(void);
+/* The calling CPU's index: 0 = the boot CPU, then in start-up order. */
+u32 arch_cpu_index(void);
 /* Wakes CPU cpu from arch_cpu_idle; nothing for a CPU that is not online. */
 void arch_cpu_wake(u32 cpu);
 

@@ -9,7 +9,12 @@
  * and warns about an option it did not understand. */
 void console_init(void);
 
-/* Raw output, no prefix; "\n" becomes "\r\n". */
+/* For a FATAL report (core/panic.c): from now on only this CPU's output reaches the console,
+ * once a line another CPU is writing has ended. False when another CPU claimed it first; true
+ * again for the CPU that holds it. */
+bool console_claim(void);
+
+/* Raw output, no prefix; "\n" becomes "\r\n". Unserialised: callers use printk. */
 void console_write(const char *s, size_t n);
 void printk(const char *fmt, ...) __printf(1, 2);
 void vprintk(const char *fmt, va_list ap);

@@ -6,8 +6,9 @@
 #include <plinth/boot_info.h>
 #include <plinth/vm.h>
 
-/* Loads module `index` into vm (identity-mapped guest memory) and fills vm->boot. Returns 0,
- * or a negative error after printing one line that names the module and the problem. */
+/* Loads module `index` into vm's memory (through vm_mem: guest-physical need not be host-
+ * physical) and fills vm->boot. Returns 0, or a negative error after printing one line that
+ * names the module and the problem; Plinth goes on either way. */
 int loader_load(struct vm *vm, struct boot_info *bi, u32 index);
 
 /* Each format's loader: 0 when loaded, -ENOENT when the image is not of its format, another

@@ -12,21 +12,30 @@ struct reserved_range {
 };
 
 extern struct reserved_range plinth_reserved;
-/* Usable RAM that is not Plinth's, the multiboot2 information or a module. */
+/* Usable RAM that is not Plinth's, the multiboot2 information or a module. Only the boot CPU
+ * touches it, while it loads guests and builds VMs before the launch: it has no lock. */
 extern struct pmm ram;
 
 /* Builds `ram` from the memory map and records plinth_reserved; prints a summary. */
 void memory_init(const struct boot_info *bi);
 
-/* The memory map a guest should see: the firmware's, with Plinth's range reserved. Writes at
- * most max entries, sorted as the firmware gave them; returns the count. */
-u32 memory_guest_map(const struct boot_info *bi, struct mem_range *out, u32 max);
-
-/* One zeroed 4 KiB page from Plinth's pool; panics when the pool is exhausted. */
+/*
+ * Plinth's page pool, for any CPU at any time (a lock serialises them). page_alloc and
+ * pages_alloc are for Plinth's own needs at boot (per-CPU state, the VT-d root table): they
+ * panic when the pool is exhausted. What one VM needs (EPT, VT-d domain, bitmaps, vCPUs, VMCS)
+ * comes from the _try_ forms, which return NULL instead: a VM that cannot be built fails
+ * alone.
+ */
 void *page_alloc(void);
-/* count physically contiguous zeroed pages; panics when the pool cannot give them. */
-void *pages_alloc(u32 count);
+void *pages_alloc(u32 count); /* count physically contiguous zeroed pages */
+void *page_try_alloc(void);
+void *pages_try_alloc(u32 count);
 void page_free(void *page);
+void pages_free(void *pages, u32 count);
+u64 pool_size_bytes(void);
 u64 pool_free_bytes(void);
+/* Boot option debug_pool_left: takes pages out of the pool until at most left bytes are free,
+ * so that building a VM runs out (tests of the fallible path). Says so in one line. */
+void memory_pool_set_aside(u64 left);
 
 #endif

@@ -16,7 +16,12 @@ struct boot_options {
 	/* fault=KIND: raise that exception on purpose (the arch knows the kinds) */
 	bool fault_given;
 	char fault[OPTIONS_FAULT_LEN];
+	/* fault_all_cpus: with fault=, every CPU raises it at the same moment once all are up */
+	bool fault_all_cpus;
 	bool debug_hypercalls;		 /* allow the hypercalls that break a VM on purpose */
+	/* debug_pool_left=KIB: before VMs are built, all but KIB of the page pool is set aside */
+	bool pool_left_given;
+	u64 pool_left_kib;
 	bool iommu_optional;		 /* iommu=optional: run guests even without DMA isolation */
 	bool iommu_selftest;		 /* run the DMA self-test instead of guests */
 	bool vtd_register_invalidation; /* never use VT-d's invalidation queue */

@@ -31,6 +31,9 @@ int pmm_remove(struct pmm *pmm, u64 start, u64 end);
  * page), lowest address first. 0 and *out set, or -ENOMEM / -EINVAL. */
 int pmm_alloc(struct pmm *pmm, u64 size, u64 align, u64 *out);
 
+/* The same, highest address first. */
+int pmm_alloc_top(struct pmm *pmm, u64 size, u64 align, u64 *out);
+
 /* Returns [start, start + size) to the free set. -EINVAL when any page of it is already
  * free (a double free) or start or size is not page aligned (free what pmm_alloc rounded
  * up to, in whole pages). */

@@ -10,9 +10,6 @@
 #define VM_MEM_RAM 1  /* guest RAM: cached per the firmware's memory types */
 #define VM_MEM_MMIO 2 /* device memory passed through, uncached unless the MTRRs say otherwise */
 
-/* Plinth's page tables identity-map the low 4 GiB (boot/entry.S): what it can reach. */
-#define VM_MEM_HOST_LIMIT (4 * GIB)
-
 struct vm_mem {
 	gpa_t gpa;
 	hpa_t hpa;
@@ -26,8 +23,19 @@ struct vm;
 int vm_mem_add(struct vm *vm, gpa_t gpa, hpa_t hpa, u64 size, u32 kind);
 /* The range that holds [gpa, gpa + size) entirely, or NULL. */
 const struct vm_mem *vm_mem_find(const struct vm *vm, gpa_t gpa, u64 size);
-/* Points at guest-physical [gpa, gpa + size) when it is RAM of the VM that Plinth reaches;
- * NULL otherwise (a hypercall then returns -EFAULT to the guest). */
+/* Points at guest-physical [gpa, gpa + size) when one RAM range of the VM holds it all (so it
+ * is contiguous in Plinth's memory too); NULL otherwise (a hypercall then returns -EFAULT). */
 void *vm_mem_ptr(const struct vm *vm, gpa_t gpa, u64 size);
+
+/* Whether every byte of guest-physical [gpa, gpa + len) is RAM of the VM, across ranges. */
+bool vm_mem_is_ram(const struct vm *vm, gpa_t gpa, u64 len);
+/* The host address of gpa and how many bytes from there (at most len) lie in the same RAM
+ * range: guest memory translated piece by piece. -EFAULT when gpa is not the VM's RAM. */
+int vm_mem_host_piece(const struct vm *vm, gpa_t gpa, u64 len, hpa_t *hpa, u64 *piece);
+/* Copies into, out of, or zeroes guest-physical [gpa, gpa + len) across range boundaries.
+ * -EFAULT, with nothing copied, when a byte of it is not the VM's RAM. */
+int vm_mem_write(const struct vm *vm, gpa_t gpa, const void *src, u64 len);
+int vm_mem_read(const struct vm *vm, gpa_t gpa, void *dst, u64 len);
+int vm_mem_zero(const struct vm *vm, gpa_t gpa, u64 len);
 
 #endif

@@ -3,9 +3,9 @@
  * The EPT builder (SDM Vol. 3C, 29.3): exact leaf and table-page counts for the layouts Plinth
  * builds (an identity map of [0, 4 GiB) with and without 1 GiB pages, low memory with a hole),
  * translations inside every kind of leaf, fallback to smaller pages when gpa and hpa are aligned
- * differently, overlaps, bad arguments, an allocator that runs dry, the EPT pointer, and a
- * randomized cross-check of a few hundred mappings against a list of ranges, where the tables
- * are also walked leaf by leaf and compared with the list both ways.
+ * differently, overlaps, bad arguments, an allocator that runs dry, tearing the tables down,
+ * the EPT pointer, and a randomized cross-check of a few hundred mappings against a list of
+ * ranges, where the tables are also walked leaf by leaf and compared with the list both ways.
  *
  * Table pages come from aligned_alloc and are used through their address as if physical, as
  * Plinth does with the memory it identity-maps; every page is freed at the end of each test, so
@@ -513,6 +513,43 @@ TEST(map_out_of_memory_at_every_page)
 }
 
 /* ---- the EPT pointer ---- */
+
+/* ept_destroy's callback: the page must be one the allocator handed out, and goes back. */
+static u32 destroyed;
+
+static void free_page(void *p)
+{
+	u32 i;
+
+	for (i = 0; i < npages && pages[i] != p; i++)
+		;
+	if (!test_check(i < npages, __FILE__, __LINE__, "ept_destroy freed %p, which is no table page", p))
+		return;
+	pages[i] = pages[--npages];
+	free(p);
+	destroyed++;
+}
+
+TEST(destroy_gives_back_every_table_page)
+{
+	struct ept e;
+	u32 tables;
+
+	REQUIRE(ept_init(&e, alloc_page, true, true) == 0);
+	/* Every level: 1 GiB, 2 MiB and 4 KiB leaves, and a second PML4 entry. */
+	CHECK_EQ_INT(ept_map(&e, 0, 0, 4 * GIB - 0x5000, WB), 0);
+	CHECK_EQ_INT(ept_map(&e, 512 * GIB, 0, 3 * PG, UC), 0);
+	tables = e.table_pages;
+	CHECK(tables > 4);
+	destroyed = 0;
+	ept_destroy(&e, free_page);
+	CHECK_EQ_U64(destroyed, tables);
+	CHECK_EQ_U64(npages, 0);
+	CHECK(e.pml4 == NULL && e.table_pages == 0);
+	ept_destroy(&e, free_page); /* an empty EPT: nothing to give back */
+	CHECK_EQ_U64(destroyed, tables);
+	pages_free();
+}
 
 TEST(ept_pointer_value)
 {

@@ -272,3 +272,20 @@ TEST(free_bad_arguments)
 	CHECK_EQ_INT(pmm_free(&pmm, 0x1000, UINT64_MAX - 0xfff), -EINVAL);  /* ends at 2^64 */
 	CHECK_RANGES(&pmm, 0x10000, 0x14000, 0x18000, 0x20000);
 }
+
+TEST(alloc_top_takes_the_highest_aligned_fit)
+{
+	u64 out = 0;
+
+	pmm_init(&pmm);
+	CHECK_EQ_INT(pmm_add(&pmm, 0x100000, 0x1fff0000), 0);
+	CHECK_EQ_INT(pmm_add(&pmm, 0x100000000ULL, 0x100100000ULL), 0); /* 1 MiB above 4 GiB: too small */
+	CHECK_EQ_INT(pmm_alloc_top(&pmm, 0x600000, 0x200000, &out), 0);
+	CHECK_EQ_U64(out, 0x1f800000);
+	CHECK_RANGES(&pmm, 0x100000, 0x1f800000, 0x1fe00000, 0x1fff0000, 0x100000000ULL, 0x100100000ULL);
+	CHECK_EQ_INT(pmm_alloc_top(&pmm, 0x1000, 0x1000, &out), 0);
+	CHECK_EQ_U64(out, 0x1000ff000ULL);
+	CHECK_EQ_INT(pmm_alloc_top(&pmm, 0x40000000, 0x200000, &out), -ENOMEM);
+	CHECK_EQ_INT(pmm_alloc_top(&pmm, 0x1000, 0x1001, &out), -EINVAL);
+	CHECK_EQ_INT(pmm_alloc_top(&pmm, 0, 0x1000, &out), -EINVAL);
+}

@@ -6,7 +6,6 @@
 #include <plinth/types.h>
 
 extern u8 boot_stack_top[];
-extern u8 boot_pml4[];
 /* RDTSC at Plinth's first instruction (the boot path benchmark counts from it). */
 extern u64 boot_tsc;
 

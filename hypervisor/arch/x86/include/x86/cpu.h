@@ -117,6 +117,11 @@ static inline void write_cr0(u64 v)
 	asm volatile("mov %0, %%cr0" : : "r"(v) : "memory");
 }
 
+static inline void write_cr3(u64 v)
+{
+	asm volatile("mov %0, %%cr3" : : "r"(v) : "memory");
+}
+
 static inline void write_cr4(u64 v)
 {
 	asm volatile("mov %0, %%cr4" : : "r"(v) : "memory");

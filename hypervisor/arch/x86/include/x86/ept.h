@@ -41,6 +41,10 @@ int ept_map(struct ept *ept, gpa_t gpa, hpa_t hpa, u64 size, u64 flags);
 /* Translates gpa: 0 with *hpa (exact address), *flags and *page_size, or -ENOENT. */
 int ept_lookup(const struct ept *ept, gpa_t gpa, hpa_t *hpa, u64 *flags, u64 *page_size);
 
+/* Gives every table page back through free_page (a VM that could not be built, or is gone);
+ * the EPT is empty afterwards. */
+void ept_destroy(struct ept *ept, void (*free_page)(void *));
+
 /* The EPT pointer for the VMCS: write-back paging-structure accesses, 4-level walk. */
 u64 ept_pointer(const struct ept *ept);
 

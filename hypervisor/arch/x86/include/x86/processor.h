@@ -110,6 +110,7 @@
 #define CPUID_1_ECX_HYPERVISOR BIT(31) /* reserved for hypervisors: 0 on bare metal */
 #define CPUID_1_EDX_MTRR BIT(12)
 #define CPUID_80000001_EDX_NX BIT(20)
+#define CPUID_80000001_EDX_PAGE1GB BIT(26)
 #define CPUID_80000001_EDX_LM BIT(29)
 
 /* Flat segment descriptors (SDM Vol. 3A, 3.4.5): base 0, limit 4 GiB, present, DPL 0. */

@@ -20,7 +20,8 @@ struct guest_regs {
 struct vcpu {
 	struct vm *vm;
 	u32 id;
-	void *vmcs;
+	u32 cpu;    /* the physical CPU it runs on (Plinth's index) */
+	void *vmcs; /* its VMCS region, allocated with the vCPU */
 	struct guest_regs *regs; /* valid during an exit: the frame the exit stub built */
 	struct guest_regs launch_regs;
 	u64 exits[EXIT_REASON_MAX + 1];
@@ -34,6 +35,12 @@ struct vcpu {
 	u32 icr_high;		    /* last xAPIC ICR high word the guest wrote */
 	u32 apic_id;		    /* of the CPU running this vCPU */
 };
+
+/* A vCPU of vm for CPU cpu, with its VMCS region, while the VM is built (vm.c): the CPUs that
+ * launch a VM at once then share no allocator on their way to VM entry, and a pool too small
+ * fails that VM alone. NULL when the pool is exhausted. */
+struct vcpu *vcpu_create(struct vm *vm, u32 id, u32 cpu);
+void vcpu_destroy(struct vcpu *v);
 
 /* The vCPU this CPU runs. */
 static inline struct vcpu *current_vcpu(void)

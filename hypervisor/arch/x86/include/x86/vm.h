@@ -3,6 +3,7 @@
 #ifndef X86_VM_H
 #define X86_VM_H
 
+#include <layout.h>
 #include <plinth/vm.h>
 #include <x86/ept.h>
 
@@ -13,6 +14,7 @@ struct arch_vm {
 	u8 *msr_bitmap;
 	u8 *io_bitmap_a, *io_bitmap_b;
 	u32 test_port_scratch; /* state of the emulated test device (exit_io.c) */
+	struct vcpu *vcpus[PLINTH_MAX_CPUS]; /* by vCPU number, built with the VM */
 };
 
 #endif

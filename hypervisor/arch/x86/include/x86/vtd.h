@@ -12,9 +12,10 @@
 
 struct vtd_domain;
 
-/* Finds, decodes and prints every DMA remapping unit of the DMAR; false (after one line)
- * when there is none or the table is unusable. Does not enable translation yet. */
-bool vtd_init(const struct acpi_info *acpi);
+/* Finds, checks (x86/vtd_check.h, against the memory map in bi), decodes and prints every DMA
+ * remapping unit of the DMAR; a unit or RMRR that fails the checks is refused with one line.
+ * False when no unit is left or the table is unusable. Does not enable translation yet. */
+bool vtd_init(const struct acpi_info *acpi, const struct boot_info *bi);
 /* Whether vtd_init found units: guests then run behind DMA isolation. */
 bool vtd_present(void);
 /* Pages of VT-d tables (root, context, second-level) Plinth holds, for the footprint. */
@@ -25,7 +26,8 @@ u32 vtd_table_pages(void);
 struct vtd_domain *vtd_domain_for_vm(struct vm *vm);
 /* Maps [iova, iova + size) -> hpa read/write in the domain (page aligned). */
 int vtd_domain_map(struct vtd_domain *d, u64 iova, hpa_t hpa, u64 size);
-/* Points the device's context entry at the domain (every unit; invalidates caches). */
+/* Points the device's context entry at the domain (every unit; invalidates caches). -ENOMEM
+ * when the pool has no page for the bus's context table. */
 int vtd_attach(u16 sid, struct vtd_domain *d);
 /* Turns translation on in every unit (root table, invalidation, write-buffer flush, TE).
  * From then on a device without a context entry cannot DMA at all. */

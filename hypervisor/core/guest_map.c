@@ -1,0 +1,57 @@
+/* A guest's memory map from the firmware's and the VM's RAM; see plinth/guest_map.h. */
+#include <plinth/guest_map.h>
+#include <plinth/vm.h>
+
+bool guest_map_ram_type(u32 type)
+{
+	return type == MB2_MEM_AVAILABLE || type == MB2_MEM_ACPI_RECLAIMABLE || type == MB2_MEM_NVS;
+}
+
+/* The end of the run from at (below end) that is all RAM of the VM, or all not RAM. */
+static u64 run_end(const struct vm *vm, u64 at, u64 end, bool *ram)
+{
+	const struct vm_mem *m = vm_mem_find(vm, at, 1);
+	u64 next = end;
+	u32 i;
+
+	*ram = m && m->kind == VM_MEM_RAM;
+	if (*ram)
+		return MIN(end, m->gpa + m->size);
+	for (i = 0; i < vm->mem_count; i++)
+		if (vm->mem[i].kind == VM_MEM_RAM && vm->mem[i].gpa > at)
+			next = MIN(next, vm->mem[i].gpa);
+	return next;
+}
+
+static u32 append(struct mem_range *out, u32 n, u32 max, u64 start, u64 end, u32 type)
+{
+	if (n && out[n - 1].end == start && out[n - 1].type == type) {
+		out[n - 1].end = end;
+		return n;
+	}
+	if (n < max)
+		out[n++] = (struct mem_range){ start, end, type };
+	return n;
+}
+
+u32 guest_map(const struct vm *vm, const struct mem_range *fw, u32 n, struct mem_range *out, u32 max)
+{
+	u32 i, count = 0;
+
+	for (i = 0; i < n; i++) {
+		u64 at = fw[i].start;
+
+		if (!guest_map_ram_type(fw[i].type)) {
+			count = append(out, count, max, fw[i].start, fw[i].end, fw[i].type);
+			continue;
+		}
+		while (at < fw[i].end) {
+			bool ram;
+			u64 end = run_end(vm, at, fw[i].end, &ram);
+
+			count = append(out, count, max, at, end, ram ? fw[i].type : MB2_MEM_RESERVED);
+			at = end;
+		}
+	}
+	return count;
+}
