@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from tools.emulators.base import Emulator
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def deselect_extended(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked `extended` (the rest of a matrix whose representative subset runs by
     default) run only when the -m expression names the marker or a test id is given."""
     if "extended" in (config.option.markexpr or "") or any("::" in arg for arg in config.args):
@@ -68,6 +68,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The `extended` matrix left out unless asked for; with --lg-env, the system tests that pick
+    their own emulator skipped."""
+    deselect_extended(config, items)
     if not lab_mode(config):
         return
     skip = pytest.mark.skip(reason="picks its own emulator; with --lg-env only the tests taking `target` run")
