@@ -41,6 +41,11 @@ C_STRINGS = {
     "CONSOLE_HALTED_TEXT": HALTED_TEXT,
     "CONSOLE_BANNER_TEXT": BANNER_TEXT,
     "CONSOLE_NO_GUEST_TEXT": NO_GUEST_TEXT,
+    # Text a guest writes with the console-write hypercall, line by line, after its VM's name
+    # (core/hypercall.c): never taken for Plinth's own lines.
+    "CONSOLE_FMT_GUEST_TEXT": "[%s] %s\n",
+    # The monitor's `mem` (core/monitor.c): Plinth's range as the boot CPU's own MTRRs type it.
+    "CONSOLE_FMT_MONITOR_MEMORY_TYPE": "  Plinth's range: memory type %s (the boot CPU's MTRRs)",
 }
 
 # printf formats the C side takes from console_proto.h (after the log prefix).
@@ -64,6 +69,25 @@ C_FORMATS = {
     "%lu KiB free again",
     "CONSOLE_FMT_VTD_POOL_EXHAUSTED": "vtd: %s: cannot build its DMA domain: Plinth's page pool (%lu KiB) ran out "
     "while allocating %s; %lu KiB free again",
+    # The VMX capability MSRs' values and the control words Plinth computes from them
+    # (arch/x86/vmx.c): tools/exits.py checks the exit table against both.
+    "CONSOLE_FMT_VMX_MSRS": "vmx: MSRs basic 0x%lx misc 0x%lx pin 0x%lx proc 0x%lx proc2 0x%lx exit 0x%lx entry 0x%lx "
+    "ept_vpid 0x%lx",
+    "CONSOLE_FMT_VMX_CONTROLS": "vmx: controls pin 0x%x proc 0x%x proc2 0x%x exit 0x%x entry 0x%x",
+    # Taking the console UART back from a guest that reprogrammed it (arch/x86/uart.c).
+    "CONSOLE_FMT_CONSOLE_RECLAIMED": "console: the guest had reprogrammed the UART at 0x%x (LCR 0x%02x, MCR 0x%02x, "
+    "IER 0x%02x, divisor %u); Plinth set it up again",
+    # SMRAM at boot (arch/x86/smram.c): the host bridge, its SMRAM control value and offset.
+    "CONSOLE_FMT_SMRAM": "smram: %s %04x:%04x, SMRAM control 0x%02x at 0x%x: %s",
+    "CONSOLE_FMT_SMRAM_NOT_LOCKED": "smram: %s %04x:%04x, SMRAM control 0x%02x at 0x%x: NOT locked (%s): "
+    "the lock did not take",
+    "CONSOLE_FMT_SMRAM_UNKNOWN": "smram: host bridge %04x:%04x is not one Plinth knows: whether SMRAM is locked is "
+    "not checked",
+    # Guest writes Plinth drops, said once per VM (arch/x86/io_acpi.c, pci_filter.c).
+    "CONSOLE_FMT_SMI_COMMAND_DROPPED": "%s: vCPU %u wrote 0x%02x to the SMI command port 0x%x: dropped, only the "
+    "firmware's ACPI commands go through (said once)",
+    "CONSOLE_FMT_PCI_CONFIG_DROPPED": "%s: vCPU %u wrote the host bridge's %s (configuration offset 0x%x): kept as "
+    "it is (said once)",
 }
 
 
@@ -144,6 +168,16 @@ SMP_POOL = line(
     r"plinth: smp: (?P<aps>\d+) APs hold (?P<kib>\d+) KiB of Plinth's pool \((?P<each>\d+) KiB each\); "
     r"(?P<free>\d+) KiB of the pool free",
 )  # arch/x86/smp.c
+VMX_MSRS = line(
+    LOG_PREFIX + C_FORMATS["CONSOLE_FMT_VMX_MSRS"],
+    rf"plinth: vmx: MSRs basic (?P<basic>{HEX}) misc (?P<misc>{HEX}) pin (?P<pin>{HEX}) proc (?P<proc>{HEX}) "
+    rf"proc2 (?P<proc2>{HEX}) exit (?P<exit>{HEX}) entry (?P<entry>{HEX}) ept_vpid (?P<ept_vpid>{HEX})",
+)
+VMX_CONTROLS = line(
+    LOG_PREFIX + C_FORMATS["CONSOLE_FMT_VMX_CONTROLS"],
+    rf"plinth: vmx: controls pin (?P<pin>{HEX}) proc (?P<proc>{HEX}) proc2 (?P<proc2>{HEX}) exit (?P<exit>{HEX}) "
+    rf"entry (?P<entry>{HEX})",
+)
 CPUS_ONLINE = line(
     (LOG_PREFIX + "%u CPU online%s", LOG_PREFIX + "%u CPUs online%s"),  # "s" when more than one
     r"plinth: (?P<count>\d+) CPUs? online(?P<vmx>, all in VMX root operation)?$",
@@ -223,7 +257,8 @@ VM_POOL_EXHAUSTED = line(
     r"plinth: warning: (?P<vm>\S+): cannot be built: Plinth's page pool \((?P<pool>\d+) KiB\) ran out while "
     r"allocating (?P<what>.*); (?P<free>\d+) KiB free again",
 )  # arch/x86/vm.c
-VM_STOPPED = line(LOG_PREFIX + "%s stopped: %s", r"plinth: (?P<vm>vm\d+) stopped: (?P<why>.*)$", re.M)
+# Anchored at the line's start: guest text in the middle of a line (core/hypercall.c) is no stop.
+VM_STOPPED = line(LOG_PREFIX + "%s stopped: %s", r"^plinth: (?P<vm>vm\d+) stopped: (?P<why>.*)$", re.M)
 EPT_VIOLATION_STOP = line(
     LOG_PREFIX + "%s stopped: EPT violation: %s at guest-physical 0x%lx (%s), vCPU %u, guest rip 0x%lx",
     rf"plinth: (?P<vm>vm\d+) stopped: EPT violation: (?P<access>[\w ]+) at guest-physical (?P<gpa>{HEX}) "
@@ -233,6 +268,62 @@ TRIPLE_FAULT_STOP = line(
     LOG_PREFIX + "%s stopped: triple fault in vCPU %u at guest rip 0x%lx (cr0 0x%lx, idtr limit 0x%lx)",
     rf"plinth: (?P<vm>vm\d+) stopped: triple fault in vCPU (?P<vcpu>\d+) at guest rip (?P<rip>{HEX}) "
     rf"\(cr0 (?P<cr0>{HEX}), idtr limit (?P<idtr_limit>{HEX})\)",
+)
+# A VM stopped on an exit Plinth does not emulate (arch/x86/vmexit.c), its VMCS dumped after.
+VM_EXIT_STOP = line(
+    LOG_PREFIX + "%s stopped: exit reason %u %s in vCPU %u at guest rip 0x%lx, qualification 0x%lx: %s",
+    rf"plinth: (?P<vm>vm\d+) stopped: exit reason (?P<reason>\d+) (?P<name>[A-Z0-9_]+) in vCPU (?P<vcpu>\d+) "
+    rf"at guest rip (?P<rip>{HEX}), qualification (?P<qualification>{HEX}): (?P<policy>.*)$",
+    re.M,
+)
+VMRESUME_STOP = line(
+    LOG_PREFIX + "%s stopped: VMRESUME failed in vCPU %u: VM-instruction error %lu (%s), guest rip 0x%lx",
+    r"plinth: (?P<vm>vm\d+) stopped: VMRESUME failed in vCPU (?P<vcpu>\d+): VM-instruction error (?P<error>\d+)",
+)
+# After the stop line: every other vCPU of the VM out of guest mode, or how many are not.
+VM_IDLE = line(
+    LOG_PREFIX + "Plinth keeps running; the VM's CPUs are idle", r"plinth: Plinth keeps running; the VM's CPUs are idle"
+)
+VM_NOT_IDLE = line(
+    WARN_PREFIX + "%s: %u vCPU(s) still in guest mode after the stop",
+    r"plinth: warning: (?P<vm>\S+): (?P<count>\d+) vCPU\(s\) still in guest mode after the stop",
+)
+KICK_ROUNDS = line(
+    LOG_PREFIX + "%s: its other vCPUs left guest mode after %u round(s) of INIT kicks, %lu us",
+    r"plinth: (?P<vm>\S+): its other vCPUs left guest mode after (?P<rounds>\d+) round\(s\) of INIT kicks, "
+    r"(?P<us>\d+) us",
+)  # arch/x86/vm_stop.c
+CONSOLE_RECLAIMED = line(
+    LOG_PREFIX + C_FORMATS["CONSOLE_FMT_CONSOLE_RECLAIMED"],
+    rf"plinth: console: the guest had reprogrammed the UART at (?P<port>{HEX}) \(LCR (?P<lcr>{HEX}), "
+    rf"MCR (?P<mcr>{HEX}), IER (?P<ier>{HEX}), divisor (?P<divisor>\d+)\); Plinth set it up again",
+)
+GUEST_TEXT = line(C_STRINGS["CONSOLE_FMT_GUEST_TEXT"], r"^\[(?P<vm>[^\]\s]+)\] (?P<text>.*)$", re.M)
+# Guest actions Plinth refuses, said once per vCPU (arch/x86/vapic.c) or per VM (exit_io.c).
+APIC_REFUSED = line(
+    WARN_PREFIX + "%s: vCPU %u: %s with %s refused (said once)",
+    r"plinth: warning: (?P<vm>\S+): vCPU (?P<vcpu>\d+): (?P<what>.+) with (?P<mode>.+) refused \(said once\)",
+)
+SMI_COMMAND_DROPPED = line(
+    WARN_PREFIX + C_FORMATS["CONSOLE_FMT_SMI_COMMAND_DROPPED"],
+    rf"plinth: warning: (?P<vm>\S+): vCPU (?P<vcpu>\d+) wrote (?P<value>{HEX}) to the SMI command port "
+    rf"(?P<port>{HEX}): dropped",
+)
+PCI_CONFIG_DROPPED = line(
+    WARN_PREFIX + C_FORMATS["CONSOLE_FMT_PCI_CONFIG_DROPPED"],
+    rf"plinth: warning: (?P<vm>\S+): vCPU (?P<vcpu>\d+) wrote the host bridge's (?P<what>.+) "
+    rf"\(configuration offset (?P<offset>{HEX})\): kept as it is",
+)
+# SMRAM at boot (arch/x86/smram.c).
+SMRAM = line(
+    (LOG_PREFIX + C_FORMATS["CONSOLE_FMT_SMRAM"], WARN_PREFIX + C_FORMATS["CONSOLE_FMT_SMRAM_NOT_LOCKED"]),
+    rf"plinth: (?:warning: )?smram: (?P<bridge>.+?) (?P<vendor>[0-9a-f]{{4}}):(?P<device>[0-9a-f]{{4}}), SMRAM control "
+    rf"(?P<value>{HEX}) at (?P<offset>{HEX}): (?P<state>.*)$",
+    re.M,
+)
+SMRAM_UNKNOWN = line(
+    WARN_PREFIX + C_FORMATS["CONSOLE_FMT_SMRAM_UNKNOWN"],
+    r"plinth: warning: smram: host bridge (?P<vendor>[0-9a-f]{4}):(?P<device>[0-9a-f]{4}) is not one Plinth knows",
 )
 ACPI_SLEEP = line(
     LOG_PREFIX
@@ -280,6 +371,11 @@ VMS_LINE = line(
 MONITOR_MEM = line(
     "  reserved 0x%lx-0x%lx, page pool %lu KiB free",
     rf"^  reserved (?P<start>{HEX})-(?P<end>{HEX}), page pool (?P<free_kib>\d+) KiB free$",
+    re.M,
+)
+MONITOR_MEMORY_TYPE = line(
+    C_STRINGS["CONSOLE_FMT_MONITOR_MEMORY_TYPE"],
+    r"^  Plinth's range: memory type (?P<type>[A-Z?]+) \(the boot CPU's MTRRs\)$",
     re.M,
 )
 # VM exit statistics (arch_print_exit_stats): a header per vCPU, then a line per exit reason.

@@ -1,7 +1,8 @@
 """Reads FATAL reports from a console log and names the code addresses in them.
 
 `tools/plinth decode LOG` prints each report with every RIP and backtrace address resolved
-to function+offset from build/plinth.elf's symbol table.
+to function+offset from build/plinth.elf's symbol table, and the VMCS fields of the reports of
+VMs stopped on an exit Plinth does not emulate.
 """
 
 from __future__ import annotations
@@ -120,16 +121,43 @@ def check_build(console: str, elf: Path) -> str | None:
     return build_id
 
 
-def decode(console: str, elf: Path) -> str:
-    """The FATAL reports in console, each followed by its code addresses resolved; PlinthError
-    when the log's banner names another build than elf."""
-    reports = parse(console)
-    if not reports:
-        return "no FATAL report in this log"
-    check_build(console, elf)
-    syms = Symbols(elf)
+def parse_stops(console: str) -> list[str]:
+    """The text of every VM stop report in console that carries a VMCS dump (an exit Plinth does
+    not emulate, a failed VM entry: arch/x86/vmexit.c), from its stop line to the dump's end."""
+    lines = console.replace("\r", "").splitlines()
     out = []
+    for i, line in enumerate(lines):
+        if not cp.VM_STOPPED.search(line):
+            continue
+        body = [line]
+        for follow in lines[i + 1 :]:
+            if cp.VM_STOPPED.search(follow) or follow.startswith((cp.FATAL_PREFIX, cp.MONITOR_PROMPT)):
+                break
+            body.append(follow)
+        text = "\n".join(body)
+        if cp.VMCS_DUMP_LINE.search(text):
+            out.append(text)
+    return out
+
+
+def decode(console: str, elf: Path) -> str:
+    """The FATAL reports in console, each followed by its code addresses resolved, then the VM
+    stop reports with a VMCS dump, each followed by the fields that say why; PlinthError when
+    the log's banner names another build than elf."""
+    reports = parse(console)
+    stops = parse_stops(console)
+    if not reports and not stops:
+        return "no FATAL report in this log"
+    syms = None
+    if reports:
+        check_build(console, elf)
+        syms = Symbols(elf)
+    out = []
+    for text in stops:
+        out.append(text)
+        out.extend(describe_vmcs(text))
     for rep in reports:
+        assert syms is not None
         out.append(rep.text)
         if "rip" in rep.registers:
             out.append(f"  => rip {syms.name(rep.registers['rip'])}")

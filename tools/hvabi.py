@@ -29,7 +29,8 @@ HYPERCALLS = {
     "VERSION": (0, "returns the ABI version, major << 16 | minor"),
     "CONSOLE_WRITE": (
         1,
-        "RBX = guest-physical address, RCX = length (at most 1024): writes the bytes to Plinth's console; returns the length",
+        "RBX = guest-physical address, RCX = length (at most 1024): writes the text to Plinth's console as lines of "
+        "its own, each after [VM name] (control characters as ?); returns the length",
     ),
     "EXIT_STATS": (
         2,
@@ -37,7 +38,7 @@ HYPERCALLS = {
     ),
     "DEBUG_CORRUPT_GUEST_STATE": (
         0x100,
-        "only with Plinth's boot option debug_hypercalls: makes the next VM entry fail (guest RFLAGS bit 1 cleared), to prove the FATAL path; -EPERM otherwise",
+        "only with Plinth's boot option debug_hypercalls: makes the next VM entry fail (guest RFLAGS bit 1 cleared), to prove the failed-entry report (the VM stops with its VMCS); -EPERM otherwise",
     ),
 }
 

@@ -3,12 +3,40 @@
  * what each function does for the calling vCPU's VM. The architecture takes the call from the
  * guest (its registers, the privilege check) and gives the result back.
  */
+#include <console_proto.h>
 #include <plinth_abi.h>
 #include <plinth/arch.h>
 #include <plinth/console.h>
 #include <plinth/hypercall.h>
 #include <plinth/options.h>
 #include <plinth/string.h>
+
+/* Guest text per console line, after "[NAME] " (VM_NAME_LEN): within printk's buffer. */
+#define GUEST_LINE_MAX 200
+
+/* Guest text as lines of its own, each after the VM's name, so that no guest can pass for
+ * Plinth on the console: a line ends at a newline, at the end of the call's text, or where it
+ * would outgrow a console line; control characters and bytes beyond ASCII show as '?' (a
+ * carriage return or an escape sequence could overwrite the name on a terminal). */
+static void guest_text(const struct vm *vm, const char *text, u64 len)
+{
+	char seg[GUEST_LINE_MAX + 1];
+	u64 at = 0;
+
+	while (at < len) {
+		u32 n = 0;
+
+		while (at < len && text[at] != '\n' && n < GUEST_LINE_MAX) {
+			char c = text[at++];
+
+			seg[n++] = (c >= ' ' && c < 0x7f) || c == '\t' ? c : '?';
+		}
+		if (at < len && text[at] == '\n')
+			at++;
+		seg[n] = '\0';
+		printk(CONSOLE_FMT_GUEST_TEXT, vm->name, seg);
+	}
+}
 
 static s64 console_write_hc(struct vm *vm, gpa_t gpa, u64 len)
 {
@@ -21,7 +49,7 @@ static s64 console_write_hc(struct vm *vm, gpa_t gpa, u64 len)
 	buf = vm_mem_ptr(vm, gpa, len);
 	if (!buf)
 		return -PLINTH_EFAULT;
-	printk("%.*s", (int)len, buf);
+	guest_text(vm, buf, len);
 	return (s64)len;
 }
 

@@ -2,6 +2,7 @@
  * The console monitor: when the boot CPU has no guest to run (its VM stopped), Plinth answers
  * on the serial console instead of going silent. Commands are deliberately few.
  */
+#include <console_proto.h>
 #include <plinth/arch.h>
 #include <plinth/console.h>
 #include <plinth/memory.h>
@@ -38,6 +39,7 @@ static void mem(void)
 {
 	printk("  reserved 0x%lx-0x%lx, page pool %lu KiB free\n", plinth_reserved.start, plinth_reserved.end,
 	       pool_free_bytes() / KIB);
+	printk(CONSOLE_FMT_MONITOR_MEMORY_TYPE "\n", arch_memory_type_name(plinth_reserved.start));
 }
 
 static void run(const char *line)

@@ -150,19 +150,27 @@ void vm_dma_selftest(const struct boot_info *bi, u32 ncpus)
 	arch_dma_selftest(vm);
 }
 
-void vm_stop(struct vm *vm, const char *fmt, ...)
+bool vm_stop(struct vm *vm, const char *fmt, ...)
 {
 	char why[192];
 	va_list ap;
+	u32 running;
 
 	va_start(ap, fmt);
 	vformat(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	if (__atomic_exchange_n(&vm->stopped, true, __ATOMIC_ACQ_REL))
-		return; /* another vCPU stopped it first */
+		return false; /* another vCPU stopped it first */
+	/* First every vCPU out of guest mode: none can print, take console input or reprogram
+	 * the UART while Plinth reports; then the UART is Plinth's again. */
+	running = arch_vm_kick(vm);
+	arch_console_reclaim();
 	log_notice("%s stopped: %s", vm->name, why);
-	arch_vm_kick(vm);
 	log_notice("%s: VM exits by reason:", vm->name);
 	arch_vm_print_exit_stats(vm);
-	log_notice("Plinth keeps running; the VM's CPUs are idle");
+	if (running)
+		log_warn("%s: %u vCPU(s) still in guest mode after the stop", vm->name, running);
+	else
+		log_notice("Plinth keeps running; the VM's CPUs are idle");
+	return true;
 }

@@ -59,7 +59,7 @@ static const char *fault_str(struct fault f, char *buf, size_t size)
 bool check_expect_fault(struct fault got, int vector, u64 error_code, const char *what)
 {
 	char want[32], seen[32];
-	struct fault expected = { vector, error_code };
+	struct fault expected = { vector, error_code, 0 };
 
 	return check_expect(got.vector == vector && got.error_code == error_code,
 			    "%s: expected %s, got %s", what, fault_str(expected, want, sizeof(want)),

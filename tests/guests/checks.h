@@ -40,13 +40,41 @@ void check_vmxon(void);
 void check_ap(void);
 void check_boot_info(void);
 void check_bench(void);
+/* The hostile guest's (checks_hostile_*.c). */
+void check_smm(void);
+void check_apic_base(void);
+void check_mtrr(void);
+void check_invd(void);
+void check_osxsave(void);
+void check_rf(void);
+void check_cr0(void);
+void check_cr_legacy(void);
+void check_cpuid_wrap(void);
+void check_task_switch(void);
+void check_io_wrap(void);
+void check_io_string(void);
+void check_console_forge(void);
+void check_apic_forms(void);
+void check_exc_mode(void);
+void check_ipi_logical(void);
+void check_ipi_running(void);
+void check_nmi_storm(void);
+void check_x2apic_nmi(void);
+void check_stop_nmi_blocked(void);
+void check_stop_x2apic(void);
+void check_stop_bsp_nmi(void);
+void check_console_reprogram(void);
+void check_apic_event_delivery(void);
 void check_plinth_write(void);
 void check_triple_fault(void);
 void check_corrupt_state(void);
 void check_poweroff(void);
 
-/* AP side of check_ap (checks_ap.c). */
+/* AP side of check_ap (checks_ap.c), and its INIT-SIPI-SIPI to all but this CPU (false with
+ * a failure recorded); the next free AP stack slot (entry.S). */
 void ap_main(u32 index);
+bool start_aps(u64 apic);
+extern u32 ap_next_index;
 void ap_record_exception(u64 vector, u64 error_code, u64 rip);
 /* Whether the AP trampoline page is usable RAM per the boot memory map (main.c):
  * 1 yes, 0 no, -1 no map. Recorded at start, before anything overwrites the map. */

@@ -9,6 +9,7 @@
 #include <plinth/format.h>
 #include <plinth/string.h>
 #include "checks.h"
+#include "hostile.h"
 #include "guest_layout.h"
 #include "pit.h"
 #include "trap.h"
@@ -63,6 +64,8 @@ void ap_main(u32 index)
 	me->apic_id = CPUID_1_EBX_APIC_ID(cpuid_leaf(1).ebx);
 	me->efer = rdmsr(MSR_EFER);
 	__atomic_store_n(&me->done, 1, __ATOMIC_RELEASE);
+	if (ap_job)
+		ap_job(index); /* a hostile check's work (hostile.h) */
 	halt_forever();
 }
 
@@ -104,7 +107,7 @@ static unsigned count_checkins(void)
 }
 
 /* INIT, 10 ms, SIPI, 200 us, SIPI to all CPUs but this one; false with a failure recorded. */
-static bool start_aps(u64 apic)
+bool start_aps(u64 apic)
 {
 	const u32 sipi = ICR_ALL_EXCLUDING_SELF | ICR_LEVEL_ASSERT | ICR_DELIVERY_STARTUP | AP_SIPI_VECTOR;
 

@@ -47,7 +47,7 @@ void check_triple_fault(void)
 }
 
 /* corrupt_state: only with Plinth's boot option debug_hypercalls does this hypercall exist;
- * it makes the next VM entry fail, to prove Plinth's FATAL path. */
+ * it makes the next VM entry fail, to prove Plinth's report of it (the VM stops). */
 void check_corrupt_state(void)
 {
 	struct fault f;

@@ -11,25 +11,19 @@ extern const struct guard_entry __guard_table_start[], __guard_table_end[];
 /* Written by the exception handler behind the compiler's back, hence volatile. */
 static volatile struct fault last;
 
-/*
- * Emits insn with a .guard_table entry {insn, the address after it}. Labels 661/662 are local
- * to this expansion (the nearest 661b/662b are always our own).
- */
-#define GUARDED(insn)                                             \
-	"661:\n\t" insn "\n662:\n\t"                              \
-	".pushsection .guard_table, \"a\"\n\t"                    \
-	".balign 8\n\t.quad 661b, 662b\n\t.popsection\n\t"
-
-static void arm(void)
+void guard_arm(void)
 {
 	last.vector = FAULT_NONE;
 	last.error_code = 0;
+	last.rflags = 0;
 }
 
-static struct fault result(void)
+struct fault guard_result(void)
 {
-	return (struct fault){ .vector = last.vector, .error_code = last.error_code };
+	return (struct fault){ .vector = last.vector, .error_code = last.error_code, .rflags = last.rflags };
 }
+
+
 
 u64 guard_resume_address(u64 rip)
 {
@@ -39,88 +33,96 @@ u64 guard_resume_address(u64 rip)
 	return 0;
 }
 
-void guard_record(u64 vector, u64 error_code)
+void guard_record(u64 vector, u64 error_code, u64 rflags)
 {
 	last.vector = (int)vector;
 	last.error_code = error_code;
+	last.rflags = rflags;
 }
 
 struct fault safe_rdmsr(u32 msr, u64 *value)
 {
 	u32 lo = 0, hi = 0;
 
-	arm();
+	guard_arm();
 	asm volatile(GUARDED("rdmsr") : "+a"(lo), "+d"(hi) : "c"(msr) : "memory");
 	*value = ((u64)hi << 32) | lo;
-	return result();
+	return guard_result();
 }
 
 struct fault safe_wrmsr(u32 msr, u64 value)
 {
-	arm();
+	guard_arm();
 	asm volatile(GUARDED("wrmsr")
 		     : : "c"(msr), "a"((u32)value), "d"((u32)(value >> 32)) : "memory");
-	return result();
+	return guard_result();
 }
 
 struct fault safe_write_cr4(u64 value)
 {
-	arm();
+	guard_arm();
 	asm volatile(GUARDED("mov %0, %%cr4") : : "r"(value) : "memory");
-	return result();
+	return guard_result();
+}
+
+struct fault safe_write_cr0(u64 value)
+{
+	guard_arm();
+	asm volatile(GUARDED("mov %0, %%cr0") : : "r"(value) : "memory");
+	return guard_result();
 }
 
 struct fault safe_xsetbv(u32 xcr, u64 value)
 {
-	arm();
+	guard_arm();
 	asm volatile(GUARDED("xsetbv")
 		     : : "c"(xcr), "a"((u32)value), "d"((u32)(value >> 32)) : "memory");
-	return result();
+	return guard_result();
 }
 
 struct fault safe_xgetbv(u32 xcr, u64 *value)
 {
 	u32 lo = 0, hi = 0;
 
-	arm();
+	guard_arm();
 	asm volatile(GUARDED("xgetbv") : "+a"(lo), "+d"(hi) : "c"(xcr) : "memory");
 	*value = ((u64)hi << 32) | lo;
-	return result();
+	return guard_result();
 }
 
 struct fault safe_vmcall(u64 number, u64 arg1, u64 arg2, u64 arg3, s64 *ret)
 {
 	u64 rax = number;
 
-	arm();
+	guard_arm();
 	asm volatile(GUARDED("vmcall") : "+a"(rax) : "b"(arg1), "c"(arg2), "d"(arg3) : "memory");
-	struct fault f = result();
+	struct fault f = guard_result();
 	*ret = f.vector == FAULT_NONE ? (s64)rax : 0;
 	return f;
 }
 
 struct fault safe_vmxon(u64 region_pa)
 {
-	arm();
+	guard_arm();
 	asm volatile(GUARDED("vmxon %0") : : "m"(region_pa) : "memory", "cc");
-	return result();
+	return guard_result();
 }
 
 struct fault safe_vmread(u64 field, u64 *value)
 {
 	u64 v = 0;
 
-	arm();
+	guard_arm();
 	asm volatile(GUARDED("vmread %1, %0") : "+r"(v) : "r"(field) : "memory", "cc");
 	*value = v;
-	return result();
+	return guard_result();
 }
 
 struct fault safe_vmptrst(u64 *vmcs_pa)
 {
-	arm();
+	guard_arm();
 	asm volatile(GUARDED("vmptrst %0") : "=m"(*vmcs_pa) : : "memory");
-	struct fault f = result();
+	struct fault f = guard_result();
 	if (f.vector != FAULT_NONE)
 		*vmcs_pa = 0;
 	return f;

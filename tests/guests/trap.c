@@ -3,6 +3,7 @@
 #include "checks.h"
 #include "guarded.h"
 #include "guest_layout.h"
+#include "hostile.h"
 #include "trap.h"
 #include "x86.h"
 
@@ -83,8 +84,13 @@ void trap_handler(struct trap_frame *frame)
 	char why[160];
 
 	if (resume) {
-		guard_record(frame->vector, frame->error_code);
+		guard_record(frame->vector, frame->error_code, frame->rflags);
 		frame->rip = resume;
+		return;
+	}
+	/* NMIs a check sends on purpose (hostile.h): the check's handler, then IRET. */
+	if (frame->vector == X86_NMI && nmi_hook) {
+		nmi_hook(on_boot_cpu(frame));
 		return;
 	}
 	if (!on_boot_cpu(frame)) {

@@ -190,10 +190,13 @@ def knots(graph: dict[str, set[str]]) -> list[set[str]]:
 
 
 # The loop VM entry forces: a vCPU's first entry (vcpu.c) sets up its VMCS, whose host RIP is
-# the exit stub (vmentry.S), which calls the dispatcher (vmexit.c), whose handlers use the
-# vCPU's services and set guest state through the VMCS again.
+# the exit stub (vmentry.S), which calls the dispatcher (vmexit.c) and, before each entry, the
+# vCPU's events (vcpu_events.c); the handlers use the vCPU's services, set guest state through
+# the VMCS again, and stop the VM where they must (vm_stop.c parks the vCPU).
 VM_ENTRY_LOOP = {
     "arch/x86/vcpu",
+    "arch/x86/vcpu_events",
+    "arch/x86/vm_stop",
     "arch/x86/vmcs",
     "arch/x86/vmentry",
     "arch/x86/vmexit",
@@ -201,10 +204,12 @@ VM_ENTRY_LOOP = {
     "arch/x86/exit_cr",
     "arch/x86/exit_ept",
     "arch/x86/exit_io",
+    "arch/x86/exit_io_string",
     "arch/x86/exit_msr",
     "arch/x86/exit_nmi",
     "arch/x86/exit_vmcall",
     "arch/x86/exit_xsetbv",
+    "arch/x86/pci_filter",
     "arch/x86/vapic",
     "arch/x86/emulate",
 }

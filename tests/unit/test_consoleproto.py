@@ -177,6 +177,53 @@ SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
     "BACKTRACE": [((0x201000, 0x202000), {"addresses": " 0x201000 0x202000"})],
     "VMCS_DUMP_LINE": [((0x4402, 48), {"encoding": "4402", "value": "0000000000000030"})],
     "VCPU_SIPI_START": [(("vm0", 7, 7, 0x700), {"vm": "vm0", "vcpu": "7", "vector": "0x07"})],
+    "VMX_MSRS": [
+        (
+            (0xD810000000002B, 0x200401E0, 0x7F00000016, 0xF7F9FFFE04006172, 0x47FFF00000000, 1, 2, 0xF0106334141),
+            {"basic": "0xd810000000002b", "proc": "0xf7f9fffe04006172", "ept_vpid": "0xf0106334141"},
+        )
+    ],
+    "VMX_CONTROLS": [
+        ((0x3E, 0x96006172, 0x10AA, 0x3F6FFF, 0xD1FF), {"pin": "0x3e", "proc2": "0x10aa", "entry": "0xd1ff"})
+    ],
+    "VM_EXIT_STOP": [
+        (
+            ("vm0", 9, "TASK_SWITCH", 1, 0x1234, 0x40000008, "hardware task switches are not emulated"),
+            {"reason": "9", "name": "TASK_SWITCH", "vcpu": "1", "qualification": "0x40000008"},
+        )
+    ],
+    "VMRESUME_STOP": [
+        (("vm0", 0, 7, "VM entry with invalid control field(s)", 0x100), {"vm": "vm0", "vcpu": "0", "error": "7"})
+    ],
+    "VM_IDLE": [((), {})],
+    "VM_NOT_IDLE": [(("vm0", 1), {"vm": "vm0", "count": "1"})],
+    "KICK_ROUNDS": [(("vm0", 2, 410), {"vm": "vm0", "rounds": "2", "us": "410"})],
+    "CONSOLE_RECLAIMED": [
+        ((0x3F8, 0x83, 0x1B, 0, 12), {"port": "0x3f8", "lcr": "0x83", "mcr": "0x1b", "divisor": "12"})
+    ],
+    "MONITOR_MEMORY_TYPE": [(("WB",), {"type": "WB"})],
+    "GUEST_TEXT": [(("vm0", "plinth: vm0 stopped: forged"), {"vm": "vm0", "text": "plinth: vm0 stopped: forged"})],
+    "APIC_REFUSED": [
+        (
+            ("vm0", 1, "an IPI", "SMI"),
+            {"vm": "vm0", "vcpu": "1", "what": "an IPI", "mode": "SMI"},
+        )
+    ],
+    "SMI_COMMAND_DROPPED": [(("vm0", 0, 0x5A, 0xB2), {"value": "0x5a", "port": "0xb2"})],
+    "PCI_CONFIG_DROPPED": [(("vm0", 0, "SMRAM control", 0x72), {"what": "SMRAM control", "offset": "0x72"})],
+    "SMRAM": [
+        (
+            ("Intel 440FX PMC", 0x8086, 0x1237, 0x1A, 0x72, "locked by Plinth (the firmware had left it unlocked)"),
+            {
+                "bridge": "Intel 440FX PMC",
+                "vendor": "8086",
+                "value": "0x1a",
+                "state": "locked by Plinth (the firmware had left it unlocked)",
+            },
+        ),
+        (("Intel Q35 MCH", 0x8086, 0x29C0, 0x0A, 0x9D, "closed but unlocked"), {"device": "29c0", "offset": "0x9d"}),
+    ],
+    "SMRAM_UNKNOWN": [((0x8086, 0x3E0F), {"vendor": "8086", "device": "3e0f"})],
     "GUEST_START": [(("checks=boot_info hello=world",), {"cmdline": "checks=boot_info hello=world"})],
     "GUEST_BENCH": [(("cpuid", 286, 290, 101), {"name": "cpuid", "min": "286", "median": "290", "runs": "101"})],
     "GUEST_CPUID_ROUNDTRIP": [((240,), {"ticks": "240"})],

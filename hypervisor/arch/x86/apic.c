@@ -1,4 +1,5 @@
-/* Local APIC access for IPIs: MMIO in xAPIC mode, MSRs 0x800+ in x2APIC mode. */
+/* Local APIC access for IPIs: MMIO in xAPIC mode, MSRs 0x800+ in x2APIC mode, whichever this
+ * CPU's APIC is in at the time. */
 #include <x86/apic.h>
 #include <x86/cpu.h>
 #include <x86/processor.h>
@@ -6,12 +7,11 @@
 #define ICR_SPINS 1000000
 
 static volatile u32 *xapic;
-static bool x2apic;
 
 void apic_init(void)
 {
-	x2apic = rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_X2APIC;
-	/* The 4 GiB identity map covers the xAPIC page (normally 0xfee00000). */
+	/* The 4 GiB identity map covers the xAPIC page (normally 0xfee00000), which no guest can
+	 * move (apic_base.c). */
 	xapic = (volatile u32 *)(uintptr_t)apic_page();
 }
 
@@ -22,7 +22,7 @@ hpa_t apic_page(void)
 
 u32 apic_id(void)
 {
-	if (x2apic)
+	if (apic_x2apic_mode_now())
 		return (u32)rdmsr(MSR_X2APIC_ID);
 	return xapic[XAPIC_ID / 4] >> 24;
 }
@@ -31,7 +31,8 @@ bool apic_send_ipi(u32 dest, u32 icr_low)
 {
 	int spins = ICR_SPINS;
 
-	if (x2apic) {
+	/* The mode is this CPU's now: a guest may have switched its APIC to x2APIC. */
+	if (apic_x2apic_mode_now()) {
 		/* x2APIC: one 64-bit write, no delivery-status bit to poll (SDM 11.12.9). */
 		wrmsr(MSR_X2APIC_ICR, ((u64)dest << 32) | icr_low);
 		return true;

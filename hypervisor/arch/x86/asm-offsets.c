@@ -1,6 +1,7 @@
 /* Struct offsets for assembly. Compiled to assembly only; SConstruct turns the "->SYM value"
  * markers into build/generated/asm-offsets.h (tools/gen.py). */
 #include <stddef.h>
+#include <x86/percpu.h>
 #include <x86/trap.h>
 #include <x86/vcpu.h>
 
@@ -45,6 +46,8 @@ void asm_offsets(void)
 	OFFSET(GR_R13, struct guest_regs, r13);
 	OFFSET(GR_R14, struct guest_regs, r14);
 	OFFSET(GR_R15, struct guest_regs, r15);
+	OFFSET(PC_VCPU, struct percpu, vcpu);
+	OFFSET(VCPU_REQUESTS, struct vcpu, ev.requests);
 	/* Keep the exit frame a multiple of 16 so C is called with an aligned stack. */
 	DEFINE(GR_FRAME, (sizeof(struct guest_regs) + 15) & ~15UL);
 }

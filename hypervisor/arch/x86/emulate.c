@@ -11,8 +11,6 @@
 #include <x86/vmx.h>
 
 #define MAX_INSN 15
-#define AR_L BIT(13)  /* CS.L: 64-bit code (VMCS access rights, SDM 25.4.1) */
-#define AR_DB BIT(14) /* CS.D: 32-bit default operand size */
 
 static int read_guest(struct vcpu *v, gpa_t gpa, void *out, u32 size)
 {
@@ -25,6 +23,17 @@ static int read_guest(struct vcpu *v, gpa_t gpa, void *out, u32 size)
 }
 
 int emulate_linear_to_phys(struct vcpu *v, u64 lin, gpa_t *gpa)
+{
+	return emulate_linear_to_phys_access(v, lin, false, false, gpa);
+}
+
+/* Which accesses a walk allows: every level must grant them (SDM Vol. 3A, 4.6). */
+static bool grants(u64 entry, bool write, bool user)
+{
+	return (!write || (entry & X86_PTE_RW)) && (!user || (entry & X86_PTE_US));
+}
+
+int emulate_linear_to_phys_access(struct vcpu *v, u64 lin, bool write, bool user, gpa_t *gpa)
 {
 	u64 cr0 = vmcs_read(VMCS_GUEST_CR0), cr4 = vmcs_read(VMCS_GUEST_CR4), efer = vmcs_read(VMCS_GUEST_IA32_EFER);
 	u64 table = vmcs_read(VMCS_GUEST_CR3), e = 0;
@@ -41,7 +50,8 @@ int emulate_linear_to_phys(struct vcpu *v, u64 lin, gpa_t *gpa)
 		table &= 0xfffff000ULL;
 		for (level = 1; level >= 0; level--) {
 			shift = 12 + 10 * level;
-			if (read_guest(v, table + ((lin >> shift) & 0x3ff) * 4, &e32, 4) || !(e32 & X86_PTE_P))
+			if (read_guest(v, table + ((lin >> shift) & 0x3ff) * 4, &e32, 4) || !(e32 & X86_PTE_P) ||
+			    !grants(e32, write, user))
 				return -EFAULT;
 			if (level == 1 && (e32 & X86_PTE_PS) && (cr4 & X86_CR4_PSE)) {
 				*gpa = (e32 & 0xffc00000ULL) | (lin & 0x3fffff);
@@ -58,7 +68,9 @@ int emulate_linear_to_phys(struct vcpu *v, u64 lin, gpa_t *gpa)
 	for (level = top; level >= 0; level--) {
 		u64 index = (lin >> (12 + 9 * level)) & (level == 2 && top == 2 ? 3 : 511);
 
-		if (read_guest(v, table + index * 8, &e, 8) || !(e & X86_PTE_P))
+		/* PAE PDPTEs carry no access rights (SDM Vol. 3A, 4.4.1). */
+		if (read_guest(v, table + index * 8, &e, 8) || !(e & X86_PTE_P) ||
+		    (!(level == 2 && top == 2) && !grants(e, write, user)))
 			return -EFAULT;
 		if (level && level < 3 && (e & X86_PTE_PS) && !(level == 2 && top == 2)) {
 			u64 span = 1ULL << (12 + 9 * level);
@@ -87,14 +99,24 @@ static int fetch(struct vcpu *v, u8 *buf)
 	return MAX_INSN;
 }
 
-/* Bytes of ModRM, SIB and displacement for 32/64-bit addressing (SDM Vol. 2, 2.1.5). */
-static u32 modrm_length(const u8 *p, u32 avail)
+/* Bytes of ModRM, SIB and displacement (SDM Vol. 2, 2.1.5): 16-bit addressing has no SIB and
+ * 16-bit displacements. 0 for a register operand (no store) or too few bytes. */
+static u32 modrm_length(const u8 *p, u32 avail, u32 addr_size)
 {
 	u8 modrm = p[0], mod = modrm >> 6, rm = modrm & 7;
 	u32 len = 1;
 
 	if (mod == 3)
-		return 0; /* a register operand: not a store to memory */
+		return 0;
+	if (addr_size == 2) {
+		if (mod == 0 && rm == 6)
+			len += 2;
+		else if (mod == 1)
+			len += 1;
+		else if (mod == 2)
+			len += 2;
+		return len <= avail ? len : 0;
+	}
 	if (rm == 4) {
 		if (avail < 2)
 			return 0;
@@ -111,61 +133,137 @@ static u32 modrm_length(const u8 *p, u32 avail)
 	return len <= avail ? len : 0;
 }
 
+static bool is_segment_prefix(u8 b)
+{
+	return b == 0x2e || b == 0x3e || b == 0x26 || b == 0x36 || b == 0x64 || b == 0x65;
+}
+
+/* The register operand of a ModRM store, as the store's size reads it. */
+static u64 reg_value(struct vcpu *v, u32 reg, u32 size, bool rex)
+{
+	/* Without REX, byte registers 4-7 are AH, CH, DH, BH. */
+	if (size == 1 && !rex && reg >= 4)
+		return vcpu_gpr(v, reg - 4) >> 8;
+	return vcpu_gpr(v, reg);
+}
+
+static u64 immediate(const u8 *p, u32 bytes)
+{
+	u64 v = 0;
+	u32 k;
+
+	for (k = 0; k < bytes; k++)
+		v |= (u64)p[k] << (8 * k);
+	return v;
+}
+
 int emulate_decode_store(struct vcpu *v, struct store *st)
 {
 	u8 insn[MAX_INSN];
 	u64 ar = vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS);
 	bool long_mode = (vmcs_read(VMCS_GUEST_IA32_EFER) & EFER_LMA) && (ar & AR_L);
-	bool opsize = false, addr16;
+	bool code32 = long_mode || (ar & AR_DB), opsize = false, addrsize = false, rep = false;
 	u8 rex = 0, op;
 	int n = fetch(v, insn);
-	u32 i = 0, mlen;
+	u32 i = 0, mlen = 0, asize, osize, imm = 0;
 
 	if (n < 0)
 		return n;
 	for (; i < (u32)n; i++) {
 		if (insn[i] == 0x66)
 			opsize = true;
-		else if (insn[i] == 0x67 || insn[i] == 0x2e || insn[i] == 0x3e || insn[i] == 0x26 ||
-			 insn[i] == 0x36 || insn[i] == 0x64 || insn[i] == 0x65)
-			continue; /* address-size and segment prefixes do not change the value */
-		else
-			break;
+		else if (insn[i] == 0x67)
+			addrsize = true;
+		else if (insn[i] == 0xf3 || insn[i] == 0xf2)
+			rep = true;
+		else if (!is_segment_prefix(insn[i]) && insn[i] != 0xf0)
+			break; /* segment and LOCK prefixes do not change the value */
 	}
 	if (long_mode && i < (u32)n && (insn[i] & 0xf0) == 0x40)
 		rex = insn[i++];
 	if (i >= (u32)n)
 		return -EINVAL;
-	/* 16-bit addressing has another ModRM layout; guests do not write devices that way. */
-	addr16 = !long_mode && !(ar & AR_DB);
-	if (addr16)
-		return -EINVAL;
+	/* Default sizes by the code segment, flipped by 66 and 67, widened by REX.W (SDM Vol. 1,
+	 * 3.6 and Vol. 2, 2.2.1.2). */
+	asize = long_mode ? (addrsize ? 4 : 8) : code32 != addrsize ? 4 : 2;
+	osize = (rex & 8) ? 8 : code32 != opsize ? 4 : 2;
 	op = insn[i++];
-	if (op != 0x88 && op != 0x89 && op != 0xc6 && op != 0xc7)
-		return -EINVAL;
-	mlen = modrm_length(&insn[i], (u32)n - i);
-	if (!mlen || ((op == 0xc6 || op == 0xc7) && ((insn[i] >> 3) & 7)))
-		return -EINVAL;
-	st->size = (op & 1) ? ((rex & 8) ? 8 : opsize ? 2 : 4) : 1;
-	if (op == 0x88 || op == 0x89) {
-		u32 reg = ((insn[i] >> 3) & 7) | ((rex & 4) ? 8 : 0);
-
-		/* Without REX, byte registers 4-7 are AH, CH, DH, BH. */
-		st->value = (op == 0x88 && !rex && reg >= 4) ? vcpu_gpr(v, reg - 4) >> 8 : vcpu_gpr(v, reg);
-		st->length = i + mlen;
-	} else {
-		u32 imm = st->size == 1 ? 1 : st->size == 2 ? 2 : 4, k;
-
+	*st = (struct store){ .kind = STORE_MOV, .addr_size = asize };
+	switch (op) {
+	case 0x88: case 0x89: case 0x86: case 0x87:
+		st->size = (op & 1) ? osize : 1;
+		mlen = modrm_length(&insn[i], (u32)n - i, asize);
+		if (!mlen)
+			return -EINVAL;
+		st->reg = ((insn[i] >> 3) & 7) | ((rex & 4) ? 8 : 0);
+		st->value = reg_value(v, st->reg, st->size, rex);
+		st->kind = op >= 0x88 ? STORE_MOV : STORE_XCHG;
+		break;
+	case 0xc6: case 0xc7:
+		st->size = (op & 1) ? osize : 1;
+		mlen = modrm_length(&insn[i], (u32)n - i, asize);
+		if (!mlen || ((insn[i] >> 3) & 7))
+			return -EINVAL;
+		imm = st->size == 8 ? 4 : st->size; /* imm32 sign-extended to 64 bits */
 		if (i + mlen + imm > (u32)n)
 			return -EINVAL;
-		st->value = 0;
-		for (k = 0; k < imm; k++)
-			st->value |= (u64)insn[i + mlen + k] << (8 * k);
+		st->value = immediate(&insn[i + mlen], imm);
 		if (st->size == 8 && (st->value & BIT(31)))
-			st->value |= 0xffffffff00000000ULL; /* imm32 sign-extended to 64 bits */
-		st->length = i + mlen + imm;
+			st->value |= 0xffffffff00000000ULL;
+		break;
+	case 0xa2: case 0xa3:
+		/* The memory offset is as wide as the address size (SDM Vol. 2, MOV: moffs). */
+		st->size = (op & 1) ? osize : 1;
+		st->value = reg_value(v, 0, st->size, true);
+		imm = asize;
+		if (i + imm > (u32)n)
+			return -EINVAL;
+		break;
+	case 0xaa: case 0xab:
+		if (rep)
+			return -EINVAL; /* REP STOS to a device register: not emulated */
+		st->size = (op & 1) ? osize : 1;
+		st->value = reg_value(v, 0, st->size, true);
+		st->kind = STORE_STOS;
+		break;
+	case 0x0f:
+		if (i >= (u32)n || insn[i] != 0xc3)
+			return -EINVAL;
+		i++;
+		st->size = (rex & 8) ? 8 : 4; /* MOVNTI: 32 or 64 bits, never 16 */
+		mlen = modrm_length(&insn[i], (u32)n - i, asize);
+		if (!mlen)
+			return -EINVAL;
+		st->reg = ((insn[i] >> 3) & 7) | ((rex & 4) ? 8 : 0);
+		st->value = vcpu_gpr(v, st->reg);
+		break;
+	default:
+		return -EINVAL;
 	}
+	st->length = i + mlen + imm;
 	if (st->size < 8)
 		st->value &= (1ULL << (8 * st->size)) - 1;
 	return 0;
+}
+
+/* A register written with a value of size bytes: 32-bit writes zero-extend, narrower ones keep
+ * the upper bits (SDM Vol. 1, 3.4.1.1). */
+static void set_reg(struct vcpu *v, u32 reg, u64 value, u32 size)
+{
+	u64 keep = size >= 4 ? 0 : ~((1ULL << (8 * size)) - 1);
+
+	vcpu_set_gpr(v, reg, (vcpu_gpr(v, reg) & keep) | (value & ~keep & (size == 8 ? ~0ULL : 0xffffffffULL)));
+}
+
+void emulate_complete_store(struct vcpu *v, const struct store *st, u64 old)
+{
+	if (st->kind == STORE_XCHG) {
+		set_reg(v, st->reg, old, st->size);
+	} else if (st->kind == STORE_STOS) {
+		u64 rdi = vcpu_gpr(v, GPR_RDI);
+		u64 step = vmcs_read(VMCS_GUEST_RFLAGS) & X86_RFLAGS_DF ? -(u64)st->size : st->size;
+
+		set_reg(v, GPR_RDI, rdi + step, st->addr_size);
+	}
+	vcpu_skip_instruction_len(st->length);
 }

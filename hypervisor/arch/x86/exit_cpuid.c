@@ -1,9 +1,11 @@
-/* CPUID exits: the host's answers, minus VMX, plus the hypervisor bit and Plinth's leaves. */
+/* CPUID exits: the host's answers, minus VMX, SMX and what Plinth does not emulate, with the
+ * CR4 mirrors (OSXSAVE, OSPKE) of the guest's CR4, plus the hypervisor bit and Plinth's leaves. */
 #include <plinth/string.h>
 #include <plinth_abi.h>
 #include <x86/cpu.h>
 #include <x86/processor.h>
 #include <x86/vmexit.h>
+#include <x86/vmx.h>
 
 /* Leaves 0x40000000-0x4fffffff are reserved for hypervisors (SDM Vol. 2A, CPUID): Plinth
  * answers all of them, with zeros past its own. */
@@ -31,9 +33,17 @@ void exit_cpuid(struct vcpu *v)
 	if (leaf >= PLINTH_CPUID_LEAF_BASE && leaf <= PLINTH_CPUID_LEAF_LIMIT) {
 		plinth_leaf(leaf, &a, &b, &c, &d);
 	} else {
+		/* Executed in VMX root: bits that mirror CR4 show Plinth's CR4, not the guest's. */
+		u64 cr4 = vmcs_read(VMCS_GUEST_CR4);
+
 		cpuid(leaf, sub, &a, &b, &c, &d);
 		if (leaf == 1)
-			c = (c & ~CPUID_1_ECX_VMX) | CPUID_1_ECX_HYPERVISOR;
+			c = (c & ~(CPUID_1_ECX_VMX | CPUID_1_ECX_SMX | CPUID_1_ECX_OSXSAVE)) | CPUID_1_ECX_HYPERVISOR |
+			    (cr4 & X86_CR4_OSXSAVE ? CPUID_1_ECX_OSXSAVE : 0);
+		else if (leaf == 7 && sub == 0)
+			c = (c & ~CPUID_7_ECX_OSPKE) | (cr4 & X86_CR4_PKE ? CPUID_7_ECX_OSPKE : 0);
+		else if (leaf == 7 && sub == 1)
+			c &= ~CPUID_7_1_ECX_MSR_IMM; /* not emulated (tools/exits.py) */
 	}
 	r->rax = a;
 	r->rbx = b;

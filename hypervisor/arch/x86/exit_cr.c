@@ -1,8 +1,14 @@
 /*
  * Control-register exits (SDM 28.2.1, Table 28-3). Only writes that touch bits Plinth owns
- * exit: the guest's view goes to the read shadow, the hardware gets the value VMX needs.
- * Setting CR4.VMXE, or a CR4 bit this CPU does not have, is a #GP as on a CPU without VMX.
+ * exit; Plinth then performs the whole write as the CPU would: the checks first (cr_rules.c:
+ * a #GP leaves everything as it was), then the guest's view to the read shadow and the value
+ * VMX needs to the hardware, IA-32e mode entered or left, and the PAE PDPTEs loaded from CR3
+ * where the CPU loads them (with EPT, VM entry takes them from the VMCS, SDM 27.3.2.4).
+ * Setting CR4.VMXE or CR4.SMXE, or a CR4 bit this CPU does not have, is a #GP as on a CPU
+ * without VMX and SMX.
  */
+#include <x86/cpu.h>
+#include <x86/cr_rules.h>
 #include <x86/processor.h>
 #include <x86/vmcs_guest.h>
 #include <x86/vmexit.h>
@@ -17,21 +23,61 @@
 #define ACCESS_CLTS 2
 #define ACCESS_LMSW 3
 #define LMSW_BITS 0xf /* LMSW loads CR0[3:0] (PE, MP, EM, TS) */
+#define PAE_CR3_MASK 0xffffffe0ULL /* PAE paging: the PDPT is 32-byte aligned below 4 GiB */
+#define PDPTES 4
 
-static bool set_cr0(u64 val)
+/* The guest's own view of a control register: its bits from the hardware value, the owned
+ * ones from the read shadow (SDM 25.6.6). */
+static u64 view(u32 real_field, u32 mask_field, u32 shadow_field)
 {
-	u64 old = vmcs_read(VMCS_CR0_READ_SHADOW);
-	u64 efer = vmcs_read(VMCS_GUEST_IA32_EFER);
+	u64 mask = vmcs_read(mask_field);
 
-	/* Reserved bits, or PG without PE, are #GP (SDM Vol. 3A, 2.5). */
-	if (val >> 32 || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)))
+	return (vmcs_read(real_field) & ~mask) | (vmcs_read(shadow_field) & mask);
+}
+
+static struct cr_state state(void)
+{
+	return (struct cr_state){
+		.cr0 = view(VMCS_GUEST_CR0, VMCS_CR0_GUEST_HOST_MASK, VMCS_CR0_READ_SHADOW),
+		.cr4 = view(VMCS_GUEST_CR4, VMCS_CR4_GUEST_HOST_MASK, VMCS_CR4_READ_SHADOW),
+		.efer = vmcs_read(VMCS_GUEST_IA32_EFER),
+		.cr3 = vmcs_read(VMCS_GUEST_CR3),
+		.code64 = vcpu_long_mode(),
+	};
+}
+
+/* The PDPTEs of the PDPT at CR3 into the VMCS, as the CPU loads them; false (#GP) when one
+ * is invalid or the table is not the VM's RAM. */
+static bool load_pdptes(struct vcpu *v, u64 cr3)
+{
+	const u64 *pdpt = vm_mem_ptr(v->vm, cr3 & PAE_CR3_MASK, PDPTES * sizeof(u64));
+	u64 e[PDPTES];
+	u32 i, bits = cpu_phys_bits();
+
+	if (!pdpt)
+		return false;
+	for (i = 0; i < PDPTES; i++) {
+		e[i] = pdpt[i];
+		if (!pdpte_valid(e[i], bits))
+			return false;
+	}
+	for (i = 0; i < PDPTES; i++)
+		vmcs_write(VMCS_GUEST_PDPTE0 + 2 * i, e[i]);
+	return true;
+}
+
+static bool set_cr0(struct vcpu *v, u64 val)
+{
+	struct cr_state s = state();
+
+	if (cr0_write_faults(&s, val) || (cr_write_loads_pdptes(&s, val, s.cr4) && !load_pdptes(v, s.cr3)))
 		return false;
 	vmcs_write(VMCS_CR0_READ_SHADOW, val);
 	vmcs_write(VMCS_GUEST_CR0, vmcs_guest_cr0_real(val));
 	/* Paging switched while EFER.LME is set: IA-32e mode starts or ends here, which the
 	 * hardware would have done had the write not exited. */
-	if ((old ^ val) & X86_CR0_PG && efer & EFER_LME) {
-		u64 entry = vmcs_read(VMCS_VM_ENTRY_CONTROLS);
+	if ((s.cr0 ^ val) & X86_CR0_PG && s.efer & EFER_LME) {
+		u64 entry = vmcs_read(VMCS_VM_ENTRY_CONTROLS), efer = s.efer;
 
 		if (val & X86_CR0_PG) {
 			efer |= EFER_LMA;
@@ -46,20 +92,34 @@ static bool set_cr0(u64 val)
 	return true;
 }
 
-static bool set_cr4(u64 val)
+static bool set_cr4(struct vcpu *v, u64 val)
 {
-	/* Bits the CPU cannot set in VMX non-root, and VMXE, are reserved as far as the guest
-	 * knows. */
-	if ((val & ~vmx_caps.cr4_fixed1) || (val & X86_CR4_VMXE))
+	struct cr_state s = state();
+	/* Bits the CPU cannot set in VMX non-root, and VMXE and SMXE, are reserved as far as the
+	 * guest knows. */
+	u64 allowed = vmx_caps.cr4_fixed1 & ~(u64)(X86_CR4_VMXE | X86_CR4_SMXE);
+
+	if (cr4_write_faults(&s, val, allowed) || (cr_write_loads_pdptes(&s, s.cr0, val) && !load_pdptes(v, s.cr3)))
 		return false;
 	vmcs_write(VMCS_CR4_READ_SHADOW, val);
 	vmcs_write(VMCS_GUEST_CR4, vmcs_guest_cr4_real(val));
 	return true;
 }
 
+/* MOV to CR3 exits only where the CPU forces CR3-load exiting (no TRUE controls). */
+static bool set_cr3(struct vcpu *v, u64 val)
+{
+	struct cr_state s = state();
+
+	if ((s.cr0 & X86_CR0_PG) && (s.cr4 & X86_CR4_PAE) && !(s.efer & EFER_LMA) && !load_pdptes(v, val))
+		return false;
+	vmcs_write(VMCS_GUEST_CR3, val);
+	return true;
+}
+
 void exit_cr_access(struct vcpu *v)
 {
-	u64 q = vmcs_read(VMCS_EXIT_QUALIFICATION);
+	u64 q = vmcs_read(VMCS_EXIT_QUALIFICATION), cr0;
 	u32 cr = CR_NUM(q);
 	bool ok = true;
 
@@ -68,11 +128,11 @@ void exit_cr_access(struct vcpu *v)
 		u64 val = vcpu_gpr(v, CR_GPR(q));
 
 		if (cr == 0)
-			ok = set_cr0(val);
+			ok = set_cr0(v, val);
 		else if (cr == 4)
-			ok = set_cr4(val);
+			ok = set_cr4(v, val);
 		else if (cr == 3)
-			vmcs_write(VMCS_GUEST_CR3, val); /* only if the CPU forces CR3-load exiting */
+			ok = set_cr3(v, val);
 		break;
 	}
 	case ACCESS_MOV_FROM_CR:
@@ -80,12 +140,12 @@ void exit_cr_access(struct vcpu *v)
 		vcpu_set_gpr(v, CR_GPR(q), vmcs_read(VMCS_GUEST_CR3));
 		break;
 	case ACCESS_CLTS:
-		ok = set_cr0(vmcs_read(VMCS_CR0_READ_SHADOW) & ~X86_CR0_TS);
+		ok = set_cr0(v, state().cr0 & ~X86_CR0_TS);
 		break;
 	case ACCESS_LMSW:
 		/* LMSW loads CR0[3:0] but cannot clear PE (SDM Vol. 2, LMSW). */
-		ok = set_cr0((vmcs_read(VMCS_CR0_READ_SHADOW) & ~(u64)(LMSW_BITS & ~X86_CR0_PE)) |
-			     (CR_LMSW_DATA(q) & LMSW_BITS) | (vmcs_read(VMCS_CR0_READ_SHADOW) & X86_CR0_PE));
+		cr0 = state().cr0;
+		ok = set_cr0(v, (cr0 & ~(u64)LMSW_BITS) | (CR_LMSW_DATA(q) & LMSW_BITS) | (cr0 & X86_CR0_PE));
 		break;
 	}
 	if (ok)

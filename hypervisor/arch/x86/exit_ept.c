@@ -1,8 +1,10 @@
 /*
  * EPT violations (SDM 28.2.1, Table 28-7): a guest write to the local APIC's page, mapped
- * read-only so Plinth sees INIT and SIPI (vapic.c); anything else is an access the VM's memory
- * does not allow (Plinth's range, a hole, a write to what is read-only), which stops the VM.
+ * read-only so Plinth sees the IPIs (vapic.c), or to the host bridge's configuration page
+ * (pci_filter.c); anything else is an access the VM's memory does not allow (Plinth's range, a
+ * hole, a write to what is read-only), which stops the VM.
  */
+#include <x86/exit_io.h>
 #include <x86/vapic.h>
 #include <x86/vmexit.h>
 #include <x86/vmx.h>
@@ -18,6 +20,10 @@ void exit_ept_violation(struct vcpu *v)
 
 	if ((q & EXIT_QUAL_EPT_WRITE) && vapic_is_apic_page(gpa)) {
 		vapic_mmio_write(v, gpa);
+		return;
+	}
+	if ((q & EXIT_QUAL_EPT_WRITE) && pci_filter_is_ecam_page(gpa)) {
+		pci_filter_ecam_write(v, gpa);
 		return;
 	}
 	access = q & EXIT_QUAL_EPT_WRITE ? "write" : q & EXIT_QUAL_EPT_FETCH ? "instruction fetch" : "read";

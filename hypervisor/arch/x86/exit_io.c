@@ -1,13 +1,13 @@
 /*
- * I/O exits. Ports pass straight through except the ones Plinth emulates: the test device
- * (an identification register and a scratch register, see tools/hvabi.py), and the ACPI PM1a
- * control register, watched so that Plinth reports the VM's exit statistics when the guest
- * powers the machine off (then the write goes through). String and REP I/O to an emulated
- * port is not supported: the guest gets a #GP.
+ * I/O exits. Ports pass straight through except the ranges Plinth claims (exit_io_claim): the
+ * test device (an identification register and a scratch register, see tools/hvabi.py), the
+ * ACPI ports it watches (io_acpi.c) and the PCI configuration data port (pci_filter.c). An
+ * access is handled by the range that holds all its bytes, or byte by byte where it spans a
+ * claimed port and another (an OUT of 4 bytes at 0xFFFF exits because it wraps the 16-bit port
+ * space, SDM 26.1.3, and reaches 0xFFFF and 0x0000-0x0002, not the test device). String I/O
+ * is emulated one element at a time (exit_io_string.c).
  */
 #include <plinth_abi.h>
-#include <plinth/arch.h>
-#include <plinth/console.h>
 #include <plinth/string.h>
 #include <x86/cpu.h>
 #include <x86/exit_io.h>
@@ -15,19 +15,26 @@
 #include <x86/vmexit.h>
 #include <x86/vmx.h>
 
-#define IO_SIZE(q) (((q) & 7) + 1)
-#define IO_IN BIT(3)
-#define IO_STRING BIT(4)
-#define IO_REP BIT(5)
-#define IO_PORT(q) (((q) >> 16) & 0xffff)
 #define TEST_PORT_WIDTH 4
-#define PM1_CNT_SLP_EN BIT(13) /* ACPI 4.8.3.2.1: entering the sleep state in SLP_TYP */
+#define IO_CLAIMS_MAX 8
 
-static u16 acpi_pm1a_cnt_port; /* from the FADT (platform.c); 0 when unknown */
+static const struct io_ports *claims[IO_CLAIMS_MAX];
+static u32 claim_count;
 
-void exit_io_watch_pm1a(u16 port)
+void exit_io_claim(const struct io_ports *ports)
 {
-	acpi_pm1a_cnt_port = port;
+	if (claim_count < IO_CLAIMS_MAX)
+		claims[claim_count++] = ports;
+}
+
+static const struct io_ports *claim_of(u16 port)
+{
+	u32 i;
+
+	for (i = 0; i < claim_count; i++)
+		if (port >= claims[i]->base && port - claims[i]->base < claims[i]->count)
+			return claims[i];
+	return NULL;
 }
 
 static void intercept(u8 *a, u8 *b, u16 port)
@@ -40,29 +47,102 @@ static void intercept(u8 *a, u8 *b, u16 port)
 
 void exit_io_bitmap_init(u8 *bitmap_a, u8 *bitmap_b)
 {
-	u16 p;
+	u32 i, p;
 
 	memset(bitmap_a, 0, 4096);
 	memset(bitmap_b, 0, 4096);
-	for (p = 0; p < TEST_PORT_WIDTH; p++) {
-		intercept(bitmap_a, bitmap_b, PLINTH_TEST_PORT_ID + p);
-		intercept(bitmap_a, bitmap_b, PLINTH_TEST_PORT_SCRATCH + p);
+	for (i = 0; i < claim_count; i++)
+		for (p = 0; p < claims[i]->count; p++)
+			intercept(bitmap_a, bitmap_b, (u16)(claims[i]->base + p));
+}
+
+u32 exit_io_port_in(u16 port, u32 size)
+{
+	return size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
+}
+
+void exit_io_port_out(u16 port, u32 size, u32 value)
+{
+	if (size == 1)
+		outb(port, (u8)value);
+	else if (size == 2)
+		outw(port, (u16)value);
+	else
+		outl(port, value);
+}
+
+/* Whether any byte of the access (ports wrap at 64 Ki) is a claimed port. */
+static bool touches_claim(u16 port, u32 size)
+{
+	u32 i;
+
+	for (i = 0; i < size; i++)
+		if (claim_of((u16)(port + i)))
+			return true;
+	return false;
+}
+
+/* The range holding every byte of the access without wrapping, or NULL. */
+static const struct io_ports *whole_claim(u16 port, u32 size)
+{
+	const struct io_ports *c = claim_of(port);
+
+	return c && (u32)port + size <= (u32)c->base + c->count ? c : NULL;
+}
+
+u32 exit_io_in(struct vcpu *v, u16 port, u32 size)
+{
+	const struct io_ports *c = whole_claim(port, size);
+	u32 i, value = 0;
+
+	if (c)
+		return c->in(v, port, size);
+	if (!touches_claim(port, size))
+		return exit_io_port_in(port, size);
+	for (i = 0; i < size; i++) {
+		u16 p = (u16)(port + i);
+
+		c = claim_of(p);
+		value |= (c ? c->in(v, p, 1) : inb(p)) << (8 * i);
 	}
-	if (acpi_pm1a_cnt_port) {
-		intercept(bitmap_a, bitmap_b, acpi_pm1a_cnt_port);
-		intercept(bitmap_a, bitmap_b, acpi_pm1a_cnt_port + 1);
+	return value;
+}
+
+void exit_io_out(struct vcpu *v, u16 port, u32 size, u32 value)
+{
+	const struct io_ports *c = whole_claim(port, size);
+	u32 i;
+
+	if (c) {
+		c->out(v, port, size, value);
+		return;
+	}
+	if (!touches_claim(port, size)) {
+		exit_io_port_out(port, size, value);
+		return;
+	}
+	for (i = 0; i < size; i++) {
+		u16 p = (u16)(port + i);
+		u8 b = (u8)(value >> (8 * i));
+
+		c = claim_of(p);
+		if (c)
+			c->out(v, p, 1, b);
+		else
+			outb(p, b);
 	}
 }
 
-/* Reads of the test device's registers; offset is the byte within the 4-byte register. */
-static u32 test_port_read(struct vcpu *v, u16 port)
+/* The test device: reads of its registers; the byte offset within the 4-byte register. */
+static u32 test_port_in(struct vcpu *v, u16 port, u32 size)
 {
 	u32 reg = port < PLINTH_TEST_PORT_SCRATCH ? PLINTH_TEST_PORT_ID_VALUE : v->vm->arch->test_port_scratch;
+	u32 shift = 8 * (port & 3);
 
-	return reg >> (8 * (port & 3));
+	return (u32)((reg >> shift) & (size == 4 ? ~0u : (1u << (8 * size)) - 1));
 }
 
-static void test_port_write(struct vcpu *v, u16 port, u32 val, u32 size)
+static void test_port_out(struct vcpu *v, u16 port, u32 size, u32 val)
 {
 	u32 shift = 8 * (port & 3), mask = size == 4 ? ~0u : ((1u << (8 * size)) - 1) << shift;
 	u32 *reg = &v->vm->arch->test_port_scratch;
@@ -72,49 +152,32 @@ static void test_port_write(struct vcpu *v, u16 port, u32 val, u32 size)
 	*reg = (*reg & ~mask) | ((val << shift) & mask);
 }
 
-/* The guest's own PM1a control register, passed through after a look at sleep requests. */
-static void pm1a_cnt_access(struct vcpu *v, u64 q, u16 port, u32 size, u64 mask)
+/* Two registers, each one claim: an access that spans both is split byte by byte. */
+static const struct io_ports test_id = { PLINTH_TEST_PORT_ID, TEST_PORT_WIDTH, test_port_in, test_port_out };
+static const struct io_ports test_scratch = { PLINTH_TEST_PORT_SCRATCH, TEST_PORT_WIDTH, test_port_in,
+					      test_port_out };
+
+void exit_io_init(void)
 {
-	if (q & IO_IN) {
-		u64 val = size == 1 ? inb(port) : inw(port);
-
-		v->regs->rax = (v->regs->rax & ~mask) | (val & mask);
-	} else {
-		u16 val = (u16)(v->regs->rax & mask);
-
-		if (port == acpi_pm1a_cnt_port && size >= 2 && (val & PM1_CNT_SLP_EN)) {
-			log_notice("%s: the guest requests an ACPI sleep state (SLP_TYP %u, power-off when it is \\_S5); VM exits by reason:",
-				 v->vm->name, (val >> 10) & 7);
-			arch_vm_print_exit_stats(v->vm);
-		}
-		if (size == 1)
-			outb(port, (u8)val);
-		else
-			outw(port, val);
-	}
-	vcpu_skip_instruction();
+	exit_io_claim(&test_id);
+	exit_io_claim(&test_scratch);
 }
 
 void exit_io(struct vcpu *v)
 {
 	u64 q = vmcs_read(VMCS_EXIT_QUALIFICATION);
-	u32 size = IO_SIZE(q);
-	u16 port = (u16)IO_PORT(q);
+	u32 size = IO_QUAL_SIZE(q);
+	u16 port = IO_QUAL_PORT(q);
 	u64 mask = size == 4 ? 0xffffffffULL : (1ULL << (8 * size)) - 1;
 
-	if (acpi_pm1a_cnt_port && (port & ~1) == acpi_pm1a_cnt_port) {
-		pm1a_cnt_access(v, q, port, size, mask);
+	if (q & IO_QUAL_STRING) {
+		exit_io_string(v, q);
 		return;
 	}
-	if (q & (IO_STRING | IO_REP)) {
-		vcpu_inject_gp();
-		return;
-	}
-	if (q & IO_IN)
+	if (q & IO_QUAL_IN)
 		/* IN to AL/AX keeps the rest of RAX; IN to EAX zero-extends (SDM Vol. 1, 3.4.1.1). */
-		v->regs->rax = size == 4 ? (test_port_read(v, port) & mask) :
-					   (v->regs->rax & ~mask) | (test_port_read(v, port) & mask);
+		v->regs->rax = size == 4 ? exit_io_in(v, port, size) : (v->regs->rax & ~mask) | exit_io_in(v, port, size);
 	else
-		test_port_write(v, port, (u32)(v->regs->rax & mask), size);
+		exit_io_out(v, port, size, (u32)(v->regs->rax & mask));
 	vcpu_skip_instruction();
 }

@@ -1,17 +1,17 @@
 /*
- * Exception-or-NMI exits. Only NMIs exit (the exception bitmap is empty): Plinth's own (a stop
- * request, a posted INIT or SIPI, a kick after the VM stopped) or the guest's, which is passed
- * on. Any other exception exit is a FATAL report.
+ * Exception-or-NMI exits. Only NMIs exit (the exception bitmap is empty): one of Plinth's
+ * kicks (vcpu_events.c), a stop request, or the platform's NMI, which is the guest's. An
+ * exception exit would mean a control Plinth does not set: the VM stops with a report.
  */
 #include <x86/nmi.h>
 #include <x86/processor.h>
-#include <x86/vapic.h>
+#include <x86/vcpu_events.h>
 #include <x86/vmexit.h>
 #include <x86/vmx.h>
 
-/* After a VM exit caused by an NMI, NMIs stay blocked until the next IRET (SDM 27.5 and
- * 28.1: Bochs keeps them blocked across VM entry too). An IRET to the next instruction ends
- * the blocking, so the next kick can reach this CPU. */
+/* After a VM exit caused by an NMI, NMIs stay blocked until the next IRET (SDM 28.1; Bochs
+ * keeps them blocked across VM entry too). An IRET to the next instruction ends the blocking,
+ * so the next kick or stop request can reach this CPU. */
 static void unblock_nmis(void)
 {
 	asm volatile("mov %%rsp, %%rax\n\t"
@@ -32,14 +32,13 @@ void exit_exception_nmi(struct vcpu *v)
 {
 	u32 info = (u32)vmcs_read(VMCS_VM_EXIT_INTR_INFO);
 
-	if ((info & INTR_TYPE_MASK) != INTR_TYPE_NMI)
-		vcpu_fatal_exit(v, "unexpected exception exit", EXIT_REASON_EXCEPTION_NMI);
-	unblock_nmis();
-	/* An NMI while the guest ran: Plinth's own (a stop request) or the guest's to deliver. */
-	nmi_halt_if_stopping();
-	/* Plinth's own NMIs (a stop request, a posted INIT or SIPI) are not the guest's, and a
-	 * vCPU that waits for its SIPI has nothing to take one with. */
-	if (vapic_process(v) || v->vm->stopped || v->sipi_wait)
+	if ((info & INTR_TYPE_MASK) != INTR_TYPE_NMI) {
+		vcpu_stop_vm(v, true, "exception exit (vector %u) with an empty exception bitmap in vCPU %u at guest rip 0x%lx",
+			     info & 0xff, v->id, vmcs_read(VMCS_GUEST_RIP));
 		return;
-	vmcs_write(VMCS_VM_ENTRY_INTR_INFO, X86_EXC_NMI | INTR_TYPE_NMI | INTR_INFO_VALID);
+	}
+	unblock_nmis();
+	nmi_halt_if_stopping();
+	if (!nmi_kick_consume(v))
+		vcpu_post_nmi(v); /* the platform's NMI: taken at the end of this exit */
 }

@@ -4,8 +4,8 @@
  * overlap is undefined and taken as UC), then the default type.
  */
 #include <x86/mtrr.h>
+#include <x86/processor.h>
 
-#define MTRR_VALID BIT(11)
 #define ONE_MIB 0x100000ULL
 
 /* Fixed-range MTRR i covers 8 granules of this size starting at this base. */
@@ -142,4 +142,46 @@ const char *mtrr_type_name(u8 type)
 	default:
 		return "??";
 	}
+}
+
+static bool type_valid(u8 type, u64 cap)
+{
+	return type == MTRR_TYPE_UC || type == MTRR_TYPE_WT || type == MTRR_TYPE_WP || type == MTRR_TYPE_WB ||
+	       (type == MTRR_TYPE_WC && (cap & MTRRCAP_WC));
+}
+
+static bool is_fixed(u32 msr)
+{
+	return msr == MSR_MTRR_FIX64K_00000 || msr == MSR_MTRR_FIX16K_80000 || msr == MSR_MTRR_FIX16K_A0000 ||
+	       (msr >= MSR_MTRR_FIX4K_C0000 && msr < MSR_MTRR_FIX4K_C0000 + 8);
+}
+
+bool mtrr_msr_exists(u32 msr, u64 cap)
+{
+	if (msr == MSR_MTRRCAP || msr == MSR_MTRR_DEF_TYPE)
+		return true;
+	if (is_fixed(msr))
+		return cap & MTRRCAP_FIXED;
+	return msr >= MSR_MTRR_PHYSBASE0 && msr < MSR_MTRR_PHYSBASE0 + 2 * MIN(MTRRCAP_VCNT(cap), (u32)MTRR_VAR_MAX);
+}
+
+bool mtrr_write_valid(u32 msr, u64 value, u64 cap, u8 phys_bits)
+{
+	u64 addr = (phys_bits >= 64 ? ~0ULL : (1ULL << phys_bits) - 1) & ~0xfffULL;
+	u32 i;
+
+	if (!mtrr_msr_exists(msr, cap) || msr == MSR_MTRRCAP)
+		return false; /* IA32_MTRRCAP is read-only */
+	if (msr == MSR_MTRR_DEF_TYPE)
+		return !(value & ~(0xffULL | MTRR_DEF_TYPE_FIXED_ENABLE | MTRR_DEF_TYPE_ENABLE)) &&
+		       type_valid((u8)value, cap);
+	if (is_fixed(msr)) {
+		for (i = 0; i < 8; i++)
+			if (!type_valid((u8)(value >> (8 * i)), cap))
+				return false;
+		return true;
+	}
+	if ((msr - MSR_MTRR_PHYSBASE0) & 1)
+		return !(value & ~(addr | MTRR_VALID));
+	return !(value & ~(addr | 0xffULL)) && type_valid((u8)value, cap);
 }

@@ -2,7 +2,8 @@
  * PCI configuration mechanism #1 (PCI Local Bus 3.0, 3.2.2.3.2): a dword address written to
  * 0xcf8 selects bus, device, function and register; 0xcfc..0xcff then hold that dword. It
  * reaches the first 256 bytes of every function on q35, i440fx and real chipsets alike.
- * Only the boot CPU touches configuration space, before any VM runs, so no lock.
+ * Only the boot CPU uses these accessors, before any VM runs, so no lock (a guest's accesses
+ * through the same ports go through pci_filter.c, with the guest's own address latch).
  */
 #include <plinth/console.h>
 #include <x86/cpu.h>
@@ -30,9 +31,6 @@
 
 #define PCI_VENDOR_NONE 0xffff /* what an absent function reads */
 
-#define PCI_CONFIG_ADDRESS 0xcf8
-#define PCI_CONFIG_DATA 0xcfc
-#define PCI_CONFIG_ENABLE BIT(31)
 #define PCI_MAX_BUS 256
 #define PCI_MAX_DEV 32
 #define PCI_MAX_FN 8
@@ -59,6 +57,21 @@ static u16 pci_read16(u8 bus, u8 dev, u8 fn, u8 off)
 static u32 pci_read32(u8 bus, u8 dev, u8 fn, u8 off)
 {
 	return inl(select(bus, dev, fn, off));
+}
+
+u8 pci_config_read8(u8 bus, u8 dev, u8 fn, u8 off)
+{
+	return pci_read8(bus, dev, fn, off);
+}
+
+u16 pci_config_read16(u8 bus, u8 dev, u8 fn, u8 off)
+{
+	return pci_read16(bus, dev, fn, off);
+}
+
+void pci_config_write8(u8 bus, u8 dev, u8 fn, u8 off, u8 v)
+{
+	outb(select(bus, dev, fn, off), v);
 }
 
 static void pci_write16(u8 bus, u8 dev, u8 fn, u8 off, u16 v)

@@ -1,7 +1,8 @@
 /*
- * Platform bring-up for core/main.c: Plinth's page tables for all of RAM, ACPI tables (CPUs
- * from the MADT, DMA remapping units from the DMAR, the power-off port from the FADT), the
- * local APIC, VMX on the boot CPU, and the start of the application processors.
+ * Platform bring-up for core/main.c: Plinth's page tables for all of RAM, SMRAM locked, ACPI
+ * tables (CPUs from the MADT, DMA remapping units from the DMAR, the ACPI ports from the FADT,
+ * the ECAM base from the MCFG), the local APIC, VMX on the boot CPU, and the start of the
+ * application processors.
  */
 #include <plinth/arch.h>
 #include <plinth/console.h>
@@ -13,25 +14,52 @@
 #include <x86/hostmap.h>
 #include <x86/percpu.h>
 #include <x86/smp.h>
+#include <x86/smram.h>
+#include <x86/tsc.h>
 #include <x86/vmx.h>
 #include <x86/vtd.h>
 
 static struct acpi_info acpi;
 
-#define FADT_PM1A_CNT_BLK 64 /* ACPI 5.2.9: 32-bit I/O port of the PM1a control register */
+#define FADT_MIN_LENGTH 68	/* ACPI 1.0's FADT reaches PM1a control; io_acpi.c checks the rest */
+#define MCFG_ALLOCATIONS 44	/* ACPI MCFG (PCI Firmware 3.0, 4.1.2): the first allocation */
+#define MCFG_ALLOCATION_SIZE 16 /* base address, segment, start and end bus */
 
-/* The FADT's PM1a control port, for the power-off statistics (exit_io.c). */
-static void read_fadt(void)
+/* A firmware table by signature that Plinth's identity map reaches; NULL when there is none. */
+static const u8 *find_table(const char *sig, u32 min_length, u32 *length)
 {
-	u32 i, port;
+	u32 i;
 
 	for (i = 0; i < acpi.table_count; i++) {
-		if (memcmp(acpi.tables[i].sig, "FACP", 4) || acpi.tables[i].length < FADT_PM1A_CNT_BLK + 4 ||
-		    acpi.tables[i].pa + FADT_PM1A_CNT_BLK + 4 > 4 * GIB)
+		if (memcmp(acpi.tables[i].sig, sig, 4) || acpi.tables[i].length < min_length ||
+		    acpi.tables[i].pa + acpi.tables[i].length > 4 * GIB)
 			continue;
-		port = *(const u32 *)(uintptr_t)(acpi.tables[i].pa + FADT_PM1A_CNT_BLK);
-		if (port && port < 0xffff)
-			exit_io_watch_pm1a((u16)port);
+		*length = acpi.tables[i].length;
+		return (const u8 *)(uintptr_t)acpi.tables[i].pa;
+	}
+	return NULL;
+}
+
+/* The ports and configuration pages guests reach Plinth's concerns through: the FADT's ACPI
+ * ports (the power-off report, SMI commands), and PCI segment 0's ECAM base, where the host
+ * bridge's configuration page lies. */
+static void read_tables(void)
+{
+	const u8 *t;
+	u32 len, i;
+
+	t = find_table("FACP", FADT_MIN_LENGTH, &len);
+	if (t)
+		io_acpi_init(t, len);
+	t = find_table("MCFG", MCFG_ALLOCATIONS + MCFG_ALLOCATION_SIZE, &len);
+	for (i = MCFG_ALLOCATIONS; t && i + MCFG_ALLOCATION_SIZE <= len; i += MCFG_ALLOCATION_SIZE) {
+		u64 base;
+		u16 segment;
+
+		memcpy(&base, t + i, sizeof(base));
+		memcpy(&segment, t + i + 8, sizeof(segment));
+		if (segment == 0 && t[i + 10] == 0 && base < 4 * GIB)
+			smram_set_ecam_base(base);
 	}
 }
 
@@ -60,6 +88,11 @@ void arch_platform_init(const struct boot_info *bi)
 
 	hostmap_boot(bi);
 	apic_init();
+	tsc_calibrate();
+	smram_lock();
+	exit_io_init();
+	io_acpi_claim_apm();
+	pci_filter_init();
 	if (!bi->rsdp) {
 		log_warn("acpi: no RSDP from the loader: only the boot CPU will run");
 		return;
@@ -79,7 +112,7 @@ void arch_platform_init(const struct boot_info *bi)
 	if (acpi.has_dmar)
 		log_info("acpi: DMAR: %u DMA remapping units, %u reserved memory regions, host address width %u",
 			 acpi.drhd_count, acpi.rmrr_count, acpi.dmar_haw);
-	read_fadt();
+	read_tables();
 	for (i = 0; i < acpi.drhd_count; i++)
 		hostmap_mmio(acpi.drhds[i].reg_base, MAX(acpi.drhds[i].reg_size, (u64)4096));
 	vtd_init(&acpi, bi);

@@ -115,9 +115,7 @@ void trap_handle(struct trap_frame *tf)
 		return;
 	/* NMIs are how CPUs wake each other (start a VM, stop for a FATAL report). */
 	if (tf->vector == X86_EXC_NMI) {
-		nmi_halt_if_stopping();
-		if (tf->rip == (u64)(uintptr_t)nmi_idle_hlt)
-			tf->rip++; /* about to sleep: the wake-up is this NMI */
+		nmi_in_root(&tf->rip);
 		return;
 	}
 	if (tf->vector == X86_EXC_PF)

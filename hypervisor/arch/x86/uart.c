@@ -2,18 +2,8 @@
 #include <plinth/arch.h>
 #include <x86/cpu.h>
 #include <x86/processor.h>
+#include <x86/uart.h>
 
-#define UART_THR 0 /* transmit holding (DLAB=0) */
-#define UART_DLL 0 /* divisor latch low (DLAB=1) */
-#define UART_IER 1
-#define UART_DLM 1 /* divisor latch high (DLAB=1) */
-#define UART_FCR 2
-#define UART_LCR 3
-#define UART_MCR 4
-#define UART_SCR 7
-
-#define LCR_8N1 0x03
-#define LCR_DLAB BIT(7)
 #define FCR_ENABLE_CLEAR 0x07 /* FIFO on, both FIFOs cleared */
 #define MCR_DTR_RTS_OUT2 0x0b
 #define LSR_DATA_READY BIT(0)
@@ -22,13 +12,22 @@
 #define THRE_SPINS 100000
 
 static u16 uart_port = UART_COM1_PORT;
+static u16 uart_divisor;
 static bool uart_present = true; /* until probed: early output tries COM1 */
+
+bool uart_console(u16 *port, u16 *divisor)
+{
+	*port = uart_port;
+	*divisor = uart_divisor;
+	return uart_present;
+}
 
 bool arch_console_setup(u16 port, u32 baud)
 {
 	u16 div = (u16)(ARCH_CONSOLE_BAUD_BASE / baud);
 
 	uart_port = port;
+	uart_divisor = div;
 	/* The scratch register holds what was written only when a UART is there. */
 	outb(port + UART_SCR, 0x5a);
 	uart_present = inb(port + UART_SCR) == 0x5a;
@@ -61,3 +60,4 @@ int arch_console_getc(void)
 		return -1;
 	return inb(uart_port + UART_THR);
 }
+

@@ -1,171 +1,171 @@
 /*
- * The guest's local APIC, passed through except for INIT and SIPI.
+ * The guest's local APIC: passed through, except what would let a guest reach beyond its own
+ * CPUs or past Plinth.
  *
  * The xAPIC page is mapped read-only in EPT: a write exits, Plinth decodes the store and
- * performs it on the real APIC, unless it is an ICR write with delivery mode INIT or
- * start-up. The x2APIC ICR (MSR 0x830) exits through the MSR bitmap. INIT and SIPI are
- * delivered by Plinth itself, and only to vCPUs of the sender's VM: a guest cannot reset a
- * CPU it does not own, and no SIPI VM exit is needed (Bochs 2.7 loses the vCPU on one).
- * A target vCPU waits halted; Plinth posts the event and kicks it with an NMI. A physical INIT
- * or SIPI VM exit is handled the same way (exit_init, exit_sipi).
+ * performs it on the real APIC. The x2APIC ICR and LVT MSRs exit through the MSR bitmap.
+ * - ICR: fixed and lowest-priority IPIs go to the real APIC as written. NMI, INIT and SIPI go
+ *   through Plinth, decoded exactly (apic_dest.c) against the VM's own vCPUs only, and posted
+ *   to each (vcpu_events.c): a guest cannot reset, start or interrupt a CPU it does not own, a
+ *   self-NMI is injected rather than sent from VMX root (where Plinth's own handler would take
+ *   it), and none is lost to a vCPU that has NMIs blocked. SMIs and reserved modes are dropped:
+ *   a guest never enters SMM.
+ * - LVT entries that would raise an SMI or INIT on this CPU (delivery mode SMI, or INIT on
+ *   LINT0/1) are written masked.
+ * - The APIC ID register is not written: Plinth addresses its kicks by the id (read-only on
+ *   most CPUs anyway, SDM 11.4.6).
+ * - LDR and DFR are shadowed: the logical destinations of the VM's IPIs are decoded with them.
  */
 #include <plinth/console.h>
-#include <plinth/string.h>
 #include <x86/apic.h>
+#include <x86/apic_dest.h>
 #include <x86/cpu.h>
 #include <x86/emulate.h>
 #include <x86/percpu.h>
-#include <x86/pit.h>
 #include <x86/processor.h>
 #include <x86/vapic.h>
-#include <x86/vmcs_guest.h>
+#include <x86/vcpu_events.h>
 #include <x86/vmexit.h>
 #include <x86/vmx.h>
 
-#define KICK_TRIES 1000
-#define KICK_WAIT_US 100
+#define XAPIC_RESET_DFR 0xffffffffu /* flat model (SDM Table 10-1) */
+#define LVT_DELIVERY_INIT (5u << 8)
+#define LVT_DELIVERY_SMI (2u << 8)
+
+static volatile u32 *xapic_reg(u32 off)
+{
+	return (volatile u32 *)(uintptr_t)(apic_page() + off);
+}
+
+void vapic_vcpu_init(struct vcpu *v)
+{
+	v->apic.base_msr = rdmsr(MSR_IA32_APIC_BASE);
+	v->apic.x2apic = v->apic.base_msr & APIC_BASE_X2APIC;
+	v->apic.dfr = XAPIC_RESET_DFR;
+	if (!v->apic.x2apic) {
+		v->apic.ldr = *xapic_reg(XAPIC_LDR);
+		v->apic.dfr = *xapic_reg(XAPIC_DFR);
+	}
+}
 
 bool vapic_is_apic_page(gpa_t gpa)
 {
 	return ALIGN_DOWN(gpa, XAPIC_PAGE_SIZE) == apic_page();
 }
 
-bool vapic_process(struct vcpu *v)
+static const char *mode_name(u32 mode)
 {
-	bool kick = v->kicked;
-
-	v->kicked = false;
-	if (v->pending_init) {
-		v->pending_init = false;
-		v->pending_sipi = -1;
-		v->sipi_wait = true;
-		vmcs_guest_wait_for_sipi();
-		memset(v->regs, 0, sizeof(*v->regs));
-	}
-	if (v->pending_sipi >= 0) {
-		u8 vector = (u8)v->pending_sipi;
-		u32 a, b, c, d;
-
-		v->pending_sipi = -1;
-		/* A SIPI only starts a vCPU that waits for one (SDM 10.4.4). */
-		if (v->sipi_wait) {
-			v->sipi_wait = false;
-			vmcs_guest_sipi(vector);
-			cpuid(1, 0, &a, &b, &c, &d);
-			v->regs->rdx = a; /* the processor signature, as after INIT (SDM Table 10-1) */
-			log_info("%s: vCPU %u starts at SIPI vector 0x%02x (real mode %04x:0000)", v->vm->name,
-				 v->id, vector, vector << 8);
-		}
-	}
-	return kick;
+	return mode == APIC_ICR_SMI ? "SMI" : mode == APIC_ICR_INIT ? "INIT" : "a reserved delivery mode";
 }
 
-void exit_init(struct vcpu *v)
+/* Once per vCPU: a guest must not fill the console by repeating what Plinth refuses. */
+static void refused(struct vcpu *v, const char *what, u32 mode)
 {
-	/* A physical INIT (not the guest's IPI, which Plinth intercepts): same as the guest's. */
-	v->pending_init = true;
-	vapic_process(v);
+	if (v->apic.refusal_logged)
+		return;
+	v->apic.refusal_logged = true;
+	log_warn("%s: vCPU %u: %s with %s refused (said once)", v->vm->name, v->id, what, mode_name(mode));
 }
 
-void exit_sipi(struct vcpu *v)
+/* NMI, INIT or SIPI to the VM's vCPUs the destination names. */
+static void deliver(struct vcpu *v, u64 icr, bool x2apic)
 {
-	v->pending_sipi = (u8)vmcs_read(VMCS_EXIT_QUALIFICATION);
-	vapic_process(v);
-}
-
-/* Posts INIT or SIPI to t and waits until t's CPU took it (bounded: t may be stuck). */
-static void post(struct vcpu *t, u32 delivery, u8 vector)
-{
-	u32 tries;
-
-	if (delivery == APIC_ICR_INIT)
-		t->pending_init = true;
-	else
-		t->pending_sipi = vector;
-	for (tries = 0; tries < KICK_TRIES; tries++) {
-		if (!t->pending_init && t->pending_sipi < 0)
-			return;
-		t->kicked = true;
-		apic_send_ipi(t->apic_id, APIC_ICR_NMI);
-		pit_udelay(KICK_WAIT_US);
-	}
-	log_warn("%s: vCPU %u did not take its %s within %u ms", t->vm->name, t->id,
-		 delivery == APIC_ICR_INIT ? "INIT" : "SIPI", KICK_TRIES * KICK_WAIT_US / 1000);
-}
-
-static void init_or_sipi(struct vcpu *v, u64 icr, u32 dest)
-{
-	u32 delivery = icr & APIC_ICR_DELIVERY_MASK, shorthand = APIC_ICR_SHORTHAND(icr), i;
+	u32 mode = icr & APIC_ICR_DELIVERY_MASK, i;
 
 	/* INIT level de-assert only synchronised arbitration IDs on old CPUs: nothing to do. */
-	if (delivery == APIC_ICR_INIT && !(icr & APIC_ICR_LEVEL_ASSERT) && (icr & APIC_ICR_TRIGGER_LEVEL))
+	if (mode == APIC_ICR_INIT && !(icr & APIC_ICR_LEVEL_ASSERT) && (icr & APIC_ICR_TRIGGER_LEVEL))
 		return;
 	for (i = 0; i < cpu_count; i++) {
 		struct vcpu *t = cpus[i] ? cpus[i]->vcpu : NULL;
-		bool hit;
+		struct apic_target target;
 
 		if (!t || t->vm != v->vm)
-			continue; /* other VMs' CPUs are not this guest's to reset */
-		if (shorthand == APIC_SHORTHAND_NONE)
-			hit = t->apic_id == dest;
-		else if (shorthand == APIC_SHORTHAND_SELF)
-			hit = t == v;
-		else if (shorthand == APIC_SHORTHAND_ALL)
-			hit = true;
+			continue; /* other VMs' CPUs are not this guest's to reach */
+		target = (struct apic_target){ t->apic_id, t == v, t->apic.ldr, t->apic.dfr };
+		if (!apic_dest_matches(icr, x2apic, &target))
+			continue;
+		if (mode == APIC_ICR_NMI)
+			vcpu_post_nmi(t);
+		else if (mode == APIC_ICR_INIT)
+			vcpu_post_init(t);
 		else
-			hit = t != v; /* all but self */
-		if (!hit)
-			continue;
-		if (t == v) {
-			log_warn("%s: vCPU %u sent %s to itself; ignored", v->vm->name, v->id,
-				 delivery == APIC_ICR_INIT ? "INIT" : "SIPI");
-			continue;
-		}
-		post(t, delivery, (u8)icr);
+			vcpu_post_sipi(t, (u8)icr);
 	}
 }
 
 void vapic_icr_write(struct vcpu *v, u64 icr, bool x2apic)
 {
-	u32 delivery = icr & APIC_ICR_DELIVERY_MASK;
-	u32 dest = x2apic ? (u32)(icr >> 32) : (u32)(icr >> 56);
+	u32 mode = icr & APIC_ICR_DELIVERY_MASK;
 
-	if (delivery == APIC_ICR_INIT || delivery == APIC_ICR_STARTUP) {
-		init_or_sipi(v, icr, dest);
-		return;
-	}
-	if (x2apic) {
+	if (mode == APIC_ICR_NMI || mode == APIC_ICR_INIT || mode == APIC_ICR_STARTUP) {
+		deliver(v, icr, x2apic);
+	} else if (mode != APIC_ICR_FIXED && mode != APIC_ICR_LOWEST) {
+		refused(v, "an IPI", mode);
+	} else if (x2apic) {
 		wrmsr(MSR_X2APIC_ICR, icr);
 	} else {
-		volatile u32 *apic = (volatile u32 *)(uintptr_t)apic_page();
-
-		apic[XAPIC_ICR_HIGH / 4] = (u32)(icr >> 32);
-		apic[XAPIC_ICR_LOW / 4] = (u32)icr;
+		*xapic_reg(XAPIC_ICR_HIGH) = (u32)(icr >> 32);
+		*xapic_reg(XAPIC_ICR_LOW) = (u32)icr;
 	}
+}
+
+bool vapic_lvt_has_delivery_mode(u32 off)
+{
+	return off == XAPIC_LVT_CMCI || off == XAPIC_LVT_THERMAL || off == XAPIC_LVT_PMC || off == XAPIC_LVT_LINT0 ||
+	       off == XAPIC_LVT_LINT1;
+}
+
+u32 vapic_lvt_filter(struct vcpu *v, u32 off, u32 value)
+{
+	u32 mode = value & APIC_ICR_DELIVERY_MASK;
+	bool lint = off == XAPIC_LVT_LINT0 || off == XAPIC_LVT_LINT1;
+
+	if (mode != LVT_DELIVERY_SMI && !(lint && mode == LVT_DELIVERY_INIT))
+		return value;
+	refused(v, "a local vector table entry", mode);
+	return (value & ~(u32)APIC_ICR_DELIVERY_MASK) | APIC_LVT_MASKED;
 }
 
 void vapic_mmio_write(struct vcpu *v, gpa_t gpa)
 {
 	struct store st;
-	u32 off = (u32)(gpa & 0xfff);
-	int rc = emulate_decode_store(v, &st);
+	u32 off = (u32)(gpa & 0xfff), value;
+	u64 old = 0;
+	int rc;
 
+	if (vcpu_in_event_delivery(v)) {
+		/* The CPU itself wrote the page while delivering an event (the guest's stack or IDT
+		 * there): no instruction to emulate. */
+		vcpu_stop_vm(v, false, "vCPU %u: event delivery wrote the local APIC page (offset 0x%x, guest rip 0x%lx)",
+			     v->id, off, vmcs_read(VMCS_GUEST_RIP));
+		return;
+	}
+	rc = emulate_decode_store(v, &st);
 	if (rc) {
-		vm_stop(v->vm, "vCPU %u wrote the local APIC (offset 0x%x) with an instruction Plinth cannot emulate (guest rip 0x%lx)",
-			v->id, off, vmcs_read(VMCS_GUEST_RIP));
+		vcpu_stop_vm(v, false, "vCPU %u wrote the local APIC (offset 0x%x) with an instruction Plinth cannot emulate (guest rip 0x%lx)",
+			     v->id, off, vmcs_read(VMCS_GUEST_RIP));
 		return;
 	}
+	/* APIC registers are 32 bits, 16-byte aligned; other writes are undefined: dropped. */
 	if (st.size != 4 || (off & 3)) {
-		/* APIC registers are 32-bit aligned; other writes are undefined: drop them. */
-		vmcs_write(VMCS_GUEST_RIP, vmcs_read(VMCS_GUEST_RIP) + st.length);
+		emulate_complete_store(v, &st, vcpu_gpr(v, st.reg));
 		return;
 	}
+	value = (u32)st.value;
+	if (st.kind == STORE_XCHG)
+		old = *xapic_reg(off);
 	if (off == XAPIC_ICR_LOW) {
-		vapic_icr_write(v, ((u64)v->icr_high << 32) | (u32)st.value, false);
-	} else {
+		vapic_icr_write(v, ((u64)v->icr_high << 32) | value, false);
+	} else if (off != XAPIC_ID) {
 		if (off == XAPIC_ICR_HIGH)
-			v->icr_high = (u32)st.value;
-		*(volatile u32 *)(uintptr_t)(apic_page() + off) = (u32)st.value;
+			v->icr_high = value;
+		else if (off == XAPIC_LDR)
+			v->apic.ldr = value;
+		else if (off == XAPIC_DFR)
+			v->apic.dfr = value;
+		else if (vapic_lvt_has_delivery_mode(off))
+			value = vapic_lvt_filter(v, off, value);
+		*xapic_reg(off) = value;
 	}
-	vmcs_write(VMCS_GUEST_RIP, vmcs_read(VMCS_GUEST_RIP) + st.length);
+	emulate_complete_store(v, &st, old);
 }

@@ -7,13 +7,13 @@
 #include <plinth/console.h>
 #include <plinth/layout_symbols.h>
 #include <plinth/memory.h>
-#include <plinth/monitor.h>
 #include <plinth/panic.h>
 #include <x86/boot_symbols.h>
 #include <x86/cpu.h>
 #include <x86/percpu.h>
 #include <x86/processor.h>
 #include <x86/vcpu.h>
+#include <x86/vcpu_events.h>
 #include <x86/vm.h>
 #include <x86/vmcs.h>
 #include <x86/vmcs_guest.h>
@@ -22,8 +22,6 @@
 #include <x86/vtd.h>
 
 #define VCPU_PAGES ((sizeof(struct vcpu) + PLINTH_PAGE_SIZE - 1) / PLINTH_PAGE_SIZE)
-#define AR_DPL(ar) (((ar) >> 5) & 3) /* VMCS segment access rights (SDM 25.4.1) */
-#define INTERRUPTIBILITY_STI_MOV_SS 3 /* blocking by STI, by MOV SS (SDM Table 25-3) */
 
 /* What Plinth holds for this run, for the footprint benchmark: printed as vCPU 0 launches,
  * when every page the run needs is allocated. */
@@ -51,7 +49,6 @@ struct vcpu *vcpu_create(struct vm *vm, u32 id, u32 cpu)
 	v->vm = vm;
 	v->id = id;
 	v->cpu = cpu;
-	v->pending_sipi = -1;
 	v->apic_id = cpus[cpu]->apic_id;
 	return v;
 }
@@ -69,7 +66,9 @@ void arch_vcpu_run(struct vm *vm, u32 id)
 
 	if (!v || v->cpu != pc->index)
 		panic("cannot run a vCPU", "%s vCPU %u was not built for CPU %u", vm->name, id, pc->index);
+	pc->vcpu_entered = true;
 	vmcs_setup(v);
+	vcpu_virtual_state_init(v);
 	if (id == 0) {
 		vmcs_guest_protected32(&vm->boot);
 		v->launch_regs.rax = vm->boot.rax;
@@ -116,14 +115,31 @@ void vcpu_set_gpr(struct vcpu *v, u32 index, u64 value)
 		((u64 *)v->regs)[index] = value;
 }
 
+/* Exceptions of the fault class (SDM Vol. 3A, Table 7-1): the CPU restarts the instruction. */
+static bool is_fault(u32 vector)
+{
+	return vector == X86_EXC_DE || vector == X86_EXC_BR || vector == X86_EXC_UD || vector == X86_EXC_NM ||
+	       (vector >= X86_EXC_TS && vector <= X86_EXC_PF) || vector == X86_EXC_MF || vector == X86_EXC_AC ||
+	       vector == X86_EXC_XM || vector == X86_EXC_VE || vector == X86_EXC_CP;
+}
+
 void vcpu_inject_exception(u32 vector, bool has_error_code, u32 error_code)
 {
 	u32 info = vector | INTR_TYPE_HW_EXCEPTION | INTR_INFO_VALID;
+	bool protected_mode = vmcs_read(VMCS_GUEST_CR0) & X86_CR0_PE;
 
-	if (has_error_code) {
+	/* Real mode pushes no error code; with unrestricted guest and CR0.PE = 0, VM entry
+	 * refuses to deliver one (SDM 27.2.1.3). */
+	if (has_error_code && protected_mode) {
 		info |= INTR_INFO_DELIVER_CODE;
 		vmcs_write(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, error_code);
 	}
+	/* The RFLAGS image a fault pushes has RF set, so that the handler's IRET back to the
+	 * instruction does not trip its instruction breakpoint again (SDM Vol. 3A, 18.3.1.1);
+	 * injection pushes the guest-state RFLAGS as it is (SDM 27.6.1.2), so Plinth sets RF.
+	 * Real mode pushes only FLAGS, without RF. */
+	if (protected_mode && is_fault(vector))
+		vmcs_write(VMCS_GUEST_RFLAGS, vmcs_read(VMCS_GUEST_RFLAGS) | X86_RFLAGS_RF);
 	vmcs_write(VMCS_VM_ENTRY_INTR_INFO, info);
 }
 
@@ -137,16 +153,35 @@ void vcpu_inject_ud(void)
 	vcpu_inject_exception(X86_EXC_UD, false, 0);
 }
 
-void vcpu_skip_instruction(void)
+bool vcpu_long_mode(void)
+{
+	return (vmcs_read(VMCS_GUEST_IA32_EFER) & EFER_LMA) && (vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS) & AR_L);
+}
+
+void vcpu_skip_instruction_len(u32 len)
 {
 	u64 intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY_STATE);
+	u64 rflags = vmcs_read(VMCS_GUEST_RFLAGS);
+	u64 rip = vmcs_read(VMCS_GUEST_RIP) + len;
 
-	vmcs_write(VMCS_GUEST_RIP, vmcs_read(VMCS_GUEST_RIP) + vmcs_read(VMCS_VM_EXIT_INSTRUCTION_LEN));
-	/* An emulated instruction completes: drop the STI/MOV-SS blocking it leaves (rare: only
-	 * written when set; this is on every exit's path). RF is never set by an exiting
-	 * instruction Plinth emulates, since Plinth injects no debug traps. */
-	if (intr & INTERRUPTIBILITY_STI_MOV_SS)
-		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY_STATE, intr & ~(u64)INTERRUPTIBILITY_STI_MOV_SS);
+	/* Outside 64-bit code the instruction pointer is EIP, or IP in 16-bit code: it wraps
+	 * (SDM Vol. 1, 3.5: "the EIP register"), and VM entry refuses a RIP above 4 GiB there. */
+	if (!vcpu_long_mode())
+		rip &= vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS) & AR_DB ? 0xffffffffULL : 0xffffULL;
+	vmcs_write(VMCS_GUEST_RIP, rip);
+	/* The instruction completes: the STI/MOV-SS blocking it leaves ends, and so does RF, which
+	 * a fault Plinth injected may have set (SDM Vol. 3A, 18.3.1.1). Rare: written only when
+	 * set, since this is on every exit's path. */
+	if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
+		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY_STATE,
+			   intr & ~(u64)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+	if (rflags & X86_RFLAGS_RF)
+		vmcs_write(VMCS_GUEST_RFLAGS, rflags & ~(u64)X86_RFLAGS_RF);
+}
+
+void vcpu_skip_instruction(void)
+{
+	vcpu_skip_instruction_len((u32)vmcs_read(VMCS_VM_EXIT_INSTRUCTION_LEN));
 }
 
 u32 vcpu_cpl(void)
@@ -167,20 +202,3 @@ void vcpu_dump(struct vcpu *v)
 	vmcs_dump();
 }
 
-void vcpu_fatal_exit(struct vcpu *v, const char *what, u32 reason)
-{
-	panic_start(what, "exit reason %u %s, qualification 0x%lx, guest rip 0x%lx", EXIT_REASON_BASIC(reason),
-		    exit_reason_name(EXIT_REASON_BASIC(reason)), vmcs_read(VMCS_EXIT_QUALIFICATION),
-		    vmcs_read(VMCS_GUEST_RIP));
-	vcpu_dump(v);
-	panic_finish();
-}
-
-void vcpu_park(struct vcpu *v)
-{
-	(void)v;
-	/* The boot CPU stays useful: it answers on the console. The others rest. */
-	if (this_cpu()->index == 0)
-		monitor_run();
-	arch_halt();
-}

@@ -14,6 +14,7 @@
 #include <x86/percpu.h>
 #include <x86/processor.h>
 #include <x86/vcpu.h>
+#include <x86/smram.h>
 #include <x86/vm.h>
 #include <x86/vmx.h>
 
@@ -24,24 +25,37 @@ static void *ept_page(void)
 	return page_try_alloc();
 }
 
-/* Maps one region, split where the MTRR memory type changes. The local APIC's page is
- * read-only: writes exit for vapic.c. */
+/* Device pages the guest reads but whose writes exit: the local APIC's (vapic.c) and the host
+ * bridge's PCI Express configuration page (pci_filter.c); 0 where there is none. */
+static u64 write_trapped_page(u64 start, u64 end)
+{
+	u64 pages[] = { apic_page(), smram_bridge_ecam_page() };
+	u32 i;
+
+	for (i = 0; i < ARRAY_SIZE(pages); i++)
+		if (pages[i] && pages[i] >= start && pages[i] < end)
+			return pages[i];
+	return 0;
+}
+
+/* Maps one region, split where the MTRR memory type changes, and around a write-trapped page,
+ * which is read-only (uncached, as device registers are). */
 static int map_region(struct ept *ept, const struct mtrr_state *mtrr, const struct vm_mem *m)
 {
 	u64 at = m->gpa, end = m->gpa + m->size;
-	u64 apic = apic_page();
+	u64 page = m->kind == VM_MEM_MMIO ? write_trapped_page(m->gpa, end) : 0;
 
-	if (m->kind == VM_MEM_MMIO && apic >= m->gpa && apic < end) {
+	if (page) {
 		struct vm_mem before = *m, after = *m;
 		int rc = 0;
 
-		before.size = apic - m->gpa;
-		after.gpa = after.hpa = apic + XAPIC_PAGE_SIZE;
+		before.size = page - m->gpa;
+		after.gpa = after.hpa = page + XAPIC_PAGE_SIZE;
 		after.size = end - after.gpa;
 		if (before.size)
 			rc = map_region(ept, mtrr, &before);
 		if (!rc)
-			rc = ept_map(ept, apic, apic, XAPIC_PAGE_SIZE, EPT_READ | EPT_MEMTYPE(MTRR_TYPE_UC));
+			rc = ept_map(ept, page, page, XAPIC_PAGE_SIZE, EPT_READ | EPT_MEMTYPE(MTRR_TYPE_UC));
 		if (!rc && after.size)
 			rc = map_region(ept, mtrr, &after);
 		return rc;

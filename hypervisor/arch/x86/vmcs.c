@@ -1,6 +1,6 @@
 /*
- * VMCS set-up (SDM Vol. 3C, ch. 25): controls computed from the capability MSRs and the host
- * state of this CPU. The guest's state is vmcs_guest.c's.
+ * VMCS set-up (SDM Vol. 3C, ch. 25): the control words vmx.c computed from the capability MSRs
+ * and tools/exits.py, and the host state of this CPU. The guest's state is vmcs_guest.c's.
  */
 #include <x86/cpu.h>
 #include <x86/desc.h>
@@ -15,26 +15,17 @@
 static void controls(struct vcpu *v)
 {
 	struct arch_vm *a = v->vm->arch;
-	u32 proc2 = CPU2_ENABLE_EPT | CPU2_UNRESTRICTED_GUEST;
-	u32 exit = EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_EFER | EXIT_LOAD_EFER | EXIT_SAVE_DEBUG_CONTROLS;
-	u32 entry = ENTRY_LOAD_EFER | ENTRY_LOAD_DEBUG_CONTROLS;
+	const struct vmx_controls *c = &vmx_controls;
 
-	/* Offer the guest what the CPU can virtualise: without these controls RDTSCP, INVPCID
-	 * and XSAVES would raise #UD in the guest although CPUID advertises them. */
-	if (vmx_has_vpid())
-		proc2 |= CPU2_ENABLE_VPID;
-	proc2 |= (u32)(vmx_caps.proc2 >> 32) & (CPU2_ENABLE_RDTSCP | CPU2_ENABLE_INVPCID | CPU2_ENABLE_XSAVES);
-	if (vmx_ctl_allows(vmx_caps.exit, EXIT_SAVE_PAT | EXIT_LOAD_PAT) &&
-	    vmx_ctl_allows(vmx_caps.entry, ENTRY_LOAD_PAT)) {
-		exit |= EXIT_SAVE_PAT | EXIT_LOAD_PAT;
-		entry |= ENTRY_LOAD_PAT;
-	}
-	vmcs_write(VMCS_PIN_BASED_VM_EXEC_CONTROL, vmx_ctl(vmx_caps.pin, PIN_NMI_EXITING));
-	vmcs_write(VMCS_CPU_BASED_VM_EXEC_CONTROL,
-		   vmx_ctl(vmx_caps.proc, CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS | CPU_ACTIVATE_SECONDARY));
-	vmcs_write(VMCS_SECONDARY_VM_EXEC_CONTROL, vmx_ctl(vmx_caps.proc2, proc2));
-	vmcs_write(VMCS_VM_EXIT_CONTROLS, vmx_ctl(vmx_caps.exit, exit));
-	vmcs_write(VMCS_VM_ENTRY_CONTROLS, vmx_ctl(vmx_caps.entry, entry));
+	vmcs_write(VMCS_PIN_BASED_VM_EXEC_CONTROL, c->pin);
+	vmcs_write(VMCS_CPU_BASED_VM_EXEC_CONTROL, c->proc);
+	vmcs_write(VMCS_SECONDARY_VM_EXEC_CONTROL, c->proc2);
+	vmcs_write(VMCS_VM_EXIT_CONTROLS, c->exit);
+	vmcs_write(VMCS_VM_ENTRY_CONTROLS, c->entry);
+	/* XSAVES and XRSTORS exit only for the bits of this bitmap: none (tools/exits.py). The
+	 * field exists only with the control. */
+	if (c->proc2 & CPU2_ENABLE_XSAVES)
+		vmcs_write(VMCS_XSS_EXITING_BITMAP, 0);
 	vmcs_write(VMCS_EXCEPTION_BITMAP, 0);
 	vmcs_write(VMCS_CR3_TARGET_COUNT, 0);
 	vmcs_write(VMCS_VM_EXIT_MSR_STORE_COUNT, 0);

@@ -17,7 +17,8 @@
 #define AR_UNUSABLE BIT(16)
 
 /* CR0/CR4 bits Plinth owns: those VMX fixes (except PE and PG, free under unrestricted guest),
- * and CR4.VMXE, which the guest must never see set. A guest write to an owned bit exits. */
+ * and CR4.VMXE and CR4.SMXE, which the guest must never see set (VMX and SMX are hidden). A
+ * guest write to an owned bit exits. */
 u64 vmcs_guest_cr0_owned(void)
 {
 	return (vmx_caps.cr0_fixed0 | ~vmx_caps.cr0_fixed1) & ~(X86_CR0_PE | X86_CR0_PG) & 0xffffffffULL;
@@ -25,7 +26,7 @@ u64 vmcs_guest_cr0_owned(void)
 
 u64 vmcs_guest_cr4_owned(void)
 {
-	return (vmx_caps.cr4_fixed0 | ~vmx_caps.cr4_fixed1 | X86_CR4_VMXE) & 0xffffffffULL;
+	return (vmx_caps.cr4_fixed0 | ~vmx_caps.cr4_fixed1 | X86_CR4_VMXE | X86_CR4_SMXE) & 0xffffffffULL;
 }
 
 /* The value the hardware needs for what the guest asked for. */

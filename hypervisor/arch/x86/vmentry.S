@@ -2,6 +2,7 @@
  * VM exit stub and first VM entry. On a VM exit the CPU loads HOST_RSP (the top of this CPU's
  * stack) and HOST_RIP (vmx_exit_stub): we save the guest's general registers in a struct
  * guest_regs there, call vmexit_handle() in C and resume. Guest RSP/RIP/RFLAGS live in the VMCS.
+ * Before each VM entry it looks at the vCPU's requests once more (vcpu_events.c).
  */
 #include "asm-offsets.h"
 
@@ -47,12 +48,22 @@ vmx_exit_stub:
 	xor %ebp, %ebp                  /* a backtrace from the handler ends here */
 	cld
 	call vmexit_handle
+/* From here to the VMRESUME, an NMI handled on this CPU comes back here (nmi.c): what it
+ * posted to the vCPU is taken before the guest runs, not at its next exit. */
+	.global vmx_resume_window, vmx_resume_insn
+vmx_resume_window:
+	mov %gs:PC_VCPU, %rax
+	cmpl $0, VCPU_REQUESTS(%rax)
+	jne 2f
 	load_guest_regs %rsp
 	mov GR_RDI(%rsp), %rdi
+vmx_resume_insn:
 	vmresume
 	/* Only reached when VMRESUME fails. */
 	mov %rsp, %rdi
 	call vmexit_resume_failed
+2:	call vcpu_events_recheck
+	jmp vmx_resume_window
 
 /* int vmx_launch(struct guest_regs *regs): enters the guest; returns 1 only if VMLAUNCH fails. */
 	.global vmx_launch
@@ -64,8 +75,16 @@ vmx_launch:
 	push %r14
 	push %r15
 	push %rdi
+/* As for VMRESUME above: requests posted before the first entry are taken first. */
+	.global vmx_launch_window, vmx_launch_insn
+vmx_launch_window:
+	mov %gs:PC_VCPU, %rax
+	cmpl $0, VCPU_REQUESTS(%rax)
+	jne 3f
+	mov (%rsp), %rdi
 	load_guest_regs %rdi
 	mov GR_RDI(%rdi), %rdi
+vmx_launch_insn:
 	vmlaunch
 	pop %rdi
 	pop %r15
@@ -76,3 +95,5 @@ vmx_launch:
 	pop %rbx
 	mov $1, %eax
 	ret
+3:	call vcpu_events_recheck
+	jmp vmx_launch_window

@@ -5,6 +5,7 @@
  * against what Plinth needs; each CPU then sets IA32_FEATURE_CONTROL if the firmware left it
  * unlocked, applies the CR0/CR4 fixed bits and executes VMXON with its own region.
  */
+#include <console_proto.h>
 #include <plinth/console.h>
 #include <plinth/memory.h>
 #include <plinth/panic.h>
@@ -15,6 +16,7 @@
 #include <x86/vmx_cap.h>
 
 struct vmx_caps vmx_caps;
+struct vmx_controls vmx_controls;
 
 static const char *yes(bool b)
 {
@@ -44,6 +46,39 @@ static void report(const u64 *regs)
 		vmx_cap_report_line(&vmx_report_lines[i], regs, line, sizeof(line));
 		log_info("%s", line);
 	}
+}
+
+/* A control word with a bit forced on whose VM exits have no handler or stop policy in
+ * tools/exits.py: Plinth would meet exits it cannot deal with, so it refuses this CPU. */
+static void check_known(const char *name, u32 word, u32 known)
+{
+	if (word & ~known)
+		panic("CPU cannot run Plinth", "it forces %s VMX controls 0x%x on, whose VM exits Plinth does not handle",
+		      name, word & ~known);
+}
+
+static void controls_compute(void)
+{
+	struct vmx_controls *c = &vmx_controls;
+
+	c->pin = vmx_ctl(vmx_caps.pin, VMX_PIN_WANT | VMX_PIN_OPTIONAL);
+	c->proc = vmx_ctl(vmx_caps.proc, VMX_PROC_WANT | VMX_PROC_OPTIONAL);
+	c->proc2 = vmx_ctl(vmx_caps.proc2, VMX_PROC2_WANT | VMX_PROC2_OPTIONAL);
+	c->exit = vmx_ctl(vmx_caps.exit, VMX_EXIT_WANT | VMX_EXIT_OPTIONAL);
+	c->entry = vmx_ctl(vmx_caps.entry, VMX_ENTRY_WANT | VMX_ENTRY_OPTIONAL);
+	/* PAT is saved and loaded in both directions or not at all. */
+	if (vmx_ctl_allows(vmx_caps.exit, EXIT_SAVE_PAT | EXIT_LOAD_PAT) && vmx_ctl_allows(vmx_caps.entry, ENTRY_LOAD_PAT)) {
+		c->exit |= EXIT_SAVE_PAT | EXIT_LOAD_PAT;
+		c->entry |= ENTRY_LOAD_PAT;
+	}
+	check_known("pin-based", c->pin, VMX_PIN_KNOWN);
+	check_known("processor-based", c->proc, VMX_PROC_KNOWN);
+	check_known("secondary processor-based", c->proc2, VMX_PROC2_KNOWN);
+	check_known("VM-exit", c->exit, VMX_EXIT_KNOWN);
+	check_known("VM-entry", c->entry, VMX_ENTRY_KNOWN);
+	log_info(CONSOLE_FMT_VMX_MSRS, vmx_caps.basic, vmx_caps.misc, vmx_caps.pin, vmx_caps.proc, vmx_caps.proc2,
+		 vmx_caps.exit, vmx_caps.entry, vmx_caps.ept_vpid);
+	log_info(CONSOLE_FMT_VMX_CONTROLS, c->pin, c->proc, c->proc2, c->exit, c->entry);
 }
 
 bool vmx_detect(void)
@@ -92,6 +127,7 @@ bool vmx_detect(void)
 		if (cap->need == VMX_CAP_OPTIONAL && cap->warn && !vmx_cap_holds(cap, regs))
 			log_warn("vmx: no %s: %s", cap->name, cap->without);
 	}
+	controls_compute();
 	return true;
 }
 

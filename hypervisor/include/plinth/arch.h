@@ -37,6 +37,10 @@ bool arch_console_setup(u16 port, u32 baud);
 void arch_console_putc(char c);
 /* Non-blocking input for the monitor; -1 when nothing is there. */
 int arch_console_getc(void);
+/* Takes the UART back from a guest that shares it (the default VM's) and may have
+ * reprogrammed it (divisor, line control, loopback): sets it up again, saying so when the
+ * guest had changed it. Before Plinth's reports and the monitor. */
+void arch_console_reclaim(void);
 
 /* --- CPUs --- */
 
@@ -63,10 +67,14 @@ int arch_vm_init(struct vm *vm);
 /* Runs vCPU vcpu of vm on this CPU, from the VM's boot state (vCPU 0) or waiting for the
  * guest's INIT-SIPI-SIPI (the others). Does not return. */
 __noreturn void arch_vcpu_run(struct vm *vm, u32 vcpu);
-/* Kicks the VM's other vCPUs out of guest mode so they see vm->stopped. */
-void arch_vm_kick(struct vm *vm);
+/* Kicks the VM's other vCPUs out of guest mode (they see vm->stopped) and waits until each
+ * has left it for good; returns how many did not in time. */
+u32 arch_vm_kick(struct vm *vm);
 /* Prints the VM exits of each of the VM's vCPUs by reason. */
 void arch_vm_print_exit_stats(struct vm *vm);
+/* The memory type this CPU's own MTRRs give addr ("WB", "UC", ...): guests never change them
+ * (the monitor's `mem` shows Plinth's). */
+const char *arch_memory_type_name(u64 addr);
 
 /* --- DMA isolation --- */
 

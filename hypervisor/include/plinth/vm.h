@@ -52,7 +52,8 @@ int vm_isolate_dma(struct vm *vm);
  * there is DMA remapping hardware to test. */
 void vm_dma_selftest(const struct boot_info *bi, u32 ncpus);
 
-/* Stops the VM with a reason: its vCPUs leave guest mode for good; Plinth goes on. */
-void vm_stop(struct vm *vm, const char *fmt, ...) __printf(2, 3);
+/* Stops the VM with a reason: its vCPUs leave guest mode for good, then the report; Plinth
+ * goes on. False when another vCPU stopped it first (its report stands). */
+bool vm_stop(struct vm *vm, const char *fmt, ...) __printf(2, 3);
 
 #endif

@@ -5,7 +5,7 @@
 
 #include <plinth/types.h>
 
-/* Reads IA32_APIC_BASE and remembers whether the firmware left x2APIC mode on. */
+/* Finds the xAPIC page (IA32_APIC_BASE). */
 void apic_init(void);
 u32 apic_id(void);
 /* The physical address of this CPU's xAPIC page (IA32_APIC_BASE, normally 0xfee00000). */

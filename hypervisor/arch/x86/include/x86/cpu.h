@@ -137,6 +137,19 @@ static inline void cpuid(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
 	asm volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(sub));
 }
 
+/* MAXPHYADDR, the physical address width (CPUID.80000008H:EAX[7:0]; 36 bits where that leaf
+ * is missing, SDM Vol. 3A, 4.1.4). */
+static inline u32 cpu_phys_bits(void)
+{
+	u32 a, b, c, d;
+
+	cpuid(0x80000000, 0, &a, &b, &c, &d);
+	if (a < 0x80000008)
+		return 36;
+	cpuid(0x80000008, 0, &a, &b, &c, &d);
+	return a & 0xff;
+}
+
 static inline void cli(void)
 {
 	asm volatile("cli" ::: "memory");
@@ -145,6 +158,16 @@ static inline void cli(void)
 static inline void hlt(void)
 {
 	asm volatile("hlt" ::: "memory");
+}
+
+static inline void wbinvd(void)
+{
+	asm volatile("wbinvd" ::: "memory");
+}
+
+static inline void write_cr2(u64 v)
+{
+	asm volatile("mov %0, %%cr2" : : "r"(v) : "memory");
 }
 
 static inline u64 rdtsc(void)

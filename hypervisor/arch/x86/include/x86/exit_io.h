@@ -1,13 +1,52 @@
-/* What makes I/O exits happen (exit_io.c): the VM's I/O bitmaps. */
+/* I/O exits (exit_io.c): the VM's I/O bitmaps, the ports Plinth emulates or watches, and
+ * accesses to them, whole or split byte by byte where one spans devices. */
 #ifndef X86_EXIT_IO_H
 #define X86_EXIT_IO_H
 
-#include <plinth/types.h>
+#include <x86/vcpu.h>
 
-/* Fills a new VM's I/O bitmaps: the emulated test device's ports and the PM1a control port. */
+/* The exit qualification of an I/O exit (SDM 28.2.1, Table 28-5). */
+#define IO_QUAL_SIZE(q) (((q) & 7) + 1)
+#define IO_QUAL_IN BIT(3)
+#define IO_QUAL_STRING BIT(4)
+#define IO_QUAL_REP BIT(5)
+#define IO_QUAL_PORT(q) ((u16)((q) >> 16))
+
+/* A range of ports Plinth handles: in returns the value read, out performs a write; port is
+ * the access's first port, inside the range with all its bytes. */
+struct io_ports {
+	u16 base, count;
+	u32 (*in)(struct vcpu *v, u16 port, u32 size);
+	void (*out)(struct vcpu *v, u16 port, u32 size, u32 value);
+};
+
+/* Claims the test device's ports (boot). */
+void exit_io_init(void);
+/* Claims a range at boot (before any VM is built); io_ports must stay valid. */
+void exit_io_claim(const struct io_ports *ports);
+/* Fills a new VM's I/O bitmaps: every claimed port. */
 void exit_io_bitmap_init(u8 *bitmap_a, u8 *bitmap_b);
-/* The firmware's ACPI PM1a control port (from the FADT): a guest's sleep request there gets
- * its VM's exit statistics printed before it goes through. */
-void exit_io_watch_pm1a(u16 port);
+/* A guest's port access of size bytes, through the claimed ranges or to the hardware. */
+u32 exit_io_in(struct vcpu *v, u16 port, u32 size);
+void exit_io_out(struct vcpu *v, u16 port, u32 size, u32 value);
+/* The hardware's port, for ranges that watch rather than emulate. */
+u32 exit_io_port_in(u16 port, u32 size);
+void exit_io_port_out(u16 port, u32 size, u32 value);
+
+/* String I/O (INS, OUTS, with or without REP) to a port that exits: one element per exit
+ * (exit_io_string.c). q is the exit qualification. */
+void exit_io_string(struct vcpu *v, u64 q);
+
+/* The ACPI ports of the FADT (io_acpi.c): PM1a control, watched for the guest's power-off,
+ * and the SMI command ports, where only the firmware's ACPI commands go through. */
+void io_acpi_init(const u8 *fadt, u32 length);
+/* Claims the APM control port 0xB2 (boot, with or without a FADT). */
+void io_acpi_claim_apm(void);
+
+/* PCI configuration writes to the host bridge's SMRAM and window registers, through 0xCFC and
+ * the ECAM page (pci_filter.c): claimed at boot when the host bridge is one Plinth knows. */
+void pci_filter_init(void);
+bool pci_filter_is_ecam_page(gpa_t gpa);
+void pci_filter_ecam_write(struct vcpu *v, gpa_t gpa);
 
 #endif

@@ -14,6 +14,14 @@
 #define MTRR_VAR_MAX 16
 #define MTRR_FIXED_COUNT 11
 
+/* IA32_MTRRCAP and IA32_MTRR_DEF_TYPE fields (SDM Vol. 3A, 12.11.1). */
+#define MTRRCAP_VCNT(cap) ((u32)(cap) & 0xff)
+#define MTRRCAP_FIXED BIT(8)
+#define MTRRCAP_WC BIT(10)
+#define MTRR_DEF_TYPE_FIXED_ENABLE BIT(10)
+#define MTRR_DEF_TYPE_ENABLE BIT(11)
+#define MTRR_VALID BIT(11) /* IA32_MTRR_PHYSMASKn */
+
 struct mtrr_state {
 	bool enabled, fixed_enabled;
 	u8 default_type;
@@ -34,5 +42,12 @@ u8 mtrr_type(const struct mtrr_state *m, u64 addr);
 u64 mtrr_run_end(const struct mtrr_state *m, u64 start, u64 limit, u8 *type);
 
 const char *mtrr_type_name(u8 type);
+
+/* Whether value is a valid write to the MTRR MSR msr on a CPU with this IA32_MTRRCAP and
+ * physical address width: reserved bits clear, memory types defined, the MSR present
+ * (SDM Vol. 3A, 12.11.1-12.11.3). Pure: unit-tested on the host. */
+bool mtrr_write_valid(u32 msr, u64 value, u64 cap, u8 phys_bits);
+/* Whether msr is one of the MTRR MSRs a CPU with this IA32_MTRRCAP has (IA32_MTRRCAP included). */
+bool mtrr_msr_exists(u32 msr, u64 cap);
 
 #endif

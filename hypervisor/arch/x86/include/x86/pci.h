@@ -4,6 +4,12 @@
 
 #include <plinth/types.h>
 
+/* Configuration mechanism #1 (PCI Local Bus 3.0, 3.2.2.3.2): the address port, the data
+ * ports, the address's enable bit. */
+#define PCI_CONFIG_ADDRESS 0xcf8
+#define PCI_CONFIG_DATA 0xcfc
+#define PCI_CONFIG_ENABLE BIT(31)
+
 /* One function found by pci_enumerate. */
 struct pci_dev {
 	u8 bus, dev, fn;
@@ -23,6 +29,10 @@ void pci_print(const struct pci_dev *devs, u32 n);
  * and its size in *size unless size is NULL. 0 (size 0) for an I/O BAR, an unimplemented one,
  * the upper half of a 64-bit one or a bad index. */
 u64 pci_bar(u8 bus, u8 dev, u8 fn, int bar, u64 *size);
+/* Single configuration registers of the first 256 bytes (boot CPU, before guests run). */
+u8 pci_config_read8(u8 bus, u8 dev, u8 fn, u8 off);
+u16 pci_config_read16(u8 bus, u8 dev, u8 fn, u8 off);
+void pci_config_write8(u8 bus, u8 dev, u8 fn, u8 off, u8 v);
 /* Turns memory decoding and/or bus mastering on; other command bits are left as they are. */
 void pci_enable(u8 bus, u8 dev, u8 fn, bool mmio, bool bus_master);
 

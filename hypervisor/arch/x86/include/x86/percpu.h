@@ -33,7 +33,11 @@ struct percpu {
 	/* VMX */
 	void *vmxon_region;
 	bool vmx_root;
-	struct vcpu *vcpu;
+	struct vcpu *vcpu; /* the vCPU this CPU runs, set when its VM is built */
+	bool vcpu_entered; /* it has run it: an NMI here is then a kick or the guest's */
+	/* vmentry.S's stretches from the last look at the vCPU's requests to VMRESUME and to
+	 * VMLAUNCH, [start, end] each: an NMI handled there sends the CPU back to start (nmi.c). */
+	u64 entry_window[2][2];
 };
 
 /* CPUs by index; [0, cpu_count) are online. */

@@ -17,13 +17,23 @@
 #define X86_CR0_PE BIT(0)
 #define X86_CR0_TS BIT(3)
 #define X86_CR0_ET BIT(4)
+#define X86_CR0_WP BIT(16)
+#define X86_CR0_NW BIT(29)
+#define X86_CR0_CD BIT(30)
 #define X86_CR0_PG BIT(31)
 
 /* CR4 (SDM Vol. 3A, 2.5). */
 #define X86_CR4_PSE BIT(4)
 #define X86_CR4_PAE BIT(5)
+#define X86_CR4_PGE BIT(7)
+#define X86_CR4_LA57 BIT(12)
 #define X86_CR4_VMXE BIT(13)
+#define X86_CR4_SMXE BIT(14)
+#define X86_CR4_PCIDE BIT(17)
 #define X86_CR4_OSXSAVE BIT(18)
+#define X86_CR4_SMEP BIT(20)
+#define X86_CR4_PKE BIT(22)
+#define X86_CR4_CET BIT(23)
 
 /* IA32_EFER (SDM Vol. 3A, 2.2.1). */
 #define MSR_EFER 0xc0000080
@@ -33,6 +43,8 @@
 
 /* RFLAGS (SDM Vol. 1, 3.4.3): bit 1 is reserved and always 1. */
 #define X86_RFLAGS_FIXED BIT(1)
+#define X86_RFLAGS_DF BIT(10)
+#define X86_RFLAGS_RF BIT(16)
 
 /* DR7 and IA32_PAT after reset (SDM Vol. 3A, Table 10-1 and 12.12.4). */
 #define X86_DR7_RESET 0x400
@@ -51,19 +63,26 @@
 /* Page-table entries of 32-bit, PAE and 4-level paging (SDM Vol. 3A, 4.3-4.5). */
 #define X86_PTE_P BIT(0)
 #define X86_PTE_RW BIT(1)
+#define X86_PTE_US BIT(2)
 #define X86_PTE_PCD BIT(4)
 #define X86_PTE_PS BIT(7)
 #define X86_PTE_ADDR_MASK 0x000ffffffffff000 /* PAE and 4-level entries */
 
 /* Exception vectors (SDM Vol. 3A, Table 6-1). */
+#define X86_EXC_DE 0
 #define X86_EXC_NMI 2
+#define X86_EXC_BR 5
 #define X86_EXC_UD 6
+#define X86_EXC_NM 7
 #define X86_EXC_DF 8
 #define X86_EXC_TS 10
 #define X86_EXC_GP 13
 #define X86_EXC_PF 14
+#define X86_EXC_MF 16
 #define X86_EXC_AC 17
 #define X86_EXC_MC 18
+#define X86_EXC_XM 19
+#define X86_EXC_VE 20
 #define X86_EXC_CP 21
 #define X86_EXC_VC 29
 #define X86_EXC_SX 30
@@ -85,28 +104,47 @@
 
 /* IA32_APIC_BASE (SDM Vol. 3A, 11.4.4). */
 #define APIC_BASE_X2APIC BIT(10)
+#define APIC_BASE_ENABLE BIT(11)
 #define APIC_BASE_ADDR_MASK 0xffffff000
 
-/* Local APIC registers: xAPIC MMIO offsets (SDM Vol. 3A, Table 11-1), the ICR (11.6.1). */
+/* Local APIC registers: xAPIC MMIO offsets (SDM Vol. 3A, Table 11-1; x2APIC MSR 0x800 +
+ * offset / 16), the ICR (11.6.1), the LVT's delivery mode and mask (11.5.1). */
 #define XAPIC_ID 0x20
+#define XAPIC_LDR 0xd0
+#define XAPIC_DFR 0xe0
+#define XAPIC_LVT_CMCI 0x2f0
 #define XAPIC_ICR_LOW 0x300
 #define XAPIC_ICR_HIGH 0x310
+#define XAPIC_LVT_THERMAL 0x330
+#define XAPIC_LVT_PMC 0x340
+#define XAPIC_LVT_LINT0 0x350
+#define XAPIC_LVT_LINT1 0x360
 #define XAPIC_PAGE_SIZE 0x1000
 #define APIC_ICR_DELIVERY_MASK (7 << 8)
+#define APIC_ICR_FIXED (0 << 8)
+#define APIC_ICR_LOWEST (1 << 8)
+#define APIC_ICR_SMI (2 << 8)
 #define APIC_ICR_NMI (4 << 8)
 #define APIC_ICR_INIT (5 << 8)
 #define APIC_ICR_STARTUP (6 << 8)
+#define APIC_ICR_DEST_LOGICAL BIT(11)
 #define APIC_ICR_PENDING BIT(12)
 #define APIC_ICR_LEVEL_ASSERT BIT(14)
 #define APIC_ICR_TRIGGER_LEVEL BIT(15)
 #define APIC_ICR_SHORTHAND(icr) (((icr) >> 18) & 3)
-#define APIC_SHORTHAND_NONE 0
 #define APIC_SHORTHAND_SELF 1
 #define APIC_SHORTHAND_ALL 2
+#define APIC_SHORTHAND_ALL_BUT_SELF 3
+#define APIC_LVT_MASKED BIT(16)
+#define MSR_X2APIC_BASE 0x800 /* x2APIC register MSR = MSR_X2APIC_BASE + xAPIC offset / 16 */
 
 /* CPUID feature bits (SDM Vol. 2A, CPUID). */
 #define CPUID_1_ECX_VMX BIT(5)
+#define CPUID_1_ECX_SMX BIT(6)
 #define CPUID_1_ECX_XSAVE BIT(26)
+#define CPUID_1_ECX_OSXSAVE BIT(27) /* mirrors CR4.OSXSAVE */
+#define CPUID_7_ECX_OSPKE BIT(4)    /* leaf 7, subleaf 0: mirrors CR4.PKE */
+#define CPUID_7_1_ECX_MSR_IMM BIT(5) /* leaf 7, subleaf 1: RDMSR/WRMSRNS with an immediate */
 #define CPUID_1_ECX_HYPERVISOR BIT(31) /* reserved for hypervisors: 0 on bare metal */
 #define CPUID_1_EDX_MTRR BIT(12)
 #define CPUID_80000001_EDX_NX BIT(20)

@@ -6,6 +6,7 @@
 #include <plinth/types.h>
 #include <plinth/vm.h>
 #include <vmcs_fields.h>
+#include <x86/mtrr.h>
 #include <x86/percpu.h>
 
 /* Guest general registers, in the SDM's register numbering (exit qualifications name
@@ -15,7 +16,46 @@ struct guest_regs {
 	u64 r8, r9, r10, r11, r12, r13, r14, r15;
 };
 
+#define GPR_RCX 1
 #define GPR_RSP 4
+#define GPR_RSI 6
+#define GPR_RDI 7
+
+/* What other CPUs post to a vCPU (vcpu_events.c): request bits, and the NMIs Plinth sent to
+ * make it exit and look at them (kicks), told apart from NMIs of the platform by counting. */
+#define VCPU_REQ_INIT BIT(0)
+#define VCPU_REQ_SIPI BIT(1)
+#define VCPU_REQ_NMI BIT(2)
+
+struct vcpu_events {
+	volatile u32 requests;
+	volatile u32 kicks_pending;
+	volatile u8 sipi_vector;
+	volatile bool parked;	/* left guest mode for good: its VM stopped */
+	bool nmi_pending;	/* a guest NMI waiting until the guest can take it */
+	bool nmi_block_stale;	/* INIT ended the guest's NMI blocking; Bochs still reports it */
+	bool init_ignored_logged;
+	u32 idt_vectoring;	/* of the exit being handled: the event delivery it interrupted */
+	u32 idt_error_code;
+	u32 proc_controls;	/* primary processor-based controls (NMI-window exiting toggles) */
+};
+
+/* The local APIC as the guest programs it (vapic.c, apic_base.c): IA32_APIC_BASE as the guest
+ * sees it (the base never moves), and the logical destination registers its IPIs are decoded
+ * with (xAPIC LDR and DFR; x2APIC derives them from the id). */
+struct vapic {
+	u64 base_msr;
+	u32 ldr, dfr;
+	bool x2apic;
+	bool refusal_logged;
+};
+
+/* The MTRRs as the guest sees and sets them (vmtrr.c): never the host's. */
+struct vmtrr {
+	u64 cap, def_type;
+	u64 var[2 * MTRR_VAR_MAX]; /* PHYSBASEn, PHYSMASKn */
+	u64 fixed[MTRR_FIXED_COUNT];
+};
 
 struct vcpu {
 	struct vm *vm;
@@ -29,9 +69,9 @@ struct vcpu {
 	/* INIT/SIPI as the guest sends them (vapic.c): the vCPU waits for a SIPI halted, in
 	 * software, because a SIPI VM exit cannot be relied on (Bochs 2.7 loses the vCPU). */
 	volatile bool sipi_wait;
-	volatile bool pending_init;
-	volatile int pending_sipi; /* vector, or -1 */
-	volatile bool kicked;	    /* an NMI from Plinth is on its way: not the guest's */
+	struct vcpu_events ev;
+	struct vapic apic;
+	struct vmtrr mtrr;
 	u32 icr_high;		    /* last xAPIC ICR high word the guest wrote */
 	u32 apic_id;		    /* of the CPU running this vCPU */
 };
@@ -52,21 +92,28 @@ static inline struct vcpu *current_vcpu(void)
 u64 vcpu_gpr(struct vcpu *v, u32 index);
 void vcpu_set_gpr(struct vcpu *v, u32 index, u64 value);
 
-/* Event injection at the next VM entry (SDM 27.6). */
+/* Event injection at the next VM entry (SDM 27.6): as the CPU delivers the exception in the
+ * guest's mode (no error code in real mode, RF set in the RFLAGS image of a fault). */
 void vcpu_inject_exception(u32 vector, bool has_error_code, u32 error_code);
 void vcpu_inject_gp(void);
 void vcpu_inject_ud(void);
-/* Completes an instruction Plinth emulated: RIP past it, its STI/MOV-SS blocking gone. */
+/* Completes an instruction Plinth emulated: RIP past it (wrapping as the guest's code size
+ * does), its STI/MOV-SS blocking and RF gone. The _len form for an instruction Plinth
+ * decoded itself. */
 void vcpu_skip_instruction(void);
+void vcpu_skip_instruction_len(u32 len);
+/* Whether the guest runs 64-bit code now (IA-32e mode and CS.L). */
+bool vcpu_long_mode(void);
 /* The guest's current privilege level (from SS.DPL). */
 u32 vcpu_cpl(void);
 
-/* For FATAL reports on a VM exit: the guest's registers and the VMCS; and the whole report,
- * "<what> (exit reason N NAME, qualification, guest rip)" with that dump. */
+/* For reports on a VM exit: the guest's registers and the VMCS. */
 void vcpu_dump(struct vcpu *v);
-__noreturn void vcpu_fatal_exit(struct vcpu *v, const char *what, u32 reason);
 
-/* A stopped VM's vCPU never re-enters: the boot CPU runs the monitor, the others halt. */
+/* Stops v's VM with a report (vm_stop) and, when dump, v's registers and VMCS after it. */
+void vcpu_stop_vm(struct vcpu *v, bool dump, const char *fmt, ...) __printf(3, 4);
+/* A stopped VM's vCPU never re-enters: the boot CPU runs the monitor (once the VM's other
+ * vCPUs have left guest mode and its report is out), the others halt. */
 __noreturn void vcpu_park(struct vcpu *v);
 
 #endif

@@ -15,6 +15,8 @@ struct arch_vm {
 	u8 *io_bitmap_a, *io_bitmap_b;
 	u32 test_port_scratch; /* state of the emulated test device (exit_io.c) */
 	struct vcpu *vcpus[PLINTH_MAX_CPUS]; /* by vCPU number, built with the VM */
+	/* Said once per VM: a dropped SMI command (io_acpi.c), a host bridge write (pci_filter.c). */
+	bool smi_command_logged, pci_config_logged;
 };
 
 #endif

@@ -9,4 +9,8 @@ void vmx_exit_stub(void);
 /* Enters the guest with regs loaded; returns (1) only when VMLAUNCH fails. */
 int vmx_launch(struct guest_regs *regs);
 
+/* The last stretch before VMRESUME and VMLAUNCH, from the final look at the vCPU's requests to
+ * the instruction itself: an NMI there restarts it (nmi.c, through struct percpu). */
+extern const u8 vmx_resume_window[], vmx_resume_insn[], vmx_launch_window[], vmx_launch_insn[];
+
 #endif

@@ -8,6 +8,7 @@
 #include <plinth/types.h>
 #include <vmcs_fields.h>
 #include <vmx_caps.h>
+#include <vmx_exits.h>
 #include <x86/vmx_insn.h>
 
 /* Guest activity states (SDM 25.4.2). */
@@ -21,9 +22,24 @@
 #define INTR_TYPE_NMI (2u << 8)
 #define INTR_TYPE_HW_EXCEPTION (3u << 8)
 
-/* Basic exit reason: bits 15:0; bit 31 marks a failed VM entry (SDM 25.9.1). */
+/* Segment access rights in the guest-state area (SDM 25.4.1). */
+#define AR_DPL(ar) (((ar) >> 5) & 3)
+#define AR_L BIT(13)  /* CS.L: 64-bit code */
+#define AR_DB BIT(14) /* CS.D: 32-bit default operand and address size */
+
+/* Guest interruptibility state (SDM 25.4.2, Table 25-3). */
+#define INTERRUPTIBILITY_STI BIT(0)
+#define INTERRUPTIBILITY_MOV_SS BIT(1)
+#define INTERRUPTIBILITY_NMI BIT(3) /* virtual-NMI blocking, with virtual NMIs */
+
+/* IDT-vectoring information (SDM 25.9.3): an event whose delivery the exit interrupted. */
+#define INTR_TYPE_SOFT_INTR (4u << 8)
+#define INTR_TYPE_PRIV_SOFT_EXCEPTION (5u << 8)
+#define INTR_TYPE_SOFT_EXCEPTION (6u << 8)
+#define INTR_INFO_VECTOR_TYPE_CODE 0xfff /* vector, type, error-code flag: bits 11:0 */
+
+/* Basic exit reason: bits 15:0 (bit 31 marks a failed VM entry, SDM 25.9.1). */
 #define EXIT_REASON_BASIC(r) ((r) & 0xffff)
-#define EXIT_REASON_ENTRY_FAILURE BIT(31)
 
 /* Capabilities read once on the boot CPU; every CPU is checked against them. */
 struct vmx_caps {
@@ -33,6 +49,15 @@ struct vmx_caps {
 };
 
 extern struct vmx_caps vmx_caps;
+
+/* The control words every vCPU starts with (vmx.c, from tools/exits.py): what Plinth wants,
+ * forced by the capability MSRs; vmx_detect() refuses a CPU that forces on a control whose
+ * exits Plinth does not handle. */
+struct vmx_controls {
+	u32 pin, proc, proc2, exit, entry;
+};
+
+extern struct vmx_controls vmx_controls;
 
 /* A control word: the wanted bits forced by the allowed-0/allowed-1 settings. */
 static inline u32 vmx_ctl(u64 msr, u32 want)

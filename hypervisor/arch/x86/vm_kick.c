@@ -1,0 +1,54 @@
+/*
+ * Kicking a stopped VM's vCPUs out of guest mode for good, whatever the guest does.
+ *
+ * The kick is an INIT IPI. In VMX non-root operation INIT always causes a VM exit (SDM 26.2):
+ * a guest cannot block it, neither with NMIs blocked, nor in an NMI handler that never IRETs,
+ * nor from x2APIC mode. In VMX root operation INIT is blocked (SDM 24.8); Bochs 2.7 then
+ * drops it instead of holding it (cpu/event.cc deliver_INIT), and never clears it after an
+ * INIT VM exit, so a vCPU that took one exits again on every VM entry. Both are harmless here:
+ * a vCPU of a stopped VM never enters again, and one that was in root operation when its kick
+ * came sees vm->stopped at the end of that exit (vmexit.c); the kick is repeated until every
+ * vCPU has said it is parked (vm_stop.c), so none can slip back in between.
+ */
+#include <plinth/arch.h>
+#include <plinth/console.h>
+#include <x86/apic.h>
+#include <x86/cpu.h>
+#include <x86/percpu.h>
+#include <x86/processor.h>
+#include <x86/tsc.h>
+#include <x86/vcpu.h>
+#include <x86/vm_kick.h>
+
+#define KICK_RETRY_US 200
+
+u32 vm_kick_unparked(struct vm *vm, bool kick)
+{
+	u32 i, self = this_cpu()->index, left = 0;
+
+	for (i = 0; i < cpu_count; i++) {
+		struct vcpu *t = cpus[i] ? cpus[i]->vcpu : NULL;
+
+		if (!t || t->vm != vm || i == self || __atomic_load_n(&t->ev.parked, __ATOMIC_ACQUIRE))
+			continue;
+		left++;
+		if (kick)
+			apic_send_ipi(cpus[i]->apic_id, APIC_ICR_INIT | APIC_ICR_LEVEL_ASSERT);
+	}
+	return left;
+}
+
+u32 arch_vm_kick(struct vm *vm)
+{
+	u64 start = rdtsc(), deadline = tsc_deadline(VM_KICK_TIMEOUT_US);
+	u32 rounds = 0, left;
+
+	while ((left = vm_kick_unparked(vm, true)) && !tsc_passed(deadline)) {
+		rounds++;
+		tsc_udelay(KICK_RETRY_US);
+	}
+	if (rounds)
+		log_info("%s: its other vCPUs left guest mode after %u round(s) of INIT kicks, %lu us", vm->name, rounds,
+			 tsc_to_us(rdtsc() - start));
+	return left;
+}

@@ -1,0 +1,54 @@
+/*
+ * A stopped VM's vCPUs: the one that stops it reports (with its VMCS where the exit it could
+ * not deal with asks for it), each parks for good, and the boot CPU's monitor takes the console
+ * once the VM's report is whole. INIT kicks get them out of guest mode (vm_kick.c).
+ */
+#include <plinth/arch.h>
+#include <plinth/console.h>
+#include <plinth/format.h>
+#include <plinth/monitor.h>
+#include <x86/nmi.h>
+#include <x86/percpu.h>
+#include <x86/tsc.h>
+#include <x86/vcpu.h>
+#include <x86/vm_kick.h>
+#include <x86/vmexit.h>
+
+void vcpu_stop_vm(struct vcpu *v, bool dump, const char *fmt, ...)
+{
+	char why[192];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vformat(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (vm_stop(v->vm, "%s", why) && dump)
+		vcpu_dump(v);
+}
+
+void vcpu_park(struct vcpu *v)
+{
+	u64 deadline = tsc_deadline(VM_KICK_TIMEOUT_US);
+
+	__atomic_store_n(&v->ev.parked, true, __ATOMIC_RELEASE);
+	/* The boot CPU stays useful: it answers on the console, once the VM's report is whole
+	 * (the vCPU that stopped the VM parks after printing it). The others rest. */
+	if (this_cpu()->index == 0) {
+		while (vm_kick_unparked(v->vm, false) && !tsc_passed(deadline))
+			__builtin_ia32_pause();
+		monitor_run();
+	}
+	arch_halt();
+}
+
+void exit_init(struct vcpu *v)
+{
+	/* Plinth's kick (vm_kick.c): vmexit.c parks the vCPU of a stopped VM; a FATAL report's stop
+	 * request halts it here. Guests' INITs never reach a CPU (vapic.c delivers them), so any
+	 * other INIT has no sender Plinth knows of: it is ignored (under Bochs it repeats). */
+	nmi_halt_if_stopping();
+	if (v->vm->stopped || v->ev.init_ignored_logged)
+		return;
+	v->ev.init_ignored_logged = true;
+	log_warn("%s: vCPU %u got an INIT that Plinth did not send; ignored", v->vm->name, v->id);
+}
