@@ -104,40 +104,40 @@ static int check_record(const struct vmconfig_vm *r, u32 n, const struct config_
 	u32 i;
 
 	if (!name_ok(r->name))
-		return refuse(out, "configuration: VM record %u: the name is not 1 to 15 of a-z, 0-9, '-', '_' (NUL-padded)",
+		return refuse(out, "VM record %u: the name is not 1 to 15 of a-z, 0-9, '-', '_' (NUL-padded)",
 			      n + 1);
 	memcpy(vm->name, r->name, VMCONFIG_NAME_LEN);
 	if (!r->cpu_mask)
-		return refuse(out, "configuration: VM '%s': no CPU", vm->name);
+		return refuse(out, "VM '%s': no CPU", vm->name);
 	if (r->cpu_mask & ~lim->cpu_mask)
-		return refuse(out, "configuration: VM '%s': CPU %u does not exist or is not online (online mask 0x%lx)",
+		return refuse(out, "VM '%s': CPU %u does not exist or is not online (online mask 0x%lx)",
 			      vm->name, first_cpu(r->cpu_mask & ~lim->cpu_mask), lim->cpu_mask);
 	if (!r->memory || r->memory % VMCONFIG_MEMORY_ALIGN)
-		return refuse(out, "configuration: VM '%s': memory 0x%lx is not a non-zero multiple of 2 MiB", vm->name,
+		return refuse(out, "VM '%s': memory 0x%lx is not a non-zero multiple of 2 MiB", vm->name,
 			      r->memory);
 	if (!module_ok(r->kernel_module, lim))
-		return refuse(out, "configuration: VM '%s': kernel module %u does not exist (modules 0-%u, %u is the configuration)",
+		return refuse(out, "VM '%s': kernel module %u does not exist (modules 0-%u, %u is the configuration)",
 			      vm->name, r->kernel_module, lim->module_count - 1, lim->blob_module);
 	if (r->initrd_module != VMCONFIG_MODULE_NONE &&
 	    (!module_ok(r->initrd_module, lim) || r->initrd_module == r->kernel_module))
-		return refuse(out, "configuration: VM '%s': initrd module %u does not exist or is its kernel", vm->name,
+		return refuse(out, "VM '%s': initrd module %u does not exist or is its kernel", vm->name,
 			      r->initrd_module);
 	if (r->flags || r->device_count || !all_zero(r->reserved0, sizeof(r->reserved0)) ||
 	    !all_zero(r->devices, sizeof(r->devices)))
-		return refuse(out, "configuration: VM '%s': fields this Plinth reserves are not zero (a newer tool made it?)",
+		return refuse(out, "VM '%s': fields this Plinth reserves are not zero (a newer tool made it?)",
 			      vm->name);
 	for (i = 0; i < n; i++) {
 		const struct config_vm *o = &out->vms[i];
 
 		if (!strcmp(o->name, vm->name))
-			return refuse(out, "configuration: VM name '%s' is used twice", vm->name);
+			return refuse(out, "VM name '%s' is used twice", vm->name);
 		if (o->cpu_mask & r->cpu_mask)
-			return refuse(out, "configuration: VMs '%s' and '%s' share CPU %u", o->name, vm->name,
+			return refuse(out, "VMs '%s' and '%s' share CPU %u", o->name, vm->name,
 				      first_cpu(o->cpu_mask & r->cpu_mask));
 		if (o->kernel_module == r->kernel_module || o->kernel_module == r->initrd_module ||
 		    (o->initrd_module != CONFIG_NO_MODULE &&
 		     (o->initrd_module == r->kernel_module || o->initrd_module == r->initrd_module)))
-			return refuse(out, "configuration: VMs '%s' and '%s' name the same module", o->name, vm->name);
+			return refuse(out, "VMs '%s' and '%s' name the same module", o->name, vm->name);
 	}
 	vm->cpu_mask = r->cpu_mask;
 	vm->memory = r->memory;
@@ -156,27 +156,27 @@ int config_parse(const void *blob, u64 size, const struct config_limits *lim, st
 
 	memset(out, 0, sizeof(*out));
 	if (!config_is_blob(blob, size))
-		return refuse(out, "configuration: the module does not start with the magic \"%s\"", VMCONFIG_MAGIC);
+		return refuse(out, "the module does not start with the magic \"%s\"", VMCONFIG_MAGIC);
 	if (size < VMCONFIG_HEADER_SIZE)
-		return refuse(out, "configuration: %lu bytes, fewer than its %u-byte header", size, VMCONFIG_HEADER_SIZE);
+		return refuse(out, "%lu bytes, fewer than its %u-byte header", size, VMCONFIG_HEADER_SIZE);
 	memcpy(&h, b, sizeof(h));
 	if (h.version != VMCONFIG_VERSION)
-		return refuse(out, "configuration: version %u; this Plinth reads version %u (rebuild it with this tree's tools)",
+		return refuse(out, "version %u; this Plinth reads version %u (rebuild it with this tree's tools)",
 			      h.version, VMCONFIG_VERSION);
 	if (h.header_size != VMCONFIG_HEADER_SIZE || h.vm_size != VMCONFIG_VM_SIZE)
-		return refuse(out, "configuration: header of %u bytes and VM records of %u, expected %u and %u",
+		return refuse(out, "header of %u bytes and VM records of %u, expected %u and %u",
 			      h.header_size, h.vm_size, VMCONFIG_HEADER_SIZE, VMCONFIG_VM_SIZE);
 	if (!h.vm_count || h.vm_count > VMCONFIG_VM_MAX)
-		return refuse(out, "configuration: %u VMs; Plinth runs 1 to %u", h.vm_count, VMCONFIG_VM_MAX);
+		return refuse(out, "%u VMs; Plinth runs 1 to %u", h.vm_count, VMCONFIG_VM_MAX);
 	/* vm_count is at most VMCONFIG_VM_MAX here, so the product cannot wrap. */
 	if (h.length != VMCONFIG_HEADER_SIZE + (u32)h.vm_count * VMCONFIG_VM_SIZE || h.length > size)
-		return refuse(out, "configuration: length field %u does not match %u VM records in a %lu-byte module",
+		return refuse(out, "length field %u does not match %u VM records in a %lu-byte module",
 			      h.length, h.vm_count, size);
 	crc = blob_crc(b, h.length);
 	if (crc != h.crc32)
-		return refuse(out, "configuration: CRC-32 0x%08x, the bytes give 0x%08x: the blob was damaged", h.crc32, crc);
+		return refuse(out, "CRC-32 0x%08x, the bytes give 0x%08x: the blob was damaged", h.crc32, crc);
 	if (!all_zero(h.reserved, sizeof(h.reserved)))
-		return refuse(out, "configuration: reserved header bytes are not zero");
+		return refuse(out, "reserved header bytes are not zero");
 	for (i = 0; i < h.vm_count; i++) {
 		struct vmconfig_vm r;
 
@@ -186,7 +186,7 @@ int config_parse(const void *blob, u64 size, const struct config_limits *lim, st
 			return rc;
 		/* memory <= free_ram holds before each step, so the subtraction cannot wrap. */
 		if (r.memory > lim->free_ram - memory)
-			return refuse(out, "configuration: VM '%s' needs %lu MiB; only %lu MiB of RAM are left for it",
+			return refuse(out, "VM '%s' needs %lu MiB; only %lu MiB of RAM are left for it",
 				      out->vms[i].name, r.memory / MIB, (lim->free_ram - memory) / MIB);
 		memory += r.memory;
 	}

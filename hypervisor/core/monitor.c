@@ -5,6 +5,7 @@
 #include <console_proto.h>
 #include <plinth/arch.h>
 #include <plinth/console.h>
+#include <plinth/console_input.h>
 #include <plinth/memory.h>
 #include <plinth/monitor.h>
 #include <plinth/string.h>
@@ -58,32 +59,41 @@ static void run(const char *line)
 	}
 }
 
+/* Line editing: one byte typed. */
+static void feed(int c)
+{
+	static char line[LINE_MAX];
+	static u32 len;
+
+	if (c == '\r' || c == '\n') {
+		line[len] = '\0';
+		printk("\n");
+		run(line);
+		len = 0;
+		printk(PROMPT);
+	} else if ((c == 0x7f || c == '\b') && len) {
+		len--;
+		printk("\b \b");
+	} else if (c >= ' ' && c < 0x7f && len + 1 < LINE_MAX) {
+		line[len++] = (char)c;
+		printk("%c", c);
+	}
+}
+
+void monitor_poll(void)
+{
+	int c;
+
+	while ((c = console_input_take()) >= 0)
+		feed(c);
+}
+
 void monitor_run(void)
 {
-	char line[LINE_MAX];
-	u32 len = 0;
-
 	log_info("monitor: Plinth is listening on this console; type 'help'");
 	printk(PROMPT);
 	for (;;) {
-		int c = arch_console_getc();
-
-		if (c < 0) {
-			__builtin_ia32_pause();
-			continue;
-		}
-		if (c == '\r' || c == '\n') {
-			line[len] = '\0';
-			printk("\n");
-			run(line);
-			len = 0;
-			printk(PROMPT);
-		} else if ((c == 0x7f || c == '\b') && len) {
-			len--;
-			printk("\b \b");
-		} else if (c >= ' ' && c < 0x7f && len + 1 < LINE_MAX) {
-			line[len++] = (char)c;
-			printk("%c", c);
-		}
+		monitor_poll();
+		__builtin_ia32_pause();
 	}
 }

@@ -19,8 +19,8 @@
 #define IIR_THRE 0x02
 #define IIR_RDA 0x04
 #define IIR_FIFO 0xc0 /* FIFOs enabled: a 16550A, which Linux then uses as such */
-#define LCR_DLAB BIT(7)
-#define MCR_LOOP BIT(4)
+#define LCR_DIVISOR_LATCH BIT(7)
+#define MCR_LOOPBACK BIT(4)
 #define MCR_MASK 0x1f
 #define LSR_DR BIT(0)
 #define LSR_OE BIT(1)
@@ -73,12 +73,12 @@ u8 vuart_read(struct vuart *u, u32 off)
 
 	switch (off) {
 	case REG_DATA:
-		if (u->lcr & LCR_DLAB)
+		if (u->lcr & LCR_DIVISOR_LATCH)
 			return u->dll;
 		rx_pop(u, &v);
 		return v;
 	case REG_IER:
-		return (u->lcr & LCR_DLAB) ? u->dlm : u->ier;
+		return (u->lcr & LCR_DIVISOR_LATCH) ? u->dlm : u->ier;
 	case REG_IIR:
 		v = iir(u);
 		/* Reading IIR while it reports THR empty clears that interrupt (16550D). */
@@ -95,7 +95,7 @@ u8 vuart_read(struct vuart *u, u32 off)
 		u->rx_overrun = false;
 		return v;
 	case REG_MSR:
-		if (u->mcr & MCR_LOOP)
+		if (u->mcr & MCR_LOOPBACK)
 			return (u8)(((u->mcr & 0x02) << 3) | ((u->mcr & 0x01) << 5) | ((u->mcr & 0x04) << 4) |
 				    ((u->mcr & 0x08) << 4));
 		return MSR_PRESENT;
@@ -116,6 +116,7 @@ static bool transmit(struct vuart *u, u8 b)
 		return false; /* Plinth's console ends lines itself */
 	/* Other control characters would let a guest move the cursor over Plinth's lines. */
 	u->line[u->line_len++] = (b >= 0x20 && b < 0x7f) || b == '\t' ? (char)b : '?';
+	u->line[u->line_len] = '\0';
 	return u->line_len == VUART_LINE_MAX;
 }
 
@@ -123,18 +124,18 @@ bool vuart_write(struct vuart *u, u32 off, u8 val)
 {
 	switch (off) {
 	case REG_DATA:
-		if (u->lcr & LCR_DLAB) {
+		if (u->lcr & LCR_DIVISOR_LATCH) {
 			u->dll = val;
 			return false;
 		}
 		u->thre_irq = true; /* the byte is gone at once: THR is empty again */
-		if (u->mcr & MCR_LOOP) {
+		if (u->mcr & MCR_LOOPBACK) {
 			rx_push(u, val);
 			return false;
 		}
 		return transmit(u, val);
 	case REG_IER:
-		if (u->lcr & LCR_DLAB) {
+		if (u->lcr & LCR_DIVISOR_LATCH) {
 			u->dlm = val;
 		} else {
 			/* Enabling the THRE interrupt with THR empty raises it (16550D). */
@@ -164,6 +165,7 @@ bool vuart_write(struct vuart *u, u32 off, u8 val)
 void vuart_line_done(struct vuart *u)
 {
 	u->line_len = 0;
+	u->line[0] = '\0';
 }
 
 bool vuart_receive(struct vuart *u, u8 byte)

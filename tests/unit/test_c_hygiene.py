@@ -212,6 +212,10 @@ VM_ENTRY_LOOP = {
     "arch/x86/pci_filter",
     "arch/x86/vapic",
     "arch/x86/emulate",
+    # A partition's console (its COM1 exits) and a parked vCPU of a partition, which waits in
+    # core/launch.c for its VM's restart and then runs again.
+    "arch/x86/vm_console",
+    "core/launch",
 }
 # The panic path: core's panic stops the other CPUs and dumps this one (arch), arch's exception
 # handler panics, and allocating the CPU table may panic.

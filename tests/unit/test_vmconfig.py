@@ -228,7 +228,7 @@ def test_plinth_refuses_damaged_and_lying_blobs(
     else:
         limits["modules"] = 2
     out = parse_in_c(c_parser, bytes(blob), tmp_path, limits["cpus"], limits["modules"], limits["free_mib"])
-    assert out.startswith("error: configuration: ") and expected in out, out
+    assert out.startswith("error: ") and expected in out, out
 
 
 def test_config_check_prints_one_summary_line(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:

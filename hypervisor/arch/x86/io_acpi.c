@@ -39,9 +39,9 @@ static u32 hardware_in(struct vcpu *v, u16 port, u32 size)
 	return exit_io_port_in(port, size);
 }
 
-static struct io_ports pm1a = { 0, 0, hardware_in, pm1a_out };
-static struct io_ports smi_cmd = { 0, 1, hardware_in, smi_out };
-static struct io_ports apm_cnt = { APM_CNT, 1, hardware_in, smi_out };
+static struct io_ports pm1a = { 0, 0, hardware_in, pm1a_out, false };
+static struct io_ports smi_cmd = { 0, 1, hardware_in, smi_out, false };
+static struct io_ports apm_cnt = { APM_CNT, 1, hardware_in, smi_out, false };
 
 /* PM1a control, passed through after a look at sleep requests. */
 static void pm1a_out(struct vcpu *v, u16 port, u32 size, u32 value)

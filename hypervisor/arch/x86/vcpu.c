@@ -8,6 +8,7 @@
 #include <plinth/layout_symbols.h>
 #include <plinth/memory.h>
 #include <plinth/panic.h>
+#include <plinth/string.h>
 #include <x86/boot_symbols.h>
 #include <x86/cpu.h>
 #include <x86/percpu.h>
@@ -15,6 +16,7 @@
 #include <x86/vcpu.h>
 #include <x86/vcpu_events.h>
 #include <x86/vm.h>
+#include <x86/vm_console.h>
 #include <x86/vmcs.h>
 #include <x86/vmcs_guest.h>
 #include <x86/vmentry.h>
@@ -66,9 +68,18 @@ void arch_vcpu_run(struct vm *vm, u32 id)
 
 	if (!v || v->cpu != pc->index)
 		panic("cannot run a vCPU", "%s vCPU %u was not built for CPU %u", vm->name, id, pc->index);
+	/* A restart (core/launch.c) begins from the state vcpu_create left: no counts, events or
+	 * guest registers of the run before. */
+	memset(v->exits, 0, sizeof(v->exits));
+	v->exits_total = 0;
+	memset(&v->ev, 0, sizeof(v->ev));
+	memset(&v->launch_regs, 0, sizeof(v->launch_regs));
+	v->icr_high = 0;
+	v->ipi_drop_logged = false;
 	pc->vcpu_entered = true;
 	vmcs_setup(v);
 	vcpu_virtual_state_init(v);
+	vm_console_vcpu_init(v);
 	if (id == 0) {
 		vmcs_guest_protected32(&vm->boot);
 		v->launch_regs.rax = vm->boot.rax;

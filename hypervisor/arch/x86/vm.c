@@ -115,7 +115,7 @@ static int alloc_state(struct vm *vm)
 	if (!a->msr_bitmap || !a->io_bitmap_a || !a->io_bitmap_b)
 		return -ENOMEM;
 	exit_msr_bitmap_init(a->msr_bitmap);
-	exit_io_bitmap_init(a->io_bitmap_a, a->io_bitmap_b);
+	exit_io_bitmap_init(a->io_bitmap_a, a->io_bitmap_b, vm->partition);
 	for (cpu = 0; cpu < cpu_count; cpu++) {
 		if (!(vm->cpu_mask & BIT(cpu)))
 			continue;

@@ -6,6 +6,7 @@
 #include <plinth/arch.h>
 #include <plinth/console.h>
 #include <plinth/format.h>
+#include <plinth/launch.h>
 #include <plinth/monitor.h>
 #include <x86/nmi.h>
 #include <x86/percpu.h>
@@ -38,6 +39,8 @@ void vcpu_park(struct vcpu *v)
 			__builtin_ia32_pause();
 		monitor_run();
 	}
+	if (v->vm->partition)
+		launch_wait_restart(v->vm, v->id);
 	arch_halt();
 }
 

@@ -22,7 +22,7 @@ struct vuart {
 	u8 rx[VUART_RX_SIZE];
 	u32 rx_head, rx_count;
 	bool rx_overrun;
-	char line[VUART_LINE_MAX];
+	char line[VUART_LINE_MAX + 1]; /* NUL-terminated */
 	u32 line_len;
 	u64 tx_bytes, rx_bytes, rx_dropped;
 };
@@ -33,7 +33,7 @@ void vuart_reset(struct vuart *u);
 /* A guest's byte read of register off (0..7, the port minus VUART_PORT_BASE). */
 u8 vuart_read(struct vuart *u, u32 off);
 /* A guest's byte write. Returns true when u->line holds a whole line to print (u->line_len
- * bytes, without its newline); the caller prints it and calls vuart_line_done(). */
+ * bytes and a NUL, without its newline); the caller prints it and calls vuart_line_done(). */
 bool vuart_write(struct vuart *u, u32 off, u8 val);
 void vuart_line_done(struct vuart *u);
 

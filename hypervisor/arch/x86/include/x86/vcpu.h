@@ -74,6 +74,9 @@ struct vcpu {
 	struct vmtrr mtrr;
 	u32 icr_high;		    /* last xAPIC ICR high word the guest wrote */
 	u32 apic_id;		    /* of the CPU running this vCPU */
+	u64 ipis_dropped;	    /* IPIs (or their part) to CPUs outside a partition */
+	bool ipi_drop_logged;
+	bool polls_console; /* the boot CPU's vCPU in a partition reads the console's input */
 };
 
 /* A vCPU of vm for CPU cpu, with its VMCS region, while the VM is built (vm.c): the CPUs that
