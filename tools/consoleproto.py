@@ -45,6 +45,10 @@ C_STRINGS = {
     # (core/hypercall.c): never taken for Plinth's own lines.
     "CONSOLE_FMT_GUEST_TEXT": "[%s] %s\n",
     # The monitor's `mem` (core/monitor.c): Plinth's range as the boot CPU's own MTRRs type it.
+    # The monitor's `vms` (core/monitor.c), a line per VM: its state, CPUs, where its memory
+    # starts in host RAM, its exits, and the IPIs Plinth dropped because they left the VM.
+    "CONSOLE_FMT_MONITOR_VM": "  %s: %s, %u vCPUs on CPUs 0x%lx, %u memory ranges from host 0x%lx, %lu exits, "
+    "%lu IPIs dropped",
     "CONSOLE_FMT_MONITOR_MEMORY_TYPE": "  Plinth's range: memory type %s (the boot CPU's MTRRs)",
 }
 
@@ -412,8 +416,9 @@ LINUX_LOADED = line(
 )  # guest/linux.c
 # The monitor's `vms` (core/monitor.c).
 VMS_LINE = line(
-    "  %s: %s, %u vCPUs, %u memory ranges",
-    r"^  (?P<vm>\S+): (?P<state>running|stopped), (?P<vcpus>\d+) vCPUs, (?P<ranges>\d+) memory ranges$",
+    C_STRINGS["CONSOLE_FMT_MONITOR_VM"],
+    rf"^  (?P<vm>\S+): (?P<state>running|stopped|not built), (?P<vcpus>\d+) vCPUs on CPUs (?P<cpus>{HEX}), "
+    rf"(?P<ranges>\d+) memory ranges from host (?P<host>{HEX}), (?P<exits>\d+) exits, (?P<dropped>\d+) IPIs dropped$",
     re.M,
 )
 # The monitor's `mem` (core/monitor.c).

@@ -91,12 +91,10 @@ void launch_partitions(u32 ncpus)
 	monitor_run();
 }
 
-void launch_wait_restart(struct vm *vm, u32 vcpu)
+void launch_wait_restart(struct vm *vm, u32 vcpu, u32 start)
 {
-	u32 seen = __atomic_load_n(&vm->starts, __ATOMIC_ACQUIRE);
-
 	/* Woken (arch_cpu_wake) by launch_restart; other wake-ups only loop. */
-	while (__atomic_load_n(&vm->starts, __ATOMIC_ACQUIRE) == seen || vm->stopped)
+	while (__atomic_load_n(&vm->starts, __ATOMIC_ACQUIRE) == start || vm->stopped)
 		arch_cpu_idle();
 	arch_vcpu_run(vm, vcpu);
 }
@@ -105,8 +103,9 @@ void launch_restart(struct vm *vm)
 {
 	u32 cpu, self = arch_cpu_index();
 
-	vm->stopped = false;
+	/* The new start first: a CPU that wakes sees it, and then a VM that is not stopped. */
 	__atomic_add_fetch(&vm->starts, 1, __ATOMIC_ACQ_REL);
+	__atomic_store_n(&vm->stopped, false, __ATOMIC_RELEASE);
 	for (cpu = 0; cpu < 64; cpu++)
 		if ((vm->cpu_mask & BIT(cpu)) && cpu != self)
 			arch_cpu_wake(cpu);

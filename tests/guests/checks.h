@@ -73,6 +73,8 @@ void check_poweroff(void);
 void check_partition(void);
 void check_echo(void);
 void check_wait(void);
+void check_isolation(void);
+void check_write_past_ram(void);
 
 /* AP side of check_ap (checks_ap.c), and its INIT-SIPI-SIPI to all but this CPU (false with
  * a failure recorded); the next free AP stack slot (entry.S). */

@@ -4,12 +4,14 @@
  *   without a gap, exactly the size the command line's ram= word says (K/M suffix), no
  *   modules; prints the CPU's APIC id (which CPU of the machine this VM has).
  * - echo: reads a line from COM1 (Plinth's emulated 16550 when the VM has the console's
- *   input) and prints it back; wait does the same without printing, to hold the checks after it
- *   until the harness says go.
+ *   input) and prints it back; wait reads one that must be "go", to hold the checks after it
+ *   until the harness says so, with a logical APIC id set that another VM's logical IPIs
+ *   would name if Plinth let them through.
  */
 #include <plinth/string.h>
 #include "checks.h"
 #include "console.h"
+#include "hostile.h"
 #include "x86.h"
 
 #define COM1 0x3f8
@@ -99,6 +101,10 @@ void check_echo(void)
 void check_wait(void)
 {
 	char line[LINE_MAX];
+
+	/* A logical id (flat model, bit 0) that a leaked logical IPI of another VM would match. */
+	apic_write(APIC_DFR, 0xffffffffu);
+	apic_write(APIC_LDR, 1u << 24);
 
 	console_printf("guest: wait: ready\n");
 	read_line(line, sizeof(line));

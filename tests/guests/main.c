@@ -65,6 +65,8 @@ static const struct check_entry known_checks[] = {
 	{ "partition", check_partition },
 	{ "echo", check_echo },
 	{ "wait", check_wait },
+	{ "isolation", check_isolation },
+	{ "write_past_ram", check_write_past_ram },
 };
 
 /* A copy: the loader's copy may sit in low memory that a check (the AP trampoline) reuses. */

@@ -56,11 +56,20 @@ def results(text: str) -> dict[str, tuple[str, str | None]]:
 SUMMARY = re.compile(r"^\[(?P<vm>[a-z0-9_-]+)\] " + hvabi.GUEST_SUMMARY_RE.pattern, re.M)
 
 
-def wait_summaries(emu: Emulator, vms: Sequence[str], timeout: float = 240) -> None:
-    """Waits until each VM in vms has printed its summary line, in whatever order."""
-    left = set(vms)
+def wait_summaries(emu: Emulator, vms: Sequence[str], since: int = 0, timeout: float = 240) -> None:
+    """Waits until each VM in vms has printed its summary line after output offset since, in
+    whatever order (a line an earlier wait consumed counts too)."""
+    left = set(vms) - {m["vm"] for m in SUMMARY.finditer(emu.output[since:])}
     while left:
         left.discard(emu.wait_for(SUMMARY, timeout=timeout)["vm"])
+
+
+def wait_all(emu: Emulator, patterns: Sequence[re.Pattern[str]], timeout: float = 240) -> list[re.Match[str]]:
+    """Waits until every pattern has matched the output, in whatever order; the matches."""
+    for pattern in patterns:
+        if not pattern.search(emu.output):
+            emu.wait_for(pattern, timeout=timeout)
+    return [m for m in (p.search(emu.output) for p in patterns) if m]
 
 
 def assert_all_pass(out: str, vm: str, wanted: Sequence[str]) -> None:
@@ -101,3 +110,144 @@ def test_two_vms_each_see_their_own_ram_and_cpu(boot: BootFn, target_for, tmp_pa
         assert info["mib"] == ("32" if vm == "alpha" else "64")
     assert ids["alpha"] != ids["beta"]
     assert cp.FATAL_PREFIX not in out
+
+
+def test_four_vms_on_four_cpus_all_complete(boot: BootFn, target_for, tmp_path: Path) -> None:
+    """Test 2: four VMs, one CPU each: all complete their checks, each on its own CPU with its
+    own RAM size."""
+    names = ["v0", "v1", "v2", "v3"]
+    vms = [
+        {
+            "name": n,
+            "cpus": [i],
+            "memory": f"{16 * (i + 1)}M",
+            "cmdline": f"ram={16 * (i + 1)}M checks=partition,cpuid,io",
+        }
+        for i, n in enumerate(names)
+    ]
+    emu = boot(target_for("bochs", MODEL), cpus=4, cmdline=NO_IOMMU, modules=config_modules(tmp_path, vms))
+    wait_summaries(emu, names)
+    out = emu.output
+    ids = set()
+    for i, n in enumerate(names):
+        assert_all_pass(out, n, ["partition", "cpuid", "io"])
+        info = re.search(r"partition: (?P<mib>\d+) MiB of RAM from 0, APIC id (?P<id>\d+)", vm_lines(out, n))
+        assert info and info["mib"] == str(16 * (i + 1))
+        ids.add(info["id"])
+    assert len(ids) == 4, f"the VMs share CPUs: APIC ids {ids}"
+    assert cp.FATAL_PREFIX not in out
+
+
+def test_hostile_vms_end_alone_and_restart(boot: BootFn, target_for, tmp_path: Path) -> None:
+    """Test 3: VM b sends INIT, SIPI, NMI and fixed IPIs in every destination form (to VM a's APIC
+    id, logical, broadcast, shorthands; xAPIC and x2APIC) and triple-faults; VM c writes past its
+    RAM. Each stops alone with its report; every IPI that named another VM's CPU is dropped and
+    counted; VM a, held until then, completes all its checks afterwards; `restart b` reloads b,
+    which then completes too."""
+    vms = [
+        {"name": "a", "cpus": [0], "memory": "32M", "cmdline": "ram=32M checks=wait,partition,cpuid,io,vmcall"},
+        {"name": "b", "cpus": [1], "memory": "32M", "cmdline": "ram=32M checks=isolation,partition,cpuid"},
+        {"name": "c", "cpus": [2], "memory": "16M", "cmdline": "ram=16M checks=write_past_ram"},
+    ]
+    emu = boot(target_for("bochs", MODEL), cpus=3, cmdline=NO_IOMMU, modules=config_modules(tmp_path, vms))
+    _, stop = wait_all(emu, [cp.TRIPLE_FAULT_STOP.fill(vm="b"), cp.EPT_VIOLATION_STOP.fill(vm="c")])
+    assert int(stop["gpa"], 16) == 16 << 20 and stop["access"] == "write"
+    wait_all(emu, [re.compile(r"^\[a\] guest: wait: ready", re.M)], timeout=60)
+    emu.send("go\r")
+    wait_summaries(emu, ["a"])
+    out = emu.output
+    assert_all_pass(out, "a", ["wait", "partition", "cpuid", "io", "vmcall"])
+    assert "x2APIC IPIs sent" in vm_lines(out, "b"), "b did not get through its x2APIC IPIs"
+    assert cp.IPI_DROPPED.fill(vm="b").search(out), "no IPI of b was dropped"
+    assert not re.search(r"^plinth: a: vCPU 0 took an INIT", out, re.M)
+    assert not cp.VM_STOPPED.fill(vm="a").search(out)
+    emu.send(CTRL_A + "0")
+    emu.wait_for(cp.INPUT_OWNER.fill(owner="monitor"), timeout=30)
+    emu.send("vms\r")
+    b = emu.wait_for(cp.VMS_LINE.fill(vm="b"), timeout=30)
+    assert b["state"] == "stopped" and int(b["dropped"]) >= 20, b.group(0)
+    emu.send("restart b\r")
+    emu.wait_for(cp.VM_RESTARTED.fill(vm="b", start="2"), timeout=60)
+    wait_summaries(emu, ["b"], since=len(out))
+    again = emu.output[len(out) :]
+    got = results(vm_lines(again, "b"))
+    assert list(got) == ["isolation", "partition", "cpuid"] and all(r == "pass" for r, _ in got.values()), got
+    emu.send("vms\r")
+    a = emu.wait_for(cp.VMS_LINE.fill(vm="a"), timeout=30)
+    assert a["state"] == "running"
+    assert cp.FATAL_PREFIX not in emu.output
+
+
+def test_input_goes_to_the_vm_chosen_with_ctrl_a(boot: BootFn, target_for, tmp_path: Path) -> None:
+    """Test 4: Ctrl-A 2, Ctrl-A 1 and Ctrl-A 0 hand the console's input to VM 2, VM 1 and the
+    monitor; each VM echoes only the line it was given, and Plinth says who has the input."""
+    vms = [
+        {"name": "one", "cpus": [0], "memory": "16M", "cmdline": "checks=echo"},
+        {"name": "two", "cpus": [1], "memory": "16M", "cmdline": "checks=echo"},
+    ]
+    emu = boot(target_for("bochs", MODEL), cpus=2, cmdline=NO_IOMMU, modules=config_modules(tmp_path, vms))
+    emu.wait_for(cp.INPUT_OWNER.fill(owner="one", count="2"), timeout=120)
+    wait_all(emu, [re.compile(rf"^\[{vm}\] guest: echo: ready", re.M) for vm in ("one", "two")], timeout=120)
+    emu.send(CTRL_A + "2")
+    emu.wait_for(cp.INPUT_OWNER.fill(owner="two"), timeout=30)
+    emu.send("to-two\r")
+    emu.wait_for(re.compile(r"^\[two\] guest: info echo: 'to-two'", re.M), timeout=60)
+    emu.send(CTRL_A + "1")
+    emu.wait_for(cp.INPUT_OWNER.fill(owner="one"), timeout=30)
+    emu.send("to-one\r")
+    emu.wait_for(re.compile(r"^\[one\] guest: info echo: 'to-one'", re.M), timeout=60)
+    wait_summaries(emu, ["one", "two"])
+    emu.send(CTRL_A + "0")
+    emu.wait_for(cp.INPUT_OWNER.fill(owner="monitor"), timeout=30)
+    emu.send("vms\r")
+    emu.wait_for(cp.VMS_LINE.fill(vm="two", state="running"), timeout=30)
+    out = emu.output
+    assert "to-one" not in vm_lines(out, "two") and "to-two" not in vm_lines(out, "one")
+    assert_all_pass(out, "one", ["echo"])
+    assert_all_pass(out, "two", ["echo"])
+
+
+def damaged(tmp_path: Path, damage: str) -> tuple[list[tuple[Path, str]], int, str]:
+    """Modules of a one-VM configuration damaged as named, the CPUs to boot with, and the text
+    Plinth's refusal must contain."""
+    vm: dict[str, Any] = {"name": "x", "cpus": [0], "memory": "32M", "cmdline": "checks=cpuid"}
+    cpus, expected = 1, ""
+    if damage == "cpu":
+        vm["cpus"] = [3]
+        expected = "CPU 3 does not exist or is not online (online mask 0x1)"
+    elif damage == "memory":
+        vm["memory"] = "1G"
+        expected = "needs 1024 MiB; only"
+    modules = config_modules(tmp_path, [vm])
+    blob = bytearray(modules[0][0].read_bytes())
+    if damage == "flip":
+        blob[vmconfig.HEADER_SIZE + 20] ^= 0x04  # in the CPU mask, after the CRC was computed
+        expected = "the blob was damaged"
+    elif damage == "truncate":
+        del blob[-5:]
+        expected = "does not match 1 VM records"
+    elif damage == "version":
+        blob[8] = 7
+        blob = bytearray(vmconfig.seal(bytes(blob)))
+        expected = "version 7; this Plinth reads version 1"
+    modules[0][0].write_bytes(bytes(blob))
+    return modules, cpus, expected
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "version", "cpu", "memory"])
+def test_refused_blob_starts_no_vm_and_the_monitor_answers(
+    boot: BootFn, target_for, tmp_path: Path, damage: str
+) -> None:
+    """Test 5: a blob that fails a check at boot is one line naming the check; no VM starts and
+    the monitor answers."""
+    modules, cpus, expected = damaged(tmp_path, damage)
+    emu = boot(target_for("bochs", MODEL), cpus=cpus, cmdline=NO_IOMMU, modules=modules)
+    refused = emu.wait_for(cp.CONFIG_REFUSED.regex, timeout=120)
+    assert expected in refused["why"], refused["why"]
+    emu.wait_for(re.escape(cp.MONITOR_PROMPT), timeout=30)
+    emu.send("help\r")
+    emu.wait_for(r"commands: help, vms", timeout=30)
+    out = emu.output
+    assert len(cp.CONFIG_REFUSED.regex.findall(out)) == 1
+    assert cp.NO_GUEST in out
+    assert not cp.GUEST_TEXT.search(out) and "starts the multiboot image" not in out

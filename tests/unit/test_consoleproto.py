@@ -153,7 +153,21 @@ SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
             {"module": "0", "why": "truncated: the file ends inside the real-mode setup code"},
         )
     ],
-    "VMS_LINE": [(("vm0", "stopped", 2, 5), {"vm": "vm0", "state": "stopped", "vcpus": "2", "ranges": "5"})],
+    "VMS_LINE": [
+        (
+            ("vm0", "stopped", 2, 3, 5, 0x800000, 1234, 7),
+            {
+                "vm": "vm0",
+                "state": "stopped",
+                "vcpus": "2",
+                "cpus": "0x3",
+                "ranges": "5",
+                "exits": "1234",
+                "dropped": "7",
+            },
+        ),
+        (("b", "not built", 1, 2, 0, 0, 0, 0), {"vm": "b", "state": "not built", "host": "0x0"}),
+    ],
     "EXIT_STATS_VCPU": [(("vm0", 1, 1, 123456), {"vm": "vm0", "vcpu": "1", "cpu": "1", "total": "123456"})],
     "EXIT_STATS_REASON": [(("EPT_VIOLATION", 1), {"reason": "EPT_VIOLATION", "count": "1"})],
     "BOOT_PATH": [((11620800,), {"ticks": "11620800"})],

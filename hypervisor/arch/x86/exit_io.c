@@ -17,7 +17,7 @@
 #include <x86/vmx.h>
 
 #define TEST_PORT_WIDTH 4
-#define IO_CLAIMS_MAX 8
+#define IO_CLAIMS_MAX 16
 
 static const struct io_ports *claims[IO_CLAIMS_MAX];
 static u32 claim_count;
@@ -163,6 +163,7 @@ void exit_io_init(void)
 	exit_io_claim(&test_id);
 	exit_io_claim(&test_scratch);
 	vm_console_claim();
+	io_reset_claim();
 }
 
 void exit_io(struct vcpu *v)

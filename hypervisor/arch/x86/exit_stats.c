@@ -24,8 +24,27 @@ void arch_vm_print_exit_stats(struct vm *vm)
 		if (!v || v->vm != vm)
 			continue;
 		printk("  %s vCPU %u (CPU %u): %lu exits\n", vm->name, v->id, i, v->exits_total);
+		if (v->ipis_dropped)
+			printk("    %-22s %lu\n", "(IPIs dropped)", v->ipis_dropped);
 		for (r = 0; r <= EXIT_REASON_MAX; r++)
 			if (v->exits[r])
 				printk("    %-22s %lu\n", exit_reason_name(r), v->exits[r]);
 	}
+}
+
+u64 arch_vm_exits(const struct vm *vm, u64 *ipis_dropped)
+{
+	u64 exits = 0;
+	u32 i;
+
+	*ipis_dropped = 0;
+	for (i = 0; i < cpu_count; i++) {
+		struct vcpu *v = cpus[i] ? cpus[i]->vcpu : NULL;
+
+		if (v && v->vm == vm) {
+			exits += v->exits_total;
+			*ipis_dropped += v->ipis_dropped;
+		}
+	}
+	return exits;
 }

@@ -48,6 +48,12 @@ static void pm1a_out(struct vcpu *v, u16 port, u32 size, u32 value)
 {
 	u32 cnt = port == pm1a.base ? value : value << 8; /* as a 16-bit register */
 
+	if ((port == pm1a.base ? size >= 2 : port == pm1a.base + 1) && (cnt & PM1_CNT_SLP_EN) && v->vm->partition) {
+		/* A partition does not own the machine: its sleep request ends its VM alone. */
+		vcpu_stop_vm(v, false, "vCPU %u requests an ACPI sleep state (SLP_TYP %u): a partition powers off only itself",
+			     v->id, (cnt >> 10) & 7);
+		return;
+	}
 	if ((port == pm1a.base ? size >= 2 : port == pm1a.base + 1) && (cnt & PM1_CNT_SLP_EN)) {
 		log_notice("%s: the guest requests an ACPI sleep state (SLP_TYP %u, power-off when it is \\_S5); VM exits by reason:",
 			   v->vm->name, (cnt >> 10) & 7);

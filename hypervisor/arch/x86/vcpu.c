@@ -76,6 +76,8 @@ void arch_vcpu_run(struct vm *vm, u32 id)
 	memset(&v->launch_regs, 0, sizeof(v->launch_regs));
 	v->icr_high = 0;
 	v->ipi_drop_logged = false;
+	v->ipis_dropped = 0;
+	v->start = __atomic_load_n(&vm->starts, __ATOMIC_ACQUIRE);
 	pc->vcpu_entered = true;
 	vmcs_setup(v);
 	vcpu_virtual_state_init(v);

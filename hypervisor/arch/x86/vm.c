@@ -137,6 +137,10 @@ static int build_ept(struct vm *vm)
 	rc = ept_init(&a->ept, ept_page, vmx_caps.ept_vpid & EPT_CAP_2M, vmx_caps.ept_vpid & EPT_CAP_1G);
 	for (i = 0; !rc && i < vm->mem_count; i++)
 		rc = map_region(&a->ept, &mtrr, &vm->mem[i]);
+	/* A partition's memory is its RAM; its CPUs' local APIC page is there too, read-only, so
+	 * that its writes exit (vapic.c) as the default VM's do. */
+	if (!rc && vm->partition && apic_page())
+		rc = ept_map(&a->ept, apic_page(), apic_page(), XAPIC_PAGE_SIZE, EPT_READ | EPT_MEMTYPE(MTRR_TYPE_UC));
 	return rc;
 }
 

@@ -40,7 +40,7 @@ void vcpu_park(struct vcpu *v)
 		monitor_run();
 	}
 	if (v->vm->partition)
-		launch_wait_restart(v->vm, v->id);
+		launch_wait_restart(v->vm, v->id, v->start);
 	arch_halt();
 }
 

@@ -72,6 +72,9 @@ __noreturn void arch_vcpu_run(struct vm *vm, u32 vcpu);
 u32 arch_vm_kick(struct vm *vm);
 /* Prints the VM exits of each of the VM's vCPUs by reason. */
 void arch_vm_print_exit_stats(struct vm *vm);
+/* The VM's exits since its vCPUs last started, and the IPIs it sent that Plinth dropped
+ * because they named CPUs outside the VM. */
+u64 arch_vm_exits(const struct vm *vm, u64 *ipis_dropped);
 /* The memory type this CPU's own MTRRs give addr ("WB", "UC", ...): guests never change them
  * (the monitor's `mem` shows Plinth's). */
 const char *arch_memory_type_name(u64 addr);

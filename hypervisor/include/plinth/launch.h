@@ -23,8 +23,8 @@ __noreturn void launch_vm(struct vm *vm, u32 ncpus);
 __noreturn void launch_partitions(u32 ncpus);
 
 /* A parked vCPU's CPU (not the boot CPU) of a stopped VM: sleeps until launch_restart starts
- * the VM again, then runs vCPU vcpu afresh. */
-__noreturn void launch_wait_restart(struct vm *vm, u32 vcpu);
+ * the VM again (a start after `start`, the one the vCPU ran in), then runs vCPU vcpu afresh. */
+__noreturn void launch_wait_restart(struct vm *vm, u32 vcpu, u32 start);
 /* Starts a stopped VM again (its image reloaded): wakes its parked CPUs; when the calling CPU
  * is one of the VM's, it runs its vCPU and does not return. */
 void launch_restart(struct vm *vm);

@@ -41,6 +41,9 @@ void exit_io_string(struct vcpu *v, u64 q);
 /* The ACPI ports of the FADT (io_acpi.c): PM1a control, watched for the guest's power-off,
  * and the SMI command ports, where only the firmware's ACPI commands go through. */
 void io_acpi_init(const u8 *fadt, u32 length);
+/* Claims, for partitions, the ports that reset the machine (io_reset.c): a write that would
+ * reset it stops the writer's VM instead. */
+void io_reset_claim(void);
 /* Claims the APM control port 0xB2 (boot, with or without a FADT). */
 void io_acpi_claim_apm(void);
 

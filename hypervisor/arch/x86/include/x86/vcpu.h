@@ -76,6 +76,7 @@ struct vcpu {
 	u32 apic_id;		    /* of the CPU running this vCPU */
 	u64 ipis_dropped;	    /* IPIs (or their part) to CPUs outside a partition */
 	bool ipi_drop_logged;
+	u32 start; /* the VM's start (struct vm starts) it runs in */
 	bool polls_console; /* the boot CPU's vCPU in a partition reads the console's input */
 };
 
