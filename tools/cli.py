@@ -15,11 +15,15 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tools import consoleproto
 from tools.emulators.bochs import BOCHS_MODELS, NO_IOMMU_CMDLINE
 from tools.errors import PlinthError
 from tools.msg import error, say
+
+if TYPE_CHECKING:
+    from tools import vmconfig as vmconfig_t
 
 Pattern = str | re.Pattern[str]
 
@@ -202,7 +206,15 @@ def config_run_modules(args: argparse.Namespace) -> tuple[list[tuple[Path, str]]
             f"{vmconfig.HOST_OVERHEAD_MIB} MiB more, but the machine has {args.memory} MiB: run with "
             f"--memory {need + vmconfig.HOST_OVERHEAD_MIB} or more."
         )
+    say(console_keys(config))
     return config_modules(args.config), None, []
+
+
+def console_keys(config: vmconfig_t.Config) -> str:
+    """The console's input keys for config's VMs (Plinth's console_input.c), as `run --config`
+    prints them at start."""
+    keys = ", ".join(f"Ctrl-A {n} {vm.name}" for n, vm in enumerate(config.vms, start=1))
+    return f"console input: {keys}, Ctrl-A 0 Plinth's monitor (the first VM has it at start)"
 
 
 def check_guest_options(args: argparse.Namespace) -> None:

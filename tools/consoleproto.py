@@ -99,6 +99,8 @@ C_FORMATS = {
     "CONSOLE_FMT_VM_READY": "%s: CPUs 0x%lx, %lu MiB of RAM in %u chunk(s), console COM1 (input key Ctrl-A %u)",
     "CONSOLE_FMT_INPUT_OWNER": "input: %s (Ctrl-A 1..%u a VM, Ctrl-A 0 the monitor)",
     "CONSOLE_FMT_IPI_DROPPED": "%s: vCPU %u: an IPI (ICR 0x%lx) names CPUs outside the VM: dropped there (said once)",
+    "CONSOLE_FMT_VM_POOL_COST": "%s: Plinth's pool holds %lu KiB for it: EPT %u KiB, %u vCPUs with VMCS %u KiB and "
+    "state %lu KiB, exit bitmaps 12 KiB, VM state %lu KiB",
     "CONSOLE_FMT_VM_RESTARTED": "%s: restarted (start %u)",
     "CONSOLE_FMT_PCI_CONFIG_DROPPED": "%s: vCPU %u wrote the host bridge's %s (configuration offset 0x%x): kept as "
     "it is (said once)",
@@ -363,6 +365,12 @@ IPI_DROPPED = line(
     rf"plinth: warning: (?P<vm>{VM_NAME}): vCPU (?P<vcpu>\d+): an IPI \(ICR (?P<icr>{HEX})\) names CPUs outside "
     r"the VM: dropped there",
 )
+VM_POOL_COST = line(
+    LOG_PREFIX + C_FORMATS["CONSOLE_FMT_VM_POOL_COST"],
+    rf"plinth: (?P<vm>{VM_NAME}): Plinth's pool holds (?P<kib>\d+) KiB for it: EPT (?P<ept>\d+) KiB, "
+    r"(?P<vcpus>\d+) vCPUs with VMCS (?P<vmcs>\d+) KiB and state (?P<state>\d+) KiB, exit bitmaps 12 KiB, "
+    r"VM state (?P<vm_state>\d+) KiB",
+)  # arch/x86/vm.c
 VM_RESTARTED = line(
     LOG_PREFIX + C_FORMATS["CONSOLE_FMT_VM_RESTARTED"],
     rf"plinth: (?P<vm>{VM_NAME}): restarted \(start (?P<start>\d+)\)",

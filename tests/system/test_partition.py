@@ -110,6 +110,18 @@ def test_two_vms_each_see_their_own_ram_and_cpu(boot: BootFn, target_for, tmp_pa
         assert info["mib"] == ("32" if vm == "alpha" else "64")
     assert ids["alpha"] != ids["beta"]
     assert cp.FATAL_PREFIX not in out
+    # Exits per character of console output: beta's checks do no port I/O but its COM1's.
+    emu.send(CTRL_A + "0")
+    emu.wait_for(cp.INPUT_OWNER.fill(owner="monitor"), timeout=30)
+    since = len(emu.output)
+    emu.send("stats\r")
+    emu.wait_for(cp.EXIT_STATS_VCPU.fill(vm="beta"), timeout=30)
+    emu.wait_for(re.escape(cp.MONITOR_PROMPT), timeout=30)
+    block = emu.output[since:].split("beta vCPU 0", 1)[1]
+    io = next(int(m["count"]) for m in cp.EXIT_STATS_REASON.finditer(block) if m["reason"] == "IO_INSTRUCTION")
+    chars = sum(len(m["text"]) + 1 for m in cp.GUEST_TEXT.finditer(out) if m["vm"] == "beta")
+    print(f"exits per character of console output: {io} I/O exits for {chars} characters = {io / chars:.2f}")
+    assert 2 <= io / chars <= 2.1, "a 16550 byte costs an LSR read and a THR write, each one exit"
 
 
 def test_four_vms_on_four_cpus_all_complete(boot: BootFn, target_for, tmp_path: Path) -> None:
@@ -136,6 +148,11 @@ def test_four_vms_on_four_cpus_all_complete(boot: BootFn, target_for, tmp_path: 
         ids.add(info["id"])
     assert len(ids) == 4, f"the VMs share CPUs: APIC ids {ids}"
     assert cp.FATAL_PREFIX not in out
+    cost = {m["vm"]: m for m in cp.VM_POOL_COST.finditer(out)}
+    assert sorted(cost) == names
+    for n in names:
+        print(f"{n}: {cost[n].group(0)}")
+        assert int(cost[n]["ept"]) > 0 and cost[n]["vcpus"] == "1"
 
 
 def test_hostile_vms_end_alone_and_restart(boot: BootFn, target_for, tmp_path: Path) -> None:

@@ -224,6 +224,12 @@ SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
     "VM_READY": [(("my-vm_2", 6, 64, 2, 2), {"vm": "my-vm_2", "cpus": "0x6", "mib": "64", "chunks": "2", "key": "2"})],
     "INPUT_OWNER": [(("alpha", 2), {"owner": "alpha", "count": "2"}), (("monitor", 4), {"owner": "monitor"})],
     "IPI_DROPPED": [(("b", 0, 0xC4500), {"vm": "b", "vcpu": "0", "icr": "0xc4500"})],
+    "VM_POOL_COST": [
+        (
+            ("a", 60, 12, 1, 4, 28, 8),
+            {"vm": "a", "kib": "60", "ept": "12", "vcpus": "1", "state": "28", "vm_state": "8"},
+        )
+    ],
     "VM_RESTARTED": [(("b", 2), {"vm": "b", "start": "2"})],
     "VM_NOT_IDLE": [(("vm0", 1), {"vm": "vm0", "count": "1"})],
     "KICK_ROUNDS": [(("vm0", 2, 410), {"vm": "vm0", "rounds": "2", "us": "410"})],

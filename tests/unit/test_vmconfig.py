@@ -258,3 +258,14 @@ def test_run_refuses_a_configuration_the_machine_cannot_hold(tree: Path, capsys:
     assert "run with --memory 352 or more" in capsys.readouterr().err
     assert cli.main(["run", "--config", str(path), "--cpus", "3", "--module", str(path)]) == 1
     assert "cannot be combined with --module" in capsys.readouterr().err
+
+
+def test_run_prints_each_vms_input_key(tree: Path) -> None:
+    """`run --config` names the Ctrl-A key of every VM, in configuration order, and the monitor's."""
+    from tools import cli
+
+    keys = cli.console_keys(vmconfig.load(write(tree, TWO_VMS)))
+    names = [vm.name for vm in vmconfig.load(write(tree, TWO_VMS)).vms]
+    assert keys.startswith("console input: ") and "Ctrl-A 0 Plinth's monitor" in keys
+    for n, name in enumerate(names, start=1):
+        assert f"Ctrl-A {n} {name}" in keys

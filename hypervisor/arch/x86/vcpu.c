@@ -23,8 +23,6 @@
 #include <x86/vmx.h>
 #include <x86/vtd.h>
 
-#define VCPU_PAGES ((sizeof(struct vcpu) + PLINTH_PAGE_SIZE - 1) / PLINTH_PAGE_SIZE)
-
 /* What Plinth holds for this run, for the footprint benchmark: printed as vCPU 0 launches,
  * when every page the run needs is allocated. */
 static void report_footprint(struct vm *vm)

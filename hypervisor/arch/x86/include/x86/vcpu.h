@@ -80,6 +80,9 @@ struct vcpu {
 	bool polls_console; /* the boot CPU's vCPU in a partition reads the console's input */
 };
 
+/* Pool pages a vCPU holds beside its VMCS page. */
+#define VCPU_PAGES ((sizeof(struct vcpu) + PLINTH_PAGE_SIZE - 1) / PLINTH_PAGE_SIZE)
+
 /* A vCPU of vm for CPU cpu, with its VMCS region, while the VM is built (vm.c): the CPUs that
  * launch a VM at once then share no allocator on their way to VM entry, and a pool too small
  * fails that VM alone. NULL when the pool is exhausted. */
