@@ -268,3 +268,32 @@ def test_refused_blob_starts_no_vm_and_the_monitor_answers(
     assert len(cp.CONFIG_REFUSED.regex.findall(out)) == 1
     assert cp.NO_GUEST in out
     assert not cp.GUEST_TEXT.search(out) and "starts the multiboot image" not in out
+
+
+def test_vm_of_two_cpus_starts_its_ap_and_restarts_after_a_stop(boot: BootFn, target_for, tmp_path: Path) -> None:
+    """A VM of two CPUs: its second vCPU waits for the guest's INIT-SIPI-SIPI, which reaches it
+    and no other VM's CPU. `stop duo` from the monitor takes both vCPUs out of guest mode while
+    VM solo runs on; `restart duo` starts both again, and the AP comes up a second time."""
+    vms = [
+        {"name": "solo", "cpus": [0], "memory": "16M", "cmdline": "ram=16M checks=partition,cpuid"},
+        {"name": "duo", "cpus": [1, 2], "memory": "32M", "cmdline": "ram=32M checks=partition,ap"},
+    ]
+    emu = boot(target_for("bochs", MODEL), cpus=3, cmdline=NO_IOMMU, modules=config_modules(tmp_path, vms))
+    wait_summaries(emu, ["solo", "duo"])
+    out = emu.output
+    assert_all_pass(out, "solo", ["partition", "cpuid"])
+    assert_all_pass(out, "duo", ["partition", "ap"])
+    emu.send(CTRL_A + "0")
+    emu.wait_for(cp.INPUT_OWNER.fill(owner="monitor"), timeout=30)
+    emu.send("stop duo\r")
+    emu.wait_for(cp.VM_STOPPED.fill(vm="duo"), timeout=60)
+    wait_all(emu, [cp.VM_IDLE.regex], timeout=60)
+    emu.send("restart duo\r")
+    emu.wait_for(cp.VM_RESTARTED.fill(vm="duo", start="2"), timeout=60)
+    wait_summaries(emu, ["duo"], since=len(out))
+    again = emu.output[len(out) :]
+    assert_all_pass(again, "duo", ["partition", "ap"])
+    emu.send("vms\r")
+    solo = emu.wait_for(cp.VMS_LINE.fill(vm="solo"), timeout=30)
+    assert solo["state"] == "running"
+    assert cp.FATAL_PREFIX not in emu.output

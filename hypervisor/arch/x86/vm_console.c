@@ -1,10 +1,11 @@
 /*
- * A partition's console on VMX. Its COM1 (0x3f8-0x3ff) exits through its I/O bitmap to the
+ * A partition's console and timer on VMX. Its COM1 (0x3f8-0x3ff) exits through its I/O bitmap to the
  * 16550 model (core/vuart.c); each whole line it writes is printed as "[NAME] line". The
  * physical UART stays Plinth's: the boot CPU reads its input in the monitor loop when it runs
  * no vCPU, else on the exits of its vCPU at most every VM_CONSOLE_POLL_US, with the
- * VMX-preemption timer (SDM 26.5.1) making sure there is one that often. The default VM has its
- * UART passed through and runs no timer.
+ * VMX-preemption timer (SDM 26.5.1) making sure there is one that often. Every vCPU of a
+ * partition runs that timer: a stop's NMI kick (vm_kick.c) has it as a second way out. The
+ * default VM has its UART passed through and runs no timer.
  */
 #include <console_proto.h>
 #include <plinth/console.h>
@@ -67,16 +68,20 @@ void vm_console_vcpu_init(struct vcpu *v)
 	u64 ticks;
 
 	v->polls_console = false;
-	if (!v->vm->partition || v->cpu != 0)
+	if (!v->vm->partition)
 		return;
-	v->polls_console = true;
-	poll_ticks = tsc_deadline(VM_CONSOLE_POLL_US) - rdtsc();
-	next_poll = rdtsc() + poll_ticks;
+	v->polls_console = v->cpu == 0;
+	ticks = tsc_deadline(VM_CONSOLE_POLL_US) - rdtsc();
+	if (v->polls_console) {
+		poll_ticks = ticks;
+		next_poll = rdtsc() + poll_ticks;
+	}
 	if (!(vmx_caps.pin >> 32 & PIN_PREEMPTION_TIMER)) {
-		log_warn("%s: no VMX-preemption timer: the console's input is read only when the guest exits", v->vm->name);
+		log_warn("%s: no VMX-preemption timer: the console's input is read, and a stop seen, only when the guest exits",
+			 v->vm->name);
 		return;
 	}
-	ticks = poll_ticks >> MISC_PREEMPTION_RATE(vmx_caps.misc);
+	ticks >>= MISC_PREEMPTION_RATE(vmx_caps.misc);
 	vmcs_write(VMCS_PIN_BASED_VM_EXEC_CONTROL, vmcs_read(VMCS_PIN_BASED_VM_EXEC_CONTROL) | PIN_PREEMPTION_TIMER);
 	/* Without the save control every VM entry loads the full value again: the timer fires
 	 * only after a quiet stretch, and the exits in between poll themselves. */

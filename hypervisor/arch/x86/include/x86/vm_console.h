@@ -7,9 +7,9 @@
 
 /* Claims COM1's ports for partitions (boot, with the other claims). */
 void vm_console_claim(void);
-/* Before a vCPU's first entry: on the boot CPU in a partition, the VMX-preemption timer brings
- * it out about every VM_CONSOLE_POLL_US so that the console's input is read while the guest
- * runs. */
+/* Before a vCPU's first entry: in a partition, the VMX-preemption timer brings it out about
+ * every VM_CONSOLE_POLL_US, so that a stop is seen and, on the boot CPU, the console's input is
+ * read while the guest runs. */
 void vm_console_vcpu_init(struct vcpu *v);
 /* At the end of each exit of that vCPU: reads the console's input when the period is up. */
 void vm_console_exit_poll(struct vcpu *v);
