@@ -18,7 +18,7 @@ from tools import consoleproto as cp
 from tools import hvabi, vmconfig
 from tools.emulators.base import Emulator
 from tools.emulators.bochs import NO_IOMMU_CMDLINE as NO_IOMMU
-from tools.paths import BUILD
+from tools.paths import BUILD, ROOT
 
 GUEST = BUILD / "guests" / "testguest.bin"
 MODEL = "corei7_haswell_4770"
@@ -125,31 +125,25 @@ def test_two_vms_each_see_their_own_ram_and_cpu(boot: BootFn, target_for, tmp_pa
 
 
 def test_four_vms_on_four_cpus_all_complete(boot: BootFn, target_for, tmp_path: Path) -> None:
-    """Test 2: four VMs, one CPU each: all complete their checks, each on its own CPU with its
-    own RAM size."""
-    names = ["v0", "v1", "v2", "v3"]
-    vms = [
-        {
-            "name": n,
-            "cpus": [i],
-            "memory": f"{16 * (i + 1)}M",
-            "cmdline": f"ram={16 * (i + 1)}M checks=partition,cpuid,io",
-        }
-        for i, n in enumerate(names)
-    ]
-    emu = boot(target_for("bochs", MODEL), cpus=4, cmdline=NO_IOMMU, modules=config_modules(tmp_path, vms))
+    """Test 2: the example configs/four-guests.toml, four VMs of one CPU each: all complete their
+    checks, each on its own CPU, and each VM's cost in Plinth's pool is one boot line."""
+    config = vmconfig.load(ROOT / "configs" / "four-guests.toml")
+    blob = vmconfig.write_blob(config, tmp_path / "four.blob")
+    modules = [(blob, vmconfig.MODULE_WORD), *config.modules()]
+    emu = boot(target_for("bochs", MODEL), cpus=4, cmdline=NO_IOMMU, modules=modules)
+    names = [vm.name for vm in config.vms]
     wait_summaries(emu, names)
     out = emu.output
     ids = set()
-    for i, n in enumerate(names):
-        assert_all_pass(out, n, ["partition", "cpuid", "io"])
-        info = re.search(r"partition: (?P<mib>\d+) MiB of RAM from 0, APIC id (?P<id>\d+)", vm_lines(out, n))
-        assert info and info["mib"] == str(16 * (i + 1))
+    for vm in config.vms:
+        assert_all_pass(out, vm.name, vm.cmdline.split("checks=", 1)[1].split(","))
+        info = re.search(r"partition: (?P<mib>\d+) MiB of RAM from 0, APIC id (?P<id>\d+)", vm_lines(out, vm.name))
+        assert info and int(info["mib"]) == vm.memory >> 20
         ids.add(info["id"])
     assert len(ids) == 4, f"the VMs share CPUs: APIC ids {ids}"
     assert cp.FATAL_PREFIX not in out
     cost = {m["vm"]: m for m in cp.VM_POOL_COST.finditer(out)}
-    assert sorted(cost) == names
+    assert sorted(cost) == sorted(names)
     for n in names:
         print(f"{n}: {cost[n].group(0)}")
         assert int(cost[n]["ept"]) > 0 and cost[n]["vcpus"] == "1"
