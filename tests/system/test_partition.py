@@ -38,7 +38,7 @@ def toml(vms: Sequence[dict[str, Any]]) -> str:
 def config_modules(tmp_path: Path, vms: Sequence[dict[str, Any]]) -> list[tuple[Path, str]]:
     """The modules `run --config` boots for these VMs: the packed blob, then each kernel."""
     path = tmp_path / "vms.toml"
-    path.write_text(toml([{"kernel": str(GUEST), **vm} for vm in vms]))
+    path.write_text(toml([{"kernel": str(GUEST)} | vm for vm in vms]))
     config = vmconfig.load(path)
     blob = vmconfig.write_blob(config, tmp_path / "vms.blob")
     return [(blob, vmconfig.MODULE_WORD), *config.modules()]
@@ -291,3 +291,26 @@ def test_vm_of_two_cpus_starts_its_ap_and_restarts_after_a_stop(boot: BootFn, ta
     solo = emu.wait_for(cp.VMS_LINE.fill(vm="solo"), timeout=30)
     assert solo["state"] == "running"
     assert cp.FATAL_PREFIX not in emu.output
+
+
+def test_vm_that_cannot_be_built_stays_down_alone(boot: BootFn, target_for, tmp_path: Path) -> None:
+    """A VM whose kernel Plinth cannot boot is one line and stays down (`vms`: not built, its
+    CPU idle); the other VM runs its checks."""
+    junk = tmp_path / "not-a-kernel.bin"
+    junk.write_bytes(b"no kernel here\n" * 64)
+    vms = [
+        {"name": "good", "cpus": [0], "memory": "16M", "cmdline": "ram=16M checks=partition,cpuid"},
+        {"name": "junk", "cpus": [1], "memory": "16M", "kernel": str(junk)},
+    ]
+    emu = boot(target_for("bochs", MODEL), cpus=2, cmdline=NO_IOMMU, modules=config_modules(tmp_path, vms))
+    emu.wait_for(cp.VM_NOT_BUILT.fill(vm="junk"), timeout=120)
+    wait_summaries(emu, ["good"])
+    down = cp.VM_NOT_BUILT.fill(vm="junk").search(emu.output)  # the whole line by now
+    assert down and down["why"].strip() == "its kernel did not load", down
+    assert_all_pass(emu.output, "good", ["partition", "cpuid"])
+    emu.send(CTRL_A + "0")
+    emu.wait_for(cp.INPUT_OWNER.fill(owner="monitor"), timeout=30)
+    emu.send("vms\r")
+    assert emu.wait_for(cp.VMS_LINE.fill(vm="junk"), timeout=30)["state"] == "not built"
+    emu.send("restart junk\r")
+    emu.wait_for(r"restart: junk was never built", timeout=30)
