@@ -18,8 +18,8 @@ from tools.errors import PlinthError
 
 SHORT_S = int(os.environ.get("PLINTH_FUZZ_SECONDS", "10"))
 LONG_S = int(os.environ.get("PLINTH_FUZZ_LONG_SECONDS", "300"))
-# Every parser of outside input (issue 12); the VM configuration blob's joins when core/config.c does.
-PARSERS = {"multiboot2", "acpi", "cmdline", "bzimage", "multiboot1"}
+# Every parser of outside input (issues 12 and 14).
+PARSERS = {"multiboot2", "acpi", "cmdline", "bzimage", "multiboot1", "config"}
 
 
 def executable(name: str) -> Path:
