@@ -74,6 +74,7 @@ static void restart(const char *name)
 	if (partition_reload(vm))
 		return;
 	log_info(CONSOLE_FMT_VM_RESTARTED, vm->name, vm->starts + 1);
+	arch_vm_reset_vcpus(vm);
 	launch_restart(vm);
 }
 

@@ -66,15 +66,6 @@ void arch_vcpu_run(struct vm *vm, u32 id)
 
 	if (!v || v->cpu != pc->index)
 		panic("cannot run a vCPU", "%s vCPU %u was not built for CPU %u", vm->name, id, pc->index);
-	/* A restart (core/launch.c) begins from the state vcpu_create left: no counts, events or
-	 * guest registers of the run before. */
-	memset(v->exits, 0, sizeof(v->exits));
-	v->exits_total = 0;
-	memset(&v->ev, 0, sizeof(v->ev));
-	memset(&v->launch_regs, 0, sizeof(v->launch_regs));
-	v->icr_high = 0;
-	v->ipi_drop_logged = false;
-	v->ipis_dropped = 0;
 	v->start = __atomic_load_n(&vm->starts, __ATOMIC_ACQUIRE);
 	pc->vcpu_entered = true;
 	vmcs_setup(v);
@@ -213,3 +204,20 @@ void vcpu_dump(struct vcpu *v)
 	vmcs_dump();
 }
 
+
+void arch_vm_reset_vcpus(struct vm *vm)
+{
+	u32 i;
+
+	for (i = 0; i < PLINTH_MAX_CPUS && vm->arch->vcpus[i]; i++) {
+		struct vcpu *v = vm->arch->vcpus[i];
+
+		memset(v->exits, 0, sizeof(v->exits));
+		v->exits_total = 0;
+		memset(&v->ev, 0, sizeof(v->ev));
+		memset(&v->launch_regs, 0, sizeof(v->launch_regs));
+		v->icr_high = 0;
+		v->ipi_drop_logged = false;
+		v->ipis_dropped = 0;
+	}
+}

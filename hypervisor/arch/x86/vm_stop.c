@@ -31,6 +31,9 @@ void vcpu_park(struct vcpu *v)
 {
 	u64 deadline = tsc_deadline(VM_KICK_TIMEOUT_US);
 
+	/* Out of its vCPU for good (until a restart runs it again): an NMI here now is a wake-up,
+	 * not the guest's (nmi.c), so none is posted to the guest's next start. */
+	this_cpu()->vcpu_entered = false;
 	__atomic_store_n(&v->ev.parked, true, __ATOMIC_RELEASE);
 	/* The boot CPU stays useful: it answers on the console, once the VM's report is whole
 	 * (the vCPU that stopped the VM parks after printing it). The others rest. */

@@ -67,6 +67,10 @@ int arch_vm_init(struct vm *vm);
 /* Runs vCPU vcpu of vm on this CPU, from the VM's boot state (vCPU 0) or waiting for the
  * guest's INIT-SIPI-SIPI (the others). Does not return. */
 __noreturn void arch_vcpu_run(struct vm *vm, u32 vcpu);
+/* Before a stopped VM starts again, while every vCPU of it is parked: each back to the state
+ * its creation left (no exit counts, posted events or guest registers of the run before), so
+ * that what its vCPUs post to each other as they start is not wiped. */
+void arch_vm_reset_vcpus(struct vm *vm);
 /* Kicks the VM's other vCPUs out of guest mode (they see vm->stopped) and waits until each
  * has left it for good; returns how many did not in time. */
 u32 arch_vm_kick(struct vm *vm);
