@@ -15,17 +15,24 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tools import consoleproto
 from tools.emulators.bochs import BOCHS_MODELS, NO_IOMMU_CMDLINE
 from tools.errors import PlinthError
 from tools.msg import error, say
 
+if TYPE_CHECKING:
+    from tools import vmconfig as vmconfig_t
+
 Pattern = str | re.Pattern[str]
 
 DEFAULT_EMULATOR = "bochs"
 DEFAULT_BOCHS_MODEL = BOCHS_MODELS[0]
 IMAGE_OUT = "build/plinth-custom.iso"
+# `config check` reports a mistake in the file with this status, as the issue tracker's
+# interface asks: 2, like a command line argparse cannot read.
+CONFIG_ERROR_STATUS = 2
 
 
 def module_arg(text: str) -> tuple[Path, str]:
@@ -72,12 +79,17 @@ def cmd_image(args: argparse.Namespace) -> int:
 
     if args.initrd and not args.kernel:
         raise PlinthError("--initrd needs --kernel: the initrd is the module after the kernel.")
+    if args.config and (args.kernel or args.module):
+        raise PlinthError("--config names every VM's kernel itself; it cannot be combined with --kernel or --module.")
     if args.yes and not args.usb:
         raise PlinthError("--yes only answers the question --usb asks; there is nothing to confirm.")
     modules = ([args.kernel] if args.kernel else []) + ([(args.initrd, "")] if args.initrd else []) + args.module
-    _, warnings = guestimage.check_modules(modules, args.cmdline)
-    for warning in warnings:
-        say(f"warning: {warning}.")
+    if args.config:
+        modules = config_modules(args.config)
+    else:
+        _, warnings = guestimage.check_modules(modules, args.cmdline)
+        for warning in warnings:
+            say(f"warning: {warning}.")
     if args.pxe:
         check_pxe_dir(Path(args.pxe))
     # --serial, else the command line's console=: GRUB and Plinth use the same port and speed.
@@ -108,6 +120,34 @@ def cmd_image(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_config(args: argparse.Namespace) -> int:
+    from tools import vmconfig
+
+    try:
+        config = vmconfig.load(Path(args.file))
+    except vmconfig.ConfigError as err:
+        error(str(err))
+        return CONFIG_ERROR_STATUS
+    if args.action == "show":
+        print(vmconfig.describe(config))
+    else:
+        say(config.summary())
+    return 0
+
+
+def config_modules(path: str | None) -> list[tuple[Path, str]]:
+    """With --config FILE: the packed blob (module 0), then every VM's kernel and initrd."""
+    from tools import vmconfig
+    from tools.paths import BUILD
+
+    if path is None:
+        return []
+    config = vmconfig.load(Path(path))
+    blob = vmconfig.write_blob(config, BUILD / "configs" / (Path(path).stem + ".blob"))
+    say(config.summary())
+    return [(blob, vmconfig.MODULE_WORD), *config.modules()]
+
+
 def cmd_console(args: argparse.Namespace) -> int:
     from tools import serialconsole
 
@@ -134,6 +174,47 @@ def guest_modules(args: argparse.Namespace) -> list[tuple[Path, str]]:
         f"initrd {initrd} ({initrd.stat().st_size / 2**20:.1f} MiB), cmdline '{cmdline}'"
     )
     return [(kernel, cmdline), (initrd, "")]
+
+
+def config_run_modules(args: argparse.Namespace) -> tuple[list[tuple[Path, str]], None, list[str]]:
+    """run --config: the modules, checked against the emulated machine's CPUs and memory."""
+    from tools import vmconfig
+
+    others = [
+        name
+        for name, value in (
+            ("--kernel", args.kernel),
+            ("--initrd", args.initrd),
+            ("--guest-cmdline", args.guest_cmdline),
+            ("--module", args.module),
+            ("--no-guest", args.no_guest),
+        )
+        if value
+    ]
+    if others:
+        raise PlinthError(f"--config names every VM's kernel itself; it cannot be combined with {others[0]}.")
+    config = vmconfig.load(Path(args.config))
+    if config.cpu_count > args.cpus:
+        raise PlinthError(
+            f"{args.config} gives CPU {config.cpu_count - 1} to a VM, but the machine has "
+            f"{args.cpus} CPU{'s' if args.cpus > 1 else ''}: run with --cpus {config.cpu_count}."
+        )
+    need = sum(vm.memory for vm in config.vms) >> 20
+    if need + vmconfig.HOST_OVERHEAD_MIB > args.memory:
+        raise PlinthError(
+            f"{args.config} gives its VMs {need} MiB and Plinth needs about "
+            f"{vmconfig.HOST_OVERHEAD_MIB} MiB more, but the machine has {args.memory} MiB: run with "
+            f"--memory {need + vmconfig.HOST_OVERHEAD_MIB} or more."
+        )
+    say(console_keys(config))
+    return config_modules(args.config), None, []
+
+
+def console_keys(config: vmconfig_t.Config) -> str:
+    """The console's input keys for config's VMs (Plinth's console_input.c), as `run --config`
+    prints them at start."""
+    keys = ", ".join(f"Ctrl-A {n} {vm.name}" for n, vm in enumerate(config.vms, start=1))
+    return f"console input: {keys}, Ctrl-A 0 Plinth's monitor (the first VM has it at start)"
 
 
 def check_guest_options(args: argparse.Namespace) -> None:
@@ -190,9 +271,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         args.emulator, ISO, logs.RUN_LOGS, cpu_model=model, cpus=args.cpus, memory_mib=args.memory, **extra
     )
     notes = emu.validate()  # every option against the emulator's limits, before anything else
-    check_user_modules(args)
-    modules = [*guest_modules(args), *args.module]
-    kernel, warnings = guestimage.check_modules(modules, args.cmdline, args.memory)
+    if args.config:
+        modules, kernel, warnings = config_run_modules(args)
+    else:
+        check_user_modules(args)
+        modules = [*guest_modules(args), *args.module]
+        kernel, warnings = guestimage.check_modules(modules, args.cmdline, args.memory)
     if args.emulator == "qemu" and modules and getattr(emu, "accel", "") == "tcg":
         notes.append("QEMU's TCG has no VMX: Plinth will boot, say so and run no guest (exit 3); Bochs runs guests")
     for note in [*notes, *warnings]:
@@ -222,6 +306,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         "vm-stopped": consoleproto.VM_STOPPED.regex,
         "panic": consoleproto.LINUX_PANIC.regex,
     }
+    if args.config:
+        # With several VMs one stopping is no reason to end: the others run on, and the
+        # monitor can restart it.
+        del stops["vm-stopped"], stops["panic"]
+        say(
+            "consoles: each VM's lines start with [NAME]; Ctrl-A then 1..9 gives the input to that VM, "
+            "Ctrl-A 0 to Plinth's monitor"
+        )
     begin = time.monotonic()
     with emu:
         attached = terminal.attach(
@@ -419,6 +511,7 @@ def parser() -> argparse.ArgumentParser:
         help="the guest kernel and its command line: the first module",
     )
     s.add_argument("--initrd", type=Path, metavar="PATH", help="the guest's initrd: the module after --kernel")
+    s.add_argument("--config", metavar="FILE", help="several VMs from a configuration (docs/config.md)")
     s.add_argument(
         "--serial",
         metavar="PORT[,BAUD]",
@@ -433,6 +526,11 @@ def parser() -> argparse.ArgumentParser:
     where.add_argument("--pxe", metavar="DIR", help="write a GRUB network-boot tree for a TFTP server with root DIR")
     s.add_argument("--yes", action="store_true", help="with --usb: do not ask (for scripts)")
     s.set_defaults(func=cmd_image)
+
+    s = sub.add_parser("config", help="check a VM configuration (TOML, see docs/config.md), or show what it packs")
+    s.add_argument("action", choices=["check", "show"], help="check: one summary line or the mistake; show: each VM")
+    s.add_argument("file", metavar="FILE", help="the configuration, e.g. configs/two-guests.toml")
+    s.set_defaults(func=cmd_config)
 
     s = sub.add_parser("console", help="attach to a real machine's serial console, logged, FATAL reports decoded")
     s.add_argument("device", metavar="DEVICE", help="serial device (e.g. /dev/ttyUSB0) or tcp:HOST:PORT")
@@ -489,6 +587,12 @@ def parser() -> argparse.ArgumentParser:
         "(after 'console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 panic=-1')",
     )
     s.add_argument("--no-guest", action="store_true", help="boot Plinth alone, without the Linux guest")
+    s.add_argument(
+        "--config",
+        metavar="FILE",
+        help="several VMs from a configuration (docs/config.md) instead of the one default VM; "
+        "Ctrl-A N gives the input to VM N, Ctrl-A 0 to Plinth's monitor",
+    )
     s.set_defaults(func=cmd_run)
 
     s = sub.add_parser(

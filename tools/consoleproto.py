@@ -47,6 +47,10 @@ C_STRINGS = {
     # (core/hypercall.c): never taken for Plinth's own lines.
     "CONSOLE_FMT_GUEST_TEXT": "[%s] %s\n",
     # The monitor's `mem` (core/monitor.c): Plinth's range as the boot CPU's own MTRRs type it.
+    # The monitor's `vms` (core/monitor.c), a line per VM: its state, CPUs, where its memory
+    # starts in host RAM, its exits, and the IPIs Plinth dropped because they left the VM.
+    "CONSOLE_FMT_MONITOR_VM": "  %s: %s, %u vCPUs on CPUs 0x%lx, %u memory ranges from host 0x%lx, %lu exits, "
+    "%lu IPIs dropped",
     "CONSOLE_FMT_MONITOR_MEMORY_TYPE": "  Plinth's range: memory type %s (the boot CPU's MTRRs)",
 }
 
@@ -99,6 +103,18 @@ C_FORMATS = {
     # Guest writes Plinth drops, said once per VM (arch/x86/io_acpi.c, pci_filter.c).
     "CONSOLE_FMT_SMI_COMMAND_DROPPED": "%s: vCPU %u wrote 0x%02x to the SMI command port 0x%x: dropped, only the "
     "firmware's ACPI commands go through (said once)",
+    # Partitions (core/partition.c): the blob's verdict, where each VM's RAM lies, a VM that
+    # cannot be built (it alone stays down), and who has the console's input (core/console_input.c).
+    "CONSOLE_FMT_CONFIG_REFUSED": "configuration refused: %s; no VM is started",
+    "CONSOLE_FMT_CONFIG_ACCEPTED": "configuration: %u VMs on CPUs 0x%lx, %lu MiB of RAM",
+    "CONSOLE_FMT_VM_RAM": "%s: RAM guest-physical 0x%lx-0x%lx is host 0x%lx-0x%lx",
+    "CONSOLE_FMT_VM_NOT_BUILT": "%s: not started: %s",
+    "CONSOLE_FMT_VM_READY": "%s: CPUs 0x%lx, %lu MiB of RAM in %u chunk(s), console COM1 (input key Ctrl-A %u)",
+    "CONSOLE_FMT_INPUT_OWNER": "input: %s (Ctrl-A 1..%u a VM, Ctrl-A 0 the monitor)",
+    "CONSOLE_FMT_IPI_DROPPED": "%s: vCPU %u: an IPI (ICR 0x%lx) names CPUs outside the VM: dropped there (said once)",
+    "CONSOLE_FMT_VM_POOL_COST": "%s: Plinth's pool holds %lu KiB for it: EPT %u KiB, %u vCPUs with VMCS %u KiB and "
+    "state %lu KiB, exit bitmaps 12 KiB, VM state %lu KiB",
+    "CONSOLE_FMT_VM_RESTARTED": "%s: restarted (start %u)",
     "CONSOLE_FMT_PCI_CONFIG_DROPPED": "%s: vCPU %u wrote the host bridge's %s (configuration offset 0x%x): kept as "
     "it is (said once)",
 }
@@ -271,27 +287,27 @@ VM_POOL_EXHAUSTED = line(
     r"allocating (?P<what>.*); (?P<free>\d+) KiB free again",
 )  # arch/x86/vm.c
 # Anchored at the line's start: guest text in the middle of a line (core/hypercall.c) is no stop.
-VM_STOPPED = line(LOG_PREFIX + "%s stopped: %s", r"^plinth: (?P<vm>vm\d+) stopped: (?P<why>.*)$", re.M)
+VM_STOPPED = line(LOG_PREFIX + "%s stopped: %s", r"^plinth: (?P<vm>[a-z0-9_-]+) stopped: (?P<why>.*)$", re.M)
 EPT_VIOLATION_STOP = line(
     LOG_PREFIX + "%s stopped: EPT violation: %s at guest-physical 0x%lx (%s), vCPU %u, guest rip 0x%lx",
-    rf"plinth: (?P<vm>vm\d+) stopped: EPT violation: (?P<access>[\w ]+) at guest-physical (?P<gpa>{HEX}) "
+    rf"plinth: (?P<vm>[a-z0-9_-]+) stopped: EPT violation: (?P<access>[\w ]+) at guest-physical (?P<gpa>{HEX}) "
     rf"\((?P<why>[^)]*)\), vCPU (?P<vcpu>\d+), guest rip (?P<rip>{HEX})",
 )
 TRIPLE_FAULT_STOP = line(
     LOG_PREFIX + "%s stopped: triple fault in vCPU %u at guest rip 0x%lx (cr0 0x%lx, idtr limit 0x%lx)",
-    rf"plinth: (?P<vm>vm\d+) stopped: triple fault in vCPU (?P<vcpu>\d+) at guest rip (?P<rip>{HEX}) "
+    rf"plinth: (?P<vm>[a-z0-9_-]+) stopped: triple fault in vCPU (?P<vcpu>\d+) at guest rip (?P<rip>{HEX}) "
     rf"\(cr0 (?P<cr0>{HEX}), idtr limit (?P<idtr_limit>{HEX})\)",
 )
 # A VM stopped on an exit Plinth does not emulate (arch/x86/vmexit.c), its VMCS dumped after.
 VM_EXIT_STOP = line(
     LOG_PREFIX + "%s stopped: exit reason %u %s in vCPU %u at guest rip 0x%lx, qualification 0x%lx: %s",
-    rf"plinth: (?P<vm>vm\d+) stopped: exit reason (?P<reason>\d+) (?P<name>[A-Z0-9_]+) in vCPU (?P<vcpu>\d+) "
+    rf"plinth: (?P<vm>[a-z0-9_-]+) stopped: exit reason (?P<reason>\d+) (?P<name>[A-Z0-9_]+) in vCPU (?P<vcpu>\d+) "
     rf"at guest rip (?P<rip>{HEX}), qualification (?P<qualification>{HEX}): (?P<policy>.*)$",
     re.M,
 )
 VMRESUME_STOP = line(
     LOG_PREFIX + "%s stopped: VMRESUME failed in vCPU %u: VM-instruction error %lu (%s), guest rip 0x%lx",
-    r"plinth: (?P<vm>vm\d+) stopped: VMRESUME failed in vCPU (?P<vcpu>\d+): VM-instruction error (?P<error>\d+)",
+    r"plinth: (?P<vm>[a-z0-9_-]+) stopped: VMRESUME failed in vCPU (?P<vcpu>\d+): VM-instruction error (?P<error>\d+)",
 )
 # After the stop line: every other vCPU of the VM out of guest mode, or how many are not.
 VM_IDLE = line(
@@ -352,6 +368,51 @@ ACPI_FIELD_REFUSED = line(
     r"(?P<more>\d+) more problems of the (?P<of>FADT|MCFG) are not shown)$",
     re.M,
 )
+# --- Partitions (core/partition.c, core/console_input.c, arch/x86/vapic.c) ---
+VM_NAME = r"[a-z0-9_-]+"
+CONFIG_REFUSED = line(
+    WARN_PREFIX + C_FORMATS["CONSOLE_FMT_CONFIG_REFUSED"],
+    r"^plinth: warning: configuration refused: (?P<why>.*); no VM is started$",
+    re.M,
+)
+CONFIG_ACCEPTED = line(
+    LOG_PREFIX + C_FORMATS["CONSOLE_FMT_CONFIG_ACCEPTED"],
+    rf"plinth: configuration: (?P<count>\d+) VMs on CPUs (?P<cpus>{HEX}), (?P<mib>\d+) MiB of RAM",
+)
+VM_RAM = line(
+    LOG_PREFIX + C_FORMATS["CONSOLE_FMT_VM_RAM"],
+    rf"plinth: (?P<vm>{VM_NAME}): RAM guest-physical (?P<start>{HEX})-(?P<end>{HEX}) is host "
+    rf"(?P<host_start>{HEX})-(?P<host_end>{HEX})",
+)
+VM_NOT_BUILT = line(
+    WARN_PREFIX + C_FORMATS["CONSOLE_FMT_VM_NOT_BUILT"],
+    rf"^plinth: warning: (?P<vm>{VM_NAME}): not started: (?P<why>.*)$",
+    re.M,
+)
+VM_READY = line(
+    LOG_PREFIX + C_FORMATS["CONSOLE_FMT_VM_READY"],
+    rf"plinth: (?P<vm>{VM_NAME}): CPUs (?P<cpus>{HEX}), (?P<mib>\d+) MiB of RAM in (?P<chunks>\d+) chunk\(s\), "
+    r"console COM1 \(input key Ctrl-A (?P<key>\d+)\)",
+)
+INPUT_OWNER = line(
+    LOG_PREFIX + C_FORMATS["CONSOLE_FMT_INPUT_OWNER"],
+    r"plinth: input: (?P<owner>\S+) \(Ctrl-A 1\.\.(?P<count>\d+) a VM, Ctrl-A 0 the monitor\)",
+)
+IPI_DROPPED = line(
+    WARN_PREFIX + C_FORMATS["CONSOLE_FMT_IPI_DROPPED"],
+    rf"plinth: warning: (?P<vm>{VM_NAME}): vCPU (?P<vcpu>\d+): an IPI \(ICR (?P<icr>{HEX})\) names CPUs outside "
+    r"the VM: dropped there",
+)
+VM_POOL_COST = line(
+    LOG_PREFIX + C_FORMATS["CONSOLE_FMT_VM_POOL_COST"],
+    rf"plinth: (?P<vm>{VM_NAME}): Plinth's pool holds (?P<kib>\d+) KiB for it: EPT (?P<ept>\d+) KiB, "
+    r"(?P<vcpus>\d+) vCPUs with VMCS (?P<vmcs>\d+) KiB and state (?P<state>\d+) KiB, exit bitmaps 12 KiB, "
+    r"VM state (?P<vm_state>\d+) KiB",
+)  # arch/x86/vm.c
+VM_RESTARTED = line(
+    LOG_PREFIX + C_FORMATS["CONSOLE_FMT_VM_RESTARTED"],
+    rf"plinth: (?P<vm>{VM_NAME}): restarted \(start (?P<start>\d+)\)",
+)
 # SMRAM at boot (arch/x86/smram.c).
 SMRAM = line(
     (LOG_PREFIX + C_FORMATS["CONSOLE_FMT_SMRAM"], WARN_PREFIX + C_FORMATS["CONSOLE_FMT_SMRAM_NOT_LOCKED"]),
@@ -401,8 +462,9 @@ LINUX_LOADED = line(
 )  # guest/linux.c
 # The monitor's `vms` (core/monitor.c).
 VMS_LINE = line(
-    "  %s: %s, %u vCPUs, %u memory ranges",
-    r"^  (?P<vm>\S+): (?P<state>running|stopped), (?P<vcpus>\d+) vCPUs, (?P<ranges>\d+) memory ranges$",
+    C_STRINGS["CONSOLE_FMT_MONITOR_VM"],
+    rf"^  (?P<vm>\S+): (?P<state>running|stopped|not built), (?P<vcpus>\d+) vCPUs on CPUs (?P<cpus>{HEX}), "
+    rf"(?P<ranges>\d+) memory ranges from host (?P<host>{HEX}), (?P<exits>\d+) exits, (?P<dropped>\d+) IPIs dropped$",
     re.M,
 )
 # The monitor's `mem` (core/monitor.c).

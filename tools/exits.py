@@ -125,7 +125,9 @@ CONTROLS = {
     # NMIs exit (Plinth's kicks and stop requests); the guest's own NMI blocking is virtual, so
     # it cannot block the physical NMIs Plinth sends (SDM 26.3: with virtual NMIs, NMIs are not
     # blocked by virtual-NMI blocking).
-    "pin": Controls(want=("PIN_NMI_EXITING", "PIN_VIRTUAL_NMIS")),
+    # The VMX-preemption timer only on the boot CPU's vCPU of a partition: it reads the console's
+    # input about every 10 ms (vm_console.c).
+    "pin": Controls(want=("PIN_NMI_EXITING", "PIN_VIRTUAL_NMIS"), dynamic=("PIN_PREEMPTION_TIMER",)),
     # NMI-window exiting only while a guest NMI waits for the guest to unblock NMIs.
     "proc": Controls(
         want=("CPU_USE_IO_BITMAPS", "CPU_USE_MSR_BITMAPS", "CPU_ACTIVATE_SECONDARY"),
@@ -313,7 +315,7 @@ EXITS = (
     ),
     Exit("INVEPT", Always(U2 + "; " + VMX_HIDDEN), UNDEFINED),
     Exit("RDTSCP", AllOf((proc("CPU_RDTSC_EXITING"), proc2("CPU2_ENABLE_RDTSCP")))),
-    Exit("PREEMPTION_TIMER", pin("PIN_PREEMPTION_TIMER")),
+    Exit("PREEMPTION_TIMER", pin("PIN_PREEMPTION_TIMER"), "exit_preemption_timer"),
     Exit("INVVPID", Always(U2 + "; " + VMX_HIDDEN), UNDEFINED),
     Exit("WBINVD", proc2("CPU2_WBINVD_EXITING")),
     Exit("XSETBV", Always(U2), "exit_xsetbv"),

@@ -6,6 +6,7 @@ functions directly; `python -m tools.gen NAME OUT` does the same from a shell.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -68,10 +69,15 @@ GENERATORS = {"layout.h": layout_h, "console_proto.h": console_proto_h}
 
 
 def write_if_changed(path: Path, text: str) -> None:
-    """Write text to path unless it already holds it (keeps timestamps for incremental builds)."""
+    """Write text to path unless it already holds it (keeps timestamps for incremental builds).
+    The new text goes to a temporary file renamed over path: parallel test processes that
+    write the same header never let a compiler read half of it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists() or path.read_text() != text:
-        path.write_text(text)
+    if path.exists() and path.read_text() == text:
+        return
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    tmp.write_text(text)
+    os.replace(tmp, path)
 
 
 def main(argv: list[str]) -> int:

@@ -21,7 +21,10 @@ from tools.paths import BUILD, ROOT
 
 HOST_BUILD = BUILD / "host"
 # Include directories, relative to the tree's root.
-INCLUDE_DIRS = ("hypervisor/include", "hypervisor/arch/x86/include", "tests/unit/c")
+# Headers generated from Python (tools/gen.py and friends) for host builds: written by
+# write_generated() before every compile, so no hypervisor build is needed first.
+GENERATED_DIR = "build/host/generated"
+INCLUDE_DIRS = ("hypervisor/include", "hypervisor/arch/x86/include", "tests/unit/c", GENERATED_DIR)
 # Named source lists, relative to the tree's root.
 SOURCE_GROUPS: dict[str, tuple[str, ...]] = {
     # Plinth's ACPI parser (RSDP, root tables, MADT, DMAR, FADT, MCFG) and the format() it reports with.
@@ -54,6 +57,23 @@ SANITIZE = ("-fsanitize=address,undefined", "-fno-sanitize-recover=all")
 GCC_MISSING = "the host gcc is not installed (Debian/Ubuntu: sudo apt-get install gcc libc6-dev)"
 TIMEOUT_S = 120
 _SOURCES_LINE = re.compile(r"//\s*sources:\s*(.*)")
+
+
+def write_generated() -> Path:
+    """Writes the Python-generated headers host programs may include; returns their folder."""
+    from tools import gen, hvabi, vmconfig, vmcs
+
+    out = ROOT / GENERATED_DIR
+    headers = {
+        "layout.h": gen.layout_h,
+        "console_proto.h": gen.console_proto_h,
+        "plinth_abi.h": hvabi.plinth_abi_h,
+        "vmcs_fields.h": vmcs.vmcs_fields_h,
+        "vmconfig.h": vmconfig.vmconfig_h,
+    }
+    for name, make in headers.items():
+        gen.write_if_changed(out / name, make())
+    return out
 
 
 def gcc() -> str:
@@ -111,6 +131,7 @@ def build(
     flags. A compile error is a PlinthError with the compiler's message."""
     program = program if program.is_absolute() else ROOT / program
     files = expand(sources)
+    write_generated()
     if out.is_file() and out.stat().st_mtime > _newest_input(program, files):
         return out
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -34,9 +34,29 @@ static u32 append(struct mem_range *out, u32 n, u32 max, u64 start, u64 end, u32
 	return n;
 }
 
+/* A partition's map: its RAM and nothing else, in guest-physical order (ranges from 0 up). */
+static u32 partition_map(const struct vm *vm, struct mem_range *out, u32 max)
+{
+	u64 at = 0;
+	u32 count = 0;
+	bool ram;
+
+	while (at < vm->ram_size) {
+		u64 end = run_end(vm, at, vm->ram_size, &ram);
+
+		if (ram)
+			count = append(out, count, max, at, end, MB2_MEM_AVAILABLE);
+		at = end;
+	}
+	return count;
+}
+
 u32 guest_map(const struct vm *vm, const struct mem_range *fw, u32 n, struct mem_range *out, u32 max)
 {
 	u32 i, count = 0;
+
+	if (vm->partition)
+		return partition_map(vm, out, max);
 
 	for (i = 0; i < n; i++) {
 		u64 at = fw[i].start;

@@ -8,12 +8,16 @@
  */
 #include <plinth/arch.h>
 #include <plinth/console.h>
+#include <plinth/console_input.h>
 #include <plinth/launch.h>
+#include <plinth/monitor.h>
 
 /* How long the boot CPU waits for the APs to gather for fault_all_cpus (spin-loop rounds). */
 #define FAULT_GATHER_SPINS 100000000u
 
 static struct vm *volatile launched;
+/* Partitions: every CPU runs the vCPU of the VM whose mask holds it. */
+static volatile bool partitions_launched;
 /* fault_all_cpus: the kind, the APs that are ready to raise it, and the start signal. */
 static const char *volatile fault_kind;
 static u32 fault_ready;
@@ -31,6 +35,17 @@ static u32 vcpu_of(const struct vm *vm, u32 cpu)
 	return n;
 }
 
+/* The built partition whose CPU mask holds cpu, or NULL. */
+static struct vm *partition_of_cpu(u32 cpu)
+{
+	u32 i;
+
+	for (i = 0; cpu < 64 && i < vm_count; i++)
+		if (vms[i].partition && vms[i].built && (vms[i].cpu_mask & BIT(cpu)))
+			return &vms[i];
+	return NULL;
+}
+
 /* Returns only when the kind is unknown, once the boot CPU has called the fault off. */
 static void fault_with_the_others(void)
 {
@@ -44,16 +59,58 @@ static void fault_with_the_others(void)
 
 void launch_ap_wait(u32 cpu)
 {
+	struct vm *vm;
+
 	for (;;) {
-		while (!launched && !fault_kind)
+		while (!launched && !partitions_launched && !fault_kind)
 			arch_cpu_idle();
 		if (!fault_kind)
 			break;
 		fault_with_the_others();
 	}
-	if (launched->cpu_mask & BIT(cpu))
-		arch_vcpu_run(launched, vcpu_of(launched, cpu));
+	vm = partitions_launched ? partition_of_cpu(cpu) : launched;
+	if (vm && (vm->cpu_mask & BIT(cpu)))
+		arch_vcpu_run(vm, vcpu_of(vm, cpu));
 	arch_halt();
+}
+
+void launch_partitions(u32 ncpus)
+{
+	struct vm *vm = partition_of_cpu(0);
+	u32 i;
+
+	for (i = 0; i < vm_count; i++)
+		if (vms[i].built)
+			vms[i].starts = 1;
+	partitions_launched = true;
+	console_input_select(1);
+	for (i = 1; i < ncpus; i++)
+		arch_cpu_wake(i);
+	if (vm)
+		arch_vcpu_run(vm, vcpu_of(vm, 0));
+	monitor_run();
+}
+
+void launch_wait_restart(struct vm *vm, u32 vcpu, u32 start)
+{
+	/* Woken (arch_cpu_wake) by launch_restart; other wake-ups only loop. */
+	while (__atomic_load_n(&vm->starts, __ATOMIC_ACQUIRE) == start || vm->stopped)
+		arch_cpu_idle();
+	arch_vcpu_run(vm, vcpu);
+}
+
+void launch_restart(struct vm *vm)
+{
+	u32 cpu, self = arch_cpu_index();
+
+	/* The new start first: a CPU that wakes sees it, and then a VM that is not stopped. */
+	__atomic_add_fetch(&vm->starts, 1, __ATOMIC_ACQ_REL);
+	__atomic_store_n(&vm->stopped, false, __ATOMIC_RELEASE);
+	for (cpu = 0; cpu < 64; cpu++)
+		if ((vm->cpu_mask & BIT(cpu)) && cpu != self)
+			arch_cpu_wake(cpu);
+	if (vm->cpu_mask & BIT(self))
+		arch_vcpu_run(vm, vcpu_of(vm, self));
 }
 
 void launch_fault_all(const char *kind, u32 ncpus)

@@ -8,6 +8,7 @@
 #include <plinth/memory.h>
 #include <plinth/monitor.h>
 #include <plinth/options.h>
+#include <plinth/partition.h>
 #include <plinth/vm.h>
 
 void hv_main(u32 magic, u64 mbi);
@@ -40,7 +41,9 @@ void hv_main(u32 magic, u64 mbi)
 		memory_pool_set_aside(boot_options.pool_left_kib * KIB);
 	if (boot_options.iommu_selftest)
 		vm_dma_selftest(bi, ncpus);
-	else if (virt)
+	else if (virt && partition_configured(bi) && partition_create(bi, ncpus))
+		launch_partitions(ncpus);
+	else if (virt && !partition_configured(bi))
 		vm = vm_create_default(bi, ncpus);
 	if (vm && !arch_vm_init(vm) && !vm_isolate_dma(vm))
 		launch_vm(vm, ncpus);

@@ -5,8 +5,11 @@
 #include <console_proto.h>
 #include <plinth/arch.h>
 #include <plinth/console.h>
+#include <plinth/console_input.h>
 #include <plinth/memory.h>
+#include <plinth/launch.h>
 #include <plinth/monitor.h>
+#include <plinth/partition.h>
 #include <plinth/string.h>
 #include <plinth/vm.h>
 
@@ -15,16 +18,65 @@
 
 static void help(void)
 {
-	printk(CONSOLE_MONITOR_HELP "\n");
+	/* In partition mode the VMs' life-cycle commands follow the common ones. */
+	printk(CONSOLE_MONITOR_HELP "%s\n", vm_count && vms[0].partition ? ", stop NAME, restart NAME" : "");
+}
+
+static const char *state(const struct vm *vm)
+{
+	return vm->partition && !vm->built ? "not built" : vm->stopped ? "stopped" : "running";
 }
 
 static void list_vms(void)
 {
+	u64 exits, dropped;
 	u32 i;
 
-	for (i = 0; i < vm_count; i++)
-		printk("  %s: %s, %u vCPUs, %u memory ranges\n", vms[i].name, vms[i].stopped ? "stopped" : "running",
-		       vms[i].vcpu_count, vms[i].mem_count);
+	for (i = 0; i < vm_count; i++) {
+		const struct vm *vm = &vms[i];
+
+		exits = arch_vm_exits(vm, &dropped);
+		printk(CONSOLE_FMT_MONITOR_VM "\n", vm->name, state(vm), vm->vcpu_count, vm->cpu_mask, vm->mem_count,
+		       vm->mem_count ? vm->mem[0].hpa : 0, exits, dropped);
+	}
+}
+
+/* The partition a command names, or NULL after saying why. */
+static struct vm *named(const char *cmd, const char *name)
+{
+	struct vm *vm = partition_by_name(name);
+
+	if (!vm)
+		printk("%s: no VM of the configuration is called '%s' (see vms)\n", cmd, name);
+	else if (!vm->built)
+		printk("%s: %s was never built (its reason is in the boot log)\n", cmd, name), vm = NULL;
+	return vm;
+}
+
+static void stop(const char *name)
+{
+	struct vm *vm = named("stop", name);
+
+	if (vm && !vm_stop(vm, "stop from the monitor"))
+		printk("stop: %s is already stopped\n", name);
+}
+
+static void restart(const char *name)
+{
+	struct vm *vm = named("restart", name);
+
+	if (!vm)
+		return;
+	vm_stop(vm, "restart from the monitor");
+	if (arch_vm_kick(vm)) {
+		printk("restart: a vCPU of %s is still in guest mode: not restarted\n", name);
+		return;
+	}
+	if (partition_reload(vm))
+		return;
+	log_info(CONSOLE_FMT_VM_RESTARTED, vm->name, vm->starts + 1);
+	arch_vm_reset_vcpus(vm);
+	launch_restart(vm);
 }
 
 static void stats(void)
@@ -52,38 +104,51 @@ static void run(const char *line)
 		stats();
 	else if (!strcmp(line, "mem"))
 		mem();
+	else if (!strncmp(line, "stop ", 5))
+		stop(line + 5);
+	else if (!strncmp(line, "restart ", 8))
+		restart(line + 8);
 	else {
 		printk("unknown command '%s'; ", line);
 		help();
 	}
 }
 
+/* Line editing: one byte typed. */
+static void feed(int c)
+{
+	static char line[LINE_MAX];
+	static u32 len;
+
+	if (c == '\r' || c == '\n') {
+		line[len] = '\0';
+		printk("\n");
+		run(line);
+		len = 0;
+		printk(PROMPT);
+	} else if ((c == 0x7f || c == '\b') && len) {
+		len--;
+		printk("\b \b");
+	} else if (c >= ' ' && c < 0x7f && len + 1 < LINE_MAX) {
+		line[len++] = (char)c;
+		printk("%c", c);
+	}
+}
+
+void monitor_poll(void)
+{
+	int c;
+
+	while ((c = console_input_take()) >= 0)
+		feed(c);
+}
+
 void monitor_run(void)
 {
-	char line[LINE_MAX];
-	u32 len = 0;
-
 	log_info("monitor: Plinth is listening on this console; type 'help'");
 	printk(PROMPT);
 	for (;;) {
-		int c = arch_console_getc();
-
-		if (c < 0) {
-			__builtin_ia32_pause();
-			continue;
-		}
-		if (c == '\r' || c == '\n') {
-			line[len] = '\0';
-			printk("\n");
-			run(line);
-			len = 0;
-			printk(PROMPT);
-		} else if ((c == 0x7f || c == '\b') && len) {
-			len--;
-			printk("\b \b");
-		} else if (c >= ' ' && c < 0x7f && len + 1 < LINE_MAX) {
-			line[len++] = (char)c;
-			printk("%c", c);
-		}
+		monitor_poll();
+		__builtin_ia32_pause();
 	}
 }

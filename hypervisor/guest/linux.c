@@ -9,6 +9,7 @@
  * flat __BOOT_CS (0x10) and __BOOT_DS (0x18), ESI = boot_params, EBX = EBP = EDI = 0.
  */
 #include <plinth/bzimage.h>
+#include <plinth/config.h>
 #include <plinth/console.h>
 #include <plinth/errno.h>
 #include <plinth/guest_map.h>
@@ -74,6 +75,23 @@ static u64 kernel_address(const struct vm *vm, const struct bzimage *bz)
 	return load;
 }
 
+/* A partition's initrd is copied from its module into its RAM below limit, clear of the kernel
+ * and the hand-over block (both already out of free). */
+static int partition_initrd(struct vm *vm, const struct boot_info *bi, struct pmm *free, u64 limit, u64 *gpa,
+			    u64 *size)
+{
+	const struct boot_module *m = &bi->modules[vm->initrd_module];
+
+	*size = m->end - m->start;
+	if (!*size || guest_free_take(free, *size, PMM_PAGE_SIZE, MIB, MIN(limit, 4 * GIB), 0, gpa) ||
+	    vm_mem_write(vm, *gpa, (const void *)(uintptr_t)m->start, *size)) {
+		log_warn("%s: module %u, the initrd (%lu bytes), does not fit in the VM's RAM below 0x%lx", vm->name,
+			 vm->initrd_module, *size, limit);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static void write_gdt(u64 *gdt)
 {
 	memset(gdt, 0, 32);
@@ -113,7 +131,11 @@ int linux_load(struct vm *vm, struct boot_info *bi, u32 index)
 	rc = place_clear(vm, bi, dst, ARRAY_SIZE(dst));
 	if (rc)
 		return rc;
-	if (index + 1 < bi->module_count) {
+	if (vm->partition && vm->initrd_module != CONFIG_NO_MODULE) {
+		rc = partition_initrd(vm, bi, &free, bz.initrd_limit, &initrd, &initrd_size);
+		if (rc)
+			return rc;
+	} else if (!vm->partition && index + 1 < bi->module_count) {
 		rc = place_below(vm, bi, index + 1, bz.initrd_limit);
 		if (rc || !place_module_visible(vm, bi, index + 1)) {
 			log_warn("%s: module %u, the initrd, does not fit below 0x%lx", vm->name, index + 1, bz.initrd_limit);
@@ -125,8 +147,10 @@ int linux_load(struct vm *vm, struct boot_info *bi, u32 index)
 	if (vm_mem_write(vm, load, (const u8 *)(uintptr_t)m->start + bz.pm_offset, bz.pm_size))
 		return fail(vm, index, "its bytes cannot be written to the VM's RAM");
 
+	/* A partition's low memory is its own RAM: the firmware's RSDP is not there (its own
+	 * ACPI tables come with a later issue). */
 	boot = (struct bzimage_boot){ .load = load, .cmdline = hand + HANDOVER_CMDLINE, .initrd = initrd,
-				      .initrd_size = initrd_size, .rsdp = find_rsdp(bi), .e820 = map };
+				      .initrd_size = initrd_size, .rsdp = vm->partition ? 0 : find_rsdp(bi), .e820 = map };
 	boot.e820_count = guest_map(vm, bi->mmap, bi->mmap_count, map, ARRAY_SIZE(map));
 	bzimage_boot_params(bp, (const u8 *)(uintptr_t)m->start, &bz, &boot);
 	if (!boot.rsdp)

@@ -52,7 +52,9 @@ int multiboot_load(struct vm *vm, struct boot_info *bi, u32 index)
 	for (i = 0; i < plan.count; i++)
 		if (!place_check_ram(vm, index, "a kernel segment", plan.seg[i].gpa, plan.seg[i].copy + plan.seg[i].zero))
 			return -EINVAL;
-	in = (struct mb1_info_input){ m->cmdline, m + 1, bi->module_count - index - 1, map,
+	/* The default VM's kernel gets the modules after it; a partition's has none of its own
+	 * (the tools refuse an initrd for a multiboot kernel), and the others are not its. */
+	in = (struct mb1_info_input){ m->cmdline, m + 1, vm->partition ? 0 : bi->module_count - index - 1, map,
 				      guest_map(vm, bi->mmap, bi->mmap_count, map, ARRAY_SIZE(map)) };
 	size = mb1_info_build(info, sizeof(info), 0, &in);
 	if (!size)
@@ -70,7 +72,7 @@ int multiboot_load(struct vm *vm, struct boot_info *bi, u32 index)
 	rc = place_clear(vm, bi, dst, plan.count + 1);
 	if (rc)
 		return rc;
-	for (i = index + 1; i < bi->module_count; i++)
+	for (i = index + 1; i < index + 1 + in.mod_count; i++)
 		if (!place_module_visible(vm, bi, i))
 			return -EINVAL;
 	rc = place_segments(vm, bi, index, &plan);

@@ -33,7 +33,8 @@ int place_free_for_handover(struct pmm *free, const struct vm *vm, const struct 
 	rc = rc ? rc : pmm_remove(free, avoid_start, avoid_end);
 	for (i = 0; !rc && plan && i < plan->count; i++)
 		rc = pmm_remove(free, plan->seg[i].gpa, plan->seg[i].gpa + plan->seg[i].copy + plan->seg[i].zero);
-	for (i = 0; !rc && i < bi->module_count; i++)
+	/* A partition's RAM is carved from RAM outside every module: no module lies in it. */
+	for (i = 0; !rc && !vm->partition && i < bi->module_count; i++)
 		rc = pmm_remove(free, bi->modules[i].start, bi->modules[i].end);
 	return rc;
 }

@@ -70,6 +70,12 @@ void check_plinth_write(void);
 void check_triple_fault(void);
 void check_corrupt_state(void);
 void check_poweroff(void);
+/* A guest in a partition (checks_partition.c). */
+void check_partition(void);
+void check_echo(void);
+void check_wait(void);
+void check_isolation(void);
+void check_write_past_ram(void);
 
 /* AP side of check_ap (checks_ap.c), and its INIT-SIPI-SIPI to all but this CPU (false with
  * a failure recorded); the next free AP stack slot (entry.S). */
@@ -82,6 +88,8 @@ void ap_record_exception(u64 vector, u64 error_code, u64 rip);
 extern int ap_trampoline_in_ram;
 /* The multiboot information the loader handed over (main.c). */
 extern const struct mb1_info *boot_mbi;
+/* The command line, copied at start (main.c). */
+extern const char *const guest_cmdline;
 /* Under Plinth the guest's RAM at Plinth's own addresses lives in a host chunk elsewhere,
  * which the memory map shows reserved: the first reserved entry above 1 MiB whose start and
  * end are 2 MiB aligned (firmware ranges are not). Its start, or 0 (checks_bootinfo.c). */

@@ -63,10 +63,16 @@ static const struct check_entry known_checks[] = {
 	{ "triple_fault", check_triple_fault },
 	{ "corrupt_state", check_corrupt_state },
 	{ "poweroff", check_poweroff },
+	{ "partition", check_partition },
+	{ "echo", check_echo },
+	{ "wait", check_wait },
+	{ "isolation", check_isolation },
+	{ "write_past_ram", check_write_past_ram },
 };
 
 /* A copy: the loader's copy may sit in low memory that a check (the AP trampoline) reuses. */
 static char cmdline[CMDLINE_MAX];
+const char *const guest_cmdline = cmdline;
 int ap_trampoline_in_ram = -1;
 const struct mb1_info *boot_mbi;
 

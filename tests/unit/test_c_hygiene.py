@@ -217,6 +217,13 @@ VM_ENTRY_LOOP = {
     "arch/x86/pci_filter",
     "arch/x86/vapic",
     "arch/x86/emulate",
+    # A partition's console (its COM1 exits, the boot CPU's exits reading the input for the
+    # monitor), a parked vCPU of a partition, which waits in core/launch.c for its VM's restart,
+    # and the monitor's `restart`, which runs the vCPUs again.
+    "arch/x86/vm_console",
+    "arch/x86/io_reset",  # a partition's reset request stops its VM
+    "core/launch",
+    "core/monitor",
 }
 # The panic path: core's panic stops the other CPUs and dumps this one (arch), arch's exception
 # handler panics, and allocating the CPU table may panic.

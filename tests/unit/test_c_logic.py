@@ -63,6 +63,7 @@ def compile_and_run(test_file: Path, sources: list[str], out_dir: Path) -> subpr
     """Builds test_file with sources into out_dir and runs it; stdout and stderr together."""
     exe = out_dir / test_file.stem
     src = test_file.relative_to(ROOT) if test_file.is_relative_to(ROOT) else test_file
+    hostc.write_generated()
     cmd = [gcc(), *CFLAGS, str(src), *sources, "-o", str(exe)]
     build = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT, check=False)
     if build.returncode:

@@ -153,7 +153,21 @@ SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
             {"module": "0", "why": "truncated: the file ends inside the real-mode setup code"},
         )
     ],
-    "VMS_LINE": [(("vm0", "stopped", 2, 5), {"vm": "vm0", "state": "stopped", "vcpus": "2", "ranges": "5"})],
+    "VMS_LINE": [
+        (
+            ("vm0", "stopped", 2, 3, 5, 0x800000, 1234, 7),
+            {
+                "vm": "vm0",
+                "state": "stopped",
+                "vcpus": "2",
+                "cpus": "0x3",
+                "ranges": "5",
+                "exits": "1234",
+                "dropped": "7",
+            },
+        ),
+        (("b", "not built", 1, 2, 0, 0, 0, 0), {"vm": "b", "state": "not built", "host": "0x0"}),
+    ],
     "EXIT_STATS_VCPU": [
         (
             ("vm0", 1, 1, 123456, 2500, 900000),
@@ -203,6 +217,27 @@ SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
         (("vm0", 0, 7, "VM entry with invalid control field(s)", 0x100), {"vm": "vm0", "vcpu": "0", "error": "7"})
     ],
     "VM_IDLE": [((), {})],
+    "CONFIG_REFUSED": [
+        (
+            ("VM 'b': CPU 7 does not exist or is not online (online mask 0x3)",),
+            {"why": "VM 'b': CPU 7 does not exist or is not online (online mask 0x3)"},
+        )
+    ],
+    "CONFIG_ACCEPTED": [((2, 3, 96), {"count": "2", "cpus": "0x3", "mib": "96"})],
+    "VM_RAM": [
+        (("alpha", 0, 0x2000000, 0x6000000, 0x8000000), {"vm": "alpha", "end": "0x2000000", "host_start": "0x6000000"})
+    ],
+    "VM_NOT_BUILT": [(("beta", "its kernel did not load"), {"vm": "beta", "why": "its kernel did not load"})],
+    "VM_READY": [(("my-vm_2", 6, 64, 2, 2), {"vm": "my-vm_2", "cpus": "0x6", "mib": "64", "chunks": "2", "key": "2"})],
+    "INPUT_OWNER": [(("alpha", 2), {"owner": "alpha", "count": "2"}), (("monitor", 4), {"owner": "monitor"})],
+    "IPI_DROPPED": [(("b", 0, 0xC4500), {"vm": "b", "vcpu": "0", "icr": "0xc4500"})],
+    "VM_POOL_COST": [
+        (
+            ("a", 60, 12, 1, 4, 28, 8),
+            {"vm": "a", "kib": "60", "ept": "12", "vcpus": "1", "state": "28", "vm_state": "8"},
+        )
+    ],
+    "VM_RESTARTED": [(("b", 2), {"vm": "b", "start": "2"})],
     "VM_NOT_IDLE": [(("vm0", 1), {"vm": "vm0", "count": "1"})],
     "KICK_ROUNDS": [(("vm0", 2, 410), {"vm": "vm0", "rounds": "2", "us": "410"})],
     "INIT_NOT_SENT": [(("vm0", 1), {"vm": "vm0", "vcpu": "1"})],

@@ -18,9 +18,9 @@ from tools.errors import PlinthError
 
 SHORT_S = int(os.environ.get("PLINTH_FUZZ_SECONDS", "10"))
 LONG_S = int(os.environ.get("PLINTH_FUZZ_LONG_SECONDS", "300"))
-# Every parser of outside input (issue 12), and what decides on a partition guest's device accesses
-# (guestio); the VM configuration blob's joins when core/config.c does.
-PARSERS = {"multiboot2", "acpi", "cmdline", "bzimage", "multiboot1", "guestio"}
+# Every parser of outside input (issues 12 and 14), and what decides on a partition guest's
+# device accesses (guestio).
+PARSERS = {"multiboot2", "acpi", "cmdline", "bzimage", "multiboot1", "config", "guestio"}
 
 
 def executable(name: str) -> Path:

@@ -12,11 +12,12 @@
 #include <x86/cpu.h>
 #include <x86/exit_io.h>
 #include <x86/vm.h>
+#include <x86/vm_console.h>
 #include <x86/vmexit.h>
 #include <x86/vmx.h>
 
 #define TEST_PORT_WIDTH 4
-#define IO_CLAIMS_MAX 8
+#define IO_CLAIMS_MAX 16
 
 static const struct io_ports *claims[IO_CLAIMS_MAX];
 static u32 claim_count;
@@ -45,14 +46,14 @@ static void intercept(u8 *a, u8 *b, u16 port)
 	bitmap[bit / 8] |= (u8)(1 << (bit % 8));
 }
 
-void exit_io_bitmap_init(u8 *bitmap_a, u8 *bitmap_b)
+void exit_io_bitmap_init(u8 *bitmap_a, u8 *bitmap_b, bool partition)
 {
 	u32 i, p;
 
 	memset(bitmap_a, 0, 4096);
 	memset(bitmap_b, 0, 4096);
 	for (i = 0; i < claim_count; i++)
-		for (p = 0; p < claims[i]->count; p++)
+		for (p = 0; (partition || !claims[i]->partitions_only) && p < claims[i]->count; p++)
 			intercept(bitmap_a, bitmap_b, (u16)(claims[i]->base + p));
 }
 
@@ -153,14 +154,16 @@ static void test_port_out(struct vcpu *v, u16 port, u32 size, u32 val)
 }
 
 /* Two registers, each one claim: an access that spans both is split byte by byte. */
-static const struct io_ports test_id = { PLINTH_TEST_PORT_ID, TEST_PORT_WIDTH, test_port_in, test_port_out };
+static const struct io_ports test_id = { PLINTH_TEST_PORT_ID, TEST_PORT_WIDTH, test_port_in, test_port_out, false };
 static const struct io_ports test_scratch = { PLINTH_TEST_PORT_SCRATCH, TEST_PORT_WIDTH, test_port_in,
-					      test_port_out };
+					      test_port_out, false };
 
 void exit_io_init(void)
 {
 	exit_io_claim(&test_id);
 	exit_io_claim(&test_scratch);
+	vm_console_claim();
+	io_reset_claim();
 }
 
 void exit_io(struct vcpu *v)

@@ -33,8 +33,28 @@ void arch_vm_print_exit_stats(struct vm *vm)
 		}
 		printk("  %s vCPU %u (CPU %u): %lu exits, %lu ticks in Plinth of %lu since its launch\n", vm->name,
 		       v->id, i, total, ticks, v->launch_tsc ? rdtsc() - v->launch_tsc : 0);
+		if (v->ipis_dropped)
+			printk("    %-22s %lu\n", "(IPIs dropped)", v->ipis_dropped);
 		for (r = 0; r <= EXIT_REASON_MAX; r++)
 			if (v->exits[r])
 				printk("    %-22s %lu, %lu ticks\n", exit_reason_name(r), v->exits[r], v->exit_ticks[r]);
 	}
+}
+
+u64 arch_vm_exits(const struct vm *vm, u64 *ipis_dropped)
+{
+	u64 exits = 0;
+	u32 i, r;
+
+	*ipis_dropped = 0;
+	for (i = 0; i < cpu_count; i++) {
+		struct vcpu *v = cpus[i] ? cpus[i]->vcpu : NULL;
+
+		if (v && v->vm == vm) {
+			for (r = 0; r <= EXIT_REASON_MAX; r++)
+				exits += v->exits[r];
+			*ipis_dropped += v->ipis_dropped;
+		}
+	}
+	return exits;
 }

@@ -32,15 +32,21 @@ static u32 hardware_in(struct vcpu *v, u16 port, u32 size)
 	return exit_io_port_in(port, size);
 }
 
-static struct io_ports pm1a = { 0, 0, hardware_in, pm1a_out };
-static struct io_ports smi_cmd = { 0, 1, hardware_in, smi_out };
-static struct io_ports apm_cnt = { APM_CNT, 1, hardware_in, smi_out };
+static struct io_ports pm1a = { 0, 0, hardware_in, pm1a_out, false };
+static struct io_ports smi_cmd = { 0, 1, hardware_in, smi_out, false };
+static struct io_ports apm_cnt = { APM_CNT, 1, hardware_in, smi_out, false };
 
 /* PM1a control, passed through after a look at sleep requests. */
 static void pm1a_out(struct vcpu *v, u16 port, u32 size, u32 value)
 {
 	u32 cnt = port == pm1a.base ? value : value << 8; /* as a 16-bit register */
 
+	if ((port == pm1a.base ? size >= 2 : port == pm1a.base + 1) && (cnt & PM1_CNT_SLP_EN) && v->vm->partition) {
+		/* A partition does not own the machine: its sleep request ends its VM alone. */
+		vcpu_stop_vm(v, false, "vCPU %u requests an ACPI sleep state (SLP_TYP %u): a partition powers off only itself",
+			     v->id, (cnt >> 10) & 7);
+		return;
+	}
 	if ((port == pm1a.base ? size >= 2 : port == pm1a.base + 1) && (cnt & PM1_CNT_SLP_EN)) {
 		log_notice("%s: the guest requests an ACPI sleep state (SLP_TYP %u, power-off when it is \\_S5); VM exits by reason:",
 			   v->vm->name, (cnt >> 10) & 7);

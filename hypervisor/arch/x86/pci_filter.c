@@ -82,7 +82,7 @@ static void cfc_out(struct vcpu *v, u16 port, u32 size, u32 value)
 	exit_io_port_out(port, size, value);
 }
 
-static const struct io_ports cfc = { PCI_CONFIG_DATA, 4, cfc_in, cfc_out };
+static const struct io_ports cfc = { PCI_CONFIG_DATA, 4, cfc_in, cfc_out, false };
 
 void pci_filter_init(void)
 {

@@ -4,8 +4,10 @@
  *
  * The xAPIC page is mapped read-only in EPT: a write exits, Plinth decodes the store and
  * performs it on the real APIC. A VM that owns its interrupts (the default VM) gets the page
- * once all its vCPUs have started (apic_passthrough.c); the others keep it trapped for good. The x2APIC ICR and LVT MSRs exit through the MSR bitmap.
- * - ICR: fixed and lowest-priority IPIs go to the real APIC as written. NMI, INIT and SIPI go
+ * once all its vCPUs have started (apic_passthrough.c); the others keep it trapped for good.
+ * The x2APIC ICR and LVT MSRs exit through the MSR bitmap.
+ * - ICR: the default VM's fixed and lowest-priority IPIs go to the real APIC as written; a
+ *   partition's are sent by Plinth to its own CPUs that the destination names. NMI, INIT and SIPI go
  *   through Plinth, decoded exactly (apic_dest.c) against the VM's own vCPUs only, and posted
  *   to each (vcpu_events.c): a guest cannot reset, start or interrupt a CPU it does not own, a
  *   self-NMI is injected rather than sent from VMX root (where Plinth's own handler would take
@@ -17,6 +19,7 @@
  *   most CPUs anyway, SDM 11.4.6).
  * - LDR and DFR are shadowed: the logical destinations of the VM's IPIs are decoded with them.
  */
+#include <console_proto.h>
 #include <plinth/console.h>
 #include <x86/apic.h>
 #include <x86/apic_dest.h>
@@ -68,29 +71,58 @@ static void refused(struct vcpu *v, const char *what, u32 mode)
 	log_warn("%s: vCPU %u: %s with %s refused (said once)", v->vm->name, v->id, what, mode_name(mode));
 }
 
-/* NMI, INIT or SIPI to the VM's vCPUs the destination names. */
+/* A CPU outside the sender's VM that the destination names: counted, said once per vCPU. */
+static void dropped(struct vcpu *v, u64 icr)
+{
+	v->ipis_dropped++;
+	if (v->ipi_drop_logged)
+		return;
+	v->ipi_drop_logged = true;
+	log_warn(CONSOLE_FMT_IPI_DROPPED, v->vm->name, v->id, icr);
+}
+
+/* Whether CPU i is one the destination names. A CPU of another VM is matched with its
+ * guest's logical destination registers; one without a vCPU with the reset ones. */
+static bool names_cpu(u64 icr, bool x2apic, struct vcpu *v, u32 i)
+{
+	struct vcpu *t = cpus[i]->vcpu;
+	struct apic_target target = { cpus[i]->apic_id, t == v, t ? t->apic.ldr : 0,
+				      t ? t->apic.dfr : XAPIC_RESET_DFR };
+
+	return apic_dest_matches(icr, x2apic, &target);
+}
+
+/* The IPI to the VM's vCPUs the destination names, and no further: NMI, INIT and SIPI posted
+ * to each (vcpu_events.c); fixed and lowest-priority ones sent to each such CPU by its APIC id
+ * (a lowest-priority IPI to the first: any one of them is what the guest asked for). A CPU
+ * outside the VM that it names is dropped and counted. */
 static void deliver(struct vcpu *v, u64 icr, bool x2apic)
 {
 	u32 mode = icr & APIC_ICR_DELIVERY_MASK, i;
+	bool sent = false;
 
 	/* INIT level de-assert only synchronised arbitration IDs on old CPUs: nothing to do. */
 	if (mode == APIC_ICR_INIT && !(icr & APIC_ICR_LEVEL_ASSERT) && (icr & APIC_ICR_TRIGGER_LEVEL))
 		return;
 	for (i = 0; i < cpu_count; i++) {
-		struct vcpu *t = cpus[i] ? cpus[i]->vcpu : NULL;
-		struct apic_target target;
+		struct vcpu *t;
 
-		if (!t || t->vm != v->vm)
-			continue; /* other VMs' CPUs are not this guest's to reach */
-		target = (struct apic_target){ t->apic_id, t == v, t->apic.ldr, t->apic.dfr };
-		if (!apic_dest_matches(icr, x2apic, &target))
+		if (!cpus[i] || !names_cpu(icr, x2apic, v, i))
 			continue;
+		t = cpus[i]->vcpu;
+		if (!t || t->vm != v->vm) {
+			dropped(v, icr); /* other VMs' CPUs are not this guest's to reach */
+			continue;
+		}
 		if (mode == APIC_ICR_NMI)
 			vcpu_post_nmi(t);
 		else if (mode == APIC_ICR_INIT)
 			vcpu_post_init(t);
-		else
+		else if (mode == APIC_ICR_STARTUP)
 			vcpu_post_sipi(t, (u8)icr);
+		else if (!sent || mode == APIC_ICR_FIXED)
+			apic_send_ipi(t->apic_id, (u32)icr & (APIC_ICR_VECTOR_MASK | APIC_ICR_DELIVERY_MASK));
+		sent = true;
 	}
 }
 
@@ -102,6 +134,8 @@ void vapic_icr_write(struct vcpu *v, u64 icr, bool x2apic)
 		deliver(v, icr, x2apic);
 	} else if (mode != APIC_ICR_FIXED && mode != APIC_ICR_LOWEST) {
 		refused(v, "an IPI", mode);
+	} else if (v->vm->partition) {
+		deliver(v, icr, x2apic); /* a partition's fixed IPIs reach its own CPUs only */
 	} else if (x2apic) {
 		wrmsr(MSR_X2APIC_ICR, icr);
 	} else {

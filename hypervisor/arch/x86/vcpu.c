@@ -9,6 +9,7 @@
 #include <plinth/memory.h>
 #include <plinth/panic.h>
 #include <x86/apic_passthrough.h>
+#include <plinth/string.h>
 #include <x86/boot_symbols.h>
 #include <x86/cpu.h>
 #include <x86/percpu.h>
@@ -16,13 +17,12 @@
 #include <x86/vcpu.h>
 #include <x86/vcpu_events.h>
 #include <x86/vm.h>
+#include <x86/vm_console.h>
 #include <x86/vmcs.h>
 #include <x86/vmcs_guest.h>
 #include <x86/vmentry.h>
 #include <x86/vmx.h>
 #include <x86/vtd.h>
-
-#define VCPU_PAGES ((sizeof(struct vcpu) + PLINTH_PAGE_SIZE - 1) / PLINTH_PAGE_SIZE)
 
 /* What Plinth holds for this run, for the footprint benchmark: printed as vCPU 0 launches,
  * when every page the run needs is allocated. */
@@ -68,9 +68,11 @@ void arch_vcpu_run(struct vm *vm, u32 id)
 
 	if (!v || v->cpu != pc->index)
 		panic("cannot run a vCPU", "%s vCPU %u was not built for CPU %u", vm->name, id, pc->index);
+	v->start = __atomic_load_n(&vm->starts, __ATOMIC_ACQUIRE);
 	pc->vcpu_entered = true;
 	vmcs_setup(v);
 	vcpu_virtual_state_init(v);
+	vm_console_vcpu_init(v);
 	if (id == 0) {
 		vmcs_guest_protected32(&vm->boot);
 		v->launch_regs.rax = vm->boot.rax;
@@ -192,3 +194,20 @@ void vcpu_dump(struct vcpu *v)
 	vmcs_dump();
 }
 
+
+void arch_vm_reset_vcpus(struct vm *vm)
+{
+	u32 i;
+
+	for (i = 0; i < PLINTH_MAX_CPUS && vm->arch->vcpus[i]; i++) {
+		struct vcpu *v = vm->arch->vcpus[i];
+
+		memset(v->exits, 0, sizeof(v->exits));
+		memset(v->exit_ticks, 0, sizeof(v->exit_ticks));
+		memset(&v->ev, 0, sizeof(v->ev));
+		memset(&v->launch_regs, 0, sizeof(v->launch_regs));
+		v->icr_high = 0;
+		v->ipi_drop_logged = false;
+		v->ipis_dropped = 0;
+	}
+}

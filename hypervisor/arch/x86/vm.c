@@ -55,7 +55,7 @@ static int alloc_state(struct vm *vm)
 	if (!a->msr_bitmap || !a->io_bitmap_a || !a->io_bitmap_b)
 		return -ENOMEM;
 	exit_msr_bitmap_init(a->msr_bitmap);
-	exit_io_bitmap_init(a->io_bitmap_a, a->io_bitmap_b);
+	exit_io_bitmap_init(a->io_bitmap_a, a->io_bitmap_b, vm->partition);
 	for (cpu = 0; cpu < cpu_count; cpu++) {
 		if (!(vm->cpu_mask & BIT(cpu)))
 			continue;
@@ -101,5 +101,9 @@ int arch_vm_init(struct vm *vm)
 	log_info("%s: EPT %lu x 1G + %lu x 2M + %lu x 4K pages in %u table pages (%u KiB)", vm->name,
 		 a->ept.leaves_1g, a->ept.leaves_2m, a->ept.leaves_4k, a->ept.table_pages,
 		 a->ept.table_pages * 4);
+	/* What the VM costs Plinth's pool (its DMA domain, where there is VT-d, is vtd.c's). */
+	log_info(CONSOLE_FMT_VM_POOL_COST, vm->name,
+		 (a->ept.table_pages + vm->vcpu_count * (VCPU_PAGES + 1) + 3 + ARCH_VM_PAGES) * 4, a->ept.table_pages * 4,
+		 vm->vcpu_count, vm->vcpu_count * 4, vm->vcpu_count * VCPU_PAGES * 4, ARCH_VM_PAGES * 4);
 	return 0;
 }

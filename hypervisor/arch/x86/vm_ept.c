@@ -78,6 +78,10 @@ int vm_ept_build(struct vm *vm, struct ept *ept, const struct mtrr_state *guest)
 
 	for (i = 0; !rc && i < vm->mem_count; i++)
 		rc = map_region(ept, &vm->arch->firmware_mtrr, guest, &vm->mem[i], vm->arch->apic_page_open);
+	/* A partition's memory is its RAM; its CPUs' local APIC page is there too, read-only, so
+	 * that its writes exit (vapic.c) as the default VM's do until it opens the page. */
+	if (!rc && vm->partition && apic_page())
+		rc = ept_map(ept, apic_page(), apic_page(), XAPIC_PAGE_SIZE, EPT_READ | EPT_MEMTYPE(MTRR_TYPE_UC));
 	if (rc)
 		ept_destroy(ept, page_free);
 	return rc;

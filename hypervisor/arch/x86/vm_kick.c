@@ -1,5 +1,6 @@
 /*
- * Kicking a stopped VM's vCPUs out of guest mode for good, whatever the guest does.
+ * Kicking a stopped VM's vCPUs out of guest mode for good, whatever the guest does. (A
+ * partition's are kicked with NMIs instead, see below.)
  *
  * The kick is an INIT IPI. In VMX non-root operation INIT always causes a VM exit (SDM 26.2):
  * a guest cannot block it, neither with NMIs blocked, nor in an NMI handler that never IRETs,
@@ -32,8 +33,16 @@ u32 vm_kick_unparked(struct vm *vm, bool kick)
 		if (!t || t->vm != vm || i == self || __atomic_load_n(&t->ev.parked, __ATOMIC_ACQUIRE))
 			continue;
 		left++;
-		if (kick)
+		if (kick && vm->partition) {
+			/* A partition is restarted on the same CPUs: an INIT Bochs keeps would end
+			 * every later VM entry there. An NMI kick exits whatever the guest does (its
+			 * NMI blocking is virtual), and the VMX-preemption timer (vm_console.c) brings
+			 * it out within 10 ms besides. */
+			__atomic_add_fetch(&t->ev.kicks_pending, 1, __ATOMIC_RELEASE);
+			apic_send_ipi(cpus[i]->apic_id, APIC_ICR_NMI);
+		} else if (kick) {
 			apic_send_ipi(cpus[i]->apic_id, APIC_ICR_INIT | APIC_ICR_LEVEL_ASSERT);
+		}
 	}
 	return left;
 }

@@ -6,6 +6,7 @@
 #include <plinth/arch.h>
 #include <plinth/console.h>
 #include <plinth/format.h>
+#include <plinth/launch.h>
 #include <plinth/monitor.h>
 #include <x86/apic_passthrough.h>
 #include <x86/nmi.h>
@@ -32,6 +33,9 @@ void vcpu_park(struct vcpu *v)
 {
 	u64 deadline = tsc_deadline(VM_KICK_TIMEOUT_US);
 
+	/* Out of its vCPU for good (until a restart runs it again): an NMI here now is a wake-up,
+	 * not the guest's (nmi.c), so none is posted to the guest's next start. */
+	this_cpu()->vcpu_entered = false;
 	__atomic_store_n(&v->ev.parked, true, __ATOMIC_RELEASE);
 	/* The boot CPU stays useful: it answers on the console, once the VM's report is whole
 	 * (the vCPU that stopped the VM parks after printing it). The others rest. */
@@ -40,6 +44,8 @@ void vcpu_park(struct vcpu *v)
 			__builtin_ia32_pause();
 		monitor_run();
 	}
+	if (v->vm->partition)
+		launch_wait_restart(v->vm, v->id, v->start);
 	arch_halt();
 }
 

@@ -10,6 +10,7 @@
 #include <x86/cpu.h>
 #include <x86/vcpu_events.h>
 #include <x86/vmexit.h>
+#include <x86/vm_console.h>
 #include <x86/vmx.h>
 
 static void exit_stop(struct vcpu *v);
@@ -112,6 +113,7 @@ void vmexit_handle(struct guest_regs *regs)
 	} else {
 		handlers[basic](v);
 	}
+	vm_console_exit_poll(v);
 	if (v->vm->stopped)
 		vcpu_park(v);
 }

@@ -67,11 +67,18 @@ int arch_vm_init(struct vm *vm);
 /* Runs vCPU vcpu of vm on this CPU, from the VM's boot state (vCPU 0) or waiting for the
  * guest's INIT-SIPI-SIPI (the others). Does not return. */
 __noreturn void arch_vcpu_run(struct vm *vm, u32 vcpu);
+/* Before a stopped VM starts again, while every vCPU of it is parked: each back to the state
+ * its creation left (no exit counts, posted events or guest registers of the run before), so
+ * that what its vCPUs post to each other as they start is not wiped. */
+void arch_vm_reset_vcpus(struct vm *vm);
 /* Kicks the VM's other vCPUs out of guest mode (they see vm->stopped) and waits until each
  * has left it for good; returns how many did not in time. */
 u32 arch_vm_kick(struct vm *vm);
 /* Prints the VM exits of each of the VM's vCPUs by reason. */
 void arch_vm_print_exit_stats(struct vm *vm);
+/* The VM's exits since its vCPUs last started, and the IPIs it sent that Plinth dropped
+ * because they named CPUs outside the VM. */
+u64 arch_vm_exits(const struct vm *vm, u64 *ipis_dropped);
 /* The memory type this CPU's own MTRRs give addr ("WB", "UC", ...): guests never change them
  * (the monitor's `mem` shows Plinth's). */
 const char *arch_memory_type_name(u64 addr);

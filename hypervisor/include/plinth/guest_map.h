@@ -12,6 +12,7 @@ struct vm;
  * that guest-physical address and become reserved where it does not (the default VM's host
  * chunk that backs Plinth's range, say); other entries stay as they are. Writes at most max
  * entries in the firmware's order, adjacent pieces of one type merged; returns the count.
+ * A partition's map ignores the firmware's: its RAM from 0, available, and nothing else.
  */
 u32 guest_map(const struct vm *vm, const struct mem_range *fw, u32 n, struct mem_range *out, u32 max);
 /* Whether the type is one guests use as RAM (and so the default VM maps as RAM). */

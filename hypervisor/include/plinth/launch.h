@@ -17,4 +17,16 @@ void launch_fault_all(const char *kind, u32 ncpus);
 /* Launches vm on the boot CPU (vCPU 0) and wakes the other ncpus - 1 CPUs to join it. */
 __noreturn void launch_vm(struct vm *vm, u32 ncpus);
 
+/* Launches every built VM of a configuration: each CPU runs the vCPU of the VM whose mask
+ * holds it (vCPU 0, the lowest CPU of a mask, starts the image; the others wait for the guest's
+ * INIT-SIPI). The boot CPU runs the monitor when it is in no VM. */
+__noreturn void launch_partitions(u32 ncpus);
+
+/* A parked vCPU's CPU (not the boot CPU) of a stopped VM: sleeps until launch_restart starts
+ * the VM again (a start after `start`, the one the vCPU ran in), then runs vCPU vcpu afresh. */
+__noreturn void launch_wait_restart(struct vm *vm, u32 vcpu, u32 start);
+/* Starts a stopped VM again (its image reloaded): wakes its parked CPUs; when the calling CPU
+ * is one of the VM's, it runs its vCPU and does not return. */
+void launch_restart(struct vm *vm);
+
 #endif

@@ -6,5 +6,8 @@
 #include <plinth/types.h>
 
 __noreturn void monitor_run(void);
+/* Reads what was typed for the monitor and runs the commands it completes: the monitor loop's
+ * step, and what the boot CPU does from its vCPU's exits when it runs a partition. */
+void monitor_poll(void);
 
 #endif

@@ -4,10 +4,13 @@
 #define PLINTH_VM_H
 
 #include <plinth/boot_info.h>
+#include <plinth/spinlock.h>
 #include <plinth/types.h>
 #include <plinth/vm_mem.h>
+#include <plinth/vuart.h>
+#include <vmconfig.h>
 
-#define VM_MAX 4
+#define VM_MAX VMCONFIG_VM_MAX /* a configuration's VMs, or the default VM */
 #define VM_NAME_LEN 16
 
 /* How the boot vCPU starts: 32-bit protected mode, flat segments, paging off, at entry,
@@ -38,6 +41,17 @@ struct vm {
 	 * Otherwise Plinth filters every IPI to the VM's own CPUs (the arch says how). */
 	bool interrupts_passthrough;
 	struct arch_vm *arch;
+	/* A VM of a configuration (a partition, core/partition.c): RAM at guest-physical 0 to
+	 * ram_size only, its kernel (and initrd) from its own modules, which Plinth keeps for a
+	 * restart, and its emulated COM1 (uart, under uart_lock: its vCPUs write it, CPU 0 feeds
+	 * it input). The default VM has none of these. */
+	bool partition;
+	bool built; /* ready to launch: memory, image, EPT, vCPUs */
+	u64 ram_size;
+	u32 kernel_module, initrd_module;
+	struct vuart uart;
+	struct spinlock uart_lock;
+	u32 starts; /* launches so far: 1 after the first, + 1 per restart */
 };
 
 extern struct vm vms[VM_MAX];

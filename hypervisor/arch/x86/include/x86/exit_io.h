@@ -18,14 +18,15 @@ struct io_ports {
 	u16 base, count;
 	u32 (*in)(struct vcpu *v, u16 port, u32 size);
 	void (*out)(struct vcpu *v, u16 port, u32 size, u32 value);
+	bool partitions_only; /* intercepted for VMs of a configuration only (their COM1) */
 };
 
 /* Claims the test device's ports (boot). */
 void exit_io_init(void);
 /* Claims a range at boot (before any VM is built); io_ports must stay valid. */
 void exit_io_claim(const struct io_ports *ports);
-/* Fills a new VM's I/O bitmaps: every claimed port. */
-void exit_io_bitmap_init(u8 *bitmap_a, u8 *bitmap_b);
+/* Fills a new VM's I/O bitmaps: every claimed port (partitions_only ones for a partition). */
+void exit_io_bitmap_init(u8 *bitmap_a, u8 *bitmap_b, bool partition);
 /* A guest's port access of size bytes, through the claimed ranges or to the hardware. */
 u32 exit_io_in(struct vcpu *v, u16 port, u32 size);
 void exit_io_out(struct vcpu *v, u16 port, u32 size, u32 value);
@@ -42,6 +43,9 @@ struct acpi_fadt;
  * for the guest's power-off, and the SMI command ports, where only the firmware's ACPI
  * commands go through. */
 void io_acpi_init(const struct acpi_fadt *fadt);
+/* Claims, for partitions, the ports that reset the machine (io_reset.c): a write that would
+ * reset it stops the writer's VM instead. */
+void io_reset_claim(void);
 /* Claims the APM control port 0xB2 (boot, with or without a FADT). */
 void io_acpi_claim_apm(void);
 

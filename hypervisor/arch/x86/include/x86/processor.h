@@ -120,6 +120,7 @@
 #define XAPIC_LVT_LINT0 0x350
 #define XAPIC_LVT_LINT1 0x360
 #define XAPIC_PAGE_SIZE 0x1000
+#define APIC_ICR_VECTOR_MASK 0xff
 #define APIC_ICR_DELIVERY_MASK (7 << 8)
 #define APIC_ICR_FIXED (0 << 8)
 #define APIC_ICR_LOWEST (1 << 8)

@@ -78,7 +78,14 @@ struct vcpu {
 	u32 ept_gen; /* the VM's EPT switch its VMCS points at (vm_mtrr.c) */
 	u32 icr_high;		    /* last xAPIC ICR high word the guest wrote */
 	u32 apic_id;		    /* of the CPU running this vCPU */
+	u64 ipis_dropped;	    /* IPIs (or their part) to CPUs outside a partition */
+	bool ipi_drop_logged;
+	u32 start; /* the VM's start (struct vm starts) it runs in */
+	bool polls_console; /* the boot CPU's vCPU in a partition reads the console's input */
 };
+
+/* Pool pages a vCPU holds beside its VMCS page. */
+#define VCPU_PAGES ((sizeof(struct vcpu) + PLINTH_PAGE_SIZE - 1) / PLINTH_PAGE_SIZE)
 
 /* A vCPU of vm for CPU cpu, with its VMCS region, while the VM is built (vm.c): the CPUs that
  * launch a VM at once then share no allocator on their way to VM entry, and a pool too small

@@ -1,0 +1,69 @@
+/*
+ * A partition's ways to reset or power off the machine become the end of its own VM: the reset
+ * control register (0xCF9, RST with SYS_RST or not), System Control Port A's fast reset (0x92
+ * bit 0), the keyboard controller's reset pulse (0x64 commands 0xF0-0xFF with bit 0 clear) and
+ * its output-port write (0xD1, whose data byte could pull the reset line: dropped). The default
+ * VM owns the machine and keeps these ports passed through. ACPI sleep requests are io_acpi.c's.
+ */
+#include <x86/exit_io.h>
+#include <x86/vcpu.h>
+
+#define PORT_SYSCTL_A 0x92
+#define SYSCTL_A_FAST_RESET 0x01
+#define PORT_RESET_CONTROL 0xcf9
+#define RESET_CONTROL_RST 0x04
+#define PORT_PCI_ADDRESS 0xcf8 /* 0xcf8-0xcfb, of which 0xcf9 alone is the reset register */
+#define PORT_KBC_COMMAND 0x64
+#define KBC_WRITE_OUTPUT 0xd1
+#define KBC_PULSE_FIRST 0xf0
+
+static u32 hardware_in(struct vcpu *v, u16 port, u32 size)
+{
+	(void)v;
+	return exit_io_port_in(port, size);
+}
+
+static void reset_request(struct vcpu *v, u16 port, u32 value)
+{
+	vcpu_stop_vm(v, false, "reset request: vCPU %u wrote 0x%x to port 0x%x (a partition resets only itself)", v->id,
+		     value, port);
+}
+
+static void sysctl_out(struct vcpu *v, u16 port, u32 size, u32 value)
+{
+	if (value & SYSCTL_A_FAST_RESET)
+		reset_request(v, port, value);
+	else
+		exit_io_port_out(port, size, value);
+}
+
+static void pci_address_out(struct vcpu *v, u16 port, u32 size, u32 value)
+{
+	if (port == PORT_RESET_CONTROL && size == 1 && (value & RESET_CONTROL_RST))
+		reset_request(v, port, value);
+	else if (port == PORT_RESET_CONTROL && size == 1)
+		return; /* the other bits only arm a reset type: nothing of the partition's */
+	else
+		exit_io_port_out(port, size, value);
+}
+
+static void kbc_out(struct vcpu *v, u16 port, u32 size, u32 value)
+{
+	u8 cmd = (u8)value;
+
+	if (cmd >= KBC_PULSE_FIRST && !(cmd & 1))
+		reset_request(v, port, value);
+	else if (cmd != KBC_WRITE_OUTPUT)
+		exit_io_port_out(port, size, value);
+}
+
+static const struct io_ports sysctl = { PORT_SYSCTL_A, 1, hardware_in, sysctl_out, true };
+static const struct io_ports pci_address = { PORT_PCI_ADDRESS, 4, hardware_in, pci_address_out, true };
+static const struct io_ports kbc = { PORT_KBC_COMMAND, 1, hardware_in, kbc_out, true };
+
+void io_reset_claim(void)
+{
+	exit_io_claim(&sysctl);
+	exit_io_claim(&pci_address);
+	exit_io_claim(&kbc);
+}

@@ -1,0 +1,107 @@
+/*
+ * Partitions: the VMs of a configuration blob, each on its own CPUs with RAM at guest-physical
+ * 0 upwards carved out of free host RAM (core/ram_place.c), its own EPT, VPID and DMA domain,
+ * its kernel from its module, its emulated COM1. The blob was checked by the tools, and is
+ * checked again here against this machine (core/config.c): a refused blob starts no VM.
+ *
+ * A VM's RAM is not cleared before its kernel is loaded: RAM a partition gets held only what
+ * the firmware and GRUB left (every module is outside the free RAM), or its own previous run.
+ */
+#include <console_proto.h>
+#include <plinth/config.h>
+#include <plinth/console.h>
+#include <plinth/errno.h>
+#include <plinth/loader.h>
+#include <plinth/memory.h>
+#include <plinth/partition.h>
+#include <plinth/ram_place.h>
+#include <plinth/string.h>
+#include <plinth/vm.h>
+
+
+bool partition_configured(const struct boot_info *bi)
+{
+	return bi->module_count &&
+	       config_is_blob((const void *)(uintptr_t)bi->modules[0].start, bi->modules[0].end - bi->modules[0].start);
+}
+
+static u32 popcount(u64 mask)
+{
+	u32 n = 0;
+
+	for (; mask; mask &= mask - 1)
+		n++;
+	return n;
+}
+
+/* RAM, console and image of VM n; false (after one line) when it cannot be built. */
+static bool build(struct vm *vm, const struct config_vm *c, u32 n)
+{
+	static struct ram_place p;
+	u64 gpa = 0;
+	u32 i;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->id = n;
+	memcpy(vm->name, c->name, VM_NAME_LEN);
+	vm->cpu_mask = c->cpu_mask;
+	vm->vcpu_count = popcount(c->cpu_mask);
+	vm->partition = true;
+	vm->ram_size = c->memory;
+	vm->kernel_module = c->kernel_module;
+	vm->initrd_module = c->initrd_module;
+	vuart_reset(&vm->uart);
+	if (ram_place(&ram, c->memory, &p)) {
+		log_warn(CONSOLE_FMT_VM_NOT_BUILT, vm->name, "its RAM does not fit in the free 2 MiB-aligned host RAM");
+		return false;
+	}
+	for (i = 0; i < p.count; i++) {
+		u64 len = p.chunk[i].end - p.chunk[i].start;
+
+		if (vm_mem_add(vm, gpa, p.chunk[i].start, len, VM_MEM_RAM)) {
+			ram_place_release(&ram, &p);
+			log_warn(CONSOLE_FMT_VM_NOT_BUILT, vm->name, "its RAM chunks do not fit its range table");
+			return false;
+		}
+		log_info(CONSOLE_FMT_VM_RAM, vm->name, gpa, gpa + len, p.chunk[i].start, p.chunk[i].end);
+		gpa += len;
+	}
+	/* The loaders say why they refuse; the VM never runs, so its RAM goes back. */
+	if (loader_load(vm, partition_boot, vm->kernel_module)) {
+		ram_place_release(&ram, &p);
+		log_warn(CONSOLE_FMT_VM_NOT_BUILT, vm->name, "its kernel did not load");
+		return false;
+	}
+	if (arch_vm_init(vm) || vm_isolate_dma(vm)) {
+		log_warn(CONSOLE_FMT_VM_NOT_BUILT, vm->name, "its address space or DMA domain could not be built");
+		return false;
+	}
+	log_info(CONSOLE_FMT_VM_READY, vm->name, vm->cpu_mask, vm->ram_size / MIB, p.count, n + 1);
+	vm->built = true;
+	return true;
+}
+
+u32 partition_create(struct boot_info *bi, u32 ncpus)
+{
+	static struct config cfg;
+	struct config_limits lim = { ncpus >= 64 ? ~0ULL : BIT(ncpus) - 1, bi->module_count, 0,
+				     ram_place_capacity(&ram) };
+	u64 cpus = 0, memory = 0;
+	u32 i, ready = 0;
+
+	partition_boot = bi;
+	if (config_parse((const void *)(uintptr_t)bi->modules[0].start, bi->modules[0].end - bi->modules[0].start,
+			 &lim, &cfg)) {
+		log_warn(CONSOLE_FMT_CONFIG_REFUSED, cfg.error);
+		return 0;
+	}
+	for (i = 0; i < cfg.vm_count; i++) {
+		cpus |= cfg.vms[i].cpu_mask;
+		memory += cfg.vms[i].memory;
+	}
+	log_info(CONSOLE_FMT_CONFIG_ACCEPTED, cfg.vm_count, cpus, memory / MIB);
+	for (i = 0; i < cfg.vm_count; i++)
+		ready += build(&vms[i], &cfg.vms[i], i);
+	vm_count = cfg.vm_count;
+	return ready;
+}

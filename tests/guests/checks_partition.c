@@ -1,0 +1,112 @@
+/*
+ * Checks for a guest in a partition (a VM of a configuration, docs/config.md):
+ * - partition: the memory map is the VM's RAM and nothing else: available entries from 0 up,
+ *   without a gap, exactly the size the command line's ram= word says (K/M suffix), no
+ *   modules; prints the CPU's APIC id (which CPU of the machine this VM has).
+ * - echo: reads a line from COM1 (Plinth's emulated 16550 when the VM has the console's
+ *   input) and prints it back; wait reads one that must be "go", to hold the checks after it
+ *   until the harness says so, with a logical APIC id set that another VM's logical IPIs
+ *   would name if Plinth let them through.
+ */
+#include <plinth/string.h>
+#include "checks.h"
+#include "console.h"
+#include "hostile.h"
+#include "x86.h"
+
+#define COM1 0x3f8
+#define UART_RBR 0
+#define UART_LSR 5
+#define UART_LSR_DR 0x01
+#define LINE_MAX 80
+
+/* The value of word key= in the command line as a size (a K, M or G suffix), or 0. */
+static u64 cmdline_size(const char *key)
+{
+	const char *s = guest_cmdline;
+	size_t klen = strlen(key);
+	u64 n = 0;
+
+	while (*s && memcmp(s, key, klen))
+		s++;
+	if (!*s)
+		return 0;
+	for (s += klen; *s >= '0' && *s <= '9'; s++)
+		n = n * 10 + (u64)(*s - '0');
+	if (*s == 'K')
+		n <<= 10;
+	else if (*s == 'M')
+		n <<= 20;
+	else if (*s == 'G')
+		n <<= 30;
+	return n;
+}
+
+void check_partition(void)
+{
+	const struct mb1_info *mbi = boot_mbi;
+	u64 want = cmdline_size("ram="), end = 0, pos, stop;
+
+	if (!check_expect(want != 0, "no ram=SIZE word on the command line") ||
+	    !check_expect(mbi && (mbi->flags & MB1_INFO_MMAP), "no memory map (flag bit 6)"))
+		return;
+	for (pos = mbi->mmap_addr, stop = pos + mbi->mmap_length; pos + sizeof(struct mb1_mmap_entry) <= stop;) {
+		const struct mb1_mmap_entry *e = (const void *)pos;
+
+		check_info("mmap 0x%016lx-0x%016lx type %u", e->addr, e->addr + e->len, e->type);
+		check_expect(e->type == MB1_MMAP_AVAILABLE, "entry at 0x%lx has type %u: not the VM's RAM", e->addr,
+			     e->type);
+		check_expect(e->addr == end, "entry at 0x%lx does not follow the RAM before it (0x%lx)", e->addr, end);
+		end = e->addr + e->len;
+		pos += (u64)e->size + sizeof(e->size);
+	}
+	check_expect(end == want, "the map's RAM ends at 0x%lx, not at ram=0x%lx", end, want);
+	check_expect(!(mbi->flags & MB1_INFO_MODS) || mbi->mods_count == 0, "%u modules: none are this VM's",
+		     mbi->mods_count);
+	check_info("partition: %lu MiB of RAM from 0, APIC id %u", end >> 20, CPUID_1_EBX_APIC_ID(cpuid_leaf(1).ebx));
+}
+
+/* A line from COM1, polled; NUL-terminated, without its end of line. */
+static void read_line(char *buf, u32 max)
+{
+	u32 len = 0;
+
+	for (;;) {
+		char c;
+
+		while (!(inb(COM1 + UART_LSR) & UART_LSR_DR))
+			cpu_relax();
+		c = (char)inb(COM1 + UART_RBR);
+		if (c == '\r' || c == '\n') {
+			if (len)
+				break;
+			continue;
+		}
+		if (len + 1 < max)
+			buf[len++] = c;
+	}
+	buf[len] = '\0';
+}
+
+void check_echo(void)
+{
+	char line[LINE_MAX];
+
+	console_printf("guest: echo: ready\n");
+	read_line(line, sizeof(line));
+	check_info("echo: '%s'", line);
+	check_expect(line[0] != '\0', "an empty line");
+}
+
+void check_wait(void)
+{
+	char line[LINE_MAX];
+
+	/* A logical id (flat model, bit 0) that a leaked logical IPI of another VM would match. */
+	apic_write(APIC_DFR, 0xffffffffu);
+	apic_write(APIC_LDR, 1u << 24);
+
+	console_printf("guest: wait: ready\n");
+	read_line(line, sizeof(line));
+	check_expect(!strcmp(line, "go"), "read '%s', not 'go'", line);
+}
