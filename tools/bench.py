@@ -9,7 +9,9 @@
   Plinth, against each vCPU's time since its launch), and exits per second of guest time while
   the shell idles (two boots: idle 0 s and idle IDLE_S seconds);
 - scaling: the boot path to the first guest instruction for each CPU count, and whether it
-  grows at most linearly.
+  grows at most linearly;
+- partitions: configs/two-guests.toml booted, what Plinth's pool holds for each VM (EPT, vCPUs
+  with their VMCS, exit bitmaps, VM state) and the boot path with two VMs.
 
 Results go to build/bench/results.json; the goals are printed with the figures; --compare
 OLD.json prints the ratios of every figure both runs have.
@@ -32,6 +34,7 @@ from tools.errors import PlinthError
 from tools.paths import BUILD, ELF, ROOT
 
 GUEST = BUILD / "guests" / "testguest.bin"
+PARTITIONS = ROOT / "configs" / "two-guests.toml"
 RESULTS = BUILD / "bench" / "results.json"
 # What the shell prints for the command bench types (not a Plinth line: see linux_boot).
 UPTIME_RE = re.compile(r"uptime=(?P<up>[\d.]+)")
@@ -268,6 +271,31 @@ def scaling(setup: Setup, counts: list[int]) -> dict[str, Any]:
     return scaling_verdict(paths)
 
 
+def pool_costs(console: str) -> dict[str, dict[str, int]]:
+    """Per VM of a configuration, what Plinth's pool holds for it (its VM_POOL_COST line)."""
+    return {
+        m["vm"]: {k: int(m[k]) for k in ("kib", "ept", "vcpus", "vmcs", "state", "vm_state")}
+        for m in cp.VM_POOL_COST.finditer(console)
+    }
+
+
+def partitions(setup: Setup) -> dict[str, Any]:
+    """configs/two-guests.toml on 2 CPUs: each VM's pool cost and the boot path with both."""
+    from tools import vmconfig
+
+    config = vmconfig.load(PARTITIONS)
+    logdir = BUILD / "bench" / "partitions"
+    logdir.mkdir(parents=True, exist_ok=True)
+    blob = vmconfig.write_blob(config, logdir / "vms.blob")
+    two = Setup(setup.emulator, setup.cpu_model, 2, setup.memory_mib)
+    out = _boot(two, logdir, [(blob, vmconfig.MODULE_WORD), *config.modules()], cp.BOOT_PATH.regex, 300)
+    costs = pool_costs(out)
+    boot = cp.BOOT_PATH.search(out)
+    if not costs:
+        raise PlinthError("the configuration's boot printed no VM's pool cost; see build/bench/partitions/console.log.")
+    return {"config": PARTITIONS.name, "vms": costs, "boot_path": int(boot["ticks"]) if boot else None}
+
+
 def commit() -> str:
     res = subprocess.run(
         ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True, check=False
@@ -304,6 +332,7 @@ def run(setup: Setup, with_linux: bool = True, scaling_cpus: list[int] | None = 
     }
     results["linux"] = linux_boot(setup) if with_linux else {"idle_exits_per_s": None}
     results["scaling"] = scaling(setup, scaling_cpus) if scaling_cpus else {}
+    results["partitions"] = partitions(setup) if setup.emulator == "bochs" else {}
     results["goals"] = goals(results)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
@@ -365,6 +394,15 @@ def render(r: dict[str, Any]) -> str:
             f"growth (later steps over earlier ones): {sc['growth']}: "
             + ("at most linear" if sc["linear"] else "FASTER than linear")
         )
+    pt = r.get("partitions") or {}
+    if pt.get("vms"):
+        lines += ["", f"partitions ({pt['config']}, boot path {pt['boot_path']} ticks): Plinth's pool per VM"]
+        lines.append(f"  {'VM':<16} {'KiB':>5} {'EPT':>5} {'vCPUs':>5} {'VMCS':>5} {'vCPU state':>10} {'VM state':>8}")
+        for name, c in pt["vms"].items():
+            lines.append(
+                f"  {name:<16} {c['kib']:>5} {c['ept']:>5} {c['vcpus']:>5} {c['vmcs']:>5} {c['state']:>10} "
+                f"{c['vm_state']:>8}"
+            )
     lines += ["", "goals:"]
     for g in r["goals"]:
         verdict = "met" if g["met"] else ("not measured" if g["value"] is None else "NOT met")

@@ -145,3 +145,23 @@ def test_compare_prints_old_new_and_ratios() -> None:
 def test_idle_seconds_are_what_the_sleep_added() -> None:
     assert bench.idle_seconds([10.0, 10.5], [12.0, 32.7]) == 20.2
     assert bench.idle_seconds([], [1.0, 2.0]) == float(bench.IDLE_S)
+
+
+def test_pool_costs_per_vm_from_plinths_lines_and_rendered() -> None:
+    """Each VM's VM_POOL_COST line (formatted as Plinth's C does) becomes a row of the partitions
+    table; a VM's figures stay its own."""
+    console = "\n".join(
+        cp.c_printf(cp.VM_POOL_COST.formats[0], name, kib, ept, 1, 4, 4, 4)
+        for name, kib, ept in (("alpha", 44, 20), ("beta", 48, 24))
+    )
+    costs = bench.pool_costs(console)
+    assert costs == {
+        "alpha": {"kib": 44, "ept": 20, "vcpus": 1, "vmcs": 4, "state": 4, "vm_state": 4},
+        "beta": {"kib": 48, "ept": 24, "vcpus": 1, "vmcs": 4, "state": 4, "vm_state": 4},
+    }
+    r = results(share=0.1)
+    out = bench.render({**r, "goals": bench.goals(r), "partitions": {"config": "x.toml", "vms": costs, "boot_path": 7}})
+    assert "partitions (x.toml, boot path 7 ticks): Plinth's pool per VM" in out
+    assert [ln.split() for ln in out.splitlines() if ln.strip().startswith("beta")] == [
+        ["beta", "48", "24", "1", "4", "4", "4"]
+    ]
