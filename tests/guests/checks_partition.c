@@ -2,7 +2,9 @@
  * Checks for a guest in a partition (a VM of a configuration, docs/config.md):
  * - partition: the memory map is the VM's RAM and nothing else: available entries from 0 up,
  *   without a gap, exactly the size the command line's ram= word says (K/M suffix), no
- *   modules; prints the CPU's APIC id (which CPU of the machine this VM has).
+ *   modules; no PCI function is the VM's (the host bridge at 00:00.0 reads as absent through
+ *   0xcf8/0xcfc, while the address register reads back what the VM wrote); prints the CPU's
+ *   APIC id (which CPU of the machine this VM has).
  * - echo: reads a line from COM1 (Plinth's emulated 16550 when the VM has the console's
  *   input) and prints it back; wait reads one that must be "go", to hold the checks after it
  *   until the harness says so, with a logical APIC id set that another VM's logical IPIs
@@ -15,6 +17,9 @@
 #include "x86.h"
 
 #define COM1 0x3f8
+#define PCI_CONFIG_ADDRESS 0xcf8
+#define PCI_CONFIG_DATA 0xcfc
+#define PCI_HOST_BRIDGE_ID 0x80000000u /* enable, bus 0, device 0, function 0, register 0 */
 #define UART_RBR 0
 #define UART_LSR 5
 #define UART_LSR_DR 0x01
@@ -63,6 +68,12 @@ void check_partition(void)
 	check_expect(end == want, "the map's RAM ends at 0x%lx, not at ram=0x%lx", end, want);
 	check_expect(!(mbi->flags & MB1_INFO_MODS) || mbi->mods_count == 0, "%u modules: none are this VM's",
 		     mbi->mods_count);
+	outl(PCI_CONFIG_ADDRESS, PCI_HOST_BRIDGE_ID);
+	pos = inl(PCI_CONFIG_DATA);
+	check_expect(pos == 0xffffffffu, "the host bridge's ID register reads 0x%lx: a function that is not the VM's", pos);
+	pos = inl(PCI_CONFIG_ADDRESS);
+	check_expect(pos == PCI_HOST_BRIDGE_ID, "the PCI address register reads 0x%lx after 0x%x was written", pos,
+		     PCI_HOST_BRIDGE_ID);
 	check_info("partition: %lu MiB of RAM from 0, APIC id %u", end >> 20, CPUID_1_EBX_APIC_ID(cpuid_leaf(1).ebx));
 }
 

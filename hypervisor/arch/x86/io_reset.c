@@ -4,9 +4,12 @@
  * bit 0), the keyboard controller's reset pulse (0x64 commands 0xF0-0xFF with bit 0 clear) and
  * its output-port write (0xD1, whose data byte could pull the reset line: dropped). The default
  * VM owns the machine and keeps these ports passed through. ACPI sleep requests are io_acpi.c's.
+ * The PCI configuration address register around 0xCF9 is the partition's own: latched per VM
+ * (pci_filter.c reads every function as absent to a partition), never written to the hardware.
  */
 #include <x86/exit_io.h>
 #include <x86/vcpu.h>
+#include <x86/vm.h>
 
 #define PORT_SYSCTL_A 0x92
 #define SYSCTL_A_FAST_RESET 0x01
@@ -37,14 +40,21 @@ static void sysctl_out(struct vcpu *v, u16 port, u32 size, u32 value)
 		exit_io_port_out(port, size, value);
 }
 
+static u32 pci_address_in(struct vcpu *v, u16 port, u32 size)
+{
+	if (port == PORT_PCI_ADDRESS && size == 4)
+		return v->vm->arch->pci_config_address;
+	return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+}
+
 static void pci_address_out(struct vcpu *v, u16 port, u32 size, u32 value)
 {
 	if (port == PORT_RESET_CONTROL && size == 1 && (value & RESET_CONTROL_RST))
 		reset_request(v, port, value);
-	else if (port == PORT_RESET_CONTROL && size == 1)
-		return; /* the other bits only arm a reset type: nothing of the partition's */
-	else
-		exit_io_port_out(port, size, value);
+	else if (port == PORT_PCI_ADDRESS && size == 4)
+		v->vm->arch->pci_config_address = value; /* the partition's own, for nothing */
+	/* Otherwise dropped: 0xCF9's other bits only arm a reset type, and narrower writes of the
+	 * address register are nothing a partition owns. */
 }
 
 static void kbc_out(struct vcpu *v, u16 port, u32 size, u32 value)
@@ -58,7 +68,7 @@ static void kbc_out(struct vcpu *v, u16 port, u32 size, u32 value)
 }
 
 static const struct io_ports sysctl = { PORT_SYSCTL_A, 1, hardware_in, sysctl_out, true };
-static const struct io_ports pci_address = { PORT_PCI_ADDRESS, 4, hardware_in, pci_address_out, true };
+static const struct io_ports pci_address = { PORT_PCI_ADDRESS, 4, pci_address_in, pci_address_out, true };
 static const struct io_ports kbc = { PORT_KBC_COMMAND, 1, hardware_in, kbc_out, true };
 
 void io_reset_claim(void)

@@ -5,6 +5,11 @@
  * function 0 (mapped read-only in the VM's EPT, vm.c). A write that covers a protected byte
  * goes through with that byte as it is; other bytes and all reads reach the hardware. Said
  * once per VM.
+ *
+ * A partition owns no PCI function (devices come with issue 15's configuration keys): its
+ * mechanism #1 address register is its own (io_reset.c latches it per VM, never in the
+ * hardware, so it cannot aim another VM's accesses), every function reads as absent (all ones) and its writes are
+ * dropped. Its EPT holds only its RAM and APIC page, so no ECAM page or BAR is reachable.
  */
 #include <console_proto.h>
 #include <plinth/console.h>
@@ -55,7 +60,8 @@ static u64 filter(struct vcpu *v, u32 offset, u32 size, u64 value, u64 (*current
 
 static u32 cfc_in(struct vcpu *v, u16 port, u32 size)
 {
-	(void)v;
+	if (v->vm->partition)
+		return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1; /* no function is its */
 	return exit_io_port_in(port, size);
 }
 
@@ -74,20 +80,23 @@ static u64 cfc_current(void *ctx)
 
 static void cfc_out(struct vcpu *v, u16 port, u32 size, u32 value)
 {
-	u32 addr = inl(PCI_CONFIG_ADDRESS);
+	u32 addr;
 	struct cfc_ctx ctx = { port, size };
 
+	if (v->vm->partition)
+		return; /* dropped: no function is its */
+	addr = inl(PCI_CONFIG_ADDRESS);
 	if ((addr & PCI_CONFIG_ENABLE) && !(addr & CONFIG_ADDR_BDF_MASK))
 		value = (u32)filter(v, CONFIG_ADDR_REG(addr) + (port - PCI_CONFIG_DATA), size, value, cfc_current, &ctx);
 	exit_io_port_out(port, size, value);
 }
 
 static const struct io_ports cfc = { PCI_CONFIG_DATA, 4, cfc_in, cfc_out, false };
+static const struct io_ports cfc_partitions = { PCI_CONFIG_DATA, 4, cfc_in, cfc_out, true };
 
 void pci_filter_init(void)
 {
-	if (smram_bridge_known())
-		exit_io_claim(&cfc);
+	exit_io_claim(smram_bridge_known() ? &cfc : &cfc_partitions);
 }
 
 bool pci_filter_is_ecam_page(gpa_t gpa)

@@ -33,6 +33,7 @@ struct arch_vm {
 	volatile bool apic_page_open;
 	/* Said once per VM: a dropped SMI command (io_acpi.c), a host bridge write (pci_filter.c). */
 	bool smi_command_logged, pci_config_logged;
+	u32 pci_config_address; /* a partition's own CONFIG_ADDRESS (io_reset.c) */
 };
 
 /* Builds the VM's memory into ept (set up here): the firmware's memory types, and guest's
