@@ -88,13 +88,10 @@ void vm_console_vcpu_init(struct vcpu *v)
 	vmcs_write(VMCS_GUEST_VMX_PREEMPTION_TIMER_VALUE, ticks > 0xffffffffULL ? 0xffffffffULL : ticks ? ticks : 1);
 }
 
-void vm_console_exit_poll(struct vcpu *v)
+void vm_console_poll(void)
 {
-	u64 now;
+	u64 now = rdtsc();
 
-	if (!v->polls_console)
-		return;
-	now = rdtsc();
 	if (now < next_poll)
 		return;
 	next_poll = now + poll_ticks;
