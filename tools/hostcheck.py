@@ -512,9 +512,6 @@ def describe_vtd(cap: int, ecap: int) -> list[str]:
     ]
 
 
-# --- The verdict ---
-
-
 # --- SMRAM: is System Management Mode out of guests' reach? (tools/chipset.py, smram.c) ---
 
 SMRAM_CHECK = "SMRAM locked (SMM out of guests' reach)"
@@ -584,6 +581,9 @@ def smram_row(s: Smram) -> Row:
         YES,
         f"{where}: {chipset.smram_state(s.value)} by the firmware; Plinth locks it at boot, before any guest runs",
     )
+
+
+# --- The verdict ---
 
 
 @dataclass
