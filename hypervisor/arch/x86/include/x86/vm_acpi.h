@@ -25,6 +25,9 @@
  * (hard reset, reset CPU), which is the first thing Linux tries (reboot=acpi is its default). */
 #define VM_ACPI_RESET_PORT 0xcf9
 #define VM_ACPI_RESET_VALUE 0x06
+/* A partition's sleep control register (and status at + 1): a port no PC device uses, which
+ * Plinth traps for every partition. */
+#define VM_ACPI_SLEEP_PORT 0x0f00
 
 /* What goes into the tables. Arrays are the caller's and only read. */
 struct vm_acpi_config {
