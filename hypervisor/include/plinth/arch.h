@@ -62,6 +62,9 @@ void arch_cpu_wake(u32 cpu);
 
 /* --- VMs --- */
 
+/* Whether PCI function bdf (bus << 8 | dev << 3 | fn, segment 0) answers: its vendor ID is not
+ * all ones. Boot CPU, before guests run. */
+bool arch_pci_function_present(u16 bdf);
 /* Builds the VM's address space (EPT with the firmware's memory types, exit bitmaps). */
 int arch_vm_init(struct vm *vm);
 /* Runs vCPU vcpu of vm on this CPU, from the VM's boot state (vCPU 0) or waiting for the
