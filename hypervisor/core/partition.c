@@ -82,7 +82,7 @@ static bool build(struct vm *vm, const struct config_vm *c, u32 n)
 		gpa += len;
 	}
 	/* The loaders say why they refuse; the VM never runs, so its RAM goes back. */
-	if (loader_load(vm, partition_boot, vm->kernel_module)) {
+	if (arch_vm_platform_write(vm) || loader_load(vm, partition_boot, vm->kernel_module)) {
 		ram_place_release(&ram, &p);
 		log_warn(CONSOLE_FMT_VM_NOT_BUILT, vm->name, "its kernel did not load");
 		return false;
@@ -115,6 +115,7 @@ u32 partition_create(struct boot_info *bi, u32 ncpus)
 		memory += cfg.vms[i].memory;
 	}
 	log_info(CONSOLE_FMT_CONFIG_ACCEPTED, cfg.vm_count, cpus, memory / MIB);
+	arch_partitions_platform_init();
 	for (i = 0; i < cfg.vm_count; i++)
 		ready += build(&vms[i], &cfg.vms[i], i);
 	vm_count = cfg.vm_count;

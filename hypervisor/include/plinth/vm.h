@@ -57,6 +57,7 @@ struct vm {
 	struct vuart uart;
 	struct spinlock uart_lock;
 	u32 starts; /* launches so far: 1 after the first, + 1 per restart */
+	bool restarting; /* partition_restart under way, until launch_restart has started it */
 	u8 on_reset;	/* VM_ON_RESET_*, from the configuration */
 	bool owns_rest; /* it owns every PCI function and I/O port no other VM owns */
 	u32 device_count;
