@@ -23,7 +23,6 @@
 #define IIR_THRE 0x02
 #define IIR_MS 0x00
 #define IIR_NONE 0x01
-#define IIR_ID_MASK 0x0f
 #define IIR_FIFO 0xc0 /* FIFOs enabled: a 16550A, which Linux then uses as such */
 #define LCR_DIVISOR_LATCH BIT(7)
 #define MCR_OUT2 BIT(3)

@@ -6,18 +6,15 @@
 #include <plinth/vuart.h>
 #include <x86/apic.h>
 #include <x86/cpu.h>
-#include <x86/emulate.h>
 #include <x86/hostmap.h>
 #include <x86/percpu.h>
 #include <x86/processor.h>
 #include <x86/vcpu.h>
-#include <x86/vcpu_events.h>
 #include <x86/vm.h>
 #include <x86/vm_acpi.h>
 #include <x86/vm_ioapic.h>
 #include <x86/vmx.h>
 
-#define IOAPIC_PAGE_SIZE 4096
 #define IOAPIC_DEFAULT_ADDR 0xfec00000u
 #define IOAPIC_DEFAULT_VERSION 0x20
 #define IOAPIC_DEFAULT_PINS 24
@@ -60,7 +57,7 @@ void vm_ioapic_host_init(const struct acpi_info *acpi)
 	for (i = 0; i < acpi->ioapic_count; i++) {
 		const struct acpi_ioapic *io = &acpi->ioapics[i];
 
-		if (host.com1_gsi < io->gsi_base || !hostmap_reaches(io->addr, IOAPIC_PAGE_SIZE))
+		if (host.com1_gsi < io->gsi_base || !hostmap_reaches(io->addr, VM_IOAPIC_PAGE_SIZE))
 			continue;
 		version = read_version(io->addr);
 		if (version == 0xffffffffu || host.com1_gsi - io->gsi_base > VERSION_MAX_ENTRY(version))
@@ -89,7 +86,7 @@ static bool ram_covers_page(const struct vm *vm)
 	u32 i;
 
 	for (i = 0; i < vm->mem_count; i++)
-		if (host.addr + IOAPIC_PAGE_SIZE > vm->mem[i].gpa && host.addr < vm->mem[i].gpa + vm->mem[i].size)
+		if (host.addr + VM_IOAPIC_PAGE_SIZE > vm->mem[i].gpa && host.addr < vm->mem[i].gpa + vm->mem[i].size)
 			return true;
 	return false;
 }
@@ -148,85 +145,6 @@ void vm_ioapic_init(struct vm *vm)
 	io->com1_pin = host.com1_gsi - host.gsi_base;
 	vm_ioapic_reset(vm);
 	log_info(CONSOLE_FMT_VM_IOAPIC, vm->name, io->addr, host.id, host.version, host.pins, io->com1_pin);
-}
-
-bool vm_ioapic_is_page(const struct vm *vm, gpa_t gpa)
-{
-	return vm->arch && of(vm)->present && ALIGN_DOWN(gpa, IOAPIC_PAGE_SIZE) == of(vm)->addr;
-}
-
-/* A write the model dropped or refused: said once per VM, counted by the model. */
-static void note_write(struct vcpu *v, u64 dropped, u64 refused)
-{
-	struct vm_ioapic *io = of(v->vm);
-
-	if (io->model.dropped != dropped && !io->drop_logged) {
-		io->drop_logged = true;
-		log_warn(CONSOLE_FMT_IOAPIC_DROPPED, v->vm->name, v->id, io->model.regsel);
-	}
-	if (io->model.refused != refused && !io->refusal_logged) {
-		io->refusal_logged = true;
-		log_warn(CONSOLE_FMT_IOAPIC_REFUSED, v->vm->name, v->id, io->model.regsel,
-			 irq_refusal_name(io->model.last_refusal));
-	}
-}
-
-static void mmio_write(struct vcpu *v, u32 off)
-{
-	struct vm_ioapic *io = of(v->vm);
-	struct vioapic_action act;
-	struct store st;
-	u64 old = 0, dropped, refused;
-
-	if (emulate_decode_store(v, &st)) {
-		vcpu_stop_vm(v, false, "vCPU %u wrote the I/O APIC (offset 0x%x) with an instruction Plinth cannot emulate (guest rip 0x%lx)",
-			     v->id, off, vmcs_read(VMCS_GUEST_RIP));
-		return;
-	}
-	spin_lock(&io->lock);
-	if (st.kind == STORE_XCHG)
-		old = vioapic_mmio_read(&io->model, off, (u8)st.size);
-	dropped = io->model.dropped;
-	refused = io->model.refused;
-	/* No pin is OWNED yet, so the model never asks to program the physical I/O APIC. */
-	vioapic_mmio_write(&io->model, off, (u8)st.size, (u32)st.value, &act);
-	note_write(v, dropped, refused);
-	spin_unlock(&io->lock);
-	emulate_complete_store(v, &st, old);
-}
-
-static void mmio_read(struct vcpu *v, u32 off)
-{
-	struct vm_ioapic *io = of(v->vm);
-	struct load ld;
-	u32 value;
-
-	if (emulate_decode_load(v, &ld)) {
-		vcpu_stop_vm(v, false, "vCPU %u read the I/O APIC (offset 0x%x) with an instruction Plinth cannot emulate (guest rip 0x%lx)",
-			     v->id, off, vmcs_read(VMCS_GUEST_RIP));
-		return;
-	}
-	spin_lock(&io->lock);
-	value = vioapic_mmio_read(&io->model, off, (u8)ld.size);
-	spin_unlock(&io->lock);
-	emulate_complete_load(v, &ld, value);
-}
-
-void vm_ioapic_mmio(struct vcpu *v, gpa_t gpa, bool write)
-{
-	u32 off = (u32)(gpa & (IOAPIC_PAGE_SIZE - 1));
-
-	if (vcpu_in_event_delivery(v)) {
-		/* The CPU itself touched the page while delivering an event (its IDT or stack
-		 * there): no instruction to emulate. */
-		vcpu_stop_vm(v, false, "vCPU %u: event delivery touched the I/O APIC page (offset 0x%x, guest rip 0x%lx)",
-			     v->id, off, vmcs_read(VMCS_GUEST_RIP));
-		return;
-	}
-	if (write)
-		mmio_write(v, off);
-	else
-		mmio_read(v, off);
 }
 
 /* The CPU of the VM with this APIC ID, or NULL. */

@@ -17,6 +17,7 @@
 #ifndef X86_VM_IOAPIC_H
 #define X86_VM_IOAPIC_H
 
+#include <layout.h>
 #include <plinth/spinlock.h>
 #include <plinth/vm.h>
 #include <x86/acpi.h>
@@ -24,6 +25,8 @@
 
 struct vcpu;
 struct vm_acpi_config;
+
+#define VM_IOAPIC_PAGE_SIZE 4096
 
 struct vm_ioapic {
 	bool present;
@@ -46,9 +49,10 @@ void vm_ioapic_host_init(const struct acpi_info *acpi);
  * partition's masks the host's 8259 PICs for good: no partition takes their interrupts. */
 void vm_ioapic_init(struct vm *vm);
 void vm_ioapic_reset(struct vm *vm);
-/* Whether gpa is in the VM's I/O APIC page. */
+/* Whether gpa is in the VM's I/O APIC page (exit_ioapic.c). */
 bool vm_ioapic_is_page(const struct vm *vm, gpa_t gpa);
-/* The access at gpa that exited (a write or a read): decoded and done, or the VM stopped. */
+/* The access at gpa that exited (a write or a read): decoded and done, or the VM stopped
+ * (exit_ioapic.c). */
 void vm_ioapic_mmio(struct vcpu *v, gpa_t gpa, bool write);
 /* The monitor's `stats`: a line of the VM's I/O APIC counters. */
 void vm_ioapic_print_stats(const struct vm *vm);
