@@ -51,6 +51,9 @@ C_STRINGS = {
     # starts in host RAM, its exits, and the IPIs Plinth dropped because they left the VM.
     "CONSOLE_FMT_MONITOR_VM": "  %s: %s, %u vCPUs on CPUs 0x%lx, %u memory ranges from host 0x%lx, %lu exits, "
     "%lu IPIs dropped",
+    # The monitor's `stats` (arch/x86/vm_ioapic.c), after the VM's vCPUs.
+    "CONSOLE_FMT_IOAPIC_STATS": "  %s I/O APIC: %lu writes to pins not its own dropped, %lu entries refused, "
+    "%lu COM1 interrupts sent, %lu COM1 edges lost to a masked entry",
     "CONSOLE_FMT_MONITOR_MEMORY_TYPE": "  Plinth's range: memory type %s (the boot CPU's MTRRs)",
 }
 
@@ -119,6 +122,13 @@ C_FORMATS = {
     # rates it is told (arch/x86/tsc.c).
     "CONSOLE_FMT_VM_ACPI_TABLES": "%s: ACPI tables for %u CPU(s) at 0x%x (%d bytes)",
     "CONSOLE_FMT_CLOCK_RATES": "clock: TSC %lu kHz, local APIC timer %lu kHz (against the PIT over %u us)",
+    # A partition's I/O APIC (arch/x86/vm_ioapic.c): at build, its emulated COM1 pin; a write to a
+    # pin not its own, or an entry it may not program, said once per VM.
+    "CONSOLE_FMT_VM_IOAPIC": "%s: I/O APIC at 0x%x (ID %u, version 0x%02x, %u pins): pin %u is its COM1 (emulated), "
+    "no other pin is its own",
+    "CONSOLE_FMT_IOAPIC_DROPPED": "%s: vCPU %u wrote I/O APIC register 0x%02x of a pin that is not its own: dropped "
+    "(said once)",
+    "CONSOLE_FMT_IOAPIC_REFUSED": "%s: vCPU %u: I/O APIC register 0x%02x refused: %s (said once)",
     "CONSOLE_FMT_PCI_CONFIG_DROPPED": "%s: vCPU %u wrote the host bridge's %s (configuration offset 0x%x): kept as "
     "it is (said once)",
 }
@@ -486,6 +496,21 @@ LINUX_LOADED = line(
     rf"(?P<load>{HEX}) \((?P<kib>\d+) KiB, (?P<room_mib>\d+) MiB with its working space\), initrd (?P<initrd_kib>\d+) "
     rf"KiB at (?P<initrd>{HEX}), boot_params at (?P<boot_params>{HEX}), cmdline '(?P<cmdline>.*)'",
 )  # guest/linux.c
+VM_IOAPIC = line(
+    LOG_PREFIX + C_FORMATS["CONSOLE_FMT_VM_IOAPIC"],
+    rf"plinth: (?P<vm>{VM_NAME}): I/O APIC at (?P<addr>{HEX}) \(ID (?P<id>\d+), version (?P<version>{HEX}), "
+    r"(?P<pins>\d+) pins\): pin (?P<pin>\d+) is its COM1 \(emulated\), no other pin is its own",
+)  # arch/x86/vm_ioapic.c
+IOAPIC_DROPPED = line(
+    WARN_PREFIX + C_FORMATS["CONSOLE_FMT_IOAPIC_DROPPED"],
+    rf"plinth: warning: (?P<vm>{VM_NAME}): vCPU (?P<vcpu>\d+) wrote I/O APIC register (?P<reg>{HEX}) of a pin that "
+    r"is not its own: dropped",
+)
+IOAPIC_REFUSED = line(
+    WARN_PREFIX + C_FORMATS["CONSOLE_FMT_IOAPIC_REFUSED"],
+    rf"plinth: warning: (?P<vm>{VM_NAME}): vCPU (?P<vcpu>\d+): I/O APIC register (?P<reg>{HEX}) refused: "
+    r"(?P<why>.*?) \(said once\)",
+)
 # The monitor's `vms` (core/monitor.c).
 VMS_LINE = line(
     C_STRINGS["CONSOLE_FMT_MONITOR_VM"],
@@ -515,6 +540,12 @@ EXIT_STATS_VCPU = line(
 # Per reason: the exits and Plinth's TSC ticks for them, from the exit to the next VM entry.
 EXIT_STATS_REASON = line(
     "    %-22s %lu, %lu ticks", r"^    (?P<reason>[A-Z0-9_]+)\s+(?P<count>\d+)(?:, (?P<ticks>\d+) ticks)?$", re.M
+)
+IOAPIC_STATS = line(
+    C_STRINGS["CONSOLE_FMT_IOAPIC_STATS"],
+    r"^  (?P<vm>\S+) I/O APIC: (?P<dropped>\d+) writes to pins not its own dropped, (?P<refused>\d+) entries "
+    r"refused, (?P<sent>\d+) COM1 interrupts sent, (?P<lost>\d+) COM1 edges lost to a masked entry$",
+    re.M,
 )
 BOOT_PATH = line(
     LOG_PREFIX + "boot path: %lu TSC ticks from Plinth's first instruction to VM entry",

@@ -22,14 +22,20 @@ void console_input_select(u32 n)
 	log_info(CONSOLE_FMT_INPUT_OWNER, n ? vms[n - 1].name : "monitor", partitions());
 }
 
-/* A byte for VM n; dropped (the UART counts it) when its receive FIFO is full. */
+/* A byte for VM n; dropped (the UART counts it) when its receive FIFO is full. When it raises
+ * the UART's interrupt line, the VM gets the interrupt (a cross-CPU IPI when the VM runs on
+ * other CPUs than this one). */
 static void to_vm(u32 n, u8 c)
 {
 	struct vm *vm = &vms[n - 1];
+	bool raise;
 
 	spin_lock(&vm->uart_lock);
 	vuart_receive(&vm->uart, c);
+	raise = vuart_irq_take(&vm->uart);
 	spin_unlock(&vm->uart_lock);
+	if (raise)
+		arch_vm_isa_irq(vm, VUART_ISA_IRQ);
 }
 
 int console_input_take(void)

@@ -14,21 +14,33 @@
 
 #define IER_RDA BIT(0)	/* received data available */
 #define IER_THRE BIT(1) /* transmitter holding register empty */
+#define IER_RLS BIT(2)	/* receiver line status */
+#define IER_MS BIT(3)	/* modem status */
 #define IER_MASK 0x0f
-#define IIR_NONE 0x01
-#define IIR_THRE 0x02
+/* IIR's interrupt identification, highest priority first (16550D Table 4). */
+#define IIR_RLS 0x06
 #define IIR_RDA 0x04
+#define IIR_THRE 0x02
+#define IIR_MS 0x00
+#define IIR_NONE 0x01
 #define IIR_FIFO 0xc0 /* FIFOs enabled: a 16550A, which Linux then uses as such */
 #define LCR_DIVISOR_LATCH BIT(7)
+#define MCR_OUT2 BIT(3)
 #define MCR_LOOPBACK BIT(4)
 #define MCR_MASK 0x1f
 #define LSR_DR BIT(0)
 #define LSR_OE BIT(1)
 #define LSR_THRE BIT(5)
 #define LSR_TEMT BIT(6)
-/* Modem status with the other side present: CTS, DSR and DCD; in loopback the outputs
- * come back as inputs (RTS->CTS, DTR->DSR, OUT1->RI, OUT2->DCD), which 8250 probing checks. */
-#define MSR_PRESENT 0xb0
+#define MSR_PRESENT 0xb0 /* the other side present: CTS, DSR and DCD */
+#define MSR_CTS BIT(4)
+#define MSR_DSR BIT(5)
+#define MSR_RI BIT(6)
+#define MSR_DCD BIT(7)
+#define MSR_DCTS BIT(0)
+#define MSR_DDSR BIT(1)
+#define MSR_TERI BIT(2) /* RI went inactive: bit 6 from 1 to 0 */
+#define MSR_DDCD BIT(3)
 #define FCR_CLEAR_RX BIT(1)
 
 void vuart_reset(struct vuart *u)
@@ -58,16 +70,46 @@ static void rx_push(struct vuart *u, u8 b)
 	u->rx_count++;
 }
 
-static u8 iir(struct vuart *u)
+/* The interrupt IIR identifies: the enabled one of highest priority. Data waiting is reported
+ * as "received data available" whatever the FIFO trigger level (a trigger level of one byte,
+ * so no character timeout interrupt): Linux's 8250 driver treats both alike. */
+static u8 iir(const struct vuart *u)
 {
+	if ((u->ier & IER_RLS) && u->rx_overrun)
+		return IIR_RLS;
 	if ((u->ier & IER_RDA) && u->rx_count)
-		return IIR_FIFO | IIR_RDA;
+		return IIR_RDA;
 	if ((u->ier & IER_THRE) && u->thre_irq)
-		return IIR_FIFO | IIR_THRE;
-	return IIR_FIFO | IIR_NONE;
+		return IIR_THRE;
+	if ((u->ier & IER_MS) && u->msr_delta)
+		return IIR_MS;
+	return IIR_NONE;
 }
 
-u8 vuart_read(struct vuart *u, u32 off)
+/* The modem inputs (MSR bits 7:4): the other side present, or in loopback the outputs
+ * (RTS->CTS, DTR->DSR, OUT1->RI, OUT2->DCD), which 8250 probing checks. */
+static u8 modem_inputs(const struct vuart *u)
+{
+	if (!(u->mcr & MCR_LOOPBACK))
+		return MSR_PRESENT;
+	return (u8)(((u->mcr & 0x02) << 3) | ((u->mcr & 0x01) << 5) | ((u->mcr & 0x04) << 4) | ((u->mcr & 0x08) << 4));
+}
+
+/* The IRQ line as a PC sees it: the UART's INTR gated by OUT2, which loopback forces inactive
+ * (16550D, "MCR": the outputs are forced inactive in loopback). A rise is latched for
+ * vuart_irq_take(): the I/O APIC's ISA pins are edge-triggered. */
+static void update_line(struct vuart *u)
+{
+	bool level = iir(u) != IIR_NONE && (u->mcr & (MCR_OUT2 | MCR_LOOPBACK)) == MCR_OUT2;
+
+	if (level && !u->irq_line) {
+		u->irq_rose = true;
+		u->irq_edges++;
+	}
+	u->irq_line = level;
+}
+
+static u8 reg_read(struct vuart *u, u32 off)
 {
 	u8 v = 0;
 
@@ -82,9 +124,9 @@ u8 vuart_read(struct vuart *u, u32 off)
 	case REG_IIR:
 		v = iir(u);
 		/* Reading IIR while it reports THR empty clears that interrupt (16550D). */
-		if ((v & 0x0f) == IIR_THRE)
+		if (v == IIR_THRE)
 			u->thre_irq = false;
-		return v;
+		return IIR_FIFO | v;
 	case REG_LCR:
 		return u->lcr;
 	case REG_MCR:
@@ -95,15 +137,23 @@ u8 vuart_read(struct vuart *u, u32 off)
 		u->rx_overrun = false;
 		return v;
 	case REG_MSR:
-		if (u->mcr & MCR_LOOPBACK)
-			return (u8)(((u->mcr & 0x02) << 3) | ((u->mcr & 0x01) << 5) | ((u->mcr & 0x04) << 4) |
-				    ((u->mcr & 0x08) << 4));
-		return MSR_PRESENT;
+		/* Reading MSR clears its change bits, and so the modem status interrupt. */
+		v = modem_inputs(u) | u->msr_delta;
+		u->msr_delta = 0;
+		return v;
 	case REG_SCR:
 		return u->scr;
 	default:
 		return 0xff;
 	}
+}
+
+u8 vuart_read(struct vuart *u, u32 off)
+{
+	u8 v = reg_read(u, off);
+
+	update_line(u);
+	return v;
 }
 
 /* One transmitted byte: into the line buffer; true when a line is ready. */
@@ -120,7 +170,19 @@ static bool transmit(struct vuart *u, u8 b)
 	return u->line_len == VUART_LINE_MAX;
 }
 
-bool vuart_write(struct vuart *u, u32 off, u8 val)
+/* A change of the modem inputs sets MSR's change bits (16550D, "MSR"). */
+static void set_mcr(struct vuart *u, u8 val)
+{
+	u8 before = modem_inputs(u), after, changed;
+
+	u->mcr = val & MCR_MASK;
+	after = modem_inputs(u);
+	changed = before ^ after;
+	u->msr_delta |= (changed & MSR_CTS ? MSR_DCTS : 0) | (changed & MSR_DSR ? MSR_DDSR : 0) |
+			((before & MSR_RI) && !(after & MSR_RI) ? MSR_TERI : 0) | (changed & MSR_DCD ? MSR_DDCD : 0);
+}
+
+static bool reg_write(struct vuart *u, u32 off, u8 val)
 {
 	switch (off) {
 	case REG_DATA:
@@ -128,7 +190,12 @@ bool vuart_write(struct vuart *u, u32 off, u8 val)
 			u->dll = val;
 			return false;
 		}
-		u->thre_irq = true; /* the byte is gone at once: THR is empty again */
+		/* Writing THR clears the THR-empty interrupt; the byte leaves at once, so THR is
+		 * empty again and the interrupt is back: the line falls and rises, as a real
+		 * 16550's does once its transmitter has taken the byte. */
+		u->thre_irq = false;
+		update_line(u);
+		u->thre_irq = true;
 		if (u->mcr & MCR_LOOPBACK) {
 			rx_push(u, val);
 			return false;
@@ -152,7 +219,7 @@ bool vuart_write(struct vuart *u, u32 off, u8 val)
 		u->lcr = val;
 		return false;
 	case REG_MCR:
-		u->mcr = val & MCR_MASK;
+		set_mcr(u, val);
 		return false;
 	case REG_SCR:
 		u->scr = val;
@@ -160,6 +227,14 @@ bool vuart_write(struct vuart *u, u32 off, u8 val)
 	default:
 		return false; /* LSR and MSR are read-only */
 	}
+}
+
+bool vuart_write(struct vuart *u, u32 off, u8 val)
+{
+	bool line = reg_write(u, off, val);
+
+	update_line(u);
+	return line;
 }
 
 void vuart_line_done(struct vuart *u)
@@ -170,16 +245,24 @@ void vuart_line_done(struct vuart *u)
 
 bool vuart_receive(struct vuart *u, u8 byte)
 {
-	if (u->rx_count == VUART_RX_SIZE) {
-		u->rx_dropped++;
-		return false;
-	}
-	rx_push(u, byte);
-	u->rx_bytes++;
-	return true;
+	bool room = u->rx_count < VUART_RX_SIZE;
+
+	rx_push(u, byte); /* a full FIFO: dropped, counted, and an overrun in LSR */
+	if (room)
+		u->rx_bytes++;
+	update_line(u);
+	return room;
 }
 
-bool vuart_irq_pending(const struct vuart *u)
+bool vuart_irq_line(const struct vuart *u)
 {
-	return ((u->ier & IER_RDA) && u->rx_count) || ((u->ier & IER_THRE) && u->thre_irq);
+	return u->irq_line;
+}
+
+bool vuart_irq_take(struct vuart *u)
+{
+	bool rose = u->irq_rose;
+
+	u->irq_rose = false;
+	return rose;
 }

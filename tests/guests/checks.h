@@ -74,6 +74,7 @@ void check_poweroff(void);
 void check_partition(void);
 void check_echo(void);
 void check_wait(void);
+void check_ioapic(void); /* checks_ioapic.c */
 void check_isolation(void);
 void check_write_past_ram(void);
 

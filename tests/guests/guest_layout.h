@@ -31,4 +31,7 @@
 #define AP_TRAMPOLINE_BASE 0x7000
 #define AP_SIPI_VECTOR (AP_TRAMPOLINE_BASE >> 12)
 
+/* The one device interrupt vector the IDT has a gate for (trap.h: irq_hook). */
+#define TRAP_IRQ_VECTOR 0x40
+
 #endif

@@ -66,6 +66,7 @@ static const struct check_entry known_checks[] = {
 	{ "partition", check_partition },
 	{ "echo", check_echo },
 	{ "wait", check_wait },
+	{ "ioapic", check_ioapic },
 	{ "isolation", check_isolation },
 	{ "write_past_ram", check_write_past_ram },
 };

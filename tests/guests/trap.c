@@ -22,9 +22,12 @@ struct idt_gate {
 #define IDT_INTERRUPT_GATE 0x8e
 
 extern const u64 trap_vectors[X86_EXCEPTIONS];
+extern const char trap_irq_stub[];
 extern char bsp_stack[], bsp_stack_top[];
 
-static struct idt_gate idt[X86_EXCEPTIONS] __aligned(16);
+/* Gates 32 up to the device vector are absent: such an interrupt is a #GP. */
+static struct idt_gate idt[TRAP_IRQ_VECTOR + 1] __aligned(16);
+void (*volatile irq_hook)(void);
 
 static const char *const vector_names[X86_EXCEPTIONS] = {
 	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "vector 9",
@@ -55,19 +58,22 @@ void trap_load_idt(void)
 	asm volatile("lidt %0" : : "m"(desc));
 }
 
+static void set_gate(unsigned v, u64 addr)
+{
+	idt[v] = (struct idt_gate){
+		.offset_low = (u16)addr,
+		.selector = GDT_CODE64,
+		.type_attr = IDT_INTERRUPT_GATE,
+		.offset_mid = (u16)(addr >> 16),
+		.offset_high = (u32)(addr >> 32),
+	};
+}
+
 void trap_init(void)
 {
-	for (unsigned v = 0; v < X86_EXCEPTIONS; v++) {
-		u64 addr = trap_vectors[v];
-
-		idt[v] = (struct idt_gate){
-			.offset_low = (u16)addr,
-			.selector = GDT_CODE64,
-			.type_attr = IDT_INTERRUPT_GATE,
-			.offset_mid = (u16)(addr >> 16),
-			.offset_high = (u32)(addr >> 32),
-		};
-	}
+	for (unsigned v = 0; v < X86_EXCEPTIONS; v++)
+		set_gate(v, trap_vectors[v]);
+	set_gate(TRAP_IRQ_VECTOR, (u64)trap_irq_stub);
 	trap_load_idt();
 }
 
@@ -86,6 +92,10 @@ void trap_handler(struct trap_frame *frame)
 	if (resume) {
 		guard_record(frame->vector, frame->error_code, frame->rflags);
 		frame->rip = resume;
+		return;
+	}
+	if (frame->vector == TRAP_IRQ_VECTOR && irq_hook) {
+		irq_hook();
 		return;
 	}
 	/* NMIs a check sends on purpose (hostile.h): the check's handler, then IRET. */

@@ -11,8 +11,11 @@ struct trap_frame {
 	u64 rip, cs, rflags, rsp, ss; /* pushed by the CPU */
 };
 
-/* Builds the IDT (vectors 0-31) and loads it on the boot CPU. */
+/* Builds the IDT (vectors 0-31, and TRAP_IRQ_VECTOR for irq_hook) and loads it on the boot CPU. */
 void trap_init(void);
+/* Called for an interrupt at TRAP_IRQ_VECTOR (guest_layout.h), which it must end (EOI) itself;
+ * while NULL, one is an unexpected exception. */
+extern void (*volatile irq_hook)(void);
 /* Loads the IDT trap_init() built on this CPU (an AP). */
 void trap_load_idt(void);
 /* "#GP" etc. for a vector below 32, "vector" otherwise. */

@@ -1,5 +1,5 @@
 /*
- * Exception entry stubs for vectors 0-31: push a dummy error code where the CPU pushes none,
+ * Exception entry stubs for vectors 0-31 and the device interrupt vector TRAP_IRQ_VECTOR: push a dummy error code where the CPU pushes none,
  * push the vector, save the general registers as a struct trap_frame (trap.h) and call
  * trap_handler(frame). trap_handler may change frame->rip (to resume after a guarded
  * instruction, guarded.h); iretq returns there.
@@ -33,6 +33,14 @@ vector_\n:
 	vector %n
 	.set n, n + 1
 	.endr
+
+/* The device interrupt vector: no error code either. */
+	.balign 16
+	.global trap_irq_stub
+trap_irq_stub:
+	push $0
+	push $TRAP_IRQ_VECTOR
+	jmp trap_common
 
 trap_common:
 	push %rax

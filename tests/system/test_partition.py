@@ -314,3 +314,43 @@ def test_vm_that_cannot_be_built_stays_down_alone(boot: BootFn, target_for, tmp_
     assert emu.wait_for(cp.VMS_LINE.fill(vm="junk"), timeout=30)["state"] == "not built"
     emu.send("restart junk\r")
     emu.wait_for(r"restart: junk was never built", timeout=30)
+
+
+def test_com1_interrupts_reach_the_vm_through_its_io_apic(boot: BootFn, target_for, tmp_path: Path) -> None:
+    """Issue 15: each VM's emulated COM1 interrupts through the VM's own I/O APIC (at the host's
+    address, pin 4 emulated): the guest programs pin 4 with its APIC ID and a vector, gets a
+    THR-empty interrupt (a self-IPI from its own exit), then halts and is woken by the receive
+    interrupt of the character sent to it with Ctrl-A N, which its handler reads: VM one's
+    input is raised by CPU 0 on its own CPU, VM two's by CPU 0 across to CPU 1. A pin that is
+    not the VM's reads masked, and its two writes are dropped and counted."""
+    vms = [
+        {"name": "one", "cpus": [0], "memory": "16M", "cmdline": "checks=ioapic,cpuid"},
+        {"name": "two", "cpus": [1], "memory": "16M", "cmdline": "checks=ioapic,cpuid"},
+    ]
+    emu = boot(target_for("bochs", MODEL), cpus=2, cmdline=NO_IOMMU, modules=config_modules(tmp_path, vms))
+    ready = [re.compile(rf"^\[{vm}\] guest: ioapic: ready for input", re.M) for vm in ("one", "two")]
+    wait_all(emu, ready, timeout=180)
+    for key, vm, char in (("2", "two", "y"), ("1", "one", "x")):
+        emu.send(CTRL_A + key)
+        emu.wait_for(cp.INPUT_OWNER.fill(owner=vm), timeout=30)
+        emu.send(char)
+        emu.wait_for(
+            re.compile(rf"^\[{vm}\] guest: info ioapic: received '{char}' in the interrupt handler", re.M), timeout=60
+        )
+    wait_summaries(emu, ["one", "two"])
+    out = emu.output
+    for vm in ("one", "two"):
+        assert_all_pass(out, vm, ["ioapic", "cpuid"])
+        built = cp.VM_IOAPIC.fill(vm=vm).search(out)
+        assert built and built["addr"] == "0xfec00000" and built["pin"] == "4", f"{vm}: no I/O APIC line"
+    assert cp.IOAPIC_DROPPED.fill(vm="one").search(out) and cp.IOAPIC_DROPPED.fill(vm="two").search(out)
+    emu.send(CTRL_A + "0")
+    emu.wait_for(cp.INPUT_OWNER.fill(owner="monitor"), timeout=30)
+    emu.send("stats\r")
+    stats = {vm: emu.wait_for(cp.IOAPIC_STATS.fill(vm=vm), timeout=30) for vm in ("one", "two")}
+    for vm, m in stats.items():
+        print(f"{vm}: {m.group(0).strip()}")
+        assert m["dropped"] == "2", f"{vm}: the two writes to pin 9 were not both dropped: {m.group(0)}"
+        assert m["refused"] == "0" and m["lost"] == "0", m.group(0)
+        assert int(m["sent"]) >= 2, f"{vm}: fewer than a THR-empty and a receive interrupt sent: {m.group(0)}"
+    assert cp.FATAL_PREFIX not in emu.output

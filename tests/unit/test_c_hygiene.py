@@ -217,6 +217,7 @@ VM_ENTRY_LOOP = {
     "arch/x86/pci_filter",
     "arch/x86/vapic",
     "arch/x86/emulate",
+    "arch/x86/exit_ioapic",  # a partition's I/O APIC page, emulated like the xAPIC's
     # A partition's console (its COM1 exits, the boot CPU's exits reading the input for the
     # monitor), a parked vCPU of a partition, which waits in core/launch.c for its VM's restart,
     # and the monitor's `restart`, which runs the vCPUs again.

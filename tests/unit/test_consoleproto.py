@@ -245,6 +245,20 @@ SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
         (("linux", 0, 6, 0xCF9), {"vm": "linux", "value": "0x6", "port": "0xcf9", "on_reset": "restart"}),
         (("b", 1, 0xFE, 0x64), {"vm": "b", "vcpu": "1", "port": "0x64", "on_reset": "stop"}),
     ],
+    "VM_IOAPIC": [
+        (
+            ("one", 0xFEC00000, 2, 0x11, 24, 4),
+            {"vm": "one", "addr": "0xfec00000", "id": "2", "version": "0x11", "pins": "24", "pin": "4"},
+        )
+    ],
+    "IOAPIC_DROPPED": [(("one", 0, 0x23), {"vm": "one", "vcpu": "0", "reg": "0x23"})],
+    "IOAPIC_REFUSED": [
+        (
+            ("one", 1, 0x18, "destination outside the VM"),
+            {"vm": "one", "vcpu": "1", "why": "destination outside the VM"},
+        )
+    ],
+    "IOAPIC_STATS": [(("one", 2, 1, 7, 0), {"vm": "one", "dropped": "2", "refused": "1", "sent": "7", "lost": "0"})],
     "VM_NOT_IDLE": [(("vm0", 1), {"vm": "vm0", "count": "1"})],
     "KICK_ROUNDS": [(("vm0", 2, 410), {"vm": "vm0", "rounds": "2", "us": "410"})],
     "INIT_NOT_SENT": [(("vm0", 1), {"vm": "vm0", "vcpu": "1"})],

@@ -1,8 +1,9 @@
 /*
- * Decoding the MOV instructions guests use to write device registers (SDM Vol. 2, MOV:
- * 88/89 /r and C6/C7 /0), after fetching them through the guest's page tables (SDM Vol. 3A,
- * 4.3-4.5). The EPT violation already gives the address; decoding yields the value and the
- * length to skip. Anything else is refused, and the caller stops the VM with a clear reason.
+ * Decoding the MOV instructions guests use to write and read device registers (SDM Vol. 2,
+ * MOV: 88/89 /r and C6/C7 /0, 8A/8B /r; MOVZX), after fetching them through the guest's page
+ * tables (SDM Vol. 3A, 4.3-4.5). The EPT violation already gives the address; decoding yields
+ * the value (or the register to load) and the length to skip. Anything else is refused, and
+ * the caller stops the VM with a clear reason.
  */
 #include <plinth/errno.h>
 #include <plinth/string.h>
@@ -157,42 +158,72 @@ static u64 immediate(const u8 *p, u32 bytes)
 	return v;
 }
 
-int emulate_decode_store(struct vcpu *v, struct store *st)
+/* An instruction's bytes and what its prefixes say (SDM Vol. 2, 2.1-2.2). */
+struct insn {
+	u8 b[MAX_INSN];
+	u32 n, i; /* bytes fetched; the opcode's index */
+	u8 rex;
+	bool rep;
+	u32 asize, osize; /* address and operand size in bytes */
+};
+
+static int decode_prefixes(struct vcpu *v, struct insn *d)
 {
-	u8 insn[MAX_INSN];
 	u64 ar = vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS);
 	bool long_mode = (vmcs_read(VMCS_GUEST_IA32_EFER) & EFER_LMA) && (ar & AR_L);
-	bool code32 = long_mode || (ar & AR_DB), opsize = false, addrsize = false, rep = false;
-	u8 rex = 0, op;
-	int n = fetch(v, insn);
-	u32 i = 0, mlen = 0, asize, osize, imm = 0;
+	bool code32 = long_mode || (ar & AR_DB), opsize = false, addrsize = false;
+	int n = fetch(v, d->b);
+	u32 i = 0;
 
 	if (n < 0)
 		return n;
-	for (; i < (u32)n; i++) {
-		if (insn[i] == 0x66)
+	d->n = (u32)n;
+	d->rep = false;
+	d->rex = 0;
+	for (; i < d->n; i++) {
+		if (d->b[i] == 0x66)
 			opsize = true;
-		else if (insn[i] == 0x67)
+		else if (d->b[i] == 0x67)
 			addrsize = true;
-		else if (insn[i] == 0xf3 || insn[i] == 0xf2)
-			rep = true;
-		else if (!is_segment_prefix(insn[i]) && insn[i] != 0xf0)
+		else if (d->b[i] == 0xf3 || d->b[i] == 0xf2)
+			d->rep = true;
+		else if (!is_segment_prefix(d->b[i]) && d->b[i] != 0xf0)
 			break; /* segment and LOCK prefixes do not change the value */
 	}
-	if (long_mode && i < (u32)n && (insn[i] & 0xf0) == 0x40)
-		rex = insn[i++];
-	if (i >= (u32)n)
+	if (long_mode && i < d->n && (d->b[i] & 0xf0) == 0x40)
+		d->rex = d->b[i++];
+	if (i >= d->n)
 		return -EINVAL;
 	/* Default sizes by the code segment, flipped by 66 and 67, widened by REX.W (SDM Vol. 1,
 	 * 3.6 and Vol. 2, 2.2.1.2). */
-	asize = long_mode ? (addrsize ? 4 : 8) : code32 != addrsize ? 4 : 2;
-	osize = (rex & 8) ? 8 : code32 != opsize ? 4 : 2;
+	d->asize = long_mode ? (addrsize ? 4 : 8) : code32 != addrsize ? 4 : 2;
+	d->osize = (d->rex & 8) ? 8 : code32 != opsize ? 4 : 2;
+	d->i = i;
+	return 0;
+}
+
+int emulate_decode_store(struct vcpu *v, struct store *st)
+{
+	struct insn d;
+	u8 *insn = d.b, rex, op;
+	u32 i, n, mlen = 0, asize, osize, imm = 0;
+	bool rep;
+	int rc = decode_prefixes(v, &d);
+
+	if (rc)
+		return rc;
+	i = d.i;
+	n = d.n;
+	rex = d.rex;
+	rep = d.rep;
+	asize = d.asize;
+	osize = d.osize;
 	op = insn[i++];
 	*st = (struct store){ .kind = STORE_MOV, .addr_size = asize };
 	switch (op) {
 	case 0x88: case 0x89: case 0x86: case 0x87:
 		st->size = (op & 1) ? osize : 1;
-		mlen = modrm_length(&insn[i], (u32)n - i, asize);
+		mlen = modrm_length(&insn[i], n - i, asize);
 		if (!mlen)
 			return -EINVAL;
 		st->reg = ((insn[i] >> 3) & 7) | ((rex & 4) ? 8 : 0);
@@ -201,11 +232,11 @@ int emulate_decode_store(struct vcpu *v, struct store *st)
 		break;
 	case 0xc6: case 0xc7:
 		st->size = (op & 1) ? osize : 1;
-		mlen = modrm_length(&insn[i], (u32)n - i, asize);
+		mlen = modrm_length(&insn[i], n - i, asize);
 		if (!mlen || ((insn[i] >> 3) & 7))
 			return -EINVAL;
 		imm = st->size == 8 ? 4 : st->size; /* imm32 sign-extended to 64 bits */
-		if (i + mlen + imm > (u32)n)
+		if (i + mlen + imm > n)
 			return -EINVAL;
 		st->value = immediate(&insn[i + mlen], imm);
 		if (st->size == 8 && (st->value & BIT(31)))
@@ -216,7 +247,7 @@ int emulate_decode_store(struct vcpu *v, struct store *st)
 		st->size = (op & 1) ? osize : 1;
 		st->value = reg_value(v, 0, st->size, true);
 		imm = asize;
-		if (i + imm > (u32)n)
+		if (i + imm > n)
 			return -EINVAL;
 		break;
 	case 0xaa: case 0xab:
@@ -227,11 +258,11 @@ int emulate_decode_store(struct vcpu *v, struct store *st)
 		st->kind = STORE_STOS;
 		break;
 	case 0x0f:
-		if (i >= (u32)n || insn[i] != 0xc3)
+		if (i >= n || insn[i] != 0xc3)
 			return -EINVAL;
 		i++;
 		st->size = (rex & 8) ? 8 : 4; /* MOVNTI: 32 or 64 bits, never 16 */
-		mlen = modrm_length(&insn[i], (u32)n - i, asize);
+		mlen = modrm_length(&insn[i], n - i, asize);
 		if (!mlen)
 			return -EINVAL;
 		st->reg = ((insn[i] >> 3) & 7) | ((rex & 4) ? 8 : 0);
@@ -266,4 +297,66 @@ void emulate_complete_store(struct vcpu *v, const struct store *st, u64 old)
 		set_reg(v, GPR_RDI, rdi + step, st->addr_size);
 	}
 	vcpu_skip_instruction_len(st->length);
+}
+
+int emulate_decode_load(struct vcpu *v, struct load *ld)
+{
+	struct insn d;
+	u32 i, mlen = 0, imm = 0;
+	u8 op;
+	int rc = decode_prefixes(v, &d);
+
+	if (rc)
+		return rc;
+	i = d.i;
+	op = d.b[i++];
+	*ld = (struct load){ 0 };
+	switch (op) {
+	case 0x8a: case 0x8b:
+		ld->size = (op & 1) ? d.osize : 1;
+		ld->dest_size = ld->size;
+		mlen = modrm_length(&d.b[i], d.n - i, d.asize);
+		if (!mlen)
+			return -EINVAL;
+		ld->reg = ((d.b[i] >> 3) & 7) | ((d.rex & 4) ? 8 : 0);
+		break;
+	case 0xa0: case 0xa1:
+		ld->size = (op & 1) ? d.osize : 1;
+		ld->dest_size = ld->size;
+		imm = d.asize; /* the memory offset */
+		if (i + imm > d.n)
+			return -EINVAL;
+		break;
+	case 0x0f:
+		/* MOVZX r, r/m8 (0F B6) and r/m16 (0F B7). */
+		if (i >= d.n || (d.b[i] != 0xb6 && d.b[i] != 0xb7))
+			return -EINVAL;
+		ld->size = d.b[i++] == 0xb6 ? 1 : 2;
+		ld->dest_size = d.osize;
+		mlen = modrm_length(&d.b[i], d.n - i, d.asize);
+		if (!mlen)
+			return -EINVAL;
+		ld->reg = ((d.b[i] >> 3) & 7) | ((d.rex & 4) ? 8 : 0);
+		break;
+	default:
+		return -EINVAL;
+	}
+	/* Without REX, byte registers 4-7 are AH, CH, DH, BH. */
+	if (ld->dest_size == 1 && !d.rex && ld->reg >= 4) {
+		ld->reg -= 4;
+		ld->high_byte = true;
+	}
+	ld->length = i + mlen + imm;
+	return 0;
+}
+
+void emulate_complete_load(struct vcpu *v, const struct load *ld, u64 value)
+{
+	if (ld->size < 8)
+		value &= (1ULL << (8 * ld->size)) - 1;
+	if (ld->high_byte)
+		vcpu_set_gpr(v, ld->reg, (vcpu_gpr(v, ld->reg) & ~0xff00ULL) | value << 8);
+	else
+		set_reg(v, ld->reg, value, ld->dest_size);
+	vcpu_skip_instruction_len(ld->length);
 }

@@ -1,11 +1,13 @@
 /*
  * EPT violations (SDM 28.2.1, Table 28-7): a guest write to the local APIC's page, mapped
  * read-only so Plinth sees the IPIs (vapic.c), or to the host bridge's configuration page
- * (pci_filter.c); anything else is an access the VM's memory does not allow (Plinth's range, a
+ * (pci_filter.c); a read or write of a partition's I/O APIC page, absent from its EPT
+ * (vm_ioapic.c); anything else is an access the VM's memory does not allow (Plinth's range, a
  * hole, a write to what is read-only), which stops the VM.
  */
 #include <x86/exit_io.h>
 #include <x86/vapic.h>
+#include <x86/vm_ioapic.h>
 #include <x86/vmexit.h>
 #include <x86/vmx.h>
 
@@ -24,6 +26,10 @@ void exit_ept_violation(struct vcpu *v)
 	}
 	if ((q & EXIT_QUAL_EPT_WRITE) && pci_filter_is_ecam_page(gpa)) {
 		pci_filter_ecam_write(v, gpa);
+		return;
+	}
+	if (!(q & EXIT_QUAL_EPT_FETCH) && vm_ioapic_is_page(v->vm, gpa)) {
+		vm_ioapic_mmio(v, gpa, q & EXIT_QUAL_EPT_WRITE);
 		return;
 	}
 	access = q & EXIT_QUAL_EPT_WRITE ? "write" : q & EXIT_QUAL_EPT_FETCH ? "instruction fetch" : "read";

@@ -6,6 +6,7 @@
 #include <x86/cpu.h>
 #include <x86/percpu.h>
 #include <x86/vcpu.h>
+#include <x86/vm.h>
 #include <x86/vmx_insn.h>
 
 const u64 *arch_vcpu_exit_counts(u32 *count)
@@ -39,6 +40,7 @@ void arch_vm_print_exit_stats(struct vm *vm)
 			if (v->exits[r])
 				printk("    %-22s %lu, %lu ticks\n", exit_reason_name(r), v->exits[r], v->exit_ticks[r]);
 	}
+	vm_ioapic_print_stats(vm);
 }
 
 u64 arch_vm_exits(const struct vm *vm, u64 *ipis_dropped)

@@ -20,6 +20,7 @@
 #include <x86/smram.h>
 #include <x86/tsc.h>
 #include <x86/uart.h>
+#include <x86/vm_ioapic.h>
 #include <x86/vmx.h>
 #include <x86/vtd.h>
 
@@ -115,6 +116,7 @@ void arch_platform_init(const struct boot_info *bi)
 		log_info("acpi: DMAR: %u DMA remapping units, %u reserved memory regions, host address width %u",
 			 acpi.drhd_count, acpi.rmrr_count, acpi.dmar_haw);
 	read_tables();
+	vm_ioapic_host_init(&acpi);
 	for (i = 0; i < acpi.drhd_count; i++)
 		hostmap_mmio(acpi.drhds[i].reg_base, MAX(acpi.drhds[i].reg_size, (u64)4096));
 	vtd_init(&acpi, bi);

@@ -199,6 +199,8 @@ void arch_vm_reset_vcpus(struct vm *vm)
 {
 	u32 i;
 
+	vm_ioapic_reset(vm); /* every entry masked again, as at the VM's first start */
+
 	for (i = 0; i < PLINTH_MAX_CPUS && vm->arch->vcpus[i]; i++) {
 		struct vcpu *v = vm->arch->vcpus[i];
 

@@ -14,6 +14,7 @@
 #include <x86/processor.h>
 #include <x86/vcpu.h>
 #include <x86/vm.h>
+#include <x86/vm_ioapic.h>
 #include <x86/vmx.h>
 
 #define ARCH_VM_PAGES ((sizeof(struct arch_vm) + PLINTH_PAGE_SIZE - 1) / PLINTH_PAGE_SIZE)
@@ -98,6 +99,7 @@ int arch_vm_init(struct vm *vm)
 	for (i = 0; i < PLINTH_MAX_CPUS && a->vcpus[i]; i++)
 		cpus[a->vcpus[i]->cpu]->vcpu = a->vcpus[i];
 	a->eptp = ept_pointer(&a->ept);
+	vm_ioapic_init(vm);
 	log_info("%s: EPT %lu x 1G + %lu x 2M + %lu x 4K pages in %u table pages (%u KiB)", vm->name,
 		 a->ept.leaves_1g, a->ept.leaves_2m, a->ept.leaves_4k, a->ept.table_pages,
 		 a->ept.table_pages * 4);

@@ -1,6 +1,7 @@
 /*
  * A partition's console and timer on VMX. Its COM1 (0x3f8-0x3ff) exits through its I/O bitmap to the
- * 16550 model (core/vuart.c); each whole line it writes is printed as "[NAME] line". The
+ * 16550 model (core/vuart.c); each whole line it writes is printed as "[NAME] line", and each
+ * rise of its interrupt line is raised at the VM's I/O APIC (vm_ioapic.c). The
  * physical UART stays Plinth's: the boot CPU reads its input in the monitor loop when it runs
  * no vCPU, else on the exits of its vCPU at most every VM_CONSOLE_POLL_US, with the
  * VMX-preemption timer (SDM 26.5.1) making sure there is one that often. Every vCPU of a
@@ -8,6 +9,7 @@
  * default VM has its UART passed through and runs no timer.
  */
 #include <console_proto.h>
+#include <plinth/arch.h>
 #include <plinth/console.h>
 #include <plinth/monitor.h>
 #include <plinth/vuart.h>
@@ -27,13 +29,17 @@ static u32 com1_in(struct vcpu *v, u16 port, u32 size)
 {
 	struct vm *vm = v->vm;
 	u32 i, value = 0;
+	bool raise;
 
 	if (!vm->partition)
 		return exit_io_port_in(port, size);
 	spin_lock(&vm->uart_lock);
 	for (i = 0; i < size; i++)
 		value |= (u32)vuart_read(&vm->uart, (u32)(port + i - VUART_PORT_BASE)) << (8 * i);
+	raise = vuart_irq_take(&vm->uart);
 	spin_unlock(&vm->uart_lock);
+	if (raise)
+		arch_vm_isa_irq(vm, VUART_ISA_IRQ);
 	return value;
 }
 
@@ -41,6 +47,7 @@ static void com1_out(struct vcpu *v, u16 port, u32 size, u32 value)
 {
 	struct vm *vm = v->vm;
 	u32 i;
+	bool raise;
 
 	if (!vm->partition) {
 		exit_io_port_out(port, size, value);
@@ -53,7 +60,10 @@ static void com1_out(struct vcpu *v, u16 port, u32 size, u32 value)
 			vuart_line_done(&vm->uart);
 		}
 	}
+	raise = vuart_irq_take(&vm->uart);
 	spin_unlock(&vm->uart_lock);
+	if (raise)
+		arch_vm_isa_irq(vm, VUART_ISA_IRQ);
 }
 
 static const struct io_ports com1 = { VUART_PORT_BASE, VUART_PORT_COUNT, com1_in, com1_out, true };

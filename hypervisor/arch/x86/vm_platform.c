@@ -15,6 +15,7 @@
 #include <x86/cpu.h>
 #include <x86/percpu.h>
 #include <x86/vm_acpi.h>
+#include <x86/vm_ioapic.h>
 
 #define TABLES_MAX (GUEST_MAP_ACPI_END - GUEST_MAP_ACPI_TABLES)
 /* The 8259s' interrupt mask registers (OCW1 at the odd port of each). */
@@ -44,12 +45,12 @@ int arch_vm_platform_write(struct vm *vm)
 	for (cpu = 0; cpu < cpu_count && cpu < 64; cpu++)
 		if ((vm->cpu_mask & BIT(cpu)) && c.cpu_count < VM_ACPI_MAX_CPUS)
 			apic_ids[c.cpu_count++] = cpus[cpu]->apic_id;
-	/* What the VM is given beyond its CPUs, in one place: no CMOS RTC; no I/O APIC yet, so its
-	 * COM1 is declared without IRQ 4 (Linux polls it); no PCI functions, so no MCFG. */
+	/* What the VM is given beyond its CPUs, in one place: no CMOS RTC; its I/O APIC with COM1
+	 * on its IRQ 4 (x86/vm_ioapic.h), or, when it has none, COM1 declared without an IRQ (Linux
+	 * polls it); no PCI functions, so no MCFG. */
 	c.cmos_rtc = false;
-	c.ioapic = false;
-	c.com1 = false;
-	c.com1_polled = true;
+	vm_ioapic_acpi(vm, &c);
+	c.com1_polled = !c.com1;
 	c.mcfg = false;
 	len = vm_acpi_build(&c, buf, sizeof(buf), GUEST_MAP_ACPI_TABLES, NULL);
 	if (len < 0) {

@@ -83,6 +83,10 @@ void arch_vm_reset_vcpus(struct vm *vm);
 /* Kicks the VM's other vCPUs out of guest mode (they see vm->stopped) and waits until each
  * has left it for good; returns how many did not in time. */
 u32 arch_vm_kick(struct vm *vm);
+/* Raises ISA interrupt irq of one of Plinth's device models in the VM (an edge: the emulated
+ * COM1's IRQ 4 when its line rises): delivered per the VM's I/O APIC entry for it, nothing
+ * when that is masked or the VM has none. Any CPU, no lock held but the device's. */
+void arch_vm_isa_irq(struct vm *vm, u32 irq);
 /* Prints the VM exits of each of the VM's vCPUs by reason. */
 void arch_vm_print_exit_stats(struct vm *vm);
 /* The VM's exits since its vCPUs last started, and the IPIs it sent that Plinth dropped

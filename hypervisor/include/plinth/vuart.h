@@ -13,12 +13,17 @@
 
 #define VUART_PORT_BASE 0x3f8 /* COM1 */
 #define VUART_PORT_COUNT 8
+#define VUART_ISA_IRQ 4 /* COM1's IRQ on a PC */
 #define VUART_RX_SIZE 64
 #define VUART_LINE_MAX 200 /* a longer line is printed in pieces */
 
 struct vuart {
 	u8 ier, lcr, mcr, scr, dll, dlm;
 	bool thre_irq; /* THR-empty interrupt pending (cleared by reading IIR or writing THR) */
+	u8 msr_delta;  /* MSR bits 3:0: modem input changes since MSR was last read */
+	bool irq_line; /* the IRQ line: an enabled interrupt pending, and OUT2 set */
+	bool irq_rose; /* it rose since vuart_irq_take() */
+	u64 irq_edges; /* its rises since reset */
 	u8 rx[VUART_RX_SIZE];
 	u32 rx_head, rx_count;
 	bool rx_overrun;
@@ -37,9 +42,20 @@ u8 vuart_read(struct vuart *u, u32 off);
 bool vuart_write(struct vuart *u, u32 off, u8 val);
 void vuart_line_done(struct vuart *u);
 
-/* Input from Plinth's console: false (and counted) when the receive FIFO is full. */
+/* Input from Plinth's console: false (counted, and an overrun error in LSR) when the receive
+ * FIFO is full. */
 bool vuart_receive(struct vuart *u, u8 byte);
-/* Whether the UART asks for an interrupt (IRQ 4), per IER and what is pending. */
-bool vuart_irq_pending(const struct vuart *u);
+
+/*
+ * The interrupt line (ISA IRQ 4) as the 16550 and a PC drive it: high while IIR identifies an
+ * interrupt that IER enables (receiver line status: an overrun until LSR is read; received
+ * data available; THR empty, set when THR empties or its enable bit is set, cleared by reading
+ * IIR that reports it or by writing THR; modem status: a modem input changed, until MSR is
+ * read) and MCR's OUT2 gates it on (never in loopback). Every access and input updates it.
+ * vuart_irq_take() says whether it rose since the last call, and forgets: the caller then
+ * raises the edge at the VM's I/O APIC (reads and writes hold the same lock as the take).
+ */
+bool vuart_irq_line(const struct vuart *u);
+bool vuart_irq_take(struct vuart *u);
 
 #endif

@@ -1,6 +1,7 @@
-/* Just enough instruction emulation for guest stores to device registers Plinth intercepts
- * (emulate.c): fetch at guest RIP through the guest's own page tables, decode a store, and
- * complete it (the register XCHG loads, the RDI that STOS moves, the new RIP). */
+/* Just enough instruction emulation for guest stores to and loads from device registers Plinth
+ * intercepts (emulate.c): fetch at guest RIP through the guest's own page tables, decode a
+ * store or a load, and complete it (the register XCHG or the load writes, the RDI that STOS
+ * moves, the new RIP). */
 #ifndef X86_EMULATE_H
 #define X86_EMULATE_H
 
@@ -27,6 +28,22 @@ int emulate_decode_store(struct vcpu *v, struct store *st);
 /* Completes a decoded store after the device took it: old is the memory's previous value (for
  * XCHG); RIP moves past the instruction. */
 void emulate_complete_store(struct vcpu *v, const struct store *st, u64 old);
+
+/* A load from an emulated device register. */
+struct load {
+	u32 size;      /* bytes read: 1, 2, 4 or 8 */
+	u32 dest_size; /* bytes of the register written (MOVZX widens; 4 zero-extends to 64) */
+	u32 length;    /* of the instruction */
+	u32 reg;       /* the destination register (SDM numbering) */
+	bool high_byte; /* AH, CH, DH or BH: bits 15:8 of reg */
+};
+
+/* Decodes the instruction at guest RIP as a load: MOV r,r/m (8A, 8B), MOV AL/eAX,moffs (A0,
+ * A1), MOVZX (0F B6, 0F B7), 16-, 32- and 64-bit addressing. 0 with *ld filled in; -EINVAL or
+ * -EFAULT as for stores. */
+int emulate_decode_load(struct vcpu *v, struct load *ld);
+/* Completes it with the device's value: the register gets it, RIP moves past the instruction. */
+void emulate_complete_load(struct vcpu *v, const struct load *ld, u64 value);
 
 /* Guest linear -> guest physical through the guest's page tables; -EFAULT if not mapped, or
  * (the _access form) if the paging structures do not allow a write (write) or a user-mode

@@ -9,6 +9,7 @@
 #include <plinth/vm.h>
 #include <x86/ept.h>
 #include <x86/mtrr.h>
+#include <x86/vm_ioapic.h>
 
 struct arch_vm {
 	/* The EPT new VM entries use and its pointer; the one before it (retired.pml4 NULL when
@@ -34,6 +35,7 @@ struct arch_vm {
 	/* Said once per VM: a dropped SMI command (io_acpi.c), a host bridge write (pci_filter.c). */
 	bool smi_command_logged, pci_config_logged;
 	u32 pci_config_address; /* a partition's own CONFIG_ADDRESS (io_reset.c) */
+	struct vm_ioapic ioapic; /* a partition's I/O APIC (vm_ioapic.c) */
 };
 
 /* Builds the VM's memory into ept (set up here): the firmware's memory types, and guest's
