@@ -18,6 +18,7 @@
 #define VTD_IQH 0x80
 #define VTD_IQT 0x88
 #define VTD_IQA 0x90
+#define VTD_IRTA 0xb8
 
 /* Global command and status (11.4.4, 11.4.5); interrupt remapping's bits are vtd_caps.h's. */
 #define GCMD_TE BIT(31)
