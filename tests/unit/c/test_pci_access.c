@@ -1,4 +1,4 @@
-// sources: hypervisor/arch/x86/pci_access.c hypervisor/arch/x86/vtd_ir.c hypervisor/arch/x86/irq_policy.c hypervisor/core/format.c
+// sources: hypervisor/arch/x86/pci_access.c hypervisor/arch/x86/vtd_ir.c hypervisor/arch/x86/irq_policy.c
 /*
  * Configuration-space filtering (arch/x86/pci_access.c): ports 0xcf8-0xcff decoded for every
  * port, width and latch, the MMCONFIG window for addresses anywhere, ownership by list, by

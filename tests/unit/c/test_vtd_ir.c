@@ -1,4 +1,4 @@
-// sources: hypervisor/arch/x86/vtd_ir.c hypervisor/arch/x86/irq_policy.c hypervisor/core/format.c
+// sources: hypervisor/arch/x86/vtd_ir.c hypervisor/arch/x86/irq_policy.c
 /*
  * VT-d interrupt remapping's pure part (arch/x86/vtd_ir.c) against the bit positions of the
  * VT-d specification, spelled out here rather than taken from the code: an entry built for a

@@ -1,6 +1,6 @@
-// sources: hypervisor/arch/x86/vtd_ir.c hypervisor/arch/x86/irq_policy.c hypervisor/core/format.c
+// sources: hypervisor/arch/x86/vtd_ir.c hypervisor/arch/x86/vtd_ir_table.c hypervisor/arch/x86/irq_policy.c hypervisor/core/format.c
 /*
- * The interrupt remapping table's logic (arch/x86/vtd_ir.c): which format the units use, from
+ * The interrupt remapping table's logic (arch/x86/vtd_ir_table.c): which format the units use, from
  * the DMAR flags, the units' ECAP and the CPUs' APIC mode, and when remapping stays off (each
  * with its reason); the table's size for a number of CPUs and its IRTA.S encoding; entries
  * placed in the first free slot, high quadword before the present bit, removed, reused, and

@@ -4,7 +4,8 @@
  * formats (5.1.2: compatibility and remappable), the I/O APIC entry in remappable format
  * (5.1.5.1) and the interrupt-remapping fault reasons (7.1, appendix A) for the console. The
  * unit's registers (IRTA, GCMD.IRE/SIRTP/CFI, their GSTS bits: the generated vtd_caps.h from
- * tools/vtdregs.py) and the table in memory are vtd.c's business.
+ * tools/vtdregs.py) and the hardware are vtd_irt.c's; the format choice and the table's entries
+ * are vtd_ir_table.c's.
  */
 #ifndef X86_VTD_IR_H
 #define X86_VTD_IR_H
