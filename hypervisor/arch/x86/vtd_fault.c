@@ -105,7 +105,7 @@ u8 vtd_ir_fault_seen(u16 sid, u32 index)
 {
 	u32 i;
 
-	for (i = 0; i < seen_count; i++)
+	for (i = seen_count; i-- > 0;)
 		if (vtd_fault_is_ir(seen[i].reason) && seen[i].sid == sid && seen[i].page == index)
 			return seen[i].reason;
 	return 0;

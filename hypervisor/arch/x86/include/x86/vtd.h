@@ -63,7 +63,7 @@ u32 vtd_ir_table_pages(void);
 u32 vtd_poll_faults(void);
 /* Whether a fault for this source and page was seen since boot (for the DMA self-test). */
 bool vtd_fault_seen(u16 sid, u64 addr, bool write);
-/* The reason of the first interrupt-remapping fault recorded for this source and interrupt
+/* The reason of the latest new interrupt-remapping fault recorded for this source and interrupt
  * index since boot, or 0 when there was none (for the DMA self-test). */
 u8 vtd_ir_fault_seen(u16 sid, u32 index);
 
