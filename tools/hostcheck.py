@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 from construct import BitsInteger, BitStruct, ByteSwapped, Construct, Container, Flag, Padding, Struct
 
-from tools import chipset, hostc, vmxcaps, vtdregs
+from tools import chipset, hostc, hostcheck_ir, vmxcaps, vtdregs
 from tools.acpi_tables import DMAR_INTR_REMAP, Dmar, Drhd, parse_dmar
 from tools.errors import PlinthError
 
@@ -597,6 +597,7 @@ class Report:
     units: list[VtdUnit]
     iommu: IommuState
     smram: Smram | None = None  # None: not looked for (not an Intel CPU)
+    apic_id_max: int | None = None  # the largest apicid of /proc/cpuinfo (None: none named)
     rows: list[Row] = field(default_factory=list)
     status: int = 0
     summary: str = ""
@@ -771,9 +772,13 @@ def verdict(
     units: list[VtdUnit],
     iommu: IommuState,
     smram: Smram | None = None,
+    apic_id_max: int | None = None,
 ) -> list[Row]:
     """The verdict table: what Plinth requires or uses, and whether this host has it."""
     rows = _cpu_rows(cpu, msrs, features) + _vtd_rows(cpu, dmar, units, iommu)
+    if dmar.dmar is not None and not dmar.dmar.error:
+        ir = hostcheck_ir.judge(dmar.dmar, [hostcheck_ir.unit_ir(u) for u in units], apic_id_max)
+        rows.append(Row(hostcheck_ir.CHECK, OPTIONAL, *ir))
     return rows + ([smram_row(smram)] if smram is not None else [])
 
 
@@ -819,8 +824,8 @@ def check_host(root: Path = Path("/"), cpu: int = 0, msr_file: Path | None = Non
     iommu = iommu_state(root / "sys", root / "proc")
     units = vtd_units(dmar, iommu, root / "dev")
     smram = read_smram(root / "sys") if info.intel or not info.vendor else None
-    report = Report(info, msrs, features, dmar, units, iommu, smram)
-    report.rows = verdict(info, msrs, features, dmar, units, iommu, smram)
+    report = Report(info, msrs, features, dmar, units, iommu, smram, hostcheck_ir.max_apic_id(root / "proc"))
+    report.rows = verdict(info, msrs, features, dmar, units, iommu, smram, report.apic_id_max)
     report.status, report.summary = outcome(report.rows)
     return report
 
@@ -906,6 +911,12 @@ def _vtd_section(r: Report) -> list[str]:
     return lines
 
 
+def _ir_section(r: Report) -> list[str]:
+    if r.dmar.dmar is None:
+        return ["  not checked: no DMAR was read"]
+    return hostcheck_ir.section(r.dmar.dmar, [hostcheck_ir.unit_ir(u) for u in r.units], r.apic_id_max)
+
+
 def _iommu_section(r: Report) -> list[str]:
     s = r.iommu
     units = ", ".join(u.name + ("" if u.address is None else f" at 0x{u.address:x}") for u in s.units)
@@ -948,11 +959,13 @@ def _verdict_section(r: Report) -> list[str]:
 
 
 def render(report: Report) -> str:
-    """The report for people: CPU, VMX features, VT-d units, IOMMU state, SMRAM, verdict."""
+    """The report for people: CPU, VMX features, VT-d units and their interrupt remapping, IOMMU
+    state, SMRAM, verdict."""
     sections = [
         ("CPU", _cpu_section),
         ("VMX features", _vmx_section),
         ("VT-d units", _vtd_section),
+        ("VT-d interrupt remapping", _ir_section),
         ("IOMMU state (Linux)", _iommu_section),
         ("SMRAM", _smram_section),
         ("Verdict", _verdict_section),

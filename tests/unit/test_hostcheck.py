@@ -143,7 +143,7 @@ def test_capable_intel_host(tmp_path: Path) -> None:
     """The Haswell MSRs through the msr device, QEMU's DMAR and a unit Linux drives: Plinth runs."""
     report = check(capable_host(tmp_path))
     assert report.status == 0, report.rows
-    assert [r.status for r in report.rows] == [YES] * 7, report.rows
+    assert [r.status for r in report.rows] == [YES] * 8, report.rows
     assert report.summary == "This host can run Plinth."
     assert row(report, "VT-d remapping units").detail == (
         "1 usable; Plinth would use 4-level (48-bit) tables with 2M large pages"
@@ -155,7 +155,15 @@ def test_capable_intel_host(tmp_path: Path) -> None:
     assert (unit.base, unit.version, unit.cap, unit.ecap) == (0xFED90000, "1.0", UNIT_CAP, UNIT_ECAP)
     assert unit.source == str(tmp_path / "sys" / "class" / "iommu" / "dmar0")
     text = hostcheck.render(report)
-    for section in ("CPU", "VMX features", "VT-d units", "IOMMU state (Linux)", "SMRAM", "Verdict"):
+    for section in (
+        "CPU",
+        "VMX features",
+        "VT-d units",
+        "VT-d interrupt remapping",
+        "IOMMU state (Linux)",
+        "SMRAM",
+        "Verdict",
+    ):
         assert f"\n{section}\n" in f"\n{text}", section
     assert "GenuineIntel" in text and "Intel(R) Core(TM) i7-4770" in text
     assert "SAGAW 0x6 (39-bit 3-level, 48-bit 4-level), MGAW 48, ND 2 (256 domains)" in text

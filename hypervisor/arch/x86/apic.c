@@ -10,7 +10,6 @@
 #define XAPIC_SVR 0xf0
 #define APIC_SVR_ENABLE BIT(8)
 #define XAPIC_IRR 0x200
-#define MSR_X2APIC_BASE 0x800
 
 static volatile u32 *xapic;
 

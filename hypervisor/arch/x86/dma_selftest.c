@@ -12,12 +12,10 @@
  * It reports as the test guest does (tools/hvabi.py), under the source word "dma-selftest":
  * one check line each, an info line with what a passing check saw, and a summary.
  */
-#include <stdarg.h>
 #include <plinth_abi.h>
 #include <plinth/arch.h>
 #include <plinth/console.h>
 #include <plinth/errno.h>
-#include <plinth/format.h>
 #include <plinth/memory.h>
 #include <plinth/string.h>
 #include <plinth/vm_mem.h>
@@ -60,16 +58,6 @@ static inline void barrier(void)
 	asm volatile("" ::: "memory");
 }
 
-u32 edu_read32(const struct selftest *t, u32 reg)
-{
-	return *(volatile u32 *)(t->mmio + reg);
-}
-
-void edu_write32(const struct selftest *t, u32 reg, u32 v)
-{
-	*(volatile u32 *)(t->mmio + reg) = v;
-}
-
 /* The barriers order edu's accesses to RAM against the CPU's own, as the compiler sees them. */
 static u64 edu_read64(const struct selftest *t, u32 reg)
 {
@@ -83,36 +71,6 @@ static void edu_write64(const struct selftest *t, u32 reg, u64 v)
 {
 	barrier();
 	*(volatile u64 *)(t->mmio + reg) = v;
-}
-
-void selftest_result(struct selftest *t, const char *check, bool ok, const char *fmt, ...)
-{
-	char detail[160], info[192];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vformat(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
-	if (ok) {
-		format(info, sizeof(info), "%s: %s", check, detail);
-		log_info(DMA_SELFTEST_FMT_INFO, info);
-		log_info(DMA_SELFTEST_FMT_CHECK_PASS, check);
-		t->passed++;
-	} else {
-		log_info(DMA_SELFTEST_FMT_CHECK_FAIL, check, detail);
-		t->failed++;
-	}
-}
-
-void selftest_info(const char *fmt, ...)
-{
-	char text[160];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vformat(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	log_info(DMA_SELFTEST_FMT_INFO, text);
 }
 
 /* One edu transfer of EDU_DMA_SIZE bytes; -EBUSY when edu does not finish in time. */

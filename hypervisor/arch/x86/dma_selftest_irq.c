@@ -37,13 +37,13 @@
 
 /* The MSI capability (PCI 3.0, 6.8.1): 64-bit address form, as edu has it. */
 #define PCI_CAP_ID_MSI 0x05
-#define MSI_CONTROL 2
-#define MSI_CONTROL_ENABLE BIT(0)
-#define MSI_CONTROL_64BIT BIT(7)
-#define MSI_ADDRESS_LO 4
-#define MSI_ADDRESS_HI 8
-#define MSI_DATA_64 12
-#define MSI_DATA_32 8
+#define MSI_CAP_CONTROL 2
+#define MSI_CAP_CONTROL_ENABLE BIT(0)
+#define MSI_CAP_CONTROL_64BIT BIT(7)
+#define MSI_CAP_ADDRESS_LO 4
+#define MSI_CAP_ADDRESS_HI 8
+#define MSI_CAP_DATA_64 12
+#define MSI_CAP_DATA_32 8
 
 /* The compatibility format (SDM Vol. 3A, 11.11.1): fixed, edge, physical destination. */
 #define MSI_COMPAT_ADDRESS(dest) (0xfee00000u | ((dest) & 0xff) << 12)
@@ -68,22 +68,22 @@ struct irq_test {
 static void msi_program(const struct irq_test *x, u32 addr, u32 data)
 {
 	const struct pci_dev *e = x->edu;
-	u16 control = pci_config_read16(e->bus, e->dev, e->fn, (u8)(x->msi + MSI_CONTROL));
-	bool wide = control & MSI_CONTROL_64BIT;
+	u16 control = pci_config_read16(e->bus, e->dev, e->fn, (u8)(x->msi + MSI_CAP_CONTROL));
+	bool wide = control & MSI_CAP_CONTROL_64BIT;
 
-	pci_config_write32(e->bus, e->dev, e->fn, (u8)(x->msi + MSI_ADDRESS_LO), addr);
+	pci_config_write32(e->bus, e->dev, e->fn, (u8)(x->msi + MSI_CAP_ADDRESS_LO), addr);
 	if (wide)
-		pci_config_write32(e->bus, e->dev, e->fn, (u8)(x->msi + MSI_ADDRESS_HI), 0);
-	pci_config_write16(e->bus, e->dev, e->fn, (u8)(x->msi + (wide ? MSI_DATA_64 : MSI_DATA_32)), (u16)data);
-	pci_config_write16(e->bus, e->dev, e->fn, (u8)(x->msi + MSI_CONTROL), control | MSI_CONTROL_ENABLE);
+		pci_config_write32(e->bus, e->dev, e->fn, (u8)(x->msi + MSI_CAP_ADDRESS_HI), 0);
+	pci_config_write16(e->bus, e->dev, e->fn, (u8)(x->msi + (wide ? MSI_CAP_DATA_64 : MSI_CAP_DATA_32)), (u16)data);
+	pci_config_write16(e->bus, e->dev, e->fn, (u8)(x->msi + MSI_CAP_CONTROL), control | MSI_CAP_CONTROL_ENABLE);
 }
 
 static void msi_disable(const struct irq_test *x)
 {
 	const struct pci_dev *e = x->edu;
-	u16 control = pci_config_read16(e->bus, e->dev, e->fn, (u8)(x->msi + MSI_CONTROL));
+	u16 control = pci_config_read16(e->bus, e->dev, e->fn, (u8)(x->msi + MSI_CAP_CONTROL));
 
-	pci_config_write16(e->bus, e->dev, e->fn, (u8)(x->msi + MSI_CONTROL), control & ~MSI_CONTROL_ENABLE);
+	pci_config_write16(e->bus, e->dev, e->fn, (u8)(x->msi + MSI_CAP_CONTROL), control & ~MSI_CAP_CONTROL_ENABLE);
 }
 
 /* Which of the test vectors are pending, as a bit mask (bit i: VECTOR_REMAPPED + i). */
@@ -98,20 +98,22 @@ static u32 pending(void)
 }
 
 /* Makes edu send one MSI with addr/data and waits for vector; the pending test vectors
- * afterwards in *after. false when the vector was pending before (nothing to tell). */
-static bool raise(const struct irq_test *x, u32 addr, u32 data, u8 vector, u32 *after)
+ * afterwards in *after. NULL, or what kept the MSI from telling anything. */
+static const char *raise(const struct irq_test *x, u32 addr, u32 data, u8 vector, u32 *after)
 {
 	u32 bit = BIT(vector - VECTOR_REMAPPED), ms;
+	bool raised;
 
 	if (pending() & bit)
-		return false;
+		return "the vector was pending before edu's MSI";
 	msi_program(x, addr, data);
 	edu_write32(x->t, EDU_IRQ_RAISE, EDU_IRQ_TEST);
-	for (ms = 0; ms < ARRIVAL_TIMEOUT_MS && !(pending() & bit); ms++)
+	raised = edu_read32(x->t, EDU_IRQ_STATUS) & EDU_IRQ_TEST;
+	for (ms = 0; ms < ARRIVAL_TIMEOUT_MS && raised && !(pending() & bit); ms++)
 		pit_udelay(1000);
 	edu_write32(x->t, EDU_IRQ_ACK, EDU_IRQ_TEST);
 	*after = pending();
-	return true;
+	return raised ? NULL : "edu's interrupt status did not take the raise";
 }
 
 /* The interrupt-remapping fault recorded for edu's MSI at index, as a phrase in buf. */
@@ -136,11 +138,13 @@ static const char *fault_phrase(const struct irq_test *x, u32 index, char *buf, 
 static void expect_blocked(const struct irq_test *x, const char *check, const char *what, u32 addr, u32 data,
 			   u8 vector, u32 index)
 {
+	const char *problem;
 	char fault[128];
 	u32 after;
 
-	if (!raise(x, addr, data, vector, &after)) {
-		selftest_result(x->t, check, false, "vector 0x%x was pending before edu's MSI: nothing to tell", vector);
+	problem = raise(x, addr, data, vector, &after);
+	if (problem) {
+		selftest_result(x->t, check, false, "vector 0x%x: %s", vector, problem);
 		return;
 	}
 	selftest_result(x->t, check, !(after & BIT(vector - VECTOR_REMAPPED)),
@@ -152,6 +156,7 @@ static void expect_blocked(const struct irq_test *x, const char *check, const ch
 static void check_remapped(struct irq_test *x)
 {
 	int index = vtd_ir_remap(x->t->sid, VECTOR_REMAPPED, x->dest, x->apic_ids, x->ncpus);
+	const char *problem;
 	u32 addr, data, after;
 
 	if (index < 0) {
@@ -160,8 +165,9 @@ static void check_remapped(struct irq_test *x)
 		return;
 	}
 	msi_remappable((u32)index, &addr, &data);
-	if (!raise(x, addr, data, VECTOR_REMAPPED, &after))
-		selftest_result(x->t, "irq-remapped", false, "vector 0x%x was pending before edu's MSI", VECTOR_REMAPPED);
+	problem = raise(x, addr, data, VECTOR_REMAPPED, &after);
+	if (problem)
+		selftest_result(x->t, "irq-remapped", false, "vector 0x%x: %s", VECTOR_REMAPPED, problem);
 	else
 		selftest_result(x->t, "irq-remapped", after == BIT(0),
 				"MSI through entry %d (address 0x%x, data 0x%x) %s at APIC %u as vector 0x%x; "

@@ -142,7 +142,6 @@ bool vtd_init(const struct acpi_info *acpi, const struct boot_info *bi)
 	log_info("vtd: %u unit%s; domains use %s tables with %s pages", vtd_unit_count, vtd_unit_count == 1 ? "" : "s",
 		 four_level ? "4-level (48-bit)" : "3-level (39-bit)",
 		 allow_1g ? "1G, 2M and 4K" : allow_2m ? "2M and 4K" : "4K");
-	vtd_ir_init(acpi);
 	return true;
 }
 
@@ -158,7 +157,7 @@ u32 vtd_table_pages(void)
 	for (i = 0; i < VTD_DOMAINS; i++)
 		if (domains[i].used)
 			pages += domains[i].pt.table_pages;
-	return pages + context_pages + vtd_ir_table_pages();
+	return pages + context_pages;
 }
 
 static void *table_page(void)

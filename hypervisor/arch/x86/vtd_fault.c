@@ -26,8 +26,8 @@ static u64 unrecorded; /* faults beyond the table, or lost to overflow */
 
 static void record(u32 unit, u64 lo, u64 hi)
 {
-	u16 sid = (u16)FRCD_SID(hi);
-	u8 reason = (u8)FRCD_REASON(hi);
+	u16 sid = FRCD_SID(hi);
+	u8 reason = FRCD_REASON(hi);
 	bool ir = vtd_fault_is_ir(reason);
 	bool write = !ir && !(hi & FRCD_T);
 	u64 page = ir ? VTD_IR_FAULT_INDEX(lo) : lo & ~0xfffULL;

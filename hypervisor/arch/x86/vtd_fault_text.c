@@ -3,11 +3,6 @@
 #include <x86/vtd_fault.h>
 #include <x86/vtd_ir.h>
 
-/* Fault recording register (VT-d 11.4.14). */
-#define FRCD_T BIT(62) /* 1: read request, 0: write request */
-#define FRCD_REASON(hi) ((u8)((hi) >> 32))
-#define FRCD_SID(hi) ((u16)(hi))
-
 bool vtd_fault_is_ir(u8 reason)
 {
 	return (reason & 0xf0) == 0x20;

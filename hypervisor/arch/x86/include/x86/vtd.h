@@ -18,7 +18,7 @@ struct vtd_domain;
 bool vtd_init(const struct acpi_info *acpi, const struct boot_info *bi);
 /* Whether vtd_init found units: guests then run behind DMA isolation. */
 bool vtd_present(void);
-/* Pages of VT-d tables (root, context, second-level) Plinth holds, for the footprint. */
+/* Pages of VT-d DMA tables (root, context, second-level) Plinth holds, for the footprint. */
 u32 vtd_table_pages(void);
 
 /* A domain mapping the VM's RAM (identity, read/write) and nothing else: Plinth's range and
@@ -33,7 +33,7 @@ int vtd_attach(u16 sid, struct vtd_domain *d);
  * From then on a device without a context entry cannot DMA at all. */
 int vtd_enable(void);
 
-/* Interrupt remapping (vtd_irt.c). Called by vtd_init: decides from the DMAR, the units and
+/* Interrupt remapping (vtd_irt.c). Called after vtd_init found units: decides from the DMAR, the units and
  * the CPUs whether and in which format the units can remap interrupts (x86/vtd_ir.h
  * vtd_ir_choose) and says so in one line. Nothing is enabled yet. */
 void vtd_ir_init(const struct acpi_info *acpi);

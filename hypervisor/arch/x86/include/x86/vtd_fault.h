@@ -5,6 +5,11 @@
 
 #include <plinth/types.h>
 
+/* A fault recording register's high quadword (VT-d 11.4.14, bits 127:64). */
+#define FRCD_T BIT(62) /* 1: read request, 0: write request (DMA faults) */
+#define FRCD_REASON(hi) ((u8)((hi) >> 32))
+#define FRCD_SID(hi) ((u16)(hi))
+
 /* Whether a fault reason is interrupt remapping's (20h-2Fh, VT-d 7.1.3 and appendix A): its
  * record then names an interrupt index, not an address. */
 bool vtd_fault_is_ir(u8 reason);

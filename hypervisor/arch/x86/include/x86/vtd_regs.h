@@ -44,9 +44,7 @@
 #define FSTS_IQE BIT(4) /* invalidation queue error */
 #define FSTS_FRI(s) (((s) >> 8) & 0xff)
 #define FRCD_F BIT(63)
-#define FRCD_T BIT(62) /* 1: read request, 0: write request */
-#define FRCD_REASON(h) (((h) >> 32) & 0xff)
-#define FRCD_SID(h) ((h) & 0xffff)
+/* FRCD_T, FRCD_REASON and FRCD_SID, what a record says: x86/vtd_fault.h. */
 
 /* Root and context entries (9.1, 9.3). */
 #define ROOT_PRESENT BIT(0)
