@@ -10,7 +10,8 @@ VT-d CAP/ECAP fields of tools/vtdregs.py (which generate vtd.c's); the DMAR goes
 Plinth's own C parser, built for this machine with the host gcc (tools.acpi_tables.parse_dmar),
 so it is rejected exactly when Plinth would reject it. The host bridge's SMRAM control
 (/sys/bus/pci/devices/0000:00:00.0/config: root beyond the first 64 bytes) is read where
-tools/chipset.py, which generates the table smram.c uses, says it is.
+tools/chipset.py, which generates the table smram.c uses, says it is. Interrupt remapping is
+judged by Plinth's own decision code too (tools/hostcheck_ir.py).
 
 What cannot be read is said, with the remedy, and the rest is still reported. Exit status: 0 the
 host can run Plinth, 1 it cannot (a requirement is missing), 2 a requirement could not be checked.
@@ -777,7 +778,7 @@ def verdict(
     """The verdict table: what Plinth requires or uses, and whether this host has it."""
     rows = _cpu_rows(cpu, msrs, features) + _vtd_rows(cpu, dmar, units, iommu)
     if dmar.dmar is not None and not dmar.dmar.error:
-        ir = hostcheck_ir.judge(dmar.dmar, [hostcheck_ir.unit_ir(u) for u in units], apic_id_max)
+        ir = hostcheck_ir.judge(dmar.dmar, [hostcheck_ir.unit_ir(u) for u in units], apic_id_max, max(cpu.count, 1))
         rows.append(Row(hostcheck_ir.CHECK, OPTIONAL, *ir))
     return rows + ([smram_row(smram)] if smram is not None else [])
 

@@ -2,25 +2,28 @@
 
 With VT-d interrupt remapping a device's MSI reaches a CPU only through an entry Plinth wrote
 for it (arch/x86/vtd_irt.c); without it, Plinth can only check the MSI address and data a VM
-writes into configuration space. So it is optional, and judged as vtd_ir_choose()
-(arch/x86/vtd_ir_table.c) judges it: the DMAR's INTR_REMAP flag, IR and queued invalidation on
-every unit (the interrupt entry cache is invalidated only through the queue), and EIM on every
-unit when an APIC ID needs more than 8 bits. Also reported per unit, from the same register
-definitions (tools/vtdregs.py): EIM (x2APIC destinations) and CAP.PI (posted interrupts, which
-Plinth does not use yet); and the DMAR's X2APIC_OPT_OUT flag, which Plinth honours.
+writes into configuration space. So it is optional. It is judged by Plinth's own code:
+vtd_ir_choose() (arch/x86/vtd_ir_table.c), built for this machine with the host gcc as the
+DMAR parser is (tests/unit/c/vtd_ir_choose_file.c), from the DMAR's INTR_REMAP and
+X2APIC_OPT_OUT flags, each unit's IR, QI and EIM, and the largest APIC ID; once for CPUs in
+xAPIC mode and once for CPUs in x2APIC mode, since that is the firmware's choice at boot. Also
+reported per unit, from the register definitions of tools/vtdregs.py: CAP.PI (posted
+interrupts, which Plinth does not use yet).
 """
 
 from __future__ import annotations
 
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
-from tools import vtdregs
+from tools import hostc, vtdregs
 from tools.acpi_tables import DMAR_INTR_REMAP, Dmar
+from tools.errors import PlinthError
 
 DMAR_X2APIC_OPT_OUT = 1 << 1
-XAPIC_ID_MAX = 254  # the largest APIC ID an 8-bit destination names alone (255 is broadcast)
+VTD_IR_OFF = 0  # vtd_ir_choose()'s modes (x86/vtd_ir.h)
 CHECK = "VT-d interrupt remapping"
 
 
@@ -64,47 +67,55 @@ def max_apic_id(proc_root: Path) -> int | None:
     return max(ids) if ids else None
 
 
-def _lacking(units: list[UnitIr], attr: str) -> list[int]:
-    return [i for i, u in enumerate(units) if getattr(u, attr) is False]
+class Decision(NamedTuple):
+    """What vtd_ir_choose() decided: mode (VTD_IR_), why, and the table's entries."""
+
+    mode: int
+    why: str
+    entries: int
 
 
-def judge(dmar: Dmar | None, units: list[UnitIr], apic_id_max: int | None) -> tuple[str, str]:
-    """(status, detail) of the verdict row: yes, no or unknown, as vtd_ir_choose() would decide."""
+def choose(**platform: int) -> Decision:
+    """Runs Plinth's decision (vtd_ir_choose_file) with struct vtd_ir_platform's fields and cpus."""
+    exe = hostc.vtd_ir_choose_file()
+    try:
+        res = subprocess.run(
+            [str(exe), *(f"{k}={v}" for k, v in platform.items())], capture_output=True, text=True, timeout=30
+        )
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise PlinthError(f"cannot run {exe.name} ({err}).") from None
+    fields = dict(line.partition(" ")[::2] for line in res.stdout.splitlines())
+    if res.returncode or not {"mode", "why", "entries"} <= fields.keys():
+        raise PlinthError(f"{exe.name} failed: {res.stderr.strip() or res.stdout.strip()}")
+    return Decision(int(fields["mode"]), fields["why"], int(fields["entries"]))
+
+
+def judge(dmar: Dmar | None, units: list[UnitIr], apic_id_max: int | None, cpus: int = 1) -> tuple[str, str]:
+    """(status, detail) of the verdict row: yes, no or unknown, as Plinth would decide at boot."""
     if dmar is None:
         return "unknown", "the DMAR was not read"
-    if not dmar.flags & DMAR_INTR_REMAP:
-        return "no", "the DMAR does not announce it (flag INTR_REMAP clear): MSIs are checked in configuration space"
-    if not units:
-        return "no", "no remapping unit"
-    for attr, what in (("ir", "interrupt remapping (ECAP.IR)"), ("qi", "queued invalidation (ECAP.QI)")):
-        lacking = _lacking(units, attr)
-        if lacking:
-            return "no", f"unit {', '.join(map(str, lacking))} lacks {what}"
-    wide = apic_id_max is not None and apic_id_max > XAPIC_ID_MAX
-    if wide and _lacking(units, "eim"):
-        return (
-            "no",
-            f"APIC ID {apic_id_max} needs 32-bit destinations, which unit {_lacking(units, 'eim')[0]} lacks (EIM)",
-        )
     unread = [i for i, u in enumerate(units) if u.ir is None]
     if unread:
         return "unknown", f"the registers of unit {', '.join(map(str, unread))} were not read"
-    eim = all(u.eim for u in units)
-    opt_out = bool(dmar.flags & DMAR_X2APIC_OPT_OUT)
-    formats = (
-        "x2APIC (32-bit) destinations: an APIC ID is above 254"
-        if wide
-        else "xAPIC (8-bit) destinations"
-        + (
-            ", or x2APIC ones when the firmware hands over x2APIC CPUs"
-            if eim and not opt_out
-            else " (the DMAR opts out of x2APIC)"
-            if opt_out
-            else " (EIM missing on a unit)"
-        )
-    )
+    platform = {
+        "dmar_intr_remap": int(bool(dmar.flags & DMAR_INTR_REMAP)),
+        "dmar_x2apic_opt_out": int(bool(dmar.flags & DMAR_X2APIC_OPT_OUT)),
+        "units": len(units),
+        "units_ir": sum(bool(u.ir) for u in units),
+        "units_qi": sum(bool(u.qi) for u in units),
+        "units_eim": sum(bool(u.eim) for u in units),
+        "max_apic_id": apic_id_max or 0,
+        "cpus": cpus,
+    }
+    try:
+        xapic, x2apic = choose(**platform, x2apic_now=0), choose(**platform, x2apic_now=1)
+    except PlinthError as err:
+        return "unknown", str(err)
+    if xapic.mode == VTD_IR_OFF:
+        return "no", f"{xapic.why}: MSIs are checked in configuration space instead"
+    formats = xapic.why if xapic.why == x2apic.why else f"{xapic.why}; if {x2apic.why}"
     posted = "posted interrupts on every unit (not used yet)" if all(u.pi for u in units) else "no posted interrupts"
-    return "yes", f"on every unit; {formats}; {posted}"
+    return "yes", f"{xapic.entries} entries for {cpus} CPUs; {formats}; {posted}"
 
 
 def section(dmar: Dmar | None, units: list[UnitIr], apic_id_max: int | None) -> list[str]:

@@ -15,6 +15,7 @@ from test_hostcheck import UNIT_CAP, UNIT_ECAP, capable_host, check, register, r
 
 from tools import hostcheck, hostcheck_ir
 from tools.acpi_tables import Dmar, dmar
+from tools.errors import PlinthError
 
 OPTIONAL, YES, NO, UNKNOWN = hostcheck.OPTIONAL, hostcheck.YES, hostcheck.NO, hostcheck.UNKNOWN
 BASE = 0xFED90000
@@ -27,7 +28,7 @@ def unit(ir: bool = True, qi: bool = True, eim: bool = False, pi: bool = False) 
 
 
 def judge(flags: int, units: list[hostcheck.VtdUnit], apic_id_max: int | None = 3) -> tuple[str, str]:
-    return hostcheck_ir.judge(Dmar(flags=flags), [hostcheck_ir.unit_ir(u) for u in units], apic_id_max)
+    return hostcheck_ir.judge(Dmar(flags=flags), [hostcheck_ir.unit_ir(u) for u in units], apic_id_max, cpus=2)
 
 
 def test_unit_fields_come_from_vtdregs() -> None:
@@ -37,6 +38,11 @@ def test_unit_fields_come_from_vtdregs() -> None:
     assert hostcheck_ir.unit_ir(hostcheck.VtdUnit(BASE)) == hostcheck_ir.UnitIr(BASE, None, None, None, None)
 
 
+XAPIC = "the CPUs run xAPIC: 8-bit destinations"
+NARROW = ": 8-bit destinations, which reach every APIC ID below 255"
+ELSEWHERE = ": MSIs are checked in configuration space instead"
+
+
 @pytest.mark.parametrize(
     ("flags", "units", "apic_id_max", "expected"),
     [
@@ -44,7 +50,11 @@ def test_unit_fields_come_from_vtdregs() -> None:
             1,
             [unit()],
             3,
-            (YES, "on every unit; xAPIC (8-bit) destinations (EIM missing on a unit); no posted interrupts"),
+            (
+                YES,
+                f"512 entries for 2 CPUs; {XAPIC}; if the CPUs run x2APIC, but a unit lacks EIM{NARROW}; "
+                "no posted interrupts",
+            ),
         ),
         (
             1,
@@ -52,7 +62,7 @@ def test_unit_fields_come_from_vtdregs() -> None:
             3,
             (
                 YES,
-                "on every unit; xAPIC (8-bit) destinations, or x2APIC ones when the firmware hands over x2APIC CPUs; "
+                f"512 entries for 2 CPUs; {XAPIC}; if the CPUs run x2APIC: 32-bit destinations (EIME); "
                 "posted interrupts on every unit (not used yet)",
             ),
         ),
@@ -60,25 +70,38 @@ def test_unit_fields_come_from_vtdregs() -> None:
             3,
             [unit(eim=True)],
             3,
-            (YES, "on every unit; xAPIC (8-bit) destinations (the DMAR opts out of x2APIC); no posted interrupts"),
+            (
+                YES,
+                f"512 entries for 2 CPUs; {XAPIC}; if the CPUs run x2APIC, but the DMAR opts out of x2APIC "
+                f"(X2APIC_OPT_OUT){NARROW}; no posted interrupts",
+            ),
         ),
         (
             3,
             [unit(eim=True)],
             300,
-            (YES, "on every unit; x2APIC (32-bit) destinations: an APIC ID is above 254; no posted interrupts"),
+            (
+                YES,
+                "512 entries for 2 CPUs; the CPUs run x2APIC with APIC IDs above 254: 32-bit destinations (EIME); "
+                "no posted interrupts",
+            ),
+        ),
+        (0, [unit()], 3, (NO, f"the DMAR does not announce it (flag INTR_REMAP clear){ELSEWHERE}")),
+        (1, [unit(), unit(ir=False)], 3, (NO, f"1 of 2 units lack it (ECAP.IR){ELSEWHERE}")),
+        (
+            1,
+            [unit(qi=False)],
+            3,
+            (NO, f"1 of 1 units lack queued invalidation, which the interrupt entry cache needs{ELSEWHERE}"),
         ),
         (
-            0,
-            [unit()],
-            3,
-            (NO, "the DMAR does not announce it (flag INTR_REMAP clear): MSIs are checked in configuration space"),
+            1,
+            [unit(eim=True), unit()],
+            255,
+            (NO, f"APIC ID 255 needs 32-bit destinations, which 1 of 2 units lack (ECAP.EIM){ELSEWHERE}"),
         ),
-        (1, [unit(), unit(ir=False)], 3, (NO, "unit 1 lacks interrupt remapping (ECAP.IR)")),
-        (1, [unit(qi=False)], 3, (NO, "unit 0 lacks queued invalidation (ECAP.QI)")),
-        (1, [unit(eim=True), unit()], 255, (NO, "APIC ID 255 needs 32-bit destinations, which unit 1 lacks (EIM)")),
         (1, [unit(), hostcheck.VtdUnit(BASE + 0x1000)], 3, (UNKNOWN, "the registers of unit 1 were not read")),
-        (1, [], 3, (NO, "no remapping unit")),
+        (1, [], 3, (NO, f"no remapping unit{ELSEWHERE}")),
     ],
     ids=[
         "xapic",
@@ -94,7 +117,13 @@ def test_unit_fields_come_from_vtdregs() -> None:
     ],
 )
 def test_judge(flags: int, units: list[hostcheck.VtdUnit], apic_id_max: int, expected: tuple[str, str]) -> None:
+    """Plinth's own decision (vtd_ir_choose, run on this machine), once per APIC mode."""
     assert judge(flags, units, apic_id_max) == expected
+
+
+def test_decision_program_refuses_unknown_keys() -> None:
+    with pytest.raises(PlinthError, match="unknown key in colour=1"):
+        hostcheck_ir.choose(colour=1)
 
 
 def test_capable_host_reports_interrupt_remapping(tmp_path: Path) -> None:
@@ -105,7 +134,8 @@ def test_capable_host_reports_interrupt_remapping(tmp_path: Path) -> None:
         hostcheck_ir.CHECK,
         OPTIONAL,
         YES,
-        "on every unit; xAPIC (8-bit) destinations (EIM missing on a unit); no posted interrupts",
+        "512 entries for 2 CPUs; the CPUs run xAPIC: 8-bit destinations; if the CPUs run x2APIC, but a unit "
+        "lacks EIM: 8-bit destinations, which reach every APIC ID below 255; no posted interrupts",
     )
     text = hostcheck.render(report)
     section = text.split("\nVT-d interrupt remapping\n")[1].split("\n\n")[0].splitlines()
@@ -127,7 +157,7 @@ def test_without_interrupt_remapping_plinth_still_runs(tmp_path: Path) -> None:
     assert report.status == 0
     assert report.summary == (
         "This host can run Plinth. Optional: the DMAR does not announce it (flag INTR_REMAP clear): "
-        "MSIs are checked in configuration space."
+        "MSIs are checked in configuration space instead."
     )
 
 
@@ -139,7 +169,10 @@ def test_wide_apic_ids_without_eim(tmp_path: Path) -> None:
     )
     report = check(capable_host(tmp_path, cpuinfo=cpuinfo.rstrip("\n") + "\n\n" + second + "\n"))
     assert report.apic_id_max == 300
-    assert row(report, hostcheck_ir.CHECK).detail == "APIC ID 300 needs 32-bit destinations, which unit 0 lacks (EIM)"
+    assert row(report, hostcheck_ir.CHECK).detail == (
+        "APIC ID 300 needs 32-bit destinations, which 1 of 1 units lack (ECAP.EIM): "
+        "MSIs are checked in configuration space instead"
+    )
 
 
 def test_no_dmar_no_row(tmp_path: Path) -> None:

@@ -12,7 +12,11 @@ u32 vtd_ir_choose(const struct vtd_ir_platform *p, char *why, size_t n)
 		format(why, n, "the DMAR does not announce it (flag INTR_REMAP clear)");
 		return VTD_IR_OFF;
 	}
-	if (!p->units || p->units_ir < p->units) {
+	if (!p->units) {
+		format(why, n, "no remapping unit");
+		return VTD_IR_OFF;
+	}
+	if (p->units_ir < p->units) {
 		format(why, n, "%u of %u units lack it (ECAP.IR)", p->units - p->units_ir, p->units);
 		return VTD_IR_OFF;
 	}

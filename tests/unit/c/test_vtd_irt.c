@@ -76,6 +76,7 @@ TEST(reasons_to_stay_off)
 	p = good();
 	p.units = p.units_ir = 0;
 	CHECK_EQ_U64(vtd_ir_choose(&p, why, sizeof(why)), VTD_IR_OFF);
+	CHECK_STR(why, "no remapping unit");
 	p = good();
 	p.units_qi = 0;
 	CHECK_EQ_U64(vtd_ir_choose(&p, why, sizeof(why)), VTD_IR_OFF);
