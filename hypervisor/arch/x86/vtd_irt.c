@@ -21,7 +21,7 @@
 #include <x86/vtd_regs.h>
 
 static u32 mode = VTD_IR_OFF;
-static char why[160] = "not looked for";
+static char why[160] = "no usable DMA remapping unit";
 static u32 entries;
 static struct vtd_irt table;
 
