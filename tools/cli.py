@@ -405,10 +405,10 @@ def cmd_decode(args: argparse.Namespace) -> int:
 
 
 def cmd_check_host(args: argparse.Namespace) -> int:
-    from tools import hostcheck
+    from tools import hostcheck, hostcheck_output
 
     report = hostcheck.check_host(Path(args.root), args.cpu, Path(args.msr_file) if args.msr_file else None)
-    print(hostcheck.to_json(report) if args.json else hostcheck.render(report))
+    print(hostcheck_output.to_json(report) if args.json else hostcheck_output.render(report))
     if args.save_msrs:
         hostcheck.save_msr_file(report, Path(args.save_msrs))
     return report.status

@@ -13,7 +13,7 @@ import pytest
 from test_acpi_tables import ONE_UNIT
 from test_hostcheck import UNIT_CAP, UNIT_ECAP, capable_host, check, register, row
 
-from tools import hostcheck, hostcheck_ir
+from tools import hostcheck, hostcheck_ir, hostcheck_output
 from tools.acpi_tables import Dmar, dmar
 from tools.errors import PlinthError
 
@@ -137,7 +137,7 @@ def test_capable_host_reports_interrupt_remapping(tmp_path: Path) -> None:
         "512 entries for 2 CPUs; the CPUs run xAPIC: 8-bit destinations; if the CPUs run x2APIC, but a unit "
         "lacks EIM: 8-bit destinations, which reach every APIC ID below 255; no posted interrupts",
     )
-    text = hostcheck.render(report)
+    text = hostcheck_output.render(report)
     section = text.split("\nVT-d interrupt remapping\n")[1].split("\n\n")[0].splitlines()
     assert section == [
         "  DMAR flags 0x1: INTR_REMAP yes, X2APIC_OPT_OUT no",
@@ -145,7 +145,7 @@ def test_capable_host_reports_interrupt_remapping(tmp_path: Path) -> None:
         f"  unit 0 at 0x{BASE:x}: IR yes, QI yes, EIM no (x2APIC destinations), PI no (posted interrupts)",
     ]
     assert report.summary == "This host can run Plinth."
-    assert '"apic_id_max": 0' in hostcheck.to_json(report)
+    assert '"apic_id_max": 0' in hostcheck_output.to_json(report)
 
 
 def test_without_interrupt_remapping_plinth_still_runs(tmp_path: Path) -> None:
@@ -179,7 +179,7 @@ def test_no_dmar_no_row(tmp_path: Path) -> None:
     """Without a DMAR the VT-d row already says why; interrupt remapping adds no row."""
     report = check(capable_host(tmp_path, dmar_table=None, linux_units={}))
     assert all(r.check != hostcheck_ir.CHECK for r in report.rows)
-    assert "VT-d interrupt remapping\n  not checked: no DMAR was read" in hostcheck.render(report)
+    assert "VT-d interrupt remapping\n  not checked: no DMAR was read" in hostcheck_output.render(report)
 
 
 def test_max_apic_id(tmp_path: Path) -> None:
