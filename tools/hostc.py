@@ -62,7 +62,7 @@ _SOURCES_LINE = re.compile(r"//\s*sources:\s*(.*)")
 
 def write_generated() -> Path:
     """Writes the Python-generated headers host programs may include; returns their folder."""
-    from tools import gen, hvabi, vmconfig, vmcs
+    from tools import gen, hvabi, vmconfig, vmcs, vtdregs
 
     out = ROOT / GENERATED_DIR
     headers = {
@@ -71,6 +71,7 @@ def write_generated() -> Path:
         "plinth_abi.h": hvabi.plinth_abi_h,
         "vmcs_fields.h": vmcs.vmcs_fields_h,
         "vmconfig.h": vmconfig.vmconfig_h,
+        "vtd_caps.h": vtdregs.vtd_caps_h,
     }
     for name, make in headers.items():
         gen.write_if_changed(out / name, make())
