@@ -66,7 +66,7 @@ def qemu_records_ir_faults() -> bool:
     return qemu.version(qemu.QemuEmulator.binary) >= qemu.QEMU_IR_FAULTS_RECORDED_SINCE
 
 
-def assert_interrupt_checks(out: str, checks: dict[str, tuple[str, str]], edu_bdf: str) -> None:
+def assert_interrupt_checks(out: str, checks: dict[str, tuple[str, str]], edu_bdf: str, cpus: int = 1) -> None:
     """The interrupt part: remapping enabled with compatibility format blocked; edu's MSI through
     its entry arrives with the entry's vector and nothing else; through another requester's entry
     and a removed entry it is blocked. Each blocked MSI's fault is decoded on the console with
@@ -75,7 +75,7 @@ def assert_interrupt_checks(out: str, checks: dict[str, tuple[str, str]], edu_bd
     model CFI): irq-compat must say exactly that, so the day QEMU blocks it this test notices."""
     enabled = cp.VTD_IR_ENABLED.regex.search(out)
     assert enabled and enabled["format"] == "xAPIC (8-bit)", "no line saying interrupt remapping is enabled"
-    assert int(enabled["entries"]) == 256, enabled.group(0)  # one CPU: 224 vectors, one page
+    assert int(enabled["entries"]) == (256 if cpus == 1 else 512), enabled.group(0)  # 224 vectors per CPU
     for name in IRQ_CHECKS[:4]:
         assert checks[name][0] == "pass", (name, checks[name])
     remapped = IRQ_REMAPPED_RE.search(checks["irq-remapped"][1])
@@ -228,11 +228,13 @@ def test_interrupt_remapping_off_without_intremap(boot, target_for) -> None:
 
 @pytest.mark.qemu
 def test_interrupt_remapping_with_eim(boot, target_for) -> None:
-    """A unit with EIM (x-buggy-eim lets TCG offer it) while the CPU runs xAPIC: Plinth keeps the
-    xAPIC format, which is what the CPU understands, and the interrupt checks come out the same."""
+    """A unit with EIM (x-buggy-eim lets TCG offer it) while the CPUs run xAPIC: Plinth keeps the
+    xAPIC format, which is what the CPUs understand, and the interrupt checks come out the same.
+    Two CPUs: a two-page table (512 entries); edu's MSI aims at the boot CPU, one of the VM's."""
     emu = boot(
         target_for("qemu", None),
         cmdline="iommu_selftest",
+        cpus=2,
         memory_mib=SELFTEST_MEMORY_MIB,
         extra_args=["-device", "intel-iommu,intremap=on,eim=on,x-buggy-eim=on", "-device", "edu"],
     )
@@ -243,7 +245,7 @@ def test_interrupt_remapping_with_eim(boot, target_for) -> None:
     assert available and available["why"] == "the CPUs run xAPIC: 8-bit destinations", available
     edu = PCI_EDU_RE.search(out)
     assert edu
-    assert_interrupt_checks(out, selftest_checks(out), edu["bdf"])
+    assert_interrupt_checks(out, selftest_checks(out), edu["bdf"], cpus=2)
 
 
 @pytest.mark.qemu
