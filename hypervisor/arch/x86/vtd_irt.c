@@ -1,7 +1,7 @@
 /*
  * VT-d interrupt remapping, the hardware part (VT-d specification 5.1, 6.5.2.7, 11.4.4, 11.4.29):
  * one interrupt remapping table shared by every unit, as the root table is; the entries and the
- * choice of format are vtd_ir.c's (pure). Enabling sets the table pointer, invalidates the
+ * choice of format are vtd_ir.c's and vtd_ir_table.c's (pure). Enabling sets the table pointer, invalidates the
  * interrupt entry cache through the queue, turns IRE on and leaves CFI clear, so that a
  * compatibility-format interrupt (the plain MSI any DMA-capable device can write) is blocked:
  * from then on a device reaches a CPU only through an entry Plinth wrote for it.
@@ -24,6 +24,7 @@ static u32 mode = VTD_IR_OFF;
 static char why[160] = "no usable DMA remapping unit";
 static u32 entries;
 static struct vtd_irt table;
+static int enabled_rc; /* what enabling came to, once the table exists */
 
 static const char *mode_name(void)
 {
@@ -130,7 +131,7 @@ int vtd_ir_enable(void)
 	if (mode == VTD_IR_OFF)
 		return -ENODEV;
 	if (table.e)
-		return 0;
+		return enabled_rc;
 	table.e = pages_try_alloc((u32)(entries * sizeof(struct vtd_irte) / PMM_PAGE_SIZE));
 	if (!table.e) {
 		log_warn("vtd: no room for a %u-entry interrupt remapping table: Plinth's page pool is exhausted", entries);
@@ -141,8 +142,10 @@ int vtd_ir_enable(void)
 	sync_table();
 	for (i = 0; i < vtd_unit_count; i++) {
 		rc = enable_unit(i, &vtd_units[i], irta);
-		if (rc)
+		if (rc) {
+			enabled_rc = rc; /* a unit that did not answer is reported once, not retried */
 			return rc;
+		}
 	}
 	return 0;
 }
@@ -154,7 +157,7 @@ int vtd_ir_remap(u16 sid, u8 vector, u32 dest, const u32 *apic_ids, u32 n)
 	struct vtd_irte e;
 	int index;
 
-	if (!table.e)
+	if (!table.e || enabled_rc)
 		return -ENODEV;
 	if (vtd_irte_build(&s, apic_ids, n, &e))
 		return -EINVAL;
