@@ -1,9 +1,10 @@
 """VT-d DMA remapping: the capability report, and a device's DMA reaching the VM's RAM but not
-Plinth's memory.
+Plinth's memory; VT-d interrupt remapping: a device's MSI reaching the CPU only through an entry
+Plinth wrote for that device.
 
 QEMU's TCG has no VMX but emulates the Intel IOMMU and the DMA-capable `edu` device: there the
 boot option iommu_selftest makes Plinth run its DMA self-test (hypervisor/arch/x86/
-dma_selftest.c) instead of a guest. It reports in the test guest's check/summary format under
+dma_selftest.c, dma_selftest_irq.c) instead of a guest. It reports in the test guest's check/summary format under
 the source word "dma-selftest" (tools/hvabi.py), read here with the same patterns. Everything
 together runs under KVM with nested VMX only.
 """
