@@ -266,7 +266,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise PlinthError(f"--timeout {args.timeout:g}: give a number of seconds above 0.")
     if args.firmware and args.emulator != "qemu":
         raise PlinthError(f"--firmware {args.firmware} is for --emulator qemu; Bochs boots with its BIOS only.")
-    extra = {"firmware": args.firmware} if args.firmware else {}
+    extra: dict[str, object] = {"firmware": args.firmware} if args.firmware else {}
+    if args.vtd and args.emulator != "qemu":
+        raise PlinthError(f"--vtd {args.vtd} is for --emulator qemu; Bochs has no IOMMU.")
+    if args.vtd:
+        from tools.emulators import qemu
+
+        extra["extra_args"] = qemu.intel_iommu_args(intremap=args.vtd == "intremap")
     emu = emulators.create(
         args.emulator, ISO, logs.RUN_LOGS, cpu_model=model, cpus=args.cpus, memory_mib=args.memory, **extra
     )
@@ -405,10 +411,10 @@ def cmd_decode(args: argparse.Namespace) -> int:
 
 
 def cmd_check_host(args: argparse.Namespace) -> int:
-    from tools import hostcheck
+    from tools import hostcheck, hostcheck_output
 
     report = hostcheck.check_host(Path(args.root), args.cpu, Path(args.msr_file) if args.msr_file else None)
-    print(hostcheck.to_json(report) if args.json else hostcheck.render(report))
+    print(hostcheck_output.to_json(report) if args.json else hostcheck_output.render(report))
     if args.save_msrs:
         hostcheck.save_msr_file(report, Path(args.save_msrs))
     return report.status
@@ -587,6 +593,12 @@ def parser() -> argparse.ArgumentParser:
         "(after 'console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 panic=-1')",
     )
     s.add_argument("--no-guest", action="store_true", help="boot Plinth alone, without the Linux guest")
+    s.add_argument(
+        "--vtd",
+        choices=["dma", "intremap"],
+        help="QEMU only: add an Intel IOMMU (DMA remapping; intremap: interrupt remapping too) and the edu test "
+        "device; --cmdline iommu_selftest runs the DMA self-test against them",
+    )
     s.add_argument(
         "--config",
         metavar="FILE",

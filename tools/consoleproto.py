@@ -267,6 +267,30 @@ VTD_FAULT = line(
     rf"blocked: reason (?P<reason>{HEX}), (?P<why>.*)$",
     re.M,
 )
+# Interrupt remapping (arch/x86/vtd_irt.c, vtd_fault_text.c).
+VTD_IR_AVAILABLE = line(
+    LOG_PREFIX + "vtd: interrupt remapping available: %u entries when enabled, %s destinations (%s)",
+    r"plinth: vtd: interrupt remapping available: (?P<entries>\d+) entries when enabled, "
+    r"(?P<format>xAPIC \(8-bit\)|x2APIC \(32-bit\)) destinations \((?P<why>.*)\)$",
+    re.M,
+)
+VTD_IR_OFF = line(
+    LOG_PREFIX + "vtd: no interrupt remapping: %s",
+    r"plinth: vtd: no interrupt remapping: (?P<why>.*)$",
+    re.M,
+)
+VTD_IR_ENABLED = line(
+    LOG_PREFIX + "vtd: unit %u: interrupt remapping enabled: %u entries at 0x%lx, %s destinations, "
+    "compatibility format blocked",
+    rf"plinth: vtd: unit (?P<unit>\d+): interrupt remapping enabled: (?P<entries>\d+) entries at (?P<table>{HEX}), "
+    r"(?P<format>xAPIC \(8-bit\)|x2APIC \(32-bit\)) destinations, compatibility format blocked",
+)
+VTD_IR_FAULT = line(
+    LOG_PREFIX + "vtd: fault: unit %u: device %02x:%02x.%u interrupt index %u blocked: reason 0x%x, %s",
+    rf"plinth: vtd: fault: unit (?P<unit>\d+): device (?P<bdf>{BDF}) interrupt index (?P<index>\d+) "
+    rf"blocked: reason (?P<reason>{HEX}), (?P<why>.*)$",
+    re.M,
+)
 VTD_UNIT_REFUSED = line(
     WARN_PREFIX + C_FORMATS["CONSOLE_FMT_VTD_UNIT_REFUSED"],
     rf"plinth: warning: vtd: unit (?P<unit>\d+) at (?P<base>{HEX}) refused: (?P<why>.*); Plinth goes on without it",

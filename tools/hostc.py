@@ -51,6 +51,7 @@ SOURCE_GROUPS: dict[str, tuple[str, ...]] = {
 }
 # The host program around the ACPI parser that check-host runs (--json) and tests drive.
 ACPI_TABLE_FILE = "tests/unit/c/acpi_table_file.c"
+VTD_IR_CHOOSE_FILE = "tests/unit/c/vtd_ir_choose_file.c"
 CFLAGS = ("-std=gnu11", "-O1", "-g", "-Wall", "-Wextra", "-Werror", *(f"-I{d}" for d in INCLUDE_DIRS))
 # For tests: a bad read or undefined behaviour ends the program at once, with the place.
 SANITIZE = ("-fsanitize=address,undefined", "-fno-sanitize-recover=all")
@@ -61,7 +62,7 @@ _SOURCES_LINE = re.compile(r"//\s*sources:\s*(.*)")
 
 def write_generated() -> Path:
     """Writes the Python-generated headers host programs may include; returns their folder."""
-    from tools import gen, hvabi, vmconfig, vmcs
+    from tools import gen, hvabi, vmconfig, vmcs, vtdregs
 
     out = ROOT / GENERATED_DIR
     headers = {
@@ -70,6 +71,7 @@ def write_generated() -> Path:
         "plinth_abi.h": hvabi.plinth_abi_h,
         "vmcs_fields.h": vmcs.vmcs_fields_h,
         "vmconfig.h": vmconfig.vmconfig_h,
+        "vtd_caps.h": vtdregs.vtd_caps_h,
     }
     for name, make in headers.items():
         gen.write_if_changed(out / name, make())
@@ -157,3 +159,10 @@ def acpi_table_file(out_dir: Path | None = None, *, sanitize: bool = False) -> P
     program = ROOT / ACPI_TABLE_FILE
     name = "acpi_table_file-asan" if sanitize else "acpi_table_file"
     return build(program, sources_line(program), (out_dir or HOST_BUILD) / name, sanitize=sanitize)
+
+
+def vtd_ir_choose_file(out_dir: Path | None = None) -> Path:
+    """The host program that runs Plinth's interrupt-remapping decision (tests/unit/c/
+    vtd_ir_choose_file.c), built into out_dir (default build/host/) when missing or out of date."""
+    program = ROOT / VTD_IR_CHOOSE_FILE
+    return build(program, sources_line(program), (out_dir or HOST_BUILD) / "vtd_ir_choose_file")

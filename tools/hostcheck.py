@@ -10,7 +10,8 @@ VT-d CAP/ECAP fields of tools/vtdregs.py (which generate vtd.c's); the DMAR goes
 Plinth's own C parser, built for this machine with the host gcc (tools.acpi_tables.parse_dmar),
 so it is rejected exactly when Plinth would reject it. The host bridge's SMRAM control
 (/sys/bus/pci/devices/0000:00:00.0/config: root beyond the first 64 bytes) is read where
-tools/chipset.py, which generates the table smram.c uses, says it is.
+tools/chipset.py, which generates the table smram.c uses, says it is. Interrupt remapping is
+judged by Plinth's own decision code too (tools/hostcheck_ir.py).
 
 What cannot be read is said, with the remedy, and the rest is still reported. Exit status: 0 the
 host can run Plinth, 1 it cannot (a requirement is missing), 2 a requirement could not be checked.
@@ -22,14 +23,14 @@ from __future__ import annotations
 import json
 import mmap
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
 from construct import BitsInteger, BitStruct, ByteSwapped, Construct, Container, Flag, Padding, Struct
 
-from tools import chipset, hostc, vmxcaps, vtdregs
-from tools.acpi_tables import DMAR_INTR_REMAP, Dmar, Drhd, parse_dmar
+from tools import chipset, hostc, hostcheck_ir, vmxcaps, vtdregs
+from tools.acpi_tables import Dmar, Drhd, parse_dmar
 from tools.errors import PlinthError
 
 # --- Registers: names and bits from tools/vmxcaps.py, as Plinth's C side has them ---
@@ -597,6 +598,7 @@ class Report:
     units: list[VtdUnit]
     iommu: IommuState
     smram: Smram | None = None  # None: not looked for (not an Intel CPU)
+    apic_id_max: int | None = None  # the largest apicid of /proc/cpuinfo (None: none named)
     rows: list[Row] = field(default_factory=list)
     status: int = 0
     summary: str = ""
@@ -771,9 +773,13 @@ def verdict(
     units: list[VtdUnit],
     iommu: IommuState,
     smram: Smram | None = None,
+    apic_id_max: int | None = None,
 ) -> list[Row]:
     """The verdict table: what Plinth requires or uses, and whether this host has it."""
     rows = _cpu_rows(cpu, msrs, features) + _vtd_rows(cpu, dmar, units, iommu)
+    if dmar.dmar is not None and not dmar.dmar.error:
+        ir = hostcheck_ir.judge(dmar.dmar, [hostcheck_ir.unit_ir(u) for u in units], apic_id_max, max(cpu.count, 1))
+        rows.append(Row(hostcheck_ir.CHECK, OPTIONAL, *ir))
     return rows + ([smram_row(smram)] if smram is not None else [])
 
 
@@ -803,7 +809,8 @@ def outcome(rows: list[Row]) -> tuple[int, str]:
 
 
 def check_host(root: Path = Path("/"), cpu: int = 0, msr_file: Path | None = None) -> Report:
-    """Reads root/proc, root/sys and root/dev (or msr_file for the MSRs) and judges the host."""
+    """Reads root/proc, root/sys and root/dev (or msr_file for the MSRs) and judges the host; the
+    report is written out by tools/hostcheck_output.py."""
     if not root.is_dir():
         raise PlinthError(f"--root {root} is not a directory.")
     info = read_cpuinfo(root / "proc")
@@ -819,153 +826,7 @@ def check_host(root: Path = Path("/"), cpu: int = 0, msr_file: Path | None = Non
     iommu = iommu_state(root / "sys", root / "proc")
     units = vtd_units(dmar, iommu, root / "dev")
     smram = read_smram(root / "sys") if info.intel or not info.vendor else None
-    report = Report(info, msrs, features, dmar, units, iommu, smram)
-    report.rows = verdict(info, msrs, features, dmar, units, iommu, smram)
+    report = Report(info, msrs, features, dmar, units, iommu, smram, hostcheck_ir.max_apic_id(root / "proc"))
+    report.rows = verdict(info, msrs, features, dmar, units, iommu, smram, report.apic_id_max)
     report.status, report.summary = outcome(report.rows)
     return report
-
-
-# --- Output ---
-
-
-def _cpu_section(r: Report) -> list[str]:
-    c = r.cpu
-    if c.problem and not c.vendor:
-        return [f"  {c.problem}"]
-    lines = [
-        f"  vendor      {c.vendor}",
-        f"  model       {c.model_name} (family {c.family}, model {c.model}, stepping {c.stepping})",
-        f"  CPUs        {c.count}",
-        f"  VMX flag    {'yes' if 'vmx' in c.flags else 'no'} (CPUID.1:ECX.VMX as /proc/cpuinfo shows it)",
-    ]
-    if "hypervisor" in c.flags:
-        lines.append("  hypervisor  yes: this Linux runs in a virtual machine (Plinth would need nested VT-x)")
-    if r.msrs is not None:
-        lines.append(
-            f"  MSRs        {'read from ' + r.msrs.source if r.msrs.values else 'not read: ' + r.msrs.problem}"
-        )
-    return lines
-
-
-def _vmx_section(r: Report) -> list[str]:
-    if r.msrs is None:
-        return [f"  not checked: VMX is Intel's; this CPU is {r.cpu.describe()}"]
-    basic = r.msrs.values.get(MSRS["IA32_VMX_BASIC"])
-    lines = (
-        []
-        if basic is None
-        else [f"  IA32_VMX_BASIC 0x{basic:016x}: VMCS revision 0x{_decode(VMX_BASIC, basic).VMX_BASIC_REVISION:x}"]
-    )
-    width = max(len(f.name) for f in r.features)
-    for f in r.features:
-        status = {NO: "NO"}.get(f.status, f.status)
-        lines.append(f"  {f.need:<8}  {status:<7}  {f.name:<{width}}  {f.detail}".rstrip())
-    return lines
-
-
-def _vtd_section(r: Report) -> list[str]:
-    d = r.dmar
-    if d.state != "present" or d.dmar is None:
-        lines = [
-            f"  {d.path}: "
-            + {
-                "absent": "no such table",
-                "unreadable": "readable only by root",
-                "unparsed": f"not parsed: {d.problem}",
-                "no-acpi": "no ACPI tables in sysfs",
-            }[d.state]
-        ]
-    else:
-        t = d.dmar
-        lines = [
-            f"  {d.path}: {t.length} bytes from {t.oem_id} {t.oem_table_id}, host address width "
-            f"{t.host_address_width}, interrupt remapping {'announced' if t.flags & DMAR_INTR_REMAP else 'not announced'}"
-        ]
-        if t.error:
-            lines.append(f"  error: {t.error}")
-        lines += [f"  warning: {w}" for w in t.warnings]
-    for i, u in enumerate(r.units):
-        where = (
-            ""
-            if u.drhd is None
-            else (
-                f", segment {u.drhd.segment}"
-                + (", all devices not named by another unit" if u.drhd.include_pci_all else "")
-            )
-        )
-        lines.append(f"  unit {i} at 0x{u.base:x}{where}")
-        if u.cap is not None and u.ecap is not None:
-            lines += [f"    registers from {u.source}: version {u.version}"]
-            lines += [f"    {line}" for line in describe_vtd(u.cap, u.ecap)]
-        else:
-            lines.append(f"    capability registers {u.source}")
-        if u.drhd is not None and u.drhd.scopes:
-            lines.append(f"    scope: {', '.join(str(s) for s in u.drhd.scopes)}")
-    for m in d.dmar.rmrrs if d.dmar else []:
-        lines.append(f"  RMRR 0x{m.base:x}-0x{m.limit:x}: {', '.join(str(s) for s in m.scopes) or 'no device'}")
-    return lines
-
-
-def _iommu_section(r: Report) -> list[str]:
-    s = r.iommu
-    units = ", ".join(u.name + ("" if u.address is None else f" at 0x{u.address:x}") for u in s.units)
-    groups = "no such directory" if s.groups is None else f"{s.groups} groups, {s.devices} devices"
-    return [
-        f"  /sys/class/iommu: {units or 'no units (Linux uses no IOMMU)'}",
-        f"  /sys/kernel/iommu_groups: {groups}",
-        f"  kernel options: {' '.join(s.cmdline) or 'none about the IOMMU'}",
-        "  (Plinth drives VT-d itself: what matters is that the firmware enables it, not Linux's use of it.)",
-    ]
-
-
-def _smram_section(r: Report) -> list[str]:
-    s = r.smram
-    if s is None:
-        return [f"  not checked: {r.cpu.describe()}"]
-    if s.vendor is None:
-        return [f"  {s.problem}"]
-    lines = [f"  host bridge {s.vendor:04x}:{s.device:04x}: {s.bridge or 'not one Plinth knows (tools/chipset.py)'}"]
-    if s.value is not None:
-        lines.append(
-            f"  SMRAM control 0x{s.value:02x} at 0x{s.offset:x}: {chipset.smram_state(s.value)} "
-            f"(D_OPEN {int(bool(s.value & chipset.D_OPEN))}, D_CLS {int(bool(s.value & chipset.D_CLS))}, "
-            f"D_LCK {int(bool(s.value & chipset.D_LCK))}, G_SMRAME {int(bool(s.value & chipset.G_SMRAME))})"
-        )
-    elif s.problem:
-        lines.append(f"  {s.problem}")
-    return lines
-
-
-def _verdict_section(r: Report) -> list[str]:
-    width = max(len(row.check) for row in r.rows)
-    lines = [f"  {'need':<8}  {'status':<7}  {'check':<{width}}  detail"]
-    for row in r.rows:
-        status = {NO: "MISSING"}.get(row.status, row.status)
-        lines.append(f"  {row.need:<8}  {status:<7}  {row.check:<{width}}  {row.detail}")
-        if row.remedy:
-            lines.append(f"  {'':<8}  {'':<7}  {'':<{width}}  remedy: {row.remedy}")
-    return lines
-
-
-def render(report: Report) -> str:
-    """The report for people: CPU, VMX features, VT-d units, IOMMU state, SMRAM, verdict."""
-    sections = [
-        ("CPU", _cpu_section),
-        ("VMX features", _vmx_section),
-        ("VT-d units", _vtd_section),
-        ("IOMMU state (Linux)", _iommu_section),
-        ("SMRAM", _smram_section),
-        ("Verdict", _verdict_section),
-    ]
-    text = "\n\n".join("\n".join([title, *fn(report)]) for title, fn in sections)
-    return f"{text}\n\n{report.summary}"
-
-
-def to_json(report: Report) -> str:
-    """The report for programs: the Report's fields, with MSR values by name as hex strings."""
-    doc = asdict(report)
-    doc["features"] = [f._asdict() for f in report.features]
-    doc["rows"] = [row._asdict() for row in report.rows]
-    if report.msrs is not None:
-        doc["msrs"]["values"] = {MSR_NAMES.get(n, f"0x{n:x}"): f"0x{v:016x}" for n, v in report.msrs.values.items()}
-    return json.dumps(doc, indent=2, default=sorted)  # sorted: the frozensets of cpuinfo flags

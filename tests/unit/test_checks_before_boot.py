@@ -142,6 +142,7 @@ def no_build(monkeypatch: pytest.MonkeyPatch) -> None:
         (["--emulator", "qemu", "--cpus", "999"], "--cpus 999: QEMU (max) runs 1 to 255 CPUs"),
         (["--emulator", "qemu", "--cpu-model", "nosuch"], "--cpu-model nosuch: QEMU knows no such CPU"),
         (["--timeout", "0"], "--timeout 0: give a number of seconds above 0"),
+        (["--vtd", "intremap"], "--vtd intremap is for --emulator qemu; Bochs has no IOMMU"),
         (["--no-guest", "--module", "x"], "--no-guest boots Plinth alone"),
         (
             ["--kernel", "README.md"],

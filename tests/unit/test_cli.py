@@ -89,7 +89,7 @@ def test_with_privileges_missing_packages_are_installed(monkeypatch: pytest.Monk
 @pytest.mark.parametrize(
     ("command", "options"),
     [
-        ("run", ["--emulator", "--cpu-model", "--cpus", "--memory", "--timeout", "--firmware"]),
+        ("run", ["--emulator", "--cpu-model", "--cpus", "--memory", "--timeout", "--firmware", "--vtd"]),
         ("bench", ["--cpu-model", "--cpus"]),
     ],
 )

@@ -66,6 +66,28 @@ SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
             {"bdf": "00:03.0", "access": "write", "addr": "0x241000", "reason": "0x5"},
         ),
     ],
+    "VTD_IR_AVAILABLE": [
+        (
+            (256, "xAPIC (8-bit)", "the CPUs run xAPIC: 8-bit destinations"),
+            {"entries": "256", "format": "xAPIC (8-bit)", "why": "the CPUs run xAPIC: 8-bit destinations"},
+        ),
+        ((512, "x2APIC (32-bit)", "the CPUs run x2APIC: 32-bit destinations (EIME)"), {"format": "x2APIC (32-bit)"}),
+    ],
+    "VTD_IR_OFF": [
+        (
+            ("the DMAR does not announce it (flag INTR_REMAP clear)",),
+            {"why": "the DMAR does not announce it (flag INTR_REMAP clear)"},
+        )
+    ],
+    "VTD_IR_ENABLED": [
+        ((0, 256, 0x265000, "xAPIC (8-bit)"), {"unit": "0", "entries": "256", "table": "0x265000"}),
+    ],
+    "VTD_IR_FAULT": [
+        (
+            (0, 0, 3, 0, 2, 0x22, "remapping entry not present"),
+            {"bdf": "00:03.0", "index": "2", "reason": "0x22", "why": "remapping entry not present"},
+        ),
+    ],
     "VTD_UNIT_REFUSED": [
         (
             (

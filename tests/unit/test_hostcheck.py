@@ -22,7 +22,7 @@ import pytest
 from construct import Construct
 from test_acpi_tables import BAD, ENDPOINT, INCLUDE_PCI_ALL, Q35_IOAPIC_SCOPE, USB, dmar, drhd, rmrr, scope, table
 
-from tools import chipset, hostc, hostcheck
+from tools import chipset, hostc, hostcheck, hostcheck_output
 from tools.acpi_tables import DMAR_FIXED, parse_dmar
 from tools.errors import PlinthError
 from tools.hostcheck import MSRS, NO, OPTIONAL, REQUIRED, UNKNOWN, YES
@@ -143,7 +143,7 @@ def test_capable_intel_host(tmp_path: Path) -> None:
     """The Haswell MSRs through the msr device, QEMU's DMAR and a unit Linux drives: Plinth runs."""
     report = check(capable_host(tmp_path))
     assert report.status == 0, report.rows
-    assert [r.status for r in report.rows] == [YES] * 7, report.rows
+    assert [r.status for r in report.rows] == [YES] * 8, report.rows
     assert report.summary == "This host can run Plinth."
     assert row(report, "VT-d remapping units").detail == (
         "1 usable; Plinth would use 4-level (48-bit) tables with 2M large pages"
@@ -154,8 +154,16 @@ def test_capable_intel_host(tmp_path: Path) -> None:
     unit = report.units[0]
     assert (unit.base, unit.version, unit.cap, unit.ecap) == (0xFED90000, "1.0", UNIT_CAP, UNIT_ECAP)
     assert unit.source == str(tmp_path / "sys" / "class" / "iommu" / "dmar0")
-    text = hostcheck.render(report)
-    for section in ("CPU", "VMX features", "VT-d units", "IOMMU state (Linux)", "SMRAM", "Verdict"):
+    text = hostcheck_output.render(report)
+    for section in (
+        "CPU",
+        "VMX features",
+        "VT-d units",
+        "VT-d interrupt remapping",
+        "IOMMU state (Linux)",
+        "SMRAM",
+        "Verdict",
+    ):
         assert f"\n{section}\n" in f"\n{text}", section
     assert "GenuineIntel" in text and "Intel(R) Core(TM) i7-4770" in text
     assert "SAGAW 0x6 (39-bit 3-level, 48-bit 4-level), MGAW 48, ND 2 (256 domains)" in text
@@ -212,7 +220,7 @@ def test_host_with_vtd_off(tmp_path: Path) -> None:
     assert all(r.status == YES for r in report.rows if r is not vtd)
     assert report.summary.startswith("Plinth cannot run on this host: VT-d (DMAR table): no DMAR table")
     assert report.summary.endswith("; remedy: VT-d is off: enable it in firmware.")
-    assert "remedy: VT-d is off: enable it in firmware" in hostcheck.render(report)
+    assert "remedy: VT-d is off: enable it in firmware" in hostcheck_output.render(report)
 
 
 def test_feature_control_locked_off(tmp_path: Path) -> None:
@@ -309,7 +317,9 @@ def test_without_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert row(report, "VMX enabled in IA32_FEATURE_CONTROL").status == YES  # Linux kept the vmx flag
     assert row(report, "VT-d (DMAR table)").status == YES  # Linux drives dmar0
     assert report.units[0].cap == UNIT_CAP
-    assert "not read: " in hostcheck.render(report) and "is readable only by root" in hostcheck.render(report)
+    assert "not read: " in hostcheck_output.render(report) and "is readable only by root" in hostcheck_output.render(
+        report
+    )
 
 
 def test_without_the_msr_module(tmp_path: Path) -> None:
@@ -326,7 +336,7 @@ def test_amd_host(tmp_path: Path) -> None:
         "Plinth cannot run on this host: Plinth needs Intel VT-x; this CPU is "
         "AuthenticAMD (AMD EPYC), and Plinth does not support AMD-V (SVM)."
     )
-    assert "not checked: VMX is Intel's" in hostcheck.render(report)
+    assert "not checked: VMX is Intel's" in hostcheck_output.render(report)
 
 
 # --- SMRAM ---
@@ -337,7 +347,9 @@ def test_smram_locked_by_the_firmware(tmp_path: Path) -> None:
     smram = row(report, hostcheck.SMRAM_CHECK)
     assert smram.status == YES
     assert smram.detail == "Intel 440FX PMC 8086:1237, SMRAM control 0x1a at 0x72: locked by the firmware"
-    assert "SMRAM control 0x1a at 0x72: locked (D_OPEN 0, D_CLS 0, D_LCK 1, G_SMRAME 1)" in hostcheck.render(report)
+    assert "SMRAM control 0x1a at 0x72: locked (D_OPEN 0, D_CLS 0, D_LCK 1, G_SMRAME 1)" in hostcheck_output.render(
+        report
+    )
 
 
 @pytest.mark.parametrize("value, state", [(0x0A, "closed but unlocked"), (0x4A, "open and unlocked")])
@@ -512,7 +524,7 @@ def test_malformed_dmar(name: str, tmp_path: Path) -> None:
     vtd = row(report, "VT-d (DMAR table)")
     assert vtd.status == NO and vtd.detail == f"Plinth rejects this table: {table.error}"
     assert report.status == 1
-    assert f"error: {table.error}" in hostcheck.render(report)
+    assert f"error: {table.error}" in hostcheck_output.render(report)
 
 
 def test_dmar_warnings_do_not_reject() -> None:
@@ -542,7 +554,7 @@ def test_without_gcc_the_dmar_is_not_checked_and_says_why(tmp_path: Path, monkey
     assert vtd.status == UNKNOWN and "the host gcc is not installed" in vtd.detail
     assert vtd.remedy == "install gcc (sudo apt-get install gcc libc6-dev)"
     assert report.status == 2 and row(report, "VMX capabilities Plinth requires").status == YES
-    assert "not parsed: the host gcc is not installed" in hostcheck.render(report)
+    assert "not parsed: the host gcc is not installed" in hostcheck_output.render(report)
 
 
 def test_a_moved_parser_source_is_one_sentence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

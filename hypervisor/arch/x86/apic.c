@@ -5,6 +5,11 @@
 #include <x86/processor.h>
 
 #define ICR_SPINS 1000000
+/* Spurious-interrupt vector register and interrupt request register (SDM Vol. 3A, 11.9 and
+ * 11.8.4): eight 32-bit IRR words, 16 bytes apart (x2APIC: one MSR each). */
+#define XAPIC_SVR 0xf0
+#define APIC_SVR_ENABLE BIT(8)
+#define XAPIC_IRR 0x200
 
 static volatile u32 *xapic;
 
@@ -79,4 +84,35 @@ bool apic_send_ipi(u32 dest, u32 icr_low)
 bool apic_x2apic_mode_now(void)
 {
 	return rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_X2APIC;
+}
+
+/* A register by its xAPIC offset, in the mode the APIC is in now. */
+static u32 read_reg(u32 offset)
+{
+	if (apic_x2apic_mode_now())
+		return (u32)rdmsr(MSR_X2APIC_BASE + offset / 16);
+	return xapic[offset / 4];
+}
+
+static void write_reg(u32 offset, u32 v)
+{
+	if (apic_x2apic_mode_now())
+		wrmsr(MSR_X2APIC_BASE + offset / 16, v);
+	else
+		xapic[offset / 4] = v;
+}
+
+bool apic_irr_pending(u8 vector)
+{
+	return read_reg(XAPIC_IRR + (vector / 32u) * 16) & BIT(vector % 32u);
+}
+
+bool apic_software_enable(void)
+{
+	u32 svr = read_reg(XAPIC_SVR);
+
+	if (svr & APIC_SVR_ENABLE)
+		return true;
+	write_reg(XAPIC_SVR, svr | APIC_SVR_ENABLE);
+	return false;
 }

@@ -7,18 +7,19 @@
  * the VM, must fault and change nothing. This is what QEMU's TCG (no VMX, but an Intel IOMMU)
  * can prove.
  *
+ * Then the interrupt part (dma_selftest_irq.c): edu's MSIs through VT-d interrupt remapping.
+ *
  * It reports as the test guest does (tools/hvabi.py), under the source word "dma-selftest":
  * one check line each, an info line with what a passing check saw, and a summary.
  */
-#include <stdarg.h>
 #include <plinth_abi.h>
 #include <plinth/arch.h>
 #include <plinth/console.h>
 #include <plinth/errno.h>
-#include <plinth/format.h>
 #include <plinth/memory.h>
 #include <plinth/string.h>
 #include <plinth/vm_mem.h>
+#include <x86/dma_selftest.h>
 #include <x86/hostmap.h>
 #include <x86/pci.h>
 #include <x86/pit.h>
@@ -52,25 +53,9 @@
 #define CANARY 0xc5
 #define MAX_PCI_FUNCTIONS 64
 
-struct selftest {
-	volatile u8 *mmio;
-	u16 sid;
-	u32 passed, failed;
-};
-
 static inline void barrier(void)
 {
 	asm volatile("" ::: "memory");
-}
-
-static u32 edu_read32(const struct selftest *t, u32 reg)
-{
-	return *(volatile u32 *)(t->mmio + reg);
-}
-
-static void edu_write32(const struct selftest *t, u32 reg, u32 v)
-{
-	*(volatile u32 *)(t->mmio + reg) = v;
 }
 
 /* The barriers order edu's accesses to RAM against the CPU's own, as the compiler sees them. */
@@ -86,37 +71,6 @@ static void edu_write64(const struct selftest *t, u32 reg, u64 v)
 {
 	barrier();
 	*(volatile u64 *)(t->mmio + reg) = v;
-}
-
-/* One check's result; a pass's detail goes on an info line before it ("check: detail"). */
-static void __printf(4, 5) result(struct selftest *t, const char *check, bool ok, const char *fmt, ...)
-{
-	char detail[160], info[192];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vformat(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
-	if (ok) {
-		format(info, sizeof(info), "%s: %s", check, detail);
-		log_info(DMA_SELFTEST_FMT_INFO, info);
-		log_info(DMA_SELFTEST_FMT_CHECK_PASS, check);
-		t->passed++;
-	} else {
-		log_info(DMA_SELFTEST_FMT_CHECK_FAIL, check, detail);
-		t->failed++;
-	}
-}
-
-static void __printf(1, 2) info(const char *fmt, ...)
-{
-	char text[160];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vformat(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	log_info(DMA_SELFTEST_FMT_INFO, text);
 }
 
 /* One edu transfer of EDU_DMA_SIZE bytes; -EBUSY when edu does not finish in time. */
@@ -143,7 +97,7 @@ static bool check_identity(struct selftest *t, const struct pci_dev *edu)
 	u32 id, live;
 
 	if (!bar || !size || !hostmap_reaches(bar, size)) {
-		result(t, "identification", false, "BAR0 0x%lx, %lu KiB: unassigned or outside Plinth's page tables",
+		selftest_result(t, "identification", false, "BAR0 0x%lx, %lu KiB: unassigned or outside Plinth's page tables",
 		       bar, size / KIB);
 		return false;
 	}
@@ -152,7 +106,7 @@ static bool check_identity(struct selftest *t, const struct pci_dev *edu)
 	id = edu_read32(t, EDU_ID);
 	edu_write32(t, EDU_LIVENESS, LIVENESS_PATTERN);
 	live = edu_read32(t, EDU_LIVENESS);
-	result(t, "identification", (id & EDU_ID_MAGIC_MASK) == EDU_ID_MAGIC && live == ~LIVENESS_PATTERN,
+	selftest_result(t, "identification", (id & EDU_ID_MAGIC_MASK) == EDU_ID_MAGIC && live == ~LIVENESS_PATTERN,
 	       "BAR0 0x%lx, %lu KiB, id 0x%08x, liveness 0x%08x -> 0x%08x", bar, size / KIB, id,
 	       LIVENESS_PATTERN, live);
 	return !t->failed;
@@ -165,26 +119,26 @@ static bool check_translation(struct selftest *t, struct vm *vm)
 	int rc;
 
 	if (!vtd_present()) {
-		result(t, "translation", false, "unavailable: no DMA remapping unit, so no DMA isolation");
+		selftest_result(t, "translation", false, "unavailable: no DMA remapping unit, so no DMA isolation");
 		return false;
 	}
 	if (!vm) {
-		result(t, "translation", false, "no VM description to build a domain from");
+		selftest_result(t, "translation", false, "no VM description to build a domain from");
 		return false;
 	}
 	d = vtd_domain_for_vm(vm);
 	if (!d) {
-		result(t, "translation", false, "no DMA domain for %s", vm->name);
+		selftest_result(t, "translation", false, "no DMA domain for %s", vm->name);
 		return false;
 	}
 	rc = vtd_attach(t->sid, d);
 	if (!rc)
 		rc = vtd_enable();
 	if (rc)
-		result(t, "translation", false, "attaching edu to %s's domain and enabling translation: error %d",
+		selftest_result(t, "translation", false, "attaching edu to %s's domain and enabling translation: error %d",
 		       vm->name, rc);
 	else
-		result(t, "translation", true, "edu attached to %s's domain, translation enabled", vm->name);
+		selftest_result(t, "translation", true, "edu attached to %s's domain, translation enabled", vm->name);
 	return !rc;
 }
 
@@ -211,7 +165,7 @@ static bool check_allowed(struct selftest *t)
 	u32 i;
 
 	if (!a || !b) {
-		result(t, "allowed-dma", false, "no free RAM page below edu's 256 MiB DMA limit");
+		selftest_result(t, "allowed-dma", false, "no free RAM page below edu's 256 MiB DMA limit");
 		goto out;
 	}
 	for (i = 0; i < EDU_DMA_SIZE / 4; i++)
@@ -221,16 +175,16 @@ static bool check_allowed(struct selftest *t)
 	if (!rc)
 		rc = edu_dma(t, EDU_BUF, b, true);
 	if (rc) {
-		result(t, "allowed-dma", false, "edu did not finish a transfer within %u ms", EDU_DMA_TIMEOUT_MS);
+		selftest_result(t, "allowed-dma", false, "edu did not finish a transfer within %u ms", EDU_DMA_TIMEOUT_MS);
 		goto out;
 	}
 	for (i = 0; i < EDU_DMA_SIZE / 4 && pa[i] == pb[i]; i++)
 		;
 	if (i < EDU_DMA_SIZE / 4)
-		result(t, "allowed-dma", false, "RAM 0x%lx -> edu -> RAM 0x%lx: word %u is 0x%08x, not 0x%08x", a,
+		selftest_result(t, "allowed-dma", false, "RAM 0x%lx -> edu -> RAM 0x%lx: word %u is 0x%08x, not 0x%08x", a,
 		       b, i, pb[i], pa[i]);
 	else
-		result(t, "allowed-dma", true, "%u bytes RAM 0x%lx -> edu -> RAM 0x%lx arrived intact", EDU_DMA_SIZE,
+		selftest_result(t, "allowed-dma", true, "%u bytes RAM 0x%lx -> edu -> RAM 0x%lx arrived intact", EDU_DMA_SIZE,
 		       a, b);
 out:
 	if (a)
@@ -276,7 +230,7 @@ static bool write_and_watch(struct selftest *t, const char *check, u64 iova, con
 
 	memset((void *)page, CANARY, PMM_PAGE_SIZE);
 	if (edu_dma(t, EDU_BUF, iova, true)) {
-		result(t, check, false, "edu did not finish a transfer within %u ms", EDU_DMA_TIMEOUT_MS);
+		selftest_result(t, check, false, "edu did not finish a transfer within %u ms", EDU_DMA_TIMEOUT_MS);
 		return false;
 	}
 	*seen = fault_seen(t, iova);
@@ -297,13 +251,13 @@ static void check_plinth_address(struct selftest *t, struct vm *vm)
 	bool seen, intact, arrived;
 
 	if (!host || host == pa || pa + PMM_PAGE_SIZE > EDU_DMA_LIMIT) {
-		result(t, "plinth-dma", false, "pool page 0x%lx below 256 MiB is not the VM's RAM elsewhere (0x%lx)", pa,
+		selftest_result(t, "plinth-dma", false, "pool page 0x%lx below 256 MiB is not the VM's RAM elsewhere (0x%lx)", pa,
 		       host);
 	} else {
 		memset((void *)(uintptr_t)host, 0, PMM_PAGE_SIZE);
 		if (write_and_watch(t, "plinth-dma", pa, page, &seen, &intact)) {
 			arrived = holds_pattern((const u32 *)(uintptr_t)host);
-			result(t, "plinth-dma", !seen && intact && arrived,
+			selftest_result(t, "plinth-dma", !seen && intact && arrived,
 			       "write to Plinth's address 0x%lx: %s, %s at host 0x%lx, Plinth's page %s", pa,
 			       seen ? "FAULT reported" : "no fault",
 			       arrived ? "arrived in the VM's RAM" : "NOT in the VM's RAM", host,
@@ -324,9 +278,9 @@ static void check_blocked(struct selftest *t, struct vm *vm)
 	u64 pa = (u64)(uintptr_t)page;
 
 	if (vm_mem_find(vm, pa, PMM_PAGE_SIZE) || pa + PMM_PAGE_SIZE > EDU_DMA_LIMIT)
-		result(t, "blocked-dma", false, "page 0x%lx is the VM's, or beyond edu's 256 MiB reach", pa);
+		selftest_result(t, "blocked-dma", false, "page 0x%lx is the VM's, or beyond edu's 256 MiB reach", pa);
 	else if (write_and_watch(t, "blocked-dma", pa, page, &seen, &intact))
-		result(t, "blocked-dma", seen && intact, "write to 0x%lx (%s): %s, page %s", pa,
+		selftest_result(t, "blocked-dma", seen && intact, "write to 0x%lx (%s): %s, page %s", pa,
 		       backed ? "the host chunk behind Plinth's range" : "Plinth's pool",
 		       seen ? "fault reported" : "no fault reported", intact ? "unchanged" : "OVERWRITTEN");
 	if (!backed)
@@ -338,21 +292,26 @@ void arch_dma_selftest(struct vm *vm)
 	static struct pci_dev devs[MAX_PCI_FUNCTIONS];
 	const struct pci_dev *edu;
 	struct selftest t = { 0 };
+	bool answers;
 	u32 n;
 
 	n = pci_enumerate(devs, ARRAY_SIZE(devs));
 	pci_print(devs, n);
 	edu = pci_find(devs, n, EDU_VENDOR, EDU_DEVICE);
 	if (!edu) {
-		info("no edu device (QEMU: -device edu)");
+		selftest_info("no edu device (QEMU: -device edu)");
 		return;
 	}
-	info("edu at %02x:%02x.%u", edu->bus, edu->dev, edu->fn);
+	selftest_info("edu at %02x:%02x.%u", edu->bus, edu->dev, edu->fn);
 	t.sid = VTD_SID(edu->bus, edu->dev, edu->fn);
 	/* Without translation edu's write would really land in Plinth: no DMA then. */
-	if (check_identity(&t, edu) && check_translation(&t, vm) && check_allowed(&t)) {
+	answers = check_identity(&t, edu);
+	if (answers && check_translation(&t, vm) && check_allowed(&t)) {
 		check_plinth_address(&t, vm);
 		check_blocked(&t, vm);
 	}
+	/* Interrupt remapping does not depend on DMA remapping: only on edu answering. */
+	if (answers)
+		dma_selftest_interrupts(&t, edu);
 	log_info(DMA_SELFTEST_FMT_SUMMARY, t.passed, t.failed);
 }

@@ -29,6 +29,9 @@
 #define PCI_BAR_MEM_TYPE_64 0x4
 #define PCI_BAR_MEM_ADDR_MASK (~(u64)0xf)
 #define PCI_SECONDARY_BUS 0x19 /* type 1 header */
+#define PCI_STATUS 0x06
+#define PCI_STATUS_CAP_LIST BIT(4)
+#define PCI_CAP_PTR 0x34
 
 #define PCI_VENDOR_NONE 0xffff /* what an absent function reads */
 
@@ -83,6 +86,36 @@ static void pci_write16(u8 bus, u8 dev, u8 fn, u8 off, u16 v)
 static void pci_write32(u8 bus, u8 dev, u8 fn, u8 off, u32 v)
 {
 	outl(select(bus, dev, fn, off), v);
+}
+
+u32 pci_config_read32(u8 bus, u8 dev, u8 fn, u8 off)
+{
+	return pci_read32(bus, dev, fn, off);
+}
+
+void pci_config_write16(u8 bus, u8 dev, u8 fn, u8 off, u16 v)
+{
+	pci_write16(bus, dev, fn, off, v);
+}
+
+void pci_config_write32(u8 bus, u8 dev, u8 fn, u8 off, u32 v)
+{
+	pci_write32(bus, dev, fn, off, v);
+}
+
+u8 pci_find_capability(u8 bus, u8 dev, u8 fn, u8 id)
+{
+	u8 off = (pci_read16(bus, dev, fn, PCI_STATUS) & PCI_STATUS_CAP_LIST) ? pci_read8(bus, dev, fn, PCI_CAP_PTR) : 0;
+	u32 hops;
+
+	/* 48 capabilities at most fit in the 192 bytes after the header: a looping list ends. */
+	for (hops = 0; off >= 0x40 && hops < 48; hops++) {
+		off &= 0xfc;
+		if (pci_read8(bus, dev, fn, off) == id)
+			return off;
+		off = pci_read8(bus, dev, fn, (u8)(off + 1));
+	}
+	return 0;
 }
 
 struct scan {

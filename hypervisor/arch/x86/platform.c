@@ -119,7 +119,8 @@ void arch_platform_init(const struct boot_info *bi)
 	vm_ioapic_host_init(&acpi);
 	for (i = 0; i < acpi.drhd_count; i++)
 		hostmap_mmio(acpi.drhds[i].reg_base, MAX(acpi.drhds[i].reg_size, (u64)4096));
-	vtd_init(&acpi, bi);
+	if (vtd_init(&acpi, bi))
+		vtd_ir_init(&acpi);
 }
 
 bool arch_virt_init(void)

@@ -33,7 +33,7 @@ static void report_footprint(struct vm *vm)
 	log_notice("footprint: reserved %lu KiB (image %lu KiB, pool %lu KiB), pool used %lu KiB, EPT %u KiB, VT-d %u KiB",
 		 (plinth_reserved.end - plinth_reserved.start) / KIB,
 		 ((u64)(uintptr_t)__pool_start - plinth_reserved.start) / KIB, pool / KIB,
-		 (pool - pool_free_bytes()) / KIB, vm->arch->ept.table_pages * 4, vtd_table_pages() * 4);
+		 (pool - pool_free_bytes()) / KIB, vm->arch->ept.table_pages * 4, (vtd_table_pages() + vtd_ir_table_pages()) * 4);
 }
 
 struct vcpu *vcpu_create(struct vm *vm, u32 id, u32 cpu)

@@ -325,7 +325,7 @@ int vtd_enable(void)
 		/* Queued invalidation where the unit has it (units that also remap interrupts
 		 * accept only that); registers otherwise, or when the boot option
 		 * vtd_register_invalidation asks (the tests take both ways). */
-		if ((u->ecap & ECAP_QI) && !boot_options.vtd_register_invalidation && !vtd_qi_enable(u))
+		if (!u->qi && (u->ecap & ECAP_QI) && !boot_options.vtd_register_invalidation && !vtd_qi_enable(u))
 			return -EBUSY;
 		invalidate(u);
 		if (!command(u, GCMD_TE, GSTS_TES, false)) {

@@ -1,10 +1,13 @@
 /*
- * VT-d fault reporting (VT-d specification 7.3 and 11.4.14): Plinth polls the primary fault
- * recording registers, prints each distinct fault once with its decoded reason, counts
- * repeats, and clears the records. A device fault never stops Plinth.
+ * VT-d fault reporting (VT-d specification 7.1, 7.3 and 11.4.14): Plinth polls the primary
+ * fault recording registers, prints each distinct fault once decoded (vtd_fault_text.c
+ * vtd_fault_describe: a DMA fault by address, an interrupt-remapping fault by interrupt index),
+ * counts repeats, and clears the records. A device fault never stops Plinth.
  */
 #include <plinth/console.h>
 #include <x86/vtd.h>
+#include <x86/vtd_fault.h>
+#include <x86/vtd_ir.h>
 #include <x86/vtd_regs.h>
 
 #define SEEN_MAX 32
@@ -13,7 +16,7 @@ struct seen_fault {
 	u16 sid;
 	u8 reason;
 	bool write;
-	u64 page;
+	u64 page; /* an interrupt-remapping fault's interrupt index */
 	u64 count, reported;
 };
 
@@ -21,46 +24,14 @@ static struct seen_fault seen[SEEN_MAX];
 static u32 seen_count;
 static u64 unrecorded; /* faults beyond the table, or lost to overflow */
 
-static const char *reason_text(u8 reason)
-{
-	switch (reason) {
-	case 0x1:
-		return "root entry not present";
-	case 0x2:
-		return "context entry not present: the device belongs to no domain";
-	case 0x3:
-		return "invalid context entry";
-	case 0x4:
-		return "address beyond the domain's address width";
-	case 0x5:
-		return "write to a page the domain does not map writable";
-	case 0x6:
-		return "read from a page the domain does not map readable";
-	case 0x7:
-		return "invalid second-level page-table pointer";
-	case 0x8:
-		return "invalid root-table pointer";
-	case 0x9:
-		return "invalid context-table pointer";
-	case 0xa:
-		return "reserved field set in a root entry";
-	case 0xb:
-		return "reserved field set in a context entry";
-	case 0xc:
-		return "reserved field set in a second-level paging entry";
-	case 0xd:
-		return "translated or translation request blocked by the context entry";
-	default:
-		return "other reason (see the VT-d specification, appendix A)";
-	}
-}
-
 static void record(u32 unit, u64 lo, u64 hi)
 {
-	u16 sid = (u16)FRCD_SID(hi);
-	u8 reason = (u8)FRCD_REASON(hi);
-	bool write = !(hi & FRCD_T);
-	u64 page = lo & ~0xfffULL;
+	u16 sid = FRCD_SID(hi);
+	u8 reason = FRCD_REASON(hi);
+	bool ir = vtd_fault_is_ir(reason);
+	bool write = !ir && !(hi & FRCD_T);
+	u64 page = ir ? VTD_IR_FAULT_INDEX(lo) : lo & ~0xfffULL;
+	char line[192];
 	u32 i;
 
 	for (i = 0; i < seen_count; i++) {
@@ -74,8 +45,8 @@ static void record(u32 unit, u64 lo, u64 hi)
 		return;
 	}
 	seen[seen_count++] = (struct seen_fault){ sid, reason, write, page, 1, 1 };
-	log_info("vtd: fault: unit %u: device %02x:%02x.%u %s at 0x%lx blocked: reason 0x%x, %s", unit, sid >> 8,
-		 (sid >> 3) & 0x1f, sid & 7, write ? "write" : "read", page, reason, reason_text(reason));
+	vtd_fault_describe(unit, lo, hi, line, sizeof(line));
+	log_info("%s", line);
 }
 
 u32 vtd_poll_faults(void)
@@ -105,12 +76,16 @@ u32 vtd_poll_faults(void)
 		}
 	}
 	for (i = 0; i < seen_count; i++) {
-		if (seen[i].count > seen[i].reported) {
+		if (seen[i].count <= seen[i].reported)
+			continue;
+		if (vtd_fault_is_ir(seen[i].reason))
+			log_info("vtd: fault: device %02x:%02x.%u interrupt index %lu repeated: %lu times in all",
+				 seen[i].sid >> 8, (seen[i].sid >> 3) & 0x1f, seen[i].sid & 7, seen[i].page, seen[i].count);
+		else
 			log_info("vtd: fault: device %02x:%02x.%u %s at 0x%lx repeated: %lu times in all", seen[i].sid >> 8,
 				 (seen[i].sid >> 3) & 0x1f, seen[i].sid & 7, seen[i].write ? "write" : "read",
 				 seen[i].page, seen[i].count);
-			seen[i].reported = seen[i].count;
-		}
+		seen[i].reported = seen[i].count;
 	}
 	return n;
 }
@@ -120,7 +95,18 @@ bool vtd_fault_seen(u16 sid, u64 addr, bool write)
 	u32 i;
 
 	for (i = 0; i < seen_count; i++)
-		if (seen[i].sid == sid && seen[i].page == (addr & ~0xfffULL) && seen[i].write == write)
+		if (!vtd_fault_is_ir(seen[i].reason) && seen[i].sid == sid && seen[i].page == (addr & ~0xfffULL) &&
+		    seen[i].write == write)
 			return true;
 	return false;
+}
+
+u8 vtd_ir_fault_seen(u16 sid, u32 index)
+{
+	u32 i;
+
+	for (i = seen_count; i-- > 0;)
+		if (vtd_fault_is_ir(seen[i].reason) && seen[i].sid == sid && seen[i].page == index)
+			return seen[i].reason;
+	return 0;
 }

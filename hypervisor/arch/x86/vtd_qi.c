@@ -12,6 +12,8 @@
 #define QI_CC_GLOBAL (0x1 | (1ULL << 4))	 /* context-cache invalidate, global */
 #define QI_IOTLB_GLOBAL (0x2 | (1ULL << 4) | BIT(7) | BIT(6)) /* IOTLB, global, drain reads/writes */
 #define QI_WAIT_STATUS (0x5 | BIT(5))	 /* invalidation wait with a status write */
+#define QI_IEC 0x4			 /* interrupt entry cache (6.5.2.7): global unless QI_IEC_INDEX */
+#define QI_IEC_INDEX BIT(4)		 /* index-selective: IIDX in bits 47:32, index mask 0 */
 #define QI_DONE 1u
 
 bool vtd_qi_enable(struct vtd_unit *u)
@@ -46,13 +48,12 @@ static void submit(struct vtd_unit *u, u64 lo, u64 hi)
 	u->qi_tail = (u->qi_tail + 1) % QI_ENTRIES;
 }
 
-bool vtd_qi_invalidate_all(struct vtd_unit *u)
+/* Queues a wait descriptor behind what was submitted, rings the doorbell and waits for the
+ * unit to write the status: everything before it is then done. */
+static bool submit_and_wait(struct vtd_unit *u)
 {
 	u32 spins = VTD_POLL_SPINS;
 
-	u->qi_status = 0;
-	submit(u, QI_CC_GLOBAL, 0);
-	submit(u, QI_IOTLB_GLOBAL, 0);
 	submit(u, QI_WAIT_STATUS | ((u64)QI_DONE << 32), (u64)(uintptr_t)&u->qi_status);
 	asm volatile("" ::: "memory");
 	vtd_write64(u, VTD_IQT, (u64)u->qi_tail << 4);
@@ -65,4 +66,19 @@ bool vtd_qi_invalidate_all(struct vtd_unit *u)
 		__builtin_ia32_pause();
 	}
 	return spins != 0;
+}
+
+bool vtd_qi_invalidate_all(struct vtd_unit *u)
+{
+	u->qi_status = 0;
+	submit(u, QI_CC_GLOBAL, 0);
+	submit(u, QI_IOTLB_GLOBAL, 0);
+	return submit_and_wait(u);
+}
+
+bool vtd_qi_invalidate_iec(struct vtd_unit *u, bool global, u32 index)
+{
+	u->qi_status = 0;
+	submit(u, global ? QI_IEC : QI_IEC | QI_IEC_INDEX | (u64)(index & 0xffff) << 32, 0);
+	return submit_and_wait(u);
 }

@@ -21,5 +21,11 @@ void apic_timer_stop(void);
 /* Sends an IPI (icr_low: delivery mode, vector, flags) to the APIC id dest; false when the
  * APIC did not accept it in time. */
 bool apic_send_ipi(u32 dest, u32 icr_low);
+/* Whether this CPU's APIC holds a request for vector in its IRR (accepted, not yet taken:
+ * Plinth runs with interrupts disabled, so a fixed interrupt stays there). */
+bool apic_irr_pending(u8 vector);
+/* Sets the APIC software enable bit (SVR bit 8) so that the APIC accepts interrupts; whether
+ * it was set already. */
+bool apic_software_enable(void);
 
 #endif

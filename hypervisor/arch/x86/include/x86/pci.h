@@ -33,6 +33,12 @@ u64 pci_bar(u8 bus, u8 dev, u8 fn, int bar, u64 *size);
 u8 pci_config_read8(u8 bus, u8 dev, u8 fn, u8 off);
 u16 pci_config_read16(u8 bus, u8 dev, u8 fn, u8 off);
 void pci_config_write8(u8 bus, u8 dev, u8 fn, u8 off, u8 v);
+u32 pci_config_read32(u8 bus, u8 dev, u8 fn, u8 off);
+void pci_config_write16(u8 bus, u8 dev, u8 fn, u8 off, u16 v);
+void pci_config_write32(u8 bus, u8 dev, u8 fn, u8 off, u32 v);
+/* The configuration-space offset of the function's first capability with this id (PCI 3.0,
+ * 6.7), or 0 when it has none. */
+u8 pci_find_capability(u8 bus, u8 dev, u8 fn, u8 id);
 /* Turns memory decoding and/or bus mastering on; other command bits are left as they are. */
 void pci_enable(u8 bus, u8 dev, u8 fn, bool mmio, bool bus_master);
 

@@ -18,7 +18,7 @@ struct vtd_domain;
 bool vtd_init(const struct acpi_info *acpi, const struct boot_info *bi);
 /* Whether vtd_init found units: guests then run behind DMA isolation. */
 bool vtd_present(void);
-/* Pages of VT-d tables (root, context, second-level) Plinth holds, for the footprint. */
+/* Pages of VT-d DMA tables (root, context, second-level) Plinth holds, for the footprint. */
 u32 vtd_table_pages(void);
 
 /* A domain mapping the VM's RAM (identity, read/write) and nothing else: Plinth's range and
@@ -33,11 +33,39 @@ int vtd_attach(u16 sid, struct vtd_domain *d);
  * From then on a device without a context entry cannot DMA at all. */
 int vtd_enable(void);
 
+/* Interrupt remapping (vtd_irt.c). Called after vtd_init found units: decides from the DMAR, the units and
+ * the CPUs whether and in which format the units can remap interrupts (x86/vtd_ir.h
+ * vtd_ir_choose) and says so in one line. Nothing is enabled yet. */
+void vtd_ir_init(const struct acpi_info *acpi);
+/* Whether interrupt remapping can be enabled; if not, why (one phrase). */
+bool vtd_ir_available(void);
+const char *vtd_ir_unavailable_reason(void);
+/* Allocates the remapping table (sized for the CPUs: x86/vtd_ir.h vtd_irt_entries), points
+ * every unit at it, invalidates their interrupt entry caches and enables remapping with
+ * compatibility-format interrupts blocked. 0 (also when already on), -ENODEV without
+ * interrupt remapping, -ENOMEM, -EBUSY when a unit does not answer (reported). */
+int vtd_ir_enable(void);
+/* A present entry sending vector to the APIC ID dest, one of the VM's n apic_ids, for
+ * requests from the requester sid only (SVT 1, SQ 0: all 16 bits compared), invalidated in
+ * every unit: its index for the device's MSI address (x86/vtd_ir.h msi_remappable). -EINVAL
+ * when the policy refuses it (x86/irq_policy.h), -ENOSPC when the table is full, -ENODEV
+ * before vtd_ir_enable. */
+int vtd_ir_remap(u16 sid, u8 vector, u32 dest, const u32 *apic_ids, u32 n);
+/* Clears entry index and invalidates it in every unit: the device's interrupts through it
+ * are blocked once this returns 0. Like vtd_ir_remap, for the boot CPU while it builds VMs
+ * (no lock: the table and the queues are not shared with other CPUs then). */
+int vtd_ir_unmap(u32 index);
+/* Pages of the remapping table, for the footprint. */
+u32 vtd_ir_table_pages(void);
+
 /* Reads and clears every unit's fault records; prints each new fault once, decoded (source
  * bus:dev.fn, address, read or write, reason), and a count when one repeats. Returns the
  * number of fault records read. Never stops Plinth. */
 u32 vtd_poll_faults(void);
 /* Whether a fault for this source and page was seen since boot (for the DMA self-test). */
 bool vtd_fault_seen(u16 sid, u64 addr, bool write);
+/* The reason of the latest new interrupt-remapping fault recorded for this source and interrupt
+ * index since boot, or 0 when there was none (for the DMA self-test). */
+u8 vtd_ir_fault_seen(u16 sid, u32 index);
 
 #endif

@@ -4,7 +4,8 @@
  * formats (5.1.2: compatibility and remappable), the I/O APIC entry in remappable format
  * (5.1.5.1) and the interrupt-remapping fault reasons (7.1, appendix A) for the console. The
  * unit's registers (IRTA, GCMD.IRE/SIRTP/CFI, their GSTS bits: the generated vtd_caps.h from
- * tools/vtdregs.py) and the table in memory are vtd.c's business.
+ * tools/vtdregs.py) and the hardware are vtd_irt.c's; the format choice and the table's entries
+ * are vtd_ir_table.c's.
  */
 #ifndef X86_VTD_IR_H
 #define X86_VTD_IR_H
@@ -86,6 +87,51 @@ void msi_remappable(u32 index, u32 *addr, u32 *data);
  * rte (vioapic's, checked) through remapping entry index < 65536: rte's vector (which must
  * equal the IRTE's for the EOI to find the entry), polarity, trigger mode and mask kept. */
 u64 ioapic_rte_remappable(u32 index, u64 rte);
+
+/* How the units remap interrupts (the DMAR, the units, the CPUs' APIC mode). */
+#define VTD_IR_OFF 0
+#define VTD_IR_XAPIC 1	/* IRTA.EIME 0: 8-bit destinations (bits 47:40) */
+#define VTD_IR_X2APIC 2 /* IRTA.EIME 1: 32-bit destinations; compatibility format always blocked */
+
+struct vtd_ir_platform {
+	bool dmar_intr_remap;	 /* DMAR flag INTR_REMAP */
+	bool dmar_x2apic_opt_out; /* DMAR flag X2APIC_OPT_OUT */
+	u32 units, units_ir, units_qi, units_eim; /* units, and how many have ECAP.IR, .QI, .EIM */
+	bool x2apic_now;	 /* the CPUs' APICs are in x2APIC mode */
+	u32 max_apic_id;
+	bool register_invalidation; /* boot option vtd_register_invalidation */
+};
+
+/* VTD_IR_ for p, with why (one phrase) filled in either way:
+ *  - off without the DMAR's INTR_REMAP, without ECAP.IR or QI on every unit (the interrupt
+ *    entry cache is invalidated only through the queue, VT-d 6.5.2.7, so register-based
+ *    invalidation rules it out too), or when an x2APIC-only CPU (APIC ID above 254) needs EIM
+ *    that a unit lacks;
+ *  - x2APIC format when the CPUs run x2APIC and every unit has EIM, unless the firmware opts
+ *    out and every APIC ID fits 8 bits (an 8-bit destination reaches an x2APIC CPU below 255
+ *    too, so the opt-out can be honoured);
+ *  - xAPIC format otherwise. Plinth never switches the CPUs' APIC mode itself. */
+u32 vtd_ir_choose(const struct vtd_ir_platform *p, char *why, size_t n);
+
+/* Entries of the remapping table for ncpus CPUs: one per vector a guest may aim at each CPU
+ * (224, from 0x20), as a power of two from 256 (one 4 KiB page) to 65536 (the 16-bit index). */
+u32 vtd_irt_entries(u32 ncpus);
+/* IRTA.S for a table of entries (a power of two >= 2): 2^(S + 1) entries. */
+u32 vtd_irt_size_field(u32 entries);
+
+/* The remapping table in memory (the unit reads it; Plinth writes it). */
+struct vtd_irt {
+	volatile struct vtd_irte *e;
+	u32 size, used;
+};
+
+/* Puts a present entry in the first free slot: the high quadword first, then the low one
+ * with P, so the unit never sees a half-written present entry. Its index, or -ENOSPC. The
+ * caller invalidates the unit's interrupt entry cache for it. */
+int vtd_irt_add(struct vtd_irt *t, const struct vtd_irte *entry);
+/* Clears entry index (P first); -EINVAL for an index out of range or not present. The caller
+ * invalidates the cache before it relies on the entry being gone. */
+int vtd_irt_remove(struct vtd_irt *t, u32 index);
 
 /* The interrupt index of an interrupt-remapping fault: bits 63:48 of the fault recording
  * register's low quadword. */

@@ -10,4 +10,8 @@ bool vtd_qi_enable(struct vtd_unit *u);
  * false when the unit reports a queue error or does not answer. */
 bool vtd_qi_invalidate_all(struct vtd_unit *u);
 
+/* Invalidates the unit's interrupt entry cache, all of it or the entry index, and waits for
+ * completion (6.5.2.7); false as vtd_qi_invalidate_all. */
+bool vtd_qi_invalidate_iec(struct vtd_unit *u, bool global, u32 index);
+
 #endif

@@ -18,6 +18,7 @@
 #define VTD_IQH 0x80
 #define VTD_IQT 0x88
 #define VTD_IQA 0x90
+#define VTD_IRTA 0xb8
 
 /* Global command and status (11.4.4, 11.4.5); interrupt remapping's bits are vtd_caps.h's. */
 #define GCMD_TE BIT(31)
@@ -43,9 +44,7 @@
 #define FSTS_IQE BIT(4) /* invalidation queue error */
 #define FSTS_FRI(s) (((s) >> 8) & 0xff)
 #define FRCD_F BIT(63)
-#define FRCD_T BIT(62) /* 1: read request, 0: write request */
-#define FRCD_REASON(h) (((h) >> 32) & 0xff)
-#define FRCD_SID(h) ((h) & 0xffff)
+/* FRCD_T, FRCD_REASON and FRCD_SID, what a record says: x86/vtd_fault.h. */
 
 /* Root and context entries (9.1, 9.3). */
 #define ROOT_PRESENT BIT(0)
