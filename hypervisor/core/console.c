@@ -18,6 +18,17 @@ static struct spinlock console_lock;
 /* The CPU writing a FATAL report, or -1. Once it is set, only that CPU's output reaches the
  * UART: the others' lines are dropped, so the report stays whole. */
 static int console_owner = -1;
+/* The VM whose line the console shows unfinished (console_vm_text), or NULL. Under the lock. */
+static const char *open_vm;
+
+/* With the console held: ends a VM's unfinished line before other output. */
+static void close_open_line(void)
+{
+	if (open_vm) {
+		open_vm = NULL;
+		console_write("\n", 1);
+	}
+}
 
 /* Whether this CPU may write a line now; with the lock held unless it owns the console. */
 static bool begin(void)
@@ -85,6 +96,7 @@ static void vline(const char *prefix, const char *fmt, va_list ap)
 	n += MIN((size_t)len, sizeof(buf) - n - 2);
 	buf[n++] = '\n';
 	if (begin()) {
+		close_open_line();
 		console_write(buf, n);
 		end();
 	}
@@ -96,9 +108,31 @@ void vprintk(const char *fmt, va_list ap)
 	int len = vformat(buf, sizeof(buf), fmt, ap);
 
 	if (begin()) {
+		close_open_line();
 		console_write(buf, MIN((size_t)len, sizeof(buf) - 1));
 		end();
 	}
+}
+
+void console_vm_text(const char *vm, const char *text, bool whole)
+{
+	char buf[CONSOLE_LINE_MAX];
+	size_t n;
+
+	if (!begin())
+		return;
+	if (open_vm == vm) {
+		console_write(text, strlen(text));
+		if (whole)
+			console_write("\n", 1);
+	} else {
+		close_open_line();
+		n = MIN((size_t)format(buf, sizeof(buf), CONSOLE_FMT_GUEST_TEXT, vm, text), sizeof(buf) - 1);
+		/* The format ends the line; an unfinished one stays open. */
+		console_write(buf, whole || !n ? n : n - 1);
+	}
+	open_vm = whole ? NULL : vm;
+	end();
 }
 
 void printk(const char *fmt, ...)

@@ -140,7 +140,7 @@ void monitor_run(void)
 	log_info("monitor: Plinth is listening on this console; type 'help'");
 	printk(PROMPT);
 	for (;;) {
-		monitor_poll();
-		__builtin_ia32_pause();
+		arch_console_idle_poll();
+		arch_cpu_relax();
 	}
 }

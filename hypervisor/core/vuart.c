@@ -239,8 +239,16 @@ bool vuart_write(struct vuart *u, u32 off, u8 val)
 
 void vuart_line_done(struct vuart *u)
 {
-	u->line_len = 0;
+	u->line_len = u->printed = 0;
 	u->line[0] = '\0';
+}
+
+bool vuart_partial_due(struct vuart *u)
+{
+	bool idle = u->tx_bytes == u->tx_polled;
+
+	u->tx_polled = u->tx_bytes;
+	return idle && u->line_len > u->printed;
 }
 
 bool vuart_receive(struct vuart *u, u8 byte)

@@ -56,7 +56,7 @@ static void com1_out(struct vcpu *v, u16 port, u32 size, u32 value)
 	spin_lock(&vm->uart_lock);
 	for (i = 0; i < size; i++) {
 		if (vuart_write(&vm->uart, (u32)(port + i - VUART_PORT_BASE), (u8)(value >> (8 * i)))) {
-			printk(CONSOLE_FMT_GUEST_TEXT, vm->name, vm->uart.line);
+			console_vm_text(vm->name, vm->uart.line + vm->uart.printed, true);
 			vuart_line_done(&vm->uart);
 		}
 	}
@@ -98,6 +98,26 @@ void vm_console_vcpu_init(struct vcpu *v)
 	vmcs_write(VMCS_GUEST_VMX_PREEMPTION_TIMER_VALUE, ticks > 0xffffffffULL ? 0xffffffffULL : ticks ? ticks : 1);
 }
 
+/* Every period: a VM's unfinished line that has not grown since the last period (a prompt) is
+ * shown, so a shell's prompt and the echo of what is typed appear before their newline. */
+static void flush_unfinished_lines(void)
+{
+	u32 i;
+
+	for (i = 0; i < vm_count; i++) {
+		struct vm *vm = &vms[i];
+
+		if (!vm->partition || !vm->built)
+			continue;
+		spin_lock(&vm->uart_lock);
+		if (vuart_partial_due(&vm->uart)) {
+			console_vm_text(vm->name, vm->uart.line + vm->uart.printed, false);
+			vm->uart.printed = vm->uart.line_len;
+		}
+		spin_unlock(&vm->uart_lock);
+	}
+}
+
 void vm_console_poll(void)
 {
 	u64 now = rdtsc();
@@ -106,6 +126,19 @@ void vm_console_poll(void)
 		return;
 	next_poll = now + poll_ticks;
 	monitor_poll();
+	flush_unfinished_lines();
+}
+
+void arch_console_idle_poll(void)
+{
+	static u64 next_flush;
+	u64 now = rdtsc();
+
+	monitor_poll(); /* every turn: the physical UART's FIFO holds 16 bytes */
+	if (now < next_flush)
+		return;
+	next_flush = tsc_deadline(VM_CONSOLE_POLL_US);
+	flush_unfinished_lines();
 }
 
 void exit_preemption_timer(struct vcpu *v)

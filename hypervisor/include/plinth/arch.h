@@ -37,6 +37,9 @@ bool arch_console_setup(u16 port, u32 baud);
 void arch_console_putc(char c);
 /* Non-blocking input for the monitor; -1 when nothing is there. */
 int arch_console_getc(void);
+/* The monitor loop's turn (boot CPU running no vCPU): the console's input, and at a steady
+ * period the VMs' unfinished console lines. */
+void arch_console_idle_poll(void);
 /* Takes the UART back from a guest that shares it (the default VM's) and may have
  * reprogrammed it (divisor, line control, loopback): sets it up again, saying so when the
  * guest had changed it. Before Plinth's reports and the monitor. */

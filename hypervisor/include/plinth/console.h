@@ -18,6 +18,11 @@ bool console_claim(void);
 void console_write(const char *s, size_t n);
 void printk(const char *fmt, ...) __printf(1, 2);
 void vprintk(const char *fmt, va_list ap);
+/* A VM's console text, "[vm] text": a whole line (whole), or the start of one that the VM
+ * continues later (a prompt). The console then shows that line open: the VM's next text goes
+ * on it without a prefix, and any other output first ends it with a newline. vm is the VM's
+ * name, the same pointer every time. */
+void console_vm_text(const char *vm, const char *text, bool whole);
 
 /* One log line: "plinth: " + the formatted text + newline; dropped with the boot option quiet. */
 void log_info(const char *fmt, ...) __printf(1, 2);

@@ -29,6 +29,8 @@ struct vuart {
 	bool rx_overrun;
 	char line[VUART_LINE_MAX + 1]; /* NUL-terminated */
 	u32 line_len;
+	u32 printed;   /* bytes of line already on the console (a prompt shown before its newline) */
+	u64 tx_polled; /* tx_bytes at the last vuart_partial_due() */
 	u64 tx_bytes, rx_bytes, rx_dropped;
 };
 
@@ -41,6 +43,10 @@ u8 vuart_read(struct vuart *u, u32 off);
  * bytes and a NUL, without its newline); the caller prints it and calls vuart_line_done(). */
 bool vuart_write(struct vuart *u, u32 off, u8 val);
 void vuart_line_done(struct vuart *u);
+/* Called at a steady period: true when the line holds bytes not yet printed and the guest
+ * wrote nothing since the previous call (a prompt waiting for input, or a line in progress
+ * that paused). The caller prints line[printed..line_len) and sets printed to line_len. */
+bool vuart_partial_due(struct vuart *u);
 
 /* Input from Plinth's console: false (counted, and an overrun error in LSR) when the receive
  * FIFO is full. */

@@ -256,3 +256,23 @@ TEST(reset_lowers_the_line)
 	CHECK(!vuart_irq_take(&u));
 	CHECK_EQ_U64(u.irq_edges, 0);
 }
+
+TEST(a_paused_unfinished_line_is_due_once)
+{
+	vuart_reset(&u);
+	CHECK(!vuart_partial_due(&u)); /* nothing written */
+	puts_line("guest# ");
+	CHECK(!vuart_partial_due(&u)); /* bytes came since the last period: the line may go on */
+	CHECK(vuart_partial_due(&u));  /* a period without a byte: show it */
+	u.printed = u.line_len;
+	CHECK(!vuart_partial_due(&u)); /* shown: nothing new */
+	puts_line("ls");
+	CHECK(!vuart_partial_due(&u));
+	CHECK(vuart_partial_due(&u));
+	CHECK(!strcmp(u.line + u.printed, "ls"));
+	u.printed = u.line_len;
+	CHECK(vuart_write(&u, 0, '\n'));
+	CHECK_EQ_U64(u.line_len, u.printed); /* the line's end: only its newline is left */
+	vuart_line_done(&u);
+	CHECK_EQ_U64(u.printed, 0);
+}
