@@ -118,6 +118,10 @@ C_FORMATS = {
     "CONSOLE_FMT_VM_POOL_COST": "%s: Plinth's pool holds %lu KiB for it: EPT %u KiB, %u vCPUs with VMCS %u KiB and "
     "state %lu KiB, exit bitmaps 12 KiB, VM state %lu KiB",
     "CONSOLE_FMT_VM_RESTARTED": "%s: restarted (start %u)",
+    # A partition's platform (issue 15): its ACPI tables (arch/x86/vm_platform.c), the clock
+    # rates it is told (arch/x86/tsc.c).
+    "CONSOLE_FMT_VM_ACPI_TABLES": "%s: ACPI tables for %u CPU(s) at 0x%x (%d bytes)",
+    "CONSOLE_FMT_CLOCK_RATES": "clock: TSC %lu kHz, local APIC timer %lu kHz (against the PIT over %u us)",
     # A partition's I/O APIC (arch/x86/vm_ioapic.c): at build, its emulated COM1 pin; a write to a
     # pin not its own, or an entry it may not program, said once per VM.
     "CONSOLE_FMT_VM_IOAPIC": "%s: I/O APIC at 0x%x (ID %u, version 0x%02x, %u pins): pin %u is its COM1 (emulated), "
@@ -422,6 +426,28 @@ VM_POOL_COST = line(
 VM_RESTARTED = line(
     LOG_PREFIX + C_FORMATS["CONSOLE_FMT_VM_RESTARTED"],
     rf"plinth: (?P<vm>{VM_NAME}): restarted \(start (?P<start>\d+)\)",
+)
+VM_ACPI_TABLES = line(
+    LOG_PREFIX + C_FORMATS["CONSOLE_FMT_VM_ACPI_TABLES"],
+    rf"plinth: (?P<vm>{VM_NAME}): ACPI tables for (?P<cpus>\d+) CPU\(s\) at (?P<addr>{HEX}) \((?P<bytes>\d+) bytes\)",
+)
+CLOCK_RATES = line(
+    LOG_PREFIX + C_FORMATS["CONSOLE_FMT_CLOCK_RATES"],
+    r"plinth: clock: TSC (?P<tsc_khz>\d+) kHz, local APIC timer (?P<apic_khz>\d+) kHz",
+)
+# A partition's power-off and reset requests (arch/x86/io_reset.c).
+POWER_OFF_STOP = line(
+    LOG_PREFIX + "%s stopped: power-off: vCPU %u wrote 0x%x to its sleep control register (SLP_TYP %u%s)",
+    rf"plinth: (?P<vm>{VM_NAME}) stopped: power-off: vCPU (?P<vcpu>\d+) wrote (?P<value>{HEX}) to its sleep control "
+    r"register \(SLP_TYP (?P<slp_typ>\d+)",
+)
+RESET_STOP = line(
+    (
+        LOG_PREFIX + "%s stopped: reset request: vCPU %u wrote 0x%x to port 0x%x: it restarts (on_reset = restart)",
+        LOG_PREFIX + "%s stopped: reset request: vCPU %u wrote 0x%x to port 0x%x (on_reset = stop)",
+    ),
+    rf"plinth: (?P<vm>{VM_NAME}) stopped: reset request: vCPU (?P<vcpu>\d+) wrote (?P<value>{HEX}) to port "
+    rf"(?P<port>{HEX})(?:: it restarts)? \(on_reset = (?P<on_reset>restart|stop)\)",
 )
 # SMRAM at boot (arch/x86/smram.c).
 SMRAM = line(

@@ -34,21 +34,35 @@ static u32 append(struct mem_range *out, u32 n, u32 max, u64 start, u64 end, u32
 	return n;
 }
 
-/* A partition's map: its RAM and nothing else, in guest-physical order (ranges from 0 up). */
-static u32 partition_map(const struct vm *vm, struct mem_range *out, u32 max)
+/* The VM's RAM in [from, to), available, appended to out. */
+static u32 ram_runs(const struct vm *vm, u64 from, u64 to, struct mem_range *out, u32 count, u32 max)
 {
-	u64 at = 0;
-	u32 count = 0;
 	bool ram;
 
-	while (at < vm->ram_size) {
-		u64 end = run_end(vm, at, vm->ram_size, &ram);
+	while (from < to) {
+		u64 end = run_end(vm, from, to, &ram);
 
 		if (ram)
-			count = append(out, count, max, at, end, MB2_MEM_AVAILABLE);
-		at = end;
+			count = append(out, count, max, from, end, MB2_MEM_AVAILABLE);
+		from = end;
 	}
 	return count;
+}
+
+/* A partition's map (plinth/guest_map.h): its RAM in a PC's shape, in guest-physical order. */
+static u32 partition_map(const struct vm *vm, struct mem_range *out, u32 max)
+{
+	u32 count = ram_runs(vm, 0, MIN(vm->ram_size, GUEST_MAP_LOW_END), out, 0, max);
+
+	if (vm->ram_size > GUEST_MAP_LOW_END)
+		count = append(out, count, max, GUEST_MAP_LOW_END, MIN(vm->ram_size, GUEST_MAP_HIGH_START),
+			       MB2_MEM_RESERVED);
+	return ram_runs(vm, GUEST_MAP_HIGH_START, vm->ram_size, out, count, max);
+}
+
+bool guest_map_reserved(const struct vm *vm, u64 gpa, u64 len)
+{
+	return vm->partition && gpa < GUEST_MAP_HIGH_START && GUEST_MAP_LOW_END < gpa + len;
 }
 
 u32 guest_map(const struct vm *vm, const struct mem_range *fw, u32 n, struct mem_range *out, u32 max)

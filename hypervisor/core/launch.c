@@ -106,6 +106,7 @@ void launch_restart(struct vm *vm)
 	/* The new start first: a CPU that wakes sees it, and then a VM that is not stopped. */
 	__atomic_add_fetch(&vm->starts, 1, __ATOMIC_ACQ_REL);
 	__atomic_store_n(&vm->stopped, false, __ATOMIC_RELEASE);
+	__atomic_store_n(&vm->restarting, false, __ATOMIC_RELEASE);
 	for (cpu = 0; cpu < 64; cpu++)
 		if ((vm->cpu_mask & BIT(cpu)) && cpu != self)
 			arch_cpu_wake(cpu);

@@ -68,15 +68,7 @@ static void restart(const char *name)
 	if (!vm)
 		return;
 	vm_stop(vm, "restart from the monitor");
-	if (arch_vm_kick(vm)) {
-		printk("restart: a vCPU of %s is still in guest mode: not restarted\n", name);
-		return;
-	}
-	if (partition_reload(vm))
-		return;
-	log_info(CONSOLE_FMT_VM_RESTARTED, vm->name, vm->starts + 1);
-	arch_vm_reset_vcpus(vm);
-	launch_restart(vm);
+	partition_restart(vm); /* says why when it cannot */
 }
 
 static void stats(void)

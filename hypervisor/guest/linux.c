@@ -147,10 +147,11 @@ int linux_load(struct vm *vm, struct boot_info *bi, u32 index)
 	if (vm_mem_write(vm, load, (const u8 *)(uintptr_t)m->start + bz.pm_offset, bz.pm_size))
 		return fail(vm, index, "its bytes cannot be written to the VM's RAM");
 
-	/* A partition's low memory is its own RAM: the firmware's RSDP is not there (its own
-	 * ACPI tables come with a later issue). */
+	/* A partition's low memory is its own RAM: its own ACPI tables are there (written by
+	 * arch_vm_platform_write before the kernel), not the firmware's. */
 	boot = (struct bzimage_boot){ .load = load, .cmdline = hand + HANDOVER_CMDLINE, .initrd = initrd,
-				      .initrd_size = initrd_size, .rsdp = vm->partition ? 0 : find_rsdp(bi), .e820 = map };
+				      .initrd_size = initrd_size,
+				      .rsdp = vm->partition ? GUEST_MAP_ACPI_TABLES : find_rsdp(bi), .e820 = map };
 	boot.e820_count = guest_map(vm, bi->mmap, bi->mmap_count, map, ARRAY_SIZE(map));
 	bzimage_boot_params(bp, (const u8 *)(uintptr_t)m->start, &bz, &boot);
 	if (!boot.rsdp)

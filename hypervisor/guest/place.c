@@ -5,6 +5,7 @@
  */
 #include <plinth/console.h>
 #include <plinth/errno.h>
+#include <plinth/guest_map.h>
 #include <plinth/memory.h>
 #include <plinth/place.h>
 #include <plinth/string.h>
@@ -17,8 +18,13 @@ static bool overlaps(u64 a0, u64 a1, u64 b0, u64 b1)
 
 bool place_check_ram(const struct vm *vm, u32 index, const char *what, gpa_t gpa, u64 len)
 {
-	if (vm_mem_is_ram(vm, gpa, len))
+	if (vm_mem_is_ram(vm, gpa, len) && !guest_map_reserved(vm, gpa, len))
 		return true;
+	if (vm_mem_is_ram(vm, gpa, len)) {
+		log_warn("%s: module %u: %s at 0x%lx-0x%lx lies in the VM's reserved 0x%x-0x%x (its ACPI tables)", vm->name,
+			 index, what, gpa, gpa + len, GUEST_MAP_LOW_END, GUEST_MAP_HIGH_START);
+		return false;
+	}
 	log_warn("%s: module %u: %s at 0x%lx-0x%lx is not all RAM of the VM", vm->name, index, what, gpa, gpa + len);
 	return false;
 }

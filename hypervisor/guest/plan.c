@@ -1,6 +1,7 @@
 /* Load plans and the set of free guest RAM; see plinth/load_plan.h. Pure: host-tested. */
 #include <plinth/errno.h>
 #include <plinth/format.h>
+#include <plinth/guest_map.h>
 #include <plinth/load_plan.h>
 #include <plinth/vm.h>
 
@@ -55,6 +56,9 @@ int guest_free_init(struct pmm *free, const struct vm *vm)
 	for (i = 0; i < vm->mem_count; i++)
 		if (vm->mem[i].kind == VM_MEM_RAM && pmm_add(free, vm->mem[i].gpa, vm->mem[i].gpa + vm->mem[i].size))
 			return -ENOSPC;
+	/* A partition's low hole is reserved in its map and holds its ACPI tables. */
+	if (vm->partition && pmm_remove(free, GUEST_MAP_LOW_END, GUEST_MAP_HIGH_START))
+		return -ENOSPC;
 	return 0;
 }
 

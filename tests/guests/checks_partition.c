@@ -1,8 +1,8 @@
 /*
  * Checks for a guest in a partition (a VM of a configuration, docs/config.md):
- * - partition: the memory map is the VM's RAM and nothing else: available entries from 0 up,
- *   without a gap, exactly the size the command line's ram= word says (K/M suffix), no
- *   modules; no PCI function is the VM's (the host bridge at 00:00.0 reads as absent through
+ * - partition: the memory map is the VM's RAM in a PC's shape and nothing else: exactly
+ *   available 0-0x9f000, reserved 0x9f000-1 MiB (the VM's ACPI tables), available from 1 MiB
+ *   to the size the command line's ram= word says (K/M suffix), without a gap; no modules; no PCI function is the VM's (the host bridge at 00:00.0 reads as absent through
  *   0xcf8/0xcfc, while the address register reads back what the VM wrote); prints the CPU's
  *   APIC id (which CPU of the machine this VM has).
  * - echo: reads a line from COM1 (Plinth's emulated 16550 when the VM has the console's
@@ -47,25 +47,41 @@ static u64 cmdline_size(const char *key)
 	return n;
 }
 
+/* The map a partition's guest must see (plinth/guest_map.h), entry by entry; the last entry
+ * ends at ram=. */
+#define MMAP_RESERVED 2
+static const struct {
+	u64 start, end;
+	u32 type;
+} want_map[] = { { 0, 0x9f000, MB1_MMAP_AVAILABLE },
+		 { 0x9f000, 0x100000, MMAP_RESERVED },
+		 { 0x100000, 0, MB1_MMAP_AVAILABLE } };
+
 void check_partition(void)
 {
 	const struct mb1_info *mbi = boot_mbi;
-	u64 want = cmdline_size("ram="), end = 0, pos, stop;
+	u64 ram = cmdline_size("ram="), end = 0, pos, stop;
+	u32 n = 0;
 
-	if (!check_expect(want != 0, "no ram=SIZE word on the command line") ||
+	if (!check_expect(ram > 0x100000, "no ram=SIZE word (above 1 MiB) on the command line") ||
 	    !check_expect(mbi && (mbi->flags & MB1_INFO_MMAP), "no memory map (flag bit 6)"))
 		return;
-	for (pos = mbi->mmap_addr, stop = pos + mbi->mmap_length; pos + sizeof(struct mb1_mmap_entry) <= stop;) {
+	for (pos = mbi->mmap_addr, stop = pos + mbi->mmap_length; pos + sizeof(struct mb1_mmap_entry) <= stop; n++) {
 		const struct mb1_mmap_entry *e = (const void *)pos;
 
 		check_info("mmap 0x%016lx-0x%016lx type %u", e->addr, e->addr + e->len, e->type);
-		check_expect(e->type == MB1_MMAP_AVAILABLE, "entry at 0x%lx has type %u: not the VM's RAM", e->addr,
-			     e->type);
-		check_expect(e->addr == end, "entry at 0x%lx does not follow the RAM before it (0x%lx)", e->addr, end);
+		if (n < ARRAY_SIZE(want_map)) {
+			u64 want_end = want_map[n].end ? want_map[n].end : ram;
+
+			check_expect(e->addr == want_map[n].start && e->addr + e->len == want_end &&
+					     e->type == want_map[n].type,
+				     "entry %u is 0x%lx-0x%lx type %u, not 0x%lx-0x%lx type %u", n, e->addr,
+				     e->addr + e->len, e->type, want_map[n].start, want_end, want_map[n].type);
+		}
 		end = e->addr + e->len;
 		pos += (u64)e->size + sizeof(e->size);
 	}
-	check_expect(end == want, "the map's RAM ends at 0x%lx, not at ram=0x%lx", end, want);
+	check_expect(n == ARRAY_SIZE(want_map), "the map has %u entries, not %u", n, (u32)ARRAY_SIZE(want_map));
 	check_expect(!(mbi->flags & MB1_INFO_MODS) || mbi->mods_count == 0, "%u modules: none are this VM's",
 		     mbi->mods_count);
 	outl(PCI_CONFIG_ADDRESS, PCI_HOST_BRIDGE_ID);

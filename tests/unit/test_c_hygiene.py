@@ -225,6 +225,9 @@ VM_ENTRY_LOOP = {
     "arch/x86/io_reset",  # a partition's reset request stops its VM
     "core/launch",
     "core/monitor",
+    # A partition's own reset request restarts it from the vCPU that made it, as the monitor's
+    # `restart` does (both through partition_restart).
+    "core/partition_restart",
 }
 # The panic path: core's panic stops the other CPUs and dumps this one (arch), arch's exception
 # handler panics, and allocating the CPU table may panic.

@@ -238,6 +238,13 @@ SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
         )
     ],
     "VM_RESTARTED": [(("b", 2), {"vm": "b", "start": "2"})],
+    "VM_ACPI_TABLES": [(("linux", 1, 0xE0000, 484), {"vm": "linux", "cpus": "1", "addr": "0xe0000", "bytes": "484"})],
+    "CLOCK_RATES": [((50008, 50009, 10000), {"tsc_khz": "50008", "apic_khz": "50009"})],
+    "POWER_OFF_STOP": [(("linux", 0, 0x34, 5, ", S5"), {"vm": "linux", "value": "0x34", "slp_typ": "5"})],
+    "RESET_STOP": [
+        (("linux", 0, 6, 0xCF9), {"vm": "linux", "value": "0x6", "port": "0xcf9", "on_reset": "restart"}),
+        (("b", 1, 0xFE, 0x64), {"vm": "b", "vcpu": "1", "port": "0x64", "on_reset": "stop"}),
+    ],
     "VM_IOAPIC": [
         (
             ("one", 0xFEC00000, 2, 0x11, 24, 4),

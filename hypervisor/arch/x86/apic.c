@@ -27,6 +27,38 @@ u32 apic_id(void)
 	return xapic[XAPIC_ID / 4] >> 24;
 }
 
+static u32 reg_read(u32 offset)
+{
+	if (apic_x2apic_mode_now())
+		return (u32)rdmsr(MSR_X2APIC_BASE + offset / 16);
+	return xapic[offset / 4];
+}
+
+static void reg_write(u32 offset, u32 value)
+{
+	if (apic_x2apic_mode_now())
+		wrmsr(MSR_X2APIC_BASE + offset / 16, value);
+	else
+		xapic[offset / 4] = value;
+}
+
+void apic_timer_count_down(void)
+{
+	reg_write(XAPIC_LVT_TIMER, APIC_LVT_MASKED); /* one-shot, masked: it interrupts nobody */
+	reg_write(XAPIC_TIMER_DIVIDE, APIC_TIMER_DIVIDE_1);
+	reg_write(XAPIC_TIMER_INITIAL, 0xffffffffu);
+}
+
+u32 apic_timer_current(void)
+{
+	return reg_read(XAPIC_TIMER_CURRENT);
+}
+
+void apic_timer_stop(void)
+{
+	reg_write(XAPIC_TIMER_INITIAL, 0);
+}
+
 bool apic_send_ipi(u32 dest, u32 icr_low)
 {
 	int spins = ICR_SPINS;

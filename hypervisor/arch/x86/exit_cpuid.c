@@ -4,6 +4,7 @@
 #include <plinth_abi.h>
 #include <x86/cpu.h>
 #include <x86/processor.h>
+#include <x86/tsc.h>
 #include <x86/vmexit.h>
 #include <x86/vmx.h>
 
@@ -29,6 +30,68 @@ static void plinth_leaf(u32 leaf, struct guest_regs *r)
 	}
 }
 
+/* The clock leaves (SDM Vol. 2A, CPUID): 0x15 the TSC/crystal ratio and the crystal in Hz,
+ * 0x16 the base, maximum and bus frequencies in MHz. */
+#define CPUID_LEAF_TSC_CRYSTAL 0x15
+#define CPUID_LEAF_FREQUENCY 0x16
+
+static u32 gcd(u32 a, u32 b)
+{
+	while (b) {
+		u32 t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/*
+ * A partition has no PIT, HPET or ACPI PM timer to measure its clocks against, so it is told the
+ * rates Plinth measured at boot (tsc.c): leaf 0x15 with the local APIC timer's input clock as
+ * the crystal and TSC/crystal as the ratio, leaf 0x16 with the TSC rate as the base frequency.
+ * Linux 6.1 takes its TSC rate from 0x15 (tsc.c native_calibrate_tsc, which also sets
+ * lapic_timer_period from the crystal and marks the rate known, so no refinement against a
+ * timer it lacks) and cpu_khz from 0x16 (cpu_khz_from_cpuid). Leaf 0 then reaches 0x16 at
+ * least, and leaves between the CPU's last and 0x15 read as zeros (not as the CPU's last leaf,
+ * which a CPU returns for leaves past its maximum). Linux computes the TSC rate as
+ * crystal_khz * EBX / EAX in 32 bits: the ratio is kept small enough for that.
+ */
+static void clock_leaf(u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)
+{
+	static u32 host_max; /* the CPU's last basic leaf, read once (the same on every CPU) */
+	u32 tsc_khz = (u32)(tsc_hz() / 1000), crystal_khz = (u32)(tsc_apic_timer_hz() / 1000), num, den, g;
+
+	if (!tsc_khz || !crystal_khz)
+		return; /* nothing measured: the CPU's own answers */
+	if (!host_max) {
+		u32 x;
+
+		cpuid(0, 0, &host_max, &x, &x, &x);
+	}
+	if (leaf == 0) {
+		*a = MAX(*a, CPUID_LEAF_FREQUENCY);
+	} else if (leaf == CPUID_LEAF_TSC_CRYSTAL) {
+		g = gcd(tsc_khz, crystal_khz);
+		num = tsc_khz / g;
+		den = crystal_khz / g;
+		while ((u64)crystal_khz * num > 0xffffffffu && den > 1) {
+			num = (num + 1) / 2;
+			den /= 2;
+		}
+		*a = den;
+		*b = num;
+		*c = crystal_khz * 1000;
+		*d = 0;
+	} else if (leaf == CPUID_LEAF_FREQUENCY) {
+		*a = *b = tsc_khz / 1000;
+		*c = crystal_khz / 1000;
+		*d = 0;
+	} else if (leaf > host_max) {
+		*a = *b = *c = *d = 0;
+	}
+}
+
 void exit_cpuid(struct vcpu *v)
 {
 	struct guest_regs *r = v->regs;
@@ -49,6 +112,8 @@ void exit_cpuid(struct vcpu *v)
 		c = (c & ~CPUID_7_ECX_OSPKE) | (vmcs_read(VMCS_GUEST_CR4) & X86_CR4_PKE ? CPUID_7_ECX_OSPKE : 0);
 	else if (leaf == 7 && sub == 1)
 		c &= ~CPUID_7_1_ECX_MSR_IMM; /* not emulated (tools/exits.py) */
+	if (v->vm->partition && leaf <= CPUID_LEAF_FREQUENCY)
+		clock_leaf(leaf, &a, &b, &c, &d);
 	r->rax = a;
 	r->rbx = b;
 	r->rcx = c;

@@ -3,13 +3,18 @@
  * control register (0xCF9, RST with SYS_RST or not), System Control Port A's fast reset (0x92
  * bit 0), the keyboard controller's reset pulse (0x64 commands 0xF0-0xFF with bit 0 clear) and
  * its output-port write (0xD1, whose data byte could pull the reset line: dropped). The default
- * VM owns the machine and keeps these ports passed through. ACPI sleep requests are io_acpi.c's.
+ * VM owns the machine and keeps these ports passed through. A reset request restarts the VM
+ * (vm->on_reset VM_ON_RESET_RESTART, the default) or stops it (VM_ON_RESET_STOP).
+ * The partition's own sleep control register (its FADT's, x86/vm_acpi.h VM_ACPI_SLEEP_PORT,
+ * status at + 1): a sleep request (SLP_EN) is its power-off and stops its VM; the status
+ * register reads 0 (no wake event ever). The host's PM1 registers are io_acpi.c's.
  * The PCI configuration address register around 0xCF9 is the partition's own: latched per VM
  * (pci_filter.c reads every function as absent to a partition), never written to the hardware.
  */
 #include <x86/exit_io.h>
 #include <x86/vcpu.h>
 #include <x86/vm.h>
+#include <x86/vm_acpi.h>
 
 #define PORT_SYSCTL_A 0x92
 #define SYSCTL_A_FAST_RESET 0x01
@@ -28,8 +33,32 @@ static u32 hardware_in(struct vcpu *v, u16 port, u32 size)
 
 static void reset_request(struct vcpu *v, u16 port, u32 value)
 {
-	vcpu_stop_vm(v, false, "reset request: vCPU %u wrote 0x%x to port 0x%x (a partition resets only itself)", v->id,
-		     value, port);
+	if (v->vm->on_reset == VM_ON_RESET_STOP) {
+		vcpu_stop_vm(v, false, "reset request: vCPU %u wrote 0x%x to port 0x%x (on_reset = stop)", v->id, value, port);
+		return;
+	}
+	/* This vCPU restarts the VM once it has parked (vm_stop.c); a second request that races
+	 * it finds the VM stopped already and changes nothing. */
+	if (vcpu_stop_vm(v, false, "reset request: vCPU %u wrote 0x%x to port 0x%x: it restarts (on_reset = restart)",
+			 v->id, value, port))
+		v->restart_on_park = true;
+}
+
+static u32 sleep_in(struct vcpu *v, u16 port, u32 size)
+{
+	(void)v;
+	(void)port;
+	(void)size;
+	return 0; /* control: nothing latched; status: no WAK_STS */
+}
+
+static void sleep_out(struct vcpu *v, u16 port, u32 size, u32 value)
+{
+	(void)size;
+	if (port == VM_ACPI_SLEEP_PORT && (value & VM_ACPI_SLP_EN))
+		vcpu_stop_vm(v, false, "power-off: vCPU %u wrote 0x%x to its sleep control register (SLP_TYP %u%s)", v->id,
+			     value, VM_ACPI_SLP_TYP(value), VM_ACPI_SLP_TYP(value) == VM_ACPI_S5_SLP_TYP ? ", S5" : "");
+	/* Otherwise dropped: clearing status bits, or a sleep type without SLP_EN. */
 }
 
 static void sysctl_out(struct vcpu *v, u16 port, u32 size, u32 value)
@@ -70,10 +99,12 @@ static void kbc_out(struct vcpu *v, u16 port, u32 size, u32 value)
 static const struct io_ports sysctl = { PORT_SYSCTL_A, 1, hardware_in, sysctl_out, true };
 static const struct io_ports pci_address = { PORT_PCI_ADDRESS, 4, pci_address_in, pci_address_out, true };
 static const struct io_ports kbc = { PORT_KBC_COMMAND, 1, hardware_in, kbc_out, true };
+static const struct io_ports sleep = { VM_ACPI_SLEEP_PORT, 2, sleep_in, sleep_out, true };
 
 void io_reset_claim(void)
 {
 	exit_io_claim(&sysctl);
 	exit_io_claim(&pci_address);
 	exit_io_claim(&kbc);
+	exit_io_claim(&sleep);
 }

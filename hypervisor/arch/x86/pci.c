@@ -5,6 +5,7 @@
  * Only the boot CPU uses these accessors, before any VM runs, so no lock (a guest's accesses
  * through the same ports go through pci_filter.c, with the guest's own address latch).
  */
+#include <plinth/arch.h>
 #include <plinth/console.h>
 #include <x86/cpu.h>
 #include <x86/pci.h>
@@ -243,4 +244,9 @@ void pci_enable(u8 bus, u8 dev, u8 fn, bool mmio, bool bus_master)
 	if (bus_master)
 		cmd |= PCI_COMMAND_MASTER;
 	pci_write16(bus, dev, fn, PCI_COMMAND, cmd);
+}
+
+bool arch_pci_function_present(u16 bdf)
+{
+	return pci_read16((u8)(bdf >> 8), (bdf >> 3) & 0x1f, bdf & 7, PCI_VENDOR_ID) != PCI_VENDOR_NONE;
 }

@@ -78,25 +78,6 @@
 static const u8 aml_s5[] = { 0x08, '\\', '_', 'S', '5', '_', 0x12, 0x07, 0x04, 0x0a,
 			     VM_ACPI_S5_SLP_TYP, 0x00, 0x00, 0x00 };
 
-/*
- * The emulated COM1 as an ACPI device, so that Linux's PNP layer (8250_pnp) takes port 0x3f8
- * with GSI 4: a hardware-reduced platform has no legacy ISA IRQs (nr_legacy_irqs() is 0 with
- * the null PIC), so the 8250 driver's built-in "0x3f8, IRQ 4" would find no IRQ 4.
- *   Scope (\_SB) { Device (COM1) { Name (_HID, EisaId ("PNP0501")) Name (_UID, One)
- *     Name (_CRS, ResourceTemplate () { IO (Decode16, 0x3f8, 0x3f8, 0, 8) IRQNoFlags () {4} }) } }
- * PkgLengths: Scope 51, Device 43, the buffer 16 (ACPI 6.5, 20.2.4; resource descriptors 6.4.2).
- */
-static const u8 aml_com1[] = {
-	0x10, 0x33, '\\', '_', 'S', 'B', '_',			 /* ScopeOp, PkgLength, \_SB_ */
-	0x5b, 0x82, 0x2b, 'C', 'O', 'M', '1',			 /* DeviceOp, PkgLength, COM1 */
-	0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x05, 0x01, /* DWordPrefix EisaId PNP0501 */
-	0x08, '_', 'U', 'I', 'D', 0x01,				 /* OneOp */
-	0x08, '_', 'C', 'R', 'S', 0x11, 0x10, 0x0a, 0x0d,	 /* BufferOp, PkgLength, 13 bytes: */
-	0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x00, 0x08,		 /* I/O port descriptor */
-	0x22, 0x10, 0x00,					 /* IRQ descriptor: IRQ 4 */
-	0x79, 0x00,						 /* end tag */
-};
-
 /* Entry lengths (ACPI 6.5, 5.2.12.2, .3, .5, .12). */
 #define MADT_LAPIC_LEN 8u
 #define MADT_IOAPIC_LEN 12u
@@ -134,6 +115,57 @@ static void put64(struct out *o, u32 off, u64 v)
 static void put_bytes(struct out *o, u32 off, const void *p, u32 n)
 {
 	memcpy(o->b + off, p, n);
+}
+
+/*
+ * The emulated COM1 as an ACPI device, so that Linux's PNP layer (8250_pnp) takes port 0x3f8
+ * with the interrupt the VM has for it: a hardware-reduced platform has no legacy ISA IRQs
+ * (nr_legacy_irqs() is 0 with the null PIC), so the 8250 driver's built-in "0x3f8, IRQ 4"
+ * would find no IRQ 4.
+ *   Scope (\_SB) { Device (COM1) { Name (_HID, EisaId ("PNP0501")) Name (_UID, One)
+ *     Name (_CRS, ResourceTemplate () { IO (Decode16, 0x3f8, 0x3f8, 0, 8) IRQNoFlags () {4} }) } }
+ * With com1 the IRQ descriptor names GSI 4 (the VM's I/O APIC pin); with com1_polled there is
+ * none, and Linux's 8250 driver, finding a port without an interrupt, polls it from a timer
+ * (8250_core.c univ8250_setup_irq), output and input. One-byte PkgLengths (ACPI 6.5, 20.2.4;
+ * resource descriptors 6.4.2).
+ */
+static const u8 com1_io[] = { 0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x00, 0x08 }; /* I/O port descriptor */
+static const u8 com1_irq4[] = { 0x22, 0x10, 0x00 };				 /* IRQ descriptor: IRQ 4 */
+static const u8 com1_end[] = { 0x79, 0x00 };					 /* end tag */
+static const u8 com1_names[] = {
+	'C', 'O', 'M', '1', 0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x05, 0x01, /* DWordPrefix EisaId PNP0501 */
+	0x08, '_', 'U', 'I', 'D', 0x01,						    /* OneOp */
+	0x08, '_', 'C', 'R', 'S', 0x11,						    /* BufferOp */
+};
+
+/* The bytes of the COM1 scope, written at off unless o is NULL. */
+static u32 put_com1(struct out *o, u32 off, bool irq)
+{
+	u32 res = (u32)(sizeof(com1_io) + (irq ? sizeof(com1_irq4) : 0) + sizeof(com1_end));
+	u32 buf = 1 + 2 + res;				     /* PkgLength, BytePrefix size, descriptors */
+	u32 dev = 1 + (u32)sizeof(com1_names) + buf;	     /* PkgLength, names up to BufferOp, buffer */
+	u32 scope = 1 + 5 + 2 + dev, at;		     /* PkgLength, \_SB_, DeviceOp, device */
+	static const u8 scope_head[] = { 0x10, 0, '\\', '_', 'S', 'B', '_', 0x5b, 0x82 };
+
+	if (!o)
+		return 1 + scope;
+	put_bytes(o, off, scope_head, sizeof(scope_head));
+	put8(o, off + 1, (u8)scope);
+	at = off + sizeof(scope_head);
+	put8(o, at++, (u8)dev);
+	put_bytes(o, at, com1_names, sizeof(com1_names));
+	at += sizeof(com1_names);
+	put8(o, at++, (u8)buf);
+	put8(o, at++, 0x0a); /* BytePrefix: the buffer's size */
+	put8(o, at++, (u8)res);
+	put_bytes(o, at, com1_io, sizeof(com1_io));
+	at += sizeof(com1_io);
+	if (irq) {
+		put_bytes(o, at, com1_irq4, sizeof(com1_irq4));
+		at += sizeof(com1_irq4);
+	}
+	put_bytes(o, at, com1_end, sizeof(com1_end));
+	return at + sizeof(com1_end) - off;
 }
 
 /* The byte that makes len bytes at off sum to 0, stored at off + at. */
@@ -194,7 +226,7 @@ static int check_config(const struct vm_acpi_config *c)
 			if (c->apic_ids[j] == c->apic_ids[i])
 				return -EINVAL;
 	}
-	if ((c->override_count && (!c->ioapic || !c->overrides)) || (c->com1 && !c->ioapic))
+	if ((c->override_count && (!c->ioapic || !c->overrides)) || (c->com1 && !c->ioapic) || (c->com1 && c->com1_polled))
 		return -EINVAL;
 	if (c->override_count > VM_ACPI_MAX_OVERRIDES)
 		return -EINVAL;
@@ -307,7 +339,7 @@ int vm_acpi_build(const struct vm_acpi_config *c, void *buf, u64 size, gpa_t gpa
 {
 	u32 xsdt_entries = c->mcfg ? 3 : 2, xsdt_len = HDR_LEN + 8 * xsdt_entries;
 	u32 xsdt, fadt, dsdt, madt, mcfg = 0, end, mlen;
-	u32 dlen = HDR_LEN + (u32)sizeof(aml_s5) + (c->com1 ? (u32)sizeof(aml_com1) : 0);
+	u32 dlen = HDR_LEN + (u32)sizeof(aml_s5) + (c->com1 || c->com1_polled ? put_com1(NULL, 0, c->com1) : 0);
 	struct out o = { buf };
 	int rc = check_config(c);
 
@@ -338,8 +370,8 @@ int vm_acpi_build(const struct vm_acpi_config *c, void *buf, u64 size, gpa_t gpa
 	build_fadt(&o, fadt, c, gpa + dsdt);
 	header(&o, dsdt, "DSDT", dlen, 2);
 	put_bytes(&o, dsdt + HDR_LEN, aml_s5, sizeof(aml_s5));
-	if (c->com1)
-		put_bytes(&o, dsdt + HDR_LEN + sizeof(aml_s5), aml_com1, sizeof(aml_com1));
+	if (c->com1 || c->com1_polled)
+		put_com1(&o, dsdt + HDR_LEN + (u32)sizeof(aml_s5), c->com1);
 	fix_checksum(&o, dsdt, dlen, 9);
 	build_madt(&o, madt, c, mlen);
 	if (c->mcfg)

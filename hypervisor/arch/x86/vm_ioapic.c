@@ -19,8 +19,6 @@
 #define IOAPIC_DEFAULT_VERSION 0x20
 #define IOAPIC_DEFAULT_PINS 24
 #define VERSION_MAX_ENTRY(v) (((v) >> 16) & 0xff)
-#define PIC_MASTER_IMR 0x21
-#define PIC_SLAVE_IMR 0xa1
 
 /* The host I/O APIC that carries ISA IRQ 4, as every partition sees it. */
 static struct {
@@ -110,22 +108,6 @@ void vm_ioapic_reset(struct vm *vm)
 	spin_unlock(&io->lock);
 }
 
-/* No partition gets the 8259s, so Plinth masks every IRQ of both once: the firmware leaves the
- * boot CPU's LINT0 in virtual-wire mode (ExtINT), through which the PIT's IRQ 0 would reach
- * whatever guest runs on CPU 0 with the firmware's vector (8: a "double fault" without error
- * code) as soon as it enables interrupts. */
-static void pic_mask_all(void)
-{
-	static bool masked;
-
-	if (masked)
-		return;
-	masked = true;
-	outb(PIC_MASTER_IMR, 0xff);
-	outb(PIC_SLAVE_IMR, 0xff);
-	log_info("ioapic: the 8259 PICs masked: partitions take no interrupt through them");
-}
-
 void vm_ioapic_init(struct vm *vm)
 {
 	struct vm_ioapic *io = of(vm);
@@ -133,7 +115,6 @@ void vm_ioapic_init(struct vm *vm)
 	io->present = false;
 	if (!vm->partition || !vm->vcpu_count)
 		return;
-	pic_mask_all();
 	if (ram_covers_page(vm)) {
 		log_warn("%s: its RAM covers the I/O APIC's page at 0x%x: no I/O APIC, and COM1 has no interrupt", vm->name,
 			 host.addr);

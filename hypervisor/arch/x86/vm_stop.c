@@ -8,6 +8,7 @@
 #include <plinth/format.h>
 #include <plinth/launch.h>
 #include <plinth/monitor.h>
+#include <plinth/partition.h>
 #include <x86/apic_passthrough.h>
 #include <x86/nmi.h>
 #include <x86/percpu.h>
@@ -17,16 +18,19 @@
 #include <x86/vm_kick.h>
 #include <x86/vmexit.h>
 
-void vcpu_stop_vm(struct vcpu *v, bool dump, const char *fmt, ...)
+bool vcpu_stop_vm(struct vcpu *v, bool dump, const char *fmt, ...)
 {
 	char why[192];
 	va_list ap;
+	bool stopped;
 
 	va_start(ap, fmt);
 	vformat(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	if (vm_stop(v->vm, "%s", why) && dump)
+	stopped = vm_stop(v->vm, "%s", why);
+	if (stopped && dump)
 		vcpu_dump(v);
+	return stopped;
 }
 
 void vcpu_park(struct vcpu *v)
@@ -37,6 +41,12 @@ void vcpu_park(struct vcpu *v)
 	 * not the guest's (nmi.c), so none is posted to the guest's next start. */
 	this_cpu()->vcpu_entered = false;
 	__atomic_store_n(&v->ev.parked, true, __ATOMIC_RELEASE);
+	/* The guest's own reset request (io_reset.c): this vCPU restarts its VM, on its own CPU,
+	 * as the monitor's `restart` would; it returns only when that failed (said why). */
+	if (v->restart_on_park) {
+		v->restart_on_park = false;
+		partition_restart(v->vm);
+	}
 	/* The boot CPU stays useful: it answers on the console, once the VM's report is whole
 	 * (the vCPU that stopped the VM parks after printing it). The others rest. */
 	if (this_cpu()->index == 0) {

@@ -62,8 +62,17 @@ void arch_cpu_wake(u32 cpu);
 
 /* --- VMs --- */
 
+/* Whether PCI function bdf (bus << 8 | dev << 3 | fn, segment 0) answers: its vendor ID is not
+ * all ones. Boot CPU, before guests run. */
+bool arch_pci_function_present(u16 bdf);
 /* Builds the VM's address space (EPT with the firmware's memory types, exit bitmaps). */
 int arch_vm_init(struct vm *vm);
+/* Partition mode takes the machine's legacy platform devices that no partition may share
+ * (the 8259s: masked); before the first partition is built. */
+void arch_partitions_platform_init(void);
+/* A partition's platform in its RAM, before each start: its ACPI tables (its CPUs only) at
+ * GUEST_MAP_ACPI_TABLES of plinth/guest_map.h. 0, or a negative error after saying why. */
+int arch_vm_platform_write(struct vm *vm);
 /* Runs vCPU vcpu of vm on this CPU, from the VM's boot state (vCPU 0) or waiting for the
  * guest's INIT-SIPI-SIPI (the others). Does not return. */
 __noreturn void arch_vcpu_run(struct vm *vm, u32 vcpu);

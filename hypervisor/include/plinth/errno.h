@@ -4,6 +4,7 @@
 #define PLINTH_ERRNO_H
 
 #define ENOENT 2
+#define EAGAIN 11
 #define ENOMEM 12
 #define EFAULT 14
 #define EBUSY 16

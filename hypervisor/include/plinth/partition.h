@@ -20,5 +20,11 @@ struct vm *partition_by_name(const char *name);
 /* Reloads a stopped VM's kernel and marks it ready to start again: 0, or an error after one
  * line saying why. The caller (core/launch.c) starts its CPUs. */
 int partition_reload(struct vm *vm);
+/* Restarts a stopped VM (the monitor's `restart`, or the guest's own reset request from one of
+ * its vCPUs): waits until its other vCPUs are out of guest mode, reloads it and starts its
+ * CPUs; when the calling CPU is one of them, runs its vCPU and does not return. Otherwise 0,
+ * or an error after one line: -EBUSY when a restart of it is already under way, -EAGAIN when
+ * a vCPU would not leave guest mode. Safe while other VMs run. */
+int partition_restart(struct vm *vm);
 
 #endif

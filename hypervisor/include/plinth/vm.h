@@ -12,11 +12,11 @@
 
 #define VM_MAX VMCONFIG_VM_MAX /* a configuration's VMs, or the default VM */
 #define VM_NAME_LEN 16
-#define VM_DEVICES_MAX 16 /* PCI functions one partition may own */
+#define VM_DEVICES_MAX VMCONFIG_DEVICES_MAX /* PCI functions one partition may own */
 
 /* What a partition's reset request (reboot) does: restart it (the default) or stop it. */
-#define VM_ON_RESET_RESTART 0
-#define VM_ON_RESET_STOP 1
+#define VM_ON_RESET_RESTART VMCONFIG_ON_RESET_RESTART
+#define VM_ON_RESET_STOP VMCONFIG_ON_RESET_STOP
 
 /* How the boot vCPU starts: 32-bit protected mode, flat segments, paging off, at entry,
  * with these register values and selectors (the multiboot 1 and Linux 32-bit boot protocol
@@ -57,6 +57,7 @@ struct vm {
 	struct vuart uart;
 	struct spinlock uart_lock;
 	u32 starts; /* launches so far: 1 after the first, + 1 per restart */
+	bool restarting; /* partition_restart under way, until launch_restart has started it */
 	u8 on_reset;	/* VM_ON_RESET_*, from the configuration */
 	bool owns_rest; /* it owns every PCI function and I/O port no other VM owns */
 	u32 device_count;

@@ -79,3 +79,25 @@ TEST(output_is_cut_at_max)
 	CHECK_EQ_U64(guest_map(&vm, fw, 0, out, 3), 0);
 	CHECK(guest_map_ram_type(MB2_MEM_NVS) && !guest_map_ram_type(MB2_MEM_BAD));
 }
+
+/* A partition of two host chunks: the PC shape over its RAM, the firmware's map ignored, the
+ * chunk boundary invisible; only the low hole counts as reserved for the loaders. */
+TEST(partition_map_has_the_pc_shape)
+{
+	u32 n;
+
+	memset(&vm, 0, sizeof(vm));
+	vm.partition = true;
+	vm.ram_size = 0x10000000;
+	vm_mem_add(&vm, 0x0, 0x40000000, 0x600000, VM_MEM_RAM);
+	vm_mem_add(&vm, 0x600000, 0x80000000, 0x10000000 - 0x600000, VM_MEM_RAM);
+	n = guest_map(&vm, fw, ARRAY_SIZE(fw), out, ARRAY_SIZE(out));
+	REQUIRE_EQ_U64(n, 3);
+	CHECK_ENTRY(0, 0x0, 0x9f000, MB2_MEM_AVAILABLE);
+	CHECK_ENTRY(1, 0x9f000, 0x100000, MB2_MEM_RESERVED);
+	CHECK_ENTRY(2, 0x100000, 0x10000000, MB2_MEM_AVAILABLE);
+	CHECK(guest_map_reserved(&vm, 0xe0000, 0x1000) && guest_map_reserved(&vm, 0x9e000, 0x1001));
+	CHECK(!guest_map_reserved(&vm, 0x9e000, 0x1000) && !guest_map_reserved(&vm, 0x100000, 0x1000));
+	vm.partition = false;
+	CHECK(!guest_map_reserved(&vm, 0xe0000, 0x1000));
+}

@@ -255,6 +255,35 @@ TEST(dsdt_declares_com1_when_asked)
 	CHECK_EQ_U64(crs + 13, d + len);
 }
 
+/* Without an I/O APIC: the same device with an I/O descriptor and no IRQ (Linux polls it). */
+TEST(dsdt_declares_a_polled_com1_without_an_ioapic)
+{
+	struct vm_acpi_config c = base_config(two, 2);
+	const u8 *d, *aml, *dev, *crs;
+	u32 len;
+
+	c.com1_polled = true;
+	REQUIRE(build_and_parse(&c) > 0);
+	d = at(low, lay.rsdp, lay.dsdt);
+	len = rd32(d + 4);
+	CHECK_EQ_U64(sum(d, len), 0);
+	aml = d + 36 + 14;
+	REQUIRE(aml[0] == 0x10 && !memcmp(aml + 2, "\\_SB_", 5));
+	CHECK_EQ_U64(aml + 1 + aml[1], d + len);
+	dev = aml + 7;
+	REQUIRE(dev[0] == 0x5b && dev[1] == 0x82 && !memcmp(dev + 3, "COM1", 4));
+	CHECK_EQ_U64(dev + 2 + dev[2], d + len);
+	crs = dev + 23;
+	REQUIRE(!memcmp(crs, "\x08_CRS\x11", 6));
+	CHECK_EQ_U64(crs + 6 + crs[6], d + len);
+	REQUIRE(crs[7] == 0x0a && crs[8] == 10);
+	CHECK(!memcmp(crs + 9, "\x47\x01\xf8\x03\xf8\x03\x00\x08\x79\x00", 10));
+	CHECK_EQ_U64(crs + 19, d + len);
+	c.com1 = true;
+	c.ioapic = true;
+	CHECK_EQ_INT(vm_acpi_build(&c, low_buf(), MAP_LEN, (u64)(uintptr_t)low, NULL), -EINVAL); /* both */
+}
+
 TEST(ioapic_and_overrides_only_when_asked)
 {
 	struct acpi_override iso[] = { { 0, 0, 2, 0 }, { 0, 9, 9, 0xd } };

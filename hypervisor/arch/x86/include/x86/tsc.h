@@ -5,8 +5,12 @@
 
 #include <plinth/types.h>
 
-/* Measures the TSC rate against PIT channel 2; boot CPU, before any guest runs. */
+/* Measures the TSC's and the local APIC timer's rates against PIT channel 2; boot CPU, before
+ * any guest runs. */
 void tsc_calibrate(void);
+/* Those rates in Hz; 0 when the measurement saw nothing count. */
+u64 tsc_hz(void);
+u64 tsc_apic_timer_hz(void);
 /* The TSC value us microseconds from now, and whether that time has come. */
 u64 tsc_deadline(u32 us);
 bool tsc_passed(u64 deadline);

@@ -82,6 +82,7 @@ struct vcpu {
 	bool ipi_drop_logged;
 	u32 start; /* the VM's start (struct vm starts) it runs in */
 	bool polls_console; /* the boot CPU's vCPU in a partition reads the console's input */
+	bool restart_on_park; /* it stopped its VM for the guest's reset request: it restarts it */
 };
 
 /* Pool pages a vCPU holds beside its VMCS page. */
@@ -136,8 +137,9 @@ u32 vcpu_cpl(void);
 /* For reports on a VM exit: the guest's registers and the VMCS. */
 void vcpu_dump(struct vcpu *v);
 
-/* Stops v's VM with a report (vm_stop) and, when dump, v's registers and VMCS after it. */
-void vcpu_stop_vm(struct vcpu *v, bool dump, const char *fmt, ...) __printf(3, 4);
+/* Stops v's VM with a report (vm_stop) and, when dump, v's registers and VMCS after it. False
+ * when another vCPU (or the monitor) stopped it first. */
+bool vcpu_stop_vm(struct vcpu *v, bool dump, const char *fmt, ...) __printf(3, 4);
 /* A stopped VM's vCPU never re-enters: the boot CPU runs the monitor (once the VM's other
  * vCPUs have left guest mode and its report is out), the others halt. */
 __noreturn void vcpu_park(struct vcpu *v);

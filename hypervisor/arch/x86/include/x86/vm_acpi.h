@@ -57,6 +57,10 @@ struct vm_acpi_config {
 	/* The DSDT declares COM1 (PNP0501, ports 0x3f8-0x3ff, IRQ 4): the VM's UART interrupts
 	 * through its I/O APIC's pin 4 (an emulated pin of x86/vioapic.h). Needs ioapic. */
 	bool com1;
+	/* The DSDT declares COM1 without an interrupt (exclusive with com1): Linux's 8250 driver
+	 * then polls the UART from a timer, so a VM without an I/O APIC still has a console both
+	 * ways. */
+	bool com1_polled;
 };
 
 /* Where the tables of the last build went, as guest-physical addresses (for tests and logs). */
@@ -68,7 +72,7 @@ struct vm_acpi_layout {
  * Writes the VM's tables for config into buf (size bytes), which the caller places at
  * guest-physical gpa (16-byte aligned: the RSDP is at gpa, the other tables follow it, each
  * 8-byte aligned and checksummed). Returns the bytes used, -ENOSPC when buf is too small, or -EINVAL for a config it refuses: no CPUs or too many, an APIC
- * ID given twice or 0xffffffff, overrides or COM1 without an I/O APIC, too many overrides, an MCFG whose bus
+ * ID given twice or 0xffffffff, overrides or COM1 without an I/O APIC, com1 with com1_polled, too many overrides, an MCFG whose bus
  * range is reversed or whose window is not 1 MiB aligned or wraps, a sleep port of 0, an
  * unaligned gpa or one where the tables would wrap past 2^64. On an error buf is
  * left as it was. layout, unless NULL, receives

@@ -45,8 +45,8 @@ struct vm_ioapic {
  * partitions get an I/O APIC of their own at the usual 0xfec00000 (ID 0, version 0x20, 24 pins). */
 void vm_ioapic_host_init(const struct acpi_info *acpi);
 /* A partition's I/O APIC after its vCPUs exist (arch_vm_init), and again before a restart:
- * every entry masked. None when the VM's RAM covers the I/O APIC's page (said once). The first
- * partition's masks the host's 8259 PICs for good: no partition takes their interrupts. */
+ * every entry masked. None when the VM's RAM covers the I/O APIC's page (said once). The host's
+ * 8259 PICs are masked for good in partition mode (vm_platform.c). */
 void vm_ioapic_init(struct vm *vm);
 void vm_ioapic_reset(struct vm *vm);
 /* Whether gpa is in the VM's I/O APIC page (exit_ioapic.c). */

@@ -1,0 +1,67 @@
+/*
+ * A partition's platform as its guest finds it in memory: the VM's own ACPI tables
+ * (x86/vm_acpi.h) at GUEST_MAP_ACPI_TABLES, in the low hole its memory map reserves
+ * (plinth/guest_map.h), written before each start so a guest that overwrote them gets them
+ * back on a restart. Linux finds them through boot_params.acpi_rsdp_addr or its RSDP scan of
+ * the BIOS area.
+ */
+#include <console_proto.h>
+#include <plinth/arch.h>
+#include <plinth/console.h>
+#include <plinth/errno.h>
+#include <plinth/guest_map.h>
+#include <plinth/vm.h>
+#include <plinth/vm_mem.h>
+#include <x86/cpu.h>
+#include <x86/percpu.h>
+#include <x86/vm_acpi.h>
+#include <x86/vm_ioapic.h>
+
+#define TABLES_MAX (GUEST_MAP_ACPI_END - GUEST_MAP_ACPI_TABLES)
+/* The 8259s' interrupt mask registers (OCW1 at the odd port of each). */
+#define PIC_MASTER_IMR 0x21
+#define PIC_SLAVE_IMR 0xa1
+
+void arch_partitions_platform_init(void)
+{
+	/* The firmware leaves the 8259s in virtual-wire mode with its timer tick unmasked, on
+	 * vector 8 (the BIOS's base), and the boot CPU's LINT0 taking them as ExtINT. A partition's
+	 * FADT says there are no 8259s, so Linux never reprograms them, and its first sti would
+	 * take the PIT's IRQ 0 as a double fault. In partition mode no guest owns them: masked, for
+	 * good. */
+	outb(PIC_MASTER_IMR, 0xff);
+	outb(PIC_SLAVE_IMR, 0xff);
+}
+
+int arch_vm_platform_write(struct vm *vm)
+{
+	static u32 apic_ids[VM_ACPI_MAX_CPUS];
+	static u8 buf[TABLES_MAX];
+	struct vm_acpi_config c = { .apic_ids = apic_ids, .sleep_port = VM_ACPI_SLEEP_PORT };
+	u32 cpu;
+	int len;
+
+	/* vCPU n is the n-th CPU of the mask (plinth/vm.h): the boot vCPU's first. */
+	for (cpu = 0; cpu < cpu_count && cpu < 64; cpu++)
+		if ((vm->cpu_mask & BIT(cpu)) && c.cpu_count < VM_ACPI_MAX_CPUS)
+			apic_ids[c.cpu_count++] = cpus[cpu]->apic_id;
+	/* What the VM is given beyond its CPUs, in one place: no CMOS RTC; its I/O APIC with COM1
+	 * on its IRQ 4 (x86/vm_ioapic.h), or, when it has none, COM1 declared without an IRQ (Linux
+	 * polls it); no PCI functions, so no MCFG. */
+	c.cmos_rtc = false;
+	vm_ioapic_acpi(vm, &c);
+	c.com1_polled = !c.com1;
+	c.mcfg = false;
+	len = vm_acpi_build(&c, buf, sizeof(buf), GUEST_MAP_ACPI_TABLES, NULL);
+	if (len < 0) {
+		log_warn("%s: its ACPI tables cannot be built (error %d)", vm->name, len);
+		return len;
+	}
+	if (vm_mem_write(vm, GUEST_MAP_ACPI_TABLES, buf, (u64)len)) {
+		log_warn("%s: its ACPI tables (%d bytes) do not fit at 0x%x in its RAM", vm->name, len,
+			 GUEST_MAP_ACPI_TABLES);
+		return -EFAULT;
+	}
+	log_info(CONSOLE_FMT_VM_ACPI_TABLES, vm->name, c.cpu_count, GUEST_MAP_ACPI_TABLES, len);
+	return 0;
+}
