@@ -289,6 +289,17 @@ TEST(eoi_register_forwarded_for_the_vms_level_pins_only)
 	CHECK_EQ_U64(act.kind, VIOAPIC_ACT_NONE);
 }
 
+TEST(an_emulated_pins_eoi_changes_nothing)
+{
+	/* Plinth raises an emulated pin as an edge whatever its entry says: its remote IRR never
+	 * sets, so an EOI to the I/O APIC for its vector has nothing to clear or forward. */
+	setup(0x20);
+	entry_write(4, DEST(2) | IOAPIC_RTE_LEVEL | 0x51);
+	vioapic_mmio_write(&v, IOAPIC_EOI, 4, 0x51, &act);
+	CHECK_EQ_U64(act.kind, VIOAPIC_ACT_NONE);
+	CHECK_EQ_U64(entry_read(4), DEST(2) | IOAPIC_RTE_LEVEL | 0x51);
+}
+
 TEST(any_offset_width_and_regsel_is_harmless)
 {
 	struct vioapic before;
