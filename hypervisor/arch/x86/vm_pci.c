@@ -1,9 +1,11 @@
 /*
  * Partitions' PCI functions: who owns which (the configuration's devices lists and the VM that
  * owns the rest), what each owned function's BARs are (sized once at boot), the BARs mapped
- * into their VM's EPT and its I/O ports, and the VM's configuration accesses through ports
- * 0xcf8/0xcfc, decided by pci_access.c and done here under one lock (mechanism #1 is two port
- * accesses that every CPU shares).
+ * into their VM's EPT and its I/O ports (the VM's configuration accesses are vm_pci_cfg.c's).
+ *
+ * The window: a partition that owns a function gets the host's segment 0 window (the MCFG) at the
+ * same guest-physical address, left out of its EPT, so that every access is an EPT violation
+ * emulated (vm_pci_cfg.c: loads and stores through emulate.c); vm_pci_mcfg gives it for the VM's MCFG.
  *
  * Decisions:
  *  - The host bridge (00:00.0) is READ_ONLY to a VM that owns any function and absent to one
@@ -25,9 +27,7 @@
 #include <plinth/arch.h>
 #include <plinth/console.h>
 #include <plinth/errno.h>
-#include <plinth/spinlock.h>
 #include <plinth/string.h>
-#include <x86/cpu.h>
 #include <x86/pci.h>
 #include <x86/vm.h>
 #include <x86/vm_pci.h>
@@ -38,14 +38,7 @@
 #define CAP_ID_MSI 0x05
 #define MSI_FLAGS_64 BIT(7)
 #define PAGE 4096
-
-struct owned_fn {
-	u16 bdf, vm;
-	u8 header_type;
-	u8 msi_cap;
-	bool msi_64;
-	struct pci_bar_state bars[PCI_FILTER_ROM + 1]; /* kinds and sizes; base as at boot */
-};
+#define HOST_IDENTITY_LIMIT (4ULL << 30) /* Plinth's identity map of device memory */
 
 struct vm_ranges {
 	struct pci_range mmio[PCI_RANGES_MAX], io[PCI_RANGES_MAX];
@@ -58,13 +51,13 @@ static u32 configured_count;
 static u16 rest_vm = PCI_VM_NONE;
 static struct pci_owner owner_table[1 + VM_MAX * VM_DEVICES_MAX];
 static struct pci_ownership ownership;
-static struct owned_fn fns[PCI_FNS_MAX];
+static struct vm_pci_fn fns[PCI_FNS_MAX];
 static u32 fn_count;
 static struct vm_ranges ranges[VM_MAX];
 static u16 present[PCI_PRESENT_MAX];
 static u32 present_count;
 static bool enumerated;
-static struct spinlock cfg_lock;
+static struct pci_mmcfg window; /* the host's segment 0 MMCONFIG window; base 0: none */
 
 void arch_pci_owners(u32 vm_id, const u16 *devices, u32 count, bool owns_rest)
 {
@@ -124,7 +117,7 @@ static const char *bar_name(u32 i)
 }
 
 /* One owned BAR: into the VM's ranges, and a memory one into its memory (mapped by the EPT). */
-static int assign_bar(struct vm *vm, const struct owned_fn *f, u32 i)
+static int assign_bar(struct vm *vm, const struct vm_pci_fn *f, u32 i)
 {
 	const struct pci_bar_state *b = &f->bars[i];
 	struct vm_ranges *r = &ranges[vm->id];
@@ -180,11 +173,11 @@ int vm_pci_assign(struct vm *vm)
 		return -ENOSPC;
 	}
 	for (i = 0; i < n; i++) {
-		struct owned_fn *f = &fns[fn_count];
+		struct vm_pci_fn *f = &fns[fn_count];
 		u8 bus = PCI_BDF_BUS(own[i]), dev = PCI_BDF_DEV(own[i]), fn = PCI_BDF_FN(own[i]);
 		int msi;
 
-		*f = (struct owned_fn){ .bdf = own[i], .vm = (u16)vm->id };
+		*f = (struct vm_pci_fn){ .bdf = own[i], .vm = (u16)vm->id };
 		f->header_type = pci_config_read8(bus, dev, fn, PCI_REG_HEADER_TYPE) & 0x7f;
 		pci_size_bars(bus, dev, fn, f->bars);
 		msi = pci_find_capability(bus, dev, fn, CAP_ID_MSI);
@@ -209,6 +202,34 @@ int vm_pci_assign(struct vm *vm)
 	return 0;
 }
 
+bool vm_pci_owns_any(const struct vm *vm)
+{
+	return vm->device_count || vm->owns_rest;
+}
+
+const struct vm_pci_fn *vm_pci_fn(const struct vm *vm, u16 bdf)
+{
+	u32 i;
+
+	for (i = 0; i < fn_count; i++)
+		if (fns[i].bdf == bdf && fns[i].vm == vm->id)
+			return &fns[i];
+	return NULL;
+}
+
+void vm_pci_ranges(const struct vm *vm, struct vm_pci_ranges *out)
+{
+	*out = (struct vm_pci_ranges){ 0 };
+	if (vm->id < VM_MAX)
+		*out = (struct vm_pci_ranges){ ranges[vm->id].mmio, ranges[vm->id].io, ranges[vm->id].mmio_count,
+					       ranges[vm->id].io_count };
+}
+
+const struct pci_mmcfg *vm_pci_window(void)
+{
+	return &window;
+}
+
 const struct pci_range *vm_pci_io_ranges(const struct vm *vm, u32 *count)
 {
 	*count = vm->id < VM_MAX ? ranges[vm->id].io_count : 0;
@@ -220,146 +241,22 @@ bool vm_pci_mmio_owned(const struct vm *vm, u64 start, u64 size)
 	return vm->id < VM_MAX && pci_range_inside(ranges[vm->id].mmio, ranges[vm->id].mmio_count, start, size);
 }
 
-static const struct owned_fn *owned(const struct vm *vm, u16 bdf)
+void vm_pci_set_window(u64 base, u8 bus_end)
 {
-	u32 i;
-
-	for (i = 0; i < fn_count; i++)
-		if (fns[i].bdf == bdf && fns[i].vm == vm->id)
-			return &fns[i];
-	return NULL;
+	/* Bus 0's base: the window of buses 0..bus_end, if Plinth's identity map reaches it all. */
+	if (base && base + ((u64)bus_end + 1) * VM_PCI_WINDOW_BUS_SIZE <= HOST_IDENTITY_LIMIT)
+		window = (struct pci_mmcfg){ base, 0, bus_end };
 }
 
-/* Mechanism #1 on the hardware: the address, then the data port, as one step for all CPUs. */
-static u32 hw_address(u16 bdf, u16 reg)
+bool vm_pci_mcfg(const struct vm *vm, u64 *base, u8 *bus_start, u8 *bus_end)
 {
-	return PCI_CONFIG_ENABLE | (u32)bdf << 8 | (reg & 0xfc);
+	/* The VM's window is the host's, at the same guest-physical address, when it owns a function
+	 * and the window lies above its RAM (its EPT leaves the window unmapped: every access exits). */
+	if (!vm->partition || !vm_pci_owns_any(vm) || !window.base || window.base < vm->ram_size)
+		return false;
+	*base = window.base;
+	*bus_start = window.bus_start;
+	*bus_end = window.bus_end;
+	return true;
 }
 
-static u32 hw_read(u16 bdf, u16 reg, u8 width)
-{
-	u16 port = (u16)(PCI_CONFIG_DATA + (reg & 3));
-	u32 v;
-
-	spin_lock(&cfg_lock);
-	outl(PCI_CONFIG_ADDRESS, hw_address(bdf, reg));
-	v = width == 1 ? inb(port) : width == 2 ? inw(port) : inl(port);
-	spin_unlock(&cfg_lock);
-	return v;
-}
-
-static void hw_write(u16 bdf, u16 reg, u8 width, u32 v)
-{
-	u16 port = (u16)(PCI_CONFIG_DATA + (reg & 3));
-
-	spin_lock(&cfg_lock);
-	outl(PCI_CONFIG_ADDRESS, hw_address(bdf, reg));
-	if (width == 1)
-		outb(port, (u8)v);
-	else if (width == 2)
-		outw(port, (u16)v);
-	else
-		outl(port, v);
-	spin_unlock(&cfg_lock);
-}
-
-/* The function as it is now: the boot sizes with the addresses, command and MSI registers the
- * device holds at this moment. */
-static void state_now(const struct owned_fn *f, struct pci_fn_state *st)
-{
-	u16 rom = f->header_type == 1 ? PCI_REG_BRIDGE_ROM : PCI_REG_ROM;
-	u32 i, lo;
-
-	st->header_type = f->header_type;
-	st->command = (u16)hw_read(f->bdf, PCI_REG_COMMAND, 2);
-	memcpy(st->bars, f->bars, sizeof(st->bars));
-	for (i = 0; i < PCI_FILTER_ROM; i++) {
-		struct pci_bar_state *b = &st->bars[i];
-
-		if (b->kind != PCI_BAR_KIND_MEM && b->kind != PCI_BAR_KIND_IO)
-			continue;
-		lo = hw_read(f->bdf, (u16)(PCI_REG_BAR0 + 4 * i), 4);
-		b->base = b->kind == PCI_BAR_KIND_IO ? lo & ~3u : lo & ~0xfu;
-		if (b->is64)
-			b->base |= (u64)hw_read(f->bdf, (u16)(PCI_REG_BAR0 + 4 * i + 4), 4) << 32;
-	}
-	if (st->bars[PCI_FILTER_ROM].kind == PCI_BAR_KIND_MEM) {
-		lo = hw_read(f->bdf, rom, 4);
-		st->bars[PCI_FILTER_ROM].base = lo & 0xfffff800u;
-		st->bars[PCI_FILTER_ROM].rom_on = lo & 1;
-	}
-	st->msi_cap = f->msi_cap;
-	st->msi_64 = f->msi_64;
-	if (f->msi_cap) {
-		st->msi_ctrl = (u16)hw_read(f->bdf, (u16)(f->msi_cap + 2), 2);
-		st->msi_addr = hw_read(f->bdf, (u16)(f->msi_cap + 4), 4);
-		if (f->msi_64)
-			st->msi_addr |= (u64)hw_read(f->bdf, (u16)(f->msi_cap + 8), 4) << 32;
-		st->msi_data = (u16)hw_read(f->bdf, (u16)(f->msi_cap + (f->msi_64 ? 0x0c : 0x08)), 2);
-	}
-}
-
-static bool owns_any(const struct vm *vm)
-{
-	return vm->device_count || vm->owns_rest;
-}
-
-static u32 all_ones(u8 width)
-{
-	return width == 4 ? 0xffffffffu : (1u << (8 * width)) - 1;
-}
-
-u32 vm_pci_cfg_read(struct vcpu *v, const struct pci_cfg_access *a)
-{
-	const struct vm *vm = v->vm;
-
-	if (pci_cfg_read_check(&ownership, (u16)vm->id, a) != PCI_CFG_PASS)
-		return all_ones(a->width);
-	if (!pci_owns(&ownership, (u16)vm->id, a->bdf) && !owns_any(vm))
-		return all_ones(a->width); /* the host bridge, to a VM without PCI functions */
-	return hw_read(a->bdf, a->reg, a->width);
-}
-
-static void dropped(struct vcpu *v, const struct pci_cfg_access *a, u32 value, const char *why)
-{
-	if (v->vm->arch->pci_config_logged)
-		return;
-	v->vm->arch->pci_config_logged = true;
-	log_warn(CONSOLE_FMT_VM_PCI_WRITE_DROPPED, v->vm->name, v->id, value, PCI_BDF_BUS(a->bdf),
-		 PCI_BDF_DEV(a->bdf), PCI_BDF_FN(a->bdf), a->reg, why);
-}
-
-void vm_pci_cfg_write(struct vcpu *v, struct pci_cfg_access *a)
-{
-	const struct vm *vm = v->vm;
-	const struct owned_fn *f = owned(vm, a->bdf);
-	const struct vm_ranges *r = &ranges[vm->id];
-	struct pci_fn_state st;
-	u32 value = a->value, ids[PLINTH_MAX_CPUS], n = 0;
-	int rc;
-
-	if (f)
-		state_now(f, &st);
-	rc = pci_cfg_write_check(&ownership, (u16)vm->id, a, f ? &st : NULL, r->mmio, r->mmio_count, r->io,
-				 r->io_count);
-	if (rc == PCI_CFG_CHECK_MSI) {
-		while (n < vm->vcpu_count && vm->arch->vcpus[n]) {
-			ids[n] = vm->arch->vcpus[n]->apic_id;
-			n++;
-		}
-		rc = pci_msi_write_check(a, &st, ids, n);
-		if (rc == PCI_CFG_DROP) {
-			dropped(v, a, value, "its MSI would aim outside the VM's CPUs");
-			return;
-		}
-	}
-	if (rc == PCI_CFG_PASS) {
-		if (a->value != value)
-			dropped(v, a, value, "decoding or MSI stays off while a BAR or the MSI pair is outside the VM");
-		hw_write(a->bdf, a->reg, a->width, a->value);
-	} else if (rc == PCI_CFG_DROP) {
-		dropped(v, a, value, f ? "a BAR would leave the VM's ranges, or a register it may not write" :
-					 "the function is read-only to partitions");
-	}
-	/* ABSENT: not the VM's function; dropped without a word (probing touches many). */
-}
