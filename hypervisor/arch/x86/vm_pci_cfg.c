@@ -10,6 +10,7 @@
 #include <plinth/string.h>
 #include <x86/cpu.h>
 #include <x86/emulate.h>
+#include <x86/exit_io.h>
 #include <x86/pci.h>
 #include <x86/vcpu_events.h>
 #include <x86/vm.h>
@@ -51,7 +52,7 @@ static u32 hw_read(u16 bdf, u16 reg, u8 width)
 	}
 	spin_lock(&cfg_lock);
 	outl(PCI_CONFIG_ADDRESS, hw_address(bdf, reg));
-	v = width == 1 ? inb(port) : width == 2 ? inw(port) : inl(port);
+	v = exit_io_port_in(port, width);
 	spin_unlock(&cfg_lock);
 	return v;
 }
@@ -75,12 +76,7 @@ static void hw_write(u16 bdf, u16 reg, u8 width, u32 v)
 	}
 	spin_lock(&cfg_lock);
 	outl(PCI_CONFIG_ADDRESS, hw_address(bdf, reg));
-	if (width == 1)
-		outb(port, (u8)v);
-	else if (width == 2)
-		outw(port, (u16)v);
-	else
-		outl(port, v);
+	exit_io_port_out(port, width, v);
 	spin_unlock(&cfg_lock);
 }
 
