@@ -195,6 +195,16 @@ def parse_bdf(text: object, where: str) -> int:
     return bus << 8 | dev << 3 | fn
 
 
+def _claim(owners: dict[int, str], item: int, name: str, what: str, rule: str) -> None:
+    """Gives item (a CPU, a PCI function) to vm name; ConfigError when a VM has it already."""
+    if item in owners:
+        other = owners[item]
+        raise ConfigError(
+            f"{what} is " + ("listed twice." if other == name else f'also given to vm "{other}"; {rule}.')
+        )
+    owners[item] = name
+
+
 def _devices(table: dict[str, object], where: str, name: str, owners: dict[int, str]) -> list[int]:
     value = table.get("devices", [])
     if not isinstance(value, list):
@@ -204,13 +214,7 @@ def _devices(table: dict[str, object], where: str, name: str, owners: dict[int, 
     out = []
     for text in value:
         bdf = parse_bdf(text, f"{where}: devices")
-        if bdf in owners:
-            other = owners[bdf]
-            raise ConfigError(
-                f"{where}: devices: {bdf_text(bdf)} is "
-                + ("listed twice." if other == name else f'also given to vm "{other}"; a function has one owner.')
-            )
-        owners[bdf] = name
+        _claim(owners, bdf, name, f"{where}: devices: {bdf_text(bdf)}", "a function has one owner")
         out.append(bdf)
     return out
 
@@ -248,13 +252,7 @@ def _vm(
     for c in cpu_list:
         if not 0 <= c < CPUS_MAX:
             raise ConfigError(f"{where}: cpus: CPU {c} is outside 0..{CPUS_MAX - 1}.")
-        if c in cpus:
-            other = cpus[c]
-            raise ConfigError(
-                f"{where}: cpus: CPU {c} is "
-                + ("listed twice." if other == name else f'also given to vm "{other}"; VMs cannot share CPUs.')
-            )
-        cpus[c] = name
+        _claim(cpus, c, name, f"{where}: cpus: CPU {c}", "VMs cannot share CPUs")
 
     memory = parse_size(table["memory"], f"{where}: memory")
 

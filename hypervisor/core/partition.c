@@ -116,6 +116,9 @@ u32 partition_create(struct boot_info *bi, u32 ncpus)
 	}
 	log_info(CONSOLE_FMT_CONFIG_ACCEPTED, cfg.vm_count, cpus, memory / MIB);
 	arch_partitions_platform_init();
+	/* Every VM's functions first: the one that owns the rest owns what no other lists. */
+	for (i = 0; i < cfg.vm_count; i++)
+		arch_pci_owners(i, cfg.vms[i].devices, cfg.vms[i].device_count, cfg.vms[i].owns_rest);
 	for (i = 0; i < cfg.vm_count; i++)
 		ready += build(&vms[i], &cfg.vms[i], i);
 	vm_count = cfg.vm_count;

@@ -77,6 +77,12 @@ void check_wait(void);
 void check_ioapic(void); /* checks_ioapic.c */
 void check_isolation(void);
 void check_write_past_ram(void);
+/* A line from COM1, polled; NUL-terminated, without its end of line (checks_partition.c). */
+void guest_read_line(char *buf, u32 max);
+/* PCI functions of a partition (checks_pci.c). */
+void check_pci(void);
+void check_pci_intact(void);
+void check_pci_hostile(void);
 
 /* AP side of check_ap (checks_ap.c), and its INIT-SIPI-SIPI to all but this CPU (false with
  * a failure recorded); the next free AP stack slot (entry.S). */

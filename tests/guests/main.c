@@ -69,6 +69,9 @@ static const struct check_entry known_checks[] = {
 	{ "ioapic", check_ioapic },
 	{ "isolation", check_isolation },
 	{ "write_past_ram", check_write_past_ram },
+	{ "pci", check_pci },
+	{ "pci_intact", check_pci_intact },
+	{ "pci_hostile", check_pci_hostile },
 };
 
 /* A copy: the loader's copy may sit in low memory that a check (the AP trampoline) reuses. */

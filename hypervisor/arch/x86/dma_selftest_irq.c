@@ -228,7 +228,7 @@ void dma_selftest_interrupts(struct selftest *t, const struct pci_dev *edu)
 			       .ncpus = cpu_count };
 	for (i = 0; i < cpu_count; i++)
 		x.apic_ids[i] = cpus[i]->apic_id;
-	x.msi = pci_find_capability(edu->bus, edu->dev, edu->fn, PCI_CAP_ID_MSI);
+	x.msi = (u8)pci_find_capability(edu->bus, edu->dev, edu->fn, PCI_CAP_ID_MSI);
 	rc = vtd_ir_enable();
 	if (!x.msi || rc) {
 		selftest_result(t, "irq-remapping", false, "edu's MSI capability at 0x%x, enabling remapping: error %d",

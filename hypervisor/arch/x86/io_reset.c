@@ -9,9 +9,10 @@
  * status at + 1): a sleep request (SLP_EN) is its power-off and stops its VM; the status
  * register reads 0 (no wake event ever). The host's PM1 registers are io_acpi.c's.
  * The PCI configuration address register around 0xCF9 is the partition's own: latched per VM
- * (pci_filter.c reads every function as absent to a partition), never written to the hardware.
+ * (pci_filter.c decodes the data port's accesses with it), never written to the hardware.
  */
 #include <x86/exit_io.h>
+#include <x86/pci_access.h>
 #include <x86/vcpu.h>
 #include <x86/vm.h>
 #include <x86/vm_acpi.h>
@@ -81,7 +82,7 @@ static void pci_address_out(struct vcpu *v, u16 port, u32 size, u32 value)
 	if (port == PORT_RESET_CONTROL && size == 1 && (value & RESET_CONTROL_RST))
 		reset_request(v, port, value);
 	else if (port == PORT_PCI_ADDRESS && size == 4)
-		v->vm->arch->pci_config_address = value; /* the partition's own, for nothing */
+		v->vm->arch->pci_config_address = pci_cfg_latch(value); /* the partition's own (vm_pci.c) */
 	/* Otherwise dropped: 0xCF9's other bits only arm a reset type, and narrower writes of the
 	 * address register are nothing a partition owns. */
 }

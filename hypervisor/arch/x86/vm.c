@@ -15,6 +15,7 @@
 #include <x86/vcpu.h>
 #include <x86/vm.h>
 #include <x86/vm_ioapic.h>
+#include <x86/vm_pci.h>
 #include <x86/vmx.h>
 
 #define ARCH_VM_PAGES ((sizeof(struct arch_vm) + PLINTH_PAGE_SIZE - 1) / PLINTH_PAGE_SIZE)
@@ -74,6 +75,17 @@ int arch_vm_init(struct vm *vm)
 	u32 i;
 	int rc = -ENOMEM;
 
+	/* A partition's BARs join its memory before anything maps it (vm_pci.c says why not). */
+	if (vm->partition) {
+		rc = vm_pci_assign(vm);
+		if (rc) {
+			if (a)
+				pages_free(a, ARCH_VM_PAGES);
+			vm->arch = NULL;
+			return rc;
+		}
+		rc = -ENOMEM;
+	}
 	vm->arch = a;
 	if (a) {
 		a->vpid = (u16)(vm->id + 1);
