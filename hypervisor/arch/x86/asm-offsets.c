@@ -52,5 +52,4 @@ void asm_offsets(void)
 	OFFSET(VCPU_EXIT_REASON, struct vcpu, exit_reason);
 	OFFSET(VCPU_EXIT_TICKS, struct vcpu, exit_ticks);
 	/* Keep the exit frame a multiple of 16 so C is called with an aligned stack. */
-	DEFINE(GR_FRAME, (sizeof(struct guest_regs) + 15) & ~15UL);
 }

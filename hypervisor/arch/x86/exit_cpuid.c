@@ -29,26 +29,36 @@ static void plinth_leaf(u32 leaf, struct guest_regs *r)
 	}
 }
 
+/* The host's answer, executed here, straight into the guest's registers (in 64-bit mode CPUID
+ * clears their upper halves, as the guest's own would), then what Plinth changes in it. Answers
+ * of Plinth's own for a host leaf go in the switch, one case per leaf. */
 void exit_cpuid(struct vcpu *v)
 {
 	struct guest_regs *r = v->regs;
-	u32 leaf = (u32)r->rax, sub = (u32)r->rcx, a, b, c, d;
+	u32 leaf = (u32)r->rax, sub = (u32)r->rcx;
+	u64 a, b, c, d;
 
 	if (leaf - PLINTH_CPUID_LEAF_BASE <= PLINTH_CPUID_LEAF_LIMIT - PLINTH_CPUID_LEAF_BASE) {
 		plinth_leaf(leaf, r);
 		vcpu_skip_instruction();
 		return;
 	}
-	cpuid(leaf, sub, &a, &b, &c, &d);
+	asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(leaf), "c"(sub));
 	/* Executed in VMX root: bits that mirror CR4 show Plinth's CR4, not the guest's (read for
 	 * those leaves only). */
-	if (leaf == 1)
-		c = (c & ~(CPUID_1_ECX_VMX | CPUID_1_ECX_SMX | CPUID_1_ECX_OSXSAVE)) | CPUID_1_ECX_HYPERVISOR |
+	switch (leaf) {
+	case 1:
+		c = (c & ~(u64)(CPUID_1_ECX_VMX | CPUID_1_ECX_SMX | CPUID_1_ECX_OSXSAVE)) | CPUID_1_ECX_HYPERVISOR |
 		    (vmcs_read(VMCS_GUEST_CR4) & X86_CR4_OSXSAVE ? CPUID_1_ECX_OSXSAVE : 0);
-	else if (leaf == 7 && sub == 0)
-		c = (c & ~CPUID_7_ECX_OSPKE) | (vmcs_read(VMCS_GUEST_CR4) & X86_CR4_PKE ? CPUID_7_ECX_OSPKE : 0);
-	else if (leaf == 7 && sub == 1)
-		c &= ~CPUID_7_1_ECX_MSR_IMM; /* not emulated (tools/exits.py) */
+		break;
+	case 7:
+		if (sub == 0)
+			c = (c & ~(u64)CPUID_7_ECX_OSPKE) |
+			    (vmcs_read(VMCS_GUEST_CR4) & X86_CR4_PKE ? CPUID_7_ECX_OSPKE : 0);
+		else if (sub == 1)
+			c &= ~(u64)CPUID_7_1_ECX_MSR_IMM; /* not emulated (tools/exits.py) */
+		break;
+	}
 	r->rax = a;
 	r->rbx = b;
 	r->rcx = c;

@@ -86,6 +86,11 @@ void vcpu_post_invept(struct vcpu *t)
 	post(t, VCPU_REQ_INVEPT);
 }
 
+void vcpu_post_stop(struct vcpu *t)
+{
+	__atomic_fetch_or(&t->ev.requests, VCPU_REQ_STOP, __ATOMIC_ACQ_REL);
+}
+
 static void nmi_window(struct vcpu *v, bool on)
 {
 	u32 want = on ? v->ev.proc_controls | CPU_NMI_WINDOW_EXITING : v->ev.proc_controls & ~CPU_NMI_WINDOW_EXITING;
@@ -166,6 +171,10 @@ static void process(struct vcpu *v)
 {
 	u32 req = __atomic_exchange_n(&v->ev.requests, 0, __ATOMIC_ACQ_REL);
 
+	/* VCPU_REQ_STOP only says to look: a request left from the run before a restart is
+	 * stale. */
+	if (v->vm->stopped)
+		vcpu_park(v);
 	if (req & VCPU_REQ_EPT)
 		vm_mtrr_switch(v);
 	if (req & VCPU_REQ_INVEPT)

@@ -1,10 +1,11 @@
 /*
- * VM exit stub and first VM entry. On a VM exit the CPU loads HOST_RSP (the top of this CPU's
- * stack) and HOST_RIP (vmx_exit_stub): we save the guest's general registers in a struct
- * guest_regs there, call vmexit_handle() in C and resume. Guest RSP/RIP/RFLAGS live in the VMCS.
- * The TSC read at the exit and again before the entry gives Plinth's time for the exit, summed
- * per exit reason (vcpu.h exit_ticks). Before each VM entry one test of the vCPU's request word
- * says whether anything was posted to it (vcpu_events.c).
+ * VM exit stub and first VM entry. On a VM exit the CPU loads HOST_RSP (this CPU's stack top
+ * less GUEST_REGS_FRAME: the frame is already there) and HOST_RIP (vmx_exit_stub): we save the
+ * guest's general registers in that struct guest_regs, call vmexit_handle() in C and resume.
+ * Guest RSP/RIP/RFLAGS live in the VMCS. The TSC read at the exit and again before the entry
+ * gives Plinth's time for the exit, summed per exit reason (vcpu.h exit_ticks). Before each VM
+ * entry one test of the vCPU's request word says whether anything was posted to it
+ * (vcpu_events.c). A VM exit clears RFLAGS but bit 1 (SDM 28.5.3): DF is clear, as C wants.
  */
 #include "asm-offsets.h"
 
@@ -30,7 +31,6 @@
 
 	.global vmx_exit_stub
 vmx_exit_stub:
-	sub $GR_FRAME, %rsp
 	mov %rax, GR_RAX(%rsp)
 	mov %rdx, GR_RDX(%rsp)
 	rdtsc
@@ -49,16 +49,14 @@ vmx_exit_stub:
 	mov %r14, GR_R14(%rsp)
 	mov %r15, GR_R15(%rsp)
 	mov %rsp, %rdi
+	mov %gs:PC_VCPU, %rsi
 	xor %ebp, %ebp                  /* a backtrace from the handler ends here */
-	cld
 	call vmexit_handle
-/* Plinth's ticks since the exit (or since the last pass here) to its reason's sum. The low 32
- * bits suffice: no exit takes 2^32 ticks (the 32-bit SUB zero-extends into RAX). */
+/* Plinth's ticks since the exit (or since the requests were taken) to its reason's sum. The
+ * low 32 bits suffice: no exit takes 2^32 ticks (the 32-bit SUB zero-extends into RAX). */
 vmx_exit_account:
 	rdtsc
-	mov %eax, %edx
 	sub %gs:PC_EXIT_TSC, %eax
-	mov %edx, %gs:PC_EXIT_TSC
 	mov %gs:PC_VCPU, %rcx
 	mov VCPU_EXIT_REASON(%rcx), %edx
 	add %rax, VCPU_EXIT_TICKS(%rcx,%rdx,8)
@@ -76,7 +74,9 @@ vmx_resume_insn:
 	/* Only reached when VMRESUME fails. */
 	mov %rsp, %rdi
 	call vmexit_resume_failed
-2:	call vcpu_events_recheck
+2:	rdtsc                           /* the ticks up to here are counted: from here on */
+	mov %eax, %gs:PC_EXIT_TSC
+	call vcpu_events_recheck
 	jmp vmx_exit_account
 
 /* int vmx_launch(struct guest_regs *regs): enters the guest; returns 1 only if VMLAUNCH fails. */

@@ -14,7 +14,19 @@
 #include <x86/vmx.h>
 
 static void exit_stop(struct vcpu *v);
+static void exit_unexpected(struct vcpu *v);
+static void exit_in_delivery(struct vcpu *v);
 
+/* Exits that can interrupt the delivery of an event (SDM 28.2.4), whose IDT-vectoring
+ * information can be valid. Every other exit happens at an instruction boundary: its handler
+ * needs no redelivery, and the exit no VMREAD of that field. */
+#define MAY_INTERRUPT_DELIVERY(r)                                                                     \
+	((r) == EXIT_REASON_EXCEPTION_NMI || (r) == EXIT_REASON_EXTERNAL_INTERRUPT ||                   \
+	 (r) == EXIT_REASON_TRIPLE_FAULT || (r) == EXIT_REASON_INIT_SIGNAL || (r) == EXIT_REASON_TASK_SWITCH || \
+	 (r) == EXIT_REASON_EPT_VIOLATION || (r) == EXIT_REASON_EPT_MISCONFIG || (r) == EXIT_REASON_APIC_ACCESS || \
+	 (r) == EXIT_REASON_PML_FULL || (r) == EXIT_REASON_SPP_EVENT)
+
+/* Each reason's handler or stop. */
 static const exit_handler_t handlers[EXIT_REASON_MAX + 1] = {
 #define HANDLER(reason, fn) [EXIT_REASON_##reason] = fn,
 	VMX_EXIT_HANDLERS(HANDLER)
@@ -23,6 +35,24 @@ static const exit_handler_t handlers[EXIT_REASON_MAX + 1] = {
 	VMX_EXIT_STOPS(STOP)
 #undef STOP
 };
+
+/* What vmexit_handle calls: every entry set (the reasons no control produces stop the VM), and
+ * the exits that can interrupt a delivery through exit_in_delivery, so that the common path
+ * tests neither. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverride-init"
+static const exit_handler_t dispatch[EXIT_REASON_MAX + 1] = {
+	[0 ... EXIT_REASON_MAX] = exit_unexpected,
+#define HANDLER(reason, fn) \
+	[EXIT_REASON_##reason] = MAY_INTERRUPT_DELIVERY(EXIT_REASON_##reason) ? exit_in_delivery : fn,
+	VMX_EXIT_HANDLERS(HANDLER)
+#undef HANDLER
+#define STOP(reason, why) \
+	[EXIT_REASON_##reason] = MAY_INTERRUPT_DELIVERY(EXIT_REASON_##reason) ? exit_in_delivery : exit_stop,
+	VMX_EXIT_STOPS(STOP)
+#undef STOP
+};
+#pragma GCC diagnostic pop
 
 static const char *const stop_policies[EXIT_REASON_MAX + 1] = {
 #define POLICY(reason, why) [EXIT_REASON_##reason] = why,
@@ -81,39 +111,31 @@ void exit_invd(struct vcpu *v)
 	vcpu_skip_instruction();
 }
 
-/* Exits that can interrupt the delivery of an event (SDM 28.2.4), whose IDT-vectoring
- * information can be valid. Every other exit happens at an instruction boundary: its handler
- * needs no redelivery, and the exit no VMREAD of that field. */
-static const bool may_interrupt_delivery[EXIT_REASON_MAX + 1] = {
-	[EXIT_REASON_EXCEPTION_NMI] = true, [EXIT_REASON_EXTERNAL_INTERRUPT] = true,
-	[EXIT_REASON_TRIPLE_FAULT] = true,  [EXIT_REASON_INIT_SIGNAL] = true,
-	[EXIT_REASON_TASK_SWITCH] = true,   [EXIT_REASON_EPT_VIOLATION] = true,
-	[EXIT_REASON_EPT_MISCONFIG] = true, [EXIT_REASON_APIC_ACCESS] = true,
-	[EXIT_REASON_PML_FULL] = true,	    [EXIT_REASON_SPP_EVENT] = true,
-};
-
-/* The common path is: the reason, one count, the handler, the stop check. Requests posted to
- * the vCPU are taken in vmentry.S, which tests their word once before VMRESUME. */
-void vmexit_handle(struct guest_regs *regs)
+static void exit_unexpected(struct vcpu *v)
 {
-	struct vcpu *v = current_vcpu();
+	stop_on_exit(v, "an exit Plinth's VMX controls should not produce (tools/exits.py)");
+	vcpu_park(v);
+}
+
+static void exit_in_delivery(struct vcpu *v)
+{
+	vcpu_events_exit_begin(v);
+	handlers[v->exit_reason](v);
+	vcpu_events_exit_end(v);
+}
+
+/* The common path is: the reason, one count, the handler. Requests posted to the vCPU are
+ * taken in vmentry.S, which tests their word once before VMRESUME: a stopped VM's vCPUs park
+ * there (vm_kick.c posts VCPU_REQ_STOP to each). */
+void vmexit_handle(struct guest_regs *regs, struct vcpu *v)
+{
 	u32 basic = EXIT_REASON_BASIC((u32)vmcs_read(VMCS_VM_EXIT_REASON));
 
 	v->regs = regs;
-	if (__builtin_expect(basic > EXIT_REASON_MAX || !handlers[basic], 0)) {
-		stop_on_exit(v, "an exit Plinth's VMX controls should not produce (tools/exits.py)");
-		vcpu_park(v);
-	}
+	if (__builtin_expect(basic > EXIT_REASON_MAX, 0))
+		exit_unexpected(v);
 	v->exits[basic]++;
 	v->exit_reason = basic;
-	if (may_interrupt_delivery[basic]) {
-		vcpu_events_exit_begin(v);
-		handlers[basic](v);
-		vcpu_events_exit_end(v);
-	} else {
-		handlers[basic](v);
-	}
+	dispatch[basic](v);
 	vm_console_exit_poll(v);
-	if (v->vm->stopped)
-		vcpu_park(v);
 }

@@ -16,6 +16,9 @@ struct guest_regs {
 	u64 rax, rcx, rdx, rbx, rsp_unused, rbp, rsi, rdi;
 	u64 r8, r9, r10, r11, r12, r13, r14, r15;
 };
+/* The exit stub's frame sits at the top of each CPU's stack, HOST_RSP at its start (the stack
+ * stays 16-byte aligned for the call into C). */
+#define GUEST_REGS_FRAME ((sizeof(struct guest_regs) + 15) & ~15UL)
 
 #define GPR_RCX 1
 #define GPR_RSP 4
@@ -29,6 +32,7 @@ struct guest_regs {
 #define VCPU_REQ_NMI BIT(2)
 #define VCPU_REQ_EPT BIT(3) /* switch to the VM's current EPT (vm_mtrr.c) */
 #define VCPU_REQ_INVEPT BIT(4) /* the VM's EPT changed (apic_passthrough.c) */
+#define VCPU_REQ_STOP BIT(5)   /* its VM stopped: park (vm_kick.c) */
 
 struct vcpu_events {
 	volatile u32 requests;

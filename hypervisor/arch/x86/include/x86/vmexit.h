@@ -7,8 +7,8 @@
 #include <vmx_exits.h>
 #include <x86/vcpu.h>
 
-/* The C side of a VM exit; returns to resume the guest. */
-void vmexit_handle(struct guest_regs *regs);
+/* The C side of a VM exit, for this CPU's vCPU v; returns to resume the guest. */
+void vmexit_handle(struct guest_regs *regs, struct vcpu *v);
 /* Called by vmentry.S when VMRESUME itself fails: the VM stops with a report. */
 __noreturn void vmexit_resume_failed(struct guest_regs *regs);
 
