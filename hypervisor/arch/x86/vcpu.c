@@ -176,11 +176,6 @@ void vcpu_skip_instruction_len(u32 len)
 		vmcs_write(VMCS_GUEST_RFLAGS, rflags & ~(u64)X86_RFLAGS_RF);
 }
 
-u32 vcpu_cpl(void)
-{
-	return AR_DPL(vmcs_read(VMCS_GUEST_SS_ACCESS_RIGHTS));
-}
-
 void vcpu_dump(struct vcpu *v)
 {
 	struct guest_regs *r = v->regs;

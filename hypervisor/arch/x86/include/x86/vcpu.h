@@ -8,6 +8,7 @@
 #include <vmcs_fields.h>
 #include <x86/mtrr.h>
 #include <x86/percpu.h>
+#include <x86/vmx.h>
 #include <x86/vmx_insn.h>
 
 /* Guest general registers, in the SDM's register numbering (exit qualifications name
@@ -134,8 +135,11 @@ static inline void vcpu_skip_instruction(void)
 }
 /* Whether the guest runs 64-bit code now (IA-32e mode and CS.L). */
 bool vcpu_long_mode(void);
-/* The guest's current privilege level (from SS.DPL). */
-u32 vcpu_cpl(void);
+/* The guest's current privilege level (from SS.DPL). Inline: VMCALL asks on every call. */
+static inline u32 vcpu_cpl(void)
+{
+	return AR_DPL(vmcs_read(VMCS_GUEST_SS_ACCESS_RIGHTS));
+}
 
 /* For reports on a VM exit: the guest's registers and the VMCS. */
 void vcpu_dump(struct vcpu *v);
