@@ -11,8 +11,9 @@
  * answers all of them, with zeros past its own. */
 #define PLINTH_CPUID_LEAF_LIMIT 0x4fffffff
 
-/* Plinth's leaves, straight into the guest's registers. */
-static void plinth_leaf(u32 leaf, struct guest_regs *r)
+/* Plinth's leaves, straight into the guest's registers. Out of line: exit_cpuid keeps no
+ * stack frame for them. */
+static __noinline void plinth_leaf(u32 leaf, struct guest_regs *r)
 {
 	u32 sig[3];
 
@@ -27,6 +28,7 @@ static void plinth_leaf(u32 leaf, struct guest_regs *r)
 		r->rax = PLINTH_ABI_VERSION;
 		r->rbx = PLINTH_CPUID_FEATURE_EXIT_STATS | PLINTH_CPUID_FEATURE_TEST_PORT;
 	}
+	vcpu_skip_instruction_fast();
 }
 
 /* The host's answer, executed here, straight into the guest's registers (in 64-bit mode CPUID
@@ -40,7 +42,6 @@ void exit_cpuid(struct vcpu *v)
 
 	if (leaf - PLINTH_CPUID_LEAF_BASE <= PLINTH_CPUID_LEAF_LIMIT - PLINTH_CPUID_LEAF_BASE) {
 		plinth_leaf(leaf, r);
-		vcpu_skip_instruction();
 		return;
 	}
 	asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(leaf), "c"(sub));
@@ -63,5 +64,5 @@ void exit_cpuid(struct vcpu *v)
 	r->rbx = b;
 	r->rcx = c;
 	r->rdx = d;
-	vcpu_skip_instruction();
+	vcpu_skip_instruction_fast();
 }

@@ -195,5 +195,5 @@ void exit_io(struct vcpu *v)
 		v->regs->rax = size == 4 ? exit_io_in(v, port, size) : (v->regs->rax & ~mask) | exit_io_in(v, port, size);
 	else
 		exit_io_out(v, port, size, (u32)(v->regs->rax & mask));
-	vcpu_skip_instruction();
+	vcpu_skip_instruction_fast();
 }

@@ -90,7 +90,7 @@ void exit_msr_read(struct vcpu *v)
 	}
 	r->rax = (u32)val;
 	r->rdx = val >> 32;
-	vcpu_skip_instruction();
+	vcpu_skip_instruction_fast();
 }
 
 void exit_msr_write(struct vcpu *v)
@@ -114,7 +114,7 @@ void exit_msr_write(struct vcpu *v)
 		ok = msr != MSR_IA32_FEATURE_CONTROL && !is_vmx_msr(msr) && wrmsr_safe(msr, val);
 	}
 	if (ok)
-		vcpu_skip_instruction();
+		vcpu_skip_instruction_fast();
 	else
 		vcpu_inject_gp();
 }

@@ -36,8 +36,13 @@ void vcpu_virtual_state_init(struct vcpu *v)
 
 	pc->entry_window[0][0] = (u64)(uintptr_t)vmx_resume_window;
 	pc->entry_window[0][1] = (u64)(uintptr_t)vmx_resume_insn;
+	pc->entry_window[0][2] = (u64)(uintptr_t)vmx_resume_again;
 	pc->entry_window[1][0] = (u64)(uintptr_t)vmx_launch_window;
 	pc->entry_window[1][1] = (u64)(uintptr_t)vmx_launch_insn;
+	pc->entry_window[1][2] = (u64)(uintptr_t)vmx_launch_window;
+	pc->entry_window[2][0] = (u64)(uintptr_t)vmx_resume_lean_window;
+	pc->entry_window[2][1] = (u64)(uintptr_t)vmx_resume_lean_insn;
+	pc->entry_window[2][2] = (u64)(uintptr_t)vmx_resume_lean_again;
 	v->regs = &v->launch_regs; /* requests taken before the first entry change these */
 	v->ev.proc_controls = (u32)vmcs_read(VMCS_CPU_BASED_VM_EXEC_CONTROL);
 	vapic_vcpu_init(v);
@@ -84,11 +89,6 @@ void vcpu_post_ept_switch(struct vcpu *t)
 void vcpu_post_invept(struct vcpu *t)
 {
 	post(t, VCPU_REQ_INVEPT);
-}
-
-void vcpu_post_stop(struct vcpu *t)
-{
-	__atomic_fetch_or(&t->ev.requests, VCPU_REQ_STOP, __ATOMIC_ACQ_REL);
 }
 
 static void nmi_window(struct vcpu *v, bool on)

@@ -100,5 +100,5 @@ void vm_console_poll(void)
 
 void exit_preemption_timer(struct vcpu *v)
 {
-	(void)v; /* vm_console_exit_poll reads the input at the end of this exit */
+	(void)v; /* vm_console_poll reads the input at the end of this exit (vmentry.S) */
 }

@@ -19,7 +19,6 @@
 #include <x86/processor.h>
 #include <x86/tsc.h>
 #include <x86/vcpu.h>
-#include <x86/vcpu_events.h>
 #include <x86/vm_kick.h>
 
 #define KICK_RETRY_US 200
@@ -55,10 +54,10 @@ u32 arch_vm_kick(struct vm *vm)
 
 	/* vm->stopped is set: each vCPU (this CPU's too) parks at its next look at its requests,
 	 * before the next VM entry (vmentry.S), whether a kick made it exit or it was in an exit
-	 * already. */
+	 * already. Posted without a kick (vcpu_events.c): the kicks follow. */
 	for (i = 0; i < cpu_count; i++)
 		if (cpus[i] && cpus[i]->vcpu && cpus[i]->vcpu->vm == vm)
-			vcpu_post_stop(cpus[i]->vcpu);
+			__atomic_fetch_or(&cpus[i]->vcpu->ev.requests, VCPU_REQ_STOP, __ATOMIC_ACQ_REL);
 	left = vm_kick_unparked(vm, false);
 
 	/* A round of kicks, then a look until all have parked or it is time for the next. */

@@ -6,15 +6,15 @@
  * and the VMCS dumped (tools/plinth decode names the fields).
  */
 #include <plinth/console.h>
+#include <plinth/panic.h>
 #include <vmcs_fields.h>
 #include <x86/cpu.h>
 #include <x86/vcpu_events.h>
 #include <x86/vmexit.h>
-#include <x86/vm_console.h>
 #include <x86/vmx.h>
 
 static void exit_stop(struct vcpu *v);
-static void exit_unexpected(struct vcpu *v);
+static __noreturn void exit_unexpected(struct vcpu *v);
 static void exit_in_delivery(struct vcpu *v);
 
 /* Exits that can interrupt the delivery of an event (SDM 28.2.4), whose IDT-vectoring
@@ -111,10 +111,16 @@ void exit_invd(struct vcpu *v)
 	vcpu_skip_instruction();
 }
 
-static void exit_unexpected(struct vcpu *v)
+static __noreturn void exit_unexpected(struct vcpu *v)
 {
 	stop_on_exit(v, "an exit Plinth's VMX controls should not produce (tools/exits.py)");
 	vcpu_park(v);
+}
+
+void vmexit_unknown_reason(struct vcpu *v, struct guest_regs *regs)
+{
+	v->regs = regs;
+	exit_unexpected(v);
 }
 
 static void exit_in_delivery(struct vcpu *v)
@@ -124,18 +130,36 @@ static void exit_in_delivery(struct vcpu *v)
 	vcpu_events_exit_end(v);
 }
 
-/* The common path is: the reason, one count, the handler. Requests posted to the vCPU are
- * taken in vmentry.S, which tests their word once before VMRESUME: a stopped VM's vCPUs park
- * there (vm_kick.c posts VCPU_REQ_STOP to each). */
-void vmexit_handle(struct guest_regs *regs, struct vcpu *v)
-{
-	u32 basic = EXIT_REASON_BASIC((u32)vmcs_read(VMCS_VM_EXIT_REASON));
+/* The exits whose handlers read and write no guest register but RAX, RBX, RCX, RDX, RSI, RDI
+ * and R8-R11: vmentry.S saves and restores only those for them (a lean frame). A handler
+ * added to this list must keep to that; vcpu_gpr() stops Plinth if one does not. */
+#define LEAN(reason, word) (EXIT_REASON_##reason / 64 == (word) ? 1ULL << (EXIT_REASON_##reason % 64) : 0)
+#define LEAN_WORD(w)                                                                                      \
+	(LEAN(CPUID, w) | LEAN(VMCALL, w) | LEAN(IO_INSTRUCTION, w) | LEAN(MSR_READ, w) | LEAN(MSR_WRITE, w) | \
+	 LEAN(XSETBV, w))
+const u64 vmexit_lean_reasons[(EXIT_REASON_MAX + 64) / 64] = { LEAN_WORD(0), LEAN_WORD(1) };
+_Static_assert(EXIT_REASON_MAX < 128, "vmexit_lean_reasons has two words");
 
+bool vmexit_frame_lean(const struct vcpu *v)
+{
+	return v->regs != &v->launch_regs && v->exit_reason <= EXIT_REASON_MAX &&
+	       (vmexit_lean_reasons[v->exit_reason / 64] >> (v->exit_reason % 64) & 1);
+}
+
+void vcpu_gpr_lean_failed(const struct vcpu *v, u32 index)
+{
+	panic("a handler used a register the exit did not save",
+	      "exit reason %u (%s) has a lean frame (vmexit_lean_reasons) but its handler used GPR %u", v->exit_reason,
+	      exit_reason_name(v->exit_reason), index);
+}
+
+/* The common path is: one count, the handler. vmentry.S read the basic reason, sent those
+ * past EXIT_REASON_MAX to vmexit_unknown_reason and chose the frame; requests posted to the vCPU are taken there, which tests their word once before
+ * VMRESUME: a stopped VM's vCPUs park there (vm_kick.c posts VCPU_REQ_STOP to each). */
+void vmexit_handle(struct vcpu *v, struct guest_regs *regs, u64 basic)
+{
 	v->regs = regs;
-	if (__builtin_expect(basic > EXIT_REASON_MAX, 0))
-		exit_unexpected(v);
 	v->exits[basic]++;
-	v->exit_reason = basic;
+	v->exit_reason = (u32)basic;
 	dispatch[basic](v);
-	vm_console_exit_poll(v);
 }

@@ -8,6 +8,7 @@
 #include <vmcs_fields.h>
 #include <x86/mtrr.h>
 #include <x86/percpu.h>
+#include <x86/processor.h>
 #include <x86/vmx.h>
 #include <x86/vmx_insn.h>
 
@@ -104,9 +105,20 @@ static inline struct vcpu *current_vcpu(void)
 	return this_cpu()->vcpu;
 }
 
+/* Whether the exit being handled has a lean frame: RBP and R12-R15 not in it (vmexit.c). */
+bool vmexit_frame_lean(const struct vcpu *v);
+__noreturn void vcpu_gpr_lean_failed(const struct vcpu *v, u32 index);
+#define GPR_CALLEE_SAVED (BIT(5) | BIT(12) | BIT(13) | BIT(14) | BIT(15)) /* RBP, R12-R15 */
+static inline void vcpu_gpr_check(const struct vcpu *v, u32 index)
+{
+	if (__builtin_expect((GPR_CALLEE_SAVED >> index & 1) && vmexit_frame_lean(v), 0))
+		vcpu_gpr_lean_failed(v, index);
+}
+
 /* A guest register by its SDM number (0 = RAX .. 15 = R15; GPR_RSP lives in the VMCS). */
 static inline u64 vcpu_gpr(struct vcpu *v, u32 index)
 {
+	vcpu_gpr_check(v, index);
 	if (index == GPR_RSP)
 		return vmcs_read(VMCS_GUEST_RSP);
 	return ((u64 *)v->regs)[index];
@@ -114,6 +126,7 @@ static inline u64 vcpu_gpr(struct vcpu *v, u32 index)
 
 static inline void vcpu_set_gpr(struct vcpu *v, u32 index, u64 value)
 {
+	vcpu_gpr_check(v, index);
 	if (index == GPR_RSP)
 		vmcs_write(VMCS_GUEST_RSP, value);
 	else
@@ -125,6 +138,33 @@ static inline void vcpu_set_gpr(struct vcpu *v, u32 index, u64 value)
 void vcpu_inject_exception(u32 vector, bool has_error_code, u32 error_code);
 void vcpu_inject_gp(void);
 void vcpu_inject_ud(void);
+/* The body of vcpu_skip_instruction_len, inline for the common exits' handlers
+ * (vcpu_skip_instruction_fast): a call is a good part of their path. */
+static inline __attribute__((always_inline)) void vcpu_advance_rip(u64 len)
+{
+	u64 intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY_STATE);
+	u64 rflags = vmcs_read(VMCS_GUEST_RFLAGS);
+	u64 rip = vmcs_read(VMCS_GUEST_RIP), next = rip + len;
+
+	/* Outside 64-bit code the instruction pointer is EIP, or IP in 16-bit code: it wraps
+	 * (SDM Vol. 1, 3.5: "the EIP register"), and VM entry refuses a RIP above 4 GiB there.
+	 * Below 64 KiB nothing can wrap, and the code size is not read. */
+	if (next > 0xffffULL) {
+		u64 cs = vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS);
+
+		if (!(cs & AR_L) || !(vmcs_read(VMCS_GUEST_IA32_EFER) & EFER_LMA))
+			next &= cs & AR_DB ? 0xffffffffULL : 0xffffULL;
+	}
+	vmcs_write(VMCS_GUEST_RIP, next);
+	/* The instruction completes: the STI/MOV-SS blocking it leaves ends, and so does RF, which
+	 * a fault Plinth injected may have set (SDM Vol. 3A, 18.3.1.1). Rare: written only when
+	 * set, since this is on every exit's path. */
+	if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
+		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY_STATE,
+			   intr & ~(u64)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+	if (rflags & X86_RFLAGS_RF)
+		vmcs_write(VMCS_GUEST_RFLAGS, rflags & ~(u64)X86_RFLAGS_RF);
+}
 /* Completes an instruction Plinth emulated: RIP past it (wrapping as the guest's code size
  * does), its STI/MOV-SS blocking and RF gone. The _len form for an instruction Plinth
  * decoded itself. */
@@ -132,6 +172,10 @@ void vcpu_skip_instruction_len(u32 len);
 static inline void vcpu_skip_instruction(void)
 {
 	vcpu_skip_instruction_len((u32)vmcs_read(VMCS_VM_EXIT_INSTRUCTION_LEN));
+}
+static inline void vcpu_skip_instruction_fast(void)
+{
+	vcpu_advance_rip(vmcs_read(VMCS_VM_EXIT_INSTRUCTION_LEN)); /* a 32-bit field: VMREAD zero-extends it */
 }
 /* Whether the guest runs 64-bit code now (IA-32e mode and CS.L). */
 bool vcpu_long_mode(void);

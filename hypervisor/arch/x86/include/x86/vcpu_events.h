@@ -18,9 +18,6 @@ void vcpu_post_nmi(struct vcpu *t);
 void vcpu_post_ept_switch(struct vcpu *t);
 /* Asks t to invalidate its VM's EPT mappings before it enters the guest again. */
 void vcpu_post_invept(struct vcpu *t);
-/* Tells t that its VM stopped: it parks before it enters the guest again. No kick: the
- * stop's kicks (vm_kick.c) follow. */
-void vcpu_post_stop(struct vcpu *t);
 /* What INIT and SIPI do to this CPU's vCPU v: INIT resets it to wait for a SIPI (the guest
  * state after INIT, halted); a SIPI starts a waiting vCPU in real mode at vector << 8. */
 void vcpu_take_init(struct vcpu *v);
