@@ -49,6 +49,7 @@ void asm_offsets(void)
 	OFFSET(PC_VCPU, struct percpu, vcpu);
 	OFFSET(PC_EXIT_TSC, struct percpu, exit_tsc);
 	OFFSET(VCPU_REQUESTS, struct vcpu, ev.requests);
+	OFFSET(VCPU_REGS, struct vcpu, regs);
 	OFFSET(VCPU_EXIT_REASON, struct vcpu, exit_reason);
 	OFFSET(VCPU_EXIT_TICKS, struct vcpu, exit_ticks);
 	OFFSET(VCPU_POLLS_CONSOLE, struct vcpu, polls_console);

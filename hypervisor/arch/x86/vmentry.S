@@ -90,12 +90,10 @@ vmx_exit_stub:
 	mov $FIELD_VM_EXIT_REASON, %eax
 	vmread %rax, %rax
 	jbe vmx_exit_reason_failed
-	movzwl %ax, %edx                /* the basic reason */
+	movzwl %ax, %esi                /* the basic reason */
 	mov %gs:PC_VCPU, %rdi
-	mov %rsp, %rsi
-	cmp $EXIT_REASONS, %edx
-	jae vmx_exit_unknown
-	bt %rdx, vmexit_lean_reasons(%rip)
+	mov %rsp, VCPU_REGS(%rdi)       /* v->regs: the frame, for the handlers */
+	bt %rsi, vmexit_lean_reasons(%rip) /* a bit for every 16-bit reason */
 	jnc vmx_exit_full
 	call vmexit_handle
 	account
@@ -120,6 +118,8 @@ vmx_resume_lean_again:
 	jmp vmx_resume_lean_window
 
 vmx_exit_full:
+	cmp $EXIT_REASONS, %esi
+	jae vmx_exit_unknown
 	save_callee_saved
 	xor %ebp, %ebp                  /* a backtrace from the handler ends here */
 	call vmexit_handle

@@ -117,9 +117,8 @@ static __noreturn void exit_unexpected(struct vcpu *v)
 	vcpu_park(v);
 }
 
-void vmexit_unknown_reason(struct vcpu *v, struct guest_regs *regs)
+void vmexit_unknown_reason(struct vcpu *v)
 {
-	v->regs = regs;
 	exit_unexpected(v);
 }
 
@@ -137,8 +136,10 @@ static void exit_in_delivery(struct vcpu *v)
 #define LEAN_WORD(w)                                                                                      \
 	(LEAN(CPUID, w) | LEAN(VMCALL, w) | LEAN(IO_INSTRUCTION, w) | LEAN(MSR_READ, w) | LEAN(MSR_WRITE, w) | \
 	 LEAN(XSETBV, w))
-const u64 vmexit_lean_reasons[(EXIT_REASON_MAX + 64) / 64] = { LEAN_WORD(0), LEAN_WORD(1) };
-_Static_assert(EXIT_REASON_MAX < 128, "vmexit_lean_reasons has two words");
+/* A bit for each of the 2^16 basic reasons the field can hold (8 KiB, zero past the first
+ * two words): vmentry.S tests it before it checks the reason's range, on the full path. */
+const u64 vmexit_lean_reasons[(1 << 16) / 64] = { LEAN_WORD(0), LEAN_WORD(1) };
+_Static_assert(EXIT_REASON_MAX < 128, "vmexit_lean_reasons sets bits in two words");
 
 bool vmexit_frame_lean(const struct vcpu *v)
 {
@@ -153,12 +154,11 @@ void vcpu_gpr_lean_failed(const struct vcpu *v, u32 index)
 	      exit_reason_name(v->exit_reason), index);
 }
 
-/* The common path is: one count, the handler. vmentry.S read the basic reason, sent those
- * past EXIT_REASON_MAX to vmexit_unknown_reason and chose the frame; requests posted to the vCPU are taken there, which tests their word once before
+/* The common path is: one count, the handler. vmentry.S read the basic reason, chose the
+ * frame and sent those past EXIT_REASON_MAX to vmexit_unknown_reason; requests posted to the vCPU are taken there, which tests their word once before
  * VMRESUME: a stopped VM's vCPUs park there (vm_kick.c posts VCPU_REQ_STOP to each). */
-void vmexit_handle(struct vcpu *v, struct guest_regs *regs, u64 basic)
+void vmexit_handle(struct vcpu *v, u64 basic)
 {
-	v->regs = regs;
 	v->exits[basic]++;
 	v->exit_reason = (u32)basic;
 	dispatch[basic](v);
