@@ -9,7 +9,9 @@
  * RAX, RBX, RCX, RDX, RSI, RDI and R8-R11: the stub saves and restores just those, and the
  * guest's RBP and R12-R15 stay in the CPU, which the C code keeps as the SysV ABI has it
  * (callee-saved). Every other exit gets the whole frame; so does a lean one that goes on to
- * take requests (they may reset every register: INIT), the stub saving the five first.
+ * take requests (they may reset every register: INIT), the stub saving the five first. (In a
+ * lean exit RBP is the guest's, so a backtrace from its handler can end in a stray frame:
+ * trap.c follows only frames inside Plinth.)
  *
  * The TSC read at the exit and again before the entry gives Plinth's time for the exit, summed
  * per exit reason (vcpu.h exit_ticks). Before each VM entry one test of the vCPU's request
