@@ -38,7 +38,9 @@ static void guest_text(const struct vm *vm, const char *text, u64 len)
 	}
 }
 
-static s64 console_write_hc(struct vm *vm, gpa_t gpa, u64 len)
+/* Out of line, as the other functions with buffers: hypercall() itself stays a leaf that
+ * needs no stack frame for the calls that need none (VERSION). */
+static __noinline s64 console_write_hc(struct vm *vm, gpa_t gpa, u64 len)
 {
 	const char *buf;
 
@@ -53,7 +55,7 @@ static s64 console_write_hc(struct vm *vm, gpa_t gpa, u64 len)
 	return (s64)len;
 }
 
-static s64 exit_stats_hc(struct vm *vm, gpa_t gpa, u64 size)
+static __noinline s64 exit_stats_hc(struct vm *vm, gpa_t gpa, u64 size)
 {
 	u32 count;
 	const u64 *exits = arch_vcpu_exit_counts(&count);
@@ -78,7 +80,7 @@ static s64 fail_next_entry_hc(void)
 }
 
 /* What the VM's EPT types gpa with now: for tests of the guest's MTRR view (vm_mtrr.c). */
-static s64 ept_memory_type_hc(struct vm *vm, gpa_t gpa)
+static __noinline s64 ept_memory_type_hc(struct vm *vm, gpa_t gpa)
 {
 	int type;
 

@@ -12,8 +12,9 @@
  * answers all of them, with zeros past its own. */
 #define PLINTH_CPUID_LEAF_LIMIT 0x4fffffff
 
-/* Plinth's leaves, straight into the guest's registers. */
-static void plinth_leaf(u32 leaf, struct guest_regs *r)
+/* Plinth's leaves, straight into the guest's registers. Out of line: exit_cpuid keeps no
+ * stack frame for them. */
+static __noinline void plinth_leaf(u32 leaf, struct guest_regs *r)
 {
 	u32 sig[3];
 
@@ -28,6 +29,7 @@ static void plinth_leaf(u32 leaf, struct guest_regs *r)
 		r->rax = PLINTH_ABI_VERSION;
 		r->rbx = PLINTH_CPUID_FEATURE_EXIT_STATS | PLINTH_CPUID_FEATURE_TEST_PORT;
 	}
+	vcpu_skip_instruction_fast();
 }
 
 /* The clock leaves (SDM Vol. 2A, CPUID): 0x15 the TSC/crystal ratio and the crystal in Hz,
@@ -57,7 +59,7 @@ static u32 gcd(u32 a, u32 b)
  * which a CPU returns for leaves past its maximum). Linux computes the TSC rate as
  * crystal_khz * EBX / EAX in 32 bits: the ratio is kept small enough for that.
  */
-static void clock_leaf(u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)
+static __noinline void clock_leaf(u32 leaf, u64 *a, u64 *b, u64 *c, u64 *d)
 {
 	static u32 host_max; /* the CPU's last basic leaf, read once (the same on every CPU) */
 	u32 tsc_khz = (u32)(tsc_hz() / 1000), crystal_khz = (u32)(tsc_apic_timer_hz() / 1000), num, den, g;
@@ -70,7 +72,7 @@ static void clock_leaf(u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)
 		cpuid(0, 0, &host_max, &x, &x, &x);
 	}
 	if (leaf == 0) {
-		*a = MAX(*a, CPUID_LEAF_FREQUENCY);
+		*a = MAX(*a, (u64)CPUID_LEAF_FREQUENCY);
 	} else if (leaf == CPUID_LEAF_TSC_CRYSTAL) {
 		g = gcd(tsc_khz, crystal_khz);
 		num = tsc_khz / g;
@@ -92,31 +94,43 @@ static void clock_leaf(u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)
 	}
 }
 
+/* The host's answer, executed here, straight into the guest's registers (in 64-bit mode CPUID
+ * clears their upper halves, as the guest's own would), then what Plinth changes in it. Answers
+ * of Plinth's own for a host leaf go in the switch, one case per leaf. */
 void exit_cpuid(struct vcpu *v)
 {
 	struct guest_regs *r = v->regs;
-	u32 leaf = (u32)r->rax, sub = (u32)r->rcx, a, b, c, d;
+	u32 leaf = (u32)r->rax, sub = (u32)r->rcx;
+	u64 a, b, c, d;
 
 	if (leaf - PLINTH_CPUID_LEAF_BASE <= PLINTH_CPUID_LEAF_LIMIT - PLINTH_CPUID_LEAF_BASE) {
 		plinth_leaf(leaf, r);
-		vcpu_skip_instruction();
 		return;
 	}
-	cpuid(leaf, sub, &a, &b, &c, &d);
+	asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(leaf), "c"(sub));
 	/* Executed in VMX root: bits that mirror CR4 show Plinth's CR4, not the guest's (read for
 	 * those leaves only). */
-	if (leaf == 1)
-		c = (c & ~(CPUID_1_ECX_VMX | CPUID_1_ECX_SMX | CPUID_1_ECX_OSXSAVE)) | CPUID_1_ECX_HYPERVISOR |
+	switch (leaf) {
+	case 1:
+		c = (c & ~(u64)(CPUID_1_ECX_VMX | CPUID_1_ECX_SMX | CPUID_1_ECX_OSXSAVE)) | CPUID_1_ECX_HYPERVISOR |
 		    (vmcs_read(VMCS_GUEST_CR4) & X86_CR4_OSXSAVE ? CPUID_1_ECX_OSXSAVE : 0);
-	else if (leaf == 7 && sub == 0)
-		c = (c & ~CPUID_7_ECX_OSPKE) | (vmcs_read(VMCS_GUEST_CR4) & X86_CR4_PKE ? CPUID_7_ECX_OSPKE : 0);
-	else if (leaf == 7 && sub == 1)
-		c &= ~CPUID_7_1_ECX_MSR_IMM; /* not emulated (tools/exits.py) */
-	if (v->vm->partition && leaf <= CPUID_LEAF_FREQUENCY)
-		clock_leaf(leaf, &a, &b, &c, &d);
+		break;
+	case 7:
+		if (sub == 0)
+			c = (c & ~(u64)CPUID_7_ECX_OSPKE) |
+			    (vmcs_read(VMCS_GUEST_CR4) & X86_CR4_PKE ? CPUID_7_ECX_OSPKE : 0);
+		else if (sub == 1)
+			c &= ~(u64)CPUID_7_1_ECX_MSR_IMM; /* not emulated (tools/exits.py) */
+		break;
+	default:
+		/* A partition's clock leaves (and leaf 0, which must reach them): out of line. */
+		if (__builtin_expect(v->vm->partition, 0) && leaf <= CPUID_LEAF_FREQUENCY)
+			clock_leaf(leaf, &a, &b, &c, &d);
+		break;
+	}
 	r->rax = a;
 	r->rbx = b;
 	r->rcx = c;
 	r->rdx = d;
-	vcpu_skip_instruction();
+	vcpu_skip_instruction_fast();
 }

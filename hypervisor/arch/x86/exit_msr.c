@@ -69,28 +69,41 @@ static bool is_vmx_msr(u32 msr)
 	return (msr >= MSR_IA32_VMX_FIRST && msr < MSR_IA32_VMX_END) || msr == MSR_IA32_SMM_MONITOR_CTL;
 }
 
-void exit_msr_read(struct vcpu *v)
+static inline void complete_read(struct guest_regs *r, u64 val)
 {
-	struct guest_regs *r = v->regs;
-	u32 msr = (u32)r->rcx;
+	r->rax = (u32)val;
+	r->rdx = val >> 32;
+	vcpu_skip_instruction_fast();
+}
+
+/* The reads that call out (the APIC base, the MTRRs, the hardware's with its #GP), out of
+ * line: a read Plinth answers with a constant keeps no stack frame. */
+static __noinline void read_by_call(struct vcpu *v, struct guest_regs *r, u32 msr)
+{
 	u64 val;
 	bool ok = true;
 
-	if (msr == MSR_IA32_FEATURE_CONTROL)
-		val = FEATURE_CONTROL_LOCKED; /* locked, VMX off: what a CPU without VMX shows */
-	else if (msr == MSR_IA32_APIC_BASE)
+	if (msr == MSR_IA32_APIC_BASE)
 		val = vapic_base_read(v);
 	else if (vmtrr_is_mtrr(msr))
 		ok = vmtrr_read(v, msr, &val);
 	else
 		ok = !is_vmx_msr(msr) && rdmsr_safe(msr, &val);
-	if (!ok) {
+	if (ok)
+		complete_read(r, val);
+	else
 		vcpu_inject_gp();
-		return;
-	}
-	r->rax = (u32)val;
-	r->rdx = val >> 32;
-	vcpu_skip_instruction();
+}
+
+void exit_msr_read(struct vcpu *v)
+{
+	struct guest_regs *r = v->regs;
+	u32 msr = (u32)r->rcx;
+
+	if (msr == MSR_IA32_FEATURE_CONTROL)
+		complete_read(r, FEATURE_CONTROL_LOCKED); /* locked, VMX off: what a CPU without VMX shows */
+	else
+		read_by_call(v, r, msr);
 }
 
 void exit_msr_write(struct vcpu *v)
@@ -114,7 +127,7 @@ void exit_msr_write(struct vcpu *v)
 		ok = msr != MSR_IA32_FEATURE_CONTROL && !is_vmx_msr(msr) && wrmsr_safe(msr, val);
 	}
 	if (ok)
-		vcpu_skip_instruction();
+		vcpu_skip_instruction_fast();
 	else
 		vcpu_inject_gp();
 }

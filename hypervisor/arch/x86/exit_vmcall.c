@@ -12,5 +12,5 @@ void exit_vmcall(struct vcpu *v)
 	struct guest_regs *r = v->regs;
 
 	r->rax = (u64)(vcpu_cpl() != 0 ? -PLINTH_EPERM : hypercall(v->vm, r->rax, r->rbx, r->rcx, r->rdx));
-	vcpu_skip_instruction();
+	vcpu_skip_instruction_fast();
 }

@@ -70,7 +70,7 @@ void nmi_in_root(u64 *rip)
 		__atomic_fetch_or(&v->ev.requests, VCPU_REQ_NMI, __ATOMIC_ACQ_REL);
 	for (i = 0; i < ARRAY_SIZE(pc->entry_window); i++)
 		if (*rip >= pc->entry_window[i][0] && *rip <= pc->entry_window[i][1])
-			*rip = pc->entry_window[i][0];
+			*rip = pc->entry_window[i][2];
 }
 
 /* After a VM exit caused by an NMI, NMIs stay blocked until the next IRET (SDM 28.1; Bochs

@@ -152,33 +152,7 @@ bool vcpu_long_mode(void)
 
 void vcpu_skip_instruction_len(u32 len)
 {
-	u64 intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY_STATE);
-	u64 rflags = vmcs_read(VMCS_GUEST_RFLAGS);
-	u64 rip = vmcs_read(VMCS_GUEST_RIP), next = rip + len;
-
-	/* Outside 64-bit code the instruction pointer is EIP, or IP in 16-bit code: it wraps
-	 * (SDM Vol. 1, 3.5: "the EIP register"), and VM entry refuses a RIP above 4 GiB there.
-	 * Below 64 KiB nothing can wrap, and the code size is not read. */
-	if (next > 0xffffULL) {
-		u64 cs = vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS);
-
-		if (!(cs & AR_L) || !(vmcs_read(VMCS_GUEST_IA32_EFER) & EFER_LMA))
-			next &= cs & AR_DB ? 0xffffffffULL : 0xffffULL;
-	}
-	vmcs_write(VMCS_GUEST_RIP, next);
-	/* The instruction completes: the STI/MOV-SS blocking it leaves ends, and so does RF, which
-	 * a fault Plinth injected may have set (SDM Vol. 3A, 18.3.1.1). Rare: written only when
-	 * set, since this is on every exit's path. */
-	if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
-		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY_STATE,
-			   intr & ~(u64)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
-	if (rflags & X86_RFLAGS_RF)
-		vmcs_write(VMCS_GUEST_RFLAGS, rflags & ~(u64)X86_RFLAGS_RF);
-}
-
-u32 vcpu_cpl(void)
-{
-	return AR_DPL(vmcs_read(VMCS_GUEST_SS_ACCESS_RIGHTS));
+	vcpu_advance_rip(len);
 }
 
 void vcpu_dump(struct vcpu *v)
@@ -189,7 +163,10 @@ void vcpu_dump(struct vcpu *v)
 	       this_cpu()->index, vmcs_read(VMCS_GUEST_RIP), vmcs_read(VMCS_GUEST_RSP),
 	       vmcs_read(VMCS_GUEST_RFLAGS));
 	printk("  rax 0x%lx rbx 0x%lx rcx 0x%lx rdx 0x%lx\n", r->rax, r->rbx, r->rcx, r->rdx);
-	printk("  rsi 0x%lx rdi 0x%lx rbp 0x%lx r8 0x%lx\n", r->rsi, r->rdi, r->rbp, r->r8);
+	if (vmexit_frame_lean(v)) /* RBP is in the CPU, not in the frame (vmexit.c) */
+		printk("  rsi 0x%lx rdi 0x%lx r8 0x%lx\n", r->rsi, r->rdi, r->r8);
+	else
+		printk("  rsi 0x%lx rdi 0x%lx rbp 0x%lx r8 0x%lx\n", r->rsi, r->rdi, r->rbp, r->r8);
 	printk("  VMCS (decode with: tools/plinth decode CONSOLE_LOG):\n");
 	vmcs_dump();
 }

@@ -36,8 +36,13 @@ void vcpu_virtual_state_init(struct vcpu *v)
 
 	pc->entry_window[0][0] = (u64)(uintptr_t)vmx_resume_window;
 	pc->entry_window[0][1] = (u64)(uintptr_t)vmx_resume_insn;
+	pc->entry_window[0][2] = (u64)(uintptr_t)vmx_resume_again;
 	pc->entry_window[1][0] = (u64)(uintptr_t)vmx_launch_window;
 	pc->entry_window[1][1] = (u64)(uintptr_t)vmx_launch_insn;
+	pc->entry_window[1][2] = (u64)(uintptr_t)vmx_launch_window;
+	pc->entry_window[2][0] = (u64)(uintptr_t)vmx_resume_lean_window;
+	pc->entry_window[2][1] = (u64)(uintptr_t)vmx_resume_lean_insn;
+	pc->entry_window[2][2] = (u64)(uintptr_t)vmx_resume_lean_again;
 	v->regs = &v->launch_regs; /* requests taken before the first entry change these */
 	v->ev.proc_controls = (u32)vmcs_read(VMCS_CPU_BASED_VM_EXEC_CONTROL);
 	vapic_vcpu_init(v);
@@ -166,6 +171,10 @@ static void process(struct vcpu *v)
 {
 	u32 req = __atomic_exchange_n(&v->ev.requests, 0, __ATOMIC_ACQ_REL);
 
+	/* VCPU_REQ_STOP only says to look: a request left from the run before a restart is
+	 * stale. */
+	if (v->vm->stopped)
+		vcpu_park(v);
 	if (req & VCPU_REQ_EPT)
 		vm_mtrr_switch(v);
 	if (req & VCPU_REQ_INVEPT)

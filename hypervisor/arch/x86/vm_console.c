@@ -143,5 +143,5 @@ void arch_console_idle_poll(void)
 
 void exit_preemption_timer(struct vcpu *v)
 {
-	(void)v; /* vm_console_exit_poll reads the input at the end of this exit */
+	(void)v; /* vm_console_poll reads the input at the end of this exit (vmentry.S) */
 }

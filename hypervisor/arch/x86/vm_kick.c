@@ -8,7 +8,7 @@
  * drops it instead of holding it (cpu/event.cc deliver_INIT), and never clears it after an
  * INIT VM exit, so a vCPU that took one exits again on every VM entry. Both are harmless here:
  * a vCPU of a stopped VM never enters again, and one that was in root operation when its kick
- * came sees vm->stopped at the end of that exit (vmexit.c); the kick is repeated until every
+ * came parks at the end of that exit (VCPU_REQ_STOP, vmentry.S); the kick is repeated until every
  * vCPU has said it is parked (vm_stop.c), so none can slip back in between.
  */
 #include <plinth/arch.h>
@@ -50,7 +50,15 @@ u32 vm_kick_unparked(struct vm *vm, bool kick)
 u32 arch_vm_kick(struct vm *vm)
 {
 	u64 start = rdtsc(), deadline = tsc_deadline(VM_KICK_TIMEOUT_US);
-	u32 rounds = 0, left = vm_kick_unparked(vm, false);
+	u32 i, rounds = 0, left;
+
+	/* vm->stopped is set: each vCPU (this CPU's too) parks at its next look at its requests,
+	 * before the next VM entry (vmentry.S), whether a kick made it exit or it was in an exit
+	 * already. Posted without a kick (vcpu_events.c): the kicks follow. */
+	for (i = 0; i < cpu_count; i++)
+		if (cpus[i] && cpus[i]->vcpu && cpus[i]->vcpu->vm == vm)
+			__atomic_fetch_or(&cpus[i]->vcpu->ev.requests, VCPU_REQ_STOP, __ATOMIC_ACQ_REL);
+	left = vm_kick_unparked(vm, false);
 
 	/* A round of kicks, then a look until all have parked or it is time for the next. */
 	while (left && !tsc_passed(deadline)) {

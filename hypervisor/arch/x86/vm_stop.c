@@ -61,8 +61,8 @@ void vcpu_park(struct vcpu *v)
 
 void exit_init(struct vcpu *v)
 {
-	/* Plinth's kick (vm_kick.c): vmexit.c parks the vCPU of a stopped VM; a FATAL report's stop
-	 * request halts it here. Once the VM owns its xAPIC page, any other INIT is the guest's
+	/* Plinth's kick (vm_kick.c): the VCPU_REQ_STOP it follows parks the vCPU of a stopped VM;
+	 * a FATAL report's stop request halts it here. Once the VM owns its xAPIC page, any other INIT is the guest's
 	 * (apic_passthrough.c). Before that, guests' INITs never reach a CPU (vapic.c delivers
 	 * them), so any other INIT has no sender Plinth knows of: it is ignored (under Bochs it
 	 * repeats). */

@@ -50,7 +50,7 @@ static void host_state(void)
 	vmcs_write(VMCS_HOST_CR0, read_cr0());
 	vmcs_write(VMCS_HOST_CR3, read_cr3());
 	vmcs_write(VMCS_HOST_CR4, read_cr4());
-	vmcs_write(VMCS_HOST_RSP, (u64)(uintptr_t)pc->stack_top);
+	vmcs_write(VMCS_HOST_RSP, (u64)(uintptr_t)pc->stack_top - GUEST_REGS_FRAME);
 	vmcs_write(VMCS_HOST_RIP, (u64)(uintptr_t)vmx_exit_stub);
 	vmcs_write(VMCS_HOST_CS_SELECTOR, SEL_CODE64);
 	vmcs_write(VMCS_HOST_SS_SELECTOR, SEL_DATA);

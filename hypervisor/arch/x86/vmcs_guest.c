@@ -16,32 +16,6 @@
 #define AR_TSS_BUSY 0x008b
 #define AR_UNUSABLE BIT(16)
 
-/* CR0/CR4 bits Plinth owns: those VMX fixes (except PE and PG, free under unrestricted guest),
- * and CR4.VMXE and CR4.SMXE, which the guest must never see set (VMX and SMX are hidden). A
- * guest write to an owned bit exits. */
-u64 vmcs_guest_cr0_owned(void)
-{
-	return (vmx_caps.cr0_fixed0 | ~vmx_caps.cr0_fixed1) & ~(X86_CR0_PE | X86_CR0_PG) & 0xffffffffULL;
-}
-
-u64 vmcs_guest_cr4_owned(void)
-{
-	return (vmx_caps.cr4_fixed0 | ~vmx_caps.cr4_fixed1 | X86_CR4_VMXE | X86_CR4_SMXE) & 0xffffffffULL;
-}
-
-/* The value the hardware needs for what the guest asked for. */
-u64 vmcs_guest_cr0_real(u64 guest)
-{
-	u64 fixed0 = vmx_caps.cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG);
-
-	return (guest | fixed0) & vmx_caps.cr0_fixed1;
-}
-
-u64 vmcs_guest_cr4_real(u64 guest)
-{
-	return (guest | vmx_caps.cr4_fixed0) & vmx_caps.cr4_fixed1;
-}
-
 static void segment(u32 sel_field, u16 sel, u64 base, u32 limit, u32 ar)
 {
 	/* Selector, base, limit and access-rights fields of one register are laid out alike

@@ -1,83 +1,160 @@
 /*
- * VM exit stub and first VM entry. On a VM exit the CPU loads HOST_RSP (the top of this CPU's
- * stack) and HOST_RIP (vmx_exit_stub): we save the guest's general registers in a struct
- * guest_regs there, call vmexit_handle() in C and resume. Guest RSP/RIP/RFLAGS live in the VMCS.
+ * VM exit stub and first VM entry. On a VM exit the CPU loads HOST_RSP (this CPU's stack top
+ * less GUEST_REGS_FRAME: the frame is already there) and HOST_RIP (vmx_exit_stub): we save the
+ * guest's general registers in that struct guest_regs, call vmexit_handle() in C and resume.
+ * Guest RSP/RIP/RFLAGS live in the VMCS. A VM exit clears RFLAGS but bit 1 (SDM 28.5.3): DF
+ * is clear, as C wants.
+ *
+ * Two frames. The common exits (vmexit_lean_reasons, vmexit.c) have handlers that use only
+ * RAX, RBX, RCX, RDX, RSI, RDI and R8-R11: the stub saves and restores just those, and the
+ * guest's RBP and R12-R15 stay in the CPU, which the C code keeps as the SysV ABI has it
+ * (callee-saved). Every other exit gets the whole frame; so does a lean one that goes on to
+ * take requests (they may reset every register: INIT), the stub saving the five first. (In a
+ * lean exit RBP is the guest's, so a backtrace from its handler can end in a stray frame:
+ * trap.c follows only frames inside Plinth.)
+ *
  * The TSC read at the exit and again before the entry gives Plinth's time for the exit, summed
- * per exit reason (vcpu.h exit_ticks). Before each VM entry one test of the vCPU's request word
- * says whether anything was posted to it (vcpu_events.c).
+ * per exit reason (vcpu.h exit_ticks). Before each VM entry one test of the vCPU's request
+ * word says whether anything was posted to it (vcpu_events.c); the console poll of a
+ * partition's boot vCPU is one test of a flag (vm_console.c).
  */
 #include "asm-offsets.h"
 
 	.text
 	.code64
 
-.macro load_guest_regs base
-	mov GR_RCX(\base), %rcx
-	mov GR_RDX(\base), %rdx
-	mov GR_RBX(\base), %rbx
-	mov GR_RBP(\base), %rbp
-	mov GR_RSI(\base), %rsi
-	mov GR_R8(\base), %r8
-	mov GR_R9(\base), %r9
-	mov GR_R10(\base), %r10
-	mov GR_R11(\base), %r11
-	mov GR_R12(\base), %r12
-	mov GR_R13(\base), %r13
-	mov GR_R14(\base), %r14
-	mov GR_R15(\base), %r15
-	mov GR_RAX(\base), %rax
-.endm
-
-	.global vmx_exit_stub
-vmx_exit_stub:
-	sub $GR_FRAME, %rsp
-	mov %rax, GR_RAX(%rsp)
-	mov %rdx, GR_RDX(%rsp)
-	rdtsc
-	mov %eax, %gs:PC_EXIT_TSC
+.macro save_lean
 	mov %rcx, GR_RCX(%rsp)
 	mov %rbx, GR_RBX(%rsp)
-	mov %rbp, GR_RBP(%rsp)
 	mov %rsi, GR_RSI(%rsp)
 	mov %rdi, GR_RDI(%rsp)
 	mov %r8, GR_R8(%rsp)
 	mov %r9, GR_R9(%rsp)
 	mov %r10, GR_R10(%rsp)
 	mov %r11, GR_R11(%rsp)
+.endm
+
+.macro save_callee_saved
+	mov %rbp, GR_RBP(%rsp)
 	mov %r12, GR_R12(%rsp)
 	mov %r13, GR_R13(%rsp)
 	mov %r14, GR_R14(%rsp)
 	mov %r15, GR_R15(%rsp)
-	mov %rsp, %rdi
-	xor %ebp, %ebp                  /* a backtrace from the handler ends here */
-	cld
-	call vmexit_handle
-/* Plinth's ticks since the exit (or since the last pass here) to its reason's sum. The low 32
- * bits suffice: no exit takes 2^32 ticks (the 32-bit SUB zero-extends into RAX). */
-vmx_exit_account:
-	rdtsc
-	mov %eax, %edx
-	sub %gs:PC_EXIT_TSC, %eax
-	mov %edx, %gs:PC_EXIT_TSC
+.endm
+
+.macro load_callee_saved base
+	mov GR_RBP(\base), %rbp
+	mov GR_R12(\base), %r12
+	mov GR_R13(\base), %r13
+	mov GR_R14(\base), %r14
+	mov GR_R15(\base), %r15
+.endm
+
+/* All but RDI, which holds the base until the last (and RBP, R12-R15). */
+.macro load_lean base
+	mov GR_RCX(\base), %rcx
+	mov GR_RDX(\base), %rdx
+	mov GR_RBX(\base), %rbx
+	mov GR_RSI(\base), %rsi
+	mov GR_R8(\base), %r8
+	mov GR_R9(\base), %r9
+	mov GR_R10(\base), %r10
+	mov GR_R11(\base), %r11
+	mov GR_RAX(\base), %rax
+.endm
+
+/* After vmexit_handle: the console poll where the vCPU has one, then Plinth's ticks since the
+ * exit (or since the requests were taken) to its reason's sum. The low 32 bits suffice: no
+ * exit takes 2^32 ticks (the 32-bit SUB zero-extends into RAX). */
+.macro account
 	mov %gs:PC_VCPU, %rcx
+	cmpb $0, VCPU_POLLS_CONSOLE(%rcx)
+	jne 5f
+4:	rdtsc
+	sub %gs:PC_EXIT_TSC, %eax
 	mov VCPU_EXIT_REASON(%rcx), %edx
 	add %rax, VCPU_EXIT_TICKS(%rcx,%rdx,8)
-/* From here to the VMRESUME, an NMI handled on this CPU comes back here (nmi.c): what it
- * posted to the vCPU is taken before the guest runs, not at its next exit. */
-	.global vmx_resume_window, vmx_resume_insn
-vmx_resume_window:
-	mov %gs:PC_VCPU, %rax
-	cmpl $0, VCPU_REQUESTS(%rax)
+.endm
+
+.macro console_poll
+5:	call vm_console_poll
+	mov %gs:PC_VCPU, %rcx
+	jmp 4b
+.endm
+
+	.global vmx_exit_stub
+vmx_exit_stub:
+	mov %rax, GR_RAX(%rsp)
+	mov %rdx, GR_RDX(%rsp)
+	rdtsc
+	mov %eax, %gs:PC_EXIT_TSC
+	save_lean
+	mov $FIELD_VM_EXIT_REASON, %eax
+	vmread %rax, %rax
+	jbe vmx_exit_reason_failed
+	movzwl %ax, %esi                /* the basic reason */
+	mov %gs:PC_VCPU, %rdi
+	mov %rsp, VCPU_REGS(%rdi)       /* v->regs: the frame, for the handlers */
+	bt %rsi, vmexit_lean_reasons(%rip) /* a bit for every 16-bit reason */
+	jnc vmx_exit_full
+	call vmexit_handle
+	account
+/* From here to the VMRESUME, an NMI handled on this CPU sends it to _again (nmi.c): what
+ * it posted to the vCPU is taken before the guest runs, not at its next exit. RCX holds the
+ * vCPU from the account. */
+	.global vmx_resume_lean_window, vmx_resume_lean_insn, vmx_resume_lean_again
+vmx_resume_lean_window:
+	cmpl $0, VCPU_REQUESTS(%rcx)
 	jne 2f
-	load_guest_regs %rsp
+	load_lean %rsp
+	mov GR_RDI(%rsp), %rdi
+vmx_resume_lean_insn:
+	vmresume
+	save_callee_saved               /* only reached when VMRESUME fails */
+	jmp vmx_resume_failed
+2:	save_callee_saved               /* still the guest's: the C code kept them */
+	jmp vmx_take_requests
+	console_poll
+vmx_resume_lean_again:
+	mov %gs:PC_VCPU, %rcx
+	jmp vmx_resume_lean_window
+
+vmx_exit_full:
+	cmp $EXIT_REASONS, %esi
+	jae vmx_exit_unknown
+	save_callee_saved
+	xor %ebp, %ebp                  /* a backtrace from the handler ends here */
+	call vmexit_handle
+vmx_exit_account:
+	account
+	.global vmx_resume_window, vmx_resume_insn, vmx_resume_again
+vmx_resume_window:
+	cmpl $0, VCPU_REQUESTS(%rcx)
+	jne vmx_take_requests
+	load_callee_saved %rsp
+	load_lean %rsp
 	mov GR_RDI(%rsp), %rdi
 vmx_resume_insn:
 	vmresume
-	/* Only reached when VMRESUME fails. */
+vmx_resume_failed:
 	mov %rsp, %rdi
 	call vmexit_resume_failed
-2:	call vcpu_events_recheck
+vmx_take_requests:
+	rdtsc                           /* the ticks up to here are counted: from here on */
+	mov %eax, %gs:PC_EXIT_TSC
+	call vcpu_events_recheck
 	jmp vmx_exit_account
+	console_poll
+vmx_resume_again:
+	mov %gs:PC_VCPU, %rcx
+	jmp vmx_resume_window
+
+vmx_exit_unknown:
+	save_callee_saved
+	call vmexit_unknown_reason
+vmx_exit_reason_failed:
+	mov $FIELD_VM_EXIT_REASON, %edi
+	call vmcs_read_failed
 
 /* int vmx_launch(struct guest_regs *regs): enters the guest; returns 1 only if VMLAUNCH fails. */
 	.global vmx_launch
@@ -89,14 +166,16 @@ vmx_launch:
 	push %r14
 	push %r15
 	push %rdi
-/* As for VMRESUME above: requests posted before the first entry are taken first. */
+/* As for VMRESUME above (an NMI restarts at the window): requests posted before the first
+ * entry are taken first. */
 	.global vmx_launch_window, vmx_launch_insn
 vmx_launch_window:
 	mov %gs:PC_VCPU, %rax
 	cmpl $0, VCPU_REQUESTS(%rax)
 	jne 3f
 	mov (%rsp), %rdi
-	load_guest_regs %rdi
+	load_callee_saved %rdi
+	load_lean %rdi
 	mov GR_RDI(%rdi), %rdi
 vmx_launch_insn:
 	vmlaunch

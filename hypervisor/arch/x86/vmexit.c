@@ -6,15 +6,27 @@
  * and the VMCS dumped (tools/plinth decode names the fields).
  */
 #include <plinth/console.h>
+#include <plinth/panic.h>
 #include <vmcs_fields.h>
 #include <x86/cpu.h>
 #include <x86/vcpu_events.h>
 #include <x86/vmexit.h>
-#include <x86/vm_console.h>
 #include <x86/vmx.h>
 
 static void exit_stop(struct vcpu *v);
+static __noreturn void exit_unexpected(struct vcpu *v);
+static void exit_in_delivery(struct vcpu *v);
 
+/* Exits that can interrupt the delivery of an event (SDM 28.2.4), whose IDT-vectoring
+ * information can be valid. Every other exit happens at an instruction boundary: its handler
+ * needs no redelivery, and the exit no VMREAD of that field. */
+#define MAY_INTERRUPT_DELIVERY(r)                                                                     \
+	((r) == EXIT_REASON_EXCEPTION_NMI || (r) == EXIT_REASON_EXTERNAL_INTERRUPT ||                   \
+	 (r) == EXIT_REASON_TRIPLE_FAULT || (r) == EXIT_REASON_INIT_SIGNAL || (r) == EXIT_REASON_TASK_SWITCH || \
+	 (r) == EXIT_REASON_EPT_VIOLATION || (r) == EXIT_REASON_EPT_MISCONFIG || (r) == EXIT_REASON_APIC_ACCESS || \
+	 (r) == EXIT_REASON_PML_FULL || (r) == EXIT_REASON_SPP_EVENT)
+
+/* Each reason's handler or stop. */
 static const exit_handler_t handlers[EXIT_REASON_MAX + 1] = {
 #define HANDLER(reason, fn) [EXIT_REASON_##reason] = fn,
 	VMX_EXIT_HANDLERS(HANDLER)
@@ -23,6 +35,24 @@ static const exit_handler_t handlers[EXIT_REASON_MAX + 1] = {
 	VMX_EXIT_STOPS(STOP)
 #undef STOP
 };
+
+/* What vmexit_handle calls: every entry set (the reasons no control produces stop the VM), and
+ * the exits that can interrupt a delivery through exit_in_delivery, so that the common path
+ * tests neither. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverride-init"
+static const exit_handler_t dispatch[EXIT_REASON_MAX + 1] = {
+	[0 ... EXIT_REASON_MAX] = exit_unexpected,
+#define HANDLER(reason, fn) \
+	[EXIT_REASON_##reason] = MAY_INTERRUPT_DELIVERY(EXIT_REASON_##reason) ? exit_in_delivery : fn,
+	VMX_EXIT_HANDLERS(HANDLER)
+#undef HANDLER
+#define STOP(reason, why) \
+	[EXIT_REASON_##reason] = MAY_INTERRUPT_DELIVERY(EXIT_REASON_##reason) ? exit_in_delivery : exit_stop,
+	VMX_EXIT_STOPS(STOP)
+#undef STOP
+};
+#pragma GCC diagnostic pop
 
 static const char *const stop_policies[EXIT_REASON_MAX + 1] = {
 #define POLICY(reason, why) [EXIT_REASON_##reason] = why,
@@ -81,39 +111,55 @@ void exit_invd(struct vcpu *v)
 	vcpu_skip_instruction();
 }
 
-/* Exits that can interrupt the delivery of an event (SDM 28.2.4), whose IDT-vectoring
- * information can be valid. Every other exit happens at an instruction boundary: its handler
- * needs no redelivery, and the exit no VMREAD of that field. */
-static const bool may_interrupt_delivery[EXIT_REASON_MAX + 1] = {
-	[EXIT_REASON_EXCEPTION_NMI] = true, [EXIT_REASON_EXTERNAL_INTERRUPT] = true,
-	[EXIT_REASON_TRIPLE_FAULT] = true,  [EXIT_REASON_INIT_SIGNAL] = true,
-	[EXIT_REASON_TASK_SWITCH] = true,   [EXIT_REASON_EPT_VIOLATION] = true,
-	[EXIT_REASON_EPT_MISCONFIG] = true, [EXIT_REASON_APIC_ACCESS] = true,
-	[EXIT_REASON_PML_FULL] = true,	    [EXIT_REASON_SPP_EVENT] = true,
-};
-
-/* The common path is: the reason, one count, the handler, the stop check. Requests posted to
- * the vCPU are taken in vmentry.S, which tests their word once before VMRESUME. */
-void vmexit_handle(struct guest_regs *regs)
+static __noreturn void exit_unexpected(struct vcpu *v)
 {
-	struct vcpu *v = current_vcpu();
-	u32 basic = EXIT_REASON_BASIC((u32)vmcs_read(VMCS_VM_EXIT_REASON));
+	stop_on_exit(v, "an exit Plinth's VMX controls should not produce (tools/exits.py)");
+	vcpu_park(v);
+}
 
-	v->regs = regs;
-	if (__builtin_expect(basic > EXIT_REASON_MAX || !handlers[basic], 0)) {
-		stop_on_exit(v, "an exit Plinth's VMX controls should not produce (tools/exits.py)");
-		vcpu_park(v);
-	}
+void vmexit_unknown_reason(struct vcpu *v)
+{
+	exit_unexpected(v);
+}
+
+static void exit_in_delivery(struct vcpu *v)
+{
+	vcpu_events_exit_begin(v);
+	handlers[v->exit_reason](v);
+	vcpu_events_exit_end(v);
+}
+
+/* The exits whose handlers read and write no guest register but RAX, RBX, RCX, RDX, RSI, RDI
+ * and R8-R11: vmentry.S saves and restores only those for them (a lean frame). A handler
+ * added to this list must keep to that; vcpu_gpr() stops Plinth if one does not. */
+#define LEAN(reason, word) (EXIT_REASON_##reason / 64 == (word) ? 1ULL << (EXIT_REASON_##reason % 64) : 0)
+#define LEAN_WORD(w)                                                                                      \
+	(LEAN(CPUID, w) | LEAN(VMCALL, w) | LEAN(IO_INSTRUCTION, w) | LEAN(MSR_READ, w) | LEAN(MSR_WRITE, w) | \
+	 LEAN(XSETBV, w))
+/* A bit for each of the 2^16 basic reasons the field can hold (8 KiB, zero past the first
+ * two words): vmentry.S tests it before it checks the reason's range, on the full path. */
+const u64 vmexit_lean_reasons[(1 << 16) / 64] = { LEAN_WORD(0), LEAN_WORD(1) };
+_Static_assert(EXIT_REASON_MAX < 128, "vmexit_lean_reasons sets bits in two words");
+
+bool vmexit_frame_lean(const struct vcpu *v)
+{
+	return v->regs != &v->launch_regs && v->exit_reason <= EXIT_REASON_MAX &&
+	       (vmexit_lean_reasons[v->exit_reason / 64] >> (v->exit_reason % 64) & 1);
+}
+
+void vcpu_gpr_lean_failed(const struct vcpu *v, u32 index)
+{
+	panic("a handler used a register the exit did not save",
+	      "exit reason %u (%s) has a lean frame (vmexit_lean_reasons) but its handler used GPR %u", v->exit_reason,
+	      exit_reason_name(v->exit_reason), index);
+}
+
+/* The common path is: one count, the handler. vmentry.S read the basic reason, chose the
+ * frame and sent those past EXIT_REASON_MAX to vmexit_unknown_reason; requests posted to the vCPU are taken there, which tests their word once before
+ * VMRESUME: a stopped VM's vCPUs park there (vm_kick.c posts VCPU_REQ_STOP to each). */
+void vmexit_handle(struct vcpu *v, u64 basic)
+{
 	v->exits[basic]++;
-	v->exit_reason = basic;
-	if (may_interrupt_delivery[basic]) {
-		vcpu_events_exit_begin(v);
-		handlers[basic](v);
-		vcpu_events_exit_end(v);
-	} else {
-		handlers[basic](v);
-	}
-	vm_console_exit_poll(v);
-	if (v->vm->stopped)
-		vcpu_park(v);
+	v->exit_reason = (u32)basic;
+	dispatch[basic](v);
 }

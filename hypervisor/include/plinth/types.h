@@ -32,6 +32,7 @@ typedef u64 gpa_t; /* guest-physical address */
 #define GIB ((u64)1 << 30)
 
 #define __noreturn __attribute__((noreturn))
+#define __noinline __attribute__((noinline))
 #define __packed __attribute__((packed))
 #define __aligned(n) __attribute__((aligned(n)))
 #define __printf(f, a) __attribute__((format(printf, f, a)))

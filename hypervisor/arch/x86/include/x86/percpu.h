@@ -35,9 +35,10 @@ struct percpu {
 	bool vmx_root;
 	struct vcpu *vcpu; /* the vCPU this CPU runs, set when its VM is built */
 	bool vcpu_entered; /* it has run it: an NMI here is then a kick or the guest's */
-	/* vmentry.S's stretches from the last look at the vCPU's requests to VMRESUME and to
-	 * VMLAUNCH, [start, end] each: an NMI handled there sends the CPU back to start (nmi.c). */
-	u64 entry_window[2][2];
+	/* vmentry.S's stretches from the last look at the vCPU's requests to VMRESUME (after a
+	 * whole and a lean frame) and to VMLAUNCH, [start, end] each, and where an NMI handled
+	 * there sends the CPU back to (nmi.c): a look again. */
+	u64 entry_window[3][3];
 	u32 exit_tsc; /* low half of the TSC at the last VM exit (vmentry.S), for exit_ticks */
 };
 

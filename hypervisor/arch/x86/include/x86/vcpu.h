@@ -8,6 +8,8 @@
 #include <vmcs_fields.h>
 #include <x86/mtrr.h>
 #include <x86/percpu.h>
+#include <x86/processor.h>
+#include <x86/vmx.h>
 #include <x86/vmx_insn.h>
 
 /* Guest general registers, in the SDM's register numbering (exit qualifications name
@@ -16,6 +18,9 @@ struct guest_regs {
 	u64 rax, rcx, rdx, rbx, rsp_unused, rbp, rsi, rdi;
 	u64 r8, r9, r10, r11, r12, r13, r14, r15;
 };
+/* The exit stub's frame sits at the top of each CPU's stack, HOST_RSP at its start (the stack
+ * stays 16-byte aligned for the call into C). */
+#define GUEST_REGS_FRAME ((sizeof(struct guest_regs) + 15) & ~15UL)
 
 #define GPR_RCX 1
 #define GPR_RSP 4
@@ -29,6 +34,7 @@ struct guest_regs {
 #define VCPU_REQ_NMI BIT(2)
 #define VCPU_REQ_EPT BIT(3) /* switch to the VM's current EPT (vm_mtrr.c) */
 #define VCPU_REQ_INVEPT BIT(4) /* the VM's EPT changed (apic_passthrough.c) */
+#define VCPU_REQ_STOP BIT(5)   /* its VM stopped: park (vm_kick.c) */
 
 struct vcpu_events {
 	volatile u32 requests;
@@ -100,9 +106,20 @@ static inline struct vcpu *current_vcpu(void)
 	return this_cpu()->vcpu;
 }
 
+/* Whether the exit being handled has a lean frame: RBP and R12-R15 not in it (vmexit.c). */
+bool vmexit_frame_lean(const struct vcpu *v);
+__noreturn void vcpu_gpr_lean_failed(const struct vcpu *v, u32 index);
+#define GPR_CALLEE_SAVED (BIT(5) | BIT(12) | BIT(13) | BIT(14) | BIT(15)) /* RBP, R12-R15 */
+static inline void vcpu_gpr_check(const struct vcpu *v, u32 index)
+{
+	if (__builtin_expect((GPR_CALLEE_SAVED >> index & 1) && vmexit_frame_lean(v), 0))
+		vcpu_gpr_lean_failed(v, index);
+}
+
 /* A guest register by its SDM number (0 = RAX .. 15 = R15; GPR_RSP lives in the VMCS). */
 static inline u64 vcpu_gpr(struct vcpu *v, u32 index)
 {
+	vcpu_gpr_check(v, index);
 	if (index == GPR_RSP)
 		return vmcs_read(VMCS_GUEST_RSP);
 	return ((u64 *)v->regs)[index];
@@ -110,6 +127,7 @@ static inline u64 vcpu_gpr(struct vcpu *v, u32 index)
 
 static inline void vcpu_set_gpr(struct vcpu *v, u32 index, u64 value)
 {
+	vcpu_gpr_check(v, index);
 	if (index == GPR_RSP)
 		vmcs_write(VMCS_GUEST_RSP, value);
 	else
@@ -121,6 +139,33 @@ static inline void vcpu_set_gpr(struct vcpu *v, u32 index, u64 value)
 void vcpu_inject_exception(u32 vector, bool has_error_code, u32 error_code);
 void vcpu_inject_gp(void);
 void vcpu_inject_ud(void);
+/* The body of vcpu_skip_instruction_len, inline for the common exits' handlers
+ * (vcpu_skip_instruction_fast): a call is a good part of their path. */
+static inline __attribute__((always_inline)) void vcpu_advance_rip(u64 len)
+{
+	u64 intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY_STATE);
+	u64 rflags = vmcs_read(VMCS_GUEST_RFLAGS);
+	u64 rip = vmcs_read(VMCS_GUEST_RIP), next = rip + len;
+
+	/* Outside 64-bit code the instruction pointer is EIP, or IP in 16-bit code: it wraps
+	 * (SDM Vol. 1, 3.5: "the EIP register"), and VM entry refuses a RIP above 4 GiB there.
+	 * Below 64 KiB nothing can wrap, and the code size is not read. */
+	if (next > 0xffffULL) {
+		u64 cs = vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS);
+
+		if (!(cs & AR_L) || !(vmcs_read(VMCS_GUEST_IA32_EFER) & EFER_LMA))
+			next &= cs & AR_DB ? 0xffffffffULL : 0xffffULL;
+	}
+	vmcs_write(VMCS_GUEST_RIP, next);
+	/* The instruction completes: the STI/MOV-SS blocking it leaves ends, and so does RF, which
+	 * a fault Plinth injected may have set (SDM Vol. 3A, 18.3.1.1). Rare: written only when
+	 * set, since this is on every exit's path. */
+	if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
+		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY_STATE,
+			   intr & ~(u64)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+	if (rflags & X86_RFLAGS_RF)
+		vmcs_write(VMCS_GUEST_RFLAGS, rflags & ~(u64)X86_RFLAGS_RF);
+}
 /* Completes an instruction Plinth emulated: RIP past it (wrapping as the guest's code size
  * does), its STI/MOV-SS blocking and RF gone. The _len form for an instruction Plinth
  * decoded itself. */
@@ -129,10 +174,17 @@ static inline void vcpu_skip_instruction(void)
 {
 	vcpu_skip_instruction_len((u32)vmcs_read(VMCS_VM_EXIT_INSTRUCTION_LEN));
 }
+static inline void vcpu_skip_instruction_fast(void)
+{
+	vcpu_advance_rip(vmcs_read(VMCS_VM_EXIT_INSTRUCTION_LEN)); /* a 32-bit field: VMREAD zero-extends it */
+}
 /* Whether the guest runs 64-bit code now (IA-32e mode and CS.L). */
 bool vcpu_long_mode(void);
-/* The guest's current privilege level (from SS.DPL). */
-u32 vcpu_cpl(void);
+/* The guest's current privilege level (from SS.DPL). Inline: VMCALL asks on every call. */
+static inline u32 vcpu_cpl(void)
+{
+	return AR_DPL(vmcs_read(VMCS_GUEST_SS_ACCESS_RIGHTS));
+}
 
 /* For reports on a VM exit: the guest's registers and the VMCS. */
 void vcpu_dump(struct vcpu *v);

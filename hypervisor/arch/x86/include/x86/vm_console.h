@@ -11,14 +11,9 @@ void vm_console_claim(void);
  * every VM_CONSOLE_POLL_US, so that a stop is seen and, on the boot CPU, the console's input is
  * read while the guest runs. */
 void vm_console_vcpu_init(struct vcpu *v);
-/* At the end of each exit of that vCPU: reads the console's input when the period is up. The
- * test is inline: every other vCPU's exits pay one load and a branch for it. */
+/* At the end of each exit of that vCPU (vmentry.S tests its polls_console): reads the
+ * console's input when the period is up. Every other vCPU's exits pay one test for it. */
 void vm_console_poll(void);
-static inline void vm_console_exit_poll(struct vcpu *v)
-{
-	if (__builtin_expect(v->polls_console, 0))
-		vm_console_poll();
-}
 void exit_preemption_timer(struct vcpu *v);
 
 #define VM_CONSOLE_POLL_US 10000

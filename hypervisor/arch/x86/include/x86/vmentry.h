@@ -10,7 +10,10 @@ void vmx_exit_stub(void);
 int vmx_launch(struct guest_regs *regs);
 
 /* The last stretch before VMRESUME and VMLAUNCH, from the final look at the vCPU's requests to
- * the instruction itself: an NMI there restarts it (nmi.c, through struct percpu). */
-extern const u8 vmx_resume_window[], vmx_resume_insn[], vmx_launch_window[], vmx_launch_insn[];
+ * the instruction itself: an NMI there restarts it at the _again label, which looks again
+ * (nmi.c, through struct percpu). The lean ones follow an exit with a lean frame. */
+extern const u8 vmx_resume_window[], vmx_resume_insn[], vmx_resume_again[];
+extern const u8 vmx_resume_lean_window[], vmx_resume_lean_insn[], vmx_resume_lean_again[];
+extern const u8 vmx_launch_window[], vmx_launch_insn[];
 
 #endif

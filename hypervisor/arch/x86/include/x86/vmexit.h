@@ -7,8 +7,13 @@
 #include <vmx_exits.h>
 #include <x86/vcpu.h>
 
-/* The C side of a VM exit; returns to resume the guest. */
-void vmexit_handle(struct guest_regs *regs);
+/* The C side of a VM exit, for this CPU's vCPU v, with the basic exit reason vmentry.S read
+ * (at most EXIT_REASON_MAX) and v->regs set to the frame; returns to resume the guest. */
+void vmexit_handle(struct vcpu *v, u64 basic);
+/* A basic reason past the table's: the VM stops. */
+__noreturn void vmexit_unknown_reason(struct vcpu *v);
+/* The exit reasons with a lean frame, as a bit string for vmentry.S's BT. */
+extern const u64 vmexit_lean_reasons[];
 /* Called by vmentry.S when VMRESUME itself fails: the VM stops with a report. */
 __noreturn void vmexit_resume_failed(struct guest_regs *regs);
 
