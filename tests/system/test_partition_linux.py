@@ -178,7 +178,9 @@ def test_two_linux_vms_of_two_cpus(boot: BootFn, target_for, guest_files, tmp_pa
         }
         for name, cpus in zip(names, ([0, 1], [2, 3]), strict=True)
     ]
-    emu = boot(target_for("bochs", MODEL), cpus=4, cmdline=NO_IOMMU, modules=config_modules(tmp_path, vms))
+    emu = boot(
+        target_for("bochs", MODEL), cpus=4, memory_mib=1024, cmdline=NO_IOMMU, modules=config_modules(tmp_path, vms)
+    )
     for name in names:
         up = re.compile(rf"^\[{name}\] " + re.escape(linux.GUEST_UP) + r" \(Linux \S+, (?P<cpus>\d+) CPUs", re.M)
         got = up.search(emu.output) or emu.wait_for(up, timeout=2 * BOOT_TIMEOUT)
