@@ -1,9 +1,10 @@
-/* Restarting a partition (the monitor's `restart NAME`): its kernel loaded again from the module
- * Plinth kept (modules stay outside the free RAM for good); core/launch.c starts its CPUs. Apart
- * from core/partition.c so that the monitor reaches no VM building. */
+/* Restarting a partition (the monitor's `restart NAME`, or its own reset request): its ACPI
+ * tables written and its kernel loaded again from the module Plinth kept (modules stay outside
+ * the free RAM for good); core/launch.c starts its CPUs. Apart from core/partition.c so that the
+ * monitor reaches no VM building. */
+#include <console_proto.h>
 #include <plinth/arch.h>
 #include <plinth/console.h>
-#include <console_proto.h>
 #include <plinth/errno.h>
 #include <plinth/launch.h>
 #include <plinth/loader.h>

@@ -15,8 +15,7 @@ from typing import Any
 import pytest
 
 from tools import consoleproto as cp
-from tests.system.test_linux import BOOT_TIMEOUT, guest_files  # noqa: F401 (a fixture)
-from tools import hvabi, linux, vmconfig
+from tools import hvabi, vmconfig
 from tools.emulators.base import Emulator
 from tools.emulators.bochs import NO_IOMMU_CMDLINE as NO_IOMMU
 from tools.paths import BUILD, ROOT
@@ -357,54 +356,4 @@ def test_com1_interrupts_reach_the_vm_through_its_io_apic(boot: BootFn, target_f
         assert m["dropped"] == "2", f"{vm}: the two writes to pin 9 were not both dropped: {m.group(0)}"
         assert m["refused"] == "0" and m["lost"] == "0", m.group(0)
         assert int(m["sent"]) >= 2, f"{vm}: fewer than a THR-empty and a receive interrupt sent: {m.group(0)}"
-    assert cp.FATAL_PREFIX not in emu.output
-
-
-@pytest.mark.slow
-def test_linux_shell_runs_on_its_com1_interrupts(boot: BootFn, target_for, guest_files, tmp_path: Path) -> None:  # noqa: F811
-    """Issue 15: unmodified Linux in a partition (CPU 1, beside a test guest on CPU 0) finds its
-    I/O APIC and COM1 on IRQ 4 in its ACPI tables and runs its 8250 driver on interrupts: the
-    shell gets the characters sent to it (each a receive interrupt that CPU 0's input polling
-    sends across to CPU 1) and its output goes out from THR-empty interrupts; /proc/interrupts
-    counts them on IO-APIC pin 4, and Plinth's stats count what it sent and what Linux wrote to
-    pins not its own (its boot masks every pin)."""
-    kernel, initrd = guest_files
-    vms = [
-        {"name": "tg", "cpus": [0], "memory": "32M", "cmdline": "ram=32M checks=partition,cpuid"},
-        {
-            "name": "linux",
-            "cpus": [1],
-            "memory": "256M",
-            "kernel": str(kernel),
-            "initrd": str(initrd),
-            "cmdline": linux.DEFAULT_CMDLINE,
-        },
-    ]
-    emu = boot(target_for("bochs", MODEL), cpus=2, cmdline=NO_IOMMU, modules=config_modules(tmp_path, vms))
-    emu.wait_for(re.compile(r"^\[linux\] " + re.escape(linux.GUEST_UP), re.M), timeout=BOOT_TIMEOUT)
-    emu.wait_for(re.compile(r"^\[linux\] Enter 'help' for a list of built-in commands\.", re.M), timeout=120)
-    emu.send(CTRL_A + "2")
-    emu.wait_for(cp.INPUT_OWNER.fill(owner="linux"), timeout=30)
-    text = vm_lines(emu.output, "linux")
-    assert "ACPI: Using IOAPIC for interrupt routing" in text
-    tty = re.search(r"ttyS0 at I/O 0x3f8 \(irq = (?P<irq>\d+), base_baud = 115200\) is a 16550A", text)
-    assert tty and tty["irq"] != "0", "Linux's ttyS0 has no interrupt"
-    counts = []
-    for command, expect in (
-        ("grep ttyS0 /proc/interrupts", r"\d+:\s+(?P<n>\d+)\s+IO-APIC\s+4-edge\s+ttyS0"),
-        ("echo plinth-$((6 * 7))", r"plinth-42"),
-        ("grep ttyS0 /proc/interrupts", r"\d+:\s+(?P<n>\d+)\s+IO-APIC\s+4-edge\s+ttyS0"),
-    ):
-        emu.send(command + "\r")
-        m = emu.wait_for(re.compile(r"^\[linux\] .*" + expect, re.M), timeout=120)
-        if "n" in m.groupdict():
-            counts.append(int(m["n"]))
-    print(f"ttyS0 interrupts: {counts}")
-    assert 0 < counts[0] < counts[1], f"Linux's ttyS0 took no new interrupts for a command line: {counts}"
-    emu.send(CTRL_A + "0")
-    emu.wait_for(cp.INPUT_OWNER.fill(owner="monitor"), timeout=30)
-    emu.send("stats\r")
-    stats = emu.wait_for(cp.IOAPIC_STATS.fill(vm="linux"), timeout=30)
-    print(stats.group(0).strip())
-    assert int(stats["sent"]) >= counts[1] and int(stats["dropped"]) > 0 and stats["refused"] == "0", stats.group(0)
     assert cp.FATAL_PREFIX not in emu.output

@@ -1,9 +1,14 @@
 /*
- * A partition's platform as its guest finds it in memory: the VM's own ACPI tables
- * (x86/vm_acpi.h) at GUEST_MAP_ACPI_TABLES, in the low hole its memory map reserves
- * (plinth/guest_map.h), written before each start so a guest that overwrote them gets them
- * back on a restart. Linux finds them through boot_params.acpi_rsdp_addr or its RSDP scan of
- * the BIOS area.
+ * A partition's platform as its guest finds it in memory, in the low hole its memory map
+ * reserves (plinth/guest_map.h), written before each start so a guest that overwrote it gets it
+ * back on a restart:
+ * - the VM's own ACPI tables (x86/vm_acpi.h) at GUEST_MAP_ACPI_TABLES; Linux finds them through
+ *   boot_params.acpi_rsdp_addr or its RSDP scan of the BIOS area;
+ * - at the reset vector (F000:FFF0, physical 0xffff0, SDM Vol. 3A 9.1.4), where a PC's firmware
+ *   starts, code that asks for a reset through the reset control register. Linux jumps there
+ *   to reboot a hardware-reduced ACPI machine without EFI: its reboot_init picks BOOT_EFI
+ *   (efi_reboot_required() is true with HW_REDUCED_ACPI), which does nothing without EFI, and
+ *   then BOOT_BIOS (machine_real_restart), before the FADT's reset register is ever tried.
  */
 #include <console_proto.h>
 #include <plinth/arch.h>
@@ -18,7 +23,15 @@
 #include <x86/vm_ioapic.h>
 #include <x86/vm_pci.h>
 
-#define TABLES_MAX (GUEST_MAP_ACPI_END - GUEST_MAP_ACPI_TABLES)
+#define RESET_VECTOR 0xffff0
+/* The largest tables: 256 CPUs with x2APIC entries, an I/O APIC with 32 overrides, an MCFG,
+ * the DSDT with COM1, about 5 KiB; well below the reset vector. */
+#define TABLES_MAX 8192
+
+/* Real-mode code at the reset vector: mov al, VM_ACPI_RESET_VALUE; mov dx, VM_ACPI_RESET_PORT;
+ * out dx, al; then hlt in a loop, should the write ever return. */
+static const u8 reset_stub[] = { 0xb0, VM_ACPI_RESET_VALUE, 0xba, VM_ACPI_RESET_PORT & 0xff, VM_ACPI_RESET_PORT >> 8,
+				 0xee, 0xf4, 0xeb, 0xfd };
 /* The 8259s' interrupt mask registers (OCW1 at the odd port of each). */
 #define PIC_MASTER_IMR 0x21
 #define PIC_SLAVE_IMR 0xa1
@@ -59,9 +72,10 @@ int arch_vm_platform_write(struct vm *vm)
 		log_warn("%s: its ACPI tables cannot be built (error %d)", vm->name, len);
 		return len;
 	}
-	if (vm_mem_write(vm, GUEST_MAP_ACPI_TABLES, buf, (u64)len)) {
-		log_warn("%s: its ACPI tables (%d bytes) do not fit at 0x%x in its RAM", vm->name, len,
-			 GUEST_MAP_ACPI_TABLES);
+	if (vm_mem_write(vm, GUEST_MAP_ACPI_TABLES, buf, (u64)len) ||
+	    vm_mem_write(vm, RESET_VECTOR, reset_stub, sizeof(reset_stub))) {
+		log_warn("%s: its ACPI tables (%d bytes) and reset vector do not fit at 0x%x-0x%x in its RAM", vm->name,
+			 len, GUEST_MAP_ACPI_TABLES, GUEST_MAP_ACPI_END);
 		return -EFAULT;
 	}
 	log_info(CONSOLE_FMT_VM_ACPI_TABLES, vm->name, c.cpu_count, GUEST_MAP_ACPI_TABLES, len);

@@ -78,7 +78,8 @@ int arch_vm_init(struct vm *vm);
  * (the 8259s: masked); before the first partition is built. */
 void arch_partitions_platform_init(void);
 /* A partition's platform in its RAM, before each start: its ACPI tables (its CPUs only) at
- * GUEST_MAP_ACPI_TABLES of plinth/guest_map.h. 0, or a negative error after saying why. */
+ * GUEST_MAP_ACPI_TABLES of plinth/guest_map.h, and a reset request at the reset vector. 0, or
+ * a negative error after saying why. */
 int arch_vm_platform_write(struct vm *vm);
 /* Runs vCPU vcpu of vm on this CPU, from the VM's boot state (vCPU 0) or waiting for the
  * guest's INIT-SIPI-SIPI (the others). Does not return. */
