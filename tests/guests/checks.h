@@ -76,6 +76,9 @@ void check_echo(void);
 void check_wait(void);
 void check_isolation(void);
 void check_write_past_ram(void);
+void check_legacy_ports(void);
+void check_reset_paths(void);
+void check_timing(void);
 
 /* AP side of check_ap (checks_ap.c), and its INIT-SIPI-SIPI to all but this CPU (false with
  * a failure recorded); the next free AP stack slot (entry.S). */

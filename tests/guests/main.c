@@ -68,6 +68,9 @@ static const struct check_entry known_checks[] = {
 	{ "wait", check_wait },
 	{ "isolation", check_isolation },
 	{ "write_past_ram", check_write_past_ram },
+	{ "legacy_ports", check_legacy_ports },
+	{ "reset_paths", check_reset_paths },
+	{ "timing", check_timing },
 };
 
 /* A copy: the loader's copy may sit in low memory that a check (the AP trampoline) reuses. */

@@ -7,13 +7,13 @@
 #include <plinth/console.h>
 #include <plinth/memory.h>
 #include <plinth/errno.h>
-#include <x86/exit_io.h>
 #include <x86/exit_msr.h>
 #include <x86/mtrr.h>
 #include <x86/percpu.h>
 #include <x86/processor.h>
 #include <x86/vcpu.h>
 #include <x86/vm.h>
+#include <x86/vm_ports.h>
 #include <x86/vmx.h>
 
 #define ARCH_VM_PAGES ((sizeof(struct arch_vm) + PLINTH_PAGE_SIZE - 1) / PLINTH_PAGE_SIZE)
@@ -55,7 +55,7 @@ static int alloc_state(struct vm *vm)
 	if (!a->msr_bitmap || !a->io_bitmap_a || !a->io_bitmap_b)
 		return -ENOMEM;
 	exit_msr_bitmap_init(a->msr_bitmap);
-	exit_io_bitmap_init(a->io_bitmap_a, a->io_bitmap_b, vm->partition);
+	vm_ports_bitmap_init(vm); /* a partition's own ports: x86/vm_ports.h */
 	for (cpu = 0; cpu < cpu_count; cpu++) {
 		if (!(vm->cpu_mask & BIT(cpu)))
 			continue;
