@@ -119,7 +119,7 @@ C_FORMATS = {
     "it is (said once)",
     # A partition's access to a port that is not its own (arch/x86/io_legacy.c): absent, said
     # once per VM and device; the monitor's stats count them by device.
-    "CONSOLE_FMT_PORT_ABSENT": "%s: vCPU %u %s the %s port 0x%x, which is not the VM's: absent, reads all ones and "
+    "CONSOLE_FMT_PORT_ABSENT": "%s: vCPU %u %s port 0x%x (%s), which is not the VM's: absent, reads all ones and "
     "writes are dropped (said once per device)",
 }
 
@@ -495,8 +495,8 @@ EXIT_STATS_VCPU = line(
 # once per VM and device, counted in the VM's statistics.
 PORT_ABSENT = line(
     LOG_PREFIX + C_FORMATS["CONSOLE_FMT_PORT_ABSENT"],
-    rf"^plinth: (?P<vm>[a-z0-9_-]+): vCPU (?P<vcpu>\d+) (?P<access>read|wrote) the (?P<device>.+?) port "
-    rf"(?P<port>{HEX}), which is not the VM's: absent",
+    rf"^plinth: (?P<vm>[a-z0-9_-]+): vCPU (?P<vcpu>\d+) (?P<access>read|wrote) port (?P<port>{HEX}) "
+    rf"\((?P<device>[^)]+)\), which is not the VM's: absent",
     re.M,
 )
 PORTS_ABSENT_STATS = line(

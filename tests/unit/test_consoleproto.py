@@ -297,14 +297,14 @@ SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
     ],
     "PORT_ABSENT": [
         (
-            ("b", 0, "wrote", "PIC", 0x21),
+            ("b", 0, "wrote", 0x21, "PIC"),
             {"vm": "b", "vcpu": "0", "access": "wrote", "device": "PIC", "port": "0x21"},
         ),
-        (("b", 1, "read", "CMOS/RTC", 0x71), {"access": "read", "device": "CMOS/RTC", "port": "0x71"}),
+        (("b", 1, "read", 0x71, "CMOS/RTC"), {"access": "read", "device": "CMOS/RTC", "port": "0x71"}),
     ],
     "PORTS_ABSENT_STATS": [
         (("b", " PIC 12, PIT 3, CMOS/RTC 7"), {"vm": "b", "counts": " PIC 12, PIT 3, CMOS/RTC 7"}),
-        (("a", " keyboard controller 1"), {"vm": "a", "counts": " keyboard controller 1"}),
+        (("a", " serial 1"), {"vm": "a", "counts": " serial 1"}),
     ],
     "GUEST_MODULE": [
         (

@@ -31,7 +31,7 @@ enum group { DMA, PIC, PIT, KBC, CMOS, SERIAL, PARALLEL, OTHER };
 
 static const char *const group_names[IO_LEGACY_GROUPS] = {
 	[DMA] = "DMA controller", [PIC] = "PIC",	   [PIT] = "PIT",		  [KBC] = "keyboard controller",
-	[CMOS] = "CMOS/RTC",	  [SERIAL] = "serial port", [PARALLEL] = "parallel port", [OTHER] = "other",
+	[CMOS] = "CMOS/RTC",	  [SERIAL] = "serial", [PARALLEL] = "parallel", [OTHER] = "other",
 };
 
 static const struct {
@@ -63,7 +63,7 @@ static void count(struct vcpu *v, u16 port, bool write)
 	__atomic_add_fetch(&a->absent[g], 1, __ATOMIC_RELAXED);
 	if (__atomic_fetch_or(&a->absent_said, BIT(g), __ATOMIC_RELAXED) & BIT(g))
 		return;
-	log_notice(CONSOLE_FMT_PORT_ABSENT, v->vm->name, v->id, write ? "wrote" : "read", group_names[g], port);
+	log_notice(CONSOLE_FMT_PORT_ABSENT, v->vm->name, v->id, write ? "wrote" : "read", port, group_names[g]);
 }
 
 u32 io_legacy_absent_in(struct vcpu *v, u16 port, u32 size)
