@@ -48,6 +48,7 @@
 #define DMA_PAGE_CH2 0x81
 #define COM2_SCR 0x2ff
 #define PORT_POST 0x80
+#define COST_TRIES 8
 
 #define MARK_ADDR 0x1fe000 /* below 2 MiB, above the guest image; not isolation's page */
 #define MARK_MAGIC 0x5245534554000000ull /* "RESET" and the step in the low byte */
@@ -154,6 +155,35 @@ static void dma_kbc_serial(void)
 	absent8(PORT_POST, "POST port");
 }
 
+/* TSC ticks of one IN from port (an exit each), the fastest of a few. */
+static u64 in_cost(u16 port)
+{
+	u64 best = ~0ull;
+	u32 i;
+
+	for (i = 0; i < COST_TRIES; i++) {
+		u64 t0 = rdtsc();
+
+		(void)inb(port);
+		best = MIN(best, rdtsc() - t0);
+	}
+	return best;
+}
+
+static u64 post_cost(void)
+{
+	u64 best = ~0ull;
+	u32 i;
+
+	for (i = 0; i < COST_TRIES; i++) {
+		u64 t0 = rdtsc();
+
+		outb(PORT_POST, 0);
+		best = MIN(best, rdtsc() - t0);
+	}
+	return best;
+}
+
 void check_legacy_ports(void)
 {
 	pics();
@@ -161,6 +191,9 @@ void check_legacy_ports(void)
 	cmos();
 	dma_kbc_serial();
 	check_expect(inl(PLINTH_TEST_PORT_ID) == PLINTH_TEST_PORT_ID_VALUE, "the test device stopped answering");
+	check_info("legacy_ports: an IN costs %lu TSC ticks from an absent port (0x21), %lu from the test device; "
+		   "an OUT to port 0x80 %lu",
+		   in_cost(PIC1_DATA), in_cost(PLINTH_TEST_PORT_ID), post_cost());
 }
 
 /* The value of word key= on the command line as a number (0x for hex), or 0. */
