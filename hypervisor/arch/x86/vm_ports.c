@@ -20,19 +20,28 @@
 #include <plinth/errno.h>
 #include <plinth/string.h>
 #include <x86/exit_io.h>
+#include <x86/pci.h>
 #include <x86/uart.h>
 #include <x86/vm.h>
 #include <x86/vm_ports.h>
 
 #define IO_SPACE_SIZE 0x10000u
+#define PCI_CONFIG_PORTS 8 /* CONFIG_ADDRESS and CONFIG_DATA */
 #define BITMAP_BYTES 4096
+
+static bool overlaps(u32 base, u32 count, u32 other, u32 other_count)
+{
+	return base < other + other_count && other < base + count;
+}
 
 /* Whether Plinth uses any of ports [base, base + count) while VMs run. */
 static bool held(u32 base, u32 count)
 {
 	u16 uart, divisor;
 
-	return uart_console(&uart, &divisor) && base < (u32)uart + UART_PORTS && uart < base + count;
+	if (overlaps(base, count, PCI_CONFIG_ADDRESS, PCI_CONFIG_PORTS))
+		return true;
+	return uart_console(&uart, &divisor) && overlaps(base, count, uart, UART_PORTS);
 }
 
 static bool in_ranges(const struct arch_vm *a, u32 base, u32 count)
@@ -40,7 +49,7 @@ static bool in_ranges(const struct arch_vm *a, u32 base, u32 count)
 	u32 i;
 
 	for (i = 0; i < a->port_count; i++)
-		if (base < a->ports[i].base + a->ports[i].count && a->ports[i].base < base + count)
+		if (overlaps(base, count, a->ports[i].base, a->ports[i].count))
 			return true;
 	return false;
 }
@@ -82,6 +91,7 @@ static void trap_held(struct arch_vm *a)
 
 	if (uart_console(&uart, &divisor))
 		mark(a, uart, UART_PORTS, true);
+	mark(a, PCI_CONFIG_ADDRESS, PCI_CONFIG_PORTS, true);
 }
 
 void vm_ports_bitmap_init(struct vm *vm)

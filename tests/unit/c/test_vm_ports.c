@@ -2,8 +2,8 @@
 /*
  * Which ports are a VM's and its I/O bitmaps (vm_ports.c): the default VM passes every port but
  * the claims; a partition traps every port but its own ranges; the owns_rest VM passes every
- * port that is no other VM's and not Plinth's console UART, whichever VM was built first;
- * vm_ports_add refuses what is not the partition's to take.
+ * port that is no other VM's and not Plinth's (its console UART, PCI configuration), whichever
+ * VM was built first; vm_ports_add refuses what is not the partition's to take.
  */
 #include <x86/vm.h>
 #include <x86/vm_ports.h>
@@ -123,7 +123,8 @@ TEST(owns_rest_passes_what_no_other_vm_owns_in_either_build_order)
 	CHECK(traps(rest, 0xd000) && traps(rest, 0xd0ff) && !traps(rest, 0xd100));
 	CHECK(traps(rest, UART) && traps(rest, UART + 7) && !traps(rest, UART + 8) && !traps(rest, UART - 1));
 	CHECK(traps(rest, CLAIM)); /* a claim exits for the owner too */
-	CHECK_EQ_U64(trapped(rest), 0x20 + 0x100 + 8 + 1);
+	CHECK(traps(rest, 0xcf8) && traps(rest, 0xcff) && !traps(rest, 0xd00)); /* PCI configuration */
+	CHECK_EQ_U64(trapped(rest), 0x20 + 0x100 + 8 + 8 + 1);
 	CHECK(!traps(rest, 0x20) && !traps(rest, 0x40) && !traps(rest, 0x61) && !traps(rest, 0x70));
 	CHECK(vm_ports_owns(rest, 0x40) && vm_ports_owns(rest, CLAIM) && rest->arch->claims_owned);
 	CHECK(!vm_ports_owns(rest, 0xc010) && !vm_ports_owns(rest, 0xd080) && !vm_ports_owns(rest, UART + 3));
@@ -139,6 +140,7 @@ TEST(add_refuses_what_is_not_the_partitions_to_take)
 	CHECK_EQ_INT(vm_ports_add(a, 0xc000, 0), -EINVAL);
 	CHECK_EQ_INT(vm_ports_add(a, 0xfff0, 0x11), -EINVAL); /* past 0xffff */
 	CHECK_EQ_INT(vm_ports_add(a, UART + 4, 8), -EBUSY);   /* Plinth's console */
+	CHECK_EQ_INT(vm_ports_add(a, 0xcf0, 0x10), -EBUSY);   /* PCI configuration */
 	CHECK_EQ_INT(vm_ports_add(a, 0xc000, 0x40), 0);
 	CHECK_EQ_INT(vm_ports_add(b, 0xc03f, 1), -EBUSY); /* a's */
 	CHECK_EQ_INT(vm_ports_add(a, 0xfff0, 0x10), 0);

@@ -1,7 +1,7 @@
 /* Which I/O ports a VM's hardware accesses reach (vm_ports.c), and the VM's I/O bitmaps built
  * from that: the ports Plinth claims always exit; a partition's other ports pass through only
  * when they are its own (its ranges, or with owns_rest every port no other VM owns and Plinth
- * does not hold), and exit otherwise, where io_legacy.c makes them absent. The default VM
+ * does not hold: its console UART, PCI configuration), and exit otherwise, where io_legacy.c makes them absent. The default VM
  * passes every port Plinth does not claim. */
 #ifndef X86_VM_PORTS_H
 #define X86_VM_PORTS_H
