@@ -108,6 +108,12 @@ C_FORMATS = {
     "CONSOLE_FMT_CONFIG_REFUSED": "configuration refused: %s; no VM is started",
     "CONSOLE_FMT_CONFIG_ACCEPTED": "configuration: %u VMs on CPUs 0x%lx, %lu MiB of RAM",
     "CONSOLE_FMT_VM_RAM": "%s: RAM guest-physical 0x%lx-0x%lx is host 0x%lx-0x%lx",
+    # A partition's PCI function and each of its BARs as Plinth sized them (arch/x86/vm_pci.c).
+    "CONSOLE_FMT_VM_PCI_FUNCTION": "%s: owns PCI %02x:%02x.%u (%04x:%04x)",
+    "CONSOLE_FMT_VM_PCI_BAR": "%s: PCI %02x:%02x.%u %s %s 0x%lx-0x%lx%s",
+    # A partition's configuration write that Plinth dropped (once per VM; arch/x86/vm_pci.c).
+    "CONSOLE_FMT_VM_PCI_WRITE_DROPPED": "%s: vCPU %u: PCI configuration write of 0x%x to %02x:%02x.%u register "
+    "0x%x dropped: %s (said once)",
     "CONSOLE_FMT_VM_NOT_BUILT": "%s: not started: %s",
     "CONSOLE_FMT_VM_READY": "%s: CPUs 0x%lx, %lu MiB of RAM in %u chunk(s), console COM1 (input key Ctrl-A %u)",
     "CONSOLE_FMT_INPUT_OWNER": "input: %s (Ctrl-A 1..%u a VM, Ctrl-A 0 the monitor)",
@@ -387,6 +393,23 @@ VM_RAM = line(
     LOG_PREFIX + C_FORMATS["CONSOLE_FMT_VM_RAM"],
     rf"plinth: (?P<vm>{VM_NAME}): RAM guest-physical (?P<start>{HEX})-(?P<end>{HEX}) is host "
     rf"(?P<host_start>{HEX})-(?P<host_end>{HEX})",
+)
+VM_PCI_FUNCTION = line(
+    LOG_PREFIX + C_FORMATS["CONSOLE_FMT_VM_PCI_FUNCTION"],
+    rf"^plinth: (?P<vm>{VM_NAME}): owns PCI (?P<bdf>{BDF}) \((?P<vendor>[0-9a-f]{{4}}):(?P<device>[0-9a-f]{{4}})\)$",
+    re.M,
+)
+VM_PCI_BAR = line(
+    LOG_PREFIX + C_FORMATS["CONSOLE_FMT_VM_PCI_BAR"],
+    rf"^plinth: (?P<vm>{VM_NAME}): PCI (?P<bdf>{BDF}) (?P<bar>BAR\d|ROM) (?P<kind>mem|I/O) "
+    rf"(?P<start>{HEX})-(?P<end>{HEX})(?P<note>.*)$",
+    re.M,
+)
+VM_PCI_WRITE_DROPPED = line(
+    WARN_PREFIX + C_FORMATS["CONSOLE_FMT_VM_PCI_WRITE_DROPPED"],
+    rf"^plinth: warning: (?P<vm>{VM_NAME}): vCPU (?P<vcpu>\d+): PCI configuration write of (?P<value>{HEX}) to "
+    rf"(?P<bdf>{BDF}) register (?P<reg>{HEX}) dropped: (?P<why>.*) \(said once\)$",
+    re.M,
 )
 VM_NOT_BUILT = line(
     WARN_PREFIX + C_FORMATS["CONSOLE_FMT_VM_NOT_BUILT"],

@@ -21,15 +21,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from construct import Bytes, Const, Int16ul, Int32ul, Int64ul, Padding, Struct
+from construct import Array, Bytes, Const, Int8ul, Int16ul, Int32ul, Int64ul, Padding, Struct
 
 from tools.errors import PlinthError
 
 MAGIC = b"PLINTHVM"
-VERSION = 1
+VERSION = 2  # 2: devices, owns_rest and on_reset
 VM_MAX = 8  # matches Plinth's VM table (VM_MAX in plinth/vm.h)
 NAME_LEN = 16  # 15 characters and the NUL
-DEVICES_MAX = 16
+DEVICES_MAX = 16  # PCI functions one VM may own (VM_DEVICES_MAX in plinth/vm.h is this)
 CPUS_MAX = 64  # PLINTH_MAX_CPUS (tools/layout.py): the CPU mask is one u64
 MODULE_NONE = 0xFFFF
 MEMORY_ALIGN = 2 << 20
@@ -42,7 +42,13 @@ MODULE_WORD = "plinth-config"
 
 NAME_RE = re.compile(r"[a-z0-9_-]{1,15}")
 SIZE_RE = re.compile(r"(?P<num>\d+)\s*(?P<unit>[KMG]?)(?:i?B)?", re.IGNORECASE)
-KEYS = {"name", "cpus", "memory", "kernel", "cmdline", "initrd"}
+KEYS = {"name", "cpus", "memory", "kernel", "cmdline", "initrd", "devices", "owns_rest", "on_reset"}
+# What a VM's reset request (reboot) does; the values are VM_ON_RESET_* in plinth/vm.h.
+ON_RESET = {"restart": 0, "stop": 1}
+# A PCI function as lspci prints it: bus:device.function in hex, optionally after segment 0000.
+BDF_RE = re.compile(
+    r"(?:(?P<seg>[0-9a-fA-F]{1,4}):)?(?P<bus>[0-9a-fA-F]{1,3}):(?P<dev>[0-9a-fA-F]{1,3})\.(?P<fn>[0-9a-fA-F]{1,2})"
+)
 
 # Blob layout. Each field once: (name, construct type, C type, comment). The construct
 # structures and the C structs are both built from these lists, so they cannot drift.
@@ -62,10 +68,17 @@ VM_FIELDS = [
     ("memory", Int64ul, "u64 memory", "RAM bytes, a non-zero multiple of 2 MiB"),
     ("kernel_module", Int16ul, "u16 kernel_module", "module index of the kernel"),
     ("initrd_module", Int16ul, "u16 initrd_module", "module index of the initrd, or VMCONFIG_MODULE_NONE"),
-    ("flags", Int32ul, "u32 flags", "reserved for later versions: zero"),
-    ("device_count", Int16ul, "u16 device_count", "reserved for later versions: zero"),
+    ("on_reset", Int8ul, "u8 on_reset", "VMCONFIG_ON_RESET_RESTART or VMCONFIG_ON_RESET_STOP"),
+    ("owns_rest", Int8ul, "u8 owns_rest", "1: the VM owns every PCI function no VM lists (one VM at most)"),
+    ("reserved1", Padding(2), "u8 reserved1[2]", "zero"),
+    ("device_count", Int16ul, "u16 device_count", "entries of devices[] in use, at most VMCONFIG_DEVICES_MAX"),
     ("reserved0", Padding(6), "u8 reserved0[6]", "zero"),
-    ("devices", Bytes(2 * DEVICES_MAX), f"u16 devices[{DEVICES_MAX}]", "reserved for later versions: zero"),
+    (
+        "devices",
+        Array(DEVICES_MAX, Int16ul),
+        f"u16 devices[{DEVICES_MAX}]",
+        "PCI functions owned, bus << 8 | dev << 3 | fn, each once in the blob; zero past device_count",
+    ),
 ]
 
 
@@ -78,6 +91,8 @@ VM_RECORD = _struct(VM_FIELDS)
 HEADER_SIZE = HEADER.sizeof()
 VM_SIZE = VM_RECORD.sizeof()
 BLOB_MAX = HEADER_SIZE + VM_MAX * VM_SIZE
+# Offset of each VM record field (tests edit blobs by hand with them).
+VM_OFFSETS = {f[0]: _struct(VM_FIELDS[:i]).sizeof() for i, f in enumerate(VM_FIELDS)}
 # Offset of the crc32 field: the sizes of the fields before it.
 CRC_OFFSET = sum(_struct(HEADER_FIELDS[:i]).sizeof() for i, f in enumerate(HEADER_FIELDS) if f[0] == "crc32")
 
@@ -94,6 +109,9 @@ class VmConfig:
     kernel: Path
     cmdline: str = ""
     initrd: Path | None = None
+    devices: list[int] = field(default_factory=list)  # bus << 8 | dev << 3 | fn, in file order
+    owns_rest: bool = False
+    on_reset: str = "restart"
 
 
 @dataclass
@@ -153,7 +171,57 @@ def looks_like_linux(path: Path) -> bool:
     return len(head) >= 0x206 and head[0x1FE:0x200] == b"\x55\xaa" and head[0x202:0x206] == b"HdrS"
 
 
-def _vm(table: object, index: int, base: Path, seen: dict[str, int], cpus: dict[int, str]) -> VmConfig:
+def bdf_text(bdf: int) -> str:
+    """bus << 8 | dev << 3 | fn -> "bb:dd.f", as lspci prints it."""
+    return f"{bdf >> 8:02x}:{(bdf >> 3) & 0x1F:02x}.{bdf & 7}"
+
+
+def parse_bdf(text: object, where: str) -> int:
+    """A function as lspci prints it, "00:03.0" (or "0000:00:03.0") -> bus << 8 | dev << 3 | fn."""
+    if not isinstance(text, str):
+        raise ConfigError(f'{where}: a PCI function is a string such as "00:03.0", not {type(text).__name__}.')
+    m = BDF_RE.fullmatch(text.strip())
+    if m is None:
+        raise ConfigError(f'{where}: "{text}" is not a PCI function; write bus:device.function in hex, like "00:03.0".')
+    if m["seg"] is not None and int(m["seg"], 16):
+        raise ConfigError(f'{where}: "{text}" is in PCI segment {m["seg"]}; Plinth knows segment 0000 only.')
+    bus, dev, fn = int(m["bus"], 16), int(m["dev"], 16), int(m["fn"], 16)
+    if bus > 0xFF:
+        raise ConfigError(f'{where}: "{text}": bus {bus:x} is above ff (PCI has 256 buses).')
+    if dev > 0x1F:
+        raise ConfigError(f'{where}: "{text}": device {dev:02x} is above 1f (a bus has 32 devices).')
+    if fn > 7:
+        raise ConfigError(f'{where}: "{text}": function {fn:x} is above 7 (a device has 8 functions).')
+    return bus << 8 | dev << 3 | fn
+
+
+def _claim(owners: dict[int, str], item: int, name: str, what: str, rule: str) -> None:
+    """Gives item (a CPU, a PCI function) to vm name; ConfigError when a VM has it already."""
+    if item in owners:
+        other = owners[item]
+        raise ConfigError(
+            f"{what} is " + ("listed twice." if other == name else f'also given to vm "{other}"; {rule}.')
+        )
+    owners[item] = name
+
+
+def _devices(table: dict[str, object], where: str, name: str, owners: dict[int, str]) -> list[int]:
+    value = table.get("devices", [])
+    if not isinstance(value, list):
+        raise ConfigError(f'{where}: devices is a list of PCI functions such as ["00:03.0"].')
+    if len(value) > DEVICES_MAX:
+        raise ConfigError(f"{where}: devices names {len(value)} functions; a VM owns at most {DEVICES_MAX}.")
+    out = []
+    for text in value:
+        bdf = parse_bdf(text, f"{where}: devices")
+        _claim(owners, bdf, name, f"{where}: devices: {bdf_text(bdf)}", "a function has one owner")
+        out.append(bdf)
+    return out
+
+
+def _vm(
+    table: object, index: int, base: Path, seen: dict[str, int], cpus: dict[int, str], owners: dict[int, str]
+) -> VmConfig:
     ordinal = f"[[vm]] number {index + 1}"
     if not isinstance(table, dict):
         raise ConfigError(f"{ordinal}: each VM is a table of keys ([[vm]]), not a {type(table).__name__}.")
@@ -184,13 +252,7 @@ def _vm(table: object, index: int, base: Path, seen: dict[str, int], cpus: dict[
     for c in cpu_list:
         if not 0 <= c < CPUS_MAX:
             raise ConfigError(f"{where}: cpus: CPU {c} is outside 0..{CPUS_MAX - 1}.")
-        if c in cpus:
-            other = cpus[c]
-            raise ConfigError(
-                f"{where}: cpus: CPU {c} is "
-                + ("listed twice." if other == name else f'also given to vm "{other}"; VMs cannot share CPUs.')
-            )
-        cpus[c] = name
+        _claim(cpus, c, name, f"{where}: cpus: CPU {c}", "VMs cannot share CPUs")
 
     memory = parse_size(table["memory"], f"{where}: memory")
 
@@ -217,7 +279,15 @@ def _vm(table: object, index: int, base: Path, seen: dict[str, int], cpus: dict[
                 f"{where}: initrd is only for a Linux kernel, and {kernel} is not a bzImage "
                 "(a multiboot kernel gets its modules otherwise)."
             )
-    return VmConfig(name, sorted(cpu_list), memory, kernel, cmdline, initrd)
+    devices = _devices(table, where, name, owners)
+    owns_rest = table.get("owns_rest", False)
+    if not isinstance(owns_rest, bool):
+        raise ConfigError(f"{where}: owns_rest is true or false.")
+    on_reset = table.get("on_reset", "restart")
+    if on_reset not in ON_RESET:
+        shown = f'"{on_reset}"' if isinstance(on_reset, str) else repr(on_reset)
+        raise ConfigError(f'{where}: on_reset is {shown}; it is "restart" (the default) or "stop".')
+    return VmConfig(name, sorted(cpu_list), memory, kernel, cmdline, initrd, devices, owns_rest, str(on_reset))
 
 
 def load(path: Path) -> Config:
@@ -243,8 +313,14 @@ def load(path: Path) -> Config:
     config = Config(path)
     seen: dict[str, int] = {}
     cpus: dict[int, str] = {}
+    owners: dict[int, str] = {}
     for i, table in enumerate(tables):
-        vm = _vm(table, i, path.parent, seen, cpus)
+        vm = _vm(table, i, path.parent, seen, cpus, owners)
+        rest = [other.name for other in config.vms if other.owns_rest]
+        if vm.owns_rest and rest:
+            raise ConfigError(
+                f'vm "{vm.name}": owns_rest is true, and vm "{rest[0]}" owns the rest already; one VM at most may.'
+            )
         config.vms.append(vm)
     return config
 
@@ -268,9 +344,10 @@ def pack(config: Config) -> bytes:
                     "memory": vm.memory,
                     "kernel_module": kernel,
                     "initrd_module": initrd,
-                    "flags": 0,
-                    "device_count": 0,
-                    "devices": bytes(2 * DEVICES_MAX),
+                    "on_reset": ON_RESET[vm.on_reset],
+                    "owns_rest": int(vm.owns_rest),
+                    "device_count": len(vm.devices),
+                    "devices": vm.devices + [0] * (DEVICES_MAX - len(vm.devices)),
                 }
             )
         )
@@ -318,6 +395,9 @@ def unpack(blob: bytes) -> list[dict[str, object]]:
                 "memory": r.memory,
                 "kernel_module": r.kernel_module,
                 "initrd_module": r.initrd_module,
+                "on_reset": r.on_reset,
+                "owns_rest": r.owns_rest,
+                "devices": list(r.devices[: r.device_count]),
             }
         )
     return records
@@ -341,6 +421,7 @@ def vmconfig_h() -> str:
         f"#define VMCONFIG_VM_MAX {VM_MAX}",
         f"#define VMCONFIG_NAME_LEN {NAME_LEN}",
         f"#define VMCONFIG_DEVICES_MAX {DEVICES_MAX}",
+        *[f"#define VMCONFIG_ON_RESET_{k.upper()} {v}" for k, v in ON_RESET.items()],
         f"#define VMCONFIG_MODULE_NONE 0x{MODULE_NONE:x}",
         f"#define VMCONFIG_MEMORY_ALIGN 0x{MEMORY_ALIGN:x}",
         f"#define VMCONFIG_HEADER_SIZE {HEADER_SIZE}",
@@ -371,8 +452,10 @@ def describe(config: Config) -> str:
     lines = [config.summary()]
     for vm in config.vms:
         initrd = f", initrd {vm.initrd}" if vm.initrd else ""
+        devices = ", devices " + " ".join(map(bdf_text, vm.devices)) if vm.devices else ""
+        rest = ", owns the rest" if vm.owns_rest else ""
         lines.append(
             f"  {vm.name}: CPUs {','.join(map(str, vm.cpus))}, {vm.memory >> 20} MiB, kernel {vm.kernel}{initrd}, "
-            f"cmdline '{vm.cmdline}'"
+            f"cmdline '{vm.cmdline}'{devices}{rest}, on reset {vm.on_reset}"
         )
     return "\n".join(lines)

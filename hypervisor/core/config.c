@@ -97,11 +97,41 @@ static bool module_ok(u32 index, const struct config_limits *lim)
 	return index < lim->module_count && index != lim->blob_module;
 }
 
+/* The record's devices: at most VMCONFIG_DEVICES_MAX, zero past the count, each function once in
+ * the record and in the records before it (any 16-bit value is a well-formed bus/dev/fn). */
+static int check_devices(const struct vmconfig_vm *r, u32 n, struct config *out)
+{
+	const char *name = out->vms[n].name;
+	u32 i, j, k;
+
+	if (r->device_count > VMCONFIG_DEVICES_MAX)
+		return refuse(out, "VM '%s': %u devices; a VM owns at most %u", name, r->device_count,
+			      VMCONFIG_DEVICES_MAX);
+	if (!all_zero((const u8 *)r + __builtin_offsetof(struct vmconfig_vm, devices) + 2 * r->device_count,
+		      2 * (VMCONFIG_DEVICES_MAX - r->device_count)))
+		return refuse(out, "VM '%s': device entries past its %u are not zero", name, r->device_count);
+	for (i = 0; i < r->device_count; i++) {
+		u16 bdf = r->devices[i];
+
+		for (j = 0; j < i; j++)
+			if (r->devices[j] == bdf)
+				return refuse(out, "VM '%s': PCI function %02x:%02x.%u is listed twice", name,
+					      bdf >> 8, (bdf >> 3) & 0x1f, bdf & 7);
+		for (k = 0; k < n; k++)
+			for (j = 0; j < out->vms[k].device_count; j++)
+				if (out->vms[k].devices[j] == bdf)
+					return refuse(out, "VMs '%s' and '%s' both own PCI function %02x:%02x.%u",
+						      out->vms[k].name, name, bdf >> 8, (bdf >> 3) & 0x1f, bdf & 7);
+	}
+	return 0;
+}
+
 static int check_record(const struct vmconfig_vm *r, u32 n, const struct config_limits *lim,
 			struct config *out)
 {
 	struct config_vm *vm = &out->vms[n];
 	u32 i;
+	int rc;
 
 	if (!name_ok(r->name))
 		return refuse(out, "VM record %u: the name is not 1 to 15 of a-z, 0-9, '-', '_' (NUL-padded)",
@@ -122,15 +152,25 @@ static int check_record(const struct vmconfig_vm *r, u32 n, const struct config_
 	    (!module_ok(r->initrd_module, lim) || r->initrd_module == r->kernel_module))
 		return refuse(out, "VM '%s': initrd module %u does not exist or is its kernel", vm->name,
 			      r->initrd_module);
-	if (r->flags || r->device_count || !all_zero(r->reserved0, sizeof(r->reserved0)) ||
-	    !all_zero(r->devices, sizeof(r->devices)))
+	if (!all_zero(r->reserved0, sizeof(r->reserved0)) || !all_zero(r->reserved1, sizeof(r->reserved1)))
 		return refuse(out, "VM '%s': fields this Plinth reserves are not zero (a newer tool made it?)",
 			      vm->name);
+	if (r->on_reset != VMCONFIG_ON_RESET_RESTART && r->on_reset != VMCONFIG_ON_RESET_STOP)
+		return refuse(out, "VM '%s': on_reset %u is neither restart (%u) nor stop (%u)", vm->name,
+			      r->on_reset, VMCONFIG_ON_RESET_RESTART, VMCONFIG_ON_RESET_STOP);
+	if (r->owns_rest > 1)
+		return refuse(out, "VM '%s': owns_rest %u is neither 0 nor 1", vm->name, r->owns_rest);
+	rc = check_devices(r, n, out);
+	if (rc)
+		return rc;
 	for (i = 0; i < n; i++) {
 		const struct config_vm *o = &out->vms[i];
 
 		if (!strcmp(o->name, vm->name))
 			return refuse(out, "VM name '%s' is used twice", vm->name);
+		if (o->owns_rest && r->owns_rest)
+			return refuse(out, "VMs '%s' and '%s' both own the rest (owns_rest on one VM at most)",
+				      o->name, vm->name);
 		if (o->cpu_mask & r->cpu_mask)
 			return refuse(out, "VMs '%s' and '%s' share CPU %u", o->name, vm->name,
 				      first_cpu(o->cpu_mask & r->cpu_mask));
@@ -143,6 +183,10 @@ static int check_record(const struct vmconfig_vm *r, u32 n, const struct config_
 	vm->memory = r->memory;
 	vm->kernel_module = r->kernel_module;
 	vm->initrd_module = r->initrd_module == VMCONFIG_MODULE_NONE ? CONFIG_NO_MODULE : r->initrd_module;
+	vm->on_reset = r->on_reset;
+	vm->owns_rest = r->owns_rest;
+	vm->device_count = r->device_count;
+	memcpy(vm->devices, r->devices, sizeof(vm->devices));
 	return 0;
 }
 

@@ -8,9 +8,11 @@
  * the firmware and GRUB left (every module is outside the free RAM), or its own previous run.
  */
 #include <console_proto.h>
+#include <plinth/arch.h>
 #include <plinth/config.h>
 #include <plinth/console.h>
 #include <plinth/errno.h>
+#include <plinth/format.h>
 #include <plinth/loader.h>
 #include <plinth/memory.h>
 #include <plinth/partition.h>
@@ -38,6 +40,7 @@ static u32 popcount(u64 mask)
 static bool build(struct vm *vm, const struct config_vm *c, u32 n)
 {
 	static struct ram_place p;
+	char why[96];
 	u64 gpa = 0;
 	u32 i;
 
@@ -50,7 +53,19 @@ static bool build(struct vm *vm, const struct config_vm *c, u32 n)
 	vm->ram_size = c->memory;
 	vm->kernel_module = c->kernel_module;
 	vm->initrd_module = c->initrd_module;
+	vm->on_reset = c->on_reset == VMCONFIG_ON_RESET_STOP ? VM_ON_RESET_STOP : VM_ON_RESET_RESTART;
+	vm->owns_rest = c->owns_rest;
+	vm->device_count = c->device_count;
+	memcpy(vm->devices, c->devices, sizeof(vm->devices));
 	vuart_reset(&vm->uart);
+	for (i = 0; i < vm->device_count; i++) {
+		if (!arch_pci_function_present(vm->devices[i])) {
+			format(why, sizeof(why), "its PCI function %02x:%02x.%u does not exist (vendor ID reads 0xffff)",
+			       vm->devices[i] >> 8, (vm->devices[i] >> 3) & 0x1f, vm->devices[i] & 7);
+			log_warn(CONSOLE_FMT_VM_NOT_BUILT, vm->name, why);
+			return false;
+		}
+	}
 	if (ram_place(&ram, c->memory, &p)) {
 		log_warn(CONSOLE_FMT_VM_NOT_BUILT, vm->name, "its RAM does not fit in the free 2 MiB-aligned host RAM");
 		return false;
@@ -100,6 +115,9 @@ u32 partition_create(struct boot_info *bi, u32 ncpus)
 		memory += cfg.vms[i].memory;
 	}
 	log_info(CONSOLE_FMT_CONFIG_ACCEPTED, cfg.vm_count, cpus, memory / MIB);
+	/* Every VM's functions first: the one that owns the rest owns what no other lists. */
+	for (i = 0; i < cfg.vm_count; i++)
+		arch_pci_owners(i, cfg.vms[i].devices, cfg.vms[i].device_count, cfg.vms[i].owns_rest);
 	for (i = 0; i < cfg.vm_count; i++)
 		ready += build(&vms[i], &cfg.vms[i], i);
 	vm_count = cfg.vm_count;

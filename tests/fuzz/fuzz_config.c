@@ -5,7 +5,7 @@
  * made right half of the time so that the checks after it are reached. Promises: a refused blob
  * leaves no VM and a NUL-terminated reason; an accepted one holds only what the limits allow
  * (CPUs online and disjoint, memory within the free RAM in all, modules that exist and are not
- * the blob).
+ * the blob, each PCI function owned once, one VM at most owning the rest, a known on_reset).
  */
 #include <plinth/config.h>
 
@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct config_limits lim;
 	u8 *blob;
 	u64 memory = 0, cpus = 0;
-	u32 i;
+	u32 i, j, k, l, rest = 0;
 
 	if (!size)
 		return 0;
@@ -44,10 +44,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_ASSERT(vm->cpu_mask && !(vm->cpu_mask & ~lim.cpu_mask) && !(vm->cpu_mask & cpus));
 			FUZZ_ASSERT(vm->memory && vm->memory % VMCONFIG_MEMORY_ALIGN == 0);
 			FUZZ_ASSERT(vm->kernel_module < lim.module_count && vm->kernel_module != lim.blob_module);
+			FUZZ_ASSERT(vm->on_reset == VMCONFIG_ON_RESET_RESTART || vm->on_reset == VMCONFIG_ON_RESET_STOP);
+			FUZZ_ASSERT(vm->device_count <= VMCONFIG_DEVICES_MAX);
+			for (j = 0; j < vm->device_count; j++)
+				for (k = 0; k <= i; k++)
+					for (l = 0; l < (k == i ? j : cfg.vms[k].device_count); l++)
+						FUZZ_ASSERT(cfg.vms[k].devices[l] != vm->devices[j]);
+			rest += vm->owns_rest;
 			cpus |= vm->cpu_mask;
 			memory += vm->memory;
 		}
 		FUZZ_ASSERT(memory <= lim.free_ram);
+		FUZZ_ASSERT(rest <= 1);
 	}
 	free(blob);
 	return 0;

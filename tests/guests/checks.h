@@ -79,6 +79,12 @@ void check_write_past_ram(void);
 void check_legacy_ports(void);
 void check_reset_paths(void);
 void check_timing(void);
+/* A line from COM1, polled; NUL-terminated, without its end of line (checks_partition.c). */
+void guest_read_line(char *buf, u32 max);
+/* PCI functions of a partition (checks_pci.c). */
+void check_pci(void);
+void check_pci_intact(void);
+void check_pci_hostile(void);
 
 /* AP side of check_ap (checks_ap.c), and its INIT-SIPI-SIPI to all but this CPU (false with
  * a failure recorded); the next free AP stack slot (entry.S). */

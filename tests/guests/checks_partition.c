@@ -77,8 +77,7 @@ void check_partition(void)
 	check_info("partition: %lu MiB of RAM from 0, APIC id %u", end >> 20, CPUID_1_EBX_APIC_ID(cpuid_leaf(1).ebx));
 }
 
-/* A line from COM1, polled; NUL-terminated, without its end of line. */
-static void read_line(char *buf, u32 max)
+void guest_read_line(char *buf, u32 max)
 {
 	u32 len = 0;
 
@@ -104,7 +103,7 @@ void check_echo(void)
 	char line[LINE_MAX];
 
 	console_printf("guest: echo: ready\n");
-	read_line(line, sizeof(line));
+	guest_read_line(line, sizeof(line));
 	check_info("echo: '%s'", line);
 	check_expect(line[0] != '\0', "an empty line");
 }
@@ -118,6 +117,6 @@ void check_wait(void)
 	apic_write(APIC_LDR, 1u << 24);
 
 	console_printf("guest: wait: ready\n");
-	read_line(line, sizeof(line));
+	guest_read_line(line, sizeof(line));
 	check_expect(!strcmp(line, "go"), "read '%s', not 'go'", line);
 }

@@ -62,6 +62,8 @@ bool apic_ipi(u32 dest, u32 icr_low);
 u32 pci_cfg_read32(u32 bdf_reg);
 u8 pci_cfg_read8(u32 bdf_reg);
 void pci_cfg_write8(u32 bdf_reg, u8 value);
+void pci_cfg_write16(u32 bdf_reg, u16 value);
+void pci_cfg_write32(u32 bdf_reg, u32 value);
 #define PCI_ADDR(bus, dev, fn, reg) (0x80000000u | (bus) << 16 | (dev) << 11 | (fn) << 8 | (reg))
 
 /* --- ACPI, from the FADT (0 when not found) --- */

@@ -119,6 +119,18 @@ void pci_cfg_write8(u32 addr, u8 value)
 	outb((u16)(PCI_CONFIG_DATA + (addr & 3)), value);
 }
 
+void pci_cfg_write16(u32 addr, u16 value)
+{
+	outl(PCI_CONFIG_ADDRESS, addr & ~3u);
+	outw((u16)(PCI_CONFIG_DATA + (addr & 2)), value);
+}
+
+void pci_cfg_write32(u32 addr, u32 value)
+{
+	outl(PCI_CONFIG_ADDRESS, addr & ~3u);
+	outl(PCI_CONFIG_DATA, value);
+}
+
 /* ACPI 6.5, 5.2.5: the RSDP lies on a 16-byte boundary in the BIOS area 0xE0000-0xFFFFF. */
 #define BIOS_AREA 0xe0000
 #define BIOS_AREA_END 0x100000

@@ -71,6 +71,9 @@ static const struct check_entry known_checks[] = {
 	{ "legacy_ports", check_legacy_ports },
 	{ "reset_paths", check_reset_paths },
 	{ "timing", check_timing },
+	{ "pci", check_pci },
+	{ "pci_intact", check_pci_intact },
+	{ "pci_hostile", check_pci_hostile },
 };
 
 /* A copy: the loader's copy may sit in low memory that a check (the AP trampoline) reuses. */

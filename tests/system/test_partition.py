@@ -31,7 +31,10 @@ def toml(vms: Sequence[dict[str, Any]]) -> str:
     out = []
     for vm in vms:
         out.append("[[vm]]")
-        out += [f"{k} = {v!r}" if isinstance(v, str) else f"{k} = {v}" for k, v in vm.items()]
+        out += [
+            f"{k} = {v!r}" if isinstance(v, str) else f"{k} = {str(v).lower() if isinstance(v, bool) else v}"
+            for k, v in vm.items()
+        ]
     return "\n".join(out).replace("'", '"') + "\n"
 
 
@@ -240,7 +243,7 @@ def damaged(tmp_path: Path, damage: str) -> tuple[list[tuple[Path, str]], int, s
     elif damage == "version":
         blob[8] = 7
         blob = bytearray(vmconfig.seal(bytes(blob)))
-        expected = "version 7; this Plinth reads version 1"
+        expected = f"version 7; this Plinth reads version {vmconfig.VERSION}"
     modules[0][0].write_bytes(bytes(blob))
     return modules, cpus, expected
 

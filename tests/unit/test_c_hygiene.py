@@ -215,6 +215,7 @@ VM_ENTRY_LOOP = {
     "arch/x86/exit_xsetbv",
     "arch/x86/apic_passthrough",
     "arch/x86/pci_filter",
+    "arch/x86/vm_pci_cfg",  # a partition's configuration accesses (its exits, its MMCONFIG window)
     "arch/x86/vapic",
     "arch/x86/emulate",
     # A partition's console (its COM1 exits, the boot CPU's exits reading the input for the

@@ -227,6 +227,32 @@ SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
     "VM_RAM": [
         (("alpha", 0, 0x2000000, 0x6000000, 0x8000000), {"vm": "alpha", "end": "0x2000000", "host_start": "0x6000000"})
     ],
+    "VM_PCI_FUNCTION": [
+        (("nic", 0, 3, 0, 0x8086, 0x100E), {"vm": "nic", "bdf": "00:03.0", "vendor": "8086", "device": "100e"})
+    ],
+    "VM_PCI_BAR": [
+        (
+            ("nic", 0, 3, 0, "BAR0", "mem", 0xFEBC0000, 0xFEBE0000, ""),
+            {"vm": "nic", "bdf": "00:03.0", "bar": "BAR0", "kind": "mem", "start": "0xfebc0000", "note": ""},
+        ),
+        (
+            ("nic", 0, 3, 0, "BAR1", "I/O", 0xC000, 0xC040, ", passed through"),
+            {"kind": "I/O", "end": "0xc040", "note": ", passed through"},
+        ),
+    ],
+    "VM_PCI_WRITE_DROPPED": [
+        (
+            ("nic", 0, 0x7, 0, 3, 0, 4, "it would turn decoding on"),
+            {
+                "vm": "nic",
+                "vcpu": "0",
+                "value": "0x7",
+                "bdf": "00:03.0",
+                "reg": "0x4",
+                "why": "it would turn decoding on",
+            },
+        )
+    ],
     "VM_NOT_BUILT": [(("beta", "its kernel did not load"), {"vm": "beta", "why": "its kernel did not load"})],
     "VM_READY": [(("my-vm_2", 6, 64, 2, 2), {"vm": "my-vm_2", "cpus": "0x6", "mib": "64", "chunks": "2", "key": "2"})],
     "INPUT_OWNER": [(("alpha", 2), {"owner": "alpha", "count": "2"}), (("monitor", 4), {"owner": "monitor"})],

@@ -35,6 +35,9 @@ def write(tree: Path, text: str) -> Path:
     return path
 
 
+VM_A = "[[vm]]\nname = 'a'\ncpus = [0]\nmemory = '2M'\nkernel = 'guest.bin'\n"
+VM_B = "[[vm]]\nname = 'b'\ncpus = [1]\nmemory = '2M'\nkernel = 'guest.bin'\n"
+
 TWO_VMS = """
 [[vm]]
 name = "rtos"
@@ -62,6 +65,30 @@ def test_a_good_configuration_loads_and_summarises(tree: Path) -> None:
     summary = config.summary()
     assert "2 VMs" in summary and "3 CPUs" in summary and "288 MiB" in summary
     assert config.modules() == [(tree / "guest.bin", "checks=cpuid"), (tree / "bzImage", ""), (tree / "initrd.gz", "")]
+
+
+def test_devices_owns_rest_and_on_reset_pack_as_plinth_reads_them(tree: Path) -> None:
+    text = VM_A + "devices = ['00:03.0', '0000:ff:1f.7', '1:0.1']\non_reset = 'stop'\n" + VM_B + "owns_rest = true\n"
+    config = vmconfig.load(write(tree, text))
+    assert config.vms[0].devices == [0x0018, 0xFFFF, 0x0101]
+    assert config.vms[0].on_reset == "stop" and not config.vms[0].owns_rest
+    assert config.vms[1].devices == [] and config.vms[1].owns_rest and config.vms[1].on_reset == "restart"
+    records = vmconfig.unpack(vmconfig.pack(config))
+    assert records[0]["devices"] == [0x0018, 0xFFFF, 0x0101] and records[0]["on_reset"] == vmconfig.ON_RESET["stop"]
+    assert records[1]["owns_rest"] == 1 and records[1]["on_reset"] == vmconfig.ON_RESET["restart"]
+    shown = vmconfig.describe(config)
+    assert "devices 00:03.0 ff:1f.7 01:00.1, on reset stop" in shown and "owns the rest, on reset restart" in shown
+
+
+def test_the_limits_are_defined_once() -> None:
+    """plinth/vm.h takes VM_DEVICES_MAX and VM_ON_RESET_* from the generated header."""
+    header = vmconfig.vmconfig_h()
+    assert f"#define VMCONFIG_DEVICES_MAX {vmconfig.DEVICES_MAX}" in header
+    assert "#define VMCONFIG_ON_RESET_RESTART 0" in header and "#define VMCONFIG_ON_RESET_STOP 1" in header
+    vm_h = (ROOT / "hypervisor/include/plinth/vm.h").read_text()
+    assert "#define VM_DEVICES_MAX VMCONFIG_DEVICES_MAX" in vm_h
+    assert "#define VM_ON_RESET_RESTART VMCONFIG_ON_RESET_RESTART" in vm_h
+    assert "#define VM_ON_RESET_STOP VMCONFIG_ON_RESET_STOP" in vm_h
 
 
 @pytest.mark.parametrize(
@@ -101,6 +128,24 @@ def test_a_good_configuration_loads_and_summarises(tree: Path) -> None:
         ("title = 'x'\n", "unknown top-level key 'title'"),
         ("[vm]\nname = 'a'\n", "array of tables"),
         ("[[vm]]\nname = 'a'\ncpus = [0\n", "not valid TOML"),
+        (VM_A + "devices = ['00:03.0', '00:03.0']\n", 'vm "a": devices: 00:03.0 is listed twice'),
+        (
+            VM_A + "devices = ['00:03.0']\n" + VM_B + "devices = ['0:3.0']\n",
+            'vm "b": devices: 00:03.0 is also given to vm "a"; a function has one owner',
+        ),
+        (VM_A + "devices = ['100:00.0']\n", "bus 100 is above ff"),
+        (VM_A + "devices = ['00:20.0']\n", "device 20 is above 1f"),
+        (VM_A + "devices = ['00:03.8']\n", "function 8 is above 7"),
+        (VM_A + "devices = ['00:03']\n", '"00:03" is not a PCI function'),
+        (VM_A + "devices = ['eth0']\n", '"eth0" is not a PCI function'),
+        (VM_A + "devices = ['0001:00:03.0']\n", "segment 0001"),
+        (VM_A + "devices = [3]\n", "a PCI function is a string"),
+        (VM_A + "devices = '00:03.0'\n", "devices is a list"),
+        (VM_A + "devices = [" + ", ".join(f"'00:{d:02x}.0'" for d in range(17)) + "]\n", "at most 16"),
+        (VM_A + "owns_rest = true\n" + VM_B + "owns_rest = true\n", 'vm "a" owns the rest already'),
+        (VM_A + "owns_rest = 1\n", "owns_rest is true or false"),
+        (VM_A + "on_reset = 'reboot'\n", 'on_reset is "reboot"; it is "restart" (the default) or "stop"'),
+        (VM_A + "on_reset = 1\n", "on_reset is 1"),
     ],
 )
 def test_each_mistake_is_one_sentence_naming_the_vm_and_key(tree: Path, text: str, expected: str) -> None:
@@ -132,6 +177,9 @@ def test_the_blob_round_trips(tree: Path) -> None:
         "memory": 32 << 20,
         "kernel_module": 1,
         "initrd_module": vmconfig.MODULE_NONE,
+        "on_reset": 0,
+        "owns_rest": 0,
+        "devices": [],
     }
     assert records[1] == {
         "name": "linux",
@@ -139,6 +187,9 @@ def test_the_blob_round_trips(tree: Path) -> None:
         "memory": 256 << 20,
         "kernel_module": 2,
         "initrd_module": 3,
+        "on_reset": 0,
+        "owns_rest": 0,
+        "devices": [],
     }
 
 
@@ -189,11 +240,24 @@ def parse_in_c(
 
 
 def test_plinth_reads_the_packed_blob_as_the_tools_meant_it(tree: Path, c_parser: Path, tmp_path: Path) -> None:
-    blob = vmconfig.pack(vmconfig.load(write(tree, TWO_VMS)))
+    text = TWO_VMS.replace('cmdline = "checks=cpuid"', 'devices = ["00:03.0", "02:1f.7"]\non_reset = "stop"')
+    blob = vmconfig.pack(vmconfig.load(write(tree, text + "owns_rest = true\n")))
     assert parse_in_c(c_parser, blob, tmp_path).splitlines() == [
-        f"vm rtos cpus 0x2 memory {32 << 20} kernel 1 initrd -1",
-        f"vm linux cpus 0x5 memory {256 << 20} kernel 2 initrd 3",
+        f"vm rtos cpus 0x2 memory {32 << 20} kernel 1 initrd -1 on_reset 1 owns_rest 0 devices 00:03.0 02:1f.7",
+        f"vm linux cpus 0x5 memory {256 << 20} kernel 2 initrd 3 on_reset 0 owns_rest 1 devices",
     ]
+
+
+def test_plinth_refuses_a_function_the_tools_would_refuse(tree: Path, c_parser: Path, tmp_path: Path) -> None:
+    """A hand-made blob that gives one function to two VMs (the tools refuse the file) is refused at boot."""
+    blob = bytearray(vmconfig.pack(vmconfig.load(write(tree, VM_A + "devices = ['00:03.0']\n" + VM_B))))
+    count = vmconfig.HEADER_SIZE + vmconfig.VM_SIZE + vmconfig.VM_OFFSETS["device_count"]  # vm b's
+    devices = vmconfig.HEADER_SIZE + vmconfig.VM_SIZE + vmconfig.VM_OFFSETS["devices"]
+    assert blob[count - vmconfig.VM_SIZE] == 1 and blob[devices - vmconfig.VM_SIZE] == 0x18
+    blob[count] = 1
+    blob[devices] = 0x18
+    out = parse_in_c(c_parser, vmconfig.seal(bytes(blob)), tmp_path, modules=3)
+    assert out == "error: VMs 'a' and 'b' both own PCI function 00:03.0", out
 
 
 @pytest.mark.parametrize(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import re
 import signal
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from tools.emulators.base import Emulator
 from tools.errors import PlinthError
@@ -36,6 +38,7 @@ MAX_HOST_MIB = 2048
 MAX_GUEST_MIB = 3072
 # Bochs has no IOMMU, and Plinth refuses guests without DMA isolation unless told otherwise.
 NO_IOMMU_CMDLINE = "iommu=optional"
+MAC_RE = re.compile(r"[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5}")
 
 # Where Debian's bochsbios and vgabios packages put the firmware: (candidates, apt package).
 BIOS = ((Path("/usr/share/bochs/BIOS-bochs-latest"),), "bochsbios")
@@ -91,6 +94,14 @@ class BochsEmulator(Emulator):
     binary = "bochs"
     package = "bochs"
     default_cpu_model = BOCHS_MODELS[0]
+
+    def __init__(self, iso: Path, logdir: Path, *, e1000_mac: str | None = None, **kw: Any) -> None:
+        """e1000_mac: plug an Intel 82540EM (e1000, 8086:100e) with this MAC into a PCI slot, its
+        network the null backend (frames go nowhere), for tests of PCI functions given to VMs."""
+        super().__init__(iso, logdir, **kw)
+        if e1000_mac is not None and not MAC_RE.fullmatch(e1000_mac):
+            raise PlinthError(f"e1000 MAC {e1000_mac!r} is not six hex bytes such as 52:54:00:12:34:56.")
+        self.e1000_mac = e1000_mac
 
     @property
     def bochsrc_path(self) -> Path:
@@ -169,6 +180,15 @@ class BochsEmulator(Emulator):
                 # and carry on with COM1 unplugged; start() then times out in its accept.)
                 f"com1: enabled=1, mode=socket-client, dev=127.0.0.1:{self.port}",
                 "port_e9_hack: enabled=1",
+                *(
+                    [
+                        "plugin_ctrl: e1000=1",
+                        "pci: enabled=1, chipset=i440fx, slot1=e1000",
+                        f"e1000: enabled=1, mac={self.e1000_mac}, ethmod=null",
+                    ]
+                    if self.e1000_mac
+                    else []
+                ),
                 # No sound: there is no sound card, and ALSA would fill emulator.log with errors.
                 "speaker: enabled=0",
                 "sound: driver=dummy",

@@ -52,6 +52,7 @@ static void read_allocation(const u8 *a, u32 off, struct acpi_mcfg *out)
 		return;
 	}
 	out->ecam_base = base;
+	out->ecam_bus_end = end;
 }
 
 int acpi_parse_mcfg(const struct acpi_info *info, struct acpi_mcfg *out)

@@ -1,6 +1,6 @@
 /*
  * Decoding the MOV instructions guests use to write device registers (SDM Vol. 2, MOV:
- * 88/89 /r and C6/C7 /0), after fetching them through the guest's page tables (SDM Vol. 3A,
+ * 88/89 /r and C6/C7 /0) and to read the ones Plinth emulates (8A/8B /r, A0/A1, MOVZX), after fetching them through the guest's page tables (SDM Vol. 3A,
  * 4.3-4.5). The EPT violation already gives the address; decoding yields the value and the
  * length to skip. Anything else is refused, and the caller stops the VM with a clear reason.
  */
@@ -157,36 +157,62 @@ static u64 immediate(const u8 *p, u32 bytes)
 	return v;
 }
 
-int emulate_decode_store(struct vcpu *v, struct store *st)
+/* What the prefixes and the code segment say of the instruction at insn (n bytes). */
+struct insn_mode {
+	u32 at;		  /* index of the opcode */
+	u32 asize, osize; /* address and operand size in bytes */
+	u8 rex;
+	bool rep;
+};
+
+static int decode_prefixes(const u8 *insn, u32 n, struct insn_mode *m)
 {
-	u8 insn[MAX_INSN];
 	u64 ar = vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS);
 	bool long_mode = (vmcs_read(VMCS_GUEST_IA32_EFER) & EFER_LMA) && (ar & AR_L);
-	bool code32 = long_mode || (ar & AR_DB), opsize = false, addrsize = false, rep = false;
-	u8 rex = 0, op;
-	int n = fetch(v, insn);
-	u32 i = 0, mlen = 0, asize, osize, imm = 0;
+	bool code32 = long_mode || (ar & AR_DB), opsize = false, addrsize = false;
+	u32 i = 0;
 
-	if (n < 0)
-		return n;
-	for (; i < (u32)n; i++) {
+	*m = (struct insn_mode){ 0 };
+	for (; i < n; i++) {
 		if (insn[i] == 0x66)
 			opsize = true;
 		else if (insn[i] == 0x67)
 			addrsize = true;
 		else if (insn[i] == 0xf3 || insn[i] == 0xf2)
-			rep = true;
+			m->rep = true;
 		else if (!is_segment_prefix(insn[i]) && insn[i] != 0xf0)
 			break; /* segment and LOCK prefixes do not change the value */
 	}
-	if (long_mode && i < (u32)n && (insn[i] & 0xf0) == 0x40)
-		rex = insn[i++];
-	if (i >= (u32)n)
+	if (long_mode && i < n && (insn[i] & 0xf0) == 0x40)
+		m->rex = insn[i++];
+	if (i >= n)
 		return -EINVAL;
 	/* Default sizes by the code segment, flipped by 66 and 67, widened by REX.W (SDM Vol. 1,
 	 * 3.6 and Vol. 2, 2.2.1.2). */
-	asize = long_mode ? (addrsize ? 4 : 8) : code32 != addrsize ? 4 : 2;
-	osize = (rex & 8) ? 8 : code32 != opsize ? 4 : 2;
+	m->asize = long_mode ? (addrsize ? 4 : 8) : code32 != addrsize ? 4 : 2;
+	m->osize = (m->rex & 8) ? 8 : code32 != opsize ? 4 : 2;
+	m->at = i;
+	return 0;
+}
+
+int emulate_decode_store(struct vcpu *v, struct store *st)
+{
+	u8 insn[MAX_INSN];
+	struct insn_mode m;
+	u8 rex, op;
+	bool rep;
+	int n = fetch(v, insn);
+	u32 i, mlen = 0, asize, osize, imm = 0;
+
+	if (n < 0)
+		return n;
+	if (decode_prefixes(insn, (u32)n, &m))
+		return -EINVAL;
+	i = m.at;
+	rex = m.rex;
+	rep = m.rep;
+	asize = m.asize;
+	osize = m.osize;
 	op = insn[i++];
 	*st = (struct store){ .kind = STORE_MOV, .addr_size = asize };
 	switch (op) {
@@ -266,4 +292,59 @@ void emulate_complete_store(struct vcpu *v, const struct store *st, u64 old)
 		set_reg(v, GPR_RDI, rdi + step, st->addr_size);
 	}
 	vcpu_skip_instruction_len(st->length);
+}
+
+int emulate_decode_load(struct vcpu *v, struct load *ld)
+{
+	u8 insn[MAX_INSN];
+	struct insn_mode m;
+	int n = fetch(v, insn);
+	u32 i, mlen = 0;
+	u8 op;
+
+	if (n < 0)
+		return n;
+	if (decode_prefixes(insn, (u32)n, &m) || m.rep)
+		return -EINVAL;
+	i = m.at;
+	op = insn[i++];
+	*ld = (struct load){ .rex = m.rex != 0 };
+	switch (op) {
+	case 0x8a: case 0x8b:
+		ld->size = ld->reg_size = (op & 1) ? m.osize : 1;
+		break;
+	case 0xa0: case 0xa1:
+		/* MOV AL/eAX, moffs: the offset is as wide as the address size. */
+		ld->size = ld->reg_size = (op & 1) ? m.osize : 1;
+		if (i + m.asize > (u32)n)
+			return -EINVAL;
+		ld->length = i + m.asize;
+		return 0;
+	case 0x0f:
+		if (i >= (u32)n || (insn[i] != 0xb6 && insn[i] != 0xb7))
+			return -EINVAL;
+		ld->size = insn[i++] == 0xb6 ? 1 : 2; /* MOVZX */
+		ld->reg_size = m.osize;
+		break;
+	default:
+		return -EINVAL;
+	}
+	mlen = modrm_length(&insn[i], (u32)n - i, m.asize);
+	if (!mlen)
+		return -EINVAL;
+	ld->reg = ((insn[i] >> 3) & 7) | ((m.rex & 4) ? 8 : 0);
+	ld->length = i + mlen;
+	return 0;
+}
+
+void emulate_complete_load(struct vcpu *v, const struct load *ld, u64 value)
+{
+	if (ld->size < 8)
+		value &= (1ULL << (8 * ld->size)) - 1;
+	/* Without REX, byte registers 4-7 are AH, CH, DH, BH: bits 15:8 of registers 0-3. */
+	if (ld->reg_size == 1 && !ld->rex && ld->reg >= 4)
+		vcpu_set_gpr(v, ld->reg - 4, (vcpu_gpr(v, ld->reg - 4) & ~0xff00ULL) | value << 8);
+	else
+		set_reg(v, ld->reg, value, ld->reg_size);
+	vcpu_skip_instruction_len(ld->length);
 }

@@ -1,11 +1,13 @@
 /*
  * EPT violations (SDM 28.2.1, Table 28-7): a guest write to the local APIC's page, mapped
  * read-only so Plinth sees the IPIs (vapic.c), or to the host bridge's configuration page
- * (pci_filter.c); anything else is an access the VM's memory does not allow (Plinth's range, a
+ * (pci_filter.c, the default VM's); a partition's access to its MMCONFIG window (vm_pci.c);
+ * anything else is an access the VM's memory does not allow (Plinth's range, a
  * hole, a write to what is read-only), which stops the VM.
  */
 #include <x86/exit_io.h>
 #include <x86/vapic.h>
+#include <x86/vm_pci.h>
 #include <x86/vmexit.h>
 #include <x86/vmx.h>
 
@@ -22,7 +24,11 @@ void exit_ept_violation(struct vcpu *v)
 		vapic_mmio_write(v, gpa);
 		return;
 	}
-	if ((q & EXIT_QUAL_EPT_WRITE) && pci_filter_is_ecam_page(gpa)) {
+	/* A partition's MMCONFIG window is its own, emulated (vm_pci.c); the host bridge's page is
+	 * the default VM's only. */
+	if (v->vm->partition && !(q & EXIT_QUAL_EPT_FETCH) && vm_pci_ecam_access(v, gpa, q & EXIT_QUAL_EPT_WRITE))
+		return;
+	if ((q & EXIT_QUAL_EPT_WRITE) && !v->vm->partition && pci_filter_is_ecam_page(gpa)) {
 		pci_filter_ecam_write(v, gpa);
 		return;
 	}

@@ -5,9 +5,10 @@
  * its output-port write (0xD1, whose data byte could pull the reset line: dropped). The default
  * VM owns the machine and keeps these ports passed through. ACPI sleep requests are io_acpi.c's.
  * The PCI configuration address register around 0xCF9 is the partition's own: latched per VM
- * (pci_filter.c reads every function as absent to a partition), never written to the hardware.
+ * (pci_filter.c decodes the data port's accesses with it), never written to the hardware.
  */
 #include <x86/exit_io.h>
+#include <x86/pci_access.h>
 #include <x86/vcpu.h>
 #include <x86/vm.h>
 
@@ -52,7 +53,7 @@ static void pci_address_out(struct vcpu *v, u16 port, u32 size, u32 value)
 	if (port == PORT_RESET_CONTROL && size == 1 && (value & RESET_CONTROL_RST))
 		reset_request(v, port, value);
 	else if (port == PORT_PCI_ADDRESS && size == 4)
-		v->vm->arch->pci_config_address = value; /* the partition's own, for nothing */
+		v->vm->arch->pci_config_address = pci_cfg_latch(value); /* the partition's own (vm_pci.c) */
 	/* Otherwise dropped: 0xCF9's other bits only arm a reset type, and narrower writes of the
 	 * address register are nothing a partition owns. */
 }

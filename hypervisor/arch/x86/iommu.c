@@ -8,6 +8,7 @@
 #include <plinth/errno.h>
 #include <plinth/vm.h>
 #include <x86/pci.h>
+#include <x86/vm_pci.h>
 #include <x86/vtd.h>
 
 #define PCI_DEVS_MAX 256
@@ -22,14 +23,21 @@ bool arch_dma_isolation_present(void)
 int arch_vm_dma_isolate(struct vm *vm)
 {
 	struct vtd_domain *d = vtd_domain_for_vm(vm);
+	u16 owned[PCI_DEVS_MAX];
 	u32 n, i, attached = 0;
 
 	if (!d)
 		return -ENOMEM;
-	/* A partition owns no PCI function yet (its devices come with a later configuration
-	 * version): its domain is built with no function in it, so once translation is on no device
-	 * reaches any partition's RAM. */
-	n = vm->partition ? 0 : pci_enumerate(devs, PCI_DEVS_MAX);
+	/* A partition's domain holds the functions it owns (vm_pci.c), the default VM's every
+	 * function: once translation is on, a device reaches its owner's RAM and nothing else. */
+	if (vm->partition) {
+		n = MIN(vm_pci_functions(vm, owned, PCI_DEVS_MAX), PCI_DEVS_MAX);
+		for (i = 0; i < n; i++)
+			devs[i] = (struct pci_dev){ .bus = PCI_BDF_BUS(owned[i]), .dev = PCI_BDF_DEV(owned[i]),
+						    .fn = PCI_BDF_FN(owned[i]) };
+	} else {
+		n = pci_enumerate(devs, PCI_DEVS_MAX);
+	}
 	for (i = 0; i < n; i++) {
 		int rc = vtd_attach(VTD_SID(devs[i].bus, devs[i].dev, devs[i].fn), d);
 

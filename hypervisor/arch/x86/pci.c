@@ -5,6 +5,7 @@
  * Only the boot CPU uses these accessors, before any VM runs, so no lock (a guest's accesses
  * through the same ports go through pci_filter.c, with the guest's own address latch).
  */
+#include <plinth/arch.h>
 #include <plinth/console.h>
 #include <x86/cpu.h>
 #include <x86/pci.h>
@@ -13,6 +14,7 @@
 #define PCI_VENDOR_ID 0x00
 #define PCI_DEVICE_ID 0x02
 #define PCI_COMMAND 0x04
+#define PCI_COMMAND_IO BIT(0)
 #define PCI_COMMAND_MEMORY BIT(1)
 #define PCI_COMMAND_MASTER BIT(2)
 #define PCI_CLASS_REVISION 0x08 /* class code in bits 31:8, revision in 7:0 */
@@ -28,6 +30,14 @@
 #define PCI_BAR_MEM_TYPE_64 0x4
 #define PCI_BAR_MEM_ADDR_MASK (~(u64)0xf)
 #define PCI_SECONDARY_BUS 0x19 /* type 1 header */
+#define PCI_STATUS 0x06
+#define PCI_STATUS_CAP_LIST BIT(4)
+#define PCI_CAP_PTR 0x34
+#define PCI_ROM 0x30	     /* type 0 */
+#define PCI_BRIDGE_ROM 0x38 /* type 1 */
+#define PCI_ROM_ENABLE BIT(0)
+#define PCI_ROM_ADDR_MASK 0xfffff800u
+#define PCI_HEADER_END 0x40
 
 #define PCI_VENDOR_NONE 0xffff /* what an absent function reads */
 
@@ -82,6 +92,11 @@ static void pci_write16(u8 bus, u8 dev, u8 fn, u8 off, u16 v)
 static void pci_write32(u8 bus, u8 dev, u8 fn, u8 off, u32 v)
 {
 	outl(select(bus, dev, fn, off), v);
+}
+
+u32 pci_config_read32(u8 bus, u8 dev, u8 fn, u8 off)
+{
+	return pci_read32(bus, dev, fn, off);
 }
 
 struct scan {
@@ -243,4 +258,88 @@ void pci_enable(u8 bus, u8 dev, u8 fn, bool mmio, bool bus_master)
 	if (bus_master)
 		cmd |= PCI_COMMAND_MASTER;
 	pci_write16(bus, dev, fn, PCI_COMMAND, cmd);
+}
+
+bool arch_pci_function_present(u16 bdf)
+{
+	return pci_read16((u8)(bdf >> 8), (bdf >> 3) & 0x1f, bdf & 7, PCI_VENDOR_ID) != PCI_VENDOR_NONE;
+}
+
+/* One BAR register's size mask after writing all ones (decoding is off: the caller's). */
+static u32 size_mask(u8 bus, u8 dev, u8 fn, u8 off, u32 value)
+{
+	u32 mask;
+
+	pci_write32(bus, dev, fn, off, ~0u);
+	mask = pci_read32(bus, dev, fn, off);
+	pci_write32(bus, dev, fn, off, value);
+	return mask;
+}
+
+int pci_size_bars(u8 bus, u8 dev, u8 fn, struct pci_bar_state bars[PCI_FILTER_ROM + 1])
+{
+	int count = bar_count(bus, dev, fn), i;
+	u8 rom = count == PCI_BRIDGE_BAR_COUNT ? PCI_BRIDGE_ROM : PCI_ROM;
+	u16 cmd = pci_read16(bus, dev, fn, PCI_COMMAND);
+	u32 lo, hi, mlo, mhi;
+
+	for (i = 0; i <= PCI_FILTER_ROM; i++)
+		bars[i] = (struct pci_bar_state){ .kind = PCI_BAR_KIND_UNUSED };
+	/* Decoding off while the registers hold all ones (PCI 3.0, 6.2.5.1), back as it was after. */
+	pci_write16(bus, dev, fn, PCI_COMMAND, cmd & ~(PCI_COMMAND_MEMORY | PCI_COMMAND_IO));
+	for (i = 0; i < count; i++) {
+		u8 off = (u8)(PCI_BAR0 + 4 * i);
+
+		lo = pci_read32(bus, dev, fn, off);
+		mlo = size_mask(bus, dev, fn, off, lo);
+		if (!mlo)
+			continue;
+		if (lo & PCI_BAR_IO) {
+			/* I/O space is 16 bits on x86: the upper half may read as zero. */
+			bars[i] = (struct pci_bar_state){ PCI_BAR_KIND_IO, false, false,
+							  (u64)(~((mlo & ~3u) | 0xffff0000u)) + 1, lo & ~3u };
+			continue;
+		}
+		hi = mhi = 0;
+		if (bar_is_mem64(lo) && i + 1 < count) {
+			hi = pci_read32(bus, dev, fn, off + 4);
+			mhi = size_mask(bus, dev, fn, off + 4, hi);
+			bars[i + 1].kind = PCI_BAR_KIND_HIGH;
+		} else {
+			mhi = ~0u;
+		}
+		bars[i].kind = PCI_BAR_KIND_MEM;
+		bars[i].is64 = bar_is_mem64(lo) && i + 1 < count;
+		bars[i].size = ~(((u64)mhi << 32 | mlo) & PCI_BAR_MEM_ADDR_MASK) + 1;
+		bars[i].base = ((u64)hi << 32 | lo) & PCI_BAR_MEM_ADDR_MASK;
+		if (bars[i].is64)
+			i++;
+	}
+	if (count) {
+		lo = pci_read32(bus, dev, fn, rom);
+		mlo = size_mask(bus, dev, fn, rom, lo & ~PCI_ROM_ENABLE) & PCI_ROM_ADDR_MASK;
+		pci_write32(bus, dev, fn, rom, lo);
+		if (mlo)
+			bars[PCI_FILTER_ROM] = (struct pci_bar_state){ PCI_BAR_KIND_MEM, false, lo & PCI_ROM_ENABLE,
+								       (u64)(~mlo) + 1, lo & PCI_ROM_ADDR_MASK };
+	}
+	pci_write16(bus, dev, fn, PCI_COMMAND, cmd);
+	return count;
+}
+
+int pci_find_capability(u8 bus, u8 dev, u8 fn, u8 id)
+{
+	u8 pos;
+	int hops;
+
+	if (!(pci_read16(bus, dev, fn, PCI_STATUS) & PCI_STATUS_CAP_LIST))
+		return 0;
+	pos = pci_read8(bus, dev, fn, PCI_CAP_PTR) & 0xfc;
+	/* 48 capabilities fill the 192 bytes after the header: more is a loop. */
+	for (hops = 0; pos >= PCI_HEADER_END && hops < 48; hops++) {
+		if (pci_read8(bus, dev, fn, pos) == id)
+			return pos;
+		pos = pci_read8(bus, dev, fn, pos + 1) & 0xfc;
+	}
+	return 0;
 }

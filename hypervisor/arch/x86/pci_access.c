@@ -13,12 +13,8 @@
 #define CFG_MMIO_BUS_SHIFT 20
 #define CFG_SPACE_SIZE 0x1000
 
-#define CFG_COMMAND 0x04
 #define CFG_CMD_IO BIT(0)
 #define CFG_CMD_MEM BIT(1)
-#define CFG_BAR0 0x10
-#define CFG_ROM 0x30	    /* type 0 */
-#define CFG_BRIDGE_ROM 0x38 /* type 1 */
 #define CFG_BRIDGE_BUSES 0x18	 /* type 1: bus numbers, I/O and memory windows ... */
 #define CFG_BRIDGE_WINDOWS_END 0x34 /* ... up to the I/O limit's upper 16 bits */
 #define CFG_BRIDGE_CONTROL 0x3e
@@ -53,6 +49,54 @@ u16 pci_owner_of(const struct pci_ownership *own, u16 bdf)
 		if (own->owners[i].bdf == bdf)
 			return own->owners[i].vm;
 	return own->rest_vm;
+}
+
+int pci_ownership_build(struct pci_ownership *own, struct pci_owner *table, u32 max,
+			const struct pci_vm_devices *vms, u32 n, u16 rest_vm)
+{
+	u32 used = 0, i, j;
+
+	own->owners = table;
+	own->count = 0;
+	own->rest_vm = rest_vm;
+	if (!max)
+		return -1;
+	table[used++] = (struct pci_owner){ PCI_HOST_BRIDGE_BDF, PCI_VM_READ_ONLY };
+	own->count = used;
+	for (i = 0; i < n; i++)
+		for (j = 0; j < vms[i].count; j++) {
+			u16 bdf = vms[i].devices[j];
+			u32 k;
+
+			for (k = 0; k < used && table[k].bdf != bdf; k++)
+				;
+			if (k < used)
+				continue;
+			if (used == max)
+				return -1;
+			table[used++] = (struct pci_owner){ bdf, (u16)i };
+			own->count = used;
+		}
+	return (int)used;
+}
+
+bool pci_owns(const struct pci_ownership *own, u16 vm, u16 bdf)
+{
+	return vm < PCI_VM_READ_ONLY && pci_owner_of(own, bdf) == vm;
+}
+
+u32 pci_owned_functions(const struct pci_ownership *own, u16 vm, const u16 *present, u32 n, u16 *out, u32 max)
+{
+	u32 i, count = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!pci_owns(own, vm, present[i]))
+			continue;
+		if (count < max)
+			out[count] = present[i];
+		count++;
+	}
+	return count;
 }
 
 u32 pci_cfg_latch(u32 v)
@@ -97,14 +141,11 @@ int pci_cfg_mmio_decode(const struct pci_mmcfg *w, u64 addr, u8 width, struct pc
 	return PCI_CFG_PASS;
 }
 
-static bool owns(const struct pci_ownership *own, u16 vm, u16 bdf)
-{
-	return vm < PCI_VM_READ_ONLY && pci_owner_of(own, bdf) == vm;
-}
+
 
 int pci_cfg_read_check(const struct pci_ownership *own, u16 vm, const struct pci_cfg_access *a)
 {
-	if (owns(own, vm, a->bdf) || pci_owner_of(own, a->bdf) == PCI_VM_READ_ONLY)
+	if (pci_owns(own, vm, a->bdf) || pci_owner_of(own, a->bdf) == PCI_VM_READ_ONLY)
 		return PCI_CFG_PASS;
 	return PCI_CFG_ABSENT;
 }
@@ -203,21 +244,21 @@ int pci_cfg_write_check(const struct pci_ownership *own, u16 vm, struct pci_cfg_
 
 	if (pci_owner_of(own, a->bdf) == PCI_VM_READ_ONLY)
 		return PCI_CFG_DROP;
-	if (!owns(own, vm, a->bdf))
+	if (!pci_owns(own, vm, a->bdf))
 		return PCI_CFG_ABSENT;
 	if (!fn)
 		return PCI_CFG_DROP;
 	type = fn->header_type & 0x7f;
 	bars = type == HEADER_BRIDGE ? BARS_BRIDGE : BARS_NORMAL;
-	rom = type == HEADER_BRIDGE ? CFG_BRIDGE_ROM : CFG_ROM;
-	if (a->reg == CFG_COMMAND) {
+	rom = type == HEADER_BRIDGE ? PCI_REG_BRIDGE_ROM : PCI_REG_ROM;
+	if (a->reg == PCI_REG_COMMAND) {
 		command_write(a, fn, bars, &rs);
 		return PCI_CFG_PASS;
 	}
-	if (type != HEADER_NORMAL && type != HEADER_BRIDGE && overlaps(a, CFG_BAR0, CFG_HEADER_END))
+	if (type != HEADER_NORMAL && type != HEADER_BRIDGE && overlaps(a, PCI_REG_BAR0, CFG_HEADER_END))
 		return PCI_CFG_DROP;
-	if (overlaps(a, CFG_BAR0, CFG_BAR0 + 4 * bars))
-		return bar_write(a, fn, (u32)(a->reg - CFG_BAR0) / 4, &rs);
+	if (overlaps(a, PCI_REG_BAR0, PCI_REG_BAR0 + 4 * bars))
+		return bar_write(a, fn, (u32)(a->reg - PCI_REG_BAR0) / 4, &rs);
 	if (overlaps(a, rom, rom + 4))
 		return bar_write(a, fn, PCI_FILTER_ROM, &rs);
 	if (type == HEADER_BRIDGE &&

@@ -6,10 +6,10 @@
  * goes through with that byte as it is; other bytes and all reads reach the hardware. Said
  * once per VM.
  *
- * A partition owns no PCI function (devices come with issue 15's configuration keys): its
- * mechanism #1 address register is its own (io_reset.c latches it per VM, never in the
- * hardware, so it cannot aim another VM's accesses), every function reads as absent (all ones) and its writes are
- * dropped. Its EPT holds only its RAM and APIC page, so no ECAM page or BAR is reachable.
+ * A partition's mechanism #1 address register is its own (io_reset.c latches it per VM, never in
+ * the hardware, so it cannot aim another VM's accesses); its data port accesses are decoded
+ * with that latch and go through vm_pci.c, which lets it see the functions it owns only. Its
+ * EPT holds its RAM, APIC page and owned BARs: no ECAM page is reachable.
  */
 #include <console_proto.h>
 #include <plinth/console.h>
@@ -20,6 +20,7 @@
 #include <x86/smram.h>
 #include <x86/vcpu_events.h>
 #include <x86/vm.h>
+#include <x86/vm_pci.h>
 #include <x86/vmexit.h>
 #include <x86/vmx.h>
 
@@ -60,9 +61,13 @@ static u64 filter(struct vcpu *v, u32 offset, u32 size, u64 value, u64 (*current
 
 static u32 cfc_in(struct vcpu *v, u16 port, u32 size)
 {
-	if (v->vm->partition)
-		return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1; /* no function is its */
-	return exit_io_port_in(port, size);
+	struct pci_cfg_access a;
+
+	if (!v->vm->partition)
+		return exit_io_port_in(port, size);
+	if (pci_cfg_port_decode(v->vm->arch->pci_config_address, port, (u8)size, &a) != PCI_CFG_PASS)
+		return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+	return vm_pci_cfg_read(v, &a);
 }
 
 struct cfc_ctx {
@@ -83,8 +88,15 @@ static void cfc_out(struct vcpu *v, u16 port, u32 size, u32 value)
 	u32 addr;
 	struct cfc_ctx ctx = { port, size };
 
-	if (v->vm->partition)
-		return; /* dropped: no function is its */
+	if (v->vm->partition) {
+		struct pci_cfg_access a;
+
+		if (pci_cfg_port_decode(v->vm->arch->pci_config_address, port, (u8)size, &a) == PCI_CFG_PASS) {
+			a.value = value;
+			vm_pci_cfg_write(v, &a);
+		}
+		return;
+	}
 	addr = inl(PCI_CONFIG_ADDRESS);
 	if ((addr & PCI_CONFIG_ENABLE) && !(addr & CONFIG_ADDR_BDF_MASK))
 		value = (u32)filter(v, CONFIG_ADDR_REG(addr) + (port - PCI_CONFIG_DATA), size, value, cfc_current, &ctx);

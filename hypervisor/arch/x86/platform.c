@@ -15,6 +15,7 @@
 #include <x86/exit_io.h>
 #include <x86/hostmap.h>
 #include <x86/pci.h>
+#include <x86/vm_pci.h>
 #include <x86/percpu.h>
 #include <x86/smp.h>
 #include <x86/smram.h>
@@ -58,8 +59,10 @@ static void read_tables(void)
 	}
 	if (!acpi_parse_mcfg(&acpi, &mcfg)) {
 		print_notes(&mcfg.notes, "MCFG");
-		if (mcfg.ecam_base)
+		if (mcfg.ecam_base) {
 			smram_set_ecam_base(mcfg.ecam_base);
+			vm_pci_set_window(mcfg.ecam_base, mcfg.ecam_bus_end);
+		}
 	}
 }
 

@@ -14,6 +14,7 @@
 #include <x86/vcpu.h>
 #include <x86/vm.h>
 #include <x86/vm_ports.h>
+#include <x86/vm_pci.h>
 #include <x86/vmx.h>
 
 #define ARCH_VM_PAGES ((sizeof(struct arch_vm) + PLINTH_PAGE_SIZE - 1) / PLINTH_PAGE_SIZE)
@@ -55,6 +56,8 @@ static int alloc_state(struct vm *vm)
 	if (!a->msr_bitmap || !a->io_bitmap_a || !a->io_bitmap_b)
 		return -ENOMEM;
 	exit_msr_bitmap_init(a->msr_bitmap);
+	if (vm->partition && vm_ports_from_pci(vm))
+		return -EINVAL;
 	vm_ports_bitmap_init(vm); /* a partition's own ports: x86/vm_ports.h */
 	for (cpu = 0; cpu < cpu_count; cpu++) {
 		if (!(vm->cpu_mask & BIT(cpu)))
@@ -73,6 +76,17 @@ int arch_vm_init(struct vm *vm)
 	u32 i;
 	int rc = -ENOMEM;
 
+	/* A partition's BARs join its memory before anything maps it (vm_pci.c says why not). */
+	if (vm->partition) {
+		rc = vm_pci_assign(vm);
+		if (rc) {
+			if (a)
+				pages_free(a, ARCH_VM_PAGES);
+			vm->arch = NULL;
+			return rc;
+		}
+		rc = -ENOMEM;
+	}
 	vm->arch = a;
 	if (a) {
 		a->vpid = (u16)(vm->id + 1);

@@ -17,12 +17,15 @@
  * The NMI-disable bit of port 0x70 gates only the chipset's NMI sources (SERR, IOCHK), not
  * the NMI IPIs Plinth sends through the local APICs, so CMOS may be owned too.
  */
+#include <console_proto.h>
+#include <plinth/console.h>
 #include <plinth/errno.h>
 #include <plinth/string.h>
 #include <x86/exit_io.h>
 #include <x86/pci.h>
 #include <x86/uart.h>
 #include <x86/vm.h>
+#include <x86/vm_pci.h>
 #include <x86/vm_ports.h>
 
 #define IO_SPACE_SIZE 0x10000u
@@ -136,5 +139,22 @@ int vm_ports_add(struct vm *vm, u16 base, u32 count)
 	for (i = 0; i < VM_MAX; i++)
 		if (&vms[i] != vm && vms[i].partition && vms[i].owns_rest && bitmaps_built(&vms[i]))
 			vm_ports_bitmap_init(&vms[i]);
+	return 0;
+}
+
+int vm_ports_from_pci(struct vm *vm)
+{
+	u32 n, i;
+	const struct pci_range *r = vm_pci_io_ranges(vm, &n);
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		rc = r[i].end > IO_SPACE_SIZE ? -EINVAL : vm_ports_add(vm, (u16)r[i].start, (u32)(r[i].end - r[i].start));
+		if (rc) {
+			log_warn("%s: cannot own the I/O ports 0x%lx-0x%lx of its PCI functions (error %d)", vm->name,
+				 r[i].start, r[i].end, rc);
+			return rc;
+		}
+	}
 	return 0;
 }

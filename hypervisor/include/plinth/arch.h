@@ -62,6 +62,13 @@ void arch_cpu_wake(u32 cpu);
 
 /* --- VMs --- */
 
+/* Whether PCI function bdf (bus << 8 | dev << 3 | fn, segment 0) answers: its vendor ID is not
+ * all ones. Boot CPU, before guests run. */
+bool arch_pci_function_present(u16 bdf);
+/* Records VM vm_id's PCI functions (bus << 8 | dev << 3 | fn) and whether it owns every function
+ * no VM lists, for the ownership of configuration space, BARs and DMA; every VM of the
+ * configuration, before any is built. */
+void arch_pci_owners(u32 vm_id, const u16 *devices, u32 count, bool owns_rest);
 /* Builds the VM's address space (EPT with the firmware's memory types, exit bitmaps). */
 int arch_vm_init(struct vm *vm);
 /* Runs vCPU vcpu of vm on this CPU, from the VM's boot state (vCPU 0) or waiting for the

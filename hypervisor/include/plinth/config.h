@@ -26,6 +26,10 @@ struct config_vm {
 	u64 memory;
 	u32 kernel_module;
 	u32 initrd_module; /* CONFIG_NO_MODULE when there is none */
+	u8 on_reset;	   /* VMCONFIG_ON_RESET_* */
+	bool owns_rest;	   /* every PCI function no VM lists is its (one VM at most) */
+	u32 device_count;
+	u16 devices[VMCONFIG_DEVICES_MAX]; /* bus << 8 | dev << 3 | fn, each once in the blob */
 };
 
 #define CONFIG_NO_MODULE 0xffffffffu

@@ -12,11 +12,11 @@
 
 #define VM_MAX VMCONFIG_VM_MAX /* a configuration's VMs, or the default VM */
 #define VM_NAME_LEN 16
-#define VM_DEVICES_MAX 16 /* PCI functions one partition may own */
+#define VM_DEVICES_MAX VMCONFIG_DEVICES_MAX /* PCI functions one partition may own */
 
 /* What a partition's reset request (reboot) does: restart it (the default) or stop it. */
-#define VM_ON_RESET_RESTART 0
-#define VM_ON_RESET_STOP 1
+#define VM_ON_RESET_RESTART VMCONFIG_ON_RESET_RESTART
+#define VM_ON_RESET_STOP VMCONFIG_ON_RESET_STOP
 
 /* How the boot vCPU starts: 32-bit protected mode, flat segments, paging off, at entry,
  * with these register values and selectors (the multiboot 1 and Linux 32-bit boot protocol

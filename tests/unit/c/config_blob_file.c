@@ -5,7 +5,8 @@
  *
  *   config_blob_file FILE CPU_MASK MODULES FREE_MIB
  *
- * prints "vm NAME cpus 0xMASK memory BYTES kernel N initrd N" per VM (initrd -1 for none), or
+ * prints "vm NAME cpus 0xMASK memory BYTES kernel N initrd N on_reset N owns_rest N devices BB:DD.F ..."
+ * per VM (initrd -1 for none), or
  * "error: ..." with the parser's sentence; exit status 0 either way, 2 for a usage or I/O
  * problem. The blob is module 0. Not a test_*.c file: the C test glob does not run it.
  */
@@ -20,7 +21,7 @@ int main(int argc, char **argv)
 	struct config_limits lim = { 0 };
 	size_t n;
 	FILE *f;
-	u32 i;
+	u32 i, j;
 
 	if (argc != 5) {
 		fprintf(stderr, "usage: %s FILE CPU_MASK MODULES FREE_MIB\n", argv[0]);
@@ -40,10 +41,16 @@ int main(int argc, char **argv)
 		printf("error: %s\n", cfg.error);
 		return 0;
 	}
-	for (i = 0; i < cfg.vm_count; i++)
-		printf("vm %s cpus 0x%llx memory %llu kernel %u initrd %d\n", cfg.vms[i].name,
+	for (i = 0; i < cfg.vm_count; i++) {
+		printf("vm %s cpus 0x%llx memory %llu kernel %u initrd %d on_reset %u owns_rest %u devices", cfg.vms[i].name,
 		       (unsigned long long)cfg.vms[i].cpu_mask, (unsigned long long)cfg.vms[i].memory,
 		       cfg.vms[i].kernel_module,
-		       cfg.vms[i].initrd_module == CONFIG_NO_MODULE ? -1 : (int)cfg.vms[i].initrd_module);
+		       cfg.vms[i].initrd_module == CONFIG_NO_MODULE ? -1 : (int)cfg.vms[i].initrd_module,
+		       cfg.vms[i].on_reset, cfg.vms[i].owns_rest);
+		for (j = 0; j < cfg.vms[i].device_count; j++)
+			printf(" %02x:%02x.%u", cfg.vms[i].devices[j] >> 8, (cfg.vms[i].devices[j] >> 3) & 0x1f,
+			       cfg.vms[i].devices[j] & 7);
+		printf("\n");
+	}
 	return 0;
 }

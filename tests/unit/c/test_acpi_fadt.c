@@ -314,6 +314,7 @@ TEST(q35_mcfg)
 	CHECK(mcfg.present);
 	CHECK_EQ_U64(mcfg.allocation_count, 1);
 	CHECK_EQ_U64(mcfg.ecam_base, 0xb0000000);
+	CHECK_EQ_U64(mcfg.ecam_bus_end, 0xff);
 	CHECK_EQ_U64(mcfg.notes.count, 0);
 	ab_release();
 }
@@ -355,6 +356,7 @@ TEST(mcfg_second_segment_0_and_other_segments)
 	parse();
 	CHECK_EQ_U64(mcfg.allocation_count, 4);
 	CHECK_EQ_U64(mcfg.ecam_base, 0xe0000000);
+	CHECK_EQ_U64(mcfg.ecam_bus_end, 0x3f); /* the first allocation's, not the refused second's */
 	CHECK_ONE_NOTE(&mcfg.notes, ab_at("MCFG", 92), "a second allocation for segment 0 bus 0 (base 0xd0000000); the first (0xe0000000) stands");
 	ab_release();
 }

@@ -100,9 +100,9 @@ TEST(header_damage)
 	b.h.magic[0] = 'Q';
 	CHECK_REFUSED(b, "magic");
 	b = two();
-	b.h.version = 2;
+	b.h.version = VMCONFIG_VERSION + 1;
 	seal(&b);
-	CHECK_REFUSED(b, "version 2");
+	CHECK_REFUSED(b, "version 3");
 	b = two();
 	CHECK_EQ_U64(config_parse(&b, b.h.length - 1, &machine, &cfg), (u64)-EINVAL);
 	CHECK(strstr(cfg.error, "length field") != NULL);
@@ -202,7 +202,71 @@ TEST(names)
 	seal(&b);
 	CHECK_REFUSED(b, "record 1");
 	b = two();
-	b.vm[0].flags = 1;
+	b.vm[0].reserved1[1] = 1;
 	seal(&b);
 	CHECK_REFUSED(b, "reserves");
+}
+
+TEST(devices_owns_rest_and_on_reset_are_read)
+{
+	struct blob b = two();
+
+	b.vm[0].device_count = 2;
+	b.vm[0].devices[0] = 0x0018; /* 00:03.0 */
+	b.vm[0].devices[1] = 0xff07; /* ff:00.7 */
+	b.vm[0].on_reset = VMCONFIG_ON_RESET_STOP;
+	b.vm[1].owns_rest = 1;
+	b.vm[1].device_count = VMCONFIG_DEVICES_MAX;
+	for (u32 i = 0; i < VMCONFIG_DEVICES_MAX; i++)
+		b.vm[1].devices[i] = (u16)(0x0100 + i);
+	seal(&b);
+	REQUIRE(parse(&b) == 0);
+	CHECK_EQ_U64(cfg.vms[0].device_count, 2);
+	CHECK_EQ_U64(cfg.vms[0].devices[0], 0x0018);
+	CHECK_EQ_U64(cfg.vms[0].devices[1], 0xff07);
+	CHECK_EQ_U64(cfg.vms[0].on_reset, VMCONFIG_ON_RESET_STOP);
+	CHECK(!cfg.vms[0].owns_rest);
+	CHECK_EQ_U64(cfg.vms[1].on_reset, VMCONFIG_ON_RESET_RESTART);
+	CHECK(cfg.vms[1].owns_rest);
+	CHECK_EQ_U64(cfg.vms[1].device_count, VMCONFIG_DEVICES_MAX);
+	CHECK_EQ_U64(cfg.vms[1].devices[VMCONFIG_DEVICES_MAX - 1], 0x0100 + VMCONFIG_DEVICES_MAX - 1);
+}
+
+TEST(devices_owns_rest_and_on_reset_that_are_wrong)
+{
+	struct blob b = two();
+
+	b.vm[0].device_count = VMCONFIG_DEVICES_MAX + 1;
+	seal(&b);
+	CHECK_REFUSED(b, "17 devices; a VM owns at most 16");
+	b = two();
+	b.vm[0].device_count = 1;
+	b.vm[0].devices[1] = 0x18; /* past the count */
+	seal(&b);
+	CHECK_REFUSED(b, "past its 1 are not zero");
+	b = two();
+	b.vm[0].device_count = 2;
+	b.vm[0].devices[0] = b.vm[0].devices[1] = 0x18;
+	seal(&b);
+	CHECK_REFUSED(b, "VM 'rtos': PCI function 00:03.0 is listed twice");
+	b = two();
+	b.vm[0].device_count = 1;
+	b.vm[0].devices[0] = 0x18;
+	b.vm[1].device_count = 2;
+	b.vm[1].devices[0] = 0x20;
+	b.vm[1].devices[1] = 0x18;
+	seal(&b);
+	CHECK_REFUSED(b, "VMs 'rtos' and 'linux' both own PCI function 00:03.0");
+	b = two();
+	b.vm[0].owns_rest = b.vm[1].owns_rest = 1;
+	seal(&b);
+	CHECK_REFUSED(b, "both own the rest");
+	b = two();
+	b.vm[1].owns_rest = 2;
+	seal(&b);
+	CHECK_REFUSED(b, "owns_rest 2");
+	b = two();
+	b.vm[1].on_reset = 2;
+	seal(&b);
+	CHECK_REFUSED(b, "on_reset 2 is neither");
 }

@@ -525,3 +525,61 @@ TEST(range_inside_edges)
 	CHECK(!pci_range_inside(r, 2, 0xfffffffffffff000ULL, 0x1000)); /* ends at 2^64 */
 	CHECK(!pci_range_inside(r, 0, 0x1000, 1));
 }
+
+/* The table Plinth builds from a configuration's devices lists (vm_pci.c, arch_pci_owners). */
+TEST(ownership_from_the_configuration)
+{
+	static const u16 a[] = { PCI_BDF(0, 3, 0), PCI_BDF(0, 3, 1) };
+	static const u16 b[] = { PCI_BDF(2, 0, 0), PCI_BDF(0, 0, 0), PCI_BDF(0, 3, 0) };
+	const struct pci_vm_devices vms[] = { { a, 2 }, { b, 3 }, { NULL, 0 } };
+	struct pci_owner table[8];
+	struct pci_ownership o;
+
+	CHECK_EQ_U64(pci_ownership_build(&o, table, ARRAY_SIZE(table), vms, 3, VM_C), 4);
+	CHECK_EQ_U64(o.count, 4);
+	/* The host bridge is read-only even to the VM that lists it; a function listed again keeps
+	 * its first owner (the configuration check refuses that before it gets here). */
+	CHECK_EQ_U64(pci_owner_of(&o, PCI_BDF(0, 0, 0)), PCI_VM_READ_ONLY);
+	CHECK_EQ_U64(pci_owner_of(&o, PCI_BDF(0, 3, 0)), VM_A);
+	CHECK_EQ_U64(pci_owner_of(&o, PCI_BDF(0, 3, 1)), VM_A);
+	CHECK_EQ_U64(pci_owner_of(&o, PCI_BDF(2, 0, 0)), VM_B);
+	CHECK_EQ_U64(pci_owner_of(&o, PCI_BDF(0, 1, 0)), VM_C); /* the rest */
+	CHECK(!pci_owns(&o, VM_B, PCI_BDF(0, 0, 0)));
+	CHECK(pci_owns(&o, VM_C, PCI_BDF(5, 0, 0)));
+	/* No rest VM: unlisted functions are nobody's. */
+	CHECK_EQ_U64(pci_ownership_build(&o, table, ARRAY_SIZE(table), vms, 3, PCI_VM_NONE), 4);
+	CHECK_EQ_U64(pci_owner_of(&o, PCI_BDF(0, 1, 0)), PCI_VM_NONE);
+	CHECK(!pci_owns(&o, VM_C, PCI_BDF(0, 1, 0)));
+	/* Too small a table is refused, with what fitted still consistent. */
+	CHECK_EQ_U64(pci_ownership_build(&o, table, 2, vms, 3, VM_C), (u64)-1);
+	CHECK_EQ_U64(o.count, 2);
+	CHECK_EQ_U64(pci_ownership_build(&o, table, 0, vms, 3, VM_C), (u64)-1);
+	CHECK_EQ_U64(o.count, 0);
+}
+
+/* The functions each VM's DMA domain gets (iommu.c for partitions): what it owns outright among
+ * those present; never the read-only host bridge, never another VM's, never a listed function
+ * the machine lacks. */
+TEST(dma_domain_functions)
+{
+	static const u16 present[] = { PCI_BDF(0, 0, 0), PCI_BDF(0, 1, 0), PCI_BDF(0, 3, 0), PCI_BDF(2, 0, 0),
+				       PCI_BDF(0, 3, 1), PCI_BDF(0, 4, 0) };
+	u16 out[8];
+
+	CHECK_EQ_U64(pci_owned_functions(&own, VM_A, present, ARRAY_SIZE(present), out, 8), 2);
+	CHECK_EQ_U64(out[0], PCI_BDF(0, 3, 0));
+	CHECK_EQ_U64(out[1], PCI_BDF(0, 3, 1));
+	/* VM_B lists ff:1f.7 too, which is not present. */
+	CHECK_EQ_U64(pci_owned_functions(&own, VM_B, present, ARRAY_SIZE(present), out, 8), 1);
+	CHECK_EQ_U64(out[0], PCI_BDF(2, 0, 0));
+	/* The rest VM: every present function nobody lists, the host bridge not among them. */
+	CHECK_EQ_U64(pci_owned_functions(&own, VM_C, present, ARRAY_SIZE(present), out, 8), 2);
+	CHECK_EQ_U64(out[0], PCI_BDF(0, 1, 0));
+	CHECK_EQ_U64(out[1], PCI_BDF(0, 4, 0));
+	CHECK_EQ_U64(pci_owned_functions(&own_no_rest, VM_C, present, ARRAY_SIZE(present), out, 8), 0);
+	CHECK_EQ_U64(pci_owned_functions(&own, PCI_VM_READ_ONLY, present, ARRAY_SIZE(present), out, 8), 0);
+	/* A short buffer: the count says how many there are, only max are written. */
+	out[1] = 0x1234;
+	CHECK_EQ_U64(pci_owned_functions(&own, VM_A, present, ARRAY_SIZE(present), out, 1), 2);
+	CHECK_EQ_U64(out[1], 0x1234);
+}

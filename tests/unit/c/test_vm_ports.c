@@ -6,7 +6,9 @@
  * VM was built first; vm_ports_add refuses what is not the partition's to take.
  */
 #include <x86/vm.h>
+#include <x86/vm_pci.h>
 #include <x86/vm_ports.h>
+#include <plinth/console.h>
 #include <plinth/errno.h>
 #include <stdlib.h>
 
@@ -23,6 +25,19 @@ bool uart_console(u16 *port, u16 *divisor)
 	*port = UART;
 	*divisor = 1;
 	return true;
+}
+
+/* vm_pci.c's and the console's parts, unused here. */
+const struct pci_range *vm_pci_io_ranges(const struct vm *vm, u32 *count)
+{
+	(void)vm;
+	*count = 0;
+	return NULL;
+}
+
+void log_warn(const char *fmt, ...)
+{
+	(void)fmt;
 }
 
 /* exit_io.c's part: the claimed port exits, and which claims' hardware is the VM's. */

@@ -237,6 +237,7 @@ struct acpi_mcfg {
 	bool present;
 	u32 allocation_count; /* in the table, good or not */
 	u64 ecam_base;
+	u8 ecam_bus_end; /* the last bus of ecam_base's allocation */
 	struct acpi_notes notes;
 };
 

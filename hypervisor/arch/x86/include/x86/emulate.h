@@ -28,6 +28,22 @@ int emulate_decode_store(struct vcpu *v, struct store *st);
  * XCHG); RIP moves past the instruction. */
 void emulate_complete_store(struct vcpu *v, const struct store *st, u64 old);
 
+struct load {
+	u32 size;     /* bytes read from memory: 1, 2, 4 or 8 */
+	u32 reg_size; /* bytes written to the register (MOVZX widens) */
+	u32 reg;      /* the destination (SDM numbering) */
+	u32 length;   /* of the instruction */
+	bool rex;     /* a REX prefix: byte registers 4-7 are SPL-DIL, not AH-BH */
+};
+
+/* Decodes the instruction at guest RIP as a load from memory into a register: MOV r,r/m (8A,
+ * 8B), MOV AL/eAX,moffs (A0, A1), MOVZX (0F B6, 0F B7). 0 with *ld filled in; -EINVAL or
+ * -EFAULT as emulate_decode_store. */
+int emulate_decode_load(struct vcpu *v, struct load *ld);
+/* Completes it with the value the device gave: the register as the size writes it (32-bit
+ * zero-extends, narrower keeps the rest), RIP past the instruction. */
+void emulate_complete_load(struct vcpu *v, const struct load *ld, u64 value);
+
 /* Guest linear -> guest physical through the guest's page tables; -EFAULT if not mapped, or
  * (the _access form) if the paging structures do not allow a write (write) or a user-mode
  * access (user); the caller folds CR0.WP into write. */

@@ -3,6 +3,7 @@
 #define X86_PCI_H
 
 #include <plinth/types.h>
+#include <x86/pci_access.h>
 
 /* Configuration mechanism #1 (PCI Local Bus 3.0, 3.2.2.3.2): the address port, the data
  * ports, the address's enable bit. */
@@ -33,6 +34,14 @@ u64 pci_bar(u8 bus, u8 dev, u8 fn, int bar, u64 *size);
 u8 pci_config_read8(u8 bus, u8 dev, u8 fn, u8 off);
 u16 pci_config_read16(u8 bus, u8 dev, u8 fn, u8 off);
 void pci_config_write8(u8 bus, u8 dev, u8 fn, u8 off, u8 v);
+u32 pci_config_read32(u8 bus, u8 dev, u8 fn, u8 off);
+/* Sizes every BAR of the function and its expansion ROM BAR into bars (kind, 64-bit, size, the
+ * address now; the ROM's enable bit), decoding off meanwhile; returns how many BAR registers
+ * the header has (6, a bridge's 2, 0 for another header type: no BAR then). Boot CPU, before
+ * guests run. */
+int pci_size_bars(u8 bus, u8 dev, u8 fn, struct pci_bar_state bars[PCI_FILTER_ROM + 1]);
+/* The offset of the function's first capability with this ID, or 0. */
+int pci_find_capability(u8 bus, u8 dev, u8 fn, u8 id);
 /* Turns memory decoding and/or bus mastering on; other command bits are left as they are. */
 void pci_enable(u8 bus, u8 dev, u8 fn, bool mmio, bool bus_master);
 

@@ -34,6 +34,13 @@
 #define PCI_BDF_DEV(bdf) ((u8)(((bdf) >> 3) & 0x1f))
 #define PCI_BDF_FN(bdf) ((u8)((bdf) & 7))
 
+/* Configuration registers both the decisions and their callers name (PCI Local Bus 3.0, 6.1). */
+#define PCI_REG_COMMAND 0x04
+#define PCI_REG_HEADER_TYPE 0x0e
+#define PCI_REG_BAR0 0x10
+#define PCI_REG_ROM 0x30	   /* type 0 */
+#define PCI_REG_BRIDGE_ROM 0x38 /* type 1 */
+
 /* VM numbers in an ownership table. */
 #define PCI_VM_NONE 0xffff	/* rest_vm: nobody owns the functions not listed */
 #define PCI_VM_READ_ONLY 0xfffe /* owner: every VM reads it, none writes (a host bridge) */
@@ -104,6 +111,31 @@ struct pci_cfg_access {
 #define PCI_CFG_LATCH 3	     /* a dword at 0xcf8: the VM's own CONFIG_ADDRESS (pci_cfg_latch) */
 #define PCI_CFG_NOT_CONFIG 4 /* not configuration space (0xcf9 is reset control; outside the window) */
 #define PCI_CFG_CHECK_MSI 5  /* a write to MSI control, address or data: the caller decides */
+
+/* The host bridge: never a partition's to write (its SMRAM, PAM and window registers are the
+ * machine's), so READ_ONLY in every ownership table, whoever lists it. */
+#define PCI_HOST_BRIDGE_BDF PCI_BDF(0, 0, 0)
+
+/* One VM's configured functions, for pci_ownership_build. */
+struct pci_vm_devices {
+	const u16 *devices;
+	u32 count;
+};
+
+/* Fills own (its owners in table, max entries) from n VMs' lists (VM number = index) and the
+ * VM that owns the rest (PCI_VM_NONE: none): the host bridge first, READ_ONLY, then each
+ * listed function once (a function listed twice keeps its first owner: the configuration
+ * check refuses that before). Returns the entries used, or -1 when max is too small. */
+int pci_ownership_build(struct pci_ownership *own, struct pci_owner *table, u32 max,
+			const struct pci_vm_devices *vms, u32 n, u16 rest_vm);
+
+/* Whether VM vm owns bdf outright (not READ_ONLY). */
+bool pci_owns(const struct pci_ownership *own, u16 vm, u16 bdf);
+
+/* Of the n functions present (found by enumeration), those VM vm owns outright, into out (at
+ * most max; the count that would be written is returned): the functions put in its DMA
+ * domain. The host bridge, READ_ONLY, is in no partition's domain. */
+u32 pci_owned_functions(const struct pci_ownership *own, u16 vm, const u16 *present, u32 n, u16 *out, u32 max);
 
 /* The VM that owns bdf: its entry in the table, else rest_vm (PCI_VM_NONE when none). */
 u16 pci_owner_of(const struct pci_ownership *own, u16 bdf);

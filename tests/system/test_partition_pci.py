@@ -1,0 +1,119 @@
+"""PCI functions of partitions (issue 15, Devices): the configuration's `devices`, checked at boot
+against the machine, and what each VM sees of PCI configuration space.
+
+Each test boots a configuration written here (test_partition.py's helpers) with the test guest
+in every VM.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.system.test_partition import (
+    CTRL_A,
+    MODEL,
+    BootFn,
+    assert_all_pass,
+    config_modules,
+    results,
+    vm_lines,
+    wait_all,
+    wait_summaries,
+)
+from tools import consoleproto as cp
+from tools.emulators.bochs import NO_IOMMU_CMDLINE as NO_IOMMU
+
+pytestmark = pytest.mark.bochs
+
+
+def test_vm_naming_a_missing_function_is_not_built_and_the_other_runs(boot: BootFn, target_for, tmp_path: Path) -> None:
+    """A VM whose devices name a function the machine does not have (00:1f.7 on Bochs's i440FX) is
+    one line naming the function and is not built; the other VM runs its checks."""
+    vms = [
+        {"name": "good", "cpus": [0], "memory": "16M", "cmdline": "ram=16M checks=partition,cpuid"},
+        {"name": "ghost", "cpus": [1], "memory": "16M", "devices": ["00:1f.7"]},
+    ]
+    emu = boot(target_for("bochs", MODEL), cpus=2, cmdline=NO_IOMMU, modules=config_modules(tmp_path, vms))
+    emu.wait_for(cp.VM_NOT_BUILT.fill(vm="ghost"), timeout=120)
+    wait_summaries(emu, ["good"])
+    down = cp.VM_NOT_BUILT.fill(vm="ghost").search(emu.output)
+    assert down and down["why"].strip() == "its PCI function 00:1f.7 does not exist (vendor ID reads 0xffff)", down
+    assert_all_pass(emu.output, "good", ["partition", "cpuid"])
+    assert cp.FATAL_PREFIX not in emu.output
+
+
+E1000_MAC = "52:54:00:12:34:56"
+E1000 = "8086:100e"  # Bochs's e1000 (82540EM)
+E1000_BDF = "00:02.0"  # Bochs's i440FX puts PCI slot 1 there
+
+
+def test_vm_owning_the_e1000_sees_it_and_a_hostile_vm_stops_alone(boot: BootFn, target_for, tmp_path: Path) -> None:
+    """Issue 15 test 3 with test guests: VM nic owns the e1000 and sees it on bus 0 (and the host
+    bridge, read-only), sizes its BAR with decoding off, cannot move it onto memory that is not
+    its own with decoding on, and reads the device through the BAR (mapped in its EPT). VM
+    hostile owns nothing: it sees no function at all, reads the e1000's configuration space as
+    absent, writes its command register and BAR (dropped: nic's device still decodes at the same
+    address afterwards), then reads the e1000's BAR and stops there, alone."""
+    vms = [
+        {
+            "name": "nic",
+            "cpus": [0],
+            "memory": "16M",
+            "devices": [E1000_BDF],
+            "cmdline": f"ram=16M checks=pci,wait,pci_intact pci_sees={E1000}",
+        },
+        {
+            "name": "hostile",
+            "cpus": [1],
+            "memory": "16M",
+            "cmdline": f"ram=16M checks=partition,pci,pci_hostile pci_hides={E1000} pci_victim={E1000_BDF}",
+        },
+    ]
+    emu = boot(
+        target_for("bochs", MODEL),
+        cpus=2,
+        cmdline=NO_IOMMU,
+        modules=config_modules(tmp_path, vms),
+        e1000_mac=E1000_MAC,
+    )
+    wait_all(
+        emu,
+        [re.compile(r"^\[nic\] guest: wait: ready", re.M), re.compile(r"^\[hostile\] guest: pci_hostile: ready", re.M)],
+        timeout=240,
+    )
+    out = emu.output
+    fn = cp.VM_PCI_FUNCTION.fill(vm="nic").search(out)
+    assert fn and fn["bdf"] == E1000_BDF and f"{fn['vendor']}:{fn['device']}" == E1000, fn
+    assert not cp.VM_PCI_FUNCTION.fill(vm="hostile").search(out), "hostile owns a PCI function"
+    bar = cp.VM_PCI_BAR.fill(vm="nic", bar="BAR0").search(out)
+    assert bar and bar["kind"] == "mem" and bar["note"] == "", bar
+    # The hostile VM has the input after Ctrl-A 2: the e1000's BAR address, which it reads.
+    emu.send(CTRL_A + "2")
+    emu.wait_for(cp.INPUT_OWNER.fill(owner="hostile"), timeout=30)
+    emu.send(bar["start"] + "\r")
+    stop = emu.wait_for(cp.EPT_VIOLATION_STOP.fill(vm="hostile"), timeout=120)
+    assert int(stop["gpa"], 16) == int(bar["start"], 16) and stop["access"] == "read", stop.group(0)
+    emu.send(CTRL_A + "1")
+    emu.wait_for(cp.INPUT_OWNER.fill(owner="nic"), timeout=30)
+    emu.send("go\r")
+    wait_summaries(emu, ["nic"])
+    out = emu.output
+    assert_all_pass(out, "nic", ["pci", "wait", "pci_intact"])
+    nic = vm_lines(out, "nic")
+    assert f"pci: {E1000_BDF} {E1000}" in nic and "pci: 00:00.0 8086:1237" in nic and "pci: 2 functions on bus 0" in nic
+    assert f"pci: BAR 0 at {bar['start']}, 128 KiB" in nic, nic
+    assert f"pci_intact: BAR 0 {bar['start']}" in nic, "the hostile VM's BAR write reached the e1000"
+    hostile = vm_lines(out, "hostile")
+    got = results(hostile)
+    assert got.get("partition", ("",))[0] == "pass" and got.get("pci", ("",))[0] == "pass", got
+    assert "pci: 0 functions on bus 0" in hostile
+    assert "pci_hostile" not in got, "the hostile VM went on after reading another VM's BAR"
+    assert not cp.VM_STOPPED.fill(vm="nic").search(out)
+    emu.send(CTRL_A + "0")
+    emu.wait_for(cp.INPUT_OWNER.fill(owner="monitor"), timeout=30)
+    emu.send("vms\r")
+    assert emu.wait_for(cp.VMS_LINE.fill(vm="hostile"), timeout=30)["state"] == "stopped"
+    assert cp.FATAL_PREFIX not in emu.output
