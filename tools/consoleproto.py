@@ -137,6 +137,10 @@ C_FORMATS = {
     "CONSOLE_FMT_IOAPIC_REFUSED": "%s: vCPU %u: I/O APIC register 0x%02x refused: %s (said once)",
     "CONSOLE_FMT_PCI_CONFIG_DROPPED": "%s: vCPU %u wrote the host bridge's %s (configuration offset 0x%x): kept as "
     "it is (said once)",
+    # A partition's access to a port that is not its own (arch/x86/io_legacy.c): absent, said
+    # once per VM and device; the monitor's stats count them by device.
+    "CONSOLE_FMT_PORT_ABSENT": "%s: vCPU %u %s port 0x%x (%s), which is not the VM's: absent, reads all ones and "
+    "writes are dropped (said once per device)",
 }
 
 
@@ -585,6 +589,30 @@ EXIT_STATS_VCPU = line(
     re.M,
 )
 # Per reason: the exits and Plinth's TSC ticks for them, from the exit to the next VM entry.
+# A partition's accesses to ports that are not its own, by device (arch/x86/io_legacy.c): said
+# once per VM and device, counted in the VM's statistics.
+PORT_ABSENT = line(
+    LOG_PREFIX + C_FORMATS["CONSOLE_FMT_PORT_ABSENT"],
+    rf"^plinth: (?P<vm>[a-z0-9_-]+): vCPU (?P<vcpu>\d+) (?P<access>read|wrote) port (?P<port>{HEX}) "
+    rf"\((?P<device>[^)]+)\), which is not the VM's: absent",
+    re.M,
+)
+PORTS_ABSENT_STATS = line(
+    "  %s: accesses to ports not its own:%s",
+    r"^  (?P<vm>[a-z0-9_-]+): accesses to ports not its own:(?P<counts>( [^,]+ \d+,?)+)$",
+    re.M,
+)
+
+
+def absent_counts(counts: str) -> dict[str, int]:
+    """PORTS_ABSENT_STATS's counts group as device -> accesses."""
+    out = {}
+    for item in counts.split(","):
+        device, _, n = item.strip().rpartition(" ")
+        out[device] = int(n)
+    return out
+
+
 EXIT_STATS_REASON = line(
     "    %-22s %lu, %lu ticks", r"^    (?P<reason>[A-Z0-9_]+)\s+(?P<count>\d+)(?:, (?P<ticks>\d+) ticks)?$", re.M
 )

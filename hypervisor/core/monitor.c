@@ -114,9 +114,9 @@ static void feed(int c)
 
 	if (c == '\r' || c == '\n') {
 		line[len] = '\0';
+		len = 0; /* first: `restart` of the boot CPU's own VM does not come back here */
 		printk("\n");
 		run(line);
-		len = 0;
 		printk(PROMPT);
 	} else if ((c == 0x7f || c == '\b') && len) {
 		len--;

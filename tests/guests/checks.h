@@ -77,6 +77,9 @@ void check_wait(void);
 void check_ioapic(void); /* checks_ioapic.c */
 void check_isolation(void);
 void check_write_past_ram(void);
+void check_legacy_ports(void);
+void check_reset_paths(void);
+void check_timing(void);
 /* A line from COM1, polled; NUL-terminated, without its end of line (checks_partition.c). */
 void guest_read_line(char *buf, u32 max);
 /* PCI functions of a partition (checks_pci.c). */

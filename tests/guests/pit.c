@@ -3,8 +3,13 @@
  * mode 0 ("interrupt on terminal count") drives OUT2 low when the count is written and high
  * when it reaches zero; OUT2 reads back in bit 5 of port 0x61 (gate in bit 0). Under Bochs
  * with `clock: sync=none` PIT time follows the instruction count, so a delay is a fixed
- * number of emulated instructions, whatever the host's speed. Plinth's default policy passes
- * these ports through (DESIGN.md), so under Plinth this is the platform's own PIT.
+ * number of emulated instructions, whatever the host's speed. Plinth passes these ports through
+ * to the default VM (DESIGN.md), so there this is the platform's own PIT.
+ *
+ * A partition that does not own the PIT has none (its ports are absent: channel 2 reads all
+ * ones and OUT2 is high at once). There the delay runs on the TSC instead, at the rate CPUID
+ * leaf 0x15 or 0x16 gives, else at a guessed TSC_GUESS_MHZ (long enough for INIT and SIPI waits,
+ * not a clock).
  */
 #include "pit.h"
 #include "x86.h"
@@ -22,6 +27,46 @@
 #define CHUNK_US 50000u
 /* Far more polls than a 50 ms countdown takes anywhere; only a missing PIT gets here. */
 #define POLL_LIMIT 20000000u
+#define TSC_GUESS_MHZ 1000u
+
+static u64 tsc_mhz; /* 0: the PIT counts (or not probed yet) */
+static bool probed;
+
+/* Whether channel 2 is there: mode 0 drives OUT2 low from the control word until the count
+ * (here the longest, 55 ms) runs out; an absent PIT's OUT2 reads high. */
+static bool pit_present(void)
+{
+	outb(PORT_B, (u8)((inb(PORT_B) & ~PORT_B_SPEAKER) | PORT_B_GATE2));
+	outb(PIT_COMMAND, PIT_CMD_CH2_LOHI_MODE0);
+	outb(PIT_CHANNEL2, 0xff);
+	outb(PIT_CHANNEL2, 0xff);
+	return !(inb(PORT_B) & PORT_B_OUT2);
+}
+
+static u64 cpuid_tsc_mhz(void)
+{
+	struct cpuid_regs r = cpuid_leaf(0);
+	u32 max = r.eax;
+
+	if (max >= 0x15) {
+		r = cpuid_leaf(0x15);
+		if (r.eax && r.ebx && r.ecx)
+			return (u64)r.ecx * r.ebx / r.eax / 1000000u;
+	}
+	if (max >= 0x16 && (cpuid_leaf(0x16).eax & 0xffff))
+		return cpuid_leaf(0x16).eax & 0xffff;
+	return 0;
+}
+
+static void probe(void)
+{
+	probed = true;
+	if (pit_present())
+		return;
+	tsc_mhz = cpuid_tsc_mhz();
+	if (!tsc_mhz)
+		tsc_mhz = TSC_GUESS_MHZ;
+}
 
 static bool countdown(u32 ticks)
 {
@@ -37,6 +82,15 @@ static bool countdown(u32 ticks)
 
 bool pit_delay_us(u32 us)
 {
+	if (!probed)
+		probe();
+	if (tsc_mhz) {
+		u64 end = rdtsc() + (u64)us * tsc_mhz;
+
+		while ((s64)(rdtsc() - end) < 0)
+			cpu_relax();
+		return true;
+	}
 	while (us) {
 		u32 step = MIN(us, CHUNK_US);
 

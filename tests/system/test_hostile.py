@@ -231,3 +231,94 @@ def test_ept_memory_type_hypercall_is_refused_without_the_boot_option(boot, targ
     emu.wait_for(hvabi.GUEST_SUMMARY_RE, timeout=120)
     result, detail = hvabi.guest_checks(emu.output)["mtrr_ept"]
     assert result == "fail" and f"-{hvabi.ERRORS['EPERM']}" in (detail or "")
+
+
+# Issue 15, test 4 with test guests: b (CPU 0) owns no legacy device and reprograms them, then
+# takes each reset and power-off path, one per start; a (CPU 1) times its own work meanwhile.
+LEGACY_VMS = [
+    # pm1a: the host FADT's PM1a control, at the Bochs BIOS's PIIX4 PM base 0xb000 + 4.
+    {"name": "b", "cpus": [0], "memory": "16M", "cmdline": "ram=16M pm1a=0xb004 checks=legacy_ports,reset_paths"},
+    {"name": "a", "cpus": [1], "memory": "16M", "cmdline": "ram=16M checks=timing,cpuid,io"},
+]
+# What stops b, step by step (reset_paths): port and value written, or the ACPI sleep request.
+RESET_STOPS = [
+    "wrote 0x6 to port 0xcf9",
+    "wrote 0xff to port 0x92",
+    "wrote 0xfe to port 0x64",
+    "wrote 0xf0 to port 0x64",
+    "requests an ACPI sleep state (SLP_TYP 0)",
+]
+LEGACY_DEVICES = {"PIC", "PIT", "CMOS/RTC", "DMA controller", "keyboard controller", "serial"}
+PIC_ACCESSES_PER_RUN = 23  # legacy_ports' PIC reads and writes (checks_hostile_legacy.c pics())
+COST_TRIES = 8  # and its timed reads of port 0x21 (in_cost)
+
+
+@pytest.mark.bochs
+def test_partition_reprogramming_legacy_devices_and_resetting_ends_alone(boot, target_for, tmp_path: Path) -> None:
+    """b's PICs, PIT, CMOS/RTC (with the NMI-disable bit), DMA, keyboard controller and COM2 are
+    absent (legacy_ports reads all ones before and after its writes); every reset and power-off
+    path stops b alone (reset_paths, one per start; the monitor restarts b, on_reset being
+    "stop" until VMs restart themselves). Plinth says each device once for b and counts every
+    access; a's timing rounds run through all of it on the TSC, none slower than ten times the
+    fastest, a is never stopped, and its checks all pass."""
+    from test_partition import CTRL_A, MODEL, SUMMARY, assert_all_pass, config_modules, results, vm_lines
+
+    emu = boot(
+        target_for("bochs", MODEL), cpus=2, cmdline=NO_IOMMU_CMDLINE, modules=config_modules(tmp_path, LEGACY_VMS)
+    )
+    emu.wait_for(re.compile(r"^\[a\] guest: info timing: rounds", re.M), timeout=240)
+    stops: list[str] = []
+    # Whole lines: a wait may end where the console's text does, in the middle of one.
+    b_stopped = re.compile(r"^plinth: b stopped: (?P<why>[^\r\n]+)\r?\n", re.M)
+    b_summary = re.compile(SUMMARY.pattern.replace("(?P<vm>[a-z0-9_-]+)", "b", 1) + r"\r?\n", re.M)
+    while True:
+        m = emu.wait_for([b_stopped, b_summary], timeout=240)
+        if not m.groupdict().get("why"):
+            break
+        stops.append(m["why"])
+        assert len(stops) <= len(RESET_STOPS) + 1, f"b stopped more often than it has paths: {stops}"
+        emu.wait_for(cp.VM_IDLE.regex, timeout=MONITOR_WAIT)
+        if len(stops) == 1:
+            emu.send(CTRL_A + "0")
+            emu.wait_for(cp.INPUT_OWNER.fill(owner="monitor"), timeout=MONITOR_WAIT)
+        emu.send("restart b\r")
+        emu.wait_for(cp.VM_RESTARTED.fill(vm="b", start=str(len(stops) + 1)), timeout=60)
+    for want, got in zip(RESET_STOPS, stops, strict=False):
+        assert want in got, f"b's stop was '{got}', not after '{want}'"
+    assert len(stops) >= len(RESET_STOPS), stops
+    emu.send(CTRL_A + "2")
+    emu.wait_for(cp.INPUT_OWNER.fill(owner="a"), timeout=MONITOR_WAIT)
+    emu.send("go\r")
+    emu.wait_for(re.compile(r"^\[a\] " + hvabi.GUEST_SUMMARY_RE.pattern, re.M), timeout=240)
+    out = emu.output
+    assert_all_pass(out, "a", ["timing", "cpuid", "io"])
+    timing = re.search(r"timing: (\d+) rounds in \d+ TSC ticks, fastest (\d+), slowest (\d+)", vm_lines(out, "a"))
+    assert timing, "a did not report its rounds"
+    print(f"a, beside b: {timing[0]}")
+    cost = re.search(r"legacy_ports: an IN costs .*", vm_lines(out, "b"))
+    print(f"b: {cost[0] if cost else 'no cost line'}")
+    b_lines = vm_lines(out, "b")
+    starts = len(re.findall(r"check legacy_ports: pass", b_lines))
+    assert starts == len(stops) + 1, f"b ran legacy_ports {starts} times in {len(stops) + 1} starts"
+    assert results(b_lines)["reset_paths"] == ("pass", None), results(b_lines)["reset_paths"]
+    said = [m for m in cp.PORT_ABSENT.finditer(out)]
+    assert {m["vm"] for m in said} == {"b"}, [m[0] for m in said if m["vm"] != "b"]
+    devices = [m["device"] for m in said]
+    assert sorted(devices) == sorted(set(devices)), f"a device was said more than once: {devices}"
+    assert LEGACY_DEVICES <= set(devices), f"not said: {LEGACY_DEVICES - set(devices)}"
+    assert not cp.VM_STOPPED.fill(vm="a").search(out)
+    emu.send(CTRL_A + "0")
+    emu.wait_for(cp.INPUT_OWNER.fill(owner="monitor"), timeout=MONITOR_WAIT)
+    emu.send("stats\r")
+    since = len(emu.output)
+    emu.wait_for(cp.PORTS_ABSENT_STATS.fill(vm="b"), timeout=MONITOR_WAIT)
+    emu.wait_for(re.escape(cp.MONITOR_PROMPT), timeout=MONITOR_WAIT)  # the whole line is there
+    counted = cp.PORTS_ABSENT_STATS.fill(vm="b").search(emu.output, since)
+    assert counted, "no count of b's accesses to absent ports"
+    counts = cp.absent_counts(counted["counts"])
+    print(f"b's accesses to absent ports: {counts}")
+    assert counts["PIC"] == (PIC_ACCESSES_PER_RUN + COST_TRIES) * starts, counts
+    assert LEGACY_DEVICES <= set(counts), counts
+    emu.send("vms\r")
+    assert emu.wait_for(cp.VMS_LINE.fill(vm="a"), timeout=MONITOR_WAIT)["state"] == "running"
+    assert cp.FATAL_PREFIX not in emu.output

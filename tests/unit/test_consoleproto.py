@@ -364,6 +364,17 @@ SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
         ),
         ((3, "FADT"), {"more": "3", "of": "FADT", "table": None}),  # type: ignore[dict-item]
     ],
+    "PORT_ABSENT": [
+        (
+            ("b", 0, "wrote", 0x21, "PIC"),
+            {"vm": "b", "vcpu": "0", "access": "wrote", "device": "PIC", "port": "0x21"},
+        ),
+        (("b", 1, "read", 0x71, "CMOS/RTC"), {"access": "read", "device": "CMOS/RTC", "port": "0x71"}),
+    ],
+    "PORTS_ABSENT_STATS": [
+        (("b", " PIC 12, PIT 3, CMOS/RTC 7"), {"vm": "b", "counts": " PIC 12, PIT 3, CMOS/RTC 7"}),
+        (("a", " serial 1"), {"vm": "a", "counts": " serial 1"}),
+    ],
     "GUEST_MODULE": [
         (
             (0, 0x159000, 0x15E040, "second module arg"),
@@ -371,6 +382,12 @@ SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
         )
     ],
 }
+
+
+def test_absent_counts_read_the_stats_line() -> None:
+    line = "  b: accesses to ports not its own: PIC 12, keyboard controller 3, CMOS/RTC 7"
+    m = cp.PORTS_ABSENT_STATS.search(line)
+    assert m and cp.absent_counts(m["counts"]) == {"PIC": 12, "keyboard controller": 3, "CMOS/RTC": 7}
 
 
 def test_every_line_has_samples() -> None:

@@ -1,11 +1,13 @@
 /*
- * I/O exits. Ports pass straight through except the ranges Plinth claims (exit_io_claim): the
- * test device (an identification register and a scratch register, see tools/hvabi.py), the
- * ACPI ports it watches (io_acpi.c) and the PCI configuration data port (pci_filter.c). An
- * access is handled by the range that holds all its bytes, or byte by byte where it spans a
- * claimed port and another (an OUT of 4 bytes at 0xFFFF exits because it wraps the 16-bit port
- * space, SDM 26.1.3, and reaches 0xFFFF and 0x0000-0x0002, not the test device). String I/O
- * is emulated one element at a time (exit_io_string.c).
+ * I/O exits. The default VM's ports pass straight through except the ranges Plinth claims
+ * (exit_io_claim): the test device (an identification register and a scratch register, see
+ * tools/hvabi.py), the ACPI ports it watches (io_acpi.c) and the PCI configuration data port
+ * (pci_filter.c). A partition's bitmaps (vm_ports.c) also trap every port that is not its own;
+ * such a port exits and is absent (io_legacy.c). An access is handled by the range that holds
+ * all its bytes, or byte by byte where it spans a claimed port and another (an OUT of 4 bytes
+ * at 0xFFFF exits because it wraps the 16-bit port space, SDM 26.1.3, and reaches 0xFFFF and
+ * 0x0000-0x0002, not the test device). String I/O is emulated one element at a time
+ * (exit_io_string.c).
  */
 #include <plinth_abi.h>
 #include <plinth/string.h>
@@ -46,15 +48,30 @@ static void intercept(u8 *a, u8 *b, u16 port)
 	bitmap[bit / 8] |= (u8)(1 << (bit % 8));
 }
 
-void exit_io_bitmap_init(u8 *bitmap_a, u8 *bitmap_b, bool partition)
+void exit_io_bitmap_claims(struct vm *vm, bool (*owns)(const struct vm *vm, u16 port))
 {
+	struct arch_vm *a = vm->arch;
 	u32 i, p;
 
-	memset(bitmap_a, 0, 4096);
-	memset(bitmap_b, 0, 4096);
-	for (i = 0; i < claim_count; i++)
-		for (p = 0; (partition || !claims[i]->partitions_only) && p < claims[i]->count; p++)
-			intercept(bitmap_a, bitmap_b, (u16)(claims[i]->base + p));
+	a->claims_owned = 0;
+	for (i = 0; i < claim_count; i++) {
+		if (!vm->partition && claims[i]->partitions_only)
+			continue;
+		for (p = 0; p < claims[i]->count; p++)
+			intercept(a->io_bitmap_a, a->io_bitmap_b, (u16)(claims[i]->base + p));
+		if (owns(vm, claims[i]->base))
+			a->claims_owned |= BIT(i);
+	}
+}
+
+/* Whether the VM's bitmaps pass port to the hardware: for a port no claim holds, whether it
+ * is the VM's (vm_ports.c built them so). */
+static bool passed(const struct arch_vm *a, u16 port)
+{
+	const u8 *bitmap = port < 0x8000 ? a->io_bitmap_a : a->io_bitmap_b;
+	u16 bit = port & 0x7fff;
+
+	return !(bitmap[bit / 8] & (1 << (bit % 8)));
 }
 
 u32 exit_io_port_in(u16 port, u32 size)
@@ -70,6 +87,79 @@ void exit_io_port_out(u16 port, u32 size, u32 value)
 		outw(port, (u16)value);
 	else
 		outl(port, value);
+}
+
+/* A partition's access to ports no claim holds that exited: whole to the hardware when every
+ * byte is the VM's (a wider access ran into a port that is not), absent when none is, else
+ * byte by byte. */
+static u32 unclaimed_in(struct vcpu *v, u16 port, u32 size)
+{
+	const struct arch_vm *a = v->vm->arch;
+	u32 i, mine = 0, value = 0;
+
+	for (i = 0; i < size; i++)
+		mine += passed(a, (u16)(port + i));
+	if (!mine)
+		return io_legacy_absent_in(v, port, size);
+	if (mine == size)
+		return exit_io_port_in(port, size);
+	for (i = 0; i < size; i++) {
+		u16 p = (u16)(port + i);
+
+		value |= (passed(a, p) ? inb(p) : io_legacy_absent_in(v, p, 1)) << (8 * i);
+	}
+	return value;
+}
+
+static void unclaimed_out(struct vcpu *v, u16 port, u32 size, u32 value)
+{
+	const struct arch_vm *a = v->vm->arch;
+	u32 i, mine = 0;
+
+	for (i = 0; i < size; i++)
+		mine += passed(a, (u16)(port + i));
+	if (!mine) {
+		io_legacy_absent_out(v, port, size);
+		return;
+	}
+	if (mine == size) {
+		exit_io_port_out(port, size, value);
+		return;
+	}
+	for (i = 0; i < size; i++) {
+		u16 p = (u16)(port + i);
+
+		if (passed(a, p))
+			outb(p, (u8)(value >> (8 * i)));
+		else
+			io_legacy_absent_out(v, p, 1);
+	}
+}
+
+/* The index of the claim holding port (claim_count, owned by no VM, when none does). */
+static u32 claim_index(u16 port)
+{
+	u32 i;
+
+	for (i = 0; i < claim_count; i++)
+		if (port >= claims[i]->base && port - claims[i]->base < claims[i]->count)
+			break;
+	return i;
+}
+
+u32 exit_io_owned_in(struct vcpu *v, u16 port, u32 size)
+{
+	if (!v->vm->partition || (v->vm->arch->claims_owned & BIT(claim_index(port))))
+		return exit_io_port_in(port, size);
+	return io_legacy_absent_in(v, port, size);
+}
+
+void exit_io_owned_out(struct vcpu *v, u16 port, u32 size, u32 value)
+{
+	if (!v->vm->partition || (v->vm->arch->claims_owned & BIT(claim_index(port))))
+		exit_io_port_out(port, size, value);
+	else
+		io_legacy_absent_out(v, port, size);
 }
 
 /* Whether any byte of the access (ports wrap at 64 Ki) is a claimed port. */
@@ -99,12 +189,12 @@ static __noinline u32 in_unclaimed(struct vcpu *v, u16 port, u32 size)
 	u32 i, value = 0;
 
 	if (!touches_claim(port, size))
-		return exit_io_port_in(port, size);
+		return v->vm->partition ? unclaimed_in(v, port, size) : exit_io_port_in(port, size);
 	for (i = 0; i < size; i++) {
 		u16 p = (u16)(port + i);
 
 		c = claim_of(p);
-		value |= (c ? c->in(v, p, 1) : inb(p)) << (8 * i);
+		value |= (c ? c->in(v, p, 1) : v->vm->partition ? unclaimed_in(v, p, 1) : inb(p)) << (8 * i);
 	}
 	return value;
 }
@@ -122,7 +212,10 @@ static __noinline void out_unclaimed(struct vcpu *v, u16 port, u32 size, u32 val
 	u32 i;
 
 	if (!touches_claim(port, size)) {
-		exit_io_port_out(port, size, value);
+		if (v->vm->partition)
+			unclaimed_out(v, port, size, value);
+		else
+			exit_io_port_out(port, size, value);
 		return;
 	}
 	for (i = 0; i < size; i++) {
@@ -132,6 +225,8 @@ static __noinline void out_unclaimed(struct vcpu *v, u16 port, u32 size, u32 val
 		c = claim_of(p);
 		if (c)
 			c->out(v, p, 1, b);
+		else if (v->vm->partition)
+			unclaimed_out(v, p, 1, b);
 		else
 			outb(p, b);
 	}

@@ -4,6 +4,7 @@
 #include <plinth/arch.h>
 #include <plinth/console.h>
 #include <x86/cpu.h>
+#include <x86/exit_io.h>
 #include <x86/percpu.h>
 #include <x86/vcpu.h>
 #include <x86/vm.h>
@@ -41,6 +42,8 @@ void arch_vm_print_exit_stats(struct vm *vm)
 				printk("    %-22s %lu, %lu ticks\n", exit_reason_name(r), v->exits[r], v->exit_ticks[r]);
 	}
 	vm_ioapic_print_stats(vm);
+	if (vm->arch)
+		io_legacy_print_stats(vm);
 }
 
 u64 arch_vm_exits(const struct vm *vm, u64 *ipis_dropped)

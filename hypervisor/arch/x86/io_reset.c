@@ -26,10 +26,10 @@
 #define KBC_WRITE_OUTPUT 0xd1
 #define KBC_PULSE_FIRST 0xf0
 
+/* The hardware behind these ports is the owns_rest VM's; to any other partition it is absent. */
 static u32 hardware_in(struct vcpu *v, u16 port, u32 size)
 {
-	(void)v;
-	return exit_io_port_in(port, size);
+	return exit_io_owned_in(v, port, size);
 }
 
 static void reset_request(struct vcpu *v, u16 port, u32 value)
@@ -67,7 +67,7 @@ static void sysctl_out(struct vcpu *v, u16 port, u32 size, u32 value)
 	if (value & SYSCTL_A_FAST_RESET)
 		reset_request(v, port, value);
 	else
-		exit_io_port_out(port, size, value);
+		exit_io_owned_out(v, port, size, value);
 }
 
 static u32 pci_address_in(struct vcpu *v, u16 port, u32 size)
@@ -94,7 +94,7 @@ static void kbc_out(struct vcpu *v, u16 port, u32 size, u32 value)
 	if (cmd >= KBC_PULSE_FIRST && !(cmd & 1))
 		reset_request(v, port, value);
 	else if (cmd != KBC_WRITE_OUTPUT)
-		exit_io_port_out(port, size, value);
+		exit_io_owned_out(v, port, size, value);
 }
 
 static const struct io_ports sysctl = { PORT_SYSCTL_A, 1, hardware_in, sysctl_out, true };

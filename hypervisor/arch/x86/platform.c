@@ -27,8 +27,6 @@
 
 static struct acpi_info acpi;
 
-#define UART_PORTS 8
-
 static void print_notes(const struct acpi_notes *notes, const char *table)
 {
 	u32 i;

@@ -7,7 +7,6 @@
 #include <plinth/console.h>
 #include <plinth/memory.h>
 #include <plinth/errno.h>
-#include <x86/exit_io.h>
 #include <x86/exit_msr.h>
 #include <x86/mtrr.h>
 #include <x86/percpu.h>
@@ -15,6 +14,7 @@
 #include <x86/vcpu.h>
 #include <x86/vm.h>
 #include <x86/vm_ioapic.h>
+#include <x86/vm_ports.h>
 #include <x86/vm_pci.h>
 #include <x86/vmx.h>
 
@@ -57,7 +57,9 @@ static int alloc_state(struct vm *vm)
 	if (!a->msr_bitmap || !a->io_bitmap_a || !a->io_bitmap_b)
 		return -ENOMEM;
 	exit_msr_bitmap_init(a->msr_bitmap);
-	exit_io_bitmap_init(a->io_bitmap_a, a->io_bitmap_b, vm->partition);
+	if (vm->partition && vm_ports_from_pci(vm))
+		return -EINVAL;
+	vm_ports_bitmap_init(vm); /* a partition's own ports: x86/vm_ports.h */
 	for (cpu = 0; cpu < cpu_count; cpu++) {
 		if (!(vm->cpu_mask & BIT(cpu)))
 			continue;

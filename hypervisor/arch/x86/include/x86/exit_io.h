@@ -25,14 +25,29 @@ struct io_ports {
 void exit_io_init(void);
 /* Claims a range at boot (before any VM is built); io_ports must stay valid. */
 void exit_io_claim(const struct io_ports *ports);
-/* Fills a new VM's I/O bitmaps: every claimed port (partitions_only ones for a partition). */
-void exit_io_bitmap_init(u8 *bitmap_a, u8 *bitmap_b, bool partition);
+/* Adds to a VM's I/O bitmaps (vm_ports.c fills the rest first) every claimed port
+ * (partitions_only ones for a partition), and notes which claims' hardware owns says is the
+ * VM's (exit_io_owned_in/out). */
+void exit_io_bitmap_claims(struct vm *vm, bool (*owns)(const struct vm *vm, u16 port));
 /* A guest's port access of size bytes, through the claimed ranges or to the hardware. */
 u32 exit_io_in(struct vcpu *v, u16 port, u32 size);
 void exit_io_out(struct vcpu *v, u16 port, u32 size, u32 value);
 /* The hardware's port, for ranges that watch rather than emulate. */
 u32 exit_io_port_in(u16 port, u32 size);
 void exit_io_port_out(u16 port, u32 size, u32 value);
+/* The same for a claim's handler where the hardware behind the claim may not be the VM's: the
+ * hardware for the default VM and a partition that owns it (vm_ports.c), else absent. */
+u32 exit_io_owned_in(struct vcpu *v, u16 port, u32 size);
+void exit_io_owned_out(struct vcpu *v, u16 port, u32 size, u32 value);
+
+/* A port of a partition that is not its own and that Plinth does not emulate (io_legacy.c):
+ * reads are all ones of the access's width (System Control Port B excepted: no NMI source,
+ * the PIT's OUT2 high), writes are dropped; counted by device, said once per VM and device.
+ * Port 0x80 (POST codes, Linux's I/O delay) is dropped without a count. */
+u32 io_legacy_absent_in(struct vcpu *v, u16 port, u32 size);
+void io_legacy_absent_out(struct vcpu *v, u16 port, u32 size);
+/* One line of the VM's accesses to absent ports by device, when there were any. */
+void io_legacy_print_stats(struct vm *vm);
 
 /* String I/O (INS, OUTS, with or without REP) to a port that exits: one element per exit
  * (exit_io_string.c). q is the exit qualification. */

@@ -13,6 +13,7 @@
 #define UART_LCR 3
 #define UART_MCR 4
 #define UART_SCR 7
+#define UART_PORTS 8 /* the registers' span */
 
 #define LCR_8N1 0x03
 #define LCR_DLAB BIT(7)

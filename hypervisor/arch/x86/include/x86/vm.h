@@ -11,6 +11,15 @@
 #include <x86/mtrr.h>
 #include <x86/vm_ioapic.h>
 
+/* I/O ports a partition owns besides owns_rest's (vm_ports.c): its PCI functions' I/O BARs. */
+#define VM_PORT_RANGES_MAX 16
+/* Port groups the absent-port accounting names (io_legacy.c). */
+#define IO_LEGACY_GROUPS 8
+
+struct vm_port_range {
+	u32 base, count;
+};
+
 struct arch_vm {
 	/* The EPT new VM entries use and its pointer; the one before it (retired.pml4 NULL when
 	 * none) until every vCPU has left it; ept_gen counts the switches. ept_lock keeps them,
@@ -36,6 +45,16 @@ struct arch_vm {
 	bool smi_command_logged, pci_config_logged;
 	u32 pci_config_address; /* a partition's own CONFIG_ADDRESS (io_reset.c) */
 	struct vm_ioapic ioapic; /* a partition's I/O APIC (vm_ioapic.c) */
+	/* The ports a partition owns by range (vm_ports_add: its PCI functions' I/O BARs), empty
+	 * until the device code fills it; with owns_rest, every port no other VM owns and Plinth
+	 * does not hold is the VM's too. claims_owned: which claimed ranges (exit_io_claim, by
+	 * index) have hardware the VM owns, so their handlers may pass accesses through. */
+	struct vm_port_range ports[VM_PORT_RANGES_MAX];
+	u32 port_count;
+	u32 claims_owned;
+	/* Accesses to ports that are not the VM's, by group (io_legacy.c), and the groups said. */
+	u64 absent[IO_LEGACY_GROUPS];
+	u32 absent_said;
 };
 
 /* Builds the VM's memory into ept (set up here): the firmware's memory types, and guest's

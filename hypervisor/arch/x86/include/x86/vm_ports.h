@@ -1,14 +1,26 @@
-/* The I/O ports a VM owns (vm_ports.c), for its I/O bitmap: what passes through to it. */
+/* Which I/O ports a VM's hardware accesses reach (vm_ports.c), and the VM's I/O bitmaps built
+ * from that: the ports Plinth claims always exit; a partition's other ports pass through only
+ * when they are its own (its ranges, or with owns_rest every port no other VM owns and Plinth
+ * does not hold: its console UART, PCI configuration), and exit otherwise, where io_legacy.c makes them absent. The default VM
+ * passes every port Plinth does not claim. */
 #ifndef X86_VM_PORTS_H
 #define X86_VM_PORTS_H
 
+#include <plinth/types.h>
 #include <plinth/vm.h>
-#include <x86/pci_access.h>
 
-/* The partition's owned port ranges, [start, end), into out (at most max); returns how many it
- * has (more than max: the rest were not written). Today these are the ports of its PCI
- * functions' I/O BARs as the firmware assigned them (vm_pci.c); they are decoded by its devices
- * only, so they pass through. Boot CPU, once the VM's functions are assigned (arch_vm_init). */
-u32 vm_ports_owned(const struct vm *vm, struct pci_range *out, u32 max);
+/* Fills the VM's I/O bitmaps (its arch state built, before its first launch). */
+void vm_ports_bitmap_init(struct vm *vm);
+/* Records that the partition vm owns ports [base, base + count) (its PCI functions' I/O BARs):
+ * they pass through in its bitmaps (claimed ports still exit) and exit in an owns_rest VM's.
+ * At build time, before any VM runs; works before or after vm_ports_bitmap_init. 0, -EINVAL
+ * (empty, wraps past 0xFFFF, or not a partition), -EBUSY (a port Plinth holds or another VM
+ * owns), -ENOSPC (VM_PORT_RANGES_MAX ranges already). */
+int vm_ports_add(struct vm *vm, u16 base, u32 count);
+/* vm_ports_add for each I/O BAR of the partition's PCI functions (vm_pci_assign sized them): 0,
+ * or its error after one line. */
+int vm_ports_from_pci(struct vm *vm);
+/* Whether the hardware behind port is vm's (the default VM: every port). */
+bool vm_ports_owns(const struct vm *vm, u16 port);
 
 #endif
