@@ -322,3 +322,63 @@ def test_partition_reprogramming_legacy_devices_and_resetting_ends_alone(boot, t
     emu.send("vms\r")
     assert emu.wait_for(cp.VMS_LINE.fill(vm="a"), timeout=MONITOR_WAIT)["state"] == "running"
     assert cp.FATAL_PREFIX not in emu.output
+
+
+@pytest.mark.slow
+@pytest.mark.bochs
+def test_linux_keeps_its_time_beside_a_partition_that_resets_and_reprograms(boot, target_for, tmp_path: Path) -> None:
+    """Issue 15, test 4: Linux (CPU 0) at its shell prints its uptime every second while b (CPU 1)
+    reprograms the legacy devices and takes every reset and power-off path, one per start (each
+    start of b waits for a "go"). b alone stops each time; Linux's uptime goes on a second per
+    line, it is never stopped, and its log has no clocksource or timer complaint."""
+    from test_partition import CTRL_A, MODEL, config_modules, vm_lines
+
+    from tools import linux
+
+    kernel, initrd = linux.guest_files(None, None)
+    vms = [
+        {"name": "lin", "cpus": [0], "memory": "256M", "kernel": str(kernel), "initrd": str(initrd)}
+        | {"cmdline": linux.DEFAULT_CMDLINE},
+        {"name": "b", "cpus": [1], "memory": "16M", "cmdline": "pm1a=0xb004 checks=wait,legacy_ports,reset_paths"},
+    ]
+    emu = boot(target_for("bochs", MODEL), cpus=2, cmdline=NO_IOMMU_CMDLINE, modules=config_modules(tmp_path, vms))
+    emu.wait_for(re.escape(linux.GUEST_UP), timeout=900)
+    # A partition's console is line by line: the prompt, without its newline, never shows.
+    emu.wait_for("Enter 'help' for a list of built-in commands.", timeout=120)
+    time.sleep(5)
+    emu.send("while :; do cat /proc/uptime; sleep 1; done &\r")
+    begin = len(emu.output)
+    ready = re.compile(r"^\[b\] guest: wait: ready", re.M)
+    b_stopped = re.compile(r"^plinth: b stopped: (?P<why>[^\r\n]+)\r?\n", re.M)
+    b_summary = re.compile(r"^\[b\] " + hvabi.GUEST_SUMMARY_RE.pattern, re.M)
+    stops: list[str] = []
+    while len(stops) <= len(RESET_STOPS) + 1:
+        if stops or not ready.search(emu.output):  # b's first start was ready while Linux booted
+            emu.wait_for(ready, timeout=300)
+        emu.send(CTRL_A + "2")
+        emu.send("go\r")
+        m = emu.wait_for([b_stopped, b_summary], timeout=300)
+        if not m.groupdict().get("why"):
+            break
+        stops.append(m["why"])
+        if "it restarts" not in m["why"]:
+            emu.wait_for(cp.VM_IDLE.regex, timeout=MONITOR_WAIT)
+            emu.send(CTRL_A + "0")
+            emu.send("restart b\r")
+    for want, got in zip(RESET_STOPS, stops, strict=False):
+        assert want in got, f"b's stop was '{got}', not after '{want}'"
+    assert len(stops) == len(RESET_STOPS) + 1, stops  # and the sleep control register
+    time.sleep(5)
+    emu.send(CTRL_A + "1")
+    emu.send("kill %1; dmesg | grep -ciE 'clocksource.*unstable|timer.*not working|watchdog.*stuck'\r")
+    complaints = emu.wait_for(re.compile(r"^\[lin\] (\d+)\r?$", re.M), timeout=120)
+    out = emu.output
+    uptimes = [float(u) for u in re.findall(r"^(\d+\.\d\d) \d+\.\d\d$", vm_lines(out[begin:], "lin"), re.M)]
+    steps = [b - a for a, b in zip(uptimes, uptimes[1:], strict=False)]
+    print(f"Linux's uptime lines beside b: {len(uptimes)}, {uptimes[0] if uptimes else '-'} to {uptimes[-1:]}")
+    print(f"seconds between them: min {min(steps, default=0):.2f}, max {max(steps, default=0):.2f}")
+    assert len(uptimes) >= 10, "Linux printed too few uptime lines while b ran"
+    assert all(0.95 <= s <= 1.5 for s in steps), steps
+    assert complaints[1] == "0", "Linux complained about its clock or timer"
+    assert not cp.VM_STOPPED.fill(vm="lin").search(out)
+    assert cp.FATAL_PREFIX not in out
