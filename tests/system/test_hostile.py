@@ -377,7 +377,8 @@ def test_linux_keeps_its_time_beside_a_partition_that_resets_and_reprograms(boot
     steps = [b - a for a, b in zip(uptimes, uptimes[1:], strict=False)]
     print(f"Linux's uptime lines beside b: {len(uptimes)}, {uptimes[0] if uptimes else '-'} to {uptimes[-1:]}")
     print(f"seconds between them: min {min(steps, default=0):.2f}, max {max(steps, default=0):.2f}")
-    assert len(uptimes) >= 10, "Linux printed too few uptime lines while b ran"
+    # b's seven starts take a few seconds of emulated time (many minutes of Bochs's wall time).
+    assert len(uptimes) >= 3, "Linux printed too few uptime lines while b ran"
     assert all(0.95 <= s <= 1.5 for s in steps), steps
     assert complaints[1] == "0", "Linux complained about its clock or timer"
     assert not cp.VM_STOPPED.fill(vm="lin").search(out)
