@@ -62,7 +62,7 @@ _SOURCES_LINE = re.compile(r"//\s*sources:\s*(.*)")
 
 def write_generated() -> Path:
     """Writes the Python-generated headers host programs may include; returns their folder."""
-    from tools import gen, hvabi, vmconfig, vmcs, vtdregs
+    from tools import chipset, exits, gen, hvabi, vmconfig, vmcs, vmxcaps, vtdregs
 
     out = ROOT / GENERATED_DIR
     headers = {
@@ -72,6 +72,9 @@ def write_generated() -> Path:
         "vmcs_fields.h": vmcs.vmcs_fields_h,
         "vmconfig.h": vmconfig.vmconfig_h,
         "vtd_caps.h": vtdregs.vtd_caps_h,
+        "vmx_caps.h": vmxcaps.vmx_caps_h,
+        "vmx_exits.h": exits.vmx_exits_h,
+        "chipset.h": chipset.chipset_h,
     }
     for name, make in headers.items():
         gen.write_if_changed(out / name, make())

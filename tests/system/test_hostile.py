@@ -261,7 +261,7 @@ def test_partition_reprogramming_legacy_devices_and_resetting_ends_alone(boot, t
     "stop" until VMs restart themselves). Plinth says each device once for b and counts every
     access; a's timing rounds run through all of it on the TSC, none slower than ten times the
     fastest, a is never stopped, and its checks all pass."""
-    from test_partition import CTRL_A, MODEL, SUMMARY, assert_all_pass, config_modules, results, vm_lines
+    from tests.system.test_partition import CTRL_A, MODEL, SUMMARY, assert_all_pass, config_modules, results, vm_lines
 
     emu = boot(
         target_for("bochs", MODEL), cpus=2, cmdline=NO_IOMMU_CMDLINE, modules=config_modules(tmp_path, LEGACY_VMS)
@@ -331,7 +331,7 @@ def test_linux_keeps_its_time_beside_a_partition_that_resets_and_reprograms(boot
     reprograms the legacy devices and takes every reset and power-off path, one per start (each
     start of b waits for a "go"). b alone stops each time; Linux's uptime goes on a second per
     line, it is never stopped, and its log has no clocksource or timer complaint."""
-    from test_partition import CTRL_A, MODEL, config_modules, vm_lines
+    from tests.system.test_partition import CTRL_A, MODEL, config_modules, vm_lines
 
     from tools import linux
 

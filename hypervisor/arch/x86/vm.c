@@ -46,6 +46,25 @@ static void free_vm(struct vm *vm)
 
 /* Exit bitmaps and a vCPU for each CPU of the VM's mask, numbered in mask order (the numbering
  * of core/launch.c). */
+/* vm_ports_add for each I/O BAR of the partition's PCI functions (vm_pci_assign sized them):
+ * 0, or its error after one line. Above 0xffff is not I/O space. */
+static int vm_ports_from_pci(struct vm *vm)
+{
+	u32 n, i;
+	const struct pci_range *r = vm_pci_io_ranges(vm, &n);
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		rc = r[i].end > 0x10000u ? -EINVAL : vm_ports_add(vm, (u16)r[i].start, (u32)(r[i].end - r[i].start));
+		if (rc) {
+			log_warn("%s: cannot own the I/O ports 0x%lx-0x%lx of its PCI functions (error %d)", vm->name,
+				 r[i].start, r[i].end, rc);
+			return rc;
+		}
+	}
+	return 0;
+}
+
 static int alloc_state(struct vm *vm)
 {
 	struct arch_vm *a = vm->arch;

@@ -259,4 +259,3 @@ bool vm_pci_mcfg(const struct vm *vm, u64 *base, u8 *bus_start, u8 *bus_end)
 	*bus_end = window.bus_end;
 	return true;
 }
-

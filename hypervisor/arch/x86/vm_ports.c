@@ -25,7 +25,6 @@
 #include <x86/pci.h>
 #include <x86/uart.h>
 #include <x86/vm.h>
-#include <x86/vm_pci.h>
 #include <x86/vm_ports.h>
 
 #define IO_SPACE_SIZE 0x10000u
@@ -139,22 +138,5 @@ int vm_ports_add(struct vm *vm, u16 base, u32 count)
 	for (i = 0; i < VM_MAX; i++)
 		if (&vms[i] != vm && vms[i].partition && vms[i].owns_rest && bitmaps_built(&vms[i]))
 			vm_ports_bitmap_init(&vms[i]);
-	return 0;
-}
-
-int vm_ports_from_pci(struct vm *vm)
-{
-	u32 n, i;
-	const struct pci_range *r = vm_pci_io_ranges(vm, &n);
-	int rc;
-
-	for (i = 0; i < n; i++) {
-		rc = r[i].end > IO_SPACE_SIZE ? -EINVAL : vm_ports_add(vm, (u16)r[i].start, (u32)(r[i].end - r[i].start));
-		if (rc) {
-			log_warn("%s: cannot own the I/O ports 0x%lx-0x%lx of its PCI functions (error %d)", vm->name,
-				 r[i].start, r[i].end, rc);
-			return rc;
-		}
-	}
 	return 0;
 }

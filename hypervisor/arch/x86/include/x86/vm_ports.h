@@ -17,9 +17,6 @@ void vm_ports_bitmap_init(struct vm *vm);
  * (empty, wraps past 0xFFFF, or not a partition), -EBUSY (a port Plinth holds or another VM
  * owns), -ENOSPC (VM_PORT_RANGES_MAX ranges already). */
 int vm_ports_add(struct vm *vm, u16 base, u32 count);
-/* vm_ports_add for each I/O BAR of the partition's PCI functions (vm_pci_assign sized them): 0,
- * or its error after one line. */
-int vm_ports_from_pci(struct vm *vm);
 /* Whether the hardware behind port is vm's (the default VM: every port). */
 bool vm_ports_owns(const struct vm *vm, u16 port);
 
