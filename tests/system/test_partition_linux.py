@@ -109,7 +109,7 @@ def test_linux_beside_a_test_guest(boot: BootFn, target_for, guest_files, tmp_pa
 
     # Commands over the console: each character typed is a receive interrupt Plinth raises at
     # the VM's I/O APIC pin 4, the output goes out from THR-empty interrupts.
-    irq = r"\d+:\s+(?P<n>\d+)\s+IO-APIC\s+4-edge\s+ttyS0"
+    irq = r"\s*\d+:\s+(?P<n>\d+)\s+IO-APIC\s+4-edge\s+ttyS0"
     before = int(run(emu, "grep ttyS0 /proc/interrupts", irq)["n"])
     run(emu, "nproc", r"1\r?$")
     after = int(run(emu, "grep ttyS0 /proc/interrupts", irq)["n"])
