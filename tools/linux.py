@@ -25,7 +25,7 @@ import subprocess
 import tarfile
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -286,35 +286,48 @@ def _package_size(package: str) -> str:
     return f" ({int(m.group(1)) / 2**20:.0f} MiB)" if m else ""
 
 
-def _extract(deb: Path, member_re: str, dest: Path) -> Path | None:
-    """Extract the first regular file of deb's data whose name matches member_re into dest
-    (flat) and return it. Streams `dpkg-deb --fsys-tarfile` and stops there, so nothing
-    else (a kernel's modules tree) ever reaches the disk."""
+def _deb_files(deb: Path, wanted: Callable[[str], bool]) -> Generator[tuple[str, int, bytes]]:
+    """(name, mode, contents) of each regular file of deb's data whose name (without "./")
+    wanted accepts, in the package's order. Streams `dpkg-deb --fsys-tarfile`; a caller that
+    stops early stops dpkg-deb too, so nothing it does not take ever reaches the disk."""
     if shutil.which("dpkg-deb") is None:
         raise PlinthError(f"cannot unpack {deb.name}: no dpkg-deb on PATH (apt package: dpkg).")
-    pattern = re.compile(member_re)
     with subprocess.Popen(
         ["dpkg-deb", "--fsys-tarfile", str(deb)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
     ) as proc:
         assert proc.stdout is not None
+        stopped = True
         try:
             with tarfile.open(fileobj=proc.stdout, mode="r|") as tar:
                 for member in tar:
-                    if member.isfile() and pattern.fullmatch(member.name.removeprefix("./")):
+                    name = member.name.removeprefix("./")
+                    if member.isfile() and wanted(name):
                         src = tar.extractfile(member)
                         assert src is not None
-                        target = dest / Path(member.name).name
-                        target.write_bytes(src.read())
-                        target.chmod(0o755 if member.mode & 0o111 else 0o644)
-                        proc.kill()  # the rest of the package is not needed
-                        return target
+                        yield name, member.mode, src.read()
+            stopped = False
         except tarfile.TarError as err:
-            proc.kill()
             raise PlinthError(f"cannot unpack {deb.name} ({err}); delete it and retry.") from None
+        finally:
+            if stopped:
+                proc.kill()  # the caller stopped early, or the data broke: the rest is not needed
         _, err_text = proc.communicate()
     if proc.returncode != 0:
         why = err_text.decode(errors="replace").strip().splitlines()
         raise PlinthError(f"cannot unpack {deb.name} ({why[-1] if why else 'dpkg-deb failed'}).")
+
+
+def _extract(deb: Path, member_re: str, dest: Path) -> Path | None:
+    """Extract the first regular file of deb's data whose name matches member_re into dest
+    (flat) and return it, or None."""
+    pattern = re.compile(member_re)
+    files = _deb_files(deb, lambda name: pattern.fullmatch(name) is not None)
+    for name, mode, data in files:
+        files.close()
+        target = dest / Path(name).name
+        target.write_bytes(data)
+        target.chmod(0o755 if mode & 0o111 else 0o644)
+        return target
     return None
 
 
@@ -409,29 +422,18 @@ def _extract_modules(deb: Path, release: str, names: set[str], dest: Path) -> se
     NAME.ko, uncompressed; the names found. One pass over the package's data."""
     prefix = f"lib/modules/{release}/"
     found: set[str] = set()
-    with subprocess.Popen(
-        ["dpkg-deb", "--fsys-tarfile", str(deb)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
-    ) as proc:
-        assert proc.stdout is not None
-        try:
-            with tarfile.open(fileobj=proc.stdout, mode="r|") as tar:
-                for member in tar:
-                    path = member.name.removeprefix("./")
-                    base = Path(path).name
-                    if not (member.isfile() and path.startswith(prefix) and base.endswith(MODULE_SUFFIXES)):
-                        continue
-                    name = module_name(base)
-                    if name in names and name not in found:
-                        src = tar.extractfile(member)
-                        assert src is not None
-                        (dest / f"{name}.ko").write_bytes(_module_plain(path, src.read()))
-                        found.add(name)
-                        if found == names:
-                            break
-        except tarfile.TarError as err:
-            raise PlinthError(f"cannot unpack {deb.name} ({err}); retry.") from None
-        finally:
-            proc.kill()
+
+    def wanted(path: str) -> bool:
+        base = Path(path).name
+        return path.startswith(prefix) and base.endswith(MODULE_SUFFIXES) and module_name(base) in names - found
+
+    files = _deb_files(deb, wanted)
+    for path, _, data in files:
+        name = module_name(Path(path).name)
+        (dest / f"{name}.ko").write_bytes(_module_plain(path, data))
+        found.add(name)
+        if found == names:
+            files.close()
     return found
 
 
