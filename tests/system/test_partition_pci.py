@@ -201,7 +201,10 @@ def test_linux_probes_its_e1000_beside_a_hostile_vm(boot: BootFn, target_for, gu
     emu.send(CTRL_A + "1")
     emu.wait_for(cp.INPUT_OWNER.fill(owner="linux"), timeout=30)
     emu.send("echo devs: $(ls /sys/bus/pci/devices) mac: $(cat /sys/class/net/eth0/address)\r")
-    after = emu.wait_for(re.compile(r"^\[linux\] devs: (?P<devs>[^\n]*) mac: (?P<mac>\S+)$", re.M), timeout=120)
+    after = emu.wait_for(
+        re.compile(r"^\[linux\] devs: (?P<devs>[^\n]*) mac: (?P<mac>[0-9a-f]{2}(:[0-9a-f]{2}){5})\r?$", re.M),
+        timeout=120,
+    )
     assert after["devs"].split() == ["0000:00:00.0", "0000:00:02.0"], after.group(0)
     assert after["mac"] == E1000_MAC, after.group(0)
     assert not cp.VM_STOPPED.fill(vm="linux").search(emu.output)
