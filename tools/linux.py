@@ -5,12 +5,19 @@ anything: the kernel package's /boot/vmlinuz-* and busybox-static's /bin/busybox
 of the .debs into a cache directory (build/linux-cache/ by default), which later runs reuse
 without touching the network. The initramfs is a newc cpio written here (no `cpio` tool
 needed), rebuilt only when its content would change.
+
+A variant initramfs carries chosen kernel modules (module_initramfs: e1000 for a PCI test) from
+the package the cached vmlinuz came from, and its /init loads them with busybox insmod before
+the shell; the modules and what they depend on (their .modinfo `depends=`) are cached
+uncompressed under cache/modules-RELEASE/, since busybox insmod reads a plain ELF object only.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import io
+import lzma
 import re
 import shutil
 import stat
@@ -18,9 +25,12 @@ import subprocess
 import tarfile
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from elftools.common.exceptions import ELFError
+from elftools.elf.elffile import ELFFile
 
 from tools.errors import PlinthError
 from tools.msg import say
@@ -178,15 +188,34 @@ def initramfs_entries(busybox: bytes, init_script: str) -> list[CpioEntry]:
     return entries
 
 
-def build_initramfs(busybox: Path, out: Path, init_script: str | None = None) -> Path:
+MODULES_DIR = "lib/modules"  # in the initramfs: NAME.ko, loaded by module_init's script
+
+
+def module_init(modules: Sequence[str]) -> str:
+    """DEFAULT_INIT that first loads /lib/modules/NAME.ko for each of modules, in that order
+    (dependencies first), saying on the console which one failed."""
+    load = "".join(
+        f'insmod /{MODULES_DIR}/{name}.ko || echo "plinth-guest: insmod {name} failed"\n' for name in modules
+    )
+    anchor = "hostname plinth-guest\n"
+    return DEFAULT_INIT.replace(anchor, load + anchor, 1)
+
+
+def build_initramfs(
+    busybox: Path, out: Path, init_script: str | None = None, modules: Sequence[tuple[str, bytes]] = ()
+) -> Path:
     """Write the guest's initramfs to out (gzip-compressed when out ends in .gz) and return
-    out. Nothing is written when out already holds the same content (a sha256 stamp of the
-    uncompressed archive sits beside it)."""
+    out; modules (name, contents of NAME.ko) go to /lib/modules. Nothing is written when out
+    already holds the same content (a sha256 stamp of the uncompressed archive sits beside it)."""
     try:
         binary = Path(busybox).read_bytes()
     except OSError as err:
         raise PlinthError(f"cannot read the busybox binary {busybox}: {err.strerror}.") from None
-    archive = cpio_newc(initramfs_entries(binary, DEFAULT_INIT if init_script is None else init_script))
+    entries = initramfs_entries(binary, DEFAULT_INIT if init_script is None else init_script)
+    if modules:
+        entries += [cpio_dir("lib"), cpio_dir(MODULES_DIR)]
+        entries += [cpio_file(f"{MODULES_DIR}/{name}.ko", data) for name, data in modules]
+    archive = cpio_newc(entries)
     compress = out.name.endswith(".gz")
     digest = hashlib.sha256(archive + (b"gzip" if compress else b"")).hexdigest()
     stamp = out.with_name(out.name + ".sha256")
@@ -257,58 +286,76 @@ def _package_size(package: str) -> str:
     return f" ({int(m.group(1)) / 2**20:.0f} MiB)" if m else ""
 
 
-def _extract(deb: Path, member_re: str, dest: Path) -> Path | None:
-    """Extract the first regular file of deb's data whose name matches member_re into dest
-    (flat) and return it. Streams `dpkg-deb --fsys-tarfile` and stops there, so nothing
-    else (a kernel's modules tree) ever reaches the disk."""
+def _deb_files(deb: Path, wanted: Callable[[str], bool]) -> Generator[tuple[str, int, bytes]]:
+    """(name, mode, contents) of each regular file of deb's data whose name (without "./")
+    wanted accepts, in the package's order. Streams `dpkg-deb --fsys-tarfile`; a caller that
+    stops early stops dpkg-deb too, so nothing it does not take ever reaches the disk."""
     if shutil.which("dpkg-deb") is None:
         raise PlinthError(f"cannot unpack {deb.name}: no dpkg-deb on PATH (apt package: dpkg).")
-    pattern = re.compile(member_re)
     with subprocess.Popen(
         ["dpkg-deb", "--fsys-tarfile", str(deb)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
     ) as proc:
         assert proc.stdout is not None
+        stopped = True
         try:
             with tarfile.open(fileobj=proc.stdout, mode="r|") as tar:
                 for member in tar:
-                    if member.isfile() and pattern.fullmatch(member.name.removeprefix("./")):
+                    name = member.name.removeprefix("./")
+                    if member.isfile() and wanted(name):
                         src = tar.extractfile(member)
                         assert src is not None
-                        target = dest / Path(member.name).name
-                        target.write_bytes(src.read())
-                        target.chmod(0o755 if member.mode & 0o111 else 0o644)
-                        proc.kill()  # the rest of the package is not needed
-                        return target
+                        yield name, member.mode, src.read()
+            stopped = False
         except tarfile.TarError as err:
-            proc.kill()
             raise PlinthError(f"cannot unpack {deb.name} ({err}); delete it and retry.") from None
+        finally:
+            if stopped:
+                proc.kill()  # the caller stopped early, or the data broke: the rest is not needed
         _, err_text = proc.communicate()
     if proc.returncode != 0:
         why = err_text.decode(errors="replace").strip().splitlines()
         raise PlinthError(f"cannot unpack {deb.name} ({why[-1] if why else 'dpkg-deb failed'}).")
+
+
+def _extract(deb: Path, member_re: str, dest: Path) -> Path | None:
+    """Extract the first regular file of deb's data whose name matches member_re into dest
+    (flat) and return it, or None."""
+    pattern = re.compile(member_re)
+    files = _deb_files(deb, lambda name: pattern.fullmatch(name) is not None)
+    for name, mode, data in files:
+        files.close()
+        target = dest / Path(name).name
+        target.write_bytes(data)
+        target.chmod(0o755 if mode & 0o111 else 0o644)
+        return target
     return None
 
 
 def _fetch(package: str, member_re: str, cache: Path) -> Path:
     """Download package with apt-get into cache and keep only its member matching member_re."""
-    _require("apt-get", package)
     cache.mkdir(parents=True, exist_ok=True)
-    say(f"fetching {package}{_package_size(package)} ...")
     start = time.monotonic()
     with tempfile.TemporaryDirectory(dir=cache, prefix="download-") as tmp:
-        work = Path(tmp)
-        work.chmod(0o755)  # apt's _apt user may then download here (no "unsandboxed" warning)
-        _apt(["apt-get", "download", "-q", package], package, cwd=work)
-        debs = sorted(work.glob(f"{package}_*.deb"))
-        if not debs:
-            raise PlinthError(f"apt-get download {package} left no .deb; run `sudo apt-get update` and retry.")
-        found = _extract(debs[0], member_re, work)
+        deb = _download(package, Path(tmp))
+        found = _extract(deb, member_re, Path(tmp))
         if found is None:
-            raise PlinthError(f"{debs[0].name} holds no file matching {member_re}; pass --kernel and --initrd instead.")
+            raise PlinthError(f"{deb.name} holds no file matching {member_re}; pass --kernel and --initrd instead.")
         target = cache / found.name
         found.replace(target)
     say(f"fetched {package} in {time.monotonic() - start:.0f} s: {target} ({target.stat().st_size / 2**20:.1f} MiB)")
     return target
+
+
+def _download(package: str, work: Path) -> Path:
+    """apt-get download package into the directory work; the .deb."""
+    _require("apt-get", package)
+    say(f"fetching {package}{_package_size(package)} ...")
+    work.chmod(0o755)  # apt's _apt user may then download here (no "unsandboxed" warning)
+    _apt(["apt-get", "download", "-q", package], package, cwd=work)
+    debs = sorted(work.glob(f"{package}_*.deb"))
+    if not debs:
+        raise PlinthError(f"apt-get download {package} left no .deb; run `sudo apt-get update` and retry.")
+    return debs[0]
 
 
 def fetch_kernel(cache: Path = CACHE) -> Path:
@@ -331,6 +378,113 @@ def fetch_debian(cache: Path = CACHE) -> tuple[Path, Path]:
     """(vmlinuz, busybox) from the Debian archive, cached in cache: the network is used only
     when the cache lacks one of them."""
     return fetch_kernel(cache), fetch_busybox(cache)
+
+
+# --- kernel modules for a variant initramfs ------------------------------------------------
+
+MODULE_SUFFIXES = (".ko", ".ko.xz")  # Debian 12 ships .ko; later kernels compress with xz
+
+
+def module_name(name: str) -> str:
+    """The kernel's name of a module: its file name's, with "_" for "-" (kmod's rule)."""
+    for suffix in MODULE_SUFFIXES:
+        name = name.removesuffix(suffix)
+    return name.replace("-", "_")
+
+
+def module_depends(data: bytes, what: str) -> list[str]:
+    """The modules that module object data needs loaded first: its .modinfo `depends=` entry
+    (what names it in the error when the bytes are no module)."""
+    try:
+        section = ELFFile(io.BytesIO(data)).get_section_by_name(".modinfo")
+    except ELFError as err:
+        raise PlinthError(f"{what} is not a kernel module ({err}).") from None
+    if section is None:
+        raise PlinthError(f"{what} is not a kernel module (it has no .modinfo section).")
+    for entry in section.data().split(b"\0"):
+        if entry.startswith(b"depends="):
+            return [module_name(d) for d in entry[len(b"depends=") :].decode().split(",") if d]
+    return []
+
+
+def _module_plain(member: str, data: bytes) -> bytes:
+    """A module file's object: .ko as it is, .ko.xz decompressed (busybox insmod takes no xz)."""
+    if not member.endswith(".xz"):
+        return data
+    try:
+        return lzma.decompress(data)
+    except lzma.LZMAError as err:
+        raise PlinthError(f"cannot decompress {member} ({err}).") from None
+
+
+def _extract_modules(deb: Path, release: str, names: set[str], dest: Path) -> set[str]:
+    """Extract the modules names (kernel names) of deb's /lib/modules/release tree into dest as
+    NAME.ko, uncompressed; the names found. One pass over the package's data."""
+    prefix = f"lib/modules/{release}/"
+    found: set[str] = set()
+
+    def wanted(path: str) -> bool:
+        base = Path(path).name
+        return path.startswith(prefix) and base.endswith(MODULE_SUFFIXES) and module_name(base) in names - found
+
+    files = _deb_files(deb, wanted)
+    for path, _, data in files:
+        name = module_name(Path(path).name)
+        (dest / f"{name}.ko").write_bytes(_module_plain(path, data))
+        found.add(name)
+        if found == names:
+            files.close()
+    return found
+
+
+def fetch_modules(release: str, modules: Sequence[str], cache: Path = CACHE) -> list[Path]:
+    """cache/modules-release/NAME.ko for modules and every module they depend on, in an order
+    that loads dependencies first; the kernel package linux-image-release (the one the cached
+    vmlinuz-release came from) is downloaded only when the cache lacks one of them."""
+    where = cache / f"modules-{release}"
+    wanted = [module_name(m) for m in modules]
+    package = f"linux-image-{release}"
+    deb: Path | None = None
+    with tempfile.TemporaryDirectory(dir=cache if cache.is_dir() else None, prefix="download-") as tmp:
+        order: list[str] = []
+        visiting: list[str] = []
+
+        def visit(name: str) -> None:
+            nonlocal deb
+            if name in order:
+                return
+            if name in visiting:
+                raise PlinthError(f"the modules of {package} depend on each other in a cycle: {' -> '.join(visiting)}.")
+            path = where / f"{name}.ko"
+            if not path.is_file():
+                if deb is None:
+                    deb = _download(package, Path(tmp))
+                where.mkdir(parents=True, exist_ok=True)
+                if name not in _extract_modules(deb, release, {name}, where):
+                    raise PlinthError(f"{package} has no module {name} (looked under /lib/modules/{release}).")
+            visiting.append(name)
+            for dep in module_depends(path.read_bytes(), str(path)):
+                visit(dep)
+            visiting.pop()
+            order.append(name)
+
+        for name in wanted:
+            visit(name)
+    return [where / f"{name}.ko" for name in order]
+
+
+def module_initramfs(modules: Sequence[str], cache: Path = CACHE) -> Path:
+    """cache/initramfs-NAMES.cpio.gz: the default initramfs with modules (and what they depend
+    on) from the cached kernel's own package, loaded by /init before the shell; rebuilt only when
+    its content would change."""
+    kernel = fetch_kernel(cache)
+    release = kernel.name.removeprefix("vmlinuz-")
+    paths = fetch_modules(release, modules, cache)
+    names = [p.name.removesuffix(".ko") for p in paths]
+    out = cache / f"initramfs-{'-'.join(module_name(m) for m in modules)}.cpio.gz"
+    return build_initramfs(
+        fetch_busybox(cache), out, module_init(names), [(n, p.read_bytes()) for n, p in zip(names, paths, strict=True)]
+    )
 
 
 def guest_files(kernel: Path | None, initrd: Path | None, cache: Path = CACHE) -> tuple[Path, Path]:

@@ -82,13 +82,20 @@ static bool build(struct vm *vm, const struct config_vm *c, u32 n)
 		gpa += len;
 	}
 	/* The loaders say why they refuse; the VM never runs, so its RAM goes back. */
-	if (arch_vm_platform_write(vm) || loader_load(vm, partition_boot, vm->kernel_module)) {
+	if (loader_load(vm, partition_boot, vm->kernel_module)) {
 		ram_place_release(&ram, &p);
 		log_warn(CONSOLE_FMT_VM_NOT_BUILT, vm->name, "its kernel did not load");
 		return false;
 	}
+	/* Its platform (ACPI tables) after its address space: the tables describe the PCI BARs
+	 * that arch_vm_init sizes and maps. The loaders leave the tables' place alone (the low
+	 * hole of plinth/guest_map.h). */
 	if (arch_vm_init(vm) || vm_isolate_dma(vm)) {
 		log_warn(CONSOLE_FMT_VM_NOT_BUILT, vm->name, "its address space or DMA domain could not be built");
+		return false;
+	}
+	if (arch_vm_platform_write(vm)) {
+		log_warn(CONSOLE_FMT_VM_NOT_BUILT, vm->name, "its ACPI tables could not be written");
 		return false;
 	}
 	log_info(CONSOLE_FMT_VM_READY, vm->name, vm->cpu_mask, vm->ram_size / MIB, p.count, n + 1);

@@ -2,16 +2,19 @@
 against the machine, and what each VM sees of PCI configuration space.
 
 Each test boots a configuration written here (test_partition.py's helpers) with the test guest
-in every VM.
+in every VM, or Debian's Linux in one of them.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests.system.test_linux import BOOT_TIMEOUT, guest_files  # noqa: F401 (a fixture)
 from tests.system.test_partition import (
     CTRL_A,
     MODEL,
@@ -24,6 +27,8 @@ from tests.system.test_partition import (
     wait_summaries,
 )
 from tools import consoleproto as cp
+from tools import linux
+from tools.emulators.base import Emulator
 from tools.emulators.bochs import NO_IOMMU_CMDLINE as NO_IOMMU
 
 pytestmark = pytest.mark.bochs
@@ -50,6 +55,28 @@ E1000 = "8086:100e"  # Bochs's e1000 (82540EM)
 E1000_BDF = "00:02.0"  # Bochs's i440FX puts PCI slot 1 there
 
 
+def hostile_vm(name: str) -> dict[str, Any]:
+    """A test-guest VM on CPU 1 that owns nothing: it must see no function on bus 0 and the e1000
+    as absent, then reads the BAR address it is sent (and its VM stops there)."""
+    return {
+        "name": name,
+        "cpus": [1],
+        "memory": "16M",
+        "cmdline": f"ram=16M checks=partition,pci,pci_hostile pci_hides={E1000} pci_victim={E1000_BDF}",
+    }
+
+
+def boot_with_e1000(boot: BootFn, target_for, tmp_path: Path, vms: Sequence[dict[str, Any]]) -> Emulator:
+    """Bochs with two CPUs and the e1000 (MAC E1000_MAC) in slot 1, booting Plinth with vms."""
+    return boot(
+        target_for("bochs", MODEL),
+        cpus=2,
+        cmdline=NO_IOMMU,
+        modules=config_modules(tmp_path, vms),
+        e1000_mac=E1000_MAC,
+    )
+
+
 def test_vm_owning_the_e1000_sees_it_and_a_hostile_vm_stops_alone(boot: BootFn, target_for, tmp_path: Path) -> None:
     """Issue 15 test 3 with test guests: VM nic owns the e1000 and sees it on bus 0 (and the host
     bridge, read-only), sizes its BAR with decoding off, cannot move it onto memory that is not
@@ -65,20 +92,9 @@ def test_vm_owning_the_e1000_sees_it_and_a_hostile_vm_stops_alone(boot: BootFn, 
             "devices": [E1000_BDF],
             "cmdline": f"ram=16M checks=pci,wait,pci_intact pci_sees={E1000}",
         },
-        {
-            "name": "hostile",
-            "cpus": [1],
-            "memory": "16M",
-            "cmdline": f"ram=16M checks=partition,pci,pci_hostile pci_hides={E1000} pci_victim={E1000_BDF}",
-        },
+        hostile_vm("hostile"),
     ]
-    emu = boot(
-        target_for("bochs", MODEL),
-        cpus=2,
-        cmdline=NO_IOMMU,
-        modules=config_modules(tmp_path, vms),
-        e1000_mac=E1000_MAC,
-    )
+    emu = boot_with_e1000(boot, target_for, tmp_path, vms)
     wait_all(
         emu,
         [re.compile(r"^\[nic\] guest: wait: ready", re.M), re.compile(r"^\[hostile\] guest: pci_hostile: ready", re.M)],
@@ -116,4 +132,86 @@ def test_vm_owning_the_e1000_sees_it_and_a_hostile_vm_stops_alone(boot: BootFn, 
     emu.wait_for(cp.INPUT_OWNER.fill(owner="monitor"), timeout=30)
     emu.send("vms\r")
     assert emu.wait_for(cp.VMS_LINE.fill(vm="hostile"), timeout=30)["state"] == "stopped"
+    assert cp.FATAL_PREFIX not in emu.output
+
+
+# Linux in a partition finds PCI through its ACPI tables (the DSDT's PCI root bridge), with the
+# default command line. pci=noacpi would not do: it also turns off ACPI interrupt routing and
+# PNP, so Linux's 8250 driver never registers COM1 and /init finds no console.
+LINUX_PCI_CMDLINE = linux.DEFAULT_CMDLINE
+
+
+@pytest.mark.slow
+def test_linux_probes_its_e1000_beside_a_hostile_vm(boot: BootFn, target_for, guest_files, tmp_path: Path) -> None:  # noqa: F811
+    """Issue 15 test 3 with Linux: unmodified Debian Linux (CPU 0, 256 MiB) owns the e1000 and its
+    driver (e1000.ko from the kernel's package, loaded by the initramfs) probes it, with the MAC
+    Bochs gave it; /sys/bus/pci/devices lists only the host bridge and the e1000. The test guest
+    beside it (CPU 1) owns nothing: it sees no function on bus 0, reads the e1000's configuration
+    space as absent (its writes dropped), then reads the e1000's BAR and its VM stops there; Linux
+    still runs commands at its shell afterwards, and its e1000 still answers (MAC from the EEPROM
+    the driver read, registers through the BAR)."""
+    kernel, _ = guest_files
+    initrd = linux.module_initramfs(["e1000"])
+    vms = [
+        {
+            "name": "linux",
+            "cpus": [0],
+            "memory": "256M",
+            "kernel": str(kernel),
+            "initrd": str(initrd),
+            "devices": [E1000_BDF],
+            "cmdline": LINUX_PCI_CMDLINE,
+        },
+        hostile_vm("tg"),
+    ]
+    emu = boot_with_e1000(boot, target_for, tmp_path, vms)
+    probe = re.compile(r"^\[linux\] \[[ \d.]+\] e1000 0000:00:02\.0 eth0: \(PCI:[^)]*\) (?P<mac>[0-9a-f:]{17})$", re.M)
+    wait_all(
+        emu,
+        [
+            re.compile(r"^\[tg\] guest: pci_hostile: ready", re.M),
+            probe,
+            re.compile(r"^\[linux\] " + re.escape(linux.GUEST_UP), re.M),
+            re.compile(r"^\[linux\] Enter 'help' for a list of built-in commands\.", re.M),
+        ],
+        timeout=2 * BOOT_TIMEOUT,  # the decompressor alone takes minutes of Bochs under load
+    )
+    out = emu.output
+    m = probe.search(out)
+    assert m and m["mac"] == E1000_MAC, "Linux's e1000 driver did not probe the card with Bochs's MAC"
+    text = vm_lines(out, "linux")
+    assert "insmod e1000 failed" not in text
+    bar = cp.VM_PCI_BAR.fill(vm="linux", bar="BAR0").search(out)
+    assert bar and bar["kind"] == "mem" and bar["note"] == "", bar
+    assert f"[mem {bar['start']}-" in text, "Linux did not find the e1000's BAR 0 where the firmware put it"
+    # The test guest owns nothing: no function on bus 0, the e1000 absent (pci_hostile's checks
+    # ran before its "ready"), then it reads the e1000's BAR and stops alone.
+    tg = vm_lines(out, "tg")
+    got = results(tg)
+    assert got.get("partition", ("",))[0] == "pass" and got.get("pci", ("",))[0] == "pass", got
+    assert "pci: 0 functions on bus 0" in tg, tg
+    emu.send(CTRL_A + "2")
+    emu.wait_for(cp.INPUT_OWNER.fill(owner="tg"), timeout=30)
+    emu.send(bar["start"] + "\r")
+    stop = emu.wait_for(cp.EPT_VIOLATION_STOP.fill(vm="tg"), timeout=120)
+    assert int(stop["gpa"], 16) == int(bar["start"], 16) and stop["access"] == "read", stop.group(0)
+    got = results(vm_lines(emu.output, "tg"))
+    assert "pci_hostile" not in got, "the test guest went on after reading Linux's BAR"
+    # Linux, afterwards: its shell answers, PCI shows its two functions, the card its MAC.
+    emu.send(CTRL_A + "1")
+    emu.wait_for(cp.INPUT_OWNER.fill(owner="linux"), timeout=30)
+    emu.send("echo devs: $(ls /sys/bus/pci/devices) mac: $(cat /sys/class/net/eth0/address)\r")
+    after = emu.wait_for(
+        re.compile(r"^\[linux\] devs: (?P<devs>[^\n]*) mac: (?P<mac>[0-9a-f]{2}(:[0-9a-f]{2}){5})\r?$", re.M),
+        timeout=120,
+    )
+    assert after["devs"].split() == ["0000:00:00.0", "0000:00:02.0"], after.group(0)
+    assert after["mac"] == E1000_MAC, after.group(0)
+    assert not cp.VM_STOPPED.fill(vm="linux").search(emu.output)
+    emu.send(CTRL_A + "0")
+    emu.wait_for(cp.INPUT_OWNER.fill(owner="monitor"), timeout=30)
+    emu.send("vms\r")
+    assert emu.wait_for(cp.VMS_LINE.fill(vm="tg"), timeout=30)["state"] == "stopped"  # listed after linux
+    running = cp.VMS_LINE.fill(vm="linux").search(emu.output, emu.output.rindex("vms"))
+    assert running and running["state"] == "running", "Linux is not running after the test guest stopped"
     assert cp.FATAL_PREFIX not in emu.output

@@ -7,8 +7,10 @@ from __future__ import annotations
 import argparse
 import gzip
 import io
+import lzma
 import shutil
 import stat
+import struct
 import subprocess
 import tarfile
 from dataclasses import dataclass
@@ -455,3 +457,127 @@ def test_run_guest_option_mistakes_are_one_sentence_before_any_build(
     assert cli.main(["run", *argv]) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith(message) and len(err.splitlines()) == 1
+
+
+# --- kernel modules for a variant initramfs ------------------------------------------------
+
+
+def fake_module(modinfo: dict[str, str], extra_section: bool = True) -> bytes:
+    """A minimal ELF64 relocatable object like a kernel module: a .modinfo section of
+    NUL-separated key=value strings (and, when extra_section, a .text before it)."""
+    info = b"".join(f"{k}={v}".encode() + b"\0" for k, v in modinfo.items())
+    names = b"\0.text\0.modinfo\0.shstrtab\0"
+    text = b"\xc3" * 16
+    body = text + info + names
+    shoff = 64 + len(body) + (-(64 + len(body)) % 8)
+    sections = [(0, 0, 0, 0)]  # (name offset, type, file offset, size)
+    if extra_section:
+        sections.append((1, 1, 64, len(text)))
+    sections += [(7, 1, 64 + len(text), len(info)), (16, 3, 64 + len(text) + len(info), len(names))]
+    ident = b"\x7fELF\x02\x01\x01" + b"\0" * 9
+    header = ident + struct.pack(
+        "<HHIQQQIHHHHHH", 1, 0x3E, 1, 0, 0, shoff, 0, 64, 0, 0, 64, len(sections), len(sections) - 1
+    )
+    out = header + body + b"\0" * (shoff - 64 - len(body))
+    for name, kind, off, size in sections:
+        out += struct.pack("<IIQQQQIIQQ", name, kind, 0, 0, off, size, 0, 0, 1, 0)
+    return out
+
+
+def test_module_depends_reads_the_modinfo_section() -> None:
+    ko = fake_module({"license": "GPL", "depends": "mii,libphy-x", "name": "e1000"})
+    assert linux.module_depends(ko, "e1000.ko") == ["mii", "libphy_x"]
+    assert linux.module_depends(fake_module({"depends": "", "name": "e1000"}, extra_section=False), "x") == []
+    assert linux.module_depends(fake_module({"name": "e1000"}), "x") == []
+    with pytest.raises(PlinthError, match=r"^junk\.ko is not a kernel module \(.*\)\.$"):
+        linux.module_depends(b"not an ELF file at all", "junk.ko")
+    with pytest.raises(PlinthError, match=r"no \.modinfo section"):
+        linux.module_depends(fake_module({}).replace(b".modinfo", b".modjunk"), "odd.ko")
+
+
+def test_module_names_follow_the_kernels_rule() -> None:
+    assert linux.module_name("snd-hda-intel.ko.xz") == "snd_hda_intel"
+    assert linux.module_name("e1000.ko") == linux.module_name("e1000") == "e1000"
+
+
+def test_module_init_loads_modules_in_order_before_the_shell() -> None:
+    text = linux.module_init(["mii", "e1000"])
+    mii, e1000 = text.index("insmod /lib/modules/mii.ko"), text.index("insmod /lib/modules/e1000.ko")
+    assert text.index("mount -t sysfs") < mii < e1000 < text.index(linux.GUEST_UP) < text.index("setsid cttyhack sh")
+    assert 'echo "plinth-guest: insmod e1000 failed"' in text
+    assert linux.module_init([]) == linux.DEFAULT_INIT
+
+
+def test_initramfs_carries_modules_under_lib_modules(tmp_path: Path, busybox: Path) -> None:
+    out = tmp_path / "initramfs-x.cpio.gz"
+    linux.build_initramfs(busybox, out, linux.module_init(["x"]), [("x", b"\x7fELF x")])
+    members = read_newc(gzip.decompress(out.read_bytes()))
+    m = by_name(members)
+    names = [x.name for x in members]
+    assert stat.S_ISDIR(m["lib/modules"].mode) and names.index("lib") < names.index("lib/modules")
+    assert m["lib/modules/x.ko"].data == b"\x7fELF x" and m["lib/modules/x.ko"].mode == stat.S_IFREG | 0o644
+    assert b"insmod /lib/modules/x.ko" in m["init"].data
+    first = out.read_bytes()
+    linux.build_initramfs(busybox, out, linux.module_init(["x"]), [("x", b"\x7fELF x v2")])
+    assert out.read_bytes() != first, "a changed module must rebuild the image"
+    assert "lib/modules" not in by_name(read_newc(gzip.decompress(linux.build_initramfs(busybox, out).read_bytes())))
+
+
+RELEASE = "6.1.0-99-amd64"
+MODDIR = f"lib/modules/{RELEASE}/kernel"
+
+
+@pytest.fixture
+def module_apt(fake_apt: FakeApt, tmp_path: Path) -> FakeApt:
+    """fake_apt whose kernel package linux-image-RELEASE holds modules: e1000 needs mii (shipped
+    xz-compressed), which needs nothing; loop_a and loop_b need each other."""
+    files = {
+        "lib/modules/6.1.0-1-other/kernel/e1000.ko": b"another kernel's module",
+        f"boot/vmlinuz-{RELEASE}": VMLINUZ,
+        f"{MODDIR}/drivers/net/e1000.ko": fake_module({"depends": "mii", "name": "e1000"}),
+        f"{MODDIR}/drivers/net/mii.ko.xz": lzma.compress(fake_module({"depends": "", "name": "mii"})),
+        f"{MODDIR}/lib/loop-a.ko": fake_module({"depends": "loop_b", "name": "loop_a"}),
+        f"{MODDIR}/lib/loop_b.ko": fake_module({"depends": "loop_a", "name": "loop_b"}),
+    }
+    (tmp_path / "debs" / f"linux-image-{RELEASE}.tar").write_bytes(tar_of(files))
+    return fake_apt
+
+
+def test_fetch_modules_takes_dependencies_first_uncompressed_and_caches_them(
+    tmp_path: Path, module_apt: FakeApt
+) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    paths = linux.fetch_modules(RELEASE, ["e1000"], cache)
+    where = cache / f"modules-{RELEASE}"
+    assert paths == [where / "mii.ko", where / "e1000.ko"]
+    assert paths[0].read_bytes() == fake_module({"depends": "", "name": "mii"}), "mii.ko.xz was not decompressed"
+    assert linux.module_depends(paths[1].read_bytes(), "e1000") == ["mii"]
+    assert f"apt-get download -q linux-image-{RELEASE}" in module_apt.calls()
+    assert sorted(p.name for p in cache.iterdir()) == [f"modules-{RELEASE}"], "the .deb is not kept"
+    calls = len(module_apt.calls())
+    assert linux.fetch_modules(RELEASE, ["e1000"], cache) == paths
+    assert len(module_apt.calls()) == calls, "cached modules must not call apt"
+
+
+def test_fetch_modules_refuses_missing_and_circular_modules(tmp_path: Path, module_apt: FakeApt) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    with pytest.raises(PlinthError, match=rf"^linux-image-{RELEASE} has no module nope \(.*{RELEASE}\)\.$"):
+        linux.fetch_modules(RELEASE, ["nope"], cache)
+    with pytest.raises(PlinthError, match=r"depend on each other in a cycle: loop_a -> loop_b\.$"):
+        linux.fetch_modules(RELEASE, ["loop-a"], cache)
+
+
+def test_module_initramfs_builds_on_the_cached_kernels_release(tmp_path: Path, module_apt: FakeApt) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / f"vmlinuz-{RELEASE}").write_bytes(VMLINUZ)
+    (cache / "busybox").write_bytes(FAKE_BUSYBOX)
+    out = linux.module_initramfs(["e1000"], cache)
+    assert out == cache / "initramfs-e1000.cpio.gz"
+    m = by_name(read_newc(gzip.decompress(out.read_bytes())))
+    assert {"lib/modules/mii.ko", "lib/modules/e1000.ko"} <= set(m)
+    init = m["init"].data.decode()
+    assert init.index("insmod /lib/modules/mii.ko") < init.index("insmod /lib/modules/e1000.ko")
+    assert not any("apt-cache depends" in c for c in module_apt.calls()), "the release is the cached kernel's"

@@ -239,7 +239,7 @@ static int check_config(const struct vm_acpi_config *c)
 	}
 	if (!c->sleep_port || c->sleep_port == 0xffff)
 		return -EINVAL;
-	return 0;
+	return vm_acpi_pci_check(c);
 }
 
 static void build_fadt(struct out *o, u32 off, const struct vm_acpi_config *c, u64 dsdt)
@@ -339,12 +339,14 @@ int vm_acpi_build(const struct vm_acpi_config *c, void *buf, u64 size, gpa_t gpa
 {
 	u32 xsdt_entries = c->mcfg ? 3 : 2, xsdt_len = HDR_LEN + 8 * xsdt_entries;
 	u32 xsdt, fadt, dsdt, madt, mcfg = 0, end, mlen;
-	u32 dlen = HDR_LEN + (u32)sizeof(aml_s5) + (c->com1 || c->com1_polled ? put_com1(NULL, 0, c->com1) : 0);
+	u32 com1_len, dlen;
 	struct out o = { buf };
 	int rc = check_config(c);
 
 	if (rc)
 		return rc;
+	com1_len = c->com1 || c->com1_polled ? put_com1(NULL, 0, c->com1) : 0;
+	dlen = HDR_LEN + (u32)sizeof(aml_s5) + com1_len + vm_acpi_pci_root(c, NULL);
 	mlen = madt_len(c);
 	xsdt = (u32)ALIGN_UP(RSDP_LEN, ALIGN_TABLE);
 	fadt = (u32)ALIGN_UP(xsdt + xsdt_len, ALIGN_TABLE);
@@ -372,6 +374,7 @@ int vm_acpi_build(const struct vm_acpi_config *c, void *buf, u64 size, gpa_t gpa
 	put_bytes(&o, dsdt + HDR_LEN, aml_s5, sizeof(aml_s5));
 	if (c->com1 || c->com1_polled)
 		put_com1(&o, dsdt + HDR_LEN + (u32)sizeof(aml_s5), c->com1);
+	vm_acpi_pci_root(c, o.b + dsdt + HDR_LEN + sizeof(aml_s5) + com1_len);
 	fix_checksum(&o, dsdt, dlen, 9);
 	build_madt(&o, madt, c, mlen);
 	if (c->mcfg)

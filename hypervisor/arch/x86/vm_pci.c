@@ -259,3 +259,23 @@ bool vm_pci_mcfg(const struct vm *vm, u64 *base, u8 *bus_start, u8 *bus_end)
 	*bus_end = window.bus_end;
 	return true;
 }
+
+void vm_pci_acpi(const struct vm *vm, struct vm_acpi_config *c)
+{
+	u32 i;
+
+	c->pci_root = vm->partition && vm_pci_owns_any(vm) && vm->id < VM_MAX;
+	if (!c->pci_root)
+		return;
+	/* Bus 0 holds the host bridge the VM sees (read-only); Linux scans the root's first bus
+	 * and what bridges below it lead to. */
+	c->pci_bus_start = 0;
+	c->pci_bus_end = 0;
+	for (i = 0; i < fn_count; i++)
+		if (fns[i].vm == vm->id)
+			c->pci_bus_end = MAX(c->pci_bus_end, PCI_BDF_BUS(fns[i].bdf));
+	c->pci_mmio = ranges[vm->id].mmio;
+	c->pci_mmio_count = ranges[vm->id].mmio_count;
+	c->pci_io = ranges[vm->id].io;
+	c->pci_io_count = ranges[vm->id].io_count;
+}

@@ -61,12 +61,14 @@ int arch_vm_platform_write(struct vm *vm)
 			apic_ids[c.cpu_count++] = cpus[cpu]->apic_id;
 	/* What the VM is given beyond its CPUs, in one place: no CMOS RTC; its I/O APIC with COM1
 	 * on its IRQ 4 (x86/vm_ioapic.h), or, when it has none, COM1 declared without an IRQ (Linux
-	 * polls it); an MCFG when it owns PCI functions and the host has a window (x86/vm_pci.h). */
+	 * polls it); an MCFG when it owns PCI functions and the host has a window, and a PCI root
+	 * bridge in its DSDT when it owns any (x86/vm_pci.h). */
 	c.cmos_rtc = false;
 	vm_ioapic_acpi(vm, &c);
 	c.com1_polled = !c.com1;
 	c.mcfg = vm_pci_mcfg(vm, &c.mcfg_base, &c.mcfg_bus_start, &c.mcfg_bus_end);
 	c.mcfg_segment = 0;
+	vm_pci_acpi(vm, &c);
 	len = vm_acpi_build(&c, buf, sizeof(buf), GUEST_MAP_ACPI_TABLES, NULL);
 	if (len < 0) {
 		log_warn("%s: its ACPI tables cannot be built (error %d)", vm->name, len);

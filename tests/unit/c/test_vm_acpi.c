@@ -1,4 +1,4 @@
-// sources: hypervisor/arch/x86/vm_acpi.c @acpi-parser
+// sources: hypervisor/arch/x86/vm_acpi.c hypervisor/arch/x86/vm_acpi_pci.c @acpi-parser
 /*
  * A partition VM's ACPI tables (arch/x86/vm_acpi.c), read back by Plinth's own ACPI parser:
  * the RSDP leads through the XSDT to exactly the VM's CPUs (and its I/O APIC and overrides only
@@ -480,4 +480,238 @@ TEST(tables_above_4g_use_only_64_bit_pointers)
 	CHECK_EQ_U64(rd64(f + 140), lay.dsdt);
 	CHECK(lay.dsdt > g);
 	CHECK_EQ_U64(sum(f, 276), 0);
+}
+
+/* --- the PCI root bridge (vm_acpi_pci.c), read back by a small AML reader of its own ---------- */
+
+/* A PkgLength at p (ACPI 6.5, 20.2.4): the package's length (which counts the PkgLength) and, in
+ * *n, the PkgLength's own bytes. */
+static u32 pkg_len(const u8 *p, u32 *n)
+{
+	u32 extra = p[0] >> 6, len = extra ? p[0] & 0xf : p[0] & 0x3f, i;
+
+	for (i = 0; i < extra; i++)
+		len |= (u32)p[1 + i] << (4 + 8 * i);
+	*n = 1 + extra;
+	return len;
+}
+
+struct root_seen {
+	char hid[8], cid[8];
+	int uid, seg, bbn; /* -1: not declared */
+	u32 bus_min, bus_max, cfg_ports, io_count, mem_count, other;
+	u64 io[2][VM_ACPI_MAX_PCI_WINDOWS], mem[2][VM_ACPI_MAX_PCI_WINDOWS]; /* [0] min, [1] max */
+	bool crs_ends_right;
+};
+
+/* An integer object of a Name: its value and length. */
+static u32 aml_int(const u8 *p, int *v)
+{
+	if (p[0] == 0x00 || p[0] == 0x01) {
+		*v = p[0];
+		return 1;
+	}
+	if (p[0] == 0x0a) {
+		*v = p[1];
+		return 2;
+	}
+	*v = -2; /* not an integer this reader expects */
+	return 1;
+}
+
+/* The resource descriptors of a _CRS buffer [p, end). */
+static void read_crs(const u8 *p, const u8 *end, struct root_seen *s)
+{
+	while (p < end) {
+		u32 len;
+
+		if (!(p[0] & 0x80)) { /* small: tag in bits 6-3, length in 2-0 */
+			len = p[0] & 7;
+			if (p[0] == 0x79) {
+				s->crs_ends_right = p + 2 == end;
+				return;
+			}
+			if (p[0] == 0x47 && rd32(p + 2) == 0x0cf80cf8 && p[6] == 1 && p[7] == 8)
+				s->cfg_ports++;
+			else
+				s->other++;
+			p += 1 + len;
+			continue;
+		}
+		len = p[1] | p[2] << 8;
+		if (p[0] == 0x88 && len == 13 && p[3] == 2) {
+			s->bus_min = p[8] | p[9] << 8, s->bus_max = p[10] | p[11] << 8;
+		} else if (p[0] == 0x88 && len == 13 && p[3] == 1 && p[5] == 3 &&
+			   (u32)(p[10] | p[11] << 8) - (p[8] | p[9] << 8) + 1 == (u32)(p[14] | p[15] << 8)) {
+			s->io[0][s->io_count] = p[8] | p[9] << 8;
+			s->io[1][s->io_count++] = p[10] | p[11] << 8;
+		} else if (p[0] == 0x87 && len == 23 && p[3] == 0 && rd32(p + 22) == rd32(p + 14) - rd32(p + 10) + 1) {
+			s->mem[0][s->mem_count] = rd32(p + 10);
+			s->mem[1][s->mem_count++] = rd32(p + 14);
+		} else if (p[0] == 0x8a && len == 43 && p[3] == 0 && rd64(p + 38) == rd64(p + 22) - rd64(p + 14) + 1) {
+			s->mem[0][s->mem_count] = rd64(p + 14);
+			s->mem[1][s->mem_count++] = rd64(p + 22);
+		} else {
+			s->other++;
+		}
+		if (p[0] != 0x79 && (p[0] & 0x80) && (p[4] & 0x0d) != 0x0c) /* producer, fixed min and max */
+			s->other++;
+		p += 3 + len;
+	}
+}
+
+/* Finds Scope (\_SB) { Device (PCI0) } in the DSDT at d and reads its names; false when the
+ * scope is not where expected or its lengths do not end at the table's end. */
+static bool read_root(const u8 *d, u32 skip, struct root_seen *s)
+{
+	u32 len = rd32(d + 4), n;
+	const u8 *p = d + 36 + skip, *end = d + len, *dev_end;
+
+	memset(s, 0, sizeof(*s));
+	s->uid = s->seg = s->bbn = -1;
+	if (p[0] != 0x10 || p + 1 + pkg_len(p + 1, &n) != end || memcmp(p + 1 + n, "\\_SB_\x5b\x82", 7))
+		return false;
+	p += 1 + n + 7;
+	dev_end = p + pkg_len(p, &n);
+	if (dev_end != end || memcmp(p + n, "PCI0", 4))
+		return false;
+	p += n + 4;
+	while (p < dev_end) {
+		if (p[0] != 0x08)
+			return false;
+		if (!memcmp(p + 1, "_HID", 4) || !memcmp(p + 1, "_CID", 4)) {
+			if (p[5] != 0x0c)
+				return false;
+			eisa_id(p + 6, p[2] == 'H' ? s->hid : s->cid);
+			p += 10;
+		} else if (!memcmp(p + 1, "_CRS", 4)) {
+			const u8 *buf = p + 5, *bend;
+
+			if (buf[0] != 0x11)
+				return false;
+			bend = buf + 1 + pkg_len(buf + 1, &n);
+			if (buf[1 + n] != 0x0b || (u32)(buf[2 + n] | buf[3 + n] << 8) != bend - (buf + 4 + n))
+				return false;
+			read_crs(buf + 4 + n, bend, s);
+			p = bend;
+		} else {
+			int *v = !memcmp(p + 1, "_UID", 4) ? &s->uid : !memcmp(p + 1, "_SEG", 4) ? &s->seg
+										  : &s->bbn;
+
+			if (memcmp(p + 1, "_UID", 4) && memcmp(p + 1, "_SEG", 4) && memcmp(p + 1, "_BBN", 4))
+				return false;
+			p += 5 + aml_int(p + 5, v);
+		}
+	}
+	return p == dev_end;
+}
+
+static const struct pci_range nic_mem[] = { { 0xc0000000, 0xc0020000 }, { 0x800000000ULL, 0x800100000ULL } };
+static const struct pci_range nic_io[] = { { 0xc040, 0xc080 } };
+
+static struct vm_acpi_config root_config(void)
+{
+	struct vm_acpi_config c = base_config(two, 2);
+
+	c.pci_root = true;
+	c.pci_mmio = nic_mem, c.pci_mmio_count = 2;
+	c.pci_io = nic_io, c.pci_io_count = 1;
+	return c;
+}
+
+TEST(dsdt_declares_a_pci_root_bridge_with_the_vms_windows)
+{
+	struct vm_acpi_config c = root_config();
+	struct root_seen s;
+	const u8 *d;
+
+	REQUIRE(build_and_parse(&c) > 0);
+	d = at(low, lay.rsdp, lay.dsdt);
+	CHECK_EQ_U64(sum(d, rd32(d + 4)), 0);
+	REQUIRE(read_root(d, 14, &s));
+	/* Conventional PCI without an MCFG: PNP0A03 alone; segment 0, bus 0, UID 0. */
+	CHECK_STR(s.hid, "PNP0A03");
+	CHECK_STR(s.cid, "");
+	CHECK_EQ_INT(s.uid, 0);
+	CHECK_EQ_INT(s.seg, 0);
+	CHECK_EQ_INT(s.bbn, 0);
+	CHECK(s.crs_ends_right);
+	CHECK_EQ_U64(s.bus_min, 0);
+	CHECK_EQ_U64(s.bus_max, 0);
+	CHECK_EQ_U64(s.cfg_ports, 1);
+	CHECK_EQ_U64(s.other, 0);
+	REQUIRE(s.io_count == 1 && s.mem_count == 2);
+	CHECK_EQ_U64(s.io[0][0], 0xc040);
+	CHECK_EQ_U64(s.io[1][0], 0xc07f);
+	CHECK_EQ_U64(s.mem[0][0], 0xc0000000);
+	CHECK_EQ_U64(s.mem[1][0], 0xc001ffff);
+	CHECK_EQ_U64(s.mem[0][1], 0x800000000ULL); /* above 4 GiB: a QWord descriptor */
+	CHECK_EQ_U64(s.mem[1][1], 0x8000fffffULL);
+
+	/* Without pci_root, none: the DSDT is \_S5 alone. */
+	c = base_config(two, 2);
+	REQUIRE(build_and_parse(&c) > 0);
+	d = at(low, lay.rsdp, lay.dsdt);
+	CHECK_EQ_U64(rd32(d + 4), 36 + 14);
+}
+
+TEST(pci_root_with_mcfg_is_pcie_and_follows_com1)
+{
+	static struct pci_range many[VM_ACPI_MAX_PCI_WINDOWS];
+	struct vm_acpi_config c = root_config();
+	struct root_seen s;
+	const u8 *d, *com1;
+	u32 i, n;
+
+	for (i = 0; i < VM_ACPI_MAX_PCI_WINDOWS; i++)
+		many[i] = (struct pci_range){ 0xe0000000ULL + i * 0x10000, 0xe0000000ULL + i * 0x10000 + 0x1000 };
+	c.pci_mmio = many, c.pci_mmio_count = VM_ACPI_MAX_PCI_WINDOWS;
+	c.pci_bus_start = 0, c.pci_bus_end = 3;
+	c.mcfg = true, c.mcfg_base = 0xb0000000, c.mcfg_bus_end = 3;
+	c.ioapic = c.com1 = true;
+	REQUIRE(build_and_parse(&c) > 0);
+	d = at(low, lay.rsdp, lay.dsdt);
+	/* COM1's scope first (one-byte PkgLength), then the root bridge's, whose PkgLengths and
+	 * buffer size take more than one byte here (64 windows). */
+	com1 = d + 36 + 14;
+	REQUIRE(com1[0] == 0x10);
+	REQUIRE(read_root(d, 14 + 1 + pkg_len(com1 + 1, &n), &s));
+	CHECK_STR(s.hid, "PNP0A08");
+	CHECK_STR(s.cid, "PNP0A03");
+	CHECK_EQ_INT(s.seg, 0);
+	CHECK_EQ_INT(s.bbn, 0);
+	CHECK_EQ_U64(s.bus_max, 3);
+	CHECK(s.crs_ends_right);
+	CHECK_EQ_U64(s.other, 0);
+	REQUIRE(s.mem_count == VM_ACPI_MAX_PCI_WINDOWS);
+	for (i = 0; i < VM_ACPI_MAX_PCI_WINDOWS; i++)
+		CHECK(s.mem[0][i] == many[i].start && s.mem[1][i] == many[i].end - 1);
+	/* A first bus other than 0 is _BBN's (a BytePrefix integer). */
+	c.pci_bus_start = 2;
+	REQUIRE(build_and_parse(&c) > 0);
+	REQUIRE(read_root(d, 14 + 1 + pkg_len(com1 + 1, &n), &s));
+	CHECK_EQ_INT(s.bbn, 2);
+	CHECK_EQ_U64(s.bus_min, 2);
+}
+
+TEST(bad_pci_roots_are_refused)
+{
+	static const struct pci_range empty[] = { { 0xc0000000, 0xc0000000 } };
+	static const struct pci_range high_io[] = { { 0xfff0, 0x10010 } };
+	struct vm_acpi_config c;
+	u8 *b = low_buf();
+
+	c = root_config(), c.pci_bus_start = 1, c.pci_bus_end = 0;
+	CHECK_EQ_INT(vm_acpi_build(&c, b, MAP_LEN, (u64)(uintptr_t)b, NULL), -EINVAL);
+	c = root_config(), c.pci_mmio = empty, c.pci_mmio_count = 1;
+	CHECK_EQ_INT(vm_acpi_build(&c, b, MAP_LEN, (u64)(uintptr_t)b, NULL), -EINVAL);
+	c = root_config(), c.pci_io = high_io;
+	CHECK_EQ_INT(vm_acpi_build(&c, b, MAP_LEN, (u64)(uintptr_t)b, NULL), -EINVAL);
+	c = root_config(), c.pci_mmio_count = VM_ACPI_MAX_PCI_WINDOWS + 1;
+	CHECK_EQ_INT(vm_acpi_build(&c, b, MAP_LEN, (u64)(uintptr_t)b, NULL), -EINVAL);
+	c = root_config(), c.pci_io = NULL;
+	CHECK_EQ_INT(vm_acpi_build(&c, b, MAP_LEN, (u64)(uintptr_t)b, NULL), -EINVAL);
+	c = root_config(), c.pci_root = false; /* windows without a bridge */
+	CHECK_EQ_INT(vm_acpi_build(&c, b, MAP_LEN, (u64)(uintptr_t)b, NULL), -EINVAL);
+	CHECK_EQ_U64(b[0], 0xcc); /* untouched */
 }

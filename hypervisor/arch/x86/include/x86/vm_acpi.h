@@ -12,8 +12,10 @@
 #define X86_VM_ACPI_H
 
 #include <x86/acpi.h>
+#include <x86/pci_access.h>
 
 #define VM_ACPI_MAX_CPUS ACPI_MAX_CPUS
+#define VM_ACPI_MAX_PCI_WINDOWS 64 /* memory (I/O) windows of a PCI root bridge */
 #define VM_ACPI_MAX_OVERRIDES ACPI_MAX_OVERRIDES
 
 /* The sleep type value the DSDT's \_S5 package gives: a guest powers off by writing
@@ -61,6 +63,15 @@ struct vm_acpi_config {
 	 * then polls the UART from a timer, so a VM without an I/O APIC still has a console both
 	 * ways. */
 	bool com1_polled;
+
+	/* The DSDT declares a PCI root bridge \_SB.PCI0 (vm_acpi_pci.c) when the VM owns PCI
+	 * functions: segment 0 (or the MCFG's), buses pci_bus_start..pci_bus_end, the configuration
+	 * ports 0xcf8-0xcff, and the memory and I/O windows given ([start, end); I/O below 0x10000;
+	 * at most VM_ACPI_MAX_PCI_WINDOWS each). PNP0A08 with an MCFG, PNP0A03 without. */
+	bool pci_root;
+	u8 pci_bus_start, pci_bus_end;
+	const struct pci_range *pci_mmio, *pci_io;
+	u32 pci_mmio_count, pci_io_count;
 };
 
 /* Where the tables of the last build went, as guest-physical addresses (for tests and logs). */
@@ -73,12 +84,21 @@ struct vm_acpi_layout {
  * guest-physical gpa (16-byte aligned: the RSDP is at gpa, the other tables follow it, each
  * 8-byte aligned and checksummed). Returns the bytes used, -ENOSPC when buf is too small, or -EINVAL for a config it refuses: no CPUs or too many, an APIC
  * ID given twice or 0xffffffff, overrides or COM1 without an I/O APIC, com1 with com1_polled, too many overrides, an MCFG whose bus
- * range is reversed or whose window is not 1 MiB aligned or wraps, a sleep port of 0, an
+ * range is reversed or whose window is not 1 MiB aligned or wraps, a PCI root bridge
+ * vm_acpi_pci_check refuses, a sleep port of 0, an
  * unaligned gpa or one where the tables would wrap past 2^64. On an error buf is
  * left as it was. layout, unless NULL, receives
  * where each table went.
  */
 int vm_acpi_build(const struct vm_acpi_config *config, void *buf, u64 size, gpa_t gpa,
 		  struct vm_acpi_layout *layout);
+
+/* (vm_acpi_pci.c) The PCI root bridge's part of config: 0, or -EINVAL for a reversed bus range,
+ * too many windows, an empty or reversed window, an I/O window past 0xffff, or windows without
+ * pci_root. */
+int vm_acpi_pci_check(const struct vm_acpi_config *config);
+/* The DSDT's bytes for the root bridge (none without pci_root), written to out unless NULL;
+ * their count. Only for a config vm_acpi_pci_check accepts. */
+u32 vm_acpi_pci_root(const struct vm_acpi_config *config, u8 *out);
 
 #endif

@@ -7,6 +7,7 @@
 #include <plinth/vm.h>
 #include <x86/pci_access.h>
 #include <x86/vcpu.h>
+#include <x86/vm_acpi.h>
 
 #define VM_PCI_WINDOW_BUS_SIZE (1ULL << 20) /* MMCONFIG: 4 KiB per function, 1 MiB per bus */
 
@@ -58,6 +59,10 @@ void vm_pci_set_window(u64 base, u8 bus_end);
  * the base of bus 0 and the buses when the VM is a partition that owns a PCI function, the host
  * has a window and it lies above the VM's RAM; false: no MCFG (port 0xcf8 access only). */
 bool vm_pci_mcfg(const struct vm *vm, u64 *base, u8 *bus_start, u8 *bus_end);
+/* The PCI root bridge of the VM's DSDT (vm_acpi_config's pci_ fields): declared when the VM is
+ * a partition that owns a function, over buses 0 to the last of its functions' and with its
+ * BARs as windows; left out otherwise. */
+void vm_pci_acpi(const struct vm *vm, struct vm_acpi_config *c);
 /* A partition's EPT violation at gpa: true when it lies in its window and was emulated (or the
  * VM stopped because the instruction cannot be), false when it is not the window's. */
 bool vm_pci_ecam_access(struct vcpu *v, gpa_t gpa, bool write);
