@@ -149,8 +149,9 @@ def test_linux_owning_the_e1000_pings_the_gateway_while_a_hostile_vm_reprograms_
         e1000_net="slirp",
     )
     emu.wait_for(re.compile(r"^\[hostile\] guest: ioapic_hostile: going on", re.M), timeout=600)
-    emu.wait_for(re.compile(r"^\[linux\] .*" + re.escape(linux.GUEST_UP), re.M), timeout=900)
-    emu.wait_for(re.compile(r"^\[linux\] .*e1000 0000:00:02\.0 eth0: Intel\(R\) PRO/1000", re.M), timeout=120)
+    # The driver is loaded by /init before it says userspace is up.
+    emu.wait_for(re.compile(r"^\[linux\] .*e1000 0000:00:02\.0 eth0: Intel\(R\) PRO/1000", re.M), timeout=900)
+    emu.wait_for(re.compile(r"^\[linux\] .*" + re.escape(linux.GUEST_UP), re.M), timeout=120)
     intx = cp.VM_INTX_PIN.fill(vm="linux").search(emu.output)
     assert intx, "no I/O APIC pin for the e1000's INTA"
     pin = intx["pin"]
