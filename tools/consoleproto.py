@@ -53,7 +53,7 @@ C_STRINGS = {
     "%lu IPIs dropped",
     # The monitor's `stats` (arch/x86/vm_ioapic.c), after the VM's vCPUs.
     "CONSOLE_FMT_IOAPIC_STATS": "  %s I/O APIC: %lu writes to pins not its own dropped, %lu entries refused, "
-    "%lu COM1 interrupts sent, %lu COM1 edges lost to a masked entry",
+    "%lu COM1 interrupts sent, %lu COM1 edges lost to a masked entry, %lu owned entries programmed",
     "CONSOLE_FMT_MONITOR_MEMORY_TYPE": "  Plinth's range: memory type %s (the boot CPU's MTRRs)",
 }
 
@@ -131,7 +131,11 @@ C_FORMATS = {
     # A partition's I/O APIC (arch/x86/vm_ioapic.c): at build, its emulated COM1 pin; a write to a
     # pin not its own, or an entry it may not program, said once per VM.
     "CONSOLE_FMT_VM_IOAPIC": "%s: I/O APIC at 0x%x (ID %u, version 0x%02x, %u pins): pin %u is its COM1 (emulated), "
-    "no other pin is its own",
+    "%u other pins are its own",
+    # At partition build (arch/x86/vm_ioapic.c): an owned PCI function's INTx and the host I/O APIC
+    # pin it became, or why it has none.
+    "CONSOLE_FMT_VM_INTX_PIN": "%s: PCI %02x:%02x.%u INT%c (interrupt line %u) is I/O APIC pin %u",
+    "CONSOLE_FMT_VM_INTX_REFUSED": "%s: PCI %02x:%02x.%u INT%c (interrupt line %u) gets no I/O APIC pin: %s",
     "CONSOLE_FMT_IOAPIC_DROPPED": "%s: vCPU %u wrote I/O APIC register 0x%02x of a pin that is not its own: dropped "
     "(said once)",
     "CONSOLE_FMT_IOAPIC_REFUSED": "%s: vCPU %u: I/O APIC register 0x%02x refused: %s (said once)",
@@ -550,8 +554,18 @@ LINUX_LOADED = line(
 VM_IOAPIC = line(
     LOG_PREFIX + C_FORMATS["CONSOLE_FMT_VM_IOAPIC"],
     rf"plinth: (?P<vm>{VM_NAME}): I/O APIC at (?P<addr>{HEX}) \(ID (?P<id>\d+), version (?P<version>{HEX}), "
-    r"(?P<pins>\d+) pins\): pin (?P<pin>\d+) is its COM1 \(emulated\), no other pin is its own",
+    r"(?P<pins>\d+) pins\): pin (?P<pin>\d+) is its COM1 \(emulated\), (?P<owned>\d+) other pins are its own",
 )  # arch/x86/vm_ioapic.c
+VM_INTX_PIN = line(
+    LOG_PREFIX + C_FORMATS["CONSOLE_FMT_VM_INTX_PIN"],
+    rf"plinth: (?P<vm>{VM_NAME}): PCI (?P<bdf>{BDF}) INT(?P<intx>[A-D]) \(interrupt line "
+    r"(?P<line>\d+)\) is I/O APIC pin (?P<pin>\d+)",
+)
+VM_INTX_REFUSED = line(
+    WARN_PREFIX + C_FORMATS["CONSOLE_FMT_VM_INTX_REFUSED"],
+    rf"plinth: warning: (?P<vm>{VM_NAME}): PCI (?P<bdf>{BDF}) INT(?P<intx>[A-D]) "
+    r"\(interrupt line (?P<line>\d+)\) gets no I/O APIC pin: (?P<why>.*)",
+)
 IOAPIC_DROPPED = line(
     WARN_PREFIX + C_FORMATS["CONSOLE_FMT_IOAPIC_DROPPED"],
     rf"plinth: warning: (?P<vm>{VM_NAME}): vCPU (?P<vcpu>\d+) wrote I/O APIC register (?P<reg>{HEX}) of a pin that "
@@ -619,7 +633,8 @@ EXIT_STATS_REASON = line(
 IOAPIC_STATS = line(
     C_STRINGS["CONSOLE_FMT_IOAPIC_STATS"],
     r"^  (?P<vm>\S+) I/O APIC: (?P<dropped>\d+) writes to pins not its own dropped, (?P<refused>\d+) entries "
-    r"refused, (?P<sent>\d+) COM1 interrupts sent, (?P<lost>\d+) COM1 edges lost to a masked entry$",
+    r"refused, (?P<sent>\d+) COM1 interrupts sent, (?P<lost>\d+) COM1 edges lost to a masked entry, "
+    r"(?P<programmed>\d+) owned entries programmed$",
     re.M,
 )
 BOOT_PATH = line(

@@ -75,6 +75,7 @@ void check_partition(void);
 void check_echo(void);
 void check_wait(void);
 void check_ioapic(void); /* checks_ioapic.c */
+void check_ioapic_hostile(void);
 void check_isolation(void);
 void check_write_past_ram(void);
 void check_legacy_ports(void);

@@ -9,6 +9,13 @@
  * - reads a pin that is not its own (pin 9): masked, and writing it changes nothing (Plinth
  *   drops and counts the write; the harness reads the count from the monitor's `stats`).
  * COM1 is left polled as before (IER 0) and pin 4 masked again.
+ *
+ * ioapic_hostile: a partition that owns no device (issue 16) reprograms every I/O APIC pin but
+ * its COM1's, half by half and whole, with what would steal or forge interrupts: aimed at
+ * another CPU (APIC ID 0: the other VM's on the two-CPU test machines) and at its own, unmasked,
+ * level and edge, logical broadcast, NMI, INIT and ExtINT delivery, vector 0. Every entry reads
+ * masked (0x10000, destination 0) before and after. With the word ioapic_forever on its command
+ * line it goes on doing so after the check's line (while another VM uses its own pins).
  */
 #include "checks.h"
 #include "console.h"
@@ -142,4 +149,92 @@ void check_ioapic(void)
 	outb(COM1 + UART_IER, 0);
 	ioapic_write(IOAPIC_RTE(COM1_PIN), RTE_MASKED | TRAP_IRQ_VECTOR);
 	irq_hook = NULL;
+}
+
+#define RTE_LEVEL BIT(15)
+#define RTE_LOGICAL BIT(11)
+#define RTE_DELIVERY(m) ((u32)(m) << 8)
+#define DELIVERY_NMI 4
+#define DELIVERY_INIT 5
+#define DELIVERY_EXTINT 7
+#define HOSTILE_VECTOR 0x40
+#define OTHER_CPU 0
+#define HOSTILE_WRITES 21 /* entries per pin in a round: 3 destinations x 7 low halves */
+
+static bool cmdline_has(const char *word)
+{
+	const char *c = guest_cmdline;
+	u32 i;
+
+	for (; *c; c++) {
+		for (i = 0; word[i] && c[i] == word[i]; i++)
+			;
+		if (!word[i] && (c == guest_cmdline || c[-1] == ' ') && (!c[i] || c[i] == ' '))
+			return true;
+	}
+	return false;
+}
+
+/* Every pin but COM1's written with each hostile entry; the pins that did not read masked. */
+static u32 hostile_round(u32 pins, u32 self, bool report)
+{
+	static const u32 lows[] = {
+		HOSTILE_VECTOR,
+		HOSTILE_VECTOR | RTE_LEVEL,
+		HOSTILE_VECTOR | RTE_LOGICAL,
+		HOSTILE_VECTOR | RTE_DELIVERY(DELIVERY_NMI),
+		HOSTILE_VECTOR | RTE_DELIVERY(DELIVERY_INIT),
+		RTE_DELIVERY(DELIVERY_EXTINT),
+		0,
+	};
+	const u32 highs[HOSTILE_WRITES / ARRAY_SIZE(lows)] = { OTHER_CPU << 24, self << 24, 0xffu << 24 };
+	u32 pin, i, k, low, high, bad = 0;
+
+	for (pin = 0; pin < pins; pin++) {
+		if (pin == COM1_PIN)
+			continue;
+		for (k = 0; k < ARRAY_SIZE(highs); k++)
+			for (i = 0; i < ARRAY_SIZE(lows); i++) {
+				ioapic_write(IOAPIC_RTE(pin) + 1, highs[k]);
+				ioapic_write(IOAPIC_RTE(pin), lows[i]);
+			}
+		low = ioapic_read(IOAPIC_RTE(pin));
+		high = ioapic_read(IOAPIC_RTE(pin) + 1);
+		if (low != RTE_MASKED || high != 0) {
+			bad++;
+			if (report)
+				check_expect(false, "pin %u reads 0x%08x%08x after the hostile writes", pin, high, low);
+		}
+	}
+	return bad;
+}
+
+void check_ioapic_hostile(void)
+{
+	u32 version = ioapic_read(IOAPIC_VERSION), self = CPUID_1_EBX_APIC_ID(cpuid_leaf(1).ebx);
+	u32 pins = ((version >> 16) & 0xff) + 1, pin, low, high, unmasked = 0, rounds = 1;
+
+	if (!check_expect(version != 0xffffffffu && pins > COM1_PIN, "the I/O APIC's version register reads 0x%x",
+			  version))
+		return;
+	for (pin = 0; pin < pins; pin++) {
+		low = ioapic_read(IOAPIC_RTE(pin));
+		high = ioapic_read(IOAPIC_RTE(pin) + 1);
+		if (pin != COM1_PIN && (low != RTE_MASKED || high != 0))
+			unmasked++;
+	}
+	check_expect(!unmasked, "%u pins not its own read other than masked before any write", unmasked);
+	check_expect(!hostile_round(pins, self, true), "a pin not its own took a hostile entry");
+	check_info("ioapic_hostile: %u pins written %u times each, all read masked", pins - 1, HOSTILE_WRITES);
+	if (!cmdline_has("ioapic_forever"))
+		return;
+	console_printf("guest: ioapic_hostile: going on\n");
+	for (;;) {
+		if (hostile_round(pins, self, false)) {
+			console_printf("guest: ioapic_hostile: FAILED in round %u: a pin took a hostile entry\n", rounds);
+			return;
+		}
+		if (!(++rounds % 20))
+			console_printf("guest: ioapic_hostile: %u rounds\n", rounds);
+	}
 }

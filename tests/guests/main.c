@@ -67,6 +67,7 @@ static const struct check_entry known_checks[] = {
 	{ "echo", check_echo },
 	{ "wait", check_wait },
 	{ "ioapic", check_ioapic },
+	{ "ioapic_hostile", check_ioapic_hostile },
 	{ "isolation", check_isolation },
 	{ "write_past_ram", check_write_past_ram },
 	{ "legacy_ports", check_legacy_ports },

@@ -295,8 +295,17 @@ SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
     ],
     "VM_IOAPIC": [
         (
-            ("one", 0xFEC00000, 2, 0x11, 24, 4),
-            {"vm": "one", "addr": "0xfec00000", "id": "2", "version": "0x11", "pins": "24", "pin": "4"},
+            ("one", 0xFEC00000, 2, 0x11, 24, 4, 1),
+            {"vm": "one", "addr": "0xfec00000", "id": "2", "version": "0x11", "pins": "24", "pin": "4", "owned": "1"},
+        )
+    ],
+    "VM_INTX_PIN": [
+        (("nic", 0, 2, 0, ord("A"), 11, 11), {"vm": "nic", "bdf": "00:02.0", "intx": "A", "line": "11", "pin": "11"})
+    ],
+    "VM_INTX_REFUSED": [
+        (
+            ("b", 0, 3, 1, ord("B"), 11, "its pin is shared with an earlier VM's device"),
+            {"vm": "b", "bdf": "00:03.1", "intx": "B", "why": "its pin is shared with an earlier VM's device"},
         )
     ],
     "IOAPIC_DROPPED": [(("one", 0, 0x23), {"vm": "one", "vcpu": "0", "reg": "0x23"})],
@@ -306,7 +315,12 @@ SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
             {"vm": "one", "vcpu": "1", "why": "destination outside the VM"},
         )
     ],
-    "IOAPIC_STATS": [(("one", 2, 1, 7, 0), {"vm": "one", "dropped": "2", "refused": "1", "sent": "7", "lost": "0"})],
+    "IOAPIC_STATS": [
+        (
+            ("one", 2, 1, 7, 0, 3),
+            {"vm": "one", "dropped": "2", "refused": "1", "sent": "7", "lost": "0", "programmed": "3"},
+        )
+    ],
     "VM_NOT_IDLE": [(("vm0", 1), {"vm": "vm0", "count": "1"})],
     "KICK_ROUNDS": [(("vm0", 2, 410), {"vm": "vm0", "rounds": "2", "us": "410"})],
     "INIT_NOT_SENT": [(("vm0", 1), {"vm": "vm0", "vcpu": "1"})],

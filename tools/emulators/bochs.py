@@ -39,6 +39,7 @@ MAX_GUEST_MIB = 3072
 # Bochs has no IOMMU, and Plinth refuses guests without DMA isolation unless told otherwise.
 NO_IOMMU_CMDLINE = "iommu=optional"
 MAC_RE = re.compile(r"[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5}")
+E1000_NETS = ("null", "slirp")
 
 # Where Debian's bochsbios and vgabios packages put the firmware: (candidates, apt package).
 BIOS = ((Path("/usr/share/bochs/BIOS-bochs-latest"),), "bochsbios")
@@ -95,13 +96,20 @@ class BochsEmulator(Emulator):
     package = "bochs"
     default_cpu_model = BOCHS_MODELS[0]
 
-    def __init__(self, iso: Path, logdir: Path, *, e1000_mac: str | None = None, **kw: Any) -> None:
-        """e1000_mac: plug an Intel 82540EM (e1000, 8086:100e) with this MAC into a PCI slot, its
-        network the null backend (frames go nowhere), for tests of PCI functions given to VMs."""
+    def __init__(
+        self, iso: Path, logdir: Path, *, e1000_mac: str | None = None, e1000_net: str = "null", **kw: Any
+    ) -> None:
+        """e1000_mac: plug an Intel 82540EM (e1000, 8086:100e) with this MAC into a PCI slot, for
+        tests of PCI functions given to VMs. e1000_net: its network, "null" (frames go nowhere) or
+        "slirp" (Bochs's built-in user-mode network: DHCP gives 10.0.2.15, the gateway 10.0.2.2
+        answers pings)."""
         super().__init__(iso, logdir, **kw)
         if e1000_mac is not None and not MAC_RE.fullmatch(e1000_mac):
             raise PlinthError(f"e1000 MAC {e1000_mac!r} is not six hex bytes such as 52:54:00:12:34:56.")
+        if e1000_net not in E1000_NETS:
+            raise PlinthError(f"e1000 network {e1000_net!r} is not one of {', '.join(E1000_NETS)}.")
         self.e1000_mac = e1000_mac
+        self.e1000_net = e1000_net
 
     @property
     def bochsrc_path(self) -> Path:
@@ -184,7 +192,7 @@ class BochsEmulator(Emulator):
                     [
                         "plugin_ctrl: e1000=1",
                         "pci: enabled=1, chipset=i440fx, slot1=e1000",
-                        f"e1000: enabled=1, mac={self.e1000_mac}, ethmod=null",
+                        f"e1000: enabled=1, mac={self.e1000_mac}, ethmod={self.e1000_net}",
                     ]
                     if self.e1000_mac
                     else []

@@ -53,8 +53,8 @@ static void mmio_write(struct vcpu *v, u32 off)
 		old = vioapic_mmio_read(&io->model, off, (u8)st.size);
 	dropped = io->model.dropped;
 	refused = io->model.refused;
-	/* No pin is OWNED yet, so the model never asks to program the physical I/O APIC. */
 	vioapic_mmio_write(&io->model, off, (u8)st.size, (u32)st.value, &act);
+	vm_ioapic_act(io, &act);
 	note_write(v, dropped, refused);
 	spin_unlock(&io->lock);
 	emulate_complete_store(v, &st, old);
@@ -64,7 +64,7 @@ static void mmio_read(struct vcpu *v, u32 off)
 {
 	struct vm_ioapic *io = &v->vm->arch->ioapic;
 	struct load ld;
-	u32 value;
+	u32 value, pin;
 
 	if (emulate_decode_load(v, &ld)) {
 		vcpu_stop_vm(v, false, "vCPU %u read the I/O APIC (offset 0x%x) with an instruction Plinth cannot emulate (guest rip 0x%lx)",
@@ -73,6 +73,8 @@ static void mmio_read(struct vcpu *v, u32 off)
 	}
 	spin_lock(&io->lock);
 	value = vioapic_mmio_read(&io->model, off, (u8)ld.size);
+	if (off == IOAPIC_WINDOW && ld.size == 4 && vioapic_selects_owned_low(&io->model, &pin))
+		value = (value & ~(IOAPIC_RTE_DELIVERY_STATUS | IOAPIC_RTE_REMOTE_IRR)) | vm_ioapic_hw_status(pin);
 	spin_unlock(&io->lock);
 	emulate_complete_load(v, &ld, value);
 }

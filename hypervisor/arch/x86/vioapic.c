@@ -170,3 +170,13 @@ int vioapic_route(const struct vioapic *v, u32 pin, struct vioapic_route *r)
 				     !!(e & IOAPIC_RTE_ACTIVE_LOW), !!(e & IOAPIC_RTE_MASKED) };
 	return 0;
 }
+
+bool vioapic_selects_owned_low(const struct vioapic *v, u32 *pin)
+{
+	u8 reg = v->regsel;
+
+	if (reg < IOAPIC_REG_RTE(0) || (reg & 1))
+		return false;
+	*pin = (u32)(reg - IOAPIC_REG_RTE(0)) / 2;
+	return *pin < v->pins && v->kind[*pin] == VIOAPIC_PIN_OWNED;
+}

@@ -93,12 +93,17 @@ static const u16 *present_functions(u32 *n)
 	return present;
 }
 
-u32 vm_pci_functions(const struct vm *vm, u16 *out, u32 max)
+u32 vm_pci_functions_of(u16 vm_id, u16 *out, u32 max)
 {
 	u32 n;
 	const u16 *p = present_functions(&n);
 
-	return pci_owned_functions(&ownership, (u16)vm->id, p, n, out, max);
+	return pci_owned_functions(&ownership, vm_id, p, n, out, max);
+}
+
+u32 vm_pci_functions(const struct vm *vm, u16 *out, u32 max)
+{
+	return vm_pci_functions_of((u16)vm->id, out, max);
 }
 
 static bool add_range(struct pci_range *r, u32 *count, u64 start, u64 size)

@@ -96,6 +96,9 @@ u32 vioapic_mmio_read(const struct vioapic *v, u64 offset, u8 width);
 void vioapic_mmio_write(struct vioapic *v, u64 offset, u8 width, u32 value, struct vioapic_action *act);
 /* Whether an unmasked entry would be accepted: IRQ_OK or an IRQ_REFUSE_ reason. */
 u32 vioapic_check_entry(const struct vioapic *v, u64 rte);
+/* Whether IOREGSEL selects the low half of an OWNED pin's entry (*pin): the caller then
+ * reads its delivery status and remote IRR from the physical I/O APIC. */
+bool vioapic_selects_owned_low(const struct vioapic *v, u32 *pin);
 /* What the entry of an OWNED or EMULATED pin delivers; -EINVAL for another pin. */
 int vioapic_route(const struct vioapic *v, u32 pin, struct vioapic_route *r);
 

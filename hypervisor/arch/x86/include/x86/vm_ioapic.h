@@ -2,8 +2,17 @@
  * A partition's I/O APIC on VMX (vm_ioapic.c): the model of x86/vioapic.h at the host I/O
  * APIC's address, ID and version, its page absent from the VM's EPT so that every access
  * exits (the EPT violation handler passes it here); and the interrupts of Plinth's device
- * models raised through it. For now one pin is EMULATED, the one the host wires ISA IRQ 4 to
- * (the emulated COM1); every other pin is NONE (owned pins come with devices' interrupts).
+ * models raised through it. One pin is EMULATED, the one the host wires ISA IRQ 4 to (the
+ * emulated COM1); the pins of its PCI functions' INTx (and, for the VM owning the rest of the
+ * PCI functions, every pin no other VM owns) are OWNED (x86/ioapic_pins.h); the others NONE.
+ * An accepted write of an OWNED entry is programmed into the physical I/O APIC: physical
+ * destination mode, one of the VM's APIC IDs, fixed delivery (x86/vioapic.h). The device's
+ * interrupt then reaches the guest's IDT without an exit (no external-interrupt exiting), and
+ * its EOI to its local APIC (written through by vapic.c) is broadcast to the I/O APIC, which
+ * clears a level-triggered pin's remote IRR. That broadcast (and the version 0x20 EOI
+ * register) clears the remote IRR of every entry with the vector: a VM that EOIs a vector
+ * another VM's level pin also uses may make that pin deliver again early, which costs the
+ * other VM a spurious interrupt, never an interrupt on a CPU not its own.
  *
  * An edge on an emulated pin whose entry is unmasked becomes a fixed IPI with the entry's
  * vector to its destination, one of the VM's CPUs (x86/vioapic.h checked it). Partition
@@ -37,6 +46,8 @@ struct vm_ioapic {
 	u32 apic_ids[PLINTH_MAX_CPUS]; /* the VM's CPUs, for the model */
 	u64 com1_sent;	 /* COM1 interrupts sent to the VM */
 	u64 com1_masked; /* COM1 edges while its entry was masked (lost, as on an I/O APIC) */
+	u32 owned;	 /* OWNED pins (x86/ioapic_pins.h) */
+	u64 programmed;	 /* writes of OWNED entries programmed into the physical I/O APIC */
 	bool drop_logged, refusal_logged;
 };
 
@@ -49,6 +60,15 @@ void vm_ioapic_host_init(const struct acpi_info *acpi);
  * 8259 PICs are masked for good in partition mode (vm_platform.c). */
 void vm_ioapic_init(struct vm *vm);
 void vm_ioapic_reset(struct vm *vm);
+/* What the model asked for after a write (x86/vioapic.h): an OWNED pin's entry programmed into
+ * the physical I/O APIC (both halves, masked while it changes) or an EOI forwarded to its EOI
+ * register, under the lock of the physical I/O APIC's register window. Called with io->lock held. */
+void vm_ioapic_act(struct vm_ioapic *io, const struct vioapic_action *act);
+/* The delivery status and remote IRR bits of the physical entry of pin (what a VM reads of its
+ * OWNED pins; the rest of the entry is its shadow). */
+u32 vm_ioapic_hw_status(u32 pin);
+/* The VM's OWNED pins masked in the physical I/O APIC (its vCPUs park: it stopped). */
+void vm_ioapic_quiesce(struct vm *vm);
 /* Whether gpa is in the VM's I/O APIC page (exit_ioapic.c). */
 bool vm_ioapic_is_page(const struct vm *vm, gpa_t gpa);
 /* The access at gpa that exited (a write or a read): decoded and done, or the VM stopped

@@ -31,6 +31,8 @@ const struct pci_ownership *vm_pci_ownership(void);
 /* The functions present on the machine that the VM owns outright, into out (at most max); the
  * count that would be written. Its DMA domain holds these. Boot CPU, before guests run. */
 u32 vm_pci_functions(const struct vm *vm, u16 *out, u32 max);
+/* The same by VM id, for a VM not built yet (the configuration's order). */
+u32 vm_pci_functions_of(u16 vm_id, u16 *out, u32 max);
 /* Sizes the partition's functions' BARs, adds its memory BARs to its memory (guest-physical =
  * host-physical, for its EPT) and notes its memory and I/O ranges: 0, or -EINVAL/-ENOSPC after
  * one line saying why (a BAR in its RAM, overlapping, wrapping, too many). Before its EPT is
