@@ -32,6 +32,7 @@ u32 apic_id(void)
 	return xapic[XAPIC_ID / 4] >> 24;
 }
 
+/* A register by its xAPIC offset, in the mode the APIC is in now. */
 static u32 reg_read(u32 offset)
 {
 	if (apic_x2apic_mode_now())
@@ -86,33 +87,17 @@ bool apic_x2apic_mode_now(void)
 	return rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_X2APIC;
 }
 
-/* A register by its xAPIC offset, in the mode the APIC is in now. */
-static u32 read_reg(u32 offset)
-{
-	if (apic_x2apic_mode_now())
-		return (u32)rdmsr(MSR_X2APIC_BASE + offset / 16);
-	return xapic[offset / 4];
-}
-
-static void write_reg(u32 offset, u32 v)
-{
-	if (apic_x2apic_mode_now())
-		wrmsr(MSR_X2APIC_BASE + offset / 16, v);
-	else
-		xapic[offset / 4] = v;
-}
-
 bool apic_irr_pending(u8 vector)
 {
-	return read_reg(XAPIC_IRR + (vector / 32u) * 16) & BIT(vector % 32u);
+	return reg_read(XAPIC_IRR + (vector / 32u) * 16) & BIT(vector % 32u);
 }
 
 bool apic_software_enable(void)
 {
-	u32 svr = read_reg(XAPIC_SVR);
+	u32 svr = reg_read(XAPIC_SVR);
 
 	if (svr & APIC_SVR_ENABLE)
 		return true;
-	write_reg(XAPIC_SVR, svr | APIC_SVR_ENABLE);
+	reg_write(XAPIC_SVR, svr | APIC_SVR_ENABLE);
 	return false;
 }
