@@ -324,6 +324,31 @@ def test_partition_reprogramming_legacy_devices_and_resetting_ends_alone(boot, t
     assert cp.FATAL_PREFIX not in emu.output
 
 
+@pytest.mark.bochs
+def test_a_partition_with_on_reset_stop_stays_stopped(boot, target_for, tmp_path: Path) -> None:
+    """on_reset = "stop": b's first reset request (0xcf9) stops b with that reason and b is not
+    restarted; a runs its checks to the end and stays running."""
+    from tests.system.test_partition import CTRL_A, MODEL, assert_all_pass, config_modules
+
+    vms = [
+        {"name": "b", "cpus": [0], "memory": "16M", "on_reset": "stop", "cmdline": "ram=16M checks=reset_paths"},
+        {"name": "a", "cpus": [1], "memory": "16M", "cmdline": "ram=16M checks=cpuid,io"},
+    ]
+    emu = boot(target_for("bochs", MODEL), cpus=2, cmdline=NO_IOMMU_CMDLINE, modules=config_modules(tmp_path, vms))
+    stop = emu.wait_for(cp.RESET_STOP.fill(vm="b"), timeout=240)
+    assert stop["on_reset"] == "stop" and stop["port"] == "0xcf9", stop.group(0)
+    emu.wait_for(re.compile(r"^\[a\] " + hvabi.GUEST_SUMMARY_RE.pattern, re.M), timeout=240)
+    emu.wait_for(cp.VM_IDLE.regex, timeout=MONITOR_WAIT)
+    emu.send(CTRL_A + "0")
+    emu.wait_for(cp.INPUT_OWNER.fill(owner="monitor"), timeout=MONITOR_WAIT)
+    emu.send("vms\r")
+    assert emu.wait_for(cp.VMS_LINE.fill(vm="b"), timeout=MONITOR_WAIT)["state"] == "stopped"
+    out = emu.output
+    assert_all_pass(out, "a", ["cpuid", "io"])
+    assert not cp.VM_RESTARTED.fill(vm="b").search(out), "b restarted although on_reset is stop"
+    assert cp.FATAL_PREFIX not in out
+
+
 @pytest.mark.slow
 @pytest.mark.bochs
 def test_linux_keeps_its_time_beside_a_partition_that_resets_and_reprograms(boot, target_for, tmp_path: Path) -> None:
