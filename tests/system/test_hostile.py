@@ -237,7 +237,14 @@ def test_ept_memory_type_hypercall_is_refused_without_the_boot_option(boot, targ
 # takes each reset and power-off path, one per start; a (CPU 1) times its own work meanwhile.
 LEGACY_VMS = [
     # pm1a: the host FADT's PM1a control, at the Bochs BIOS's PIIX4 PM base 0xb000 + 4.
-    {"name": "b", "cpus": [0], "memory": "16M", "cmdline": "ram=16M pm1a=0xb004 checks=legacy_ports,reset_paths"},
+    # on_reset = "stop": the monitor restarts b after each path, so every stop is seen alone.
+    {
+        "name": "b",
+        "cpus": [0],
+        "memory": "16M",
+        "on_reset": "stop",
+        "cmdline": "ram=16M pm1a=0xb004 checks=legacy_ports,reset_paths",
+    },
     {"name": "a", "cpus": [1], "memory": "16M", "cmdline": "ram=16M checks=timing,cpuid,io"},
 ]
 # What stops b, step by step (reset_paths): port and value written, or the ACPI sleep request.
@@ -257,8 +264,8 @@ COST_TRIES = 8  # and its timed reads of port 0x21 (in_cost)
 def test_partition_reprogramming_legacy_devices_and_resetting_ends_alone(boot, target_for, tmp_path: Path) -> None:
     """b's PICs, PIT, CMOS/RTC (with the NMI-disable bit), DMA, keyboard controller and COM2 are
     absent (legacy_ports reads all ones before and after its writes); every reset and power-off
-    path stops b alone (reset_paths, one per start; the monitor restarts b, on_reset being
-    "stop" until VMs restart themselves). Plinth says each device once for b and counts every
+    path stops b alone (reset_paths, one per start; b has on_reset = "stop" and the monitor
+    restarts it). Plinth says each device once for b and counts every
     access; a's timing rounds run through all of it on the TSC, none slower than ten times the
     fastest, a is never stopped, and its checks all pass."""
     from tests.system.test_partition import CTRL_A, MODEL, SUMMARY, assert_all_pass, config_modules, results, vm_lines
