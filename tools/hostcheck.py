@@ -32,6 +32,7 @@ from construct import BitsInteger, BitStruct, ByteSwapped, Construct, Container,
 from tools import chipset, hostc, hostcheck_ir, vmxcaps, vtdregs
 from tools.acpi_tables import Dmar, Drhd, parse_dmar
 from tools.errors import PlinthError
+from tools.hostcheck_smram import Smram, read_smram
 
 # --- Registers: names and bits from tools/vmxcaps.py, as Plinth's C side has them ---
 
@@ -516,45 +517,6 @@ def describe_vtd(cap: int, ecap: int) -> list[str]:
 # --- SMRAM: is System Management Mode out of guests' reach? (tools/chipset.py, smram.c) ---
 
 SMRAM_CHECK = "SMRAM locked (SMM out of guests' reach)"
-HOST_BRIDGE = Path("bus/pci/devices/0000:00:00.0")
-
-
-@dataclass
-class Smram:
-    """The host bridge (bus 0, device 0, function 0) and its SMRAM control byte, as read."""
-
-    path: str
-    vendor: int | None = None
-    device: int | None = None
-    bridge: str = ""  # the name tools/chipset.py gives it; "" if it is not one Plinth knows
-    offset: int | None = None
-    value: int | None = None  # None: not read (problem says why)
-    problem: str = ""
-
-
-def read_smram(sys_root: Path) -> Smram:
-    """Reads the host bridge's ids and, for a bridge Plinth knows, its SMRAM control register
-    from sysfs (Linux gives others than root the first 64 bytes of configuration space only)."""
-    config = sys_root / HOST_BRIDGE / "config"
-    s = Smram(str(config))
-    try:
-        data = config.read_bytes()
-    except OSError as e:
-        s.problem = f"{config} does not read ({e.strerror})"
-        return s
-    if len(data) < 4:
-        s.problem = f"{config} holds {len(data)} bytes, not a configuration space"
-        return s
-    s.vendor, s.device = int.from_bytes(data[0:2], "little"), int.from_bytes(data[2:4], "little")
-    known = chipset.bridge(s.vendor, s.device)
-    if known is None:
-        return s
-    s.bridge, s.offset = known.name, known.smram
-    if len(data) <= known.smram:
-        s.problem = f"{config} is readable only by root beyond its first {len(data)} bytes"
-    else:
-        s.value = data[known.smram]
-    return s
 
 
 def smram_row(s: Smram) -> Row:
