@@ -40,6 +40,7 @@ void check_vmxon(void);
 void check_ap(void);
 void check_boot_info(void);
 void check_bench(void);
+void check_bench_irq(void); /* checks_bench_irq.c: a partition owning the e1000 */
 /* The hostile guest's (checks_hostile_*.c). */
 void check_smm(void);
 void check_apic_base(void);
