@@ -75,6 +75,7 @@ void check_poweroff(void);
 void check_partition(void);
 void check_echo(void);
 void check_wait(void);
+void check_apic_cross_page(void);
 void check_ioapic(void); /* checks_ioapic.c */
 void check_ioapic_hostile(void);
 void check_isolation(void);

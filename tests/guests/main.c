@@ -67,6 +67,7 @@ static const struct check_entry known_checks[] = {
 	{ "partition", check_partition },
 	{ "echo", check_echo },
 	{ "wait", check_wait },
+	{ "apic_cross_page", check_apic_cross_page },
 	{ "ioapic", check_ioapic },
 	{ "ioapic_hostile", check_ioapic_hostile },
 	{ "isolation", check_isolation },
