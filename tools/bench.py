@@ -288,16 +288,21 @@ def pool_costs(console: str) -> dict[str, dict[str, int]]:
     }
 
 
-def partitions(setup: Setup) -> dict[str, Any]:
-    """configs/two-guests.toml on 2 CPUs: each VM's pool cost and the boot path with both."""
+def _boot_config(setup: Setup, path: Path, logname: str, until: str | re.Pattern[str], **kw: Any) -> str:
+    """A boot of configuration path on 2 CPUs (logs in build/bench/logname); kw go to _boot."""
     from tools import vmconfig
 
-    config = vmconfig.load(PARTITIONS)
-    logdir = BUILD / "bench" / "partitions"
+    config = vmconfig.load(path)
+    logdir = BUILD / "bench" / logname
     logdir.mkdir(parents=True, exist_ok=True)
     blob = vmconfig.write_blob(config, logdir / "vms.blob")
     two = Setup(setup.emulator, setup.cpu_model, 2, setup.memory_mib)
-    out = _boot(two, logdir, [(blob, vmconfig.MODULE_WORD), *config.modules()], cp.BOOT_PATH.regex, 300)
+    return _boot(two, logdir, [(blob, vmconfig.MODULE_WORD), *config.modules()], until, 300, **kw)
+
+
+def partitions(setup: Setup) -> dict[str, Any]:
+    """configs/two-guests.toml on 2 CPUs: each VM's pool cost and the boot path with both."""
+    out = _boot_config(setup, PARTITIONS, "partitions", cp.BOOT_PATH.regex)
     costs = pool_costs(out)
     boot = cp.BOOT_PATH.search(out)
     if not costs:
@@ -352,22 +357,7 @@ def device_irq_figures(console: str) -> dict[str, Any]:
 
 def device_irq(setup: Setup) -> dict[str, Any]:
     """configs/e1000-irq.toml on 2 CPUs with Bochs's e1000: the bench_irq check's figures."""
-    from tools import vmconfig
-
-    config = vmconfig.load(IRQ_CONFIG)
-    logdir = BUILD / "bench" / "device-irq"
-    logdir.mkdir(parents=True, exist_ok=True)
-    blob = vmconfig.write_blob(config, logdir / "vms.blob")
-    two = Setup(setup.emulator, setup.cpu_model, 2, setup.memory_mib)
-    out = _boot(
-        two,
-        logdir,
-        [(blob, vmconfig.MODULE_WORD), *config.modules()],
-        hvabi.GUEST_SUMMARY_RE,
-        300,
-        quiet=True,
-        e1000_mac=E1000_MAC,
-    )
+    out = _boot_config(setup, IRQ_CONFIG, "device-irq", hvabi.GUEST_SUMMARY_RE, quiet=True, e1000_mac=E1000_MAC)
     return {"config": IRQ_CONFIG.name} | device_irq_figures(out)
 
 

@@ -156,23 +156,6 @@ static void bench_irq_hook(void)
 	eoi_ticks = rdtsc() - t;
 }
 
-static void sort(u64 *v, u32 n)
-{
-	for (u32 i = 1; i < n; i++)
-		for (u32 j = i; j && v[j - 1] > v[j]; j--) {
-			u64 t = v[j];
-
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-}
-
-static void report(const char *name, u64 *v)
-{
-	sort(v, BENCH_IRQ_RUNS);
-	check_info("bench %s min=%lu median=%lu runs=%u", name, v[0], v[BENCH_IRQ_RUNS / 2], BENCH_IRQ_RUNS);
-}
-
 /* The two loops differ only in the instruction that raises the interrupt. Each waits for the
  * handler (a device interrupt that never comes fails the check instead of hanging it). */
 static bool soft_runs(void)
@@ -257,6 +240,7 @@ void check_bench_irq(void)
 	u8 line, intx;
 	u16 cmd;
 	struct madt_route r = { 0 };
+	s64 rc[3];
 	bool ok;
 
 	for (dev = 0; dev < 32 && !fn; dev++)
@@ -291,9 +275,9 @@ void check_bench_irq(void)
 	eoi_reg = &eoi_sink;
 	ok = soft_runs();
 	check_expect(ok, "a software interrupt did not reach the handler");
-	report("irq_soft_entry", entry_samples);
-	report("irq_soft_trip", trip_samples);
-	report("irq_soft_eoi", eoi_samples);
+	bench_report("irq_soft_entry", entry_samples, BENCH_IRQ_RUNS);
+	bench_report("irq_soft_trip", trip_samples, BENCH_IRQ_RUNS);
+	bench_report("irq_soft_eoi", eoi_samples, BENCH_IRQ_RUNS);
 
 	ioapic_write(r.ioapic, IOAPIC_RTE(pin) + 1, id << 24);
 	ioapic_write(r.ioapic, IOAPIC_RTE(pin),
@@ -304,10 +288,10 @@ void check_bench_irq(void)
 	eoi_reg = (volatile u32 *)(apic_base_address() + APIC_EOI);
 	mmio_write(bar + E1000_IMS, E1000_ICR_MDAC);
 	entries = 0;
-	exit_stats(exits_before);
+	rc[0] = exit_stats(exits_before);
 	ok = device_irq_runs();
-	exit_stats(exits_after);
-	exit_stats(exits_again);
+	rc[1] = exit_stats(exits_after);
+	rc[2] = exit_stats(exits_again);
 	mmio_write(bar + E1000_IMC, 0xffffffffu);
 	asm volatile("cli" ::: "memory");
 	ioapic_write(r.ioapic, IOAPIC_RTE(pin), RTE_MASKED | TRAP_IRQ_VECTOR);
@@ -315,9 +299,10 @@ void check_bench_irq(void)
 	pci_cfg_write16(fn | PCI_COMMAND, cmd);
 	if (!ok)
 		return;
-	report("irq_entry", entry_samples);
-	report("irq_trip", trip_samples);
-	report("irq_eoi", eoi_samples);
-	report_exits();
+	bench_report("irq_entry", entry_samples, BENCH_IRQ_RUNS);
+	bench_report("irq_trip", trip_samples, BENCH_IRQ_RUNS);
+	bench_report("irq_eoi", eoi_samples, BENCH_IRQ_RUNS);
+	if (check_expect(rc[0] > 0 && rc[1] > 0 && rc[2] > 0, "EXIT_STATS returned %ld, %ld, %ld", rc[0], rc[1], rc[2]))
+		report_exits();
 	check_expect(entries == BENCH_IRQ_RUNS, "%u interrupts for %u ICS writes", entries, BENCH_IRQ_RUNS);
 }
