@@ -5,7 +5,7 @@
  * The guest finds the e1000 (8086:100e) on bus 0, its INTx line (config 0x3c, 0x3d) and, from its
  * own MADT, the I/O APIC and the line's GSI; it programs that pin as the MADT says a PCI line is
  * (level, active low), fixed delivery of TRAP_IRQ_VECTOR to its own APIC ID, and unmasks one
- * interrupt cause in the e1000 (IMS; 82540EM manual 13.4.17-13.4.21: ICR at 0xc0 clears on read,
+ * interrupt cause in the e1000 (IMS; Intel's 8254x developer's manual: ICR at 0xc0 clears on read,
  * ICS at 0xc8 sets causes, IMS at 0xd0 and IMC at 0xd8 set and clear the mask). Then
  * BENCH_IRQ_RUNS times it reads the TSC, writes the cause to ICS, and the handler reads the TSC,
  * reads ICR (the line drops) and writes the local APIC's EOI; the loop reads the TSC again when
