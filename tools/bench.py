@@ -11,7 +11,11 @@
 - scaling: the boot path to the first guest instruction for each CPU count, and whether it
   grows at most linearly;
 - partitions: configs/two-guests.toml booted, what Plinth's pool holds for each VM (EPT, vCPUs
-  with their VMCS, exit bitmaps, VM state) and the boot path with two VMs.
+  with their VMCS, exit bitmaps, VM state) and the boot path with two VMs;
+- a device interrupt (issue 16): configs/e1000-irq.toml, a partition owning Bochs's e1000, raises
+  the card's INTx through its I/O APIC pin (the test guest's bench_irq check): instructions from
+  the ICS write to the handler and for the whole round trip, net of the same path raised by a
+  software INT, and the VM exits per interrupt by reason.
 
 Results go to build/bench/results.json; the goals are printed with the figures; --compare
 OLD.json prints the ratios of every figure both runs have.
@@ -28,13 +32,15 @@ from pathlib import Path
 from typing import Any
 
 from tools import consoleproto as cp
-from tools import exitstats, hvabi, image, linux, logs
+from tools import exitstats, hvabi, image, linux, logs, vmcs
 from tools.emulators.bochs import BOCHS_MODELS, NO_IOMMU_CMDLINE
 from tools.errors import PlinthError
 from tools.paths import BUILD, ELF, ROOT
 
 GUEST = BUILD / "guests" / "testguest.bin"
 PARTITIONS = ROOT / "configs" / "two-guests.toml"
+IRQ_CONFIG = ROOT / "configs" / "e1000-irq.toml"
+E1000_MAC = "52:54:00:12:34:56"
 RESULTS = BUILD / "bench" / "results.json"
 # What the shell prints for the command bench types (not a Plinth line: see linux_boot).
 UPTIME_RE = re.compile(r"uptime=(?P<up>[\d.]+)")
@@ -91,9 +97,11 @@ def _boot(
     send: list[tuple[str, str]] | None = None,
     until_exit: bool = False,
     quiet: bool = False,
+    e1000_mac: str | None = None,
 ) -> str:
     """Boots, waits for until, types send's commands; returns the console text (up to the
-    emulator's own exit with until_exit: a guest power-off ends it)."""
+    emulator's own exit with until_exit: a guest power-off ends it). e1000_mac plugs Bochs's
+    e1000 into PCI slot 1."""
     from tools import emulators
     from tools.emulators.base import EmulatorExited
 
@@ -105,8 +113,9 @@ def _boot(
         cmdline += " quiet"
     iso = image.cached_iso(ELF, modules=modules, cmdline=cmdline)
     logs.link_iso(iso, logdir)
+    extra = {"e1000_mac": e1000_mac} if e1000_mac else {}
     emu = emulators.create(
-        setup.emulator, iso, logdir, cpu_model=setup.cpu_model, cpus=setup.cpus, memory_mib=setup.memory_mib
+        setup.emulator, iso, logdir, cpu_model=setup.cpu_model, cpus=setup.cpus, memory_mib=setup.memory_mib, **extra
     )
     with emu:
         emu.wait_for(until, timeout=timeout)
@@ -279,21 +288,77 @@ def pool_costs(console: str) -> dict[str, dict[str, int]]:
     }
 
 
-def partitions(setup: Setup) -> dict[str, Any]:
-    """configs/two-guests.toml on 2 CPUs: each VM's pool cost and the boot path with both."""
+def _boot_config(setup: Setup, path: Path, logname: str, until: str | re.Pattern[str], **kw: Any) -> str:
+    """A boot of configuration path on 2 CPUs (logs in build/bench/logname); kw go to _boot."""
     from tools import vmconfig
 
-    config = vmconfig.load(PARTITIONS)
-    logdir = BUILD / "bench" / "partitions"
+    config = vmconfig.load(path)
+    logdir = BUILD / "bench" / logname
     logdir.mkdir(parents=True, exist_ok=True)
     blob = vmconfig.write_blob(config, logdir / "vms.blob")
     two = Setup(setup.emulator, setup.cpu_model, 2, setup.memory_mib)
-    out = _boot(two, logdir, [(blob, vmconfig.MODULE_WORD), *config.modules()], cp.BOOT_PATH.regex, 300)
+    return _boot(two, logdir, [(blob, vmconfig.MODULE_WORD), *config.modules()], until, 300, **kw)
+
+
+def partitions(setup: Setup) -> dict[str, Any]:
+    """configs/two-guests.toml on 2 CPUs: each VM's pool cost and the boot path with both."""
+    out = _boot_config(setup, PARTITIONS, "partitions", cp.BOOT_PATH.regex)
     costs = pool_costs(out)
     boot = cp.BOOT_PATH.search(out)
     if not costs:
         raise PlinthError("the configuration's boot printed no VM's pool cost; see build/bench/partitions/console.log.")
     return {"config": PARTITIONS.name, "vms": costs, "boot_path": int(boot["ticks"]) if boot else None}
+
+
+# The bench_irq check's timed figures (checks_bench_irq.c), as render() names them.
+IRQ_FIGURES = {"entry": "ICS write to handler", "trip": "whole round trip", "eoi": "EOI write"}
+
+
+def device_irq_figures(console: str) -> dict[str, Any]:
+    """The bench_irq check's figures from its console: entry (ICS write to the handler's first
+    instruction), trip (the whole round trip) and eoi (the handler's EOI write) with their
+    software-INT baselines and the net figures, the route the VM found, and the exits per
+    interrupt by reason name."""
+    checks = hvabi.guest_checks(console)
+    result, detail = checks.get("bench_irq", ("missing", None))
+    if result != "pass":
+        raise PlinthError(f"the bench_irq check did not pass ({result}: {detail}); see its console.log.")
+    raw = {m["name"]: (int(m["min"]), int(m["median"])) for m in cp.GUEST_BENCH.finditer(console)}
+    exits = cp.GUEST_BENCH_IRQ_EXITS.search(console)
+    route = cp.GUEST_BENCH_IRQ_ROUTE.search(console)
+    if not exits or not route or not {f"irq_{k}{n}" for k in ("", "soft_") for n in IRQ_FIGURES} <= set(raw):
+        raise PlinthError("the bench_irq check printed no measurements; see its console.log.")
+    out: dict[str, Any] = {}
+    for name in IRQ_FIGURES:
+        (lo, med), (base_lo, base_med) = raw[f"irq_{name}"], raw[f"irq_soft_{name}"]
+        out[name] = {
+            "min": lo,
+            "median": med,
+            "soft_min": base_lo,
+            "soft_median": base_med,
+            "net_min": lo - base_lo,
+            "net_median": med - base_med,
+        }
+    n = int(exits["interrupts"])
+    by_reason = {}
+    if exits["reasons"] != " none":
+        for item in exits["reasons"].split():
+            reason, _, count = item.partition("=")
+            by_reason[vmcs.exit_reason_name(int(reason))] = int(count)
+    out["interrupts"] = n
+    out["exits_total"] = int(exits["total"])
+    out["exits_per_interrupt"] = round(int(exits["total"]) / n, 2) if n else None
+    out["exits_by_reason"] = by_reason
+    out["route"] = {
+        k: route[k] for k in ("bdf", "intx", "line", "gsi", "pin", "trigger", "polarity", "vector", "apic_id")
+    }
+    return out
+
+
+def device_irq(setup: Setup) -> dict[str, Any]:
+    """configs/e1000-irq.toml on 2 CPUs with Bochs's e1000: the bench_irq check's figures."""
+    out = _boot_config(setup, IRQ_CONFIG, "device-irq", hvabi.GUEST_SUMMARY_RE, quiet=True, e1000_mac=E1000_MAC)
+    return {"config": IRQ_CONFIG.name} | device_irq_figures(out)
 
 
 def commit() -> str:
@@ -333,6 +398,8 @@ def run(setup: Setup, with_linux: bool = True, scaling_cpus: list[int] | None = 
     results["linux"] = linux_boot(setup) if with_linux else {"idle_exits_per_s": None}
     results["scaling"] = scaling(setup, scaling_cpus) if scaling_cpus else {}
     results["partitions"] = partitions(setup) if setup.emulator == "bochs" else {}
+    # Seconds of Bochs (one quiet boot of a test guest): always measured.
+    results["device_irq"] = device_irq(setup) if setup.emulator == "bochs" else {}
     results["goals"] = goals(results)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
@@ -403,6 +470,27 @@ def render(r: dict[str, Any]) -> str:
                 f"  {name:<16} {c['kib']:>5} {c['ept']:>5} {c['vcpus']:>5} {c['vmcs']:>5} {c['state']:>10} "
                 f"{c['vm_state']:>8}"
             )
+    di = r.get("device_irq") or {}
+    if di.get("entry"):
+        rt = di["route"]
+        lines += [
+            "",
+            f"device interrupt (e1000 INTx, partition; {di['config']}): {di['interrupts']} interrupts, PCI "
+            f"{rt['bdf']} INT{rt['intx']} GSI {rt['gsi']} ({rt['trigger']}, {rt['polarity']}) at vector {rt['vector']}",
+            f"  {'':<24} {'min':>8} {'median':>8} {'INT min':>8} {'INT median':>10} {'net min':>8} {'net median':>10}",
+        ]
+        for key, what in IRQ_FIGURES.items():
+            t = di[key]
+            lines.append(
+                f"  {what:<24} {t['min']:>8} {t['median']:>8} {t['soft_min']:>8} {t['soft_median']:>10} "
+                f"{t['net_min']:>8} {t['net_median']:>10}"
+            )
+        reasons = ", ".join(f"{k} {v}" for k, v in sorted(di["exits_by_reason"].items(), key=lambda kv: -kv[1]))
+        lines += [
+            f"  VM exits per interrupt: {di['exits_per_interrupt']}"
+            + (f" ({reasons} in {di['interrupts']} interrupts)" if reasons else ""),
+            "  (INT: the same path raised by a software INT, with a store to memory for the EOI; net = the difference)",
+        ]
     lines += ["", "goals:"]
     for g in r["goals"]:
         verdict = "met" if g["met"] else ("not measured" if g["value"] is None else "NOT met")
@@ -426,6 +514,11 @@ def _figures(r: dict[str, Any]) -> dict[str, Any]:
     out["Plinth share %"] = lx.get("plinth_share_pct")
     for n, ticks in ((r.get("scaling") or {}).get("boot_paths") or {}).items():
         out[f"boot path {n} CPUs"] = ticks
+    di = r.get("device_irq") or {}
+    out["device interrupt entry"] = (di.get("entry") or {}).get("net_min")
+    out["device interrupt round trip"] = (di.get("trip") or {}).get("net_min")
+    out["device interrupt EOI"] = (di.get("eoi") or {}).get("net_min")
+    out["device interrupt exits"] = di.get("exits_per_interrupt")
     return out
 
 

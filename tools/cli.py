@@ -623,7 +623,10 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("elf", help="path to plinth.elf")
     s.set_defaults(func=cmd_check_elf)
 
-    s = sub.add_parser("bench", help="measure exit round trips, boot path, footprint and a Linux boot's exits")
+    s = sub.add_parser(
+        "bench",
+        help="measure exit round trips, boot path, footprint, a device interrupt's cost and a Linux boot's exits",
+    )
     s.add_argument(
         "--cpu-model",
         default=DEFAULT_BOCHS_MODEL,

@@ -702,6 +702,19 @@ GUEST_BENCH = line(
     "guest: info bench %s min=%lu median=%lu runs=%u",
     r"guest: info bench (?P<name>\w+) min=(?P<min>\d+) median=(?P<median>\d+) runs=(?P<runs>\d+)",
 )  # checks_bench.c
+# checks_bench_irq.c: the e1000's interrupt route as the VM found it, and the exits of the
+# interrupts by basic exit reason (number=count items, or " none").
+GUEST_BENCH_IRQ_ROUTE = line(
+    "guest: info bench_irq: e1000 00:%02x.0 BAR 0 0x%lx INT%c line %u: GSI %u, I/O APIC 0x%lx pin %u, %s %s; "
+    "vector 0x%x to APIC ID %u",
+    rf"guest: info bench_irq: e1000 (?P<bdf>{BDF}) BAR 0 (?P<bar>{HEX}) INT(?P<intx>[A-D]) line (?P<line>\d+): "
+    rf"GSI (?P<gsi>\d+), I/O APIC (?P<ioapic>{HEX}) pin (?P<pin>\d+), (?P<trigger>level|edge) "
+    rf"(?P<polarity>active low|active high); vector (?P<vector>{HEX}) to APIC ID (?P<apic_id>\d+)",
+)
+GUEST_BENCH_IRQ_EXITS = line(
+    "guest: info bench_irq exits %lu for %u interrupts:%s",
+    r"guest: info bench_irq exits (?P<total>\d+) for (?P<interrupts>\d+) interrupts:(?P<reasons>(?: \d+=\d+)+| none)",
+)
 GUEST_HEARTBEAT = line("guest: info heartbeat %u", r"guest: info heartbeat (?P<beat>\d+)")  # checks_hostile_stop.c
 GUEST_CPUID_ROUNDTRIP = line(
     "guest: info cpuid_roundtrip_tsc=%lu", r"guest: info cpuid_roundtrip_tsc=(?P<ticks>\d+)"

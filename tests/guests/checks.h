@@ -40,6 +40,9 @@ void check_vmxon(void);
 void check_ap(void);
 void check_boot_info(void);
 void check_bench(void);
+/* Sorts the n samples in v and prints their minimum and median as a bench line (checks_bench.c). */
+void bench_report(const char *name, u64 *v, u32 n);
+void check_bench_irq(void); /* checks_bench_irq.c: a partition owning the e1000 */
 /* The hostile guest's (checks_hostile_*.c). */
 void check_smm(void);
 void check_apic_base(void);
@@ -74,6 +77,7 @@ void check_poweroff(void);
 void check_partition(void);
 void check_echo(void);
 void check_wait(void);
+void check_apic_cross_page(void);
 void check_ioapic(void); /* checks_ioapic.c */
 void check_ioapic_hostile(void);
 void check_isolation(void);

@@ -54,7 +54,7 @@ static void op_cr(void)
 
 static u64 samples[BENCH_RUNS];
 
-static void sort(u64 *v, u32 n)
+void bench_report(const char *name, u64 *v, u32 n)
 {
 	for (u32 i = 1; i < n; i++)
 		for (u32 j = i; j && v[j - 1] > v[j]; j--) {
@@ -63,6 +63,7 @@ static void sort(u64 *v, u32 n)
 			v[j] = v[j - 1];
 			v[j - 1] = t;
 		}
+	check_info("bench %s min=%lu median=%lu runs=%u", name, v[0], v[n / 2], n);
 }
 
 static void measure(const char *name, void (*op)(void))
@@ -73,8 +74,7 @@ static void measure(const char *name, void (*op)(void))
 		op();
 		samples[i] = rdtsc() - t0;
 	}
-	sort(samples, BENCH_RUNS);
-	check_info("bench %s min=%lu median=%lu runs=%u", name, samples[0], samples[BENCH_RUNS / 2], BENCH_RUNS);
+	bench_report(name, samples, BENCH_RUNS);
 }
 
 void check_bench(void)

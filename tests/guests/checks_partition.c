@@ -9,6 +9,9 @@
  *   input) and prints it back; wait reads one that must be "go", to hold the checks after it
  *   until the harness says so, with a logical APIC id set that another VM's logical IPIs
  *   would name if Plinth let them through.
+ * - apic_cross_page: writes to the local APIC (whose page a partition keeps write-trapped) by
+ *   instructions that cross a page boundary, MOV r32 with its opcode the last byte of a page and
+ *   MOV imm32 with its immediate split, take effect: Plinth fetches the bytes from both pages.
  */
 #include <plinth/string.h>
 #include "checks.h"
@@ -137,4 +140,61 @@ void check_wait(void)
 	console_printf("guest: wait: ready\n");
 	guest_read_line(line, sizeof(line));
 	check_expect(!strcmp(line, "go"), "read '%s', not 'go'", line);
+}
+
+#define CODE_PAGE 4096
+#define CROSS_LINEAR 0x40200000ull /* a 2 MiB page of the identity map beyond any test VM's RAM */
+#define PTE_P BIT(0)
+#define PTE_RW BIT(1)
+#define PTE_PS BIT(7)
+
+/* The guest's page-directory entry for linear (entry.S's identity map: 2 MiB pages). */
+static volatile u64 *pde_of(u64 linear)
+{
+	u64 *pml4 = (u64 *)(read_cr3() & ~0xfffull);
+	u64 *pdpt = (u64 *)(pml4[(linear >> 39) & 511] & ~0xfffull);
+	u64 *pd = (u64 *)(pdpt[(linear >> 30) & 511] & ~0xfffull);
+
+	return &pd[(linear >> 21) & 511];
+}
+
+void check_apic_cross_page(void)
+{
+	/* Two pages of code mapped swapped at CROSS_LINEAR (its first page is code's second), so
+	 * that the two linear pages of an instruction are not physically adjacent: bytes read past
+	 * the first page's end in guest-physical memory would be the wrong ones. */
+	static u8 code[2 * CODE_PAGE] __aligned(CODE_PAGE);
+	static u64 pt[512] __aligned(CODE_PAGE);
+	static const u8 mov_r32[] = { 0x89, 0x02, 0xc3 };			    /* mov %eax, (%rdx); ret */
+	static const u8 mov_imm32[] = { 0xc7, 0x02, 0x50, 0x00, 0x00, 0x00, 0xc3 }; /* movl $0x50, (%rdx); ret */
+	u64 tpr = apic_base_address() + APIC_TPR, saved;
+	volatile u32 *reg = (volatile u32 *)tpr;
+	volatile u64 *pde = pde_of(CROSS_LINEAR);
+	u32 i;
+
+	if (!check_expect(*pde & PTE_PS, "the page directory entry of 0x%llx is not a 2 MiB page", CROSS_LINEAR))
+		return;
+	saved = *pde;
+	memset(pt, 0, sizeof(pt));
+	pt[0] = (u64)&code[CODE_PAGE] | PTE_P | PTE_RW;
+	pt[1] = (u64)&code[0] | PTE_P | PTE_RW;
+	*pde = (u64)pt | PTE_P | PTE_RW;
+	for (i = 0; i < 2; i++)
+		asm volatile("invlpg (%0)" : : "r"(CROSS_LINEAR + i * CODE_PAGE) : "memory");
+
+	/* MOV r32: the opcode ends linear page 0 (code's second page), ModRM and RET start page 1. */
+	code[2 * CODE_PAGE - 1] = mov_r32[0];
+	memcpy(code, mov_r32 + 1, sizeof(mov_r32) - 1);
+	asm volatile("call *%2" : : "a"(0x30), "d"(tpr), "r"(CROSS_LINEAR + CODE_PAGE - 1) : "memory");
+	check_expect(*reg == 0x30, "MOV r32 across a page boundary: TPR 0x%x", *reg);
+	/* MOV imm32: opcode, ModRM and two immediate bytes on page 0, the rest on page 1. */
+	memcpy(&code[2 * CODE_PAGE - 4], mov_imm32, 4);
+	memcpy(code, mov_imm32 + 4, sizeof(mov_imm32) - 4);
+	asm volatile("call *%1" : : "d"(tpr), "r"(CROSS_LINEAR + CODE_PAGE - 4) : "memory");
+	check_expect(*reg == 0x50, "MOV imm32 split across a page boundary: TPR 0x%x", *reg);
+	*reg = 0;
+
+	*pde = saved;
+	for (i = 0; i < 2; i++)
+		asm volatile("invlpg (%0)" : : "r"(CROSS_LINEAR + i * CODE_PAGE) : "memory");
 }

@@ -66,7 +66,11 @@ void pci_cfg_write16(u32 bdf_reg, u16 value);
 void pci_cfg_write32(u32 bdf_reg, u32 value);
 #define PCI_ADDR(bus, dev, fn, reg) (0x80000000u | (bus) << 16 | (dev) << 11 | (fn) << 8 | (reg))
 
-/* --- ACPI, from the FADT (0 when not found) --- */
+/* --- ACPI --- */
+
+/* The table with this signature that the RSDP's XSDT (or RSDT) lists, or NULL. */
+const u8 *acpi_find_table(const char *sig);
+/* The FADT's ports (0 when not found). */
 
 struct acpi_ports {
 	u16 pm1a_cnt, smi_cmd;

@@ -134,33 +134,49 @@ void pci_cfg_write32(u32 addr, u32 value)
 /* ACPI 6.5, 5.2.5: the RSDP lies on a 16-byte boundary in the BIOS area 0xE0000-0xFFFFF. */
 #define BIOS_AREA 0xe0000
 #define BIOS_AREA_END 0x100000
+#define RSDP_REVISION 15
 #define RSDP_RSDT 16
+#define RSDP_XSDT 24
 #define SDT_HEADER 36
 #define FADT_SMI_CMD 48
 #define FADT_ACPI_ENABLE 52
 #define FADT_PM1A_CNT_BLK 64
 
+const u8 *acpi_find_table(const char *sig)
+{
+	const u8 *rsdp = NULL, *sdt;
+	u32 count, i, width;
+
+	for (u64 a = BIOS_AREA; a < BIOS_AREA_END && !rsdp; a += 16)
+		if (!memcmp((const void *)a, "RSD PTR ", 8))
+			rsdp = (const u8 *)a;
+	if (!rsdp)
+		return NULL;
+	/* ACPI 2.0+ with an XSDT (a partition's tables have no RSDT), else the RSDT. */
+	width = rsdp[RSDP_REVISION] >= 2 && *(const u64 *)(rsdp + RSDP_XSDT) ? 8 : 4;
+	sdt = (const u8 *)(width == 8 ? *(const u64 *)(rsdp + RSDP_XSDT) : (u64) * (const u32 *)(rsdp + RSDP_RSDT));
+	if (!sdt || memcmp(sdt, width == 8 ? "XSDT" : "RSDT", 4))
+		return NULL;
+	count = (*(const u32 *)(sdt + 4) - SDT_HEADER) / width;
+	for (i = 0; i < count; i++) {
+		const u8 *p = sdt + SDT_HEADER + width * i;
+		const u8 *t = (const u8 *)(width == 8 ? *(const u64 *)p : (u64) * (const u32 *)p);
+
+		if (t && !memcmp(t, sig, 4))
+			return t;
+	}
+	return NULL;
+}
+
 bool hostile_acpi_ports(struct acpi_ports *out)
 {
-	const u8 *rsdt = NULL;
-	u32 count, i;
+	const u8 *t = acpi_find_table("FACP");
 
 	memset(out, 0, sizeof(*out));
-	for (u64 a = BIOS_AREA; a < BIOS_AREA_END && !rsdt; a += 16)
-		if (!memcmp((const void *)a, "RSD PTR ", 8))
-			rsdt = (const u8 *)(u64) * (const u32 *)(a + RSDP_RSDT);
-	if (!rsdt || memcmp(rsdt, "RSDT", 4))
+	if (!t)
 		return false;
-	count = (*(const u32 *)(rsdt + 4) - SDT_HEADER) / 4;
-	for (i = 0; i < count; i++) {
-		const u8 *t = (const u8 *)(u64) * (const u32 *)(rsdt + SDT_HEADER + 4 * i);
-
-		if (memcmp(t, "FACP", 4))
-			continue;
-		out->smi_cmd = (u16) * (const u32 *)(t + FADT_SMI_CMD);
-		out->acpi_enable = t[FADT_ACPI_ENABLE];
-		out->pm1a_cnt = (u16) * (const u32 *)(t + FADT_PM1A_CNT_BLK);
-		return true;
-	}
-	return false;
+	out->smi_cmd = (u16) * (const u32 *)(t + FADT_SMI_CMD);
+	out->acpi_enable = t[FADT_ACPI_ENABLE];
+	out->pm1a_cnt = (u16) * (const u32 *)(t + FADT_PM1A_CNT_BLK);
+	return true;
 }

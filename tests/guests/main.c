@@ -32,6 +32,7 @@ static const struct check_entry known_checks[] = {
 	{ "ap", check_ap },
 	{ "boot_info", check_boot_info },
 	{ "bench", check_bench },
+	{ "bench_irq", check_bench_irq },
 	/* The hostile guest's (checks_hostile_*.c, docs/threat-model.md); the stop_* and
 	 * console_reprogram, task_switch, apic_event_delivery ones are destructive. */
 	{ "smm", check_smm },
@@ -66,6 +67,7 @@ static const struct check_entry known_checks[] = {
 	{ "partition", check_partition },
 	{ "echo", check_echo },
 	{ "wait", check_wait },
+	{ "apic_cross_page", check_apic_cross_page },
 	{ "ioapic", check_ioapic },
 	{ "ioapic_hostile", check_ioapic_hostile },
 	{ "isolation", check_isolation },

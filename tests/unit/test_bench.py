@@ -3,8 +3,11 @@ for speed: benchmarks print numbers, tests assert behaviour)."""
 
 from __future__ import annotations
 
+import pytest
+
 from tools import bench
 from tools import consoleproto as cp
+from tools.errors import PlinthError
 
 GUEST_OUT = """plinth: footprint: reserved 6144 KiB (image 228 KiB, pool 5916 KiB), pool used 52 KiB, EPT 24 KiB, VT-d 0 KiB
 plinth: boot path: 1234567 TSC ticks from Plinth's first instruction to VM entry
@@ -165,3 +168,95 @@ def test_pool_costs_per_vm_from_plinths_lines_and_rendered() -> None:
     assert [ln.split() for ln in out.splitlines() if ln.strip().startswith("beta")] == [
         ["beta", "48", "24", "1", "4", "4", "4"]
     ]
+
+
+def irq_console(exit_items: str = " 48=101", check: str = "pass") -> str:
+    """A bench_irq report as checks_bench_irq.c prints it in a partition (each line after the
+    VM's prefix): route, the six timed figures, the exits, the check's result."""
+    lines = [
+        cp.c_printf(
+            cp.GUEST_BENCH_IRQ_ROUTE.formats[0], 2, 0xC0000000, "A", 9, 9, 0xFEC00000, 9, "level", "active low", 0x40, 1
+        ),
+        *(
+            cp.c_printf(cp.GUEST_BENCH.formats[0], name, lo, med, 101)
+            for name, lo, med in (
+                ("irq_soft_entry", 115, 115),
+                ("irq_soft_trip", 180, 185),
+                ("irq_soft_eoi", 5, 5),
+                ("irq_entry", 115, 120),
+                ("irq_trip", 6005, 6010),
+                ("irq_eoi", 5825, 5825),
+            )
+        ),
+        cp.c_printf(
+            cp.GUEST_BENCH_IRQ_EXITS.formats[0],
+            sum(int(item.partition("=")[2]) for item in exit_items.split() if "=" in item),
+            101,
+            exit_items,
+        ),
+        f"guest: check bench_irq: {check}",
+    ]
+    return "\n".join(f"[nic] {line}" for line in lines) + "\n"
+
+
+def test_device_irq_figures_are_net_of_the_software_interrupt() -> None:
+    """Each timed figure minus the same path raised by INT; exits by reason name, per interrupt;
+    the route as the guest found it."""
+    di = bench.device_irq_figures(irq_console())
+    assert di["entry"] == {
+        "min": 115,
+        "median": 120,
+        "soft_min": 115,
+        "soft_median": 115,
+        "net_min": 0,
+        "net_median": 5,
+    }
+    assert di["trip"]["net_min"] == 5825 and di["trip"]["net_median"] == 5825
+    assert di["eoi"]["net_min"] == 5820
+    assert di["interrupts"] == 101 and di["exits_total"] == 101 and di["exits_per_interrupt"] == 1.0
+    assert di["exits_by_reason"] == {"EPT_VIOLATION": 101}
+    assert di["route"] == {
+        "bdf": "00:02.0",
+        "intx": "A",
+        "line": "9",
+        "gsi": "9",
+        "pin": "9",
+        "trigger": "level",
+        "polarity": "active low",
+        "vector": "0x40",
+        "apic_id": "1",
+    }
+    none = bench.device_irq_figures(irq_console(" none"))
+    assert none["exits_by_reason"] == {} and none["exits_per_interrupt"] == 0.0
+
+
+def test_device_irq_figures_refuse_a_failed_check_or_missing_lines() -> None:
+    """A failed bench_irq check is one sentence with its reason, not figures; so is a report
+    without its measurements."""
+    with pytest.raises(PlinthError, match=r"did not pass \(fail: interrupt 1 of 101 never arrived\)"):
+        bench.device_irq_figures(irq_console(check="fail: interrupt 1 of 101 never arrived"))
+    with pytest.raises(PlinthError, match="did not pass \\(missing"):
+        bench.device_irq_figures("")
+    partial = "\n".join(ln for ln in irq_console().splitlines() if "irq_soft_eoi" not in ln)
+    with pytest.raises(PlinthError, match="printed no measurements"):
+        bench.device_irq_figures(partial)
+
+
+def test_render_and_compare_show_the_device_interrupt() -> None:
+    r = results(share=0.1)
+    r["device_irq"] = {"config": "e1000-irq.toml"} | bench.device_irq_figures(irq_console(" 48=101 18=1"))
+    out = bench.render({**r, "goals": bench.goals(r)})
+    assert (
+        "device interrupt (e1000 INTx, partition; e1000-irq.toml): 101 interrupts, PCI 00:02.0 INTA GSI 9 "
+        "(level, active low) at vector 0x40"
+    ) in out
+    rows = {
+        ln.split("  ")[1].strip(): ln.split()[-6:] for ln in out.splitlines() if ln.startswith("  ") and "write" in ln
+    }
+    assert rows["ICS write to handler"] == ["115", "120", "115", "115", "0", "5"]
+    assert rows["EOI write"] == ["5825", "5825", "5", "5", "5820", "5820"]
+    assert "VM exits per interrupt: 1.01 (EPT_VIOLATION 101, VMCALL 1 in 101 interrupts)" in out
+    changes = bench.compare(r, results()).splitlines()
+    assert any(ln.split() == ["device", "interrupt", "round", "trip", "n/a", "->", "5825", "n/a"] for ln in changes)
+    assert any(ln.split() == ["device", "interrupt", "exits", "n/a", "->", "1.01", "n/a"] for ln in changes)
+    assert bench.compare(r, r).count("device interrupt") == 4

@@ -352,6 +352,16 @@ SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
     "SMRAM_UNKNOWN": [((0x8086, 0x3E0F), {"vendor": "8086", "device": "3e0f"})],
     "GUEST_START": [(("checks=boot_info hello=world",), {"cmdline": "checks=boot_info hello=world"})],
     "GUEST_BENCH": [(("cpuid", 286, 290, 101), {"name": "cpuid", "min": "286", "median": "290", "runs": "101"})],
+    "GUEST_BENCH_IRQ_ROUTE": [
+        (
+            (2, 0xC0000000, "A", 9, 9, 0xFEC00000, 9, "level", "active low", 0x40, 1),
+            {"bdf": "00:02.0", "bar": "0xc0000000", "intx": "A", "gsi": "9", "pin": "9", "polarity": "active low"},
+        )
+    ],
+    "GUEST_BENCH_IRQ_EXITS": [
+        ((102, 101, " 48=101 18=1"), {"total": "102", "interrupts": "101", "reasons": " 48=101 18=1"}),
+        ((0, 101, " none"), {"total": "0", "reasons": " none"}),
+    ],
     "GUEST_HEARTBEAT": [((3,), {"beat": "3"})],
     "GUEST_CPUID_ROUNDTRIP": [((240,), {"ticks": "240"})],
     "GUEST_MMAP": [
