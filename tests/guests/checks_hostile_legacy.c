@@ -2,7 +2,9 @@
  * A partition that owns no legacy device reprograms them all (issue 15, test 4):
  * - legacy_ports: the PICs (every mask, the ICW1-4 initialisation, the ELCR), the PIT
  *   (channel 0 in mode 2 at 100 Hz, channel 2 with its gate and speaker bits in port 0x61),
- *   CMOS/RTC (writes the seconds and status B, sets the NMI-disable bit of port 0x70), the DMA
+ *   CMOS/RTC (writes the seconds and status B, sets the NMI-disable bit of port 0x70: the RTC
+ *   is Plinth's emulated read-only one, so the time and status stay as they were; the index
+ *   port and the extended bank 0x72/0x73 are absent), the DMA
  *   controllers and page registers, the keyboard controller (its command byte, and the
  *   output-port write whose data byte would pull the reset line), COM2's scratch register and
  *   the POST port. Every one is absent: it reads all ones of the access's width (port 0x61
@@ -42,6 +44,10 @@
 #define CMOS_SECONDS 0x00
 #define CMOS_STATUS_B 0x0b
 #define CMOS_STATUS_D 0x0d
+#define CMOS_EXT_INDEX 0x72
+#define CMOS_EXT_DATA 0x73
+#define RTC_B_24H 0x02 /* the emulated RTC's status B: BCD, 24-hour, no interrupts */
+#define RTC_D_VALID 0x80
 #define DMA1_STATUS 0x08
 #define DMA1_MASK 0x0a
 #define DMA2_MASK 0xd4
@@ -119,21 +125,40 @@ static void pit(void)
 	check_expect(w == 0xffff && l == 0xffffffffu, "16- and 32-bit reads at 0x40: 0x%x 0x%x", w, l);
 }
 
+static void rtc_reads(u8 reg, u8 want, const char *what)
+{
+	u8 v;
+
+	outb(CMOS_INDEX, reg);
+	v = inb(CMOS_DATA);
+	check_expect(v == want, "%s: RTC register 0x%02x reads 0x%02x, not 0x%02x", what, reg & 0x7f, v, want);
+}
+
+static bool bcd_seconds(u8 v)
+{
+	return (v & 0x0f) <= 9 && (v >> 4) <= 5;
+}
+
 static void cmos(void)
 {
+	u8 v;
+
 	outb(CMOS_INDEX, CMOS_SECONDS);
-	absent8(CMOS_DATA, "RTC seconds");
+	v = inb(CMOS_DATA);
+	check_expect(bcd_seconds(v), "RTC seconds read 0x%02x, not BCD seconds", v);
 	outb(CMOS_INDEX, CMOS_SECONDS);
 	outb(CMOS_DATA, 0x59);
-	outb(CMOS_INDEX, CMOS_SECONDS);
-	absent8(CMOS_DATA, "RTC seconds after a write");
 	outb(CMOS_INDEX, CMOS_STATUS_B);
 	outb(CMOS_DATA, 0x86); /* SET (updates stopped), binary, 24-hour */
-	outb(CMOS_INDEX, CMOS_STATUS_B);
-	absent8(CMOS_DATA, "RTC status B after a write");
-	outb(CMOS_INDEX, CMOS_NMI_DISABLE | CMOS_STATUS_D);
-	absent8(CMOS_DATA, "RTC status D with the NMI-disable bit set");
+	rtc_reads(CMOS_STATUS_B, RTC_B_24H, "status B after a write");
+	outb(CMOS_INDEX, CMOS_SECONDS);
+	v = inb(CMOS_DATA);
+	check_expect(bcd_seconds(v), "RTC seconds read 0x%02x after a write of binary mode, not BCD seconds", v);
+	rtc_reads(CMOS_NMI_DISABLE | CMOS_STATUS_D, RTC_D_VALID, "status D with the NMI-disable bit set");
 	absent8(CMOS_INDEX, "CMOS index register");
+	outb(CMOS_EXT_INDEX, 0x10);
+	outb(CMOS_EXT_DATA, 0x55);
+	absent8(CMOS_EXT_DATA, "extended CMOS bank");
 }
 
 static void dma_kbc_serial(void)

@@ -262,8 +262,9 @@ COST_TRIES = 8  # and its timed reads of port 0x21 (in_cost)
 
 @pytest.mark.bochs
 def test_partition_reprogramming_legacy_devices_and_resetting_ends_alone(boot, target_for, tmp_path: Path) -> None:
-    """b's PICs, PIT, CMOS/RTC (with the NMI-disable bit), DMA, keyboard controller and COM2 are
-    absent (legacy_ports reads all ones before and after its writes); every reset and power-off
+    """b's PICs, PIT, DMA, keyboard controller, COM2 and CMOS index/extended ports are absent
+    (legacy_ports reads all ones before and after its writes), its RTC is the emulated read-only
+    one (its writes to the seconds and status B change nothing, said once); every reset and power-off
     path stops b alone (reset_paths, one per start; b has on_reset = "stop" and the monitor
     restarts it). Plinth says each device once for b and counts every
     access; a's timing rounds run through all of it on the TSC, none slower than ten times the
@@ -313,6 +314,8 @@ def test_partition_reprogramming_legacy_devices_and_resetting_ends_alone(boot, t
     devices = [m["device"] for m in said]
     assert sorted(devices) == sorted(set(devices)), f"a device was said more than once: {devices}"
     assert LEGACY_DEVICES <= set(devices), f"not said: {LEGACY_DEVICES - set(devices)}"
+    assert re.search(r"b: vCPU \d+ wrote 0x59 to RTC register 0x00: dropped", out), "b's RTC write was not said"
+    assert len(re.findall(r"wrote 0x[0-9a-f]{2} to RTC register", out)) == 1, "an RTC write was said twice"
     assert not cp.VM_STOPPED.fill(vm="a").search(out)
     emu.send(CTRL_A + "0")
     emu.wait_for(cp.INPUT_OWNER.fill(owner="monitor"), timeout=MONITOR_WAIT)

@@ -19,6 +19,7 @@ from tools import consoleproto as cp
 from tools import exitstats, linux
 from tools.emulators.base import Emulator
 from tools.emulators.bochs import NO_IOMMU_CMDLINE as NO_IOMMU
+from tools.emulators.bochs import TIME0
 
 pytestmark = [pytest.mark.bochs, pytest.mark.slow]
 
@@ -123,6 +124,11 @@ def test_linux_beside_a_test_guest(boot: BootFn, target_for, guest_files, tmp_pa
         r"slept (?P<t0>[\d.]+) (?P<t1>[\d.]+)\r?\n",
     )
     assert 1.0 <= float(slept["t1"]) - float(slept["t0"]) < 1.5, slept.group(0)
+    # Its wall clock: the host's RTC (Bochs starts it at TIME0) through the partition's emulated
+    # read-only RTC; an absent CMOS had Linux retry ~80,000 reads and start at 1970.
+    assert "Unable to read current time from RTC" not in text
+    now = run(emu, "date +%s", r"(?P<s>\d{9,})\r?\n")
+    assert TIME0 <= int(now["s"]) < TIME0 + 3600, f"Linux's clock says {now['s']}, the host's started at {TIME0}"
 
     # Power-off: Linux's VM alone stops, with its exit statistics; the test guest's VM runs on.
     emu.send("poweroff -f\r")

@@ -119,7 +119,7 @@ static void unclaimed_out(struct vcpu *v, u16 port, u32 size, u32 value)
 	for (i = 0; i < size; i++)
 		mine += passed(a, (u16)(port + i));
 	if (!mine) {
-		io_legacy_absent_out(v, port, size);
+		io_legacy_absent_out(v, port, size, value);
 		return;
 	}
 	if (mine == size) {
@@ -132,7 +132,7 @@ static void unclaimed_out(struct vcpu *v, u16 port, u32 size, u32 value)
 		if (passed(a, p))
 			outb(p, (u8)(value >> (8 * i)));
 		else
-			io_legacy_absent_out(v, p, 1);
+			io_legacy_absent_out(v, p, 1, value >> (8 * i));
 	}
 }
 
@@ -159,7 +159,7 @@ void exit_io_owned_out(struct vcpu *v, u16 port, u32 size, u32 value)
 	if (!v->vm->partition || (v->vm->arch->claims_owned & BIT(claim_index(port))))
 		exit_io_port_out(port, size, value);
 	else
-		io_legacy_absent_out(v, port, size);
+		io_legacy_absent_out(v, port, size, value);
 }
 
 /* Whether any byte of the access (ports wrap at 64 Ki) is a claimed port. */

@@ -13,13 +13,18 @@
  *   PIT's OUT2 high, so a PIT calibration loop that polls it for the end of its count ends at
  *   once and fails (Linux then takes the TSC frequency from CPUID).
  * - The PIC's mask registers read 0xff (every line masked, as Linux's probe for a missing
- *   8259 wants: it then uses its null PIC); CMOS reads 0xff (no RTC: the update-in-progress
- *   bit never clears and Linux gives up on the wall clock with one line).
+ *   8259 wants: it then uses its null PIC).
+ * - CMOS ports 0x70/0x71 are an emulated, read-only RTC (core/vrtc.c) showing the host's time
+ *   (rtc.c): Linux reads its wall clock in a few accesses (with all ones it retried ~80,000
+ *   times, the update-in-progress bit never clearing, and started at 1970). Writes to its
+ *   registers are dropped and said once; reads of the (write-only) index port and the
+ *   extended bank 0x72-0x77 stay absent.
  */
 #include <console_proto.h>
 #include <plinth/console.h>
 #include <plinth/format.h>
 #include <x86/exit_io.h>
+#include <x86/rtc.h>
 #include <x86/vcpu.h>
 #include <x86/vm.h>
 
@@ -66,24 +71,53 @@ static void count(struct vcpu *v, u16 port, bool write)
 	log_notice(CONSOLE_FMT_PORT_ABSENT, v->vm->name, v->id, write ? "wrote" : "read", port, group_names[g]);
 }
 
+static bool rtc_port(u16 port)
+{
+	return port == VRTC_PORT_INDEX || port == VRTC_PORT_DATA;
+}
+
+/* Byte i of an access to port + i: the RTC's, System Control Port B's, or all ones. */
+static u8 byte_in(struct vcpu *v, u16 port)
+{
+	if (port == VRTC_PORT_DATA)
+		return vrtc_read(&v->vm->arch->rtc, rtc_now());
+	return port == PORT_SYSCTL_B ? SYSCTL_B_ABSENT : 0xff;
+}
+
 u32 io_legacy_absent_in(struct vcpu *v, u16 port, u32 size)
 {
-	u32 value = size == 4 ? ~0u : (1u << (8 * size)) - 1, i;
+	u32 value = 0, i;
 
 	if (port == PORT_POST && size == 1)
-		return value;
-	count(v, port, false);
+		return 0xff;
+	if (port != VRTC_PORT_DATA) /* the index port is write-only: a read of it is absent */
+		count(v, port, false);
 	for (i = 0; i < size; i++)
-		if ((u16)(port + i) == PORT_SYSCTL_B)
-			value &= ~(0xffu << (8 * i)) | (SYSCTL_B_ABSENT << (8 * i));
+		value |= (u32)byte_in(v, (u16)(port + i)) << (8 * i);
 	return value;
 }
 
-void io_legacy_absent_out(struct vcpu *v, u16 port, u32 size)
+void io_legacy_absent_out(struct vcpu *v, u16 port, u32 size, u32 value)
 {
+	struct arch_vm *a = v->vm->arch;
+	u32 i;
+
 	if (port == PORT_POST && size == 1)
 		return;
-	count(v, port, true);
+	if (!rtc_port(port)) {
+		count(v, port, true);
+		return;
+	}
+	for (i = 0; i < size; i++) {
+		u16 p = (u16)(port + i);
+		u8 b = (u8)(value >> (8 * i));
+
+		if (p == VRTC_PORT_INDEX)
+			vrtc_select(&a->rtc, b);
+		else if (p == VRTC_PORT_DATA && !__atomic_exchange_n(&a->rtc_write_said, true, __ATOMIC_RELAXED))
+			log_notice("%s: vCPU %u wrote 0x%02x to RTC register 0x%02x: dropped (its clock is the host's, read-only)",
+				   v->vm->name, v->id, b, a->rtc.index);
+	}
 }
 
 void io_legacy_print_stats(struct vm *vm)

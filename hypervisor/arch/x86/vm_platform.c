@@ -19,6 +19,8 @@
 #include <plinth/vm_mem.h>
 #include <x86/cpu.h>
 #include <x86/percpu.h>
+#include <x86/rtc.h>
+#include <x86/vm.h>
 #include <x86/vm_acpi.h>
 #include <x86/vm_ioapic.h>
 #include <x86/vm_pci.h>
@@ -45,6 +47,7 @@ void arch_partitions_platform_init(void)
 	 * good. */
 	outb(PIC_MASTER_IMR, 0xff);
 	outb(PIC_SLAVE_IMR, 0xff);
+	rtc_read_host();
 }
 
 int arch_vm_platform_write(struct vm *vm)
@@ -59,11 +62,13 @@ int arch_vm_platform_write(struct vm *vm)
 	for (cpu = 0; cpu < cpu_count && cpu < 64; cpu++)
 		if ((vm->cpu_mask & BIT(cpu)) && c.cpu_count < VM_ACPI_MAX_CPUS)
 			apic_ids[c.cpu_count++] = cpus[cpu]->apic_id;
-	/* What the VM is given beyond its CPUs, in one place: no CMOS RTC; its I/O APIC with COM1
+	/* What the VM is given beyond its CPUs, in one place: a CMOS RTC (the hardware's when it
+	 * owns the CMOS ports, else the emulated read-only one, reset here for every start); its I/O APIC with COM1
 	 * on its IRQ 4 (x86/vm_ioapic.h), or, when it has none, COM1 declared without an IRQ (Linux
 	 * polls it); an MCFG when it owns PCI functions and the host has a window, and a PCI root
 	 * bridge in its DSDT when it owns any (x86/vm_pci.h). */
-	c.cmos_rtc = false;
+	c.cmos_rtc = true;
+	vrtc_reset(&vm->arch->rtc);
 	vm_ioapic_acpi(vm, &c);
 	c.com1_polled = !c.com1;
 	c.mcfg = vm_pci_mcfg(vm, &c.mcfg_base, &c.mcfg_bus_start, &c.mcfg_bus_end);

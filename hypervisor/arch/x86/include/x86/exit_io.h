@@ -43,9 +43,10 @@ void exit_io_owned_out(struct vcpu *v, u16 port, u32 size, u32 value);
 /* A port of a partition that is not its own and that Plinth does not emulate (io_legacy.c):
  * reads are all ones of the access's width (System Control Port B excepted: no NMI source,
  * the PIT's OUT2 high), writes are dropped; counted by device, said once per VM and device.
- * Port 0x80 (POST codes, Linux's I/O delay) is dropped without a count. */
+ * Port 0x80 (POST codes, Linux's I/O delay) is dropped without a count. The CMOS ports 0x70
+ * and 0x71 are the emulated read-only RTC instead (plinth/vrtc.h), not counted. */
 u32 io_legacy_absent_in(struct vcpu *v, u16 port, u32 size);
-void io_legacy_absent_out(struct vcpu *v, u16 port, u32 size);
+void io_legacy_absent_out(struct vcpu *v, u16 port, u32 size, u32 value);
 /* One line of the VM's accesses to absent ports by device, when there were any. */
 void io_legacy_print_stats(struct vm *vm);
 

@@ -6,6 +6,7 @@
 
 #include <layout.h>
 #include <plinth/spinlock.h>
+#include <plinth/vrtc.h>
 #include <plinth/vm.h>
 #include <x86/ept.h>
 #include <x86/mtrr.h>
@@ -55,6 +56,10 @@ struct arch_vm {
 	/* Accesses to ports that are not the VM's, by group (io_legacy.c), and the groups said. */
 	u64 absent[IO_LEGACY_GROUPS];
 	u32 absent_said;
+	/* The emulated RTC at 0x70/0x71 of a partition that does not own them (io_legacy.c), and
+	 * whether a write to its registers was said (they are read-only). */
+	struct vrtc rtc;
+	bool rtc_write_said;
 };
 
 /* Builds the VM's memory into ept (set up here): the firmware's memory types, and guest's
