@@ -114,6 +114,8 @@ C_FORMATS = {
     # A partition's PCI function and each of its BARs as Plinth sized them (arch/x86/vm_pci.c).
     "CONSOLE_FMT_VM_PCI_FUNCTION": "%s: owns PCI %02x:%02x.%u (%04x:%04x)",
     "CONSOLE_FMT_VM_PCI_BAR": "%s: PCI %02x:%02x.%u %s %s 0x%lx-0x%lx%s",
+    "CONSOLE_FMT_VM_PCI_QUIESCED": "%s: PCI %02x:%02x.%u stopped with its VM: command 0x%04x -> 0x%04x "
+    "(bus mastering off, INTx disabled)",
     # A partition's configuration write that Plinth dropped (once per VM; arch/x86/vm_pci.c).
     "CONSOLE_FMT_VM_PCI_WRITE_DROPPED": "%s: vCPU %u: PCI configuration write of 0x%x to %02x:%02x.%u register "
     "0x%x dropped: %s (said once)",
@@ -445,6 +447,13 @@ VM_PCI_BAR = line(
     LOG_PREFIX + C_FORMATS["CONSOLE_FMT_VM_PCI_BAR"],
     rf"^plinth: (?P<vm>{VM_NAME}): PCI (?P<bdf>{BDF}) (?P<bar>BAR\d|ROM) (?P<kind>mem|I/O) "
     rf"(?P<start>{HEX})-(?P<end>{HEX})(?P<note>.*)$",
+    re.M,
+)
+# A stopped VM's function stopped with it (arch/x86/vm_pci_cfg.c vm_pci_quiesce).
+VM_PCI_QUIESCED = line(
+    LOG_PREFIX + C_FORMATS["CONSOLE_FMT_VM_PCI_QUIESCED"],
+    rf"^plinth: (?P<vm>{VM_NAME}): PCI (?P<bdf>{BDF}) stopped with its VM: command (?P<before>{HEX}) -> "
+    rf"(?P<after>{HEX}) ",
     re.M,
 )
 VM_PCI_WRITE_DROPPED = line(

@@ -91,6 +91,7 @@ void guest_read_line(char *buf, u32 max);
 void check_pci(void);
 void check_pci_intact(void);
 void check_pci_hostile(void);
+void check_pci_master_stop(void);
 
 /* AP side of check_ap (checks_ap.c), and its INIT-SIPI-SIPI to all but this CPU (false with
  * a failure recorded); the next free AP stack slot (entry.S). */

@@ -13,6 +13,10 @@
  *   register and BAR 0 are written (Plinth must drop both), then the guest prints that it is
  *   ready and reads a line with an address (the victim's BAR, from the harness) and reads it:
  *   its VM must stop right there.
+ * - pci_master_stop (destructive, last): turns on bus mastering of the pci_sees function, says
+ *   its command register, then reads memory that is not the VM's, so that its VM stops with
+ *   the device still enabled (Plinth must stop the device too, and give it back as the
+ *   firmware left it when the VM restarts).
  */
 #include <plinth/string.h>
 #include "checks.h"
@@ -23,6 +27,7 @@
 #define PCI_ID 0x00
 #define PCI_COMMAND 0x04
 #define PCI_COMMAND_MEM 0x2
+#define PCI_COMMAND_MASTER 0x4
 #define PCI_BAR0 0x10
 #define PCI_ABSENT 0xffffffffu
 #define BAR_MEM_MASK 0xfffffff0u
@@ -175,4 +180,19 @@ void check_pci_hostile(void)
 	check_info("pci_hostile: reading the victim's BAR at 0x%x", addr);
 	at = mmio_read(addr);
 	check_expect(false, "read 0x%x from another VM's BAR at 0x%x and went on", at, addr);
+}
+
+void check_pci_master_stop(void)
+{
+	u32 sees = wanted_id("pci_sees="), at = sees ? find(sees) : 0;
+	u16 cmd;
+
+	if (!check_expect(at != 0, "no pci_sees= function to enable"))
+		return;
+	cmd = (u16)pci_cfg_read32(at | PCI_COMMAND);
+	pci_cfg_write16(at | PCI_COMMAND, cmd | PCI_COMMAND_MEM | PCI_COMMAND_MASTER);
+	check_info("pci_master_stop: command 0x%x, reading 0x%x, which is not this VM's",
+		   (u16)pci_cfg_read32(at | PCI_COMMAND), FOREIGN_ADDRESS);
+	(void)mmio_read(FOREIGN_ADDRESS);
+	check_expect(false, "the read of 0x%x did not stop the VM", FOREIGN_ADDRESS);
 }

@@ -78,6 +78,7 @@ static const struct check_entry known_checks[] = {
 	{ "pci", check_pci },
 	{ "pci_intact", check_pci_intact },
 	{ "pci_hostile", check_pci_hostile },
+	{ "pci_master_stop", check_pci_master_stop },
 };
 
 /* A copy: the loader's copy may sit in low memory that a check (the AP trampoline) reuses. */

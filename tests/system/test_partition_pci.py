@@ -135,6 +135,48 @@ def test_vm_owning_the_e1000_sees_it_and_a_hostile_vm_stops_alone(boot: BootFn, 
     assert cp.FATAL_PREFIX not in emu.output
 
 
+def test_a_stopped_vms_device_stops_with_it_and_restarts_as_the_firmware_left_it(
+    boot: BootFn, target_for, tmp_path: Path
+) -> None:
+    """VM nic owns the e1000, turns its bus mastering on and stops (it reads memory that is not
+    its own) with the device still enabled: Plinth turns bus mastering off and disables INTx as
+    the VM stops, so the device can reach no memory and raise no interrupt. The monitor's restart
+    gives the VM the device with the command register the firmware left, which the check sees
+    on its second start."""
+    vms = [
+        {
+            "name": "nic",
+            "cpus": [0],
+            "memory": "16M",
+            "devices": [E1000_BDF],
+            "cmdline": f"ram=16M checks=pci,pci_master_stop pci_sees={E1000}",
+        },
+    ]
+    emu = boot_with_e1000(boot, target_for, tmp_path, vms)
+    command = re.compile(r"^\[nic\] guest: info pci: BAR 0 at \S+, \d+ KiB, command (?P<cmd>0x[0-9a-f]+)", re.M)
+    first = emu.wait_for(command, timeout=240)
+    enabled = emu.wait_for(re.compile(r"pci_master_stop: command (?P<cmd>0x[0-9a-f]+)"), timeout=60)
+    assert int(enabled["cmd"], 16) & 0x4, enabled.group(0)
+    emu.wait_for(cp.EPT_VIOLATION_STOP.fill(vm="nic"), timeout=60)
+    quiesced = emu.wait_for(cp.VM_PCI_QUIESCED.fill(vm="nic"), timeout=60)
+    assert quiesced["bdf"] == E1000_BDF and int(quiesced["before"], 16) == int(enabled["cmd"], 16), quiesced.group(0)
+    after = int(quiesced["after"], 16)
+    assert not after & 0x4 and after & 0x400, f"bus mastering still on or INTx enabled: {quiesced.group(0)}"
+    if not cp.VM_IDLE.regex.search(emu.output):  # the VM's report ends with it, before or after
+        emu.wait_for(cp.VM_IDLE.regex, timeout=60)
+    emu.send(CTRL_A + "0")
+    emu.wait_for(cp.INPUT_OWNER.fill(owner="monitor"), timeout=30)
+    since = len(emu.output)
+    emu.send("restart nic\r")
+    emu.wait_for(cp.VM_RESTARTED.fill(vm="nic", start="2"), timeout=60)
+    second = command.search(emu.output, since) or emu.wait_for(command, timeout=240)
+    assert second["cmd"] == first["cmd"], (
+        f"the restarted VM found command {second['cmd']}, not the firmware's {first['cmd']}"
+    )
+    assert len(cp.VM_PCI_QUIESCED.fill(vm="nic").findall(emu.output)) == 1, "quiesced more than once for one stop"
+    assert cp.FATAL_PREFIX not in emu.output
+
+
 # Linux in a partition finds PCI through its ACPI tables (the DSDT's PCI root bridge), with the
 # default command line. pci=noacpi would not do: it also turns off ACPI interrupt routing and
 # PNP, so Linux's 8250 driver never registers COM1 and /init finds no console.

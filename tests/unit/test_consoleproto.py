@@ -262,6 +262,9 @@ SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
             {"kind": "I/O", "end": "0xc040", "note": ", passed through"},
         ),
     ],
+    "VM_PCI_QUIESCED": [
+        (("nic", 0, 2, 0, 0x0107, 0x0503), {"vm": "nic", "bdf": "00:02.0", "before": "0x0107", "after": "0x0503"})
+    ],
     "VM_PCI_WRITE_DROPPED": [
         (
             ("nic", 0, 0x7, 0, 3, 0, 4, "it would turn decoding on"),

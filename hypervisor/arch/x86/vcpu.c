@@ -18,6 +18,7 @@
 #include <x86/vcpu_events.h>
 #include <x86/vm.h>
 #include <x86/vm_console.h>
+#include <x86/vm_pci.h>
 #include <x86/vmcs.h>
 #include <x86/vmcs_guest.h>
 #include <x86/vmentry.h>
@@ -176,7 +177,8 @@ void arch_vm_reset_vcpus(struct vm *vm)
 {
 	u32 i;
 
-	vm_ioapic_reset(vm); /* every entry masked again, as at the VM's first start */
+	vm_ioapic_reset(vm);	     /* every entry masked again, as at the VM's first start */
+	vm_pci_reset_functions(vm); /* its devices as the firmware left them */
 
 	for (i = 0; i < PLINTH_MAX_CPUS && vm->arch->vcpus[i]; i++) {
 		struct vcpu *v = vm->arch->vcpus[i];

@@ -184,6 +184,7 @@ int vm_pci_assign(struct vm *vm)
 
 		*f = (struct vm_pci_fn){ .bdf = own[i], .vm = (u16)vm->id };
 		f->header_type = pci_config_read8(bus, dev, fn, PCI_REG_HEADER_TYPE) & 0x7f;
+		f->command_at_boot = pci_config_read16(bus, dev, fn, PCI_REG_COMMAND);
 		pci_size_bars(bus, dev, fn, f->bars);
 		msi = pci_find_capability(bus, dev, fn, CAP_ID_MSI);
 		f->msi_cap = (u8)msi;

@@ -232,3 +232,68 @@ bool vm_pci_ecam_access(struct vcpu *v, gpa_t gpa, bool write)
 		ecam_load(v, gpa);
 	return true;
 }
+
+/* Stopping and restarting a VM's functions. Bus mastering off ends the function's DMA and its
+ * MSIs (both are memory writes it initiates, PCI Local Bus 3.0, 6.2.2 and 6.8); Interrupt
+ * Disable ends its INTx (its pin is masked too, vm_ioapic_quiesce). A function with no reset
+ * of its own (no FLR on the e1000) keeps its registers otherwise; the next start writes back
+ * the firmware's BARs and command before the guest runs. */
+#define COMMAND_IO BIT(0)
+#define COMMAND_MEMORY BIT(1)
+#define COMMAND_MASTER BIT(2)
+#define COMMAND_INTX_DISABLE BIT(10)
+
+static void each_function(struct vm *vm, void (*fn)(struct vm *vm, const struct vm_pci_fn *f))
+{
+	u16 own[VM_DEVICES_MAX * 4];
+	u32 n = vm_pci_functions(vm, own, ARRAY_SIZE(own)), i;
+
+	for (i = 0; i < n && i < ARRAY_SIZE(own); i++) {
+		const struct vm_pci_fn *f = vm_pci_fn(vm, own[i]);
+
+		if (f)
+			fn(vm, f);
+	}
+}
+
+static void quiesce_one(struct vm *vm, const struct vm_pci_fn *f)
+{
+	u16 before = (u16)hw_read(f->bdf, PCI_REG_COMMAND, 2);
+	u16 after = (u16)((before & ~COMMAND_MASTER) | COMMAND_INTX_DISABLE);
+
+	hw_write(f->bdf, PCI_REG_COMMAND, 2, after);
+	log_info(CONSOLE_FMT_VM_PCI_QUIESCED, vm->name, PCI_BDF_BUS(f->bdf), PCI_BDF_DEV(f->bdf), PCI_BDF_FN(f->bdf), before, after);
+}
+
+void vm_pci_quiesce(struct vm *vm)
+{
+	if (!vm->partition || __atomic_exchange_n(&vm->arch->pci_quiesced, true, __ATOMIC_ACQ_REL))
+		return;
+	each_function(vm, quiesce_one);
+}
+
+static void reset_one(struct vm *vm, const struct vm_pci_fn *f)
+{
+	u32 i;
+
+	(void)vm;
+	hw_write(f->bdf, PCI_REG_COMMAND, 2, f->command_at_boot & ~(COMMAND_IO | COMMAND_MEMORY | COMMAND_MASTER));
+	for (i = 0; i < PCI_FILTER_ROM; i++) {
+		const struct pci_bar_state *b = &f->bars[i];
+
+		if (b->kind != PCI_BAR_KIND_MEM && b->kind != PCI_BAR_KIND_IO)
+			continue;
+		hw_write(f->bdf, (u16)(PCI_REG_BAR0 + 4 * i), 4, (u32)b->base);
+		if (b->is64)
+			hw_write(f->bdf, (u16)(PCI_REG_BAR0 + 4 * ++i), 4, (u32)(b->base >> 32));
+	}
+	hw_write(f->bdf, PCI_REG_COMMAND, 2, f->command_at_boot);
+}
+
+void vm_pci_reset_functions(struct vm *vm)
+{
+	if (!vm->partition)
+		return;
+	each_function(vm, reset_one);
+	__atomic_store_n(&vm->arch->pci_quiesced, false, __ATOMIC_RELEASE);
+}

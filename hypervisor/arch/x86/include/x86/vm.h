@@ -60,6 +60,8 @@ struct arch_vm {
 	 * whether a write to its registers was said (they are read-only). */
 	struct vrtc rtc;
 	bool rtc_write_said;
+	/* Its PCI functions were quiesced since it last started (vm_pci_cfg.c). */
+	bool pci_quiesced;
 };
 
 /* Builds the VM's memory into ept (set up here): the firmware's memory types, and guest's

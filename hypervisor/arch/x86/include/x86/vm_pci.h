@@ -15,6 +15,7 @@
 struct vm_pci_fn {
 	u16 bdf, vm;
 	u8 header_type;
+	u16 command_at_boot; /* as the firmware left it: what a restart of its VM gives back */
 	u8 msi_cap;
 	bool msi_64;
 	struct pci_bar_state bars[PCI_FILTER_ROM + 1]; /* kinds and sizes; base as at boot */
@@ -53,6 +54,12 @@ bool vm_pci_mmio_owned(const struct vm *vm, u64 start, u64 size);
  * (done, changed or dropped as pci_access.c decides; the first drop is said once per VM). */
 u32 vm_pci_cfg_read(struct vcpu *v, const struct pci_cfg_access *a);
 void vm_pci_cfg_write(struct vcpu *v, struct pci_cfg_access *a);
+/* (vm_pci_cfg.c) A stopped VM's functions stop: bus mastering off (no DMA, no MSI) and INTx
+ * disabled, said once per function and stop; any vCPU of it, any number of times. */
+void vm_pci_quiesce(struct vm *vm);
+/* Before a VM restarts (arch_vm_reset_vcpus): its functions' BARs and command registers as the firmware left them,
+ * decoding off while the BARs are written back. */
+void vm_pci_reset_functions(struct vm *vm);
 
 /* The host's MMCONFIG window of segment 0 (platform.c, from the MCFG): bus 0's base and the last
  * bus; ignored when Plinth's identity map (the low 4 GiB) does not hold it all. */
