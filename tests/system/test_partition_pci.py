@@ -135,6 +135,45 @@ def test_vm_owning_the_e1000_sees_it_and_a_hostile_vm_stops_alone(boot: BootFn, 
     assert cp.FATAL_PREFIX not in emu.output
 
 
+def test_owns_rest_takes_every_function_no_vm_lists(boot: BootFn, target_for, tmp_path: Path) -> None:
+    """`owns_rest` on a real bus: nic lists the e1000, rest owns everything else. Plinth gives
+    rest every function of Bochs's i440FX but the e1000 and the host bridge (read-only to both),
+    and nic the e1000 alone; each guest enumerates bus 0 and sees exactly that, the e1000 absent
+    for rest."""
+    vms = [
+        {
+            "name": "nic",
+            "cpus": [0],
+            "memory": "16M",
+            "devices": [E1000_BDF],
+            "cmdline": f"ram=16M checks=pci pci_sees={E1000}",
+        },
+        {
+            "name": "rest",
+            "cpus": [1],
+            "memory": "16M",
+            "owns_rest": True,
+            "cmdline": f"ram=16M checks=pci pci_hides={E1000}",
+        },
+    ]
+    emu = boot_with_e1000(boot, target_for, tmp_path, vms)
+    wait_summaries(emu, ["nic", "rest"])
+    out = emu.output
+    assert_all_pass(out, "nic", ["pci"])
+    assert_all_pass(out, "rest", ["pci"])
+    owned = {vm: {m["bdf"] for m in cp.VM_PCI_FUNCTION.fill(vm=vm).finditer(out)} for vm in ("nic", "rest")}
+    assert owned["nic"] == {E1000_BDF}, owned
+    assert E1000_BDF not in owned["rest"] and "00:00.0" not in owned["rest"], owned
+    assert "00:01.0" in owned["rest"], f"rest does not own the PIIX's ISA bridge: {owned}"
+    seen = {
+        vm: set(re.findall(r"info pci: (\d\d:\d\d\.\d) [0-9a-f]{4}:[0-9a-f]{4}$", vm_lines(out, vm), re.M))
+        for vm in ("nic", "rest")
+    }
+    assert seen["nic"] == {"00:00.0", E1000_BDF}, seen
+    assert seen["rest"] == owned["rest"] | {"00:00.0"}, seen
+    assert cp.FATAL_PREFIX not in out
+
+
 def test_a_stopped_vms_device_stops_with_it_and_restarts_as_the_firmware_left_it(
     boot: BootFn, target_for, tmp_path: Path
 ) -> None:
