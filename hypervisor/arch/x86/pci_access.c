@@ -40,6 +40,10 @@
 #define MSI_DATA_64 0x0c
 #define MSI_END_32 0x0a
 #define MSI_END_64 0x0e
+#define MSI_CTRL_MMC (7u << 1)
+#define MSI_CTRL_MME_BITS (7u << 4)
+#define MSIX_CTRL_HIGH 3	   /* the control's high byte: enable in bit 7 */
+#define MSIX_ENABLE_HIGH BIT(7)
 
 u16 pci_owner_of(const struct pci_ownership *own, u16 bdf)
 {
@@ -190,6 +194,8 @@ static void command_write(struct pci_cfg_access *a, const struct pci_fn_state *f
 		if (!bar_inside(rs, b, b->base))
 			a->value &= ~(u32)(b->kind == PCI_BAR_KIND_IO ? CFG_CMD_IO : CFG_CMD_MEM);
 	}
+	if (fn->msix_usable && fn->msix_bar < bars && fn->bars[fn->msix_bar].base != fn->msix_home)
+		a->value &= ~(u32)CFG_CMD_MEM;
 }
 
 /* A dword write to BAR register idx (PCI_FILTER_ROM for the ROM BAR). */
@@ -227,6 +233,8 @@ static int bar_write(struct pci_cfg_access *a, const struct pci_fn_state *fn, u3
 	if (b->size & (b->size - 1))
 		return PCI_CFG_DROP;
 	base &= ~(b->size - 1);
+	if (fn->msix_usable && b == &fn->bars[fn->msix_bar] && base != fn->msix_home)
+		return PCI_CFG_DROP; /* its MSI-X table would leave the pages Plinth traps */
 	return bar_inside(rs, b, base) ? PCI_CFG_PASS : PCI_CFG_DROP;
 }
 
@@ -268,6 +276,8 @@ int pci_cfg_write_check(const struct pci_ownership *own, u16 vm, struct pci_cfg_
 	msi_end = fn->msi_cap + (fn->msi_64 ? MSI_END_64 : MSI_END_32);
 	if (fn->msi_cap && overlaps(a, fn->msi_cap + MSI_CTRL, msi_end))
 		return PCI_CFG_CHECK_MSI;
+	if (fn->msix_cap && !fn->msix_usable && overlaps(a, fn->msix_cap + MSIX_CTRL_HIGH, fn->msix_cap + MSIX_CTRL_HIGH + 1u))
+		a->value &= ~(u32)(MSIX_ENABLE_HIGH << 8 * (fn->msix_cap + MSIX_CTRL_HIGH - a->reg));
 	return PCI_CFG_PASS;
 }
 
@@ -315,4 +325,48 @@ int pci_msi_write_check(struct pci_cfg_access *a, const struct pci_fn_state *fn,
 		return PCI_CFG_PASS;
 	}
 	return PCI_CFG_DROP;
+}
+
+/* fn with the guest's view in place of the device's MSI registers, for msi_after. */
+static struct pci_fn_state shadowed(const struct pci_fn_state *fn, const struct pci_msi_shadow *s)
+{
+	struct pci_fn_state t = *fn;
+
+	t.msi_ctrl = (u16)((fn->msi_ctrl & ~(MSI_CTRL_ENABLE | MSI_CTRL_MME_BITS)) | (s->ctrl & MSI_CTRL_ENABLE));
+	t.msi_addr = fn->msi_64 ? s->addr : (u32)s->addr;
+	t.msi_data = s->data;
+	return t;
+}
+
+void pci_msi_shadow_write(const struct pci_cfg_access *a, const struct pci_fn_state *fn, struct pci_msi_shadow *s)
+{
+	u32 end = fn->msi_64 ? MSI_END_64 : MSI_END_32, data = fn->msi_64 ? MSI_DATA_64 : MSI_DATA_32, i;
+	struct pci_fn_state t = shadowed(fn, s);
+	u8 b[MSI_END_64] = { 0 };
+
+	msi_after(a, &t, b, end);
+	s->ctrl = b[MSI_CTRL] & MSI_CTRL_ENABLE; /* MME beyond the one vector offered is not kept */
+	s->addr = 0;
+	for (i = 0; i < (fn->msi_64 ? 8u : 4u); i++)
+		s->addr |= (u64)b[MSI_ADDR + i] << 8 * i;
+	s->data = (u16)(b[data] | b[data + 1] << 8);
+}
+
+u32 pci_msi_shadow_read(const struct pci_cfg_access *a, const struct pci_fn_state *fn, const struct pci_msi_shadow *s,
+			u32 hw)
+{
+	u32 end = fn->msi_64 ? MSI_END_64 : MSI_END_32, i, v = hw;
+	struct pci_fn_state t = shadowed(fn, s);
+	struct pci_cfg_access none = { a->bdf, 0, 0, 0 };
+	u8 b[MSI_END_64] = { 0 };
+
+	t.msi_ctrl &= (u16)~MSI_CTRL_MMC;
+	msi_after(&none, &t, b, end);
+	for (i = 0; i < a->width; i++) {
+		u32 off = a->reg + i - fn->msi_cap;
+
+		if (a->reg + i >= fn->msi_cap && off >= MSI_CTRL && off < end)
+			v = (v & ~(0xffu << 8 * i)) | (u32)b[off] << 8 * i;
+	}
+	return v;
 }

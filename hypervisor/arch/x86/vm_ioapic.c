@@ -290,6 +290,16 @@ void arch_vm_isa_irq(struct vm *vm, u32 irq)
 		apic_send_ipi(r.apic_id, APIC_ICR_FIXED | r.vector);
 }
 
+bool vm_ioapic_vm_pins_owned(void)
+{
+	u32 pin;
+
+	for (pin = 0; host.map_built && pin < host.pins; pin++)
+		if (host.map.owner[pin] != IOAPIC_PINS_FREE && host.map.owner[pin] != IOAPIC_PINS_PLINTH)
+			return true;
+	return false;
+}
+
 void vm_ioapic_quiesce(struct vm *vm)
 {
 	u32 pin;

@@ -1,0 +1,243 @@
+/*
+ * A partition's MSI-X tables (x86/vm_msi.h): decoded and left out of the VM's memory at build;
+ * each access to their pages is an EPT violation emulated here (loads and stores through
+ * emulate.c): table entries from and to the guest's shadow, each write routed (msi_route.c);
+ * the rest of the pages on the device with the access's own size. Plinth reaches the table
+ * through its identity map (hostmap_mmio adds it when it lies above what is mapped).
+ */
+#include <console_proto.h>
+#include <plinth/console.h>
+#include <plinth/errno.h>
+#include <plinth/memory.h>
+#include <plinth/string.h>
+#include <plinth/vm_mem.h>
+#include <x86/emulate.h>
+#include <x86/hostmap.h>
+#include <x86/vcpu_events.h>
+#include <x86/vm.h>
+#include <x86/vm_msi.h>
+#include <x86/vmx.h>
+#include <x86/vtd.h>
+
+/* An entry's routing context: the function and which entry. */
+struct entry_ctx {
+	struct vm_msi_fn *f;
+	u32 e;
+};
+
+static volatile u32 *word_of(const struct vm_msi_fn *f, u32 e, u32 w)
+{
+	return (volatile u32 *)(uintptr_t)(f->table + (u64)e * MSIX_ENTRY_SIZE + 4 * w);
+}
+
+static void entry_mask(void *ctx)
+{
+	const struct entry_ctx *c = ctx;
+
+	*word_of(c->f, c->e, MSIX_WORD_CTRL) = MSIX_VECTOR_MASKED;
+}
+
+static void entry_unmask(void *ctx)
+{
+	const struct entry_ctx *c = ctx;
+
+	*word_of(c->f, c->e, MSIX_WORD_CTRL) = 0;
+}
+
+static void entry_write(void *ctx, u64 addr, u32 data)
+{
+	const struct entry_ctx *c = ctx;
+
+	*word_of(c->f, c->e, MSIX_WORD_ADDR_LO) = (u32)addr;
+	*word_of(c->f, c->e, MSIX_WORD_ADDR_HI) = (u32)(addr >> 32);
+	*word_of(c->f, c->e, MSIX_WORD_DATA) = data;
+}
+
+static int entry_remap(void *ctx, u8 vector, u32 dest)
+{
+	const struct entry_ctx *c = ctx;
+	u32 ids[PLINTH_MAX_CPUS], n = vm_msi_apic_ids(c->f->vm, ids);
+
+	return vtd_ir_remap(c->f->bdf, vector, dest, ids, n);
+}
+
+static void entry_unmap(void *ctx, u32 index)
+{
+	(void)ctx;
+	vtd_ir_unmap(index);
+}
+
+static const struct msi_route_ops entry_ops = { entry_mask, entry_unmask, entry_write, entry_remap, entry_unmap };
+
+int vm_msix_setup(struct vm_msi_fn *f, const struct pci_bar_state *bars)
+{
+	u16 bdf = f->bdf;
+	u8 bus = PCI_BDF_BUS(bdf), dev = PCI_BDF_DEV(bdf), fn = PCI_BDF_FN(bdf);
+	u16 ctrl = (u16)vm_pci_hw_read(bdf, (u16)(f->msix_cap + MSIX_CTRL), 2);
+	u32 table = vm_pci_hw_read(bdf, (u16)(f->msix_cap + MSIX_TABLE), 4);
+	u32 pba = vm_pci_hw_read(bdf, (u16)(f->msix_cap + MSIX_PBA), 4), e;
+	struct vm *vm = f->vm;
+	const char *why;
+	int rc;
+
+	if (msix_layout_decode(ctrl, table, pba, bars, &f->lay, &why)) {
+		log_warn(CONSOLE_FMT_VM_MSIX_OFF, vm->name, bus, dev, fn, why);
+		return 0;
+	}
+	f->trap = bars[f->lay.table_bar].base + f->lay.trap_off;
+	f->table = bars[f->lay.table_bar].base + f->lay.table_off;
+	f->vec_pages = (u32)(ALIGN_UP((u64)f->lay.entries * sizeof(*f->vec), PMM_PAGE_SIZE) / PMM_PAGE_SIZE);
+	f->vec = pages_try_alloc(f->vec_pages);
+	if (!f->vec) {
+		log_warn("%s: not started: no room in Plinth's pool for the %u MSI-X entries of PCI %02x:%02x.%u", vm->name,
+			 f->lay.entries, bus, dev, fn);
+		return -ENOMEM;
+	}
+	rc = vm_mem_remove(vm, f->trap, f->lay.trap_size);
+	if (rc) {
+		log_warn("%s: not started: the MSI-X table pages 0x%lx-0x%lx of PCI %02x:%02x.%u cannot be left out of its memory (error %d)",
+			 vm->name, f->trap, f->trap + f->lay.trap_size, bus, dev, fn, rc);
+		pages_free(f->vec, f->vec_pages);
+		f->vec = NULL;
+		return rc == -ENOSPC ? -ENOSPC : -EINVAL;
+	}
+	if (!hostmap_reaches(f->trap, f->lay.trap_size))
+		hostmap_mmio(f->trap, f->lay.trap_size);
+	f->msix_usable = true;
+	for (e = 0; e < f->lay.entries; e++) {
+		struct entry_ctx c = { f, e };
+
+		f->vec[e] = (struct msix_vec){ .w = { [MSIX_WORD_CTRL] = MSIX_VECTOR_MASKED } };
+		entry_mask(&c);
+	}
+	log_info(CONSOLE_FMT_VM_MSIX, vm->name, bus, dev, fn, f->lay.entries, f->lay.table_bar, f->table, f->trap,
+		 f->trap + f->lay.trap_size);
+	return 0;
+}
+
+void vm_msix_clear(struct vm_msi_fn *f, bool forget)
+{
+	u32 e;
+
+	for (e = 0; e < f->lay.entries; e++) {
+		struct entry_ctx c = { f, e };
+
+		msi_route_clear(&f->vec[e].r, &entry_ops, &c);
+		entry_mask(&c); /* also what a guest's function reset may have left */
+		if (forget)
+			f->vec[e] = (struct msix_vec){ .w = { [MSIX_WORD_CTRL] = MSIX_VECTOR_MASKED } };
+	}
+}
+
+/* A guest write to entry e: its view updated, the device routed to match. */
+static void entry_store(struct vcpu *v, struct vm_msi_fn *f, u32 e, u32 w, u32 size, u64 value, u64 *old)
+{
+	struct msix_vec *x = &f->vec[e];
+	struct entry_ctx c = { f, e };
+	u32 ids[PLINTH_MAX_CPUS], n = vm_msi_apic_ids(v->vm, ids), rc;
+	struct msi_goal g;
+
+	spin_lock(&f->lock);
+	*old = msix_entry_read(x->w, w, size);
+	msix_entry_merge(x->w, w, size, value);
+	msi_route_goal((u64)x->w[MSIX_WORD_ADDR_HI] << 32 | x->w[MSIX_WORD_ADDR_LO], x->w[MSIX_WORD_DATA],
+		       x->w[MSIX_WORD_CTRL] & MSIX_VECTOR_MASKED, ids, n, &g);
+	rc = msi_route_apply(&x->r, &g, vm_msi_remapping(), &entry_ops, &c);
+	spin_unlock(&f->lock);
+	if (rc != IRQ_OK)
+		vm_msi_refused(v, f, "MSI-X entry", e, rc);
+}
+
+static u64 device_read(hpa_t at, u32 size)
+{
+	volatile void *p = (volatile void *)(uintptr_t)at;
+
+	return size == 1 ? *(volatile u8 *)p : size == 2 ? *(volatile u16 *)p : size == 4 ? *(volatile u32 *)p :
+							       *(volatile u64 *)p;
+}
+
+static void device_write(hpa_t at, u32 size, u64 value)
+{
+	volatile void *p = (volatile void *)(uintptr_t)at;
+
+	if (size == 1)
+		*(volatile u8 *)p = (u8)value;
+	else if (size == 2)
+		*(volatile u16 *)p = (u16)value;
+	else if (size == 4)
+		*(volatile u32 *)p = (u32)value;
+	else
+		*(volatile u64 *)p = value;
+}
+
+static void store(struct vcpu *v, struct vm_msi_fn *f, gpa_t gpa)
+{
+	struct store st;
+	u64 old = ~0ULL;
+	u32 e = 0, w = 0;
+
+	if (emulate_decode_store(v, &st)) {
+		vcpu_stop_vm(v, false, "vCPU %u wrote the MSI-X table page at 0x%lx with an instruction Plinth cannot emulate (guest rip 0x%lx)",
+			     v->id, gpa, vmcs_read(VMCS_GUEST_RIP));
+		return;
+	}
+	switch (msix_access_decode(&f->lay, gpa - f->trap, st.size, &e, &w)) {
+	case MSIX_ACCESS_ENTRY:
+		entry_store(v, f, e, w, st.size, st.value, &old);
+		break;
+	case MSIX_ACCESS_DEVICE:
+		if (st.kind == STORE_XCHG)
+			old = device_read(gpa, st.size);
+		device_write(gpa, st.size, st.value);
+		break;
+	default:
+		if (!__atomic_exchange_n(&f->odd_said, true, __ATOMIC_RELAXED))
+			log_warn(CONSOLE_FMT_VM_MSIX_ODD_ACCESS, v->vm->name, v->id, PCI_BDF_BUS(f->bdf), PCI_BDF_DEV(f->bdf),
+				 PCI_BDF_FN(f->bdf), st.size, gpa - f->trap);
+	}
+	emulate_complete_store(v, &st, old);
+}
+
+static void load(struct vcpu *v, struct vm_msi_fn *f, gpa_t gpa)
+{
+	struct load ld;
+	u64 value = ~0ULL;
+	u32 e = 0, w = 0;
+
+	if (emulate_decode_load(v, &ld)) {
+		vcpu_stop_vm(v, false, "vCPU %u read the MSI-X table page at 0x%lx with an instruction Plinth cannot emulate (guest rip 0x%lx)",
+			     v->id, gpa, vmcs_read(VMCS_GUEST_RIP));
+		return;
+	}
+	switch (msix_access_decode(&f->lay, gpa - f->trap, ld.size, &e, &w)) {
+	case MSIX_ACCESS_ENTRY:
+		spin_lock(&f->lock);
+		value = msix_entry_read(f->vec[e].w, w, ld.size);
+		spin_unlock(&f->lock);
+		break;
+	case MSIX_ACCESS_DEVICE:
+		value = device_read(gpa, ld.size);
+		break;
+	default:
+		break; /* reads as all ones */
+	}
+	emulate_complete_load(v, &ld, value);
+}
+
+bool vm_msix_access(struct vcpu *v, gpa_t gpa, bool write)
+{
+	struct vm_msi_fn *f = vm_msi_trapped(v->vm, gpa);
+
+	if (!f)
+		return false;
+	if (vcpu_in_event_delivery(v)) {
+		vcpu_stop_vm(v, false, "vCPU %u touched the MSI-X table page at 0x%lx while delivering an event (guest rip 0x%lx)",
+			     v->id, gpa, vmcs_read(VMCS_GUEST_RIP));
+		return true;
+	}
+	if (write)
+		store(v, f, gpa);
+	else
+		load(v, f, gpa);
+	return true;
+}
