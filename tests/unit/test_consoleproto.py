@@ -262,6 +262,46 @@ SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
             {"kind": "I/O", "end": "0xc040", "note": ", passed through"},
         ),
     ],
+    "VM_MSI_ROUTING": [
+        (
+            ("checked against each VM's CPUs, without interrupt remapping", "the DMAR does not announce it"),
+            {
+                "how": "checked against each VM's CPUs, without interrupt remapping",
+                "why": "the DMAR does not announce it",
+            },
+        )
+    ],
+    "VM_MSIX": [
+        (
+            ("nvme", 1, 0, 0, 33, 0, 0xFEB02000, 0xFEB02000, 0xFEB03000),
+            {"vm": "nvme", "bdf": "01:00.0", "entries": "33", "bar": "0", "table": "0xfeb02000", "end": "0xfeb03000"},
+        )
+    ],
+    "VM_MSIX_OFF": [
+        (
+            ("nic", 0, 3, 0, "the table's BIR is 6 or 7 (reserved)"),
+            {"vm": "nic", "bdf": "00:03.0", "why": "the table's BIR is 6 or 7 (reserved)"},
+        )
+    ],
+    "VM_MSI_REFUSED": [
+        (
+            ("nic", 1, 0, 3, 0, "MSI-X entry", 5, "destination outside the VM"),
+            {
+                "vm": "nic",
+                "vcpu": "1",
+                "bdf": "00:03.0",
+                "what": "MSI-X entry",
+                "n": "5",
+                "why": "destination outside the VM",
+            },
+        )
+    ],
+    "VM_MSIX_ODD_ACCESS": [
+        (
+            ("nic", 0, 0, 3, 0, 2, 0x10C),
+            {"vm": "nic", "vcpu": "0", "bdf": "00:03.0", "size": "2", "off": "0x10c"},
+        )
+    ],
     "VM_PCI_WRITE_DROPPED": [
         (
             ("nic", 0, 0x7, 0, 3, 0, 4, "it would turn decoding on"),

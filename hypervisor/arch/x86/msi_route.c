@@ -46,6 +46,14 @@ void msi_route_clear(struct msi_route *r, const struct msi_route_ops *ops, void 
 	*r = (struct msi_route){ 0 };
 }
 
+void msi_route_refresh(const struct msi_route *r, const struct msi_route_ops *ops, void *ctx)
+{
+	if (!r->live)
+		return;
+	ops->write(ctx, r->dev_addr, r->dev_data);
+	ops->unmask(ctx);
+}
+
 u32 msi_route_apply(struct msi_route *r, const struct msi_goal *g, bool remapping, const struct msi_route_ops *ops,
 		    void *ctx)
 {

@@ -2,8 +2,6 @@
 #include <plinth/errno.h>
 #include <x86/msix.h>
 
-#define BARS_NORMAL 6
-
 /* Whether [off, off + size) lies in memory BAR bir (the table's, or the PBA's), with why set
  * when not. */
 static bool in_bar(const struct pci_bar_state *bars, u32 bir, u64 off, u64 size, bool table, const char **why)
@@ -14,7 +12,7 @@ static bool in_bar(const struct pci_bar_state *bars, u32 bir, u64 off, u64 size,
 		{ "the table's BIR is 6 or 7 (reserved)", "the table's BIR names no memory BAR",
 		  "the table's BAR is unassigned or smaller than a page", "the table runs past the end of its BAR" },
 	};
-	const struct pci_bar_state *b = bir < BARS_NORMAL ? &bars[bir] : NULL;
+	const struct pci_bar_state *b = bir < PCI_FILTER_ROM ? /* BARs 0-5 */ &bars[bir] : NULL;
 	u32 bad = !b ? 0 : b->kind != PCI_BAR_KIND_MEM ? 1 : !b->base || b->size < MSIX_PAGE ? 2 :
 		  off >= b->size || size > b->size - off ? 3 : 4;
 

@@ -100,6 +100,8 @@ int arch_vm_init(struct vm *vm)
 	/* A partition's BARs join its memory before anything maps it (vm_pci.c says why not). */
 	if (vm->partition) {
 		rc = vm_pci_assign(vm);
+		if (!rc)
+			rc = vm_msi_assign(vm); /* its MSI-X tables' pages out again, trapped */
 		if (rc) {
 			if (a)
 				pages_free(a, ARCH_VM_PAGES);

@@ -294,7 +294,8 @@ bool vm_ioapic_vm_pins_owned(void)
 {
 	u32 pin;
 
-	for (pin = 0; host.map_built && pin < host.pins; pin++)
+	build_pin_map(); /* the same map whichever partition is built first */
+	for (pin = 0; pin < host.pins; pin++)
 		if (host.map.owner[pin] != IOAPIC_PINS_FREE && host.map.owner[pin] != IOAPIC_PINS_PLINTH)
 			return true;
 	return false;

@@ -2,26 +2,16 @@
  * remapping, stop and restart; see x86/vm_msi.h. The MSI-X table is vm_msix.c's. */
 #include <console_proto.h>
 #include <plinth/console.h>
-#include <plinth/errno.h>
-#include <x86/pci.h>
 #include <x86/vcpu.h>
 #include <x86/vm.h>
-#include <x86/vm_ioapic.h>
 #include <x86/vm_msi.h>
 #include <x86/vtd.h>
 
 #define MSI_FNS_MAX 64 /* owned functions of all partitions (vm_pci.c's PCI_FNS_MAX) */
-#define CAP_ID_MSI 0x05
-#define CAP_ID_MSIX 0x11
-#define MSI_CTRL 2
-#define MSI_CTRL_ENABLE BIT(0)
-#define MSI_CTRL_MME (7u << 4)
-#define MSI_FLAGS_64 BIT(7)
-#define MSI_ADDR 4
 
 static struct vm_msi_fn fns[MSI_FNS_MAX];
 static u32 fn_count;
-static bool decided, remapping;
+static bool remapping;
 static u64 refused[VM_MAX];
 static bool refusal_said[VM_MAX];
 
@@ -72,10 +62,10 @@ void vm_msi_refused(struct vcpu *v, const struct vm_msi_fn *f, const char *what,
 /* The MSI capability's vector on the device (under remapping): the enable bit is its mask. */
 static void msi_enable(struct vm_msi_fn *f, bool on)
 {
-	u16 reg = (u16)(f->msi_cap + MSI_CTRL);
-	u32 ctrl = vm_pci_hw_read(f->bdf, reg, 2) & ~(MSI_CTRL_ENABLE | MSI_CTRL_MME);
+	u16 reg = (u16)(f->msi_cap + PCI_MSI_CTRL);
+	u32 ctrl = vm_pci_hw_read(f->bdf, reg, 2) & ~(PCI_MSI_CTRL_ENABLE | PCI_MSI_CTRL_MME);
 
-	vm_pci_hw_write(f->bdf, reg, 2, ctrl | (on ? MSI_CTRL_ENABLE : 0));
+	vm_pci_hw_write(f->bdf, reg, 2, ctrl | (on ? PCI_MSI_CTRL_ENABLE : 0));
 }
 
 static void msi_mask(void *ctx)
@@ -92,10 +82,10 @@ static void msi_write(void *ctx, u64 addr, u32 data)
 {
 	struct vm_msi_fn *f = ctx;
 
-	vm_pci_hw_write(f->bdf, (u16)(f->msi_cap + MSI_ADDR), 4, (u32)addr);
+	vm_pci_hw_write(f->bdf, (u16)(f->msi_cap + PCI_MSI_ADDR), 4, (u32)addr);
 	if (f->msi_64)
-		vm_pci_hw_write(f->bdf, (u16)(f->msi_cap + MSI_ADDR + 4), 4, (u32)(addr >> 32));
-	vm_pci_hw_write(f->bdf, (u16)(f->msi_cap + (f->msi_64 ? 0x0c : 0x08)), 2, data & 0xffff);
+		vm_pci_hw_write(f->bdf, (u16)(f->msi_cap + PCI_MSI_ADDR + 4), 4, (u32)(addr >> 32));
+	vm_pci_hw_write(f->bdf, (u16)(f->msi_cap + PCI_MSI_DATA(f->msi_64)), 2, data & 0xffff);
 }
 
 static int msi_remap(void *ctx, u8 vector, u32 dest)
@@ -114,62 +104,22 @@ static void msi_unmap(void *ctx, u32 index)
 
 static const struct msi_route_ops msi_ops = { msi_mask, msi_unmask, msi_write, msi_remap, msi_unmap };
 
-int vm_msi_assign(struct vm *vm, u16 bdf, const struct pci_bar_state *bars)
+struct vm_msi_fn *vm_msi_add(const struct vm_msi_fn *f)
 {
-	struct vm_msi_fn *f;
-	u8 bus = PCI_BDF_BUS(bdf), dev = PCI_BDF_DEV(bdf), fn = PCI_BDF_FN(bdf);
-	int msi = pci_find_capability(bus, dev, fn, CAP_ID_MSI), msix = pci_find_capability(bus, dev, fn, CAP_ID_MSIX);
-
-	if (msi <= 0 && msix <= 0)
-		return 0;
-	if (fn_count == MSI_FNS_MAX) {
-		log_warn("%s: not started: its PCI functions with MSI fill Plinth's %u", vm->name, MSI_FNS_MAX);
-		return -ENOSPC;
-	}
-	f = &fns[fn_count];
-	*f = (struct vm_msi_fn){ .vm = vm, .bdf = bdf };
-	if (msi > 0) {
-		f->msi_cap = (u8)msi;
-		f->msi_64 = vm_pci_hw_read(bdf, (u16)(msi + MSI_CTRL), 2) & MSI_FLAGS_64;
-		msi_enable(f, false); /* nothing the firmware left there delivers before the guest asks */
-	}
-	if (msix > 0) {
-		int rc;
-
-		f->msix_cap = (u8)msix;
-		rc = vm_msix_setup(f, bars);
-		if (rc)
-			return rc;
-	}
-	fn_count++;
-	return 0;
+	if (fn_count == MSI_FNS_MAX)
+		return NULL;
+	fns[fn_count] = *f;
+	return &fns[fn_count++];
 }
 
-void vm_msi_platform_init(void)
+void vm_msi_disable(struct vm_msi_fn *f)
 {
-	int rc;
+	msi_enable(f, false);
+}
 
-	if (decided)
-		return;
-	decided = true;
-	if (!vtd_ir_available()) {
-		log_info(CONSOLE_FMT_VM_MSI_ROUTING, "checked against each VM's CPUs, without interrupt remapping",
-			 vtd_ir_unavailable_reason());
-		return;
-	}
-	if (vm_ioapic_vm_pins_owned()) {
-		log_info(CONSOLE_FMT_VM_MSI_ROUTING, "checked against each VM's CPUs, without interrupt remapping",
-			 "partitions own I/O APIC pins, programmed in compatibility format, which remapping would block");
-		return;
-	}
-	rc = vtd_ir_enable();
-	if (rc) {
-		log_warn("partitions: interrupt remapping did not turn on (error %d): device MSIs are checked without it", rc);
-		return;
-	}
+void vm_msi_set_remapping(void)
+{
 	remapping = true;
-	log_info(CONSOLE_FMT_VM_MSI_ROUTING, "sent through interrupt remapping entries, one per vector, source-id checked",
-		 "every unit remaps, no partition owns an I/O APIC pin");
 }
 
 bool vm_msi_remapping(void)
@@ -197,8 +147,10 @@ void vm_msi_cap_write(struct vcpu *v, const struct pci_cfg_access *a, const stru
 		return;
 	spin_lock(&f->lock);
 	pci_msi_shadow_write(a, st, &f->msi);
-	msi_route_goal(f->msi.addr, f->msi.data, !(f->msi.ctrl & MSI_CTRL_ENABLE), ids, n, &g);
+	msi_route_goal(f->msi.addr, f->msi.data, !(f->msi.ctrl & PCI_MSI_CTRL_ENABLE), ids, n, &g);
 	rc = msi_route_apply(&f->msi_route, &g, true, &msi_ops, f);
+	if (a->reg < f->msi_cap + PCI_MSI_CTRL + 2 && f->msi_cap + PCI_MSI_CTRL < a->reg + a->width)
+		msi_route_refresh(&f->msi_route, &msi_ops, f); /* the enable Linux restores after a reset */
 	spin_unlock(&f->lock);
 	if (rc != IRQ_OK)
 		vm_msi_refused(v, f, "MSI vector", 0, rc);
@@ -210,11 +162,11 @@ u32 vm_msi_cap_read(const struct vm *vm, const struct pci_cfg_access *a, u32 hw)
 	struct pci_fn_state st = { 0 };
 	u32 v;
 
-	if (!f || !f->msi_cap || a->reg + a->width <= f->msi_cap || a->reg >= f->msi_cap + (f->msi_64 ? 0x0e : 0x0a))
+	if (!f || !f->msi_cap || a->reg + a->width <= f->msi_cap || a->reg >= f->msi_cap + PCI_MSI_END(f->msi_64))
 		return hw;
 	st.msi_cap = f->msi_cap;
 	st.msi_64 = f->msi_64;
-	st.msi_ctrl = (u16)vm_pci_hw_read(f->bdf, (u16)(f->msi_cap + MSI_CTRL), 2);
+	st.msi_ctrl = (u16)vm_pci_hw_read(f->bdf, (u16)(f->msi_cap + PCI_MSI_CTRL), 2);
 	spin_lock(&f->lock);
 	v = pci_msi_shadow_read(a, &st, &f->msi, hw);
 	spin_unlock(&f->lock);

@@ -1,18 +1,12 @@
 /*
- * A partition's MSI-X tables (x86/vm_msi.h): decoded and left out of the VM's memory at build;
- * each access to their pages is an EPT violation emulated here (loads and stores through
- * emulate.c): table entries from and to the guest's shadow, each write routed (msi_route.c);
- * the rest of the pages on the device with the access's own size. Plinth reaches the table
- * through its identity map (hostmap_mmio adds it when it lies above what is mapped).
+ * A partition's MSI-X tables (x86/vm_msi.h), left out of the VM's memory at build
+ * (vm_msi_setup.c): each access to their pages is an EPT violation emulated here (loads and
+ * stores through emulate.c): table entries from and to the guest's shadow, each write routed
+ * (msi_route.c); the rest of the pages on the device with the access's own size.
  */
 #include <console_proto.h>
 #include <plinth/console.h>
-#include <plinth/errno.h>
-#include <plinth/memory.h>
-#include <plinth/string.h>
-#include <plinth/vm_mem.h>
 #include <x86/emulate.h>
-#include <x86/hostmap.h>
 #include <x86/vcpu_events.h>
 #include <x86/vm.h>
 #include <x86/vm_msi.h>
@@ -69,52 +63,6 @@ static void entry_unmap(void *ctx, u32 index)
 
 static const struct msi_route_ops entry_ops = { entry_mask, entry_unmask, entry_write, entry_remap, entry_unmap };
 
-int vm_msix_setup(struct vm_msi_fn *f, const struct pci_bar_state *bars)
-{
-	u16 bdf = f->bdf;
-	u8 bus = PCI_BDF_BUS(bdf), dev = PCI_BDF_DEV(bdf), fn = PCI_BDF_FN(bdf);
-	u16 ctrl = (u16)vm_pci_hw_read(bdf, (u16)(f->msix_cap + MSIX_CTRL), 2);
-	u32 table = vm_pci_hw_read(bdf, (u16)(f->msix_cap + MSIX_TABLE), 4);
-	u32 pba = vm_pci_hw_read(bdf, (u16)(f->msix_cap + MSIX_PBA), 4), e;
-	struct vm *vm = f->vm;
-	const char *why;
-	int rc;
-
-	if (msix_layout_decode(ctrl, table, pba, bars, &f->lay, &why)) {
-		log_warn(CONSOLE_FMT_VM_MSIX_OFF, vm->name, bus, dev, fn, why);
-		return 0;
-	}
-	f->trap = bars[f->lay.table_bar].base + f->lay.trap_off;
-	f->table = bars[f->lay.table_bar].base + f->lay.table_off;
-	f->vec_pages = (u32)(ALIGN_UP((u64)f->lay.entries * sizeof(*f->vec), PMM_PAGE_SIZE) / PMM_PAGE_SIZE);
-	f->vec = pages_try_alloc(f->vec_pages);
-	if (!f->vec) {
-		log_warn("%s: not started: no room in Plinth's pool for the %u MSI-X entries of PCI %02x:%02x.%u", vm->name,
-			 f->lay.entries, bus, dev, fn);
-		return -ENOMEM;
-	}
-	rc = vm_mem_remove(vm, f->trap, f->lay.trap_size);
-	if (rc) {
-		log_warn("%s: not started: the MSI-X table pages 0x%lx-0x%lx of PCI %02x:%02x.%u cannot be left out of its memory (error %d)",
-			 vm->name, f->trap, f->trap + f->lay.trap_size, bus, dev, fn, rc);
-		pages_free(f->vec, f->vec_pages);
-		f->vec = NULL;
-		return rc == -ENOSPC ? -ENOSPC : -EINVAL;
-	}
-	if (!hostmap_reaches(f->trap, f->lay.trap_size))
-		hostmap_mmio(f->trap, f->lay.trap_size);
-	f->msix_usable = true;
-	for (e = 0; e < f->lay.entries; e++) {
-		struct entry_ctx c = { f, e };
-
-		f->vec[e] = (struct msix_vec){ .w = { [MSIX_WORD_CTRL] = MSIX_VECTOR_MASKED } };
-		entry_mask(&c);
-	}
-	log_info(CONSOLE_FMT_VM_MSIX, vm->name, bus, dev, fn, f->lay.entries, f->lay.table_bar, f->table, f->trap,
-		 f->trap + f->lay.trap_size);
-	return 0;
-}
-
 void vm_msix_clear(struct vm_msi_fn *f, bool forget)
 {
 	u32 e;
@@ -143,6 +91,8 @@ static void entry_store(struct vcpu *v, struct vm_msi_fn *f, u32 e, u32 w, u32 s
 	msi_route_goal((u64)x->w[MSIX_WORD_ADDR_HI] << 32 | x->w[MSIX_WORD_ADDR_LO], x->w[MSIX_WORD_DATA],
 		       x->w[MSIX_WORD_CTRL] & MSIX_VECTOR_MASKED, ids, n, &g);
 	rc = msi_route_apply(&x->r, &g, vm_msi_remapping(), &entry_ops, &c);
+	if (w == MSIX_WORD_CTRL || (size == 8 && w == MSIX_WORD_DATA))
+		msi_route_refresh(&x->r, &entry_ops, &c); /* the unmask Linux restores after a reset */
 	spin_unlock(&f->lock);
 	if (rc != IRQ_OK)
 		vm_msi_refused(v, f, "MSI-X entry", e, rc);

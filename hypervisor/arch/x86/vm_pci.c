@@ -20,8 +20,8 @@
  *    BAR: a move is allowed only inside the VM's own BAR windows (pci_access.c's invariant),
  *    so the device still decodes nothing but the VM's. A memory BAR smaller than a page is not
  *    mapped (its page may hold another function's registers): touching it stops the VM.
- *  - MSI and MSI-X are vm_msi.c's: the pages of a BAR that hold an MSI-X table are left out
- *    of the VM's memory again (vm_msi_assign), and emulated.
+ *  - MSI and MSI-X are vm_msi.c's: the pages of a BAR that hold an MSI-X table are taken out
+ *    of the VM's memory again after this (vm_msi_setup.c), and emulated.
  */
 #include <console_proto.h>
 #include <plinth/arch.h>
@@ -30,7 +30,6 @@
 #include <plinth/string.h>
 #include <x86/pci.h>
 #include <x86/vm.h>
-#include <x86/vm_msi.h>
 #include <x86/vm_pci.h>
 
 #define PCI_FNS_MAX 64	     /* owned functions of all partitions */
@@ -203,8 +202,6 @@ int vm_pci_assign(struct vm *vm)
 			if (rc)
 				return rc;
 		}
-		if (vm_msi_assign(vm, f->bdf, f->bars))
-			return -EINVAL;
 		fn_count++;
 	}
 	return 0;

@@ -282,3 +282,28 @@ TEST(switching_between_direct_and_remapped_rebuilds)
 	CHECK_STR(f.log, "mxwu");
 	CHECK_EQ_U64(f.addr, addr_to(2));
 }
+
+/* After a function reset the device has lost its table; the guest restores the same values,
+ * which apply finds held: refresh writes them again, and does nothing for a masked vector. */
+TEST(refresh_rewrites_a_live_vector_only)
+{
+	struct msi_route r = { 0 };
+	struct fake f = { .next_index = 3 };
+	u32 a, d;
+
+	f.len = 0;
+	msi_route_refresh(&r, &fake_ops, &f);
+	CHECK_EQ_U64(f.len, 0);
+	CHECK_EQ_U64(step(&r, &f, addr_to(2), 0x70, false, true), IRQ_OK);
+	f.addr = 0;
+	f.data = 0x1234;
+	f.unmasked = false; /* the reset */
+	CHECK_EQ_U64(step(&r, &f, addr_to(2), 0x70, false, true), IRQ_OK);
+	CHECK_STR(f.log, "");
+	msi_route_refresh(&r, &fake_ops, &f);
+	CHECK_STR(f.log, "wu");
+	msi_remappable(3, &a, &d);
+	CHECK_EQ_U64(f.addr, a);
+	CHECK_EQ_U64(f.data, d);
+	CHECK(f.unmasked);
+}

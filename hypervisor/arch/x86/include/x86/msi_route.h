@@ -69,6 +69,11 @@ struct msi_route_ops {
 u32 msi_route_apply(struct msi_route *r, const struct msi_goal *g, bool remapping, const struct msi_route_ops *ops,
 		    void *ctx);
 
+/* Writes r's pair and unmask to the device again when r is live: the guest rewrote what the
+ * device may have lost (a function reset clears its table and MSI enable; Linux then restores
+ * the same values, which msi_route_apply would find already held). */
+void msi_route_refresh(const struct msi_route *r, const struct msi_route_ops *ops, void *ctx);
+
 /* Masks the vector and frees its entry (VM stop, restart, a device reset): r becomes zero. */
 void msi_route_clear(struct msi_route *r, const struct msi_route_ops *ops, void *ctx);
 

@@ -25,7 +25,6 @@
 #define MSIX_PBA 8
 #define MSIX_BIR(reg) ((reg) & 7)
 #define MSIX_OFFSET(reg) ((reg) & ~7u)
-#define MSIX_CAP_END 0x0c
 
 /* A table entry (7.7.2.x: 16 bytes): address low, address high, data, vector control. */
 #define MSIX_ENTRY_SIZE 16

@@ -46,6 +46,18 @@
 #define PCI_REG_ROM 0x30	   /* type 0 */
 #define PCI_REG_BRIDGE_ROM 0x38 /* type 1 */
 
+/* Capability IDs and the MSI capability's registers from its start (PCI Local Bus 3.0, 6.7,
+ * 6.8.1); MSI-X's are x86/msix.h's. */
+#define PCI_CAP_MSI 0x05
+#define PCI_CAP_MSIX 0x11
+#define PCI_MSI_CTRL 2
+#define PCI_MSI_CTRL_ENABLE BIT(0)
+#define PCI_MSI_CTRL_MME (7u << 4) /* 2^MME messages enabled */
+#define PCI_MSI_CTRL_64 BIT(7)	    /* a 64-bit message address */
+#define PCI_MSI_ADDR 4
+#define PCI_MSI_DATA(is64) ((is64) ? 0x0c : 0x08)
+#define PCI_MSI_END(is64) ((is64) ? 0x0e : 0x0a)
+
 /* VM numbers in an ownership table. */
 #define PCI_VM_NONE 0xffff	/* rest_vm: nobody owns the functions not listed */
 #define PCI_VM_READ_ONLY 0xfffe /* owner: every VM reads it, none writes (a host bridge) */

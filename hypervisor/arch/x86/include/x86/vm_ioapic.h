@@ -69,7 +69,8 @@ void vm_ioapic_act(struct vm_ioapic *io, const struct vioapic_action *act);
 u32 vm_ioapic_hw_status(u32 pin);
 /* The VM's OWNED pins masked in the physical I/O APIC (its vCPUs park: it stopped). */
 void vm_ioapic_quiesce(struct vm *vm);
-/* Whether any partition owns a pin of the host I/O APIC (once the pin map is built). */
+/* Whether any partition owns a pin of the host I/O APIC (the pin map is built first if need be:
+ * partitions' ownership must be known, arch_pci_owners). */
 bool vm_ioapic_vm_pins_owned(void);
 /* Whether gpa is in the VM's I/O APIC page (exit_ioapic.c). */
 bool vm_ioapic_is_page(const struct vm *vm, gpa_t gpa);

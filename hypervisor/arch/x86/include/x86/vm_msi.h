@@ -27,10 +27,10 @@
 #include <x86/pci_access.h>
 #include <x86/vcpu.h>
 
-/* At partition build (vm_pci_assign, boot CPU): the function's MSI and MSI-X found, its
- * MSI-X table's pages taken out of the VM's memory, every vector masked on the device. 0, or
- * -ENOMEM/-ENOSPC/-EINVAL after one line saying why. */
-int vm_msi_assign(struct vm *vm, u16 bdf, const struct pci_bar_state *bars);
+/* (vm_msi_setup.c) At partition build, after vm_pci_assign (boot CPU): each owned function's
+ * MSI and MSI-X found, its MSI-X table's pages taken out of the VM's memory, every vector
+ * masked on the device. 0, or -ENOMEM/-ENOSPC/-EINVAL after one line saying why. */
+int vm_msi_assign(struct vm *vm);
 /* Once, after the first partition's I/O APIC is set up: whether partitions use interrupt
  * remapping (enabled here), said in one line. */
 void vm_msi_platform_init(void);
@@ -74,11 +74,14 @@ struct vm_msi_fn {
 	bool odd_said; /* a table access of another size, said once */
 };
 
-/* (vm_msix.c) The MSI-X side: at build, the table decoded and trapped (0, or -errno after one
- * line); every entry masked on the device and its remapping entry freed (forget: the guest's
- * view back to masked and zero). */
-int vm_msix_setup(struct vm_msi_fn *f, const struct pci_bar_state *bars);
+/* (vm_msix.c) Every MSI-X entry of f masked on the device and its remapping entry freed;
+ * forget: the guest's view back to masked and zero. */
 void vm_msix_clear(struct vm_msi_fn *f, bool forget);
+/* (vm_msi.c) A function's state kept for the exits (its copy; NULL when the table is full),
+ * the MSI capability turned off on the device, and remapping turned on for partitions. */
+struct vm_msi_fn *vm_msi_add(const struct vm_msi_fn *f);
+void vm_msi_disable(struct vm_msi_fn *f);
+void vm_msi_set_remapping(void);
 /* (vm_msi.c) The VM's APIC IDs, into ids (PLINTH_MAX_CPUS): their count. */
 u32 vm_msi_apic_ids(const struct vm *vm, u32 *ids);
 /* The VM's function whose MSI-X table pages hold gpa, or NULL. */
