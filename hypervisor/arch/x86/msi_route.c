@@ -50,6 +50,7 @@ void msi_route_refresh(const struct msi_route *r, const struct msi_route_ops *op
 {
 	if (!r->live)
 		return;
+	ops->mask(ctx); /* never changed while it may send (PCIe 4.0 6.1.4.5) */
 	ops->write(ctx, r->dev_addr, r->dev_data);
 	ops->unmask(ctx);
 }

@@ -269,11 +269,13 @@ int pci_cfg_write_check(const struct pci_ownership *own, u16 vm, struct pci_cfg_
 	    (overlaps(a, CFG_BRIDGE_BUSES, CFG_BRIDGE_WINDOWS_END) ||
 	     overlaps(a, CFG_BRIDGE_CONTROL, CFG_BRIDGE_CONTROL + 2)))
 		return PCI_CFG_DROP;
+	/* First, so that no other rule passes the bit (the capabilities of a sane device do not
+	 * overlap, but the rule must not depend on it). */
+	if (fn->msix_cap && !fn->msix_usable && overlaps(a, fn->msix_cap + MSIX_CTRL_HIGH, fn->msix_cap + MSIX_CTRL_HIGH + 1u))
+		a->value &= ~(u32)(MSIX_ENABLE_HIGH << 8 * (fn->msix_cap + MSIX_CTRL_HIGH - a->reg));
 	msi_end = fn->msi_cap + (fn->msi_64 ? MSI_END_64 : MSI_END_32);
 	if (fn->msi_cap && overlaps(a, fn->msi_cap + PCI_MSI_CTRL, msi_end))
 		return PCI_CFG_CHECK_MSI;
-	if (fn->msix_cap && !fn->msix_usable && overlaps(a, fn->msix_cap + MSIX_CTRL_HIGH, fn->msix_cap + MSIX_CTRL_HIGH + 1u))
-		a->value &= ~(u32)(MSIX_ENABLE_HIGH << 8 * (fn->msix_cap + MSIX_CTRL_HIGH - a->reg));
 	return PCI_CFG_PASS;
 }
 

@@ -301,7 +301,7 @@ TEST(refresh_rewrites_a_live_vector_only)
 	CHECK_EQ_U64(step(&r, &f, addr_to(2), 0x70, false, true), IRQ_OK);
 	CHECK_STR(f.log, "");
 	msi_route_refresh(&r, &fake_ops, &f);
-	CHECK_STR(f.log, "wu");
+	CHECK_STR(f.log, "mwu");
 	msi_remappable(3, &a, &d);
 	CHECK_EQ_U64(f.addr, a);
 	CHECK_EQ_U64(f.data, d);

@@ -69,7 +69,7 @@ struct msi_route_ops {
 u32 msi_route_apply(struct msi_route *r, const struct msi_goal *g, bool remapping, const struct msi_route_ops *ops,
 		    void *ctx);
 
-/* Writes r's pair and unmask to the device again when r is live: the guest rewrote what the
+/* Masks, writes r's pair and unmasks on the device again when r is live: the guest rewrote what the
  * device may have lost (a function reset clears its table and MSI enable; Linux then restores
  * the same values, which msi_route_apply would find already held). */
 void msi_route_refresh(const struct msi_route *r, const struct msi_route_ops *ops, void *ctx);
