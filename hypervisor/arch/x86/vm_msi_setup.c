@@ -121,9 +121,9 @@ void vm_msi_platform_init(void)
 			 vtd_ir_unavailable_reason());
 		return;
 	}
-	if (vm_ioapic_vm_pins_owned()) {
+	if (!vm_ioapic_can_remap()) {
 		log_info(CONSOLE_FMT_VM_MSI_ROUTING, "checked against each VM's CPUs, without interrupt remapping",
-			 "partitions own I/O APIC pins, programmed in compatibility format, which remapping would block");
+			 "partitions own I/O APIC pins and the DMAR names no requester ID for the I/O APIC");
 		return;
 	}
 	rc = vtd_ir_enable();
@@ -131,7 +131,8 @@ void vm_msi_platform_init(void)
 		log_warn("partitions: interrupt remapping did not turn on (error %d): device MSIs are checked without it", rc);
 		return;
 	}
+	vm_ioapic_remap_pins();
 	vm_msi_set_remapping();
 	log_info(CONSOLE_FMT_VM_MSI_ROUTING, "sent through interrupt remapping entries, one per vector, source-id checked",
-		 "every unit remaps, no partition owns an I/O APIC pin");
+		 "every unit remaps; owned I/O APIC pins go through entries too");
 }

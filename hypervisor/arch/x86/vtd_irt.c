@@ -156,8 +156,13 @@ int vtd_ir_enable(void)
 
 int vtd_ir_remap(u16 sid, u8 vector, u32 dest, const u32 *apic_ids, u32 n)
 {
+	return vtd_ir_remap_level(sid, vector, dest, false, apic_ids, n);
+}
+
+int vtd_ir_remap_level(u16 sid, u8 vector, u32 dest, bool level, const u32 *apic_ids, u32 n)
+{
 	struct vtd_irte_spec s = { .sid = sid, .sq = VTD_SQ_ALL, .vector = vector, .dest = dest,
-				   .x2apic = mode == VTD_IR_X2APIC };
+				   .x2apic = mode == VTD_IR_X2APIC, .level = level };
 	struct vtd_irte e;
 	int index;
 

@@ -11,9 +11,10 @@
  *    Message Capable reads 0), so each vector is one entry without subhandles. Without
  *    remapping, pci_msi_write_check lets through only pairs aimed at the VM (x86/pci_access.h).
  *  - Interrupt remapping is used for partitions when the DMAR and every unit allow it
- *    (vtd_ir_available) and no partition owns an I/O APIC pin: those pins are programmed in
- *    compatibility format (vm_ioapic.c), which remapping (compatibility format blocked) would
- *    silence. The default VM never uses it.
+ *    (vtd_ir_available) and their I/O APIC pins can go through it too: remapping blocks
+ *    compatibility format, so an owned pin needs an entry of its own, verified against the I/O
+ *    APIC's requester ID from the DMAR (vm_ioapic_can_remap); without that ID, and with owned
+ *    pins, remapping stays off. The default VM never uses it.
  *  - A VM's stop masks every vector of its functions on the device and frees their entries;
  *    a restart also forgets the guest's values (entries read masked, as after a reset).
  */

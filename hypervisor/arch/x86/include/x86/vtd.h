@@ -51,6 +51,9 @@ int vtd_ir_enable(void);
  * when the policy refuses it (x86/irq_policy.h), -ENOSPC when the table is full, -ENODEV
  * before vtd_ir_enable. */
 int vtd_ir_remap(u16 sid, u8 vector, u32 dest, const u32 *apic_ids, u32 n);
+/* The same with the trigger mode: level for an I/O APIC pin programmed level-triggered (its
+ * remappable entry and the IRTE agree on it, VT-d 5.1.5.1). */
+int vtd_ir_remap_level(u16 sid, u8 vector, u32 dest, bool level, const u32 *apic_ids, u32 n);
 /* Clears entry index and invalidates it in every unit: the device's interrupts through it
  * are blocked once this returns 0 (-EINVAL for an entry not present, -EBUSY when a unit did
  * not answer). vtd_ir_remap and this take one lock: any CPU may call them (partitions' MSI
