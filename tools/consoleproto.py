@@ -55,6 +55,8 @@ C_STRINGS = {
     "CONSOLE_FMT_IOAPIC_STATS": "  %s I/O APIC: %lu writes to pins not its own dropped, %lu entries refused, "
     "%lu COM1 interrupts sent, %lu COM1 edges lost to a masked entry, %lu owned entries programmed",
     "CONSOLE_FMT_MONITOR_MEMORY_TYPE": "  Plinth's range: memory type %s (the boot CPU's MTRRs)",
+    # The monitor's `stats` (arch/x86/vm_msi.c): a partition's device MSI vectors refused.
+    "CONSOLE_FMT_MSI_STATS": "  %s MSI: %lu vectors kept masked (refused)",
 }
 
 # printf formats the C side takes from console_proto.h (after the log prefix).
@@ -672,6 +674,11 @@ IOAPIC_STATS = line(
     r"^  (?P<vm>\S+) I/O APIC: (?P<dropped>\d+) writes to pins not its own dropped, (?P<refused>\d+) entries "
     r"refused, (?P<sent>\d+) COM1 interrupts sent, (?P<lost>\d+) COM1 edges lost to a masked entry, "
     r"(?P<programmed>\d+) owned entries programmed$",
+    re.M,
+)
+MSI_STATS = line(
+    C_STRINGS["CONSOLE_FMT_MSI_STATS"],
+    r"^  (?P<vm>\S+) MSI: (?P<refused>\d+) vectors kept masked \(refused\)$",
     re.M,
 )
 BOOT_PATH = line(

@@ -361,6 +361,7 @@ SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
             {"vm": "one", "dropped": "2", "refused": "1", "sent": "7", "lost": "0", "programmed": "3"},
         )
     ],
+    "MSI_STATS": [(("one", 4), {"vm": "one", "refused": "4"})],
     "VM_NOT_IDLE": [(("vm0", 1), {"vm": "vm0", "count": "1"})],
     "KICK_ROUNDS": [(("vm0", 2, 410), {"vm": "vm0", "rounds": "2", "us": "410"})],
     "INIT_NOT_SENT": [(("vm0", 1), {"vm": "vm0", "vcpu": "1"})],

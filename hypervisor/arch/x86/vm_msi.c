@@ -12,8 +12,6 @@
 static struct vm_msi_fn fns[MSI_FNS_MAX];
 static u32 fn_count;
 static bool remapping;
-static u64 refused[VM_MAX];
-static bool refusal_said[VM_MAX];
 
 u32 vm_msi_apic_ids(const struct vm *vm, u32 *ids)
 {
@@ -48,12 +46,7 @@ struct vm_msi_fn *vm_msi_trapped(const struct vm *vm, gpa_t gpa)
 
 void vm_msi_refused(struct vcpu *v, const struct vm_msi_fn *f, const char *what, u32 n, u32 reason)
 {
-	u32 id = v->vm->id;
-
-	if (id >= VM_MAX)
-		return;
-	__atomic_add_fetch(&refused[id], 1, __ATOMIC_RELAXED);
-	if (__atomic_exchange_n(&refusal_said[id], true, __ATOMIC_RELAXED))
+	if (!vm_msi_count_refusal(v->vm))
 		return;
 	log_warn(CONSOLE_FMT_VM_MSI_REFUSED, v->vm->name, v->id, PCI_BDF_BUS(f->bdf), PCI_BDF_DEV(f->bdf),
 		 PCI_BDF_FN(f->bdf), what, n, irq_refusal_name(reason));
@@ -108,6 +101,7 @@ struct vm_msi_fn *vm_msi_add(const struct vm_msi_fn *f)
 {
 	if (fn_count == MSI_FNS_MAX)
 		return NULL;
+	vm_msi_stats_add(f->vm);
 	fns[fn_count] = *f;
 	return &fns[fn_count++];
 }
@@ -206,8 +200,6 @@ void vm_msi_reset(struct vm *vm)
 	if (!vm->partition)
 		return;
 	clear(vm, true);
-	if (vm->id < VM_MAX) {
-		refused[vm->id] = 0;
-		refusal_said[vm->id] = false;
-	}
+	vm_msi_stats_reset(vm);
 }
+

@@ -50,6 +50,13 @@ bool vm_msix_access(struct vcpu *v, gpa_t gpa, bool write);
  * _reset also clears the guest's values (its restart). */
 void vm_msi_quiesce(struct vm *vm);
 void vm_msi_reset(struct vm *vm);
+/* (vm_msi_stats.c, a leaf the monitor reaches without the exit path) The VM's refused vectors:
+ * a VM with MSI-capable functions (added at build) counts them; count_refusal is true for the
+ * first since the VM's start (to be said); reset at restart; the monitor's `stats` line. */
+void vm_msi_stats_add(const struct vm *vm);
+bool vm_msi_count_refusal(const struct vm *vm);
+void vm_msi_stats_reset(const struct vm *vm);
+void vm_msi_print_stats(const struct vm *vm);
 
 /* Shared by vm_msi.c and vm_msix.c: one owned function's MSI state. */
 struct msix_vec {
