@@ -186,18 +186,17 @@ int vtd_ir_remap_level(u16 sid, u8 vector, u32 dest, bool level, const u32 *apic
 
 int vtd_ir_unmap(u32 index)
 {
-	bool ok;
+	int rc = -EINVAL;
 
 	if (!table.e)
-		return -EINVAL;
+		return rc;
 	spin_lock(&entry_lock);
-	ok = !vtd_irt_remove(&table, index);
-	if (ok) {
+	if (!vtd_irt_remove(&table, index)) {
 		sync_table();
-		ok = invalidate_all_units(false, index);
+		rc = invalidate_all_units(false, index) ? 0 : -EBUSY;
 	}
 	spin_unlock(&entry_lock);
-	return ok ? 0 : -EBUSY;
+	return rc;
 }
 
 u32 vtd_ir_table_pages(void)
