@@ -120,6 +120,12 @@ static void device_write(hpa_t at, u32 size, u64 value)
 		*(volatile u64 *)p = value;
 }
 
+static void cannot_emulate(struct vcpu *v, gpa_t gpa, const char *did)
+{
+	vcpu_stop_vm(v, false, "vCPU %u %s the MSI-X table page at 0x%lx with an instruction Plinth cannot emulate (guest rip 0x%lx)",
+		     v->id, did, gpa, vmcs_read(VMCS_GUEST_RIP));
+}
+
 static void store(struct vcpu *v, struct vm_msi_fn *f, gpa_t gpa)
 {
 	struct store st;
@@ -127,8 +133,7 @@ static void store(struct vcpu *v, struct vm_msi_fn *f, gpa_t gpa)
 	u32 e = 0, w = 0;
 
 	if (emulate_decode_store(v, &st)) {
-		vcpu_stop_vm(v, false, "vCPU %u wrote the MSI-X table page at 0x%lx with an instruction Plinth cannot emulate (guest rip 0x%lx)",
-			     v->id, gpa, vmcs_read(VMCS_GUEST_RIP));
+		cannot_emulate(v, gpa, "wrote");
 		return;
 	}
 	switch (msix_access_decode(&f->lay, gpa - f->trap, st.size, &e, &w)) {
@@ -155,8 +160,7 @@ static void load(struct vcpu *v, struct vm_msi_fn *f, gpa_t gpa)
 	u32 e = 0, w = 0;
 
 	if (emulate_decode_load(v, &ld)) {
-		vcpu_stop_vm(v, false, "vCPU %u read the MSI-X table page at 0x%lx with an instruction Plinth cannot emulate (guest rip 0x%lx)",
-			     v->id, gpa, vmcs_read(VMCS_GUEST_RIP));
+		cannot_emulate(v, gpa, "read");
 		return;
 	}
 	switch (msix_access_decode(&f->lay, gpa - f->trap, ld.size, &e, &w)) {
