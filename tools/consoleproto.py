@@ -55,6 +55,8 @@ C_STRINGS = {
     "CONSOLE_FMT_IOAPIC_STATS": "  %s I/O APIC: %lu writes to pins not its own dropped, %lu entries refused, "
     "%lu COM1 interrupts sent, %lu COM1 edges lost to a masked entry, %lu owned entries programmed",
     "CONSOLE_FMT_MONITOR_MEMORY_TYPE": "  Plinth's range: memory type %s (the boot CPU's MTRRs)",
+    # The monitor's `stats` (arch/x86/vm_msi.c): a partition's device MSI vectors refused.
+    "CONSOLE_FMT_MSI_STATS": "  %s MSI: %lu vectors kept masked (refused)",
 }
 
 # printf formats the C side takes from console_proto.h (after the log prefix).
@@ -119,6 +121,15 @@ C_FORMATS = {
     # A partition's configuration write that Plinth dropped (once per VM; arch/x86/vm_pci.c).
     "CONSOLE_FMT_VM_PCI_WRITE_DROPPED": "%s: vCPU %u: PCI configuration write of 0x%x to %02x:%02x.%u register "
     "0x%x dropped: %s (said once)",
+    # A partition's device MSIs (arch/x86/vm_msi.c, vm_msix.c): how they are routed (once), each
+    # function's MSI-X table as trapped or why MSI-X stays off, a vector kept masked and an
+    # access to the table Plinth does not do (each said once per VM or function).
+    "CONSOLE_FMT_VM_MSI_ROUTING": "partitions: device MSIs are %s (%s)",
+    "CONSOLE_FMT_VM_MSIX": "%s: PCI %02x:%02x.%u MSI-X: %u entries in BAR%u at 0x%lx, pages 0x%lx-0x%lx emulated",
+    "CONSOLE_FMT_VM_MSIX_OFF": "%s: PCI %02x:%02x.%u MSI-X stays off: %s",
+    "CONSOLE_FMT_VM_MSI_REFUSED": "%s: vCPU %u: PCI %02x:%02x.%u %s %u kept masked: %s (said once)",
+    "CONSOLE_FMT_VM_MSIX_ODD_ACCESS": "%s: vCPU %u: PCI %02x:%02x.%u MSI-X table write of %u bytes at page offset "
+    "0x%lx dropped: only dwords and aligned qwords (said once)",
     "CONSOLE_FMT_VM_NOT_BUILT": "%s: not started: %s",
     "CONSOLE_FMT_VM_READY": "%s: CPUs 0x%lx, %lu MiB of RAM in %u chunk(s), console COM1 (input key Ctrl-A %u)",
     "CONSOLE_FMT_INPUT_OWNER": "input: %s (Ctrl-A 1..%u a VM, Ctrl-A 0 the monitor)",
@@ -462,6 +473,34 @@ VM_PCI_WRITE_DROPPED = line(
     rf"(?P<bdf>{BDF}) register (?P<reg>{HEX}) dropped: (?P<why>.*) \(said once\)$",
     re.M,
 )
+VM_MSI_ROUTING = line(
+    LOG_PREFIX + C_FORMATS["CONSOLE_FMT_VM_MSI_ROUTING"],
+    r"^plinth: partitions: device MSIs are (?P<how>.*) \((?P<why>.*)\)$",
+    re.M,
+)
+VM_MSIX = line(
+    LOG_PREFIX + C_FORMATS["CONSOLE_FMT_VM_MSIX"],
+    rf"^plinth: (?P<vm>{VM_NAME}): PCI (?P<bdf>{BDF}) MSI-X: (?P<entries>\d+) entries in BAR(?P<bar>\d) at "
+    rf"(?P<table>{HEX}), pages (?P<start>{HEX})-(?P<end>{HEX}) emulated$",
+    re.M,
+)
+VM_MSIX_OFF = line(
+    WARN_PREFIX + C_FORMATS["CONSOLE_FMT_VM_MSIX_OFF"],
+    rf"^plinth: warning: (?P<vm>{VM_NAME}): PCI (?P<bdf>{BDF}) MSI-X stays off: (?P<why>.*)$",
+    re.M,
+)
+VM_MSI_REFUSED = line(
+    WARN_PREFIX + C_FORMATS["CONSOLE_FMT_VM_MSI_REFUSED"],
+    rf"^plinth: warning: (?P<vm>{VM_NAME}): vCPU (?P<vcpu>\d+): PCI (?P<bdf>{BDF}) (?P<what>MSI-X entry|MSI vector) "
+    r"(?P<n>\d+) kept masked: (?P<why>.*) \(said once\)$",
+    re.M,
+)
+VM_MSIX_ODD_ACCESS = line(
+    WARN_PREFIX + C_FORMATS["CONSOLE_FMT_VM_MSIX_ODD_ACCESS"],
+    rf"^plinth: warning: (?P<vm>{VM_NAME}): vCPU (?P<vcpu>\d+): PCI (?P<bdf>{BDF}) MSI-X table write of "
+    rf"(?P<size>\d+) bytes at page offset (?P<off>{HEX}) dropped",
+    re.M,
+)
 VM_NOT_BUILT = line(
     WARN_PREFIX + C_FORMATS["CONSOLE_FMT_VM_NOT_BUILT"],
     rf"^plinth: warning: (?P<vm>{VM_NAME}): not started: (?P<why>.*)$",
@@ -644,6 +683,11 @@ IOAPIC_STATS = line(
     r"^  (?P<vm>\S+) I/O APIC: (?P<dropped>\d+) writes to pins not its own dropped, (?P<refused>\d+) entries "
     r"refused, (?P<sent>\d+) COM1 interrupts sent, (?P<lost>\d+) COM1 edges lost to a masked entry, "
     r"(?P<programmed>\d+) owned entries programmed$",
+    re.M,
+)
+MSI_STATS = line(
+    C_STRINGS["CONSOLE_FMT_MSI_STATS"],
+    r"^  (?P<vm>\S+) MSI: (?P<refused>\d+) vectors kept masked \(refused\)$",
     re.M,
 )
 BOOT_PATH = line(

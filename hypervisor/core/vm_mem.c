@@ -19,6 +19,29 @@ int vm_mem_add(struct vm *vm, gpa_t gpa, hpa_t hpa, u64 size, u32 kind)
 	return 0;
 }
 
+int vm_mem_remove(struct vm *vm, gpa_t gpa, u64 size)
+{
+	struct vm_mem *m = (struct vm_mem *)vm_mem_find(vm, gpa, size), after;
+
+	if (!size || !m)
+		return -EINVAL;
+	after = (struct vm_mem){ gpa + size, m->hpa + (gpa + size - m->gpa), m->gpa + m->size - (gpa + size), m->kind };
+	if (after.size && gpa > m->gpa && vm->mem_count == VM_MEM_MAX)
+		return -ENOSPC;
+	if (gpa > m->gpa) {
+		m->size = gpa - m->gpa;
+		if (after.size)
+			vm->mem[vm->mem_count++] = after;
+		return 0;
+	}
+	if (after.size) {
+		*m = after;
+		return 0;
+	}
+	*m = vm->mem[--vm->mem_count];
+	return 0;
+}
+
 const struct vm_mem *vm_mem_find(const struct vm *vm, gpa_t gpa, u64 size)
 {
 	u32 i;

@@ -1,4 +1,4 @@
-// sources: hypervisor/arch/x86/pci_access.c hypervisor/arch/x86/vioapic.c hypervisor/arch/x86/vtd_ir.c hypervisor/arch/x86/irq_policy.c
+// sources: hypervisor/arch/x86/pci_access.c hypervisor/arch/x86/vioapic.c hypervisor/arch/x86/vtd_ir.c hypervisor/arch/x86/irq_policy.c hypervisor/arch/x86/msix.c hypervisor/arch/x86/msi_route.c
 /*
  * What a hostile partition guest can do to the devices Plinth shares out, as a sequence of
  * accesses decoded from the input: I/O APIC register writes (arch/x86/vioapic.c),
@@ -9,8 +9,15 @@
  * accepted writes are applied as the device would apply them never decodes memory or ports
  * outside the VM's while its decoding is on, and its MSI, while enabled, aims at the VM's CPUs;
  * no other VM's function is ever written; an MSI or remapping entry that is accepted aims at
- * the VM's CPUs.
+ * the VM's CPUs. MSI-X (arch/x86/msix.c, msi_route.c): a layout decoded from any registers lies
+ * inside its BAR and its trapped pages cover the table; accesses decoded as entries are inside
+ * the table; a table's entries written in any order, with or without remapping, leave every
+ * entry unmasked on the device aiming at the VM's CPUs (its own pair, or a live remapping entry
+ * built for the VM's CPUs); MSI-X never turns on when its table is not trapped, and the BAR
+ * holding a trapped table never decodes away from it.
  */
+#include <x86/msi_route.h>
+#include <x86/msix.h>
 #include <x86/pci_access.h>
 #include <x86/vioapic.h>
 #include <x86/vtd_ir.h>
@@ -108,7 +115,16 @@ static void make_fn(struct pci_fn_state *f, struct in *in)
 	f->msi_data = (u16)take(in, 2);
 	f->bars[PCI_FILTER_ROM].kind = take(in, 1) & 1 ? PCI_BAR_KIND_MEM : PCI_BAR_KIND_UNUSED;
 	f->bars[PCI_FILTER_ROM].size = f->bars[PCI_FILTER_ROM].kind ? 0x10000 : 0;
+	f->msix_cap = (u8)(take(in, 1) & 0xfc);
+	if (f->msix_cap < 0x40) /* capabilities follow the header */
+		f->msix_cap = 0;
+	i = (u32)take(in, 1);
+	f->msix_usable = f->msix_cap && (i & 0x80);
+	f->msix_bar = (u8)(i % bars);
+	f->msix_home = f->bars[f->msix_bar].base;
 }
+
+static bool msix_on; /* the device's MSI-X enable */
 
 /* The MSI registers' bytes from the capability's +2 (control, address, data). */
 static void msi_apply(struct pci_fn_state *f, const struct pci_cfg_access *a)
@@ -137,6 +153,8 @@ static void device_apply(struct pci_fn_state *f, const struct pci_cfg_access *a)
 
 	if (f->msi_cap)
 		msi_apply(f, a);
+	if (f->msix_cap && a->reg <= f->msix_cap + 3u && f->msix_cap + 3u < (u32)a->reg + a->width)
+		msix_on = (a->value >> 8 * (f->msix_cap + 3 - a->reg)) & 0x80;
 	if (a->reg == 0x04) {
 		f->command = (u16)(a->width == 1 ? (f->command & 0xff00) | (a->value & 0xff) : a->value);
 		return;
@@ -173,6 +191,10 @@ static void check_decoding(const struct pci_fn_state *f)
 		FUZZ_ASSERT(msi_decode(f->msi_addr & (f->msi_64 ? ~0ULL : 0xffffffffULL), f->msi_data, &m) == 0 &&
 			    msi_check(&m, ids, 2) == IRQ_OK);
 
+	if (f->msix_cap && !f->msix_usable)
+		FUZZ_ASSERT(!msix_on);
+	if (f->msix_usable && (f->command & 2) && f->bars[f->msix_bar].kind == PCI_BAR_KIND_MEM)
+		FUZZ_ASSERT(f->bars[f->msix_bar].base == f->msix_home);
 	for (i = 0; i <= PCI_FILTER_ROM; i++) {
 		const struct pci_bar_state *b = &f->bars[i];
 
@@ -254,6 +276,148 @@ static void msi_step(struct in *in)
 		FUZZ_ASSERT(e.lo == 0 && e.hi == 0);
 }
 
+/* ---- MSI-X ---- */
+
+#define TABLE 8
+#define IRT 16
+
+/* A device's table and a remapping table, as msi_route_apply leaves them. */
+struct msix_dev {
+	u64 addr[TABLE];
+	u32 data[TABLE];
+	bool unmasked[TABLE];
+	bool irte_live[IRT];
+	u32 irte_dest[IRT];
+	u8 irte_vector[IRT];
+	u32 entry; /* the one being routed */
+	bool full;
+};
+
+static void d_mask(void *ctx)
+{
+	struct msix_dev *d = ctx;
+
+	d->unmasked[d->entry] = false;
+}
+
+static void d_unmask(void *ctx)
+{
+	struct msix_dev *d = ctx;
+
+	d->unmasked[d->entry] = true;
+}
+
+static void d_write(void *ctx, u64 addr, u32 data)
+{
+	struct msix_dev *d = ctx;
+
+	FUZZ_ASSERT(!d->unmasked[d->entry]); /* never rewritten while it may send */
+	d->addr[d->entry] = addr;
+	d->data[d->entry] = data;
+}
+
+static int d_remap(void *ctx, u8 vector, u32 dest)
+{
+	struct msix_dev *d = ctx;
+	u32 i;
+
+	FUZZ_ASSERT(vm_cpu(dest) && vector >= IRQ_VECTOR_MIN && vector <= MSI_VECTOR_MAX);
+	for (i = 0; i < IRT && !d->full; i++)
+		if (!d->irte_live[i]) {
+			d->irte_live[i] = true;
+			d->irte_dest[i] = dest;
+			d->irte_vector[i] = vector;
+			return (int)i;
+		}
+	return -28; /* -ENOSPC */
+}
+
+static void d_unmap(void *ctx, u32 index)
+{
+	struct msix_dev *d = ctx;
+
+	FUZZ_ASSERT(index < IRT && d->irte_live[index]);
+	d->irte_live[index] = false;
+}
+
+static const struct msi_route_ops dev_ops = { d_mask, d_unmask, d_write, d_remap, d_unmap };
+
+static void msix_step(struct in *in)
+{
+	struct pci_bar_state bars[PCI_FILTER_ROM + 1] = { 0 };
+	u32 words[TABLE][MSIX_ENTRY_WORDS] = { { 0 } };
+	struct msi_route r[TABLE] = { { 0 } };
+	struct msix_dev d = { 0 };
+	struct msix_layout l;
+	bool remapping = take(in, 1) & 1;
+	const char *why;
+	u32 i, e, w, steps, table, pba;
+	u16 ctrl;
+
+	/* A layout from any registers, against two BARs (one field at a time, as in msi_step). */
+	bars[0].kind = PCI_BAR_KIND_MEM;
+	bars[0].size = 1ULL << (take(in, 1) % 40);
+	bars[0].base = take(in, 8);
+	bars[1].kind = (u8)(take(in, 1) % 4);
+	bars[1].size = 1ULL << (take(in, 1) % 40);
+	bars[1].base = take(in, 8);
+	ctrl = (u16)take(in, 2);
+	table = (u32)take(in, 4);
+	pba = (u32)take(in, 4);
+	if (msix_layout_decode(ctrl, table, pba, bars, &l, &why) == 0) {
+		const struct pci_bar_state *b = &bars[l.table_bar];
+		u64 size = (u64)l.entries * MSIX_ENTRY_SIZE;
+
+		FUZZ_ASSERT(l.table_bar < 2 && b->kind == PCI_BAR_KIND_MEM && l.entries >= 1 && l.entries <= 2048);
+		FUZZ_ASSERT(l.table_off + size <= b->size && l.trap_off + l.trap_size <= b->size);
+		FUZZ_ASSERT(l.trap_off <= l.table_off && l.table_off + size <= l.trap_off + l.trap_size);
+		FUZZ_ASSERT(l.trap_off % MSIX_PAGE == 0 && l.trap_size % MSIX_PAGE == 0);
+		for (i = 0; i < 4; i++) {
+			u64 off = take(in, 4) % (l.trap_size + 16);
+			u32 size8 = (u32)take(in, 1) % 9;
+
+			if (msix_access_decode(&l, off, size8, &e, &w) == MSIX_ACCESS_ENTRY)
+				FUZZ_ASSERT(e < l.entries && w < MSIX_ENTRY_WORDS && (size8 == 4 || size8 == 8) &&
+					    l.trap_off + off >= l.table_off &&
+					    l.trap_off + off + size8 <= l.table_off + size);
+		}
+	}
+	/* A table of eight entries written in any order. */
+	for (e = 0; e < TABLE; e++)
+		words[e][MSIX_WORD_CTRL] = MSIX_VECTOR_MASKED;
+	steps = (u32)take(in, 1) % 64;
+	while (steps-- && in->left) {
+		u8 op = (u8)take(in, 1);
+		struct msi_goal g;
+
+		d.entry = op % TABLE;
+		d.full = op & 0x80;
+		w = (op >> 3) & 3;
+		msix_entry_merge(words[d.entry], w, op & 0x40 ? 8 : 4, take(in, 8));
+		msi_route_goal((u64)words[d.entry][MSIX_WORD_ADDR_HI] << 32 | words[d.entry][MSIX_WORD_ADDR_LO],
+			       words[d.entry][MSIX_WORD_DATA], words[d.entry][MSIX_WORD_CTRL] & MSIX_VECTOR_MASKED, ids, 2,
+			       &g);
+		(void)msi_route_apply(&r[d.entry], &g, remapping, &dev_ops, &d);
+		if (op & 0x20)
+			msi_route_refresh(&r[d.entry], &dev_ops, &d);
+		if ((op & 0x07) == 0x07)
+			msi_route_clear(&r[d.entry], &dev_ops, &d);
+		for (e = 0; e < TABLE; e++) {
+			struct msi_info m;
+
+			if (!d.unmasked[e])
+				continue;
+			FUZZ_ASSERT(msi_decode(d.addr[e], d.data[e], &m) == 0);
+			if (remapping) {
+				FUZZ_ASSERT(m.remappable && !m.shv && m.index < IRT && d.irte_live[m.index]);
+				FUZZ_ASSERT(vm_cpu(d.irte_dest[m.index]));
+			} else {
+				FUZZ_ASSERT(msi_check(&m, ids, 2) == IRQ_OK && m.target.vector <= MSI_VECTOR_MAX);
+			}
+		}
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct in in = { data, size };
@@ -269,16 +433,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		vioapic_set_pin(&v, i, kinds[i]);
 	}
 	make_fn(&f, &in);
+	msix_on = false;
 	while (in.left) {
-		switch (take(&in, 1) % 3) {
+		switch (take(&in, 1) % 4) {
 		case 0:
 			ioapic_step(&v, kinds, &in);
 			break;
 		case 1:
 			pci_step(&f, &latch, &in);
 			break;
-		default:
+		case 2:
 			msi_step(&in);
+			break;
+		default:
+			msix_step(&in);
 		}
 	}
 	return 0;

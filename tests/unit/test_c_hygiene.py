@@ -218,6 +218,10 @@ VM_ENTRY_LOOP = {
     "arch/x86/vapic",
     "arch/x86/emulate",
     "arch/x86/exit_ioapic",  # a partition's I/O APIC page, emulated like the xAPIC's
+    # A partition's MSI-X table pages, emulated the same way (vm_msix), and its MSI state, which
+    # its stop and restart clear (vm_msi).
+    "arch/x86/vm_msix",
+    "arch/x86/vm_msi",
     # A partition's console (its COM1 exits, the boot CPU's exits reading the input for the
     # monitor), a parked vCPU of a partition, which waits in core/launch.c for its VM's restart,
     # and the monitor's `restart`, which runs the vCPUs again.

@@ -265,6 +265,46 @@ SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
     "VM_PCI_QUIESCED": [
         (("nic", 0, 2, 0, 0x0107, 0x0503), {"vm": "nic", "bdf": "00:02.0", "before": "0x0107", "after": "0x0503"})
     ],
+    "VM_MSI_ROUTING": [
+        (
+            ("checked against each VM's CPUs, without interrupt remapping", "the DMAR does not announce it"),
+            {
+                "how": "checked against each VM's CPUs, without interrupt remapping",
+                "why": "the DMAR does not announce it",
+            },
+        )
+    ],
+    "VM_MSIX": [
+        (
+            ("nvme", 1, 0, 0, 33, 0, 0xFEB02000, 0xFEB02000, 0xFEB03000),
+            {"vm": "nvme", "bdf": "01:00.0", "entries": "33", "bar": "0", "table": "0xfeb02000", "end": "0xfeb03000"},
+        )
+    ],
+    "VM_MSIX_OFF": [
+        (
+            ("nic", 0, 3, 0, "the table's BIR is 6 or 7 (reserved)"),
+            {"vm": "nic", "bdf": "00:03.0", "why": "the table's BIR is 6 or 7 (reserved)"},
+        )
+    ],
+    "VM_MSI_REFUSED": [
+        (
+            ("nic", 1, 0, 3, 0, "MSI-X entry", 5, "destination outside the VM"),
+            {
+                "vm": "nic",
+                "vcpu": "1",
+                "bdf": "00:03.0",
+                "what": "MSI-X entry",
+                "n": "5",
+                "why": "destination outside the VM",
+            },
+        )
+    ],
+    "VM_MSIX_ODD_ACCESS": [
+        (
+            ("nic", 0, 0, 3, 0, 2, 0x10C),
+            {"vm": "nic", "vcpu": "0", "bdf": "00:03.0", "size": "2", "off": "0x10c"},
+        )
+    ],
     "VM_PCI_WRITE_DROPPED": [
         (
             ("nic", 0, 0x7, 0, 3, 0, 4, "it would turn decoding on"),
@@ -324,6 +364,7 @@ SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
             {"vm": "one", "dropped": "2", "refused": "1", "sent": "7", "lost": "0", "programmed": "3"},
         )
     ],
+    "MSI_STATS": [(("one", 4), {"vm": "one", "refused": "4"})],
     "VM_NOT_IDLE": [(("vm0", 1), {"vm": "vm0", "count": "1"})],
     "KICK_ROUNDS": [(("vm0", 2, 410), {"vm": "vm0", "rounds": "2", "us": "410"})],
     "INIT_NOT_SENT": [(("vm0", 1), {"vm": "vm0", "vcpu": "1"})],

@@ -326,3 +326,18 @@ int acpi_dmar_scope_format(const struct acpi_dmar_scope *s, char *buf, size_t si
 	return (int)n;
 }
 
+bool acpi_dmar_ioapic_sid(const struct acpi_info *acpi, u8 id, u16 *sid)
+{
+	u32 i, j;
+
+	for (i = 0; i < acpi->drhd_count && i < ACPI_DMAR_MAX_DRHDS; i++)
+		for (j = 0; j < acpi->drhds[i].scope_count && j < ACPI_DMAR_MAX_SCOPES; j++) {
+			const struct acpi_dmar_scope *sc = &acpi->drhds[i].scopes[j];
+
+			if (sc->type == ACPI_SCOPE_IOAPIC && sc->enum_id == id && sc->resolved) {
+				*sid = (u16)(sc->bus << 8 | (sc->dev & 0x1f) << 3 | (sc->fn & 7));
+				return true;
+			}
+		}
+	return false;
+}

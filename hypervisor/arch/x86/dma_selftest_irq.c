@@ -6,6 +6,12 @@
  *    at this CPU with the entry's vector;
  *  - irq-wrong-source: through an entry written for another requester, it is blocked;
  *  - irq-absent: through an entry that was written and then removed, it is blocked;
+ *  - irq-routed: a guest's compatibility-format pair for this CPU, taken by partitions' MSI
+ *    routing (x86/msi_route.h) with edu's enable bit as its mask, as vm_msi.c does for a
+ *    partition's MSI capability: edu gets an entry's remappable pair, and the MSI arrives with
+ *    the guest's vector;
+ *  - irq-route-refused: the same vector rewritten for an APIC ID that is not a CPU here: the
+ *    routing refuses it, turns edu's MSI off and frees the entry; the MSI does not arrive;
  *  - irq-compat: in compatibility format (address and data naming this CPU and a vector
  *    directly, as any device could write them), it is blocked.
  * A blocked MSI should also leave an interrupt-remapping fault, decoded on the console; each
@@ -23,6 +29,7 @@
 #include <plinth/format.h>
 #include <x86/apic.h>
 #include <x86/dma_selftest.h>
+#include <x86/msi_route.h>
 #include <x86/percpu.h>
 #include <x86/pit.h>
 #include <x86/vtd.h>
@@ -53,7 +60,9 @@
 #define VECTOR_ABSENT 0xe1
 #define VECTOR_WRONG_SOURCE 0xe2
 #define VECTOR_COMPAT 0xe3
-#define VECTORS 4
+#define VECTOR_ROUTED 0xe4
+#define VECTOR_ROUTE_REFUSED 0xe5
+#define VECTORS 6
 #define ARRIVAL_TIMEOUT_MS 100
 
 struct irq_test {
@@ -65,7 +74,7 @@ struct irq_test {
 	u32 apic_ids[PLINTH_MAX_CPUS], ncpus;
 };
 
-static void msi_program(const struct irq_test *x, u32 addr, u32 data)
+static void msi_pair(const struct irq_test *x, u32 addr, u32 data)
 {
 	const struct pci_dev *e = x->edu;
 	u16 control = pci_config_read16(e->bus, e->dev, e->fn, (u8)(x->msi + MSI_CAP_CONTROL));
@@ -75,15 +84,26 @@ static void msi_program(const struct irq_test *x, u32 addr, u32 data)
 	if (wide)
 		pci_config_write32(e->bus, e->dev, e->fn, (u8)(x->msi + MSI_CAP_ADDRESS_HI), 0);
 	pci_config_write16(e->bus, e->dev, e->fn, (u8)(x->msi + (wide ? MSI_CAP_DATA_64 : MSI_CAP_DATA_32)), (u16)data);
-	pci_config_write16(e->bus, e->dev, e->fn, (u8)(x->msi + MSI_CAP_CONTROL), control | MSI_CAP_CONTROL_ENABLE);
 }
 
-static void msi_disable(const struct irq_test *x)
+static void msi_enable(const struct irq_test *x, bool on)
 {
 	const struct pci_dev *e = x->edu;
 	u16 control = pci_config_read16(e->bus, e->dev, e->fn, (u8)(x->msi + MSI_CAP_CONTROL));
 
-	pci_config_write16(e->bus, e->dev, e->fn, (u8)(x->msi + MSI_CAP_CONTROL), control & ~MSI_CAP_CONTROL_ENABLE);
+	control = (u16)(on ? control | MSI_CAP_CONTROL_ENABLE : control & ~MSI_CAP_CONTROL_ENABLE);
+	pci_config_write16(e->bus, e->dev, e->fn, (u8)(x->msi + MSI_CAP_CONTROL), control);
+}
+
+static void msi_program(const struct irq_test *x, u32 addr, u32 data)
+{
+	msi_pair(x, addr, data);
+	msi_enable(x, true);
+}
+
+static void msi_disable(const struct irq_test *x)
+{
+	msi_enable(x, false);
 }
 
 /* Which of the test vectors are pending, as a bit mask (bit i: VECTOR_REMAPPED + i). */
@@ -99,14 +119,13 @@ static u32 pending(void)
 
 /* Makes edu send one MSI with addr/data and waits for vector; the pending test vectors
  * afterwards in *after. NULL, or what kept the MSI from telling anything. */
-static const char *raise(const struct irq_test *x, u32 addr, u32 data, u8 vector, u32 *after)
+static const char *raise_as_is(const struct irq_test *x, u8 vector, u32 *after)
 {
 	u32 bit = BIT(vector - VECTOR_REMAPPED), ms;
 	bool raised;
 
 	if (pending() & bit)
 		return "the vector was pending before edu's MSI";
-	msi_program(x, addr, data);
 	edu_write32(x->t, EDU_IRQ_RAISE, EDU_IRQ_TEST);
 	raised = edu_read32(x->t, EDU_IRQ_STATUS) & EDU_IRQ_TEST;
 	for (ms = 0; ms < ARRIVAL_TIMEOUT_MS && raised && !(pending() & bit); ms++)
@@ -114,6 +133,12 @@ static const char *raise(const struct irq_test *x, u32 addr, u32 data, u8 vector
 	edu_write32(x->t, EDU_IRQ_ACK, EDU_IRQ_TEST);
 	*after = pending();
 	return raised ? NULL : "edu's interrupt status did not take the raise";
+}
+
+static const char *raise(const struct irq_test *x, u32 addr, u32 data, u8 vector, u32 *after)
+{
+	msi_program(x, addr, data);
+	return raise_as_is(x, vector, after);
 }
 
 /* The interrupt-remapping fault recorded for edu's MSI at index, as a phrase in buf. */
@@ -208,6 +233,72 @@ static void check_wrong_source(struct irq_test *x)
 	x->wrong_source = index;
 }
 
+/* msi_route's device side for edu's MSI capability, the enable bit as the mask (vm_msi.c's). */
+static void route_mask(void *ctx)
+{
+	msi_enable(ctx, false);
+}
+
+static void route_unmask(void *ctx)
+{
+	msi_enable(ctx, true);
+}
+
+static void route_write(void *ctx, u64 addr, u32 data)
+{
+	msi_pair(ctx, (u32)addr, data);
+}
+
+static int route_remap(void *ctx, u8 vector, u32 dest)
+{
+	const struct irq_test *x = ctx;
+
+	return vtd_ir_remap(x->t->sid, vector, dest, x->apic_ids, x->ncpus);
+}
+
+static void route_unmap(void *ctx, u32 index)
+{
+	(void)ctx;
+	vtd_ir_unmap(index);
+}
+
+static const struct msi_route_ops route_ops = { route_mask, route_unmask, route_write, route_remap, route_unmap };
+
+static void check_routed(struct irq_test *x)
+{
+	struct msi_route r = { 0 };
+	struct msi_goal g;
+	u32 outside = 0, after, rc, i, index;
+	const char *problem;
+
+	msi_route_goal(MSI_COMPAT_ADDRESS(x->dest), VECTOR_ROUTED, false, x->apic_ids, x->ncpus, &g);
+	rc = msi_route_apply(&r, &g, true, &route_ops, x);
+	if (rc != IRQ_OK || !r.remapped) {
+		selftest_result(x->t, "irq-routed", false, "the pair for APIC %u vector 0x%x was not routed: %s", x->dest,
+				VECTOR_ROUTED, irq_refusal_name(rc));
+		return;
+	}
+	problem = raise_as_is(x, VECTOR_ROUTED, &after);
+	selftest_result(x->t, "irq-routed", !problem && (after & BIT(VECTOR_ROUTED - VECTOR_REMAPPED)),
+			"the guest's pair (address 0x%x, data 0x%x) became entry %u (address 0x%lx, data 0x%x): %s",
+			MSI_COMPAT_ADDRESS(x->dest), VECTOR_ROUTED, r.irte, r.dev_addr, r.dev_data,
+			problem ? problem : after & BIT(VECTOR_ROUTED - VECTOR_REMAPPED) ? "arrived" : "did NOT arrive");
+	/* An APIC ID that is none of the CPUs': the lowest one above them all. */
+	for (i = 0; i < x->ncpus; i++)
+		outside = MAX(outside, x->apic_ids[i] + 1);
+	index = r.irte;
+	msi_route_goal(MSI_COMPAT_ADDRESS(outside), VECTOR_ROUTE_REFUSED, false, x->apic_ids, x->ncpus, &g);
+	rc = msi_route_apply(&r, &g, true, &route_ops, x);
+	problem = raise_as_is(x, VECTOR_ROUTE_REFUSED, &after);
+	selftest_result(x->t, "irq-route-refused",
+			rc == IRQ_REFUSE_DEST && !r.live && !r.remapped && vtd_ir_unmap(index) == -EINVAL && !problem &&
+				!(after & BIT(VECTOR_ROUTE_REFUSED - VECTOR_REMAPPED)),
+			"the pair for APIC %u: %s, entry %u freed, MSI %s: vector 0x%x %s", outside, irq_refusal_name(rc),
+			index, r.live ? "still on" : "off", VECTOR_ROUTE_REFUSED,
+			problem ? problem : after & BIT(VECTOR_ROUTE_REFUSED - VECTOR_REMAPPED) ? "DELIVERED" : "not delivered");
+	msi_route_clear(&r, &route_ops, x);
+}
+
 static void check_compat(struct irq_test *x)
 {
 	expect_blocked(x, "irq-compat", "compatibility-format MSI", MSI_COMPAT_ADDRESS(x->dest), VECTOR_COMPAT,
@@ -242,6 +333,7 @@ void dma_selftest_interrupts(struct selftest *t, const struct pci_dev *edu)
 	check_remapped(&x);
 	check_wrong_source(&x);
 	check_absent(&x);
+	check_routed(&x);
 	check_compat(&x);
 	msi_disable(&x);
 	if (x.remapped >= 0)

@@ -2,13 +2,15 @@
  * EPT violations (SDM 28.2.1, Table 28-7): a guest write to the local APIC's page, mapped
  * read-only so Plinth sees the IPIs (vapic.c), or to the host bridge's configuration page
  * (pci_filter.c, the default VM's); a read or write of a partition's I/O APIC page, absent
- * from its EPT (vm_ioapic.c), or of its MMCONFIG window (vm_pci.c); anything else is an access
+ * from its EPT (vm_ioapic.c), of its MMCONFIG window (vm_pci.c) or of an MSI-X table page of
+ * one of its functions (vm_msix.c); anything else is an access
  * the VM's memory does not allow (Plinth's range, a hole, a write to what is read-only), which
  * stops the VM.
  */
 #include <x86/exit_io.h>
 #include <x86/vapic.h>
 #include <x86/vm_ioapic.h>
+#include <x86/vm_msi.h>
 #include <x86/vm_pci.h>
 #include <x86/vmexit.h>
 #include <x86/vmx.h>
@@ -38,6 +40,8 @@ void exit_ept_violation(struct vcpu *v)
 		vm_ioapic_mmio(v, gpa, q & EXIT_QUAL_EPT_WRITE);
 		return;
 	}
+	if (v->vm->partition && !(q & EXIT_QUAL_EPT_FETCH) && vm_msix_access(v, gpa, q & EXIT_QUAL_EPT_WRITE))
+		return;
 	access = q & EXIT_QUAL_EPT_WRITE ? "write" : q & EXIT_QUAL_EPT_FETCH ? "instruction fetch" : "read";
 	vm_stop(v->vm, "EPT violation: %s at guest-physical 0x%lx (%s), vCPU %u, guest rip 0x%lx", access,
 		gpa, vm_mem_find(v->vm, gpa, 1) ? "mapped, access not allowed" : "not mapped: Plinth's memory or a hole",

@@ -8,6 +8,7 @@
 #include <x86/percpu.h>
 #include <x86/vcpu.h>
 #include <x86/vm.h>
+#include <x86/vm_msi.h>
 #include <x86/vmx_insn.h>
 
 const u64 *arch_vcpu_exit_counts(u32 *count)
@@ -42,6 +43,7 @@ void arch_vm_print_exit_stats(struct vm *vm)
 				printk("    %-22s %lu, %lu ticks\n", exit_reason_name(r), v->exits[r], v->exit_ticks[r]);
 	}
 	vm_ioapic_print_stats(vm);
+	vm_msi_print_stats(vm);
 	if (vm->arch)
 		io_legacy_print_stats(vm);
 }

@@ -32,6 +32,9 @@ const char *irq_refusal_name(u32 reason)
 		[IRQ_REFUSE_DEST] = "destination outside the VM",
 		[IRQ_REFUSE_DELIVERY] = "SMI, NMI, INIT, ExtINT or reserved delivery mode",
 		[IRQ_REFUSE_VECTOR] = "vector below 0x10",
+		[IRQ_REFUSE_ADDRESS] = "not an interrupt address (0xfeexxxxx, compatibility format, reserved bits clear)",
+		[IRQ_REFUSE_VECTOR_FF] = "vector 0xff",
+		[IRQ_REFUSE_NO_ENTRY] = "no interrupt remapping entry (table full or a unit did not answer)",
 	};
 
 	return reason < ARRAY_SIZE(names) ? names[reason] : "unknown";

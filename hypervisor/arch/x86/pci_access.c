@@ -32,14 +32,14 @@
 
 /* MSI capability (6.8.1): message control at +2, address at +4, then (64-bit) the upper
  * address and data. */
-#define MSI_CTRL 2
-#define MSI_CTRL_ENABLE BIT(0)
-#define MSI_CTRL_MME(c) (((c) >> 4) & 7) /* 2^MME messages, in the data's low MME bits */
-#define MSI_ADDR 4
+#define MSI_CTRL_MME_OF(c) (((c) >> 4) & 7) /* 2^MME messages, in the data's low MME bits */
 #define MSI_DATA_32 8
 #define MSI_DATA_64 0x0c
 #define MSI_END_32 0x0a
 #define MSI_END_64 0x0e
+#define MSI_CTRL_MMC (7u << 1)
+#define MSIX_CTRL_HIGH 3	   /* the control's high byte: enable in bit 7 */
+#define MSIX_ENABLE_HIGH BIT(7)
 
 u16 pci_owner_of(const struct pci_ownership *own, u16 bdf)
 {
@@ -190,6 +190,8 @@ static void command_write(struct pci_cfg_access *a, const struct pci_fn_state *f
 		if (!bar_inside(rs, b, b->base))
 			a->value &= ~(u32)(b->kind == PCI_BAR_KIND_IO ? CFG_CMD_IO : CFG_CMD_MEM);
 	}
+	if (fn->msix_usable && fn->msix_bar < bars && fn->bars[fn->msix_bar].base != fn->msix_home)
+		a->value &= ~(u32)CFG_CMD_MEM;
 }
 
 /* A dword write to BAR register idx (PCI_FILTER_ROM for the ROM BAR). */
@@ -227,6 +229,8 @@ static int bar_write(struct pci_cfg_access *a, const struct pci_fn_state *fn, u3
 	if (b->size & (b->size - 1))
 		return PCI_CFG_DROP;
 	base &= ~(b->size - 1);
+	if (fn->msix_usable && b == &fn->bars[fn->msix_bar] && base != fn->msix_home)
+		return PCI_CFG_DROP; /* its MSI-X table would leave the pages Plinth traps */
 	return bar_inside(rs, b, base) ? PCI_CFG_PASS : PCI_CFG_DROP;
 }
 
@@ -265,8 +269,12 @@ int pci_cfg_write_check(const struct pci_ownership *own, u16 vm, struct pci_cfg_
 	    (overlaps(a, CFG_BRIDGE_BUSES, CFG_BRIDGE_WINDOWS_END) ||
 	     overlaps(a, CFG_BRIDGE_CONTROL, CFG_BRIDGE_CONTROL + 2)))
 		return PCI_CFG_DROP;
+	/* First, so that no other rule passes the bit (the capabilities of a sane device do not
+	 * overlap, but the rule must not depend on it). */
+	if (fn->msix_cap && !fn->msix_usable && overlaps(a, fn->msix_cap + MSIX_CTRL_HIGH, fn->msix_cap + MSIX_CTRL_HIGH + 1u))
+		a->value &= ~(u32)(MSIX_ENABLE_HIGH << 8 * (fn->msix_cap + MSIX_CTRL_HIGH - a->reg));
 	msi_end = fn->msi_cap + (fn->msi_64 ? MSI_END_64 : MSI_END_32);
-	if (fn->msi_cap && overlaps(a, fn->msi_cap + MSI_CTRL, msi_end))
+	if (fn->msi_cap && overlaps(a, fn->msi_cap + PCI_MSI_CTRL, msi_end))
 		return PCI_CFG_CHECK_MSI;
 	return PCI_CFG_PASS;
 }
@@ -277,15 +285,15 @@ static void msi_after(const struct pci_cfg_access *a, const struct pci_fn_state 
 	u32 data = fn->msi_64 ? MSI_DATA_64 : MSI_DATA_32, i;
 
 	for (i = 0; i < 2; i++) {
-		b[MSI_CTRL + i] = (u8)(fn->msi_ctrl >> 8 * i);
+		b[PCI_MSI_CTRL + i] = (u8)(fn->msi_ctrl >> 8 * i);
 		b[data + i] = (u8)(fn->msi_data >> 8 * i);
 	}
 	for (i = 0; i < (fn->msi_64 ? 8u : 4u); i++)
-		b[MSI_ADDR + i] = (u8)(fn->msi_addr >> 8 * i);
+		b[PCI_MSI_ADDR + i] = (u8)(fn->msi_addr >> 8 * i);
 	for (i = 0; i < a->width; i++) {
 		u32 off = a->reg + i - fn->msi_cap;
 
-		if (off >= MSI_CTRL && off < end)
+		if (off >= PCI_MSI_CTRL && off < end)
 			b[off] = (u8)(a->value >> 8 * i);
 	}
 }
@@ -293,26 +301,70 @@ static void msi_after(const struct pci_cfg_access *a, const struct pci_fn_state 
 int pci_msi_write_check(struct pci_cfg_access *a, const struct pci_fn_state *fn, const u32 *apic_ids, u32 n)
 {
 	u32 end = fn->msi_64 ? MSI_END_64 : MSI_END_32, data_off = fn->msi_64 ? MSI_DATA_64 : MSI_DATA_32;
-	u32 ctrl_bit = fn->msi_cap + MSI_CTRL;
+	u32 ctrl_bit = fn->msi_cap + PCI_MSI_CTRL;
 	u8 b[MSI_END_64] = { 0 };
 	struct msi_info m;
 	u64 addr = 0;
 	u32 i, ctrl, data;
 
 	msi_after(a, fn, b, end);
-	ctrl = b[MSI_CTRL] | (u32)b[MSI_CTRL + 1] << 8;
-	if (!(ctrl & MSI_CTRL_ENABLE))
+	ctrl = b[PCI_MSI_CTRL] | (u32)b[PCI_MSI_CTRL + 1] << 8;
+	if (!(ctrl & PCI_MSI_CTRL_ENABLE))
 		return PCI_CFG_PASS;
 	for (i = 0; i < (fn->msi_64 ? 8u : 4u); i++)
-		addr |= (u64)b[MSI_ADDR + i] << 8 * i;
+		addr |= (u64)b[PCI_MSI_ADDR + i] << 8 * i;
 	data = b[data_off] | (u32)b[data_off + 1] << 8;
 	/* A block of 2^MME messages replaces the data's low MME bits: check its lowest vector. */
-	data &= ~((1u << MSI_CTRL_MME(ctrl)) - 1);
+	data &= ~((1u << MSI_CTRL_MME_OF(ctrl)) - 1);
 	if (msi_decode(addr, data, &m) == 0 && msi_check(&m, apic_ids, n) == IRQ_OK)
 		return PCI_CFG_PASS;
-	if (!(fn->msi_ctrl & MSI_CTRL_ENABLE) && a->reg <= ctrl_bit && ctrl_bit < (u32)a->reg + a->width) {
-		a->value &= ~(u32)(MSI_CTRL_ENABLE << 8 * (ctrl_bit - a->reg));
+	if (!(fn->msi_ctrl & PCI_MSI_CTRL_ENABLE) && a->reg <= ctrl_bit && ctrl_bit < (u32)a->reg + a->width) {
+		a->value &= ~(u32)(PCI_MSI_CTRL_ENABLE << 8 * (ctrl_bit - a->reg));
 		return PCI_CFG_PASS;
 	}
 	return PCI_CFG_DROP;
+}
+
+/* fn with the guest's view in place of the device's MSI registers, for msi_after. */
+static struct pci_fn_state shadowed(const struct pci_fn_state *fn, const struct pci_msi_shadow *s)
+{
+	struct pci_fn_state t = *fn;
+
+	t.msi_ctrl = (u16)((fn->msi_ctrl & ~(PCI_MSI_CTRL_ENABLE | PCI_MSI_CTRL_MME)) | (s->ctrl & PCI_MSI_CTRL_ENABLE));
+	t.msi_addr = fn->msi_64 ? s->addr : (u32)s->addr;
+	t.msi_data = s->data;
+	return t;
+}
+
+void pci_msi_shadow_write(const struct pci_cfg_access *a, const struct pci_fn_state *fn, struct pci_msi_shadow *s)
+{
+	u32 end = fn->msi_64 ? MSI_END_64 : MSI_END_32, data = fn->msi_64 ? MSI_DATA_64 : MSI_DATA_32, i;
+	struct pci_fn_state t = shadowed(fn, s);
+	u8 b[MSI_END_64] = { 0 };
+
+	msi_after(a, &t, b, end);
+	s->ctrl = b[PCI_MSI_CTRL] & PCI_MSI_CTRL_ENABLE; /* MME beyond the one vector offered is not kept */
+	s->addr = 0;
+	for (i = 0; i < (fn->msi_64 ? 8u : 4u); i++)
+		s->addr |= (u64)b[PCI_MSI_ADDR + i] << 8 * i;
+	s->data = (u16)(b[data] | b[data + 1] << 8);
+}
+
+u32 pci_msi_shadow_read(const struct pci_cfg_access *a, const struct pci_fn_state *fn, const struct pci_msi_shadow *s,
+			u32 hw)
+{
+	u32 end = fn->msi_64 ? MSI_END_64 : MSI_END_32, i, v = hw;
+	struct pci_fn_state t = shadowed(fn, s);
+	struct pci_cfg_access none = { a->bdf, 0, 0, 0 };
+	u8 b[MSI_END_64] = { 0 };
+
+	t.msi_ctrl &= (u16)~MSI_CTRL_MMC;
+	msi_after(&none, &t, b, end);
+	for (i = 0; i < a->width; i++) {
+		u32 off = a->reg + i - fn->msi_cap;
+
+		if (a->reg + i >= fn->msi_cap && off >= PCI_MSI_CTRL && off < end)
+			v = (v & ~(0xffu << 8 * i)) | (u32)b[off] << 8 * i;
+	}
+	return v;
 }

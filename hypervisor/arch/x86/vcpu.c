@@ -17,6 +17,7 @@
 #include <x86/vcpu.h>
 #include <x86/vcpu_events.h>
 #include <x86/vm.h>
+#include <x86/vm_msi.h>
 #include <x86/vm_console.h>
 #include <x86/vm_pci.h>
 #include <x86/vmcs.h>
@@ -179,6 +180,7 @@ void arch_vm_reset_vcpus(struct vm *vm)
 
 	vm_ioapic_reset(vm);	     /* every entry masked again, as at the VM's first start */
 	vm_pci_reset_functions(vm); /* its devices as the firmware left them */
+	vm_msi_reset(vm);	     /* every MSI vector too, the guest's values forgotten */
 
 	for (i = 0; i < PLINTH_MAX_CPUS && vm->arch->vcpus[i]; i++) {
 		struct vcpu *v = vm->arch->vcpus[i];

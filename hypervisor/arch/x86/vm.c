@@ -13,6 +13,7 @@
 #include <x86/processor.h>
 #include <x86/vcpu.h>
 #include <x86/vm.h>
+#include <x86/vm_msi.h>
 #include <x86/vm_ioapic.h>
 #include <x86/vm_ports.h>
 #include <x86/vm_pci.h>
@@ -99,6 +100,8 @@ int arch_vm_init(struct vm *vm)
 	/* A partition's BARs join its memory before anything maps it (vm_pci.c says why not). */
 	if (vm->partition) {
 		rc = vm_pci_assign(vm);
+		if (!rc)
+			rc = vm_msi_assign(vm); /* its MSI-X tables' pages out again, trapped */
 		if (rc) {
 			if (a)
 				pages_free(a, ARCH_VM_PAGES);
@@ -133,6 +136,8 @@ int arch_vm_init(struct vm *vm)
 		cpus[a->vcpus[i]->cpu]->vcpu = a->vcpus[i];
 	a->eptp = ept_pointer(&a->ept);
 	vm_ioapic_init(vm);
+	if (vm->partition)
+		vm_msi_platform_init(); /* once, with every partition's I/O APIC pins known */
 	log_info("%s: EPT %lu x 1G + %lu x 2M + %lu x 4K pages in %u table pages (%u KiB)", vm->name,
 		 a->ept.leaves_1g, a->ept.leaves_2m, a->ept.leaves_4k, a->ept.table_pages,
 		 a->ept.table_pages * 4);

@@ -17,6 +17,8 @@
 #include <x86/vm_ioapic.h>
 #include <x86/vm_pci.h>
 #include <x86/vmx.h>
+#include <x86/vtd.h>
+#include <x86/vtd_ir.h>
 
 #define IOAPIC_DEFAULT_ADDR 0xfec00000u
 #define IOAPIC_DEFAULT_VERSION 0x20
@@ -41,6 +43,11 @@ static struct {
 	struct ioapic_pin_map map;	 /* which VM owns which pin (partition mode) */
 	bool map_built;
 	struct spinlock hw_lock; /* IOREGSEL/IOWIN of the physical I/O APIC, shared by all VMs */
+	/* Interrupt remapping (x86/vm_msi.h): the chip's requester ID from the DMAR, whether owned
+	 * pins go through remapping entries, and each pin's entry (index + 1; 0: none). */
+	bool sid_known, remap;
+	u16 sid;
+	u32 irte[VIOAPIC_MAX_PINS];
 } host = { .version = IOAPIC_DEFAULT_VERSION,
 	    .addr = IOAPIC_DEFAULT_ADDR,
 	    .pins = IOAPIC_DEFAULT_PINS,
@@ -87,6 +94,7 @@ void vm_ioapic_host_init(const struct acpi_info *acpi)
 		if (host.pins > VIOAPIC_MAX_PINS)
 			host.pins = VIOAPIC_MAX_PINS;
 		host.real = true;
+		host.sid_known = acpi_dmar_ioapic_sid(acpi, io->id, &host.sid);
 		return;
 	}
 	host.com1_gsi = VUART_ISA_IRQ;
@@ -120,13 +128,45 @@ static void hw_write(u32 pin, u64 e)
 	io[IOAPIC_WINDOW / 4] = (u32)e;
 }
 
+/* Pin masked, then its remapping entry freed, under hw_lock. */
+static void hw_mask_locked(u32 pin)
+{
+	hw_write(pin, IOAPIC_RTE_MASKED);
+	if (host.irte[pin]) {
+		vtd_ir_unmap(host.irte[pin] - 1);
+		host.irte[pin] = 0;
+	}
+}
+
 static void hw_mask(u32 pin)
 {
 	if (!host.real)
 		return;
 	spin_lock(&host.hw_lock);
-	hw_write(pin, IOAPIC_RTE_MASKED);
+	hw_mask_locked(pin);
 	spin_unlock(&host.hw_lock);
+}
+
+/* An accepted entry rte of an owned pin under remapping, under hw_lock: the pin masked and its
+ * old entry freed, then (unmasked) a new one for rte's vector, destination and trigger mode and
+ * the remappable-format entry pointing at it (VT-d 5.1.5.1). No entry to be had: the pin stays
+ * masked, counted as refused. */
+static void program_remapped(struct vm_ioapic *io, u32 pin, u64 rte)
+{
+	int index;
+
+	hw_mask_locked(pin);
+	if (rte & IOAPIC_RTE_MASKED)
+		return;
+	index = vtd_ir_remap_level(host.sid, IOAPIC_RTE_VECTOR(rte), IOAPIC_RTE_DEST(rte), rte & IOAPIC_RTE_LEVEL,
+				   io->model.apic_ids, io->model.cpu_count);
+	if (index < 0) {
+		io->model.refused++;
+		io->model.last_refusal = IRQ_REFUSE_NO_ENTRY;
+		return;
+	}
+	host.irte[pin] = (u32)index + 1;
+	hw_write(pin, ioapic_rte_remappable((u32)index, rte));
 }
 
 /* What build_pin_map decided for each owned function, said when its VM is built. */
@@ -290,6 +330,24 @@ void arch_vm_isa_irq(struct vm *vm, u32 irq)
 		apic_send_ipi(r.apic_id, APIC_ICR_FIXED | r.vector);
 }
 
+bool vm_ioapic_can_remap(void)
+{
+	u32 pin;
+
+	build_pin_map(); /* the same map whichever partition is built first */
+	if (host.sid_known)
+		return true;
+	for (pin = 0; pin < host.pins; pin++)
+		if (host.map.owner[pin] != IOAPIC_PINS_FREE && host.map.owner[pin] != IOAPIC_PINS_PLINTH)
+			return false;
+	return true;
+}
+
+void vm_ioapic_remap_pins(void)
+{
+	host.remap = host.sid_known;
+}
+
 void vm_ioapic_quiesce(struct vm *vm)
 {
 	u32 pin;
@@ -309,7 +367,10 @@ void vm_ioapic_act(struct vm_ioapic *io, const struct vioapic_action *act)
 		return;
 	spin_lock(&host.hw_lock);
 	if (act->kind == VIOAPIC_ACT_PROGRAM) {
-		hw_write(act->pin, act->rte);
+		if (host.remap)
+			program_remapped(io, act->pin, act->rte);
+		else
+			hw_write(act->pin, act->rte);
 		io->programmed++;
 	} else if (act->kind == VIOAPIC_ACT_EOI) {
 		hw[IOAPIC_EOI / 4] = act->vector;

@@ -20,8 +20,8 @@
  *    BAR: a move is allowed only inside the VM's own BAR windows (pci_access.c's invariant),
  *    so the device still decodes nothing but the VM's. A memory BAR smaller than a page is not
  *    mapped (its page may hold another function's registers): touching it stops the VM.
- *  - MSI writes are checked against the VM's APIC IDs (pci_msi_write_check); interrupt
- *    routing proper comes with the next issue.
+ *  - MSI and MSI-X are vm_msi.c's: the pages of a BAR that hold an MSI-X table are taken out
+ *    of the VM's memory again after this (vm_msi_setup.c), and emulated.
  */
 #include <console_proto.h>
 #include <plinth/arch.h>

@@ -14,6 +14,7 @@
 #include <x86/pci.h>
 #include <x86/vcpu_events.h>
 #include <x86/vm.h>
+#include <x86/vm_msi.h>
 #include <x86/vm_pci.h>
 #include <x86/vmx.h>
 
@@ -38,7 +39,7 @@ static volatile void *ecam_reg(u16 bdf, u16 reg)
 	return (volatile void *)(uintptr_t)(w->base + ((u64)bdf << 12) + reg);
 }
 
-static u32 hw_read(u16 bdf, u16 reg, u8 width)
+u32 vm_pci_hw_read(u16 bdf, u16 reg, u8 width)
 {
 	u16 port = (u16)(PCI_CONFIG_DATA + (reg & 3));
 	volatile void *p;
@@ -57,7 +58,7 @@ static u32 hw_read(u16 bdf, u16 reg, u8 width)
 	return v;
 }
 
-static void hw_write(u16 bdf, u16 reg, u8 width, u32 v)
+void vm_pci_hw_write(u16 bdf, u16 reg, u8 width, u32 v)
 {
 	u16 port = (u16)(PCI_CONFIG_DATA + (reg & 3));
 	volatile void *p;
@@ -82,38 +83,39 @@ static void hw_write(u16 bdf, u16 reg, u8 width, u32 v)
 
 /* The function as it is now: the boot sizes with the addresses, command and MSI registers the
  * device holds at this moment. */
-static void state_now(const struct vm_pci_fn *f, struct pci_fn_state *st)
+static void state_now(const struct vm *vm, const struct vm_pci_fn *f, struct pci_fn_state *st)
 {
 	u16 rom = f->header_type == 1 ? PCI_REG_BRIDGE_ROM : PCI_REG_ROM;
 	u32 i, lo;
 
 	st->header_type = f->header_type;
-	st->command = (u16)hw_read(f->bdf, PCI_REG_COMMAND, 2);
+	st->command = (u16)vm_pci_hw_read(f->bdf, PCI_REG_COMMAND, 2);
 	memcpy(st->bars, f->bars, sizeof(st->bars));
 	for (i = 0; i < PCI_FILTER_ROM; i++) {
 		struct pci_bar_state *b = &st->bars[i];
 
 		if (b->kind != PCI_BAR_KIND_MEM && b->kind != PCI_BAR_KIND_IO)
 			continue;
-		lo = hw_read(f->bdf, (u16)(PCI_REG_BAR0 + 4 * i), 4);
+		lo = vm_pci_hw_read(f->bdf, (u16)(PCI_REG_BAR0 + 4 * i), 4);
 		b->base = b->kind == PCI_BAR_KIND_IO ? lo & ~3u : lo & ~0xfu;
 		if (b->is64)
-			b->base |= (u64)hw_read(f->bdf, (u16)(PCI_REG_BAR0 + 4 * i + 4), 4) << 32;
+			b->base |= (u64)vm_pci_hw_read(f->bdf, (u16)(PCI_REG_BAR0 + 4 * i + 4), 4) << 32;
 	}
 	if (st->bars[PCI_FILTER_ROM].kind == PCI_BAR_KIND_MEM) {
-		lo = hw_read(f->bdf, rom, 4);
+		lo = vm_pci_hw_read(f->bdf, rom, 4);
 		st->bars[PCI_FILTER_ROM].base = lo & 0xfffff800u;
 		st->bars[PCI_FILTER_ROM].rom_on = lo & 1;
 	}
 	st->msi_cap = f->msi_cap;
 	st->msi_64 = f->msi_64;
 	if (f->msi_cap) {
-		st->msi_ctrl = (u16)hw_read(f->bdf, (u16)(f->msi_cap + 2), 2);
-		st->msi_addr = hw_read(f->bdf, (u16)(f->msi_cap + 4), 4);
+		st->msi_ctrl = (u16)vm_pci_hw_read(f->bdf, (u16)(f->msi_cap + 2), 2);
+		st->msi_addr = vm_pci_hw_read(f->bdf, (u16)(f->msi_cap + 4), 4);
 		if (f->msi_64)
-			st->msi_addr |= (u64)hw_read(f->bdf, (u16)(f->msi_cap + 8), 4) << 32;
-		st->msi_data = (u16)hw_read(f->bdf, (u16)(f->msi_cap + (f->msi_64 ? 0x0c : 0x08)), 2);
+			st->msi_addr |= (u64)vm_pci_hw_read(f->bdf, (u16)(f->msi_cap + 8), 4) << 32;
+		st->msi_data = (u16)vm_pci_hw_read(f->bdf, (u16)(f->msi_cap + (f->msi_64 ? 0x0c : 0x08)), 2);
 	}
+	vm_msi_fn_state(vm, f->bdf, st);
 }
 
 static u32 all_ones(u8 width)
@@ -129,7 +131,9 @@ u32 vm_pci_cfg_read(struct vcpu *v, const struct pci_cfg_access *a)
 		return all_ones(a->width);
 	if (!pci_owns(vm_pci_ownership(), (u16)vm->id, a->bdf) && !vm_pci_owns_any(vm))
 		return all_ones(a->width); /* the host bridge, to a VM without PCI functions */
-	return hw_read(a->bdf, a->reg, a->width);
+	if (vm_msi_remapping() && pci_owns(vm_pci_ownership(), (u16)vm->id, a->bdf))
+		return vm_msi_cap_read(vm, a, vm_pci_hw_read(a->bdf, a->reg, a->width));
+	return vm_pci_hw_read(a->bdf, a->reg, a->width);
 }
 
 static void dropped(struct vcpu *v, const struct pci_cfg_access *a, u32 value, const char *why)
@@ -152,8 +156,12 @@ void vm_pci_cfg_write(struct vcpu *v, struct pci_cfg_access *a)
 
 	vm_pci_ranges(vm, &r);
 	if (f)
-		state_now(f, &st);
+		state_now(vm, f, &st);
 	rc = pci_cfg_write_check(vm_pci_ownership(), (u16)vm->id, a, f ? &st : NULL, r.mmio, r.mmio_count, r.io, r.io_count);
+	if (rc == PCI_CFG_CHECK_MSI && vm_msi_remapping()) {
+		vm_msi_cap_write(v, a, &st); /* the device keeps Plinth's pair */
+		return;
+	}
 	if (rc == PCI_CFG_CHECK_MSI) {
 		while (n < vm->vcpu_count && vm->arch->vcpus[n]) {
 			ids[n] = vm->arch->vcpus[n]->apic_id;
@@ -167,8 +175,8 @@ void vm_pci_cfg_write(struct vcpu *v, struct pci_cfg_access *a)
 	}
 	if (rc == PCI_CFG_PASS) {
 		if (a->value != value)
-			dropped(v, a, value, "decoding or MSI stays off while a BAR or the MSI pair is outside the VM");
-		hw_write(a->bdf, a->reg, a->width, a->value);
+			dropped(v, a, value, "decoding, MSI or MSI-X stays off while a BAR, the MSI pair or the MSI-X table is not where the VM may have it");
+		vm_pci_hw_write(a->bdf, a->reg, a->width, a->value);
 	} else if (rc == PCI_CFG_DROP) {
 		dropped(v, a, value, f ? "a BAR would leave the VM's ranges, or a register it may not write" :
 					 "the function is read-only to partitions");

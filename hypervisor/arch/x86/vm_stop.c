@@ -15,6 +15,7 @@
 #include <x86/tsc.h>
 #include <x86/vcpu.h>
 #include <x86/vm.h>
+#include <x86/vm_msi.h>
 #include <x86/vm_ioapic.h>
 #include <x86/vm_kick.h>
 #include <x86/vm_pci.h>
@@ -43,7 +44,8 @@ void vcpu_park(struct vcpu *v)
 	 * not the guest's (nmi.c), so none is posted to the guest's next start. */
 	this_cpu()->vcpu_entered = false;
 	vm_ioapic_quiesce(v->vm); /* its devices' pins interrupt no parked CPU */
-	vm_pci_quiesce(v->vm);	  /* nor do their DMA and MSIs reach anything */
+	vm_msi_quiesce(v->vm);	  /* nor their MSIs */
+	vm_pci_quiesce(v->vm);	  /* and their DMA reaches nothing */
 	__atomic_store_n(&v->ev.parked, true, __ATOMIC_RELEASE);
 	/* The guest's own reset request (io_reset.c): this vCPU restarts its VM, on its own CPU,
 	 * as the monitor's `restart` would; it returns only when that failed (said why). */

@@ -14,6 +14,7 @@
 #include <plinth/errno.h>
 #include <plinth/memory.h>
 #include <plinth/options.h>
+#include <plinth/spinlock.h>
 #include <x86/apic.h>
 #include <x86/vtd.h>
 #include <x86/vtd_ir.h>
@@ -25,6 +26,9 @@ static char why[160] = "no usable DMA remapping unit";
 static u32 entries;
 static struct vtd_irt table;
 static int enabled_rc; /* what enabling came to, once the table exists */
+/* Entries change from any CPU once partitions' MSIs use them (x86/vm_msi.h): one at a time,
+ * with the queued invalidation that goes with each. */
+static struct spinlock entry_lock;
 
 static const char *mode_name(void)
 {
@@ -152,8 +156,13 @@ int vtd_ir_enable(void)
 
 int vtd_ir_remap(u16 sid, u8 vector, u32 dest, const u32 *apic_ids, u32 n)
 {
+	return vtd_ir_remap_level(sid, vector, dest, false, apic_ids, n);
+}
+
+int vtd_ir_remap_level(u16 sid, u8 vector, u32 dest, bool level, const u32 *apic_ids, u32 n)
+{
 	struct vtd_irte_spec s = { .sid = sid, .sq = VTD_SQ_ALL, .vector = vector, .dest = dest,
-				   .x2apic = mode == VTD_IR_X2APIC };
+				   .x2apic = mode == VTD_IR_X2APIC, .level = level };
 	struct vtd_irte e;
 	int index;
 
@@ -161,24 +170,33 @@ int vtd_ir_remap(u16 sid, u8 vector, u32 dest, const u32 *apic_ids, u32 n)
 		return -ENODEV;
 	if (vtd_irte_build(&s, apic_ids, n, &e))
 		return -EINVAL;
+	spin_lock(&entry_lock);
 	index = vtd_irt_add(&table, &e);
-	if (index < 0)
-		return index;
-	sync_table();
-	/* A unit with caching mode may hold the not-present entry. */
-	if (!invalidate_all_units(false, (u32)index)) {
-		vtd_irt_remove(&table, (u32)index);
-		return -EBUSY;
+	if (index >= 0) {
+		sync_table();
+		/* A unit with caching mode may hold the not-present entry. */
+		if (!invalidate_all_units(false, (u32)index)) {
+			vtd_irt_remove(&table, (u32)index);
+			index = -EBUSY;
+		}
 	}
+	spin_unlock(&entry_lock);
 	return index;
 }
 
 int vtd_ir_unmap(u32 index)
 {
-	if (!table.e || vtd_irt_remove(&table, index))
-		return -EINVAL;
-	sync_table();
-	return invalidate_all_units(false, index) ? 0 : -EBUSY;
+	int rc = -EINVAL;
+
+	if (!table.e)
+		return rc;
+	spin_lock(&entry_lock);
+	if (!vtd_irt_remove(&table, index)) {
+		sync_table();
+		rc = invalidate_all_units(false, index) ? 0 : -EBUSY;
+	}
+	spin_unlock(&entry_lock);
+	return rc;
 }
 
 u32 vtd_ir_table_pages(void)

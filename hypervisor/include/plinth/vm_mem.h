@@ -21,6 +21,10 @@ struct vm;
 
 /* Adds a memory range; -ENOSPC when the table is full, -EINVAL when it overlaps another. */
 int vm_mem_add(struct vm *vm, gpa_t gpa, hpa_t hpa, u64 size, u32 kind);
+/* Takes [gpa, gpa + size) out of the one range that holds it all (the range shrinks or is split
+ * in two): a hole in the VM's memory, for pages Plinth emulates. -EINVAL when no one range holds
+ * it, -ENOSPC when a split finds the table full. */
+int vm_mem_remove(struct vm *vm, gpa_t gpa, u64 size);
 /* The range that holds [gpa, gpa + size) entirely, or NULL. */
 const struct vm_mem *vm_mem_find(const struct vm *vm, gpa_t gpa, u64 size);
 /* Points at guest-physical [gpa, gpa + size) when one RAM range of the VM holds it all (so it

@@ -119,6 +119,19 @@ TEST(client_platform)
 	REQUIRE_EQ_U64(all->scope_count, 3);
 	CHECK_SCOPE(all->scopes[0], ACPI_SCOPE_IOAPIC, 0, 0xf0, 0x1f, 0);
 	CHECK_STR(scope_str(&all->scopes[0]), "ioapic 0 at f0:1f.0");
+	{
+		u16 sid = 0;
+
+		/* Interrupt remapping verifies the I/O APIC's entries against this requester ID. */
+		CHECK(acpi_dmar_ioapic_sid(&info, 0, &sid));
+		CHECK_EQ_U64(sid, 0xf0f8);
+		sid = 0x1234;
+		CHECK(!acpi_dmar_ioapic_sid(&info, 1, &sid)); /* no scope names I/O APIC 1 */
+		CHECK_EQ_U64(sid, 0x1234);
+		info.drhds[1].scopes[0].resolved = false; /* behind a bridge: not named directly */
+		CHECK(!acpi_dmar_ioapic_sid(&info, 0, &sid));
+		info.drhds[1].scopes[0].resolved = true;
+	}
 	CHECK_SCOPE(all->scopes[1], ACPI_SCOPE_HPET, 0, 0, 0x1f, 0);
 	CHECK_STR(scope_str(&all->scopes[1]), "hpet 0 at 00:1f.0");
 	CHECK_SCOPE(all->scopes[2], ACPI_SCOPE_ACPI_NAMESPACE, 1, 0, 0x15, 0);

@@ -583,3 +583,123 @@ TEST(dma_domain_functions)
 	CHECK_EQ_U64(pci_owned_functions(&own, VM_A, present, ARRAY_SIZE(present), out, 1), 2);
 	CHECK_EQ_U64(out[1], 0x1234);
 }
+
+/* MSI-X at 0x70, its table in BAR0 (trapped there, x86/msix.h). */
+static struct pci_fn_state with_msix(bool usable)
+{
+	struct pci_fn_state f = e1000();
+
+	f.msix_cap = 0x70;
+	f.msix_usable = usable;
+	f.msix_bar = 0;
+	f.msix_home = MMIO_A_START;
+	return f;
+}
+
+TEST(msix_enable_passes_only_when_the_table_is_trapped)
+{
+	struct pci_fn_state f = with_msix(true);
+	u32 v;
+
+	CHECK_EQ_INT(wr(&f, 0x72, 2, 0xc000, &v), PCI_CFG_PASS); /* enable and function mask */
+	CHECK_EQ_U64(v, 0xc000);
+	f = with_msix(false);
+	CHECK_EQ_INT(wr(&f, 0x72, 2, 0xc000, &v), PCI_CFG_PASS);
+	CHECK_EQ_U64(v, 0x4000); /* the function mask stays, the enable goes */
+	CHECK_EQ_INT(wr(&f, 0x73, 1, 0x80, &v), PCI_CFG_PASS);
+	CHECK_EQ_U64(v, 0);
+	CHECK_EQ_INT(wr(&f, 0x70, 4, 0x80001111u, &v), PCI_CFG_PASS); /* the dword with the header */
+	CHECK_EQ_U64(v, 0x00001111u);
+	CHECK_EQ_INT(wr(&f, 0x72, 1, 0xff, &v), PCI_CFG_PASS); /* the low byte has no enable */
+	CHECK_EQ_U64(v, 0xff);
+	CHECK_EQ_INT(wr(&f, 0x74, 4, 0xffffffffu, &v), PCI_CFG_PASS); /* read-only table register */
+	CHECK_EQ_U64(v, 0xffffffffu);
+}
+
+TEST(the_msix_bar_stays_where_its_table_is_trapped)
+{
+	struct pci_fn_state f = with_msix(true);
+	u32 v;
+
+	/* Decoding on: BAR0 moves nowhere, even inside the VM's ranges; BAR1 still may. */
+	CHECK_EQ_INT(wr(&f, 0x10, 4, MMIO_A_START + 0x20000, NULL), PCI_CFG_DROP);
+	CHECK_EQ_INT(wr(&f, 0x10, 4, MMIO_A_START, NULL), PCI_CFG_PASS);
+	CHECK_EQ_INT(wr(&f, 0x14, 4, (u32)HIGH_A_START + 0x4000, NULL), PCI_CFG_PASS);
+	/* Decoding off: the sizing passes, but memory decoding turns on only at home. */
+	f.command = 0x5;
+	CHECK_EQ_INT(wr(&f, 0x10, 4, 0xffffffffu, NULL), PCI_CFG_PASS);
+	f.bars[0].base = MMIO_A_START + 0x20000; /* moved inside the VM's window */
+	CHECK_EQ_INT(wr(&f, 0x04, 2, 0x0007, &v), PCI_CFG_PASS);
+	CHECK_EQ_U64(v, 0x0005);
+	f.bars[0].base = MMIO_A_START;
+	CHECK_EQ_INT(wr(&f, 0x04, 2, 0x0007, &v), PCI_CFG_PASS);
+	CHECK_EQ_U64(v, 0x0007);
+	/* The table in the 64-bit BAR1: its upper half counts as a move too. */
+	f = with_msix(true);
+	f.msix_bar = 1;
+	f.msix_home = HIGH_A_START;
+	CHECK_EQ_INT(wr(&f, 0x18, 4, 0, NULL), PCI_CFG_DROP);
+	CHECK_EQ_INT(wr(&f, 0x18, 4, (u32)(HIGH_A_START >> 32), NULL), PCI_CFG_PASS);
+	CHECK_EQ_INT(wr(&f, 0x14, 4, (u32)HIGH_A_START + 0x4000, NULL), PCI_CFG_DROP);
+	/* Without a trapped table nothing is pinned. */
+	f = with_msix(false);
+	CHECK_EQ_INT(wr(&f, 0x10, 4, MMIO_A_START + 0x20000, NULL), PCI_CFG_PASS);
+}
+
+/* Under remapping the guest's MSI registers are a shadow: writes land there, reads return
+ * them over the device's (Plinth's) pair; one vector only. */
+TEST(msi_shadow_under_remapping)
+{
+	struct pci_fn_state f = e1000(); /* 64-bit MSI at 0x50: ctrl 0x52, addr 0x54-0x5b, data 0x5c */
+	struct pci_msi_shadow s = { 0 };
+	struct pci_cfg_access a;
+
+	f.msi_ctrl = 0x0086; /* 64-bit, MMC 3 (8 messages) */
+	f.msi_addr = 0xfee0a010; /* the device's remappable pair */
+	f.msi_data = 0;
+	a = acc(PCI_BDF(0, 3, 0), 0x54, 4, 0xfee03000);
+	pci_msi_shadow_write(&a, &f, &s);
+	a = acc(PCI_BDF(0, 3, 0), 0x58, 4, 0);
+	pci_msi_shadow_write(&a, &f, &s);
+	a = acc(PCI_BDF(0, 3, 0), 0x5c, 2, 0x0041);
+	pci_msi_shadow_write(&a, &f, &s);
+	CHECK_EQ_U64(s.addr, 0xfee03000);
+	CHECK_EQ_U64(s.data, 0x41);
+	CHECK_EQ_U64(s.ctrl, 0);
+	/* Enable with MME 3 asked: enable kept, MME not (one vector offered). */
+	a = acc(PCI_BDF(0, 3, 0), 0x52, 2, 0x00b1);
+	pci_msi_shadow_write(&a, &f, &s);
+	CHECK_EQ_U64(s.ctrl, 1);
+	CHECK_EQ_U64(s.addr, 0xfee03000);
+	/* A dword over the capability header writes control too; the header is not the shadow's. */
+	a = acc(PCI_BDF(0, 3, 0), 0x50, 4, 0x00006005);
+	pci_msi_shadow_write(&a, &f, &s);
+	CHECK_EQ_U64(s.ctrl, 0);
+	a = acc(PCI_BDF(0, 3, 0), 0x52, 1, 0x01);
+	pci_msi_shadow_write(&a, &f, &s);
+	CHECK_EQ_U64(s.ctrl, 1);
+	/* Reads: control with MMC 0 and the guest's enable, the guest's address and data. */
+	a = acc(PCI_BDF(0, 3, 0), 0x50, 4, 0);
+	CHECK_EQ_U64(pci_msi_shadow_read(&a, &f, &s, 0x00866005), 0x00816005);
+	a = acc(PCI_BDF(0, 3, 0), 0x54, 4, 0);
+	CHECK_EQ_U64(pci_msi_shadow_read(&a, &f, &s, 0xfee0a010), 0xfee03000);
+	a = acc(PCI_BDF(0, 3, 0), 0x58, 4, 0);
+	CHECK_EQ_U64(pci_msi_shadow_read(&a, &f, &s, 0), 0);
+	a = acc(PCI_BDF(0, 3, 0), 0x5c, 4, 0);
+	CHECK_EQ_U64(pci_msi_shadow_read(&a, &f, &s, 0xabcd0000), 0xabcd0041); /* past the data: the device's */
+	a = acc(PCI_BDF(0, 3, 0), 0x55, 1, 0);
+	CHECK_EQ_U64(pci_msi_shadow_read(&a, &f, &s, 0xa0), 0x30);
+	a = acc(PCI_BDF(0, 3, 0), 0x4c, 4, 0);
+	CHECK_EQ_U64(pci_msi_shadow_read(&a, &f, &s, 0x12345678), 0x12345678); /* before the capability */
+	/* The 32-bit form: data at +8, the address's upper half not there. */
+	f.msi_64 = false;
+	s = (struct pci_msi_shadow){ 0 };
+	a = acc(PCI_BDF(0, 3, 0), 0x54, 4, 0xfee02000);
+	pci_msi_shadow_write(&a, &f, &s);
+	a = acc(PCI_BDF(0, 3, 0), 0x58, 2, 0x0051);
+	pci_msi_shadow_write(&a, &f, &s);
+	CHECK_EQ_U64(s.addr, 0xfee02000);
+	CHECK_EQ_U64(s.data, 0x51);
+	a = acc(PCI_BDF(0, 3, 0), 0x58, 4, 0);
+	CHECK_EQ_U64(pci_msi_shadow_read(&a, &f, &s, 0xffff0000), 0xffff0051);
+}

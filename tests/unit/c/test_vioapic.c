@@ -347,12 +347,21 @@ TEST(a_vm_without_xapic_ids_gets_masked_physical_entries)
 
 TEST(refusal_names)
 {
-	static const char *const want[] = { "accepted", "logical destination", "destination outside the VM",
-					    "SMI, NMI, INIT, ExtINT or reserved delivery mode", "vector below 0x10" };
+	static const char *const want[] = {
+		"accepted",
+		"logical destination",
+		"destination outside the VM",
+		"SMI, NMI, INIT, ExtINT or reserved delivery mode",
+		"vector below 0x10",
+		"not an interrupt address (0xfeexxxxx, compatibility format, reserved bits clear)",
+		"vector 0xff",
+		"no interrupt remapping entry (table full or a unit did not answer)",
+	};
 	u32 r;
 
 	CHECK_EQ_U64(IRQ_REFUSE_LOGICAL, 1);
-	CHECK_EQ_U64(IRQ_REFUSE_VECTOR, ARRAY_SIZE(want) - 1);
+	CHECK_EQ_U64(IRQ_REFUSE_VECTOR, 4);
+	CHECK_EQ_U64(IRQ_REFUSE_NO_ENTRY, ARRAY_SIZE(want) - 1);
 	for (r = 0; r < ARRAY_SIZE(want); r++)
 		CHECK_STR(irq_refusal_name(r), want[r]);
 	CHECK_STR(irq_refusal_name(ARRAY_SIZE(want)), "unknown");

@@ -105,3 +105,47 @@ TEST(host_pieces_and_pointers)
 	CHECK(vm_mem_ptr(&vm, 0x1000, 0) == NULL);
 	CHECK(vm_mem_find(&vm, ~0ULL, 2) == NULL);
 }
+
+/* Pages Plinth emulates (an MSI-X table) come out of one range: the middle splits it, an edge
+ * shrinks it, the whole range goes; a span no one range holds, or a split with the table full,
+ * changes nothing. */
+TEST(remove_splits_shrinks_and_refuses)
+{
+	const struct vm_mem *m;
+	u32 i;
+
+	memset(&vm, 0, sizeof(vm));
+	CHECK_EQ_INT(vm_mem_add(&vm, 0x100000, 0x100000, 0x10000, VM_MEM_MMIO), 0);
+	CHECK_EQ_INT(vm_mem_remove(&vm, 0x104000, 0x2000), 0);
+	CHECK_EQ_U64(vm.mem_count, 2);
+	CHECK(vm_mem_find(&vm, 0x104000, 1) == NULL);
+	CHECK(vm_mem_find(&vm, 0x105fff, 1) == NULL);
+	m = vm_mem_find(&vm, 0x100000, 0x4000);
+	CHECK(m && m->size == 0x4000 && m->hpa == 0x100000 && m->kind == VM_MEM_MMIO);
+	m = vm_mem_find(&vm, 0x106000, 0xa000);
+	CHECK(m && m->gpa == 0x106000 && m->hpa == 0x106000 && m->size == 0xa000 && m->kind == VM_MEM_MMIO);
+	/* The first page of the lower part, the last of the upper part. */
+	CHECK_EQ_INT(vm_mem_remove(&vm, 0x100000, 0x1000), 0);
+	m = vm_mem_find(&vm, 0x101000, 1);
+	CHECK(m && m->gpa == 0x101000 && m->hpa == 0x101000 && m->size == 0x3000);
+	CHECK_EQ_INT(vm_mem_remove(&vm, 0x10f000, 0x1000), 0);
+	m = vm_mem_find(&vm, 0x106000, 1);
+	CHECK(m && m->size == 0x9000);
+	CHECK_EQ_U64(vm.mem_count, 2);
+	/* Across the hole, past a range's end, empty, wrapping. */
+	CHECK_EQ_INT(vm_mem_remove(&vm, 0x103000, 0x4000), -EINVAL);
+	CHECK_EQ_INT(vm_mem_remove(&vm, 0x10e000, 0x2000), -EINVAL);
+	CHECK_EQ_INT(vm_mem_remove(&vm, 0x106000, 0), -EINVAL);
+	CHECK_EQ_INT(vm_mem_remove(&vm, ~0ULL - 0xfff, 0x2000), -EINVAL);
+	/* A whole range. */
+	CHECK_EQ_INT(vm_mem_remove(&vm, 0x101000, 0x3000), 0);
+	CHECK_EQ_U64(vm.mem_count, 1);
+	CHECK(vm_mem_find(&vm, 0x106000, 0x9000) != NULL);
+	/* Full table: a split needs a slot, an edge does not. */
+	for (i = vm.mem_count; i < VM_MEM_MAX; i++)
+		CHECK_EQ_INT(vm_mem_add(&vm, 0x1000000 + (u64)i * 0x10000, 0, 0x10000, VM_MEM_RAM), 0);
+	CHECK_EQ_INT(vm_mem_remove(&vm, 0x107000, 0x1000), -ENOSPC);
+	CHECK(vm_mem_find(&vm, 0x106000, 0x9000) != NULL);
+	CHECK_EQ_INT(vm_mem_remove(&vm, 0x106000, 0x1000), 0);
+	CHECK_EQ_U64(vm.mem_count, VM_MEM_MAX);
+}

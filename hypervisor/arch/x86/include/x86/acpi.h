@@ -273,6 +273,10 @@ const char *acpi_dmar_scope_type_name(u8 type);
 const char *acpi_dmar_type_name(u16 type);
 const char *acpi_madt_type_name(u8 type);
 
+/* The requester ID (bus << 8 | device << 3 | function) of I/O APIC id, from the first DRHD
+ * device scope of type I/O APIC with that enumeration ID whose path names it directly (VT-d
+ * 8.3.1.1): what its remapped interrupts are verified against. false when none does. */
+bool acpi_dmar_ioapic_sid(const struct acpi_info *acpi, u8 id, u16 *sid);
 /* Writes a scope as "endpoint 00:02.0" or "ioapic 2 at 00:1f.0" or, for a path through
  * bridges, "bridge 00:[1c.0/00.0]" into buf; returns like format(). */
 int acpi_dmar_scope_format(const struct acpi_dmar_scope *s, char *buf, size_t size);

@@ -39,6 +39,9 @@
 #define IRQ_REFUSE_DEST 2
 #define IRQ_REFUSE_DELIVERY 3
 #define IRQ_REFUSE_VECTOR 4
+#define IRQ_REFUSE_ADDRESS 5 /* MSI: not a compatibility-format interrupt address and data */
+#define IRQ_REFUSE_VECTOR_FF 6 /* MSI: vector 0xff (a device's messages stay in 0x10-0xfe) */
+#define IRQ_REFUSE_NO_ENTRY 7 /* MSI: no interrupt remapping entry could be had for it */
 
 /* One interrupt as the three formats describe it. */
 struct irq_target {

@@ -16,9 +16,14 @@
  *  - a bridge's bus numbers, windows and bridge control, and the registers of header types
  *    other than 0 and 1, are not written at all (a VM should not own a bridge);
  *  - a write to the MSI capability's control, address or data is the caller's (CHECK_MSI): with
- *    interrupt remapping it keeps the VM's values and programs a remappable pair of its own;
- *    without, pci_msi_write_check applies the same invariant to MSI: while MSI is enabled the
- *    address/data pair aims at the VM's CPUs (x86/irq_policy.h).
+ *    interrupt remapping it keeps the VM's values (pci_msi_shadow_write) and programs a
+ *    remappable pair of its own; without, pci_msi_write_check applies the same invariant to MSI:
+ *    while MSI is enabled the address/data pair aims at the VM's CPUs (x86/irq_policy.h);
+ *  - MSI-X: its table entries are checked where they are written (the table's pages are
+ *    trapped, x86/msix.h), so the capability's enable and function mask pass - except that
+ *    MSI-X never turns on when the table could not be trapped, and the BAR holding the table
+ *    stays where Plinth traps it while memory decoding is on (a move there is dropped, and
+ *    decoding does not turn on while it is elsewhere).
  * Sub-dword writes to a BAR are dropped (no OS needs them, and merging them would need the
  * register's current raw value). Extended configuration space (0x100-0xfff) passes for owned
  * functions; Resizable BAR and SR-IOV capabilities there are not yet checked.
@@ -40,6 +45,18 @@
 #define PCI_REG_BAR0 0x10
 #define PCI_REG_ROM 0x30	   /* type 0 */
 #define PCI_REG_BRIDGE_ROM 0x38 /* type 1 */
+
+/* Capability IDs and the MSI capability's registers from its start (PCI Local Bus 3.0, 6.7,
+ * 6.8.1); MSI-X's are x86/msix.h's. */
+#define PCI_CAP_MSI 0x05
+#define PCI_CAP_MSIX 0x11
+#define PCI_MSI_CTRL 2
+#define PCI_MSI_CTRL_ENABLE BIT(0)
+#define PCI_MSI_CTRL_MME (7u << 4) /* 2^MME messages enabled */
+#define PCI_MSI_CTRL_64 BIT(7)	    /* a 64-bit message address */
+#define PCI_MSI_ADDR 4
+#define PCI_MSI_DATA(is64) ((is64) ? 0x0c : 0x08)
+#define PCI_MSI_END(is64) ((is64) ? 0x0e : 0x0a)
 
 /* VM numbers in an ownership table. */
 #define PCI_VM_NONE 0xffff	/* rest_vm: nobody owns the functions not listed */
@@ -94,6 +111,18 @@ struct pci_fn_state {
 	u16 msi_ctrl;	/* its message control, address and data now */
 	u64 msi_addr;
 	u16 msi_data;
+	u8 msix_cap;	/* offset of the MSI-X capability; 0 when none */
+	bool msix_usable; /* its table is trapped (x86/msix.h): else MSI-X never turns on */
+	u8 msix_bar;	/* the BAR holding the table, when usable */
+	u64 msix_home;	/* that BAR's address at boot, where Plinth traps the table */
+};
+
+/* What a partition sees of its function's MSI capability under interrupt remapping, where the
+ * device holds Plinth's pair instead (x86/msi_route.h). */
+struct pci_msi_shadow {
+	u16 ctrl; /* enable and MME as the guest wrote them */
+	u64 addr;
+	u16 data;
 };
 
 /* Where an access goes, decoded from the port or the MMCONFIG address. */
@@ -175,6 +204,15 @@ int pci_cfg_write_check(const struct pci_ownership *own, u16 vm, struct pci_cfg_
  * IDs, every vector of a multiple-message block included; when it does not, a write that turns
  * MSI on passes with the enable bit taken out of a->value, any other is DROP. */
 int pci_msi_write_check(struct pci_cfg_access *a, const struct pci_fn_state *fn, const u32 *apic_ids, u32 n);
+
+/* Under interrupt remapping: the guest's view s after a CHECK_MSI write (fn describes the
+ * function; the capability offers one vector there, so MME stays 0). */
+void pci_msi_shadow_write(const struct pci_cfg_access *a, const struct pci_fn_state *fn, struct pci_msi_shadow *s);
+/* What a read of a (width bytes at reg) returns with s over the capability's control, address
+ * and data: hw is what the device returned; control's read-only bits stay the device's, except
+ * Multiple Message Capable, which reads 0 (one vector). */
+u32 pci_msi_shadow_read(const struct pci_cfg_access *a, const struct pci_fn_state *fn, const struct pci_msi_shadow *s,
+			u32 hw);
 
 /* Whether [start, start + size) lies inside one of the n ranges (false when it wraps). */
 bool pci_range_inside(const struct pci_range *r, u32 n, u64 start, u64 size);

@@ -6,7 +6,8 @@
  * emulated COM1); the pins of its PCI functions' INTx (and, for the VM owning the rest of the
  * PCI functions, every pin no other VM owns) are OWNED (x86/ioapic_pins.h); the others NONE.
  * An accepted write of an OWNED entry is programmed into the physical I/O APIC: physical
- * destination mode, one of the VM's APIC IDs, fixed delivery (x86/vioapic.h). The device's
+ * destination mode, one of the VM's APIC IDs, fixed delivery (x86/vioapic.h); when partitions
+ * use interrupt remapping (x86/vm_msi.h), in remappable format through an entry of its own. The device's
  * interrupt then reaches the guest's IDT without an exit (no external-interrupt exiting), and
  * its EOI to its local APIC (written through by vapic.c) is broadcast to the I/O APIC, which
  * clears a level-triggered pin's remote IRR. That broadcast (and the version 0x20 EOI
@@ -69,6 +70,14 @@ void vm_ioapic_act(struct vm_ioapic *io, const struct vioapic_action *act);
 u32 vm_ioapic_hw_status(u32 pin);
 /* The VM's OWNED pins masked in the physical I/O APIC (its vCPUs park: it stopped). */
 void vm_ioapic_quiesce(struct vm *vm);
+/* Whether partitions' pins can go through interrupt remapping: no partition owns a pin of the
+ * host I/O APIC (the pin map is built first if need be: partitions' ownership must be known,
+ * arch_pci_owners), or the DMAR names the chip's requester ID. Then, once remapping is on,
+ * vm_ioapic_remap_pins sends each accepted entry of an owned pin through a remapping entry of
+ * its own (source-id checked, freed when the pin is masked or reprogrammed): compatibility
+ * format is blocked from then on. */
+bool vm_ioapic_can_remap(void);
+void vm_ioapic_remap_pins(void);
 /* Whether gpa is in the VM's I/O APIC page (exit_ioapic.c). */
 bool vm_ioapic_is_page(const struct vm *vm, gpa_t gpa);
 /* The access at gpa that exited (a write or a read): decoded and done, or the VM stopped

@@ -51,9 +51,13 @@ int vtd_ir_enable(void);
  * when the policy refuses it (x86/irq_policy.h), -ENOSPC when the table is full, -ENODEV
  * before vtd_ir_enable. */
 int vtd_ir_remap(u16 sid, u8 vector, u32 dest, const u32 *apic_ids, u32 n);
+/* The same with the trigger mode: level for an I/O APIC pin programmed level-triggered (its
+ * remappable entry and the IRTE agree on it, VT-d 5.1.5.1). */
+int vtd_ir_remap_level(u16 sid, u8 vector, u32 dest, bool level, const u32 *apic_ids, u32 n);
 /* Clears entry index and invalidates it in every unit: the device's interrupts through it
- * are blocked once this returns 0. Like vtd_ir_remap, for the boot CPU while it builds VMs
- * (no lock: the table and the queues are not shared with other CPUs then). */
+ * are blocked once this returns 0 (-EINVAL for an entry not present, -EBUSY when a unit did
+ * not answer). vtd_ir_remap and this take one lock: any CPU may call them (partitions' MSI
+ * routing), the queued invalidations they submit are then one at a time. */
 int vtd_ir_unmap(u32 index);
 /* Pages of the remapping table, for the footprint. */
 u32 vtd_ir_table_pages(void);
