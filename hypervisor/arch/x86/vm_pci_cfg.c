@@ -266,10 +266,10 @@ static void each_function(struct vm *vm, void (*fn)(struct vm *vm, const struct 
 
 static void quiesce_one(struct vm *vm, const struct vm_pci_fn *f)
 {
-	u16 before = (u16)hw_read(f->bdf, PCI_REG_COMMAND, 2);
+	u16 before = (u16)vm_pci_hw_read(f->bdf, PCI_REG_COMMAND, 2);
 	u16 after = (u16)((before & ~COMMAND_MASTER) | COMMAND_INTX_DISABLE);
 
-	hw_write(f->bdf, PCI_REG_COMMAND, 2, after);
+	vm_pci_hw_write(f->bdf, PCI_REG_COMMAND, 2, after);
 	log_info(CONSOLE_FMT_VM_PCI_QUIESCED, vm->name, PCI_BDF_BUS(f->bdf), PCI_BDF_DEV(f->bdf), PCI_BDF_FN(f->bdf), before, after);
 }
 
@@ -285,17 +285,17 @@ static void reset_one(struct vm *vm, const struct vm_pci_fn *f)
 	u32 i;
 
 	(void)vm;
-	hw_write(f->bdf, PCI_REG_COMMAND, 2, f->command_at_boot & ~(COMMAND_IO | COMMAND_MEMORY | COMMAND_MASTER));
+	vm_pci_hw_write(f->bdf, PCI_REG_COMMAND, 2, f->command_at_boot & ~(COMMAND_IO | COMMAND_MEMORY | COMMAND_MASTER));
 	for (i = 0; i < PCI_FILTER_ROM; i++) {
 		const struct pci_bar_state *b = &f->bars[i];
 
 		if (b->kind != PCI_BAR_KIND_MEM && b->kind != PCI_BAR_KIND_IO)
 			continue;
-		hw_write(f->bdf, (u16)(PCI_REG_BAR0 + 4 * i), 4, (u32)b->base);
+		vm_pci_hw_write(f->bdf, (u16)(PCI_REG_BAR0 + 4 * i), 4, (u32)b->base);
 		if (b->is64)
-			hw_write(f->bdf, (u16)(PCI_REG_BAR0 + 4 * ++i), 4, (u32)(b->base >> 32));
+			vm_pci_hw_write(f->bdf, (u16)(PCI_REG_BAR0 + 4 * ++i), 4, (u32)(b->base >> 32));
 	}
-	hw_write(f->bdf, PCI_REG_COMMAND, 2, f->command_at_boot);
+	vm_pci_hw_write(f->bdf, PCI_REG_COMMAND, 2, f->command_at_boot);
 }
 
 void vm_pci_reset_functions(struct vm *vm)
