@@ -140,7 +140,7 @@ def test_owns_rest_takes_every_function_no_vm_lists(boot: BootFn, target_for, tm
     rest every function of Bochs's i440FX but the e1000 and the host bridge (read-only to both),
     and nic the e1000 alone; each guest enumerates bus 0 and sees exactly that, the e1000 absent
     for rest."""
-    vms = [
+    vms: list[dict[str, Any]] = [
         {
             "name": "nic",
             "cpus": [0],

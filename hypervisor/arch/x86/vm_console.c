@@ -4,9 +4,11 @@
  * rise of its interrupt line is raised at the VM's I/O APIC (vm_ioapic.c). The
  * physical UART stays Plinth's: the boot CPU reads its input in the monitor loop when it runs
  * no vCPU, else on the exits of its vCPU at most every VM_CONSOLE_POLL_US, with the
- * VMX-preemption timer (SDM 26.5.1) making sure there is one that often. Every vCPU of a
- * partition runs that timer: a stop's NMI kick (vm_kick.c) has it as a second way out. The
- * default VM has its UART passed through and runs no timer.
+ * VMX-preemption timer (SDM 26.5.1) making sure there is one that often. Only that vCPU runs
+ * the timer: every other way Plinth needs a vCPU out of guest mode (a stop, a restart, a posted
+ * INIT/SIPI/NMI, an EPT switch) is an NMI kick, which exits whatever the guest does (virtual
+ * NMIs, vcpu_events.c), so a partition's vCPU on another CPU causes no exit while its guest
+ * idles. The default VM has its UART passed through and runs no timer.
  */
 #include <console_proto.h>
 #include <plinth/arch.h>
@@ -82,12 +84,12 @@ void vm_console_vcpu_init(struct vcpu *v)
 		return;
 	v->polls_console = v->cpu == 0;
 	ticks = tsc_deadline(VM_CONSOLE_POLL_US) - rdtsc();
-	if (v->polls_console) {
-		poll_ticks = ticks;
-		next_poll = rdtsc() + poll_ticks;
-	}
+	if (!v->polls_console)
+		return;
+	poll_ticks = ticks;
+	next_poll = rdtsc() + poll_ticks;
 	if (!(vmx_caps.pin >> 32 & PIN_PREEMPTION_TIMER)) {
-		log_warn("%s: no VMX-preemption timer: the console's input is read, and a stop seen, only when the guest exits",
+		log_warn("%s: no VMX-preemption timer: the console's input is read only when the guest exits",
 			 v->vm->name);
 		return;
 	}

@@ -36,8 +36,7 @@ u32 vm_kick_unparked(struct vm *vm, bool kick)
 		if (kick && vm->partition) {
 			/* A partition is restarted on the same CPUs: an INIT Bochs keeps would end
 			 * every later VM entry there. An NMI kick exits whatever the guest does (its
-			 * NMI blocking is virtual), and the VMX-preemption timer (vm_console.c) brings
-			 * it out within 10 ms besides. */
+			 * NMI blocking is virtual); it is repeated until the vCPU has parked. */
 			__atomic_add_fetch(&t->ev.kicks_pending, 1, __ATOMIC_RELEASE);
 			apic_send_ipi(cpus[i]->apic_id, APIC_ICR_NMI);
 		} else if (kick) {
