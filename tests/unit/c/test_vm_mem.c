@@ -105,3 +105,22 @@ TEST(host_pieces_and_pointers)
 	CHECK(vm_mem_ptr(&vm, 0x1000, 0) == NULL);
 	CHECK(vm_mem_find(&vm, ~0ULL, 2) == NULL);
 }
+
+/* What a BAR may not cover, and where a partition's map ends: RAM only, MMIO and holes apart. */
+TEST(touching_ram_and_the_end_of_ram)
+{
+	setup();
+	CHECK(vm_mem_touches_ram(&vm, 0x2fff, 0x1000));
+	CHECK(vm_mem_touches_ram(&vm, 0x0, 0x1001));
+	CHECK(vm_mem_touches_ram(&vm, 0x3000, 0x2001)); /* the hole and MMIO, then RAM's first byte */
+	CHECK(!vm_mem_touches_ram(&vm, 0x3000, 0x2000));
+	CHECK(!vm_mem_touches_ram(&vm, 0x0, 0x1000));
+	CHECK(!vm_mem_touches_ram(&vm, 0x6000, ~0ULL - 0x6000));
+	CHECK(!vm_mem_touches_ram(&vm, 0x1000, 0));
+	CHECK(vm_mem_touches_ram(&vm, 0x7000, ~0ULL - 0x1000)); /* wraps: everything */
+	CHECK_EQ_U64(vm_mem_ram_end(&vm), 0x6000);
+	vm.mem_count = 3; /* without the RAM above the MMIO */
+	CHECK_EQ_U64(vm_mem_ram_end(&vm), 0x3000);
+	vm.mem_count = 0;
+	CHECK_EQ_U64(vm_mem_ram_end(&vm), 0);
+}
