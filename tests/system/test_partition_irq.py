@@ -73,7 +73,9 @@ def test_hostile_vm_reprograms_every_pin_beside_a_vm_owning_the_e1000s(
 
 
 # busybox udhcpc runs this with the lease in its environment (busybox's udhcpc help): the
-# address on the interface, the default route through the first router.
+# address on the interface, the default route through the first router. Debian's busybox looks
+# for it at /etc/udhcpc/default.script (the path compiled into it).
+UDHCPC_SCRIPT_PATH = "etc/udhcpc/default.script"
 UDHCPC_SCRIPT = """#!/bin/sh
 case "$1" in
 bound|renew)
@@ -101,9 +103,8 @@ def e1000_initramfs(tmp_path: Path) -> Path:
         linux.cpio_file(f"{linux.MODULES_DIR}/{n}.ko", p.read_bytes()) for n, p in zip(names, paths, strict=True)
     ]
     entries += [
-        linux.cpio_dir("usr/share"),
-        linux.cpio_dir("usr/share/udhcpc"),
-        linux.cpio_file("usr/share/udhcpc/default.script", UDHCPC_SCRIPT.encode(), 0o755),
+        linux.cpio_dir("etc/udhcpc"),
+        linux.cpio_file(UDHCPC_SCRIPT_PATH, UDHCPC_SCRIPT.encode(), 0o755),
     ]
     out = tmp_path / "initrd-e1000-udhcpc.gz"
     out.write_bytes(gzip.compress(linux.cpio_newc(entries), mtime=0))
@@ -156,6 +157,7 @@ def test_linux_owning_the_e1000_pings_the_gateway_while_a_hostile_vm_reprograms_
     # The driver is loaded by /init before it says userspace is up.
     emu.wait_for(re.compile(r"^\[linux\] .*e1000 0000:00:02\.0 eth0: Intel\(R\) PRO/1000", re.M), timeout=900)
     emu.wait_for(re.compile(r"^\[linux\] .*" + re.escape(linux.GUEST_UP), re.M), timeout=120)
+    emu.wait_for(re.compile(r"^\[linux\] Enter 'help' for a list of built-in commands\.", re.M), timeout=120)
     intx = cp.VM_INTX_PIN.fill(vm="linux").search(emu.output)
     assert intx, "no I/O APIC pin for the e1000's INTA"
     pin = intx["pin"]
