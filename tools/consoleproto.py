@@ -113,6 +113,12 @@ C_FORMATS = {
     "CONSOLE_FMT_CONFIG_REFUSED": "configuration refused: %s; no VM is started",
     "CONSOLE_FMT_CONFIG_ACCEPTED": "configuration: %u VMs on CPUs 0x%lx, %lu MiB of RAM",
     "CONSOLE_FMT_VM_RAM": "%s: RAM guest-physical 0x%lx-0x%lx is host 0x%lx-0x%lx",
+    # Which layout a partition that owns PCI functions got on a machine without DMA remapping
+    # (core/partition.c, plinth/ram_layout.h): identity for a relocatable kernel, else a warning.
+    "CONSOLE_FMT_VM_RAM_IDENTITY": "%s: RAM at guest-physical = host-physical above 1 MiB: it owns PCI functions "
+    "and there is no DMA remapping (iommu=optional)",
+    "CONSOLE_FMT_VM_RAM_DMA_UNREACHABLE": "%s: RAM at guest-physical 0 upwards: its devices' DMA will not reach its "
+    "RAM (no DMA remapping, and a kernel at fixed addresses)",
     # A partition's PCI function and each of its BARs as Plinth sized them (arch/x86/vm_pci.c).
     "CONSOLE_FMT_VM_PCI_FUNCTION": "%s: owns PCI %02x:%02x.%u (%04x:%04x)",
     "CONSOLE_FMT_VM_PCI_BAR": "%s: PCI %02x:%02x.%u %s %s 0x%lx-0x%lx%s",
@@ -448,6 +454,14 @@ VM_RAM = line(
     LOG_PREFIX + C_FORMATS["CONSOLE_FMT_VM_RAM"],
     rf"plinth: (?P<vm>{VM_NAME}): RAM guest-physical (?P<start>{HEX})-(?P<end>{HEX}) is host "
     rf"(?P<host_start>{HEX})-(?P<host_end>{HEX})",
+)
+VM_RAM_IDENTITY = line(
+    LOG_PREFIX + C_FORMATS["CONSOLE_FMT_VM_RAM_IDENTITY"],
+    rf"plinth: (?P<vm>{VM_NAME}): RAM at guest-physical = host-physical above 1 MiB: it owns PCI functions and",
+)
+VM_RAM_DMA_UNREACHABLE = line(
+    WARN_PREFIX + C_FORMATS["CONSOLE_FMT_VM_RAM_DMA_UNREACHABLE"],
+    rf"plinth: warning: (?P<vm>{VM_NAME}): RAM at guest-physical 0 upwards: its devices' DMA will not reach",
 )
 VM_PCI_FUNCTION = line(
     LOG_PREFIX + C_FORMATS["CONSOLE_FMT_VM_PCI_FUNCTION"],

@@ -49,15 +49,17 @@ static u32 ram_runs(const struct vm *vm, u64 from, u64 to, struct mem_range *out
 	return count;
 }
 
-/* A partition's map (plinth/guest_map.h): its RAM in a PC's shape, in guest-physical order. */
+/* A partition's map (plinth/guest_map.h): its RAM in a PC's shape, in guest-physical order,
+ * up to the end of its highest RAM range; holes between its RAM ranges (an identity layout's,
+ * plinth/ram_layout.h) are left out. */
 static u32 partition_map(const struct vm *vm, struct mem_range *out, u32 max)
 {
-	u32 count = ram_runs(vm, 0, MIN(vm->ram_size, GUEST_MAP_LOW_END), out, 0, max);
+	u64 top = vm_mem_ram_end(vm);
+	u32 count = ram_runs(vm, 0, MIN(top, GUEST_MAP_LOW_END), out, 0, max);
 
-	if (vm->ram_size > GUEST_MAP_LOW_END)
-		count = append(out, count, max, GUEST_MAP_LOW_END, MIN(vm->ram_size, GUEST_MAP_HIGH_START),
-			       MB2_MEM_RESERVED);
-	return ram_runs(vm, GUEST_MAP_HIGH_START, vm->ram_size, out, count, max);
+	if (vm_mem_is_ram(vm, GUEST_MAP_LOW_END, GUEST_MAP_HIGH_START - GUEST_MAP_LOW_END))
+		count = append(out, count, max, GUEST_MAP_LOW_END, GUEST_MAP_HIGH_START, MB2_MEM_RESERVED);
+	return ram_runs(vm, GUEST_MAP_HIGH_START, top, out, count, max);
 }
 
 bool guest_map_reserved(const struct vm *vm, u64 gpa, u64 len)

@@ -1,7 +1,8 @@
 /*
- * Partitions: the VMs of a configuration blob, each on its own CPUs with RAM at guest-physical
- * 0 upwards carved out of free host RAM (core/ram_place.c), its own EPT, VPID and DMA domain,
- * its kernel from its module, its emulated COM1. The blob was checked by the tools, and is
+ * Partitions: the VMs of a configuration blob, each on its own CPUs with RAM carved out of free
+ * host RAM (core/ram_place.c) at guest-physical 0 upwards, or at guest-physical = host-physical
+ * above 1 MiB when its devices' DMA is not remapped (core/ram_layout.c), its own EPT, VPID and
+ * DMA domain, its kernel from its module, its emulated COM1. The blob was checked by the tools, and is
  * checked again here against this machine (core/config.c): a refused blob starts no VM.
  *
  * A VM's RAM is not cleared before its kernel is loaded: RAM a partition gets held only what
@@ -16,6 +17,7 @@
 #include <plinth/loader.h>
 #include <plinth/memory.h>
 #include <plinth/partition.h>
+#include <plinth/ram_layout.h>
 #include <plinth/ram_place.h>
 #include <plinth/string.h>
 #include <plinth/vm.h>
@@ -36,12 +38,58 @@ static u32 popcount(u64 mask)
 	return n;
 }
 
+/* Whether the VM's RAM goes at guest-physical = host-physical (plinth/ram_layout.h): it owns
+ * PCI functions, nothing remaps their DMA (no VT-d: the boot option iommu=optional lets such a
+ * VM run, vm_isolate_dma), so a device uses the guest-physical addresses its driver gives it as
+ * host-physical ones; only a relocatable kernel runs where that RAM is. One line says which. */
+static bool identity_layout(const struct vm *vm)
+{
+	if ((!vm->device_count && !vm->owns_rest) || arch_dma_isolation_present())
+		return false;
+	if (loader_relocatable(partition_boot, vm->kernel_module)) {
+		log_info(CONSOLE_FMT_VM_RAM_IDENTITY, vm->name);
+		return true;
+	}
+	log_warn(CONSOLE_FMT_VM_RAM_DMA_UNREACHABLE, vm->name);
+	return false;
+}
+
+/* The VM's RAM: placed in host RAM (below 4 GiB first for an identity layout, where a Linux
+ * kernel starting in 32-bit mode and its initrd must lie), then laid out and added to its
+ * ranges. False after one line when it cannot be. A restart keeps these ranges. */
+static bool build_ram(struct vm *vm, const struct config_vm *c, struct ram_place *p)
+{
+	static struct ram_layout layout;
+	bool identity = identity_layout(vm);
+	u32 i;
+
+	if ((!identity || ram_place_below(&ram, c->memory, 4 * GIB, p)) && ram_place(&ram, c->memory, p)) {
+		log_warn(CONSOLE_FMT_VM_NOT_BUILT, vm->name, "its RAM does not fit in the free 2 MiB-aligned host RAM");
+		return false;
+	}
+	if (ram_layout(p, identity, &layout)) {
+		ram_place_release(&ram, p);
+		log_warn(CONSOLE_FMT_VM_NOT_BUILT, vm->name, "its RAM chunks cannot be laid out");
+		return false;
+	}
+	for (i = 0; i < layout.count; i++) {
+		const struct ram_layout_range *r = &layout.range[i];
+
+		if (vm_mem_add(vm, r->gpa, r->hpa, r->size, VM_MEM_RAM)) {
+			ram_place_release(&ram, p);
+			log_warn(CONSOLE_FMT_VM_NOT_BUILT, vm->name, "its RAM chunks do not fit its range table");
+			return false;
+		}
+		log_info(CONSOLE_FMT_VM_RAM, vm->name, r->gpa, r->gpa + r->size, r->hpa, r->hpa + r->size);
+	}
+	return true;
+}
+
 /* RAM, console and image of VM n; false (after one line) when it cannot be built. */
 static bool build(struct vm *vm, const struct config_vm *c, u32 n)
 {
 	static struct ram_place p;
 	char why[96];
-	u64 gpa = 0;
 	u32 i;
 
 	memset(vm, 0, sizeof(*vm));
@@ -66,21 +114,8 @@ static bool build(struct vm *vm, const struct config_vm *c, u32 n)
 			return false;
 		}
 	}
-	if (ram_place(&ram, c->memory, &p)) {
-		log_warn(CONSOLE_FMT_VM_NOT_BUILT, vm->name, "its RAM does not fit in the free 2 MiB-aligned host RAM");
+	if (!build_ram(vm, c, &p))
 		return false;
-	}
-	for (i = 0; i < p.count; i++) {
-		u64 len = p.chunk[i].end - p.chunk[i].start;
-
-		if (vm_mem_add(vm, gpa, p.chunk[i].start, len, VM_MEM_RAM)) {
-			ram_place_release(&ram, &p);
-			log_warn(CONSOLE_FMT_VM_NOT_BUILT, vm->name, "its RAM chunks do not fit its range table");
-			return false;
-		}
-		log_info(CONSOLE_FMT_VM_RAM, vm->name, gpa, gpa + len, p.chunk[i].start, p.chunk[i].end);
-		gpa += len;
-	}
 	/* The loaders say why they refuse; the VM never runs, so its RAM goes back. */
 	if (loader_load(vm, partition_boot, vm->kernel_module)) {
 		ram_place_release(&ram, &p);

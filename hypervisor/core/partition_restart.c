@@ -1,7 +1,8 @@
 /* Restarting a partition (the monitor's `restart NAME`, or its own reset request): its ACPI
  * tables written and its kernel loaded again from the module Plinth kept (modules stay outside
- * the free RAM for good); core/launch.c starts its CPUs. Apart from core/partition.c so that the
- * monitor reaches no VM building. */
+ * the free RAM for good); core/launch.c starts its CPUs. Its RAM ranges stay as they were built,
+ * so a restart keeps its layout (plinth/ram_layout.h: identity or from 0) and its host chunks.
+ * Apart from core/partition.c so that the monitor reaches no VM building. */
 #include <console_proto.h>
 #include <plinth/arch.h>
 #include <plinth/console.h>

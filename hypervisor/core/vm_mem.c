@@ -68,6 +68,32 @@ void *vm_mem_ptr(const struct vm *vm, gpa_t gpa, u64 size)
 	return (void *)(uintptr_t)(m->hpa + (gpa - m->gpa));
 }
 
+bool vm_mem_touches_ram(const struct vm *vm, gpa_t gpa, u64 len)
+{
+	u32 i;
+
+	if (!len)
+		return false;
+	for (i = 0; i < vm->mem_count; i++) {
+		const struct vm_mem *m = &vm->mem[i];
+
+		if (m->kind == VM_MEM_RAM && (gpa + len < gpa || (gpa < m->gpa + m->size && m->gpa < gpa + len)))
+			return true;
+	}
+	return false;
+}
+
+u64 vm_mem_ram_end(const struct vm *vm)
+{
+	u64 end = 0;
+	u32 i;
+
+	for (i = 0; i < vm->mem_count; i++)
+		if (vm->mem[i].kind == VM_MEM_RAM)
+			end = MAX(end, vm->mem[i].gpa + vm->mem[i].size);
+	return end;
+}
+
 /* The RAM range holding gpa and how many bytes of [gpa, gpa + len) it holds from there. */
 static const struct vm_mem *ram_piece(const struct vm *vm, gpa_t gpa, u64 len, u64 *piece)
 {

@@ -8,6 +8,8 @@ IOMMU, so interrupts take the path without remapping.
 
 from __future__ import annotations
 
+import gzip
+import re
 from pathlib import Path
 
 import pytest
@@ -19,10 +21,12 @@ from tests.system.test_partition import (
     BootFn,
     assert_all_pass,
     config_modules,
+    vm_lines,
     wait_summaries,
 )
 from tools import bench, vmconfig
 from tools import consoleproto as cp
+from tools import linux
 from tools.emulators.bochs import NO_IOMMU_CMDLINE as NO_IOMMU
 
 pytestmark = pytest.mark.bochs
@@ -53,6 +57,9 @@ def test_hostile_vm_reprograms_every_pin_beside_a_vm_owning_the_e1000s(
     owned = {vm: cp.VM_IOAPIC.fill(vm=vm).search(out) for vm in ("nic", "hostile")}
     assert owned["nic"] and owned["nic"]["owned"] == "1", owned["nic"]
     assert owned["hostile"] and owned["hostile"]["owned"] == "0", owned["hostile"]
+    # A test guest runs at fixed addresses: its RAM stays at 0 upwards, and Plinth says that the
+    # e1000's DMA cannot reach it (no DMA remapping in Bochs).
+    assert cp.VM_RAM_DMA_UNREACHABLE.fill(vm="nic").search(out) and not cp.VM_RAM_IDENTITY.search(out)
     assert_all_pass(out, "nic", ["cpuid"])
     assert_all_pass(out, "hostile", ["ioapic_hostile"])
     assert cp.IOAPIC_DROPPED.fill(vm="hostile").search(out)
@@ -107,4 +114,117 @@ def test_e1000_interrupts_reach_the_handler_of_the_vm_owning_it_with_one_exit_ea
     emu.send("stats\r")
     stats = emu.wait_for(cp.IOAPIC_STATS.fill(vm="nic"), timeout=30)
     assert int(stats["programmed"]) >= 1 and stats["dropped"] == "0" and stats["refused"] == "0", stats.group(0)
+    assert cp.FATAL_PREFIX not in emu.output
+
+
+# busybox udhcpc runs this with the lease in its environment (busybox's udhcpc help): the
+# address on the interface, the default route through the first router. Debian's busybox looks
+# for it at /etc/udhcpc/default.script (the path compiled into it).
+UDHCPC_SCRIPT_PATH = "etc/udhcpc/default.script"
+UDHCPC_SCRIPT = """#!/bin/sh
+case "$1" in
+bound|renew)
+    ifconfig "$interface" "$ip" netmask "${subnet:-255.255.255.0}" up
+    for r in $router; do route add default gw "$r" dev "$interface"; break; done
+    echo "udhcpc: $interface has $ip"
+    ;;
+deconfig)
+    ifconfig "$interface" 0.0.0.0 up
+    ;;
+esac
+exit 0
+"""
+
+
+def e1000_initramfs(tmp_path: Path) -> Path:
+    """The default initramfs with e1000.ko (from the cached kernel's package, loaded by /init)
+    and udhcpc's default script."""
+    kernel = linux.fetch_kernel(linux.CACHE)
+    paths = linux.fetch_modules(kernel.name.removeprefix("vmlinuz-"), ["e1000"], linux.CACHE)
+    names = [p.name.removesuffix(".ko") for p in paths]
+    entries = linux.initramfs_entries(linux.fetch_busybox(linux.CACHE).read_bytes(), linux.module_init(names))
+    entries += [linux.cpio_dir("lib"), linux.cpio_dir(linux.MODULES_DIR)]
+    entries += [
+        linux.cpio_file(f"{linux.MODULES_DIR}/{n}.ko", p.read_bytes()) for n, p in zip(names, paths, strict=True)
+    ]
+    entries += [
+        linux.cpio_dir("etc/udhcpc"),
+        linux.cpio_file(UDHCPC_SCRIPT_PATH, UDHCPC_SCRIPT.encode(), 0o755),
+    ]
+    out = tmp_path / "initrd-e1000-udhcpc.gz"
+    out.write_bytes(gzip.compress(linux.cpio_newc(entries), mtime=0))
+    return out
+
+
+@pytest.mark.slow
+def test_linux_owning_the_e1000_pings_the_gateway_while_a_hostile_vm_reprograms_every_pin(
+    boot: BootFn,
+    target_for,
+    guest_files,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Issue 16 (Bochs): unmodified Debian Linux in VM linux owns the e1000 on Bochs's slirp
+    network. Bochs has no IOMMU, so the e1000's DMA uses the addresses Linux gives it as host
+    addresses: Plinth gives linux RAM at guest-physical = host-physical above 1 MiB (and says
+    so). Linux finds the e1000's INTA through the DSDT's _PRT on its I/O APIC pin's GSI, level
+    and active low, and Plinth writes its entry into the physical I/O APIC aimed at linux's CPU.
+    VM hostile reprograms every pin over and over meanwhile. Linux brings eth0 up, gets an
+    address from slirp's DHCP with udhcpc and pings the gateway 10.0.2.2; /proc/interrupts
+    counts eth0's interrupts on that IO-APIC pin, level (fasteoi); the hostile VM's writes
+    were all dropped, none programmed."""
+    kernel, _ = guest_files
+    vms = [
+        {
+            "name": "linux",
+            "cpus": [0],
+            "memory": "256M",
+            "kernel": str(kernel),
+            "initrd": str(e1000_initramfs(tmp_path)),
+            "devices": [E1000_BDF],
+            "cmdline": linux.DEFAULT_CMDLINE,
+        },
+        {"name": "hostile", "cpus": [1], "memory": "16M", "cmdline": "ram=16M checks=ioapic_hostile ioapic_forever"},
+    ]
+    emu = boot(
+        target_for("bochs", MODEL),
+        cpus=2,
+        cmdline=NO_IOMMU,
+        modules=config_modules(tmp_path, vms),
+        e1000_mac=E1000_MAC,
+        e1000_net="slirp",
+    )
+    emu.wait_for(re.compile(r"^\[hostile\] guest: ioapic_hostile: going on", re.M), timeout=600)
+    out = emu.output
+    assert cp.VM_RAM_IDENTITY.fill(vm="linux").search(out), "linux did not get RAM at guest = host physical"
+    for ram in cp.VM_RAM.finditer(out):
+        if ram["vm"] == "linux" and int(ram["end"], 16) > 1 << 20:
+            assert ram["start"] == ram["host_start"] and ram["end"] == ram["host_end"], ram.group(0)
+    # The driver is loaded by /init before it says userspace is up.
+    emu.wait_for(re.compile(r"^\[linux\] .*e1000 0000:00:02\.0 eth0: Intel\(R\) PRO/1000", re.M), timeout=900)
+    emu.wait_for(re.compile(r"^\[linux\] .*" + re.escape(linux.GUEST_UP), re.M), timeout=120)
+    emu.wait_for(re.compile(r"^\[linux\] Enter 'help' for a list of built-in commands\.", re.M), timeout=120)
+    intx = cp.VM_INTX_PIN.fill(vm="linux").search(emu.output)
+    assert intx, "no I/O APIC pin for the e1000's INTA"
+    pin = intx["pin"]
+    for command, expect, timeout in (
+        ("ifconfig eth0 up && udhcpc -i eth0 -n -q -t 10", r"udhcpc: eth0 has 10\.0\.2\.\d+", 300),
+        ("ping -c 3 10.0.2.2", r"3 packets transmitted, 3 (packets )?received", 300),
+        # Linux numbers the IRQ itself (no legacy IRQs without a PIC); the pin is the chip's.
+        ("grep eth0 /proc/interrupts", rf"\d+:\s+(?P<n>\d+)\s+IO-APIC\s+{pin}-fasteoi\s+eth0", 120),
+    ):
+        emu.send(command + "\r")
+        m = emu.wait_for(re.compile(r"^\[linux\] .*" + expect, re.M), timeout=timeout)
+    assert int(m["n"]) > 0, m.group(0)
+    text = vm_lines(emu.output, "linux")
+    assert "insmod e1000 failed" not in text and "Tx Unit Hang" not in text, "the e1000's DMA went astray"
+    hostile = vm_lines(emu.output, "hostile")
+    assert "FAILED" not in hostile and re.search(r"ioapic_hostile: \d+ rounds", hostile), "the hostile VM stopped"
+    emu.send(CTRL_A + "0")
+    emu.wait_for(cp.INPUT_OWNER.fill(owner="monitor"), timeout=30)
+    emu.send("stats\r")
+    mine = emu.wait_for(cp.IOAPIC_STATS.fill(vm="linux"), timeout=30)
+    theirs = emu.wait_for(cp.IOAPIC_STATS.fill(vm="hostile"), timeout=30)
+    print(mine.group(0).strip(), theirs.group(0).strip(), m.group(0), sep="\n")
+    assert int(mine["programmed"]) > 0 and mine["refused"] == "0", mine.group(0)
+    assert int(theirs["dropped"]) > 0 and theirs["programmed"] == "0", theirs.group(0)
     assert cp.FATAL_PREFIX not in emu.output

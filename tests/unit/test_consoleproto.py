@@ -249,6 +249,8 @@ SAMPLES: dict[str, list[tuple[tuple[object, ...], dict[str, str]]]] = {
     "VM_RAM": [
         (("alpha", 0, 0x2000000, 0x6000000, 0x8000000), {"vm": "alpha", "end": "0x2000000", "host_start": "0x6000000"})
     ],
+    "VM_RAM_IDENTITY": [(("nic",), {"vm": "nic"})],
+    "VM_RAM_DMA_UNREACHABLE": [(("tg-1",), {"vm": "tg-1"})],
     "VM_PCI_FUNCTION": [
         (("nic", 0, 3, 0, 0x8086, 0x100E), {"vm": "nic", "bdf": "00:03.0", "vendor": "8086", "device": "100e"})
     ],

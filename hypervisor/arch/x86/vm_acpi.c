@@ -239,6 +239,8 @@ static int check_config(const struct vm_acpi_config *c)
 	}
 	if (!c->sleep_port || c->sleep_port == 0xffff)
 		return -EINVAL;
+	if (c->prt_count > VM_ACPI_MAX_PRT || (c->prt_count && !c->prt))
+		return -EINVAL;
 	return vm_acpi_pci_check(c);
 }
 
@@ -346,7 +348,7 @@ int vm_acpi_build(const struct vm_acpi_config *c, void *buf, u64 size, gpa_t gpa
 	if (rc)
 		return rc;
 	com1_len = c->com1 || c->com1_polled ? put_com1(NULL, 0, c->com1) : 0;
-	dlen = HDR_LEN + (u32)sizeof(aml_s5) + com1_len + vm_acpi_pci_root(c, NULL);
+	dlen = HDR_LEN + (u32)sizeof(aml_s5) + com1_len + vm_acpi_pci_root(c, NULL) + vm_acpi_prt(c, NULL);
 	mlen = madt_len(c);
 	xsdt = (u32)ALIGN_UP(RSDP_LEN, ALIGN_TABLE);
 	fadt = (u32)ALIGN_UP(xsdt + xsdt_len, ALIGN_TABLE);
@@ -374,7 +376,8 @@ int vm_acpi_build(const struct vm_acpi_config *c, void *buf, u64 size, gpa_t gpa
 	put_bytes(&o, dsdt + HDR_LEN, aml_s5, sizeof(aml_s5));
 	if (c->com1 || c->com1_polled)
 		put_com1(&o, dsdt + HDR_LEN + (u32)sizeof(aml_s5), c->com1);
-	vm_acpi_pci_root(c, o.b + dsdt + HDR_LEN + sizeof(aml_s5) + com1_len);
+	vm_acpi_prt(c, o.b + dsdt + HDR_LEN + sizeof(aml_s5) + com1_len +
+			       vm_acpi_pci_root(c, o.b + dsdt + HDR_LEN + sizeof(aml_s5) + com1_len));
 	fix_checksum(&o, dsdt, dlen, 9);
 	build_madt(&o, madt, c, mlen);
 	if (c->mcfg)

@@ -404,7 +404,8 @@ void vm_ioapic_acpi(const struct vm *vm, struct vm_acpi_config *c)
 	/* Read by vm_acpi_build before this VM's tables are done (vm_platform.c), so one copy
 	 * serves every VM in turn. */
 	static struct acpi_override vm_overrides[VM_ACPI_MAX_OVERRIDES];
-	u32 n = 0;
+	static struct vm_acpi_prt_entry prt[VM_ACPI_MAX_PRT];
+	u32 n = 0, i;
 
 	if (!vm->partition || ram_covers_page(vm))
 		return;
@@ -419,5 +420,16 @@ void vm_ioapic_acpi(const struct vm *vm, struct vm_acpi_config *c)
 				   ARRAY_SIZE(vm_overrides) - n);
 	c->overrides = n ? vm_overrides : NULL;
 	c->override_count = n;
+	/* The root bridge's _PRT: each owned INTx on its pin's GSI. */
+	n = 0;
+	for (i = 0; i < intx_note_count && n < ARRAY_SIZE(prt); i++) {
+		const struct intx_note *t = &intx_notes[i];
+
+		if (t->f.vm == vm->id && t->outcome == IOAPIC_PINS_OK && PCI_BDF_BUS(t->f.bdf) == 0)
+			prt[n++] = (struct vm_acpi_prt_entry){ PCI_BDF_DEV(t->f.bdf), (u8)(t->f.int_pin - 1),
+							       host.gsi_base + t->pin };
+	}
+	c->prt = n ? prt : NULL;
+	c->prt_count = n;
 	c->com1 = true;
 }

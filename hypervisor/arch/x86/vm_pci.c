@@ -144,9 +144,9 @@ static int assign_bar(struct vm *vm, const struct vm_pci_fn *f, u32 i)
 		if (!add_range(r->io, &r->io_count, b->base, b->size))
 			return -ENOSPC;
 	} else {
-		if (b->base < vm->ram_size) {
-			log_warn("%s: not started: PCI %02x:%02x.%u %s at 0x%lx-0x%lx lies in its RAM (0-0x%lx)", vm->name,
-				 bus, dev, fn, bar_name(i), b->base, b->base + b->size, vm->ram_size);
+		if (vm_mem_touches_ram(vm, b->base, b->size)) {
+			log_warn("%s: not started: PCI %02x:%02x.%u %s at 0x%lx-0x%lx lies in its RAM", vm->name, bus,
+				 dev, fn, bar_name(i), b->base, b->base + b->size);
 			return -EINVAL;
 		}
 		if (!add_range(r->mmio, &r->mmio_count, b->base, b->size))
@@ -257,8 +257,9 @@ void vm_pci_set_window(u64 base, u8 bus_end)
 bool vm_pci_mcfg(const struct vm *vm, u64 *base, u8 *bus_start, u8 *bus_end)
 {
 	/* The VM's window is the host's, at the same guest-physical address, when it owns a function
-	 * and the window lies above its RAM (its EPT leaves the window unmapped: every access exits). */
-	if (!vm->partition || !vm_pci_owns_any(vm) || !window.base || window.base < vm->ram_size)
+	 * and the window is none of its RAM (its EPT leaves the window unmapped: every access exits). */
+	if (!vm->partition || !vm_pci_owns_any(vm) || !window.base ||
+	    vm_mem_touches_ram(vm, window.base, ((u64)window.bus_end + 1) * VM_PCI_WINDOW_BUS_SIZE))
 		return false;
 	*base = window.base;
 	*bus_start = window.bus_start;

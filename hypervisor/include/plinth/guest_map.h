@@ -22,7 +22,9 @@ struct vm;
  * A partition's map ignores the firmware's: it is a PC's shape over the VM's RAM from 0, that
  * is available RAM [0, GUEST_MAP_LOW_END), reserved [GUEST_MAP_LOW_END, GUEST_MAP_HIGH_START)
  * (the VM's own ACPI tables live there, at GUEST_MAP_ACPI_TABLES), available RAM from
- * GUEST_MAP_HIGH_START to its size. Linux ignores an e820 map of fewer than two entries
+ * GUEST_MAP_HIGH_START on: each of its RAM ranges there as available RAM, the holes between
+ * them left out (an identity layout, plinth/ram_layout.h, has RAM above 1 MiB only where its
+ * host chunks are). Linux ignores an e820 map of fewer than two entries
  * (arch/x86/kernel/e820.c append_e820_table) and wants its low memory below the BIOS area.
  */
 u32 guest_map(const struct vm *vm, const struct mem_range *fw, u32 n, struct mem_range *out, u32 max);

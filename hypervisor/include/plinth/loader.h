@@ -11,6 +11,12 @@
  * names the module and the problem; Plinth goes on either way. */
 int loader_load(struct vm *vm, struct boot_info *bi, u32 index);
 
+/* Whether module index is a kernel that runs wherever its RAM is (a Linux bzImage with
+ * relocatable_kernel set), so that a VM may get RAM at guest-physical = host-physical
+ * (plinth/ram_layout.h); false for a kernel at fixed addresses (multiboot, ELF) and for
+ * anything Plinth cannot boot (its loader says why later). Reads the image only. */
+bool loader_relocatable(const struct boot_info *bi, u32 index);
+
 /* Each format's loader: 0 when loaded, -ENOENT when the image is not of its format, another
  * error after printing why. Linux bzImage (guest/linux.c), multiboot version 1 kernels
  * (guest/multiboot.c). */

@@ -24,6 +24,9 @@ u64 ram_place_capacity(const struct pmm *free);
  * too little aligned RAM or the chunks would be more than RAM_PLACE_MAX; -EINVAL for a size
  * that is zero or not a multiple of 2 MiB. */
 int ram_place(struct pmm *free, u64 size, struct ram_place *out);
+/* The same with every chunk below limit (2 MiB aligned): -ENOMEM, free as it was, when the
+ * aligned RAM below limit is too little. */
+int ram_place_below(struct pmm *free, u64 size, u64 limit, struct ram_place *out);
 
 /* Gives the chunks back to free (a VM that cannot be built, say). */
 void ram_place_release(struct pmm *free, const struct ram_place *p);

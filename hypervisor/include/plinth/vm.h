@@ -46,8 +46,9 @@ struct vm {
 	 * Otherwise Plinth filters every IPI to the VM's own CPUs (the arch says how). */
 	bool interrupts_passthrough;
 	struct arch_vm *arch;
-	/* A VM of a configuration (a partition, core/partition.c): RAM at guest-physical 0 to
-	 * ram_size only, its kernel (and initrd) from its own modules, which Plinth keeps for a
+	/* A VM of a configuration (a partition, core/partition.c): ram_size bytes of RAM, at
+	 * guest-physical 0 upwards or, for a VM whose devices' DMA is not remapped, at
+	 * guest-physical = host-physical above 1 MiB (plinth/ram_layout.h), its kernel (and initrd) from its own modules, which Plinth keeps for a
 	 * restart, and its emulated COM1 (uart, under uart_lock: its vCPUs write it, CPU 0 feeds
 	 * it input). The default VM has none of these. */
 	bool partition;

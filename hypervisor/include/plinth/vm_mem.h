@@ -31,6 +31,12 @@ const struct vm_mem *vm_mem_find(const struct vm *vm, gpa_t gpa, u64 size);
  * is contiguous in Plinth's memory too); NULL otherwise (a hypercall then returns -EFAULT). */
 void *vm_mem_ptr(const struct vm *vm, gpa_t gpa, u64 size);
 
+/* Whether any byte of guest-physical [gpa, gpa + len) is RAM of the VM (a device's BAR there
+ * would hide RAM). A range that wraps touches everything. */
+bool vm_mem_touches_ram(const struct vm *vm, gpa_t gpa, u64 len);
+/* The end of the VM's highest RAM range (0 without RAM): a partition's RAM need not be all of
+ * [0, ram_size) (plinth/ram_layout.h). */
+u64 vm_mem_ram_end(const struct vm *vm);
 /* Whether every byte of guest-physical [gpa, gpa + len) is RAM of the VM, across ranges. */
 bool vm_mem_is_ram(const struct vm *vm, gpa_t gpa, u64 len);
 /* The host address of gpa and how many bytes from there (at most len) lie in the same RAM

@@ -1,4 +1,4 @@
-// sources: hypervisor/core/guest_map.c hypervisor/core/vm_mem.c
+// sources: hypervisor/core/guest_map.c hypervisor/core/vm_mem.c hypervisor/core/ram_layout.c
 /*
  * The guest's memory map (core/guest_map.c) for the default VM's layout: RAM identity-mapped
  * except Plinth's range (2-8 MiB), which is RAM backed by a host chunk near the top; that
@@ -6,6 +6,7 @@
  * and the chunk reserved; firmware types pass through; adjacent pieces merge.
  */
 #include <plinth/guest_map.h>
+#include <plinth/ram_layout.h>
 #include <plinth/vm.h>
 
 #include "test.h"
@@ -100,4 +101,30 @@ TEST(partition_map_has_the_pc_shape)
 	CHECK(!guest_map_reserved(&vm, 0x9e000, 0x1000) && !guest_map_reserved(&vm, 0x100000, 0x1000));
 	vm.partition = false;
 	CHECK(!guest_map_reserved(&vm, 0xe0000, 0x1000));
+}
+
+/* A partition with an identity layout (plinth/ram_layout.h) of chunks at 110-366 MiB and
+ * 1-1.125 GiB: its low MiB from the first chunk, the rest at host addresses. The map is the
+ * PC's low shape, then each RAM range above 1 MiB as it lies, the holes left out; the loaders'
+ * reserved part is the same low hole. */
+TEST(identity_partition_map_leaves_the_holes_out)
+{
+	static struct ram_place p = { 2, { { 0x6e00000, 0x16e00000 }, { 0x40000000, 0x48000000 } } };
+	static struct ram_layout l;
+	u32 n, i;
+
+	memset(&vm, 0, sizeof(vm));
+	vm.partition = true;
+	vm.ram_size = 0x18000000;
+	REQUIRE(ram_layout(&p, true, &l) == 0);
+	for (i = 0; i < l.count; i++)
+		REQUIRE(vm_mem_add(&vm, l.range[i].gpa, l.range[i].hpa, l.range[i].size, VM_MEM_RAM) == 0);
+	vm_mem_add(&vm, 0xfebc0000, 0xfebc0000, 0x20000, VM_MEM_MMIO); /* a BAR: not in the map */
+	n = guest_map(&vm, fw, ARRAY_SIZE(fw), out, ARRAY_SIZE(out));
+	REQUIRE_EQ_U64(n, 4);
+	CHECK_ENTRY(0, 0x0, 0x9f000, MB2_MEM_AVAILABLE);
+	CHECK_ENTRY(1, 0x9f000, 0x100000, MB2_MEM_RESERVED);
+	CHECK_ENTRY(2, 0x6f00000, 0x16e00000, MB2_MEM_AVAILABLE);
+	CHECK_ENTRY(3, 0x40000000, 0x48000000, MB2_MEM_AVAILABLE);
+	CHECK(guest_map_reserved(&vm, 0xe0000, 0x1000) && !guest_map_reserved(&vm, 0x6f00000, 0x1000));
 }

@@ -102,3 +102,25 @@ TEST(bad_sizes_and_the_top_of_the_address_space)
 	CHECK_EQ_U64(p.count, 1);
 	CHECK_RANGES(&free_set, 0xfffffffffff00000ULL, 0xfffffffffffff000ULL);
 }
+
+TEST(below_a_limit_takes_only_chunks_under_it)
+{
+	/* 2-6 MiB, 10-20 MiB, 30-64 MiB: below 16 MiB there are 4 + 6 MiB. */
+	static const u64 r[] = { 2 * M, 6 * M, 10 * M, 20 * M, 30 * M, 64 * M };
+
+	fill(r, 3);
+	/* Anywhere, 8 MiB come whole from 10-20 MiB; below 14 MiB only 4 + 4 MiB. */
+	REQUIRE(ram_place_below(&free_set, 8 * M, 14 * M, &p) == 0);
+	CHECK_EQ_U64(p.count, 2);
+	CHECK_EQ_U64(placed(), 8 * M);
+	for (u32 i = 0; i < p.count; i++)
+		CHECK(p.chunk[i].end <= 14 * M);
+	CHECK_RANGES(&free_set, 14 * M, 20 * M, 30 * M, 64 * M);
+	ram_place_release(&free_set, &p);
+	/* 12 MiB do not fit below 15 MiB (4 + 4 aligned MiB): refused, the set as it was. */
+	CHECK_EQ_INT(ram_place_below(&free_set, 12 * M, 15 * M, &p), -ENOMEM);
+	CHECK_RANGES(&free_set, 2 * M, 6 * M, 10 * M, 20 * M, 30 * M, 64 * M);
+	REQUIRE(ram_place(&free_set, 12 * M, &p) == 0);
+	CHECK_EQ_U64(p.count, 1);
+	CHECK_EQ_U64(p.chunk[0].start, 30 * M);
+}

@@ -1,4 +1,4 @@
-// sources: hypervisor/arch/x86/vm_acpi.c hypervisor/arch/x86/vm_acpi_pci.c @acpi-parser
+// sources: hypervisor/arch/x86/vm_acpi.c hypervisor/arch/x86/vm_acpi_pci.c hypervisor/arch/x86/vm_acpi_prt.c @acpi-parser
 /*
  * A partition VM's ACPI tables (arch/x86/vm_acpi.c), read back by Plinth's own ACPI parser:
  * the RSDP leads through the XSDT to exactly the VM's CPUs (and its I/O APIC and overrides only

@@ -148,4 +148,21 @@ TEST(remove_splits_shrinks_and_refuses)
 	CHECK(vm_mem_find(&vm, 0x106000, 0x9000) != NULL);
 	CHECK_EQ_INT(vm_mem_remove(&vm, 0x106000, 0x1000), 0);
 	CHECK_EQ_U64(vm.mem_count, VM_MEM_MAX);
+/* What a BAR may not cover, and where a partition's map ends: RAM only, MMIO and holes apart. */
+TEST(touching_ram_and_the_end_of_ram)
+{
+	setup();
+	CHECK(vm_mem_touches_ram(&vm, 0x2fff, 0x1000));
+	CHECK(vm_mem_touches_ram(&vm, 0x0, 0x1001));
+	CHECK(vm_mem_touches_ram(&vm, 0x3000, 0x2001)); /* the hole and MMIO, then RAM's first byte */
+	CHECK(!vm_mem_touches_ram(&vm, 0x3000, 0x2000));
+	CHECK(!vm_mem_touches_ram(&vm, 0x0, 0x1000));
+	CHECK(!vm_mem_touches_ram(&vm, 0x6000, ~0ULL - 0x6000));
+	CHECK(!vm_mem_touches_ram(&vm, 0x1000, 0));
+	CHECK(vm_mem_touches_ram(&vm, 0x7000, ~0ULL - 0x1000)); /* wraps: everything */
+	CHECK_EQ_U64(vm_mem_ram_end(&vm), 0x6000);
+	vm.mem_count = 3; /* without the RAM above the MMIO */
+	CHECK_EQ_U64(vm_mem_ram_end(&vm), 0x3000);
+	vm.mem_count = 0;
+	CHECK_EQ_U64(vm_mem_ram_end(&vm), 0);
 }

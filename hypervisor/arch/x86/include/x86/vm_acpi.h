@@ -32,6 +32,13 @@
 #define VM_ACPI_SLEEP_PORT 0x0f00
 
 /* What goes into the tables. Arrays are the caller's and only read. */
+#define VM_ACPI_MAX_PRT 64
+
+struct vm_acpi_prt_entry {
+	u8 dev, pin;
+	u32 gsi;
+};
+
 struct vm_acpi_config {
 	const u32 *apic_ids; /* the VM's CPUs, boot CPU first; IDs above 254 get x2APIC entries */
 	u32 cpu_count;	     /* 1..VM_ACPI_MAX_CPUS */
@@ -72,6 +79,10 @@ struct vm_acpi_config {
 	u8 pci_bus_start, pci_bus_end;
 	const struct pci_range *pci_mmio, *pci_io;
 	u32 pci_mmio_count, pci_io_count;
+	/* The root bridge's _PRT (vm_acpi_prt.c): a device's INTx pin (0 INTA .. 3 INTD) on a GSI;
+	 * at most VM_ACPI_MAX_PRT, only with pci_root. */
+	const struct vm_acpi_prt_entry *prt;
+	u32 prt_count;
 };
 
 /* Where the tables of the last build went, as guest-physical addresses (for tests and logs). */
@@ -100,5 +111,8 @@ int vm_acpi_pci_check(const struct vm_acpi_config *config);
 /* The DSDT's bytes for the root bridge (none without pci_root), written to out unless NULL;
  * their count. Only for a config vm_acpi_pci_check accepts. */
 u32 vm_acpi_pci_root(const struct vm_acpi_config *config, u8 *out);
+/* (vm_acpi_prt.c) The DSDT's bytes for the root bridge's _PRT (none without pci_root or
+ * entries), written to out unless NULL; their count. */
+u32 vm_acpi_prt(const struct vm_acpi_config *config, u8 *out);
 
 #endif
