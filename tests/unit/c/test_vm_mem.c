@@ -148,6 +148,8 @@ TEST(remove_splits_shrinks_and_refuses)
 	CHECK(vm_mem_find(&vm, 0x106000, 0x9000) != NULL);
 	CHECK_EQ_INT(vm_mem_remove(&vm, 0x106000, 0x1000), 0);
 	CHECK_EQ_U64(vm.mem_count, VM_MEM_MAX);
+}
+
 /* What a BAR may not cover, and where a partition's map ends: RAM only, MMIO and holes apart. */
 TEST(touching_ram_and_the_end_of_ram)
 {
