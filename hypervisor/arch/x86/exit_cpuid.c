@@ -59,7 +59,7 @@ static u32 gcd(u32 a, u32 b)
  * which a CPU returns for leaves past its maximum). Linux computes the TSC rate as
  * crystal_khz * EBX / EAX in 32 bits: the ratio is kept small enough for that.
  */
-static __noinline void clock_leaf(u32 leaf, u64 *a, u64 *b, u64 *c, u64 *d)
+static __noinline void clock_leaf(u32 leaf, struct guest_regs *r)
 {
 	static u32 host_max; /* the CPU's last basic leaf, read once (the same on every CPU) */
 	u32 tsc_khz = (u32)(tsc_hz() / 1000), crystal_khz = (u32)(tsc_apic_timer_hz() / 1000), num, den, g;
@@ -72,7 +72,7 @@ static __noinline void clock_leaf(u32 leaf, u64 *a, u64 *b, u64 *c, u64 *d)
 		cpuid(0, 0, &host_max, &x, &x, &x);
 	}
 	if (leaf == 0) {
-		*a = MAX(*a, (u64)CPUID_LEAF_FREQUENCY);
+		r->rax = MAX(r->rax, (u64)CPUID_LEAF_FREQUENCY);
 	} else if (leaf == CPUID_LEAF_TSC_CRYSTAL) {
 		g = gcd(tsc_khz, crystal_khz);
 		num = tsc_khz / g;
@@ -81,16 +81,16 @@ static __noinline void clock_leaf(u32 leaf, u64 *a, u64 *b, u64 *c, u64 *d)
 			num = (num + 1) / 2;
 			den /= 2;
 		}
-		*a = den;
-		*b = num;
-		*c = crystal_khz * 1000;
-		*d = 0;
+		r->rax = den;
+		r->rbx = num;
+		r->rcx = crystal_khz * 1000;
+		r->rdx = 0;
 	} else if (leaf == CPUID_LEAF_FREQUENCY) {
-		*a = *b = tsc_khz / 1000;
-		*c = crystal_khz / 1000;
-		*d = 0;
+		r->rax = r->rbx = tsc_khz / 1000;
+		r->rcx = crystal_khz / 1000;
+		r->rdx = 0;
 	} else if (leaf > host_max) {
-		*a = *b = *c = *d = 0;
+		r->rax = r->rbx = r->rcx = r->rdx = 0;
 	}
 }
 
@@ -108,6 +108,9 @@ void exit_cpuid(struct vcpu *v)
 		return;
 	}
 	asm volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(leaf), "c"(sub));
+	r->rax = a;
+	r->rbx = b;
+	r->rdx = d;
 	/* Executed in VMX root: bits that mirror CR4 show Plinth's CR4, not the guest's (read for
 	 * those leaves only). */
 	switch (leaf) {
@@ -123,14 +126,16 @@ void exit_cpuid(struct vcpu *v)
 			c &= ~(u64)CPUID_7_1_ECX_MSR_IMM; /* not emulated (tools/exits.py) */
 		break;
 	default:
-		/* A partition's clock leaves (and leaf 0, which must reach them): out of line. */
-		if (__builtin_expect(v->vm->partition, 0) && leaf <= CPUID_LEAF_FREQUENCY)
-			clock_leaf(leaf, &a, &b, &c, &d);
+		/* A partition's clock leaves (and leaf 0, which must reach them): out of line, on
+		 * the answer already in the registers (no locals of this function in memory). */
+		if (__builtin_expect(v->vm->partition, 0) && leaf <= CPUID_LEAF_FREQUENCY) {
+			r->rcx = c;
+			clock_leaf(leaf, r);
+			vcpu_skip_instruction_fast();
+			return;
+		}
 		break;
 	}
-	r->rax = a;
-	r->rbx = b;
 	r->rcx = c;
-	r->rdx = d;
 	vcpu_skip_instruction_fast();
 }
