@@ -37,7 +37,11 @@ struct guest_regs {
 #define VCPU_REQ_STOP BIT(5)   /* its VM stopped: park (vm_kick.c) */
 
 struct vcpu_events {
-	volatile u32 requests;
+	volatile u32 requests __aligned(8);
+	/* Set for the boot CPU's vCPU in a partition, which reads the console's input at the end
+	 * of its exits (vm_console.c). Beside requests: the lean exit path tests both with one
+	 * 8-byte compare (vmentry.S). */
+	u32 polls_console;
 	volatile u32 kicks_pending;
 	volatile u8 sipi_vector;
 	volatile bool parked;	/* left guest mode for good: its VM stopped */
@@ -49,6 +53,8 @@ struct vcpu_events {
 	u32 idt_error_code;
 	u32 proc_controls;	/* primary processor-based controls (NMI-window exiting toggles) */
 };
+_Static_assert(__builtin_offsetof(struct vcpu_events, polls_console) == __builtin_offsetof(struct vcpu_events, requests) + 4,
+	       "vmentry.S tests requests and polls_console as one 8-byte word");
 
 /* The local APIC as the guest programs it (vapic.c, apic_base.c): IA32_APIC_BASE as the guest
  * sees it (the base never moves), and the logical destination registers its IPIs are decoded
@@ -87,7 +93,6 @@ struct vcpu {
 	u64 ipis_dropped;	    /* IPIs (or their part) to CPUs outside a partition */
 	bool ipi_drop_logged;
 	u32 start; /* the VM's start (struct vm starts) it runs in */
-	bool polls_console; /* the boot CPU's vCPU in a partition reads the console's input */
 	bool restart_on_park; /* it stopped its VM for the guest's reset request: it restarts it */
 };
 
