@@ -78,6 +78,7 @@ struct vcpu {
 	 * entry (vmentry.S): how much of the guest's time its exits cost. */
 	u64 exit_ticks[EXIT_REASON_MAX + 1];
 	u32 exit_reason; /* basic reason of the exit being handled, for exit_ticks */
+	u32 cpuid_fixups; /* the leaves up to 0x16 whose host answer Plinth changes (exit_cpuid.c) */
 	u64 launch_tsc;	 /* TSC at its first VM entry: its time since, against exit_ticks */
 	/* INIT/SIPI as the guest sends them: through Plinth (vapic.c), the vCPU waits for a SIPI
 	 * halted, in software; once its VM owns the xAPIC page, in the wait-for-SIPI activity

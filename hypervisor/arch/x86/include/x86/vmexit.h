@@ -7,6 +7,8 @@
 #include <vmx_exits.h>
 #include <x86/vcpu.h>
 
+/* Before a vCPU's first entry: which CPUID leaves its exits change (cpuid_fixups). */
+void exit_cpuid_vcpu_init(struct vcpu *v);
 /* A basic reason past the table's: the VM stops. */
 __noreturn void vmexit_unknown_reason(struct vcpu *v);
 /* The exit reasons with a lean frame, as a bit string for vmentry.S's BT. */
