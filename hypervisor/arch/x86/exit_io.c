@@ -330,9 +330,11 @@ void exit_io(struct vcpu *v)
 	}
 	if (q & IO_QUAL_IN) {
 		/* The handler's value has no bits past size (struct io_ports): RAX's kept part is
-		 * cut first, so that nothing lives across the call. */
-		v->regs->rax &= keep;
-		current_vcpu()->regs->rax |= c->in(v, (u16)port, size);
+		 * cut first, so that only the frame's address lives across the call. */
+		struct guest_regs *r = v->regs;
+
+		r->rax &= keep;
+		r->rax |= c->in(v, (u16)port, size);
 	} else {
 		c->out(v, (u16)port, size, (u32)(v->regs->rax & ~keep));
 	}
