@@ -145,7 +145,7 @@ static inline void vcpu_set_gpr(struct vcpu *v, u32 index, u64 value)
 void vcpu_inject_exception(u32 vector, bool has_error_code, u32 error_code);
 void vcpu_inject_gp(void);
 void vcpu_inject_ud(void);
-/* RF and TF when an instruction Plinth emulated completes (vcpu.c), out of line: rare. */
+/* RF and TF when an instruction Plinth emulated completes (vcpu_step.c), out of line: rare. */
 void vcpu_complete_flags(u64 rflags);
 /* The body of vcpu_skip_instruction_len, inline for the common exits' handlers
  * (vcpu_skip_instruction_fast): a call is a good part of their path. */
