@@ -27,6 +27,22 @@ static u64 cpuid_roundtrip_tsc(void)
 	return best;
 }
 
+void single_step_arm(void)
+{
+	asm volatile("mov %0, %%dr6" : : "r"(0ull));
+	guard_arm();
+}
+
+void single_step_expect(const char *what, struct fault f)
+{
+	u64 dr6;
+
+	asm volatile("mov %%dr6, %0" : "=r"(dr6));
+	check_expect(f.vector == X86_DB, "%s under TF: %s (vector %d) after it, not a single-step #DB", what,
+		     f.vector == FAULT_NONE ? "no exception" : "another exception", f.vector);
+	check_expect(dr6 & GUEST_DR6_BS, "%s under TF: DR6 0x%lx after its #DB, BS clear", what, dr6);
+}
+
 /* CPUID with RFLAGS.TF set (by POPF: the trap follows the next instruction, SDM Vol. 3B,
  * 18.4.3): Plinth emulates it, so the #DB must come from Plinth, at the instruction after it
  * (guarded: the trap handler resumes past it and ends the stepping). Without it the #DB comes
@@ -37,20 +53,13 @@ static u64 cpuid_roundtrip_tsc(void)
 static void check_cpuid_single_step(void)
 {
 	u32 a = 0, b, c = 0, d;
-	u64 dr6 = 0;
-	struct fault f;
 
-	asm volatile("mov %0, %%dr6" : : "r"(dr6));
-	guard_arm();
+	single_step_arm();
 	asm volatile("pushfq\n\torq %4, (%%rsp)\n\tpopfq\n\tcpuid\n\t" GUARDED("nop")
 		     : "+a"(a), "=b"(b), "+c"(c), "=d"(d)
 		     : "i"(GUEST_RFLAGS_TF)
 		     : "memory", "cc");
-	f = guard_result();
-	asm volatile("mov %%dr6, %0" : "=r"(dr6));
-	check_expect(f.vector == X86_DB, "CPUID under TF: %s (vector %d) after it, not a single-step #DB",
-		     f.vector == FAULT_NONE ? "no exception" : "another exception", f.vector);
-	check_expect(dr6 & GUEST_DR6_BS, "CPUID under TF: DR6 0x%lx after its #DB, BS clear", dr6);
+	single_step_expect("CPUID", guard_result());
 }
 
 void check_cpuid(void)

@@ -34,21 +34,14 @@ static void check_in_widths(void)
  * how this is caught). */
 static void check_in_single_step(void)
 {
-	u64 dr6 = 0;
 	u32 v;
-	struct fault f;
 
-	asm volatile("mov %0, %%dr6" : : "r"(dr6));
-	guard_arm();
+	single_step_arm();
 	asm volatile("pushfq\n\torq %2, (%%rsp)\n\tpopfq\n\tinl %w1, %0\n\t" GUARDED("nop")
 		     : "=a"(v)
 		     : "d"((u16)PLINTH_TEST_PORT_ID), "i"(GUEST_RFLAGS_TF)
 		     : "memory", "cc");
-	f = guard_result();
-	asm volatile("mov %%dr6, %0" : "=r"(dr6));
-	check_expect(f.vector == X86_DB, "IN under TF: %s (vector %d) after it, not a single-step #DB",
-		     f.vector == FAULT_NONE ? "no exception" : "another exception", f.vector);
-	check_expect(dr6 & GUEST_DR6_BS, "IN under TF: DR6 0x%lx after its #DB, BS clear", dr6);
+	single_step_expect("IN", guard_result());
 	check_expect(v == PLINTH_TEST_PORT_ID_VALUE, "IN under TF: 0x%x, not 0x%x", v, PLINTH_TEST_PORT_ID_VALUE);
 }
 

@@ -122,7 +122,8 @@ static __noinline void special_leaf(struct guest_regs *r)
 	switch (leaf) {
 	case 1:
 		r->rcx = (r->rcx & ~(u64)(CPUID_1_ECX_VMX | CPUID_1_ECX_SMX | CPUID_1_ECX_OSXSAVE)) |
-			 CPUID_1_ECX_HYPERVISOR | (vmcs_read(VMCS_GUEST_CR4) & X86_CR4_OSXSAVE ? CPUID_1_ECX_OSXSAVE : 0);
+			 CPUID_1_ECX_HYPERVISOR |
+			 (vmcs_read(VMCS_GUEST_CR4) & X86_CR4_OSXSAVE ? CPUID_1_ECX_OSXSAVE : 0);
 		break;
 	case 7:
 		if (sub == 0)
@@ -159,10 +160,11 @@ void exit_cpuid(struct vcpu *v)
 {
 	struct guest_regs *r = v->regs;
 	u32 leaf = (u32)r->rax, sub = (u32)r->rcx;
+	bool special = leaf <= CPUID_LEAF_FREQUENCY
+			       ? v->cpuid_fixups >> leaf & 1
+			       : leaf - PLINTH_CPUID_LEAF_BASE <= PLINTH_CPUID_LEAF_LIMIT - PLINTH_CPUID_LEAF_BASE;
 
-	if (__builtin_expect(leaf <= CPUID_LEAF_FREQUENCY ? v->cpuid_fixups >> leaf & 1
-							 : leaf - PLINTH_CPUID_LEAF_BASE <= PLINTH_CPUID_LEAF_LIMIT - PLINTH_CPUID_LEAF_BASE,
-			     0))
+	if (__builtin_expect(special, 0))
 		special_leaf(r); /* which reads the leaf again: nothing to keep here */
 	else
 		host_leaf(leaf, sub, r);

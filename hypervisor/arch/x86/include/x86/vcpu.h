@@ -53,7 +53,8 @@ struct vcpu_events {
 	u32 idt_error_code;
 	u32 proc_controls;	/* primary processor-based controls (NMI-window exiting toggles) */
 };
-_Static_assert(__builtin_offsetof(struct vcpu_events, polls_console) == __builtin_offsetof(struct vcpu_events, requests) + 4,
+_Static_assert(__builtin_offsetof(struct vcpu_events, polls_console) ==
+		       __builtin_offsetof(struct vcpu_events, requests) + 4,
 	       "vmentry.S tests requests and polls_console as one 8-byte word");
 
 /* The local APIC as the guest programs it (vapic.c, apic_base.c): IA32_APIC_BASE as the guest
@@ -163,7 +164,8 @@ static inline __attribute__((always_inline)) void vcpu_advance_rip(u64 len)
 	if (__builtin_expect(next > 0xffffULL, 1)) {
 		u64 cs = vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS);
 
-		if (__builtin_expect(!(cs & AR_L), 0) || __builtin_expect(!(vmcs_read(VMCS_GUEST_IA32_EFER) & EFER_LMA), 0))
+		if (__builtin_expect(!(cs & AR_L), 0) ||
+		    __builtin_expect(!(vmcs_read(VMCS_GUEST_IA32_EFER) & EFER_LMA), 0))
 			next &= cs & AR_DB ? 0xffffffffULL : 0xffffULL;
 	}
 	vmcs_write(VMCS_GUEST_RIP, next);
