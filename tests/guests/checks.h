@@ -31,6 +31,10 @@ void check_info(const char *fmt, ...) __printf(1, 2);
 
 /* The checks, one file each (checks_<name>.c). */
 void check_cpuid(void);
+/* Single-step checks (checks_cpuid.c): DR6 cleared and the guard armed before an instruction
+ * run under TF with a GUARDED nop right after it; then whether its #DB came there, with BS. */
+void single_step_arm(void);
+void single_step_expect(const char *what, struct fault f);
 void check_vmcall(void);
 void check_cr4(void);
 void check_msr(void);

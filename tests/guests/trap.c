@@ -92,6 +92,8 @@ void trap_handler(struct trap_frame *frame)
 	if (resume) {
 		guard_record(frame->vector, frame->error_code, frame->rflags);
 		frame->rip = resume;
+		if (frame->vector == X86_DB)
+			frame->rflags &= ~GUEST_RFLAGS_TF; /* a single-step check's: stepping ends */
 		return;
 	}
 	if (frame->vector == TRAP_IRQ_VECTOR && irq_hook) {

@@ -21,6 +21,10 @@
 #define X86_PF 14
 #define X86_EXCEPTIONS 32
 
+/* RFLAGS.TF (SDM Vol. 1, 3.4.3) and DR6.BS, which a single-step #DB sets (SDM Vol. 3B, 18.2.3). */
+#define GUEST_RFLAGS_TF BIT(8)
+#define GUEST_DR6_BS BIT(14)
+
 #define X86_CR4_TSD BIT(2)
 #define X86_CR4_PAE BIT(5)
 #define X86_CR4_VMXE BIT(13)

@@ -50,9 +50,10 @@ void asm_offsets(void)
 	OFFSET(PC_EXIT_TSC, struct percpu, exit_tsc);
 	OFFSET(VCPU_REQUESTS, struct vcpu, ev.requests);
 	OFFSET(VCPU_REGS, struct vcpu, regs);
+	OFFSET(VCPU_EXITS, struct vcpu, exits);
 	OFFSET(VCPU_EXIT_REASON, struct vcpu, exit_reason);
 	OFFSET(VCPU_EXIT_TICKS, struct vcpu, exit_ticks);
-	OFFSET(VCPU_POLLS_CONSOLE, struct vcpu, polls_console);
+	OFFSET(VCPU_POLLS_CONSOLE, struct vcpu, ev.polls_console);
 	DEFINE(FIELD_VM_EXIT_REASON, VMCS_VM_EXIT_REASON);
 	DEFINE(EXIT_REASONS, EXIT_REASON_MAX + 1);
 	/* Keep the exit frame a multiple of 16 so C is called with an aligned stack. */

@@ -21,23 +21,37 @@
 #define TEST_PORT_WIDTH 4
 #define IO_CLAIMS_MAX 16
 
-static const struct io_ports *claims[IO_CLAIMS_MAX];
+/* The claimed ranges by index from 1 (0: none), with the port past each range's end and its
+ * handlers (one load each on the exit's path): an access of size bytes at port is the range's
+ * whole when port + size <= end, which index 0's end of 0 never allows. */
+struct claim {
+	u32 end;
+	u32 (*in)(struct vcpu *v, u16 port, u32 size);
+	void (*out)(struct vcpu *v, u16 port, u32 size, u32 value);
+	const struct io_ports *ports;
+};
+static struct claim claims[IO_CLAIMS_MAX + 1];
 static u32 claim_count;
+/* Every port's claim index, the first claim's where ranges overlap (as a walk in claim order
+ * would find): one load on each I/O exit instead of a walk (64 KiB, set at boot). */
+static u8 port_claim[1 << 16];
+_Static_assert(IO_CLAIMS_MAX < 256, "port_claim holds claim indices in a byte");
 
 void exit_io_claim(const struct io_ports *ports)
 {
-	if (claim_count < IO_CLAIMS_MAX)
-		claims[claim_count++] = ports;
+	u32 p;
+
+	if (claim_count >= IO_CLAIMS_MAX)
+		return;
+	claims[++claim_count] = (struct claim){ (u32)ports->base + ports->count, ports->in, ports->out, ports };
+	for (p = ports->base; p < (u32)ports->base + ports->count && p <= 0xffff; p++)
+		if (!port_claim[p])
+			port_claim[p] = (u8)claim_count;
 }
 
 static const struct io_ports *claim_of(u16 port)
 {
-	u32 i;
-
-	for (i = 0; i < claim_count; i++)
-		if (port >= claims[i]->base && port - claims[i]->base < claims[i]->count)
-			return claims[i];
-	return NULL;
+	return claims[port_claim[port]].ports;
 }
 
 static void intercept(u8 *a, u8 *b, u16 port)
@@ -54,12 +68,14 @@ void exit_io_bitmap_claims(struct vm *vm, bool (*owns)(const struct vm *vm, u16 
 	u32 i, p;
 
 	a->claims_owned = 0;
-	for (i = 0; i < claim_count; i++) {
-		if (!vm->partition && claims[i]->partitions_only)
+	for (i = 1; i <= claim_count; i++) {
+		const struct io_ports *c = claims[i].ports;
+
+		if (!vm->partition && c->partitions_only)
 			continue;
-		for (p = 0; p < claims[i]->count; p++)
-			intercept(a->io_bitmap_a, a->io_bitmap_b, (u16)(claims[i]->base + p));
-		if (owns(vm, claims[i]->base))
+		for (p = 0; p < c->count; p++)
+			intercept(a->io_bitmap_a, a->io_bitmap_b, (u16)(c->base + p));
+		if (owns(vm, c->base))
 			a->claims_owned |= BIT(i);
 	}
 }
@@ -136,27 +152,16 @@ static void unclaimed_out(struct vcpu *v, u16 port, u32 size, u32 value)
 	}
 }
 
-/* The index of the claim holding port (claim_count, owned by no VM, when none does). */
-static u32 claim_index(u16 port)
-{
-	u32 i;
-
-	for (i = 0; i < claim_count; i++)
-		if (port >= claims[i]->base && port - claims[i]->base < claims[i]->count)
-			break;
-	return i;
-}
-
 u32 exit_io_owned_in(struct vcpu *v, u16 port, u32 size)
 {
-	if (!v->vm->partition || (v->vm->arch->claims_owned & BIT(claim_index(port))))
+	if (!v->vm->partition || (v->vm->arch->claims_owned & BIT(port_claim[port])))
 		return exit_io_port_in(port, size);
 	return io_legacy_absent_in(v, port, size);
 }
 
 void exit_io_owned_out(struct vcpu *v, u16 port, u32 size, u32 value)
 {
-	if (!v->vm->partition || (v->vm->arch->claims_owned & BIT(claim_index(port))))
+	if (!v->vm->partition || (v->vm->arch->claims_owned & BIT(port_claim[port])))
 		exit_io_port_out(port, size, value);
 	else
 		io_legacy_absent_out(v, port, size, value);
@@ -176,9 +181,9 @@ static bool touches_claim(u16 port, u32 size)
 /* The range holding every byte of the access without wrapping, or NULL. */
 static const struct io_ports *whole_claim(u16 port, u32 size)
 {
-	const struct io_ports *c = claim_of(port);
+	const struct claim *c = &claims[port_claim[port]];
 
-	return c && (u32)port + size <= (u32)c->base + c->count ? c : NULL;
+	return (u32)port + size <= c->end ? c->ports : NULL;
 }
 
 /* The accesses no claim holds whole, out of line: exit_io_in and exit_io_out keep no frame for
@@ -242,29 +247,43 @@ void exit_io_out(struct vcpu *v, u16 port, u32 size, u32 value)
 		out_unclaimed(v, port, size, value);
 }
 
-/* The test device: reads of its registers; the byte offset within the 4-byte register. */
-static u32 test_port_in(struct vcpu *v, u16 port, u32 size)
-{
-	u32 reg = port < PLINTH_TEST_PORT_SCRATCH ? PLINTH_TEST_PORT_ID_VALUE : v->vm->arch->test_port_scratch;
-	u32 shift = 8 * (port & 3);
+/* The bits of a value of size bytes (1, 2 or 4). */
+static const u32 size_masks[5] = { 0, 0xff, 0xffff, 0xffffff, 0xffffffff };
 
-	return (u32)((reg >> shift) & (size == 4 ? ~0u : (1u << (8 * size)) - 1));
+static inline u32 size_mask(u32 size)
+{
+	return size_masks[size];
 }
 
-static void test_port_out(struct vcpu *v, u16 port, u32 size, u32 val)
+/* The test device: its two registers, each one claim (an access that spans both is split byte
+ * by byte); port's byte offset within the 4-byte register. */
+static u32 test_id_in(struct vcpu *v, u16 port, u32 size)
 {
-	u32 shift = 8 * (port & 3), mask = size == 4 ? ~0u : ((1u << (8 * size)) - 1) << shift;
+	(void)v;
+	return ((u32)PLINTH_TEST_PORT_ID_VALUE >> 8 * (port & 3)) & size_mask(size);
+}
+
+static void test_id_out(struct vcpu *v, u16 port, u32 size, u32 val)
+{
+	(void)v, (void)port, (void)size, (void)val; /* the identification register is read-only */
+}
+
+static u32 test_scratch_in(struct vcpu *v, u16 port, u32 size)
+{
+	return (v->vm->arch->test_port_scratch >> 8 * (port & 3)) & size_mask(size);
+}
+
+static void test_scratch_out(struct vcpu *v, u16 port, u32 size, u32 val)
+{
+	u32 shift = 8 * (port & 3), mask = size_mask(size) << shift;
 	u32 *reg = &v->vm->arch->test_port_scratch;
 
-	if (port < PLINTH_TEST_PORT_SCRATCH)
-		return; /* the identification register is read-only */
 	*reg = (*reg & ~mask) | ((val << shift) & mask);
 }
 
-/* Two registers, each one claim: an access that spans both is split byte by byte. */
-static const struct io_ports test_id = { PLINTH_TEST_PORT_ID, TEST_PORT_WIDTH, test_port_in, test_port_out, false };
-static const struct io_ports test_scratch = { PLINTH_TEST_PORT_SCRATCH, TEST_PORT_WIDTH, test_port_in,
-					      test_port_out, false };
+static const struct io_ports test_id = { PLINTH_TEST_PORT_ID, TEST_PORT_WIDTH, test_id_in, test_id_out, false };
+static const struct io_ports test_scratch = { PLINTH_TEST_PORT_SCRATCH, TEST_PORT_WIDTH, test_scratch_in,
+					      test_scratch_out, false };
 
 void exit_io_init(void)
 {
@@ -274,21 +293,50 @@ void exit_io_init(void)
 	io_reset_claim();
 }
 
-void exit_io(struct vcpu *v)
+/* What an IN of each size field (SDM Table 28-5: 0, 1 or 3) keeps of RAX: AL and AX keep the
+ * rest, EAX zero-extends (SDM Vol. 1, 3.4.1.1). */
+static const u64 in_keeps[4] = { ~0xffULL, ~0xffffULL, 0, 0 };
+
+/* String I/O and accesses no claim holds whole, out of line: exit_io keeps no frame for the
+ * claimed range's handler. */
+static __noinline void exit_io_slow(struct vcpu *v, u64 q)
 {
-	u64 q = vmcs_read(VMCS_EXIT_QUALIFICATION);
 	u32 size = IO_QUAL_SIZE(q);
 	u16 port = IO_QUAL_PORT(q);
-	u64 mask = size == 4 ? 0xffffffffULL : (1ULL << (8 * size)) - 1;
+	u64 keep = in_keeps[q & 3];
 
 	if (q & IO_QUAL_STRING) {
 		exit_io_string(v, q);
 		return;
 	}
 	if (q & IO_QUAL_IN)
-		/* IN to AL/AX keeps the rest of RAX; IN to EAX zero-extends (SDM Vol. 1, 3.4.1.1). */
-		v->regs->rax = size == 4 ? exit_io_in(v, port, size) : (v->regs->rax & ~mask) | exit_io_in(v, port, size);
+		v->regs->rax = (v->regs->rax & keep) | (in_unclaimed(v, port, size) & ~keep);
 	else
-		exit_io_out(v, port, size, (u32)(v->regs->rax & mask));
+		out_unclaimed(v, port, size, (u32)(v->regs->rax & ~keep));
+	vcpu_skip_instruction_fast();
+}
+
+/* The common case inline: an IN or OUT that one claimed range holds whole, found with one load
+ * per table (port_claim, claims). */
+void exit_io(struct vcpu *v)
+{
+	u64 q = vmcs_read(VMCS_EXIT_QUALIFICATION), keep = in_keeps[q & 3];
+	u32 port = IO_QUAL_PORT(q), size = IO_QUAL_SIZE(q);
+	const struct claim *c = &claims[port_claim[port]];
+
+	if (__builtin_expect((q & IO_QUAL_STRING) || port + size > c->end, 0)) {
+		exit_io_slow(v, q);
+		return;
+	}
+	if (q & IO_QUAL_IN) {
+		/* The handler's value has no bits past size (struct io_ports): RAX's kept part is
+		 * cut first, so that only the frame's address lives across the call. */
+		struct guest_regs *r = v->regs;
+
+		r->rax &= keep;
+		r->rax |= c->in(v, (u16)port, size);
+	} else {
+		c->out(v, (u16)port, size, (u32)(v->regs->rax & ~keep));
+	}
 	vcpu_skip_instruction_fast();
 }

@@ -23,6 +23,7 @@
 #include <x86/vmcs.h>
 #include <x86/vmcs_guest.h>
 #include <x86/vmentry.h>
+#include <x86/vmexit.h>
 #include <x86/vmx.h>
 #include <x86/vtd.h>
 
@@ -75,6 +76,7 @@ void arch_vcpu_run(struct vm *vm, u32 id)
 	vmcs_setup(v);
 	vcpu_virtual_state_init(v);
 	vm_console_vcpu_init(v);
+	exit_cpuid_vcpu_init(v);
 	if (id == 0) {
 		vmcs_guest_protected32(&vm->boot);
 		v->launch_regs.rax = vm->boot.rax;

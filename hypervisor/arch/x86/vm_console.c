@@ -79,12 +79,12 @@ void vm_console_vcpu_init(struct vcpu *v)
 {
 	u64 ticks;
 
-	v->polls_console = false;
+	v->ev.polls_console = false;
 	if (!v->vm->partition)
 		return;
-	v->polls_console = v->cpu == 0;
+	v->ev.polls_console = v->cpu == 0;
 	ticks = tsc_deadline(VM_CONSOLE_POLL_US) - rdtsc();
-	if (!v->polls_console)
+	if (!v->ev.polls_console)
 		return;
 	poll_ticks = ticks;
 	next_poll = rdtsc() + poll_ticks;

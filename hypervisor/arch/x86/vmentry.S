@@ -1,7 +1,8 @@
 /*
  * VM exit stub and first VM entry. On a VM exit the CPU loads HOST_RSP (this CPU's stack top
  * less GUEST_REGS_FRAME: the frame is already there) and HOST_RIP (vmx_exit_stub): we save the
- * guest's general registers in that struct guest_regs, call vmexit_handle() in C and resume.
+ * guest's general registers in that struct guest_regs, count the exit, call its handler
+ * in C (vmexit_dispatch) and resume.
  * Guest RSP/RIP/RFLAGS live in the VMCS. A VM exit clears RFLAGS but bit 1 (SDM 28.5.3): DF
  * is clear, as C wants.
  *
@@ -16,7 +17,8 @@
  * The TSC read at the exit and again before the entry gives Plinth's time for the exit, summed
  * per exit reason (vcpu.h exit_ticks). Before each VM entry one test of the vCPU's request
  * word says whether anything was posted to it (vcpu_events.c); the console poll of a
- * partition's boot vCPU is one test of a flag (vm_console.c).
+ * partition's boot vCPU is one test of a flag (vm_console.c). A lean exit tests both with one
+ * 8-byte compare (they are neighbours) and takes either on the full path.
  */
 #include "asm-offsets.h"
 
@@ -63,17 +65,28 @@
 	mov GR_RAX(\base), %rax
 .endm
 
-/* After vmexit_handle: the console poll where the vCPU has one, then Plinth's ticks since the
- * exit (or since the requests were taken) to its reason's sum. The low 32 bits suffice: no
- * exit takes 2^32 ticks (the 32-bit SUB zero-extends into RAX). */
+/* After the handler: Plinth's ticks since the exit (or since the requests were taken) to its
+ * reason's sum. The low 32 bits suffice: no exit takes 2^32 ticks (the 32-bit SUB zero-extends
+ * into RAX). RCX: the vCPU; RBX: the basic reason, from the exit on (C keeps RBX). */
+.macro ticks
+	rdtsc
+	sub %gs:PC_EXIT_TSC, %eax
+	add %rax, VCPU_EXIT_TICKS(%rcx,%rbx,8)
+.endm
+
+/* The exit counted by reason and handled: the dispatch table, vmexit.c. RDI: the vCPU. */
+.macro dispatch
+	incq VCPU_EXITS(%rdi,%rbx,8)
+	mov %ebx, VCPU_EXIT_REASON(%rdi)
+	call *vmexit_dispatch(,%rbx,8)
+.endm
+
+/* The same after the console poll where the vCPU has one. */
 .macro account
 	mov %gs:PC_VCPU, %rcx
-	cmpb $0, VCPU_POLLS_CONSOLE(%rcx)
+	cmpl $0, VCPU_POLLS_CONSOLE(%rcx)
 	jne 5f
-4:	rdtsc
-	sub %gs:PC_EXIT_TSC, %eax
-	mov VCPU_EXIT_REASON(%rcx), %edx
-	add %rax, VCPU_EXIT_TICKS(%rcx,%rdx,8)
+4:	ticks
 .endm
 
 .macro console_poll
@@ -92,19 +105,20 @@ vmx_exit_stub:
 	mov $FIELD_VM_EXIT_REASON, %eax
 	vmread %rax, %rax
 	jbe vmx_exit_reason_failed
-	movzwl %ax, %esi                /* the basic reason */
+	movzwl %ax, %ebx                /* the basic reason, kept in RBX to the entry */
 	mov %gs:PC_VCPU, %rdi
 	mov %rsp, VCPU_REGS(%rdi)       /* v->regs: the frame, for the handlers */
-	bt %rsi, vmexit_lean_reasons(%rip) /* a bit for every 16-bit reason */
+	bt %rbx, vmexit_lean_reasons(%rip) /* a bit for every 16-bit reason */
 	jnc vmx_exit_full
-	call vmexit_handle
-	account
+	dispatch
+	mov %gs:PC_VCPU, %rcx
+	ticks
 /* From here to the VMRESUME, an NMI handled on this CPU sends it to _again (nmi.c): what
  * it posted to the vCPU is taken before the guest runs, not at its next exit. RCX holds the
- * vCPU from the account. */
+ * vCPU. One compare covers the requests and the console poll. */
 	.global vmx_resume_lean_window, vmx_resume_lean_insn, vmx_resume_lean_again
 vmx_resume_lean_window:
-	cmpl $0, VCPU_REQUESTS(%rcx)
+	cmpq $0, VCPU_REQUESTS(%rcx)
 	jne 2f
 	load_lean %rsp
 	mov GR_RDI(%rsp), %rdi
@@ -113,18 +127,19 @@ vmx_resume_lean_insn:
 	save_callee_saved               /* only reached when VMRESUME fails */
 	jmp vmx_resume_failed
 2:	save_callee_saved               /* still the guest's: the C code kept them */
-	jmp vmx_take_requests
-	console_poll
+	rdtsc                           /* the full path's poll, ticks and requests: from here on */
+	mov %eax, %gs:PC_EXIT_TSC
+	jmp vmx_exit_account
 vmx_resume_lean_again:
 	mov %gs:PC_VCPU, %rcx
 	jmp vmx_resume_lean_window
 
 vmx_exit_full:
-	cmp $EXIT_REASONS, %esi
+	cmp $EXIT_REASONS, %ebx
 	jae vmx_exit_unknown
 	save_callee_saved
 	xor %ebp, %ebp                  /* a backtrace from the handler ends here */
-	call vmexit_handle
+	dispatch
 vmx_exit_account:
 	account
 	.global vmx_resume_window, vmx_resume_insn, vmx_resume_again

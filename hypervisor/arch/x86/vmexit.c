@@ -36,12 +36,13 @@ static const exit_handler_t handlers[EXIT_REASON_MAX + 1] = {
 #undef STOP
 };
 
-/* What vmexit_handle calls: every entry set (the reasons no control produces stop the VM), and
- * the exits that can interrupt a delivery through exit_in_delivery, so that the common path
- * tests neither. */
+/* What vmentry.S calls for each basic reason, once it has counted the exit in v->exits and set
+ * v->exit_reason: every entry set (the reasons no control produces stop the VM), and the exits
+ * that can interrupt a delivery through exit_in_delivery, so that the common path tests
+ * neither. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverride-init"
-static const exit_handler_t dispatch[EXIT_REASON_MAX + 1] = {
+const exit_handler_t vmexit_dispatch[EXIT_REASON_MAX + 1] = {
 	[0 ... EXIT_REASON_MAX] = exit_unexpected,
 #define HANDLER(reason, fn) \
 	[EXIT_REASON_##reason] = MAY_INTERRUPT_DELIVERY(EXIT_REASON_##reason) ? exit_in_delivery : fn,
@@ -152,14 +153,4 @@ void vcpu_gpr_lean_failed(const struct vcpu *v, u32 index)
 	panic("a handler used a register the exit did not save",
 	      "exit reason %u (%s) has a lean frame (vmexit_lean_reasons) but its handler used GPR %u", v->exit_reason,
 	      exit_reason_name(v->exit_reason), index);
-}
-
-/* The common path is: one count, the handler. vmentry.S read the basic reason, chose the
- * frame and sent those past EXIT_REASON_MAX to vmexit_unknown_reason; requests posted to the vCPU are taken there, which tests their word once before
- * VMRESUME: a stopped VM's vCPUs park there (vm_kick.c posts VCPU_REQ_STOP to each). */
-void vmexit_handle(struct vcpu *v, u64 basic)
-{
-	v->exits[basic]++;
-	v->exit_reason = (u32)basic;
-	dispatch[basic](v);
 }

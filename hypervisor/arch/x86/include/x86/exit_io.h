@@ -12,8 +12,9 @@
 #define IO_QUAL_REP BIT(5)
 #define IO_QUAL_PORT(q) ((u16)((q) >> 16))
 
-/* A range of ports Plinth handles: in returns the value read, out performs a write; port is
- * the access's first port, inside the range with all its bytes. */
+/* A range of ports Plinth handles: in returns the value read (size bytes: no bit set past
+ * them, exit_io merges it into RAX so), out performs a write; port is the access's first port,
+ * inside the range with all its bytes. */
 struct io_ports {
 	u16 base, count;
 	u32 (*in)(struct vcpu *v, u16 port, u32 size);

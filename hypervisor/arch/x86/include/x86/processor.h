@@ -43,6 +43,7 @@
 
 /* RFLAGS (SDM Vol. 1, 3.4.3): bit 1 is reserved and always 1. */
 #define X86_RFLAGS_FIXED BIT(1)
+#define X86_RFLAGS_TF BIT(8)
 #define X86_RFLAGS_DF BIT(10)
 #define X86_RFLAGS_RF BIT(16)
 

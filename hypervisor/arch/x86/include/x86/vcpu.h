@@ -37,7 +37,11 @@ struct guest_regs {
 #define VCPU_REQ_STOP BIT(5)   /* its VM stopped: park (vm_kick.c) */
 
 struct vcpu_events {
-	volatile u32 requests;
+	volatile u32 requests __aligned(8);
+	/* Set for the boot CPU's vCPU in a partition, which reads the console's input at the end
+	 * of its exits (vm_console.c). Beside requests: the lean exit path tests both with one
+	 * 8-byte compare (vmentry.S). */
+	u32 polls_console;
 	volatile u32 kicks_pending;
 	volatile u8 sipi_vector;
 	volatile bool parked;	/* left guest mode for good: its VM stopped */
@@ -49,6 +53,9 @@ struct vcpu_events {
 	u32 idt_error_code;
 	u32 proc_controls;	/* primary processor-based controls (NMI-window exiting toggles) */
 };
+_Static_assert(__builtin_offsetof(struct vcpu_events, polls_console) ==
+		       __builtin_offsetof(struct vcpu_events, requests) + 4,
+	       "vmentry.S tests requests and polls_console as one 8-byte word");
 
 /* The local APIC as the guest programs it (vapic.c, apic_base.c): IA32_APIC_BASE as the guest
  * sees it (the base never moves), and the logical destination registers its IPIs are decoded
@@ -72,6 +79,7 @@ struct vcpu {
 	 * entry (vmentry.S): how much of the guest's time its exits cost. */
 	u64 exit_ticks[EXIT_REASON_MAX + 1];
 	u32 exit_reason; /* basic reason of the exit being handled, for exit_ticks */
+	u32 cpuid_fixups; /* the leaves up to 0x16 whose host answer Plinth changes (exit_cpuid.c) */
 	u64 launch_tsc;	 /* TSC at its first VM entry: its time since, against exit_ticks */
 	/* INIT/SIPI as the guest sends them: through Plinth (vapic.c), the vCPU waits for a SIPI
 	 * halted, in software; once its VM owns the xAPIC page, in the wait-for-SIPI activity
@@ -87,7 +95,6 @@ struct vcpu {
 	u64 ipis_dropped;	    /* IPIs (or their part) to CPUs outside a partition */
 	bool ipi_drop_logged;
 	u32 start; /* the VM's start (struct vm starts) it runs in */
-	bool polls_console; /* the boot CPU's vCPU in a partition reads the console's input */
 	bool restart_on_park; /* it stopped its VM for the guest's reset request: it restarts it */
 };
 
@@ -139,6 +146,8 @@ static inline void vcpu_set_gpr(struct vcpu *v, u32 index, u64 value)
 void vcpu_inject_exception(u32 vector, bool has_error_code, u32 error_code);
 void vcpu_inject_gp(void);
 void vcpu_inject_ud(void);
+/* RF and TF when an instruction Plinth emulated completes (vcpu_step.c), out of line: rare. */
+void vcpu_complete_flags(u64 rflags);
 /* The body of vcpu_skip_instruction_len, inline for the common exits' handlers
  * (vcpu_skip_instruction_fast): a call is a good part of their path. */
 static inline __attribute__((always_inline)) void vcpu_advance_rip(u64 len)
@@ -149,26 +158,28 @@ static inline __attribute__((always_inline)) void vcpu_advance_rip(u64 len)
 
 	/* Outside 64-bit code the instruction pointer is EIP, or IP in 16-bit code: it wraps
 	 * (SDM Vol. 1, 3.5: "the EIP register"), and VM entry refuses a RIP above 4 GiB there.
-	 * Below 64 KiB nothing can wrap, and the code size is not read. */
-	if (next > 0xffffULL) {
+	 * Below 64 KiB nothing can wrap, and the code size is not read. Laid out for 64-bit code
+	 * above it (CS.L, then IA32_EFER.LMA, which CS.L needs to mean 64-bit code), straight
+	 * through. */
+	if (__builtin_expect(next > 0xffffULL, 1)) {
 		u64 cs = vmcs_read(VMCS_GUEST_CS_ACCESS_RIGHTS);
 
-		if (!(cs & AR_L) || !(vmcs_read(VMCS_GUEST_IA32_EFER) & EFER_LMA))
+		if (__builtin_expect(!(cs & AR_L), 0) ||
+		    __builtin_expect(!(vmcs_read(VMCS_GUEST_IA32_EFER) & EFER_LMA), 0))
 			next &= cs & AR_DB ? 0xffffffffULL : 0xffffULL;
 	}
 	vmcs_write(VMCS_GUEST_RIP, next);
-	/* The instruction completes: the STI/MOV-SS blocking it leaves ends, and so does RF, which
-	 * a fault Plinth injected may have set (SDM Vol. 3A, 18.3.1.1). Rare: written only when
-	 * set, since this is on every exit's path. */
-	if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
+	/* The instruction completes: the STI/MOV-SS blocking it leaves ends (SDM Vol. 3A, 6.8.3).
+	 * Rare: written only when set, since this is on every exit's path. */
+	if (__builtin_expect(intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS), 0))
 		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY_STATE,
 			   intr & ~(u64)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
-	if (rflags & X86_RFLAGS_RF)
-		vmcs_write(VMCS_GUEST_RFLAGS, rflags & ~(u64)X86_RFLAGS_RF);
+	if (__builtin_expect(rflags & (X86_RFLAGS_RF | X86_RFLAGS_TF), 0))
+		vcpu_complete_flags(rflags);
 }
 /* Completes an instruction Plinth emulated: RIP past it (wrapping as the guest's code size
- * does), its STI/MOV-SS blocking and RF gone. The _len form for an instruction Plinth
- * decoded itself. */
+ * does), its STI/MOV-SS blocking and RF gone, and under TF the single-step trap it owes the
+ * guest. The _len form for an instruction Plinth decoded itself. */
 void vcpu_skip_instruction_len(u32 len);
 static inline void vcpu_skip_instruction(void)
 {

@@ -4,7 +4,8 @@
 
 #include <x86/vcpu.h>
 
-/* HOST_RIP: saves the guest registers, calls vmexit_handle(), resumes the guest. */
+/* HOST_RIP: saves the guest registers, calls the exit's handler (vmexit_dispatch), resumes the
+ * guest. */
 void vmx_exit_stub(void);
 /* Enters the guest with regs loaded; returns (1) only when VMLAUNCH fails. */
 int vmx_launch(struct guest_regs *regs);

@@ -7,9 +7,8 @@
 #include <vmx_exits.h>
 #include <x86/vcpu.h>
 
-/* The C side of a VM exit, for this CPU's vCPU v, with the basic exit reason vmentry.S read
- * (at most EXIT_REASON_MAX) and v->regs set to the frame; returns to resume the guest. */
-void vmexit_handle(struct vcpu *v, u64 basic);
+/* Before a vCPU's first entry: which CPUID leaves its exits change (cpuid_fixups). */
+void exit_cpuid_vcpu_init(struct vcpu *v);
 /* A basic reason past the table's: the VM stops. */
 __noreturn void vmexit_unknown_reason(struct vcpu *v);
 /* The exit reasons with a lean frame, as a bit string for vmentry.S's BT. */
@@ -18,5 +17,9 @@ extern const u64 vmexit_lean_reasons[];
 __noreturn void vmexit_resume_failed(struct guest_regs *regs);
 
 typedef void (*exit_handler_t)(struct vcpu *v);
+/* The C side of a VM exit by basic reason (at most EXIT_REASON_MAX), for this CPU's vCPU v,
+ * called by vmentry.S with v->regs set to the frame, the exit counted in v->exits and
+ * v->exit_reason set; it returns to resume the guest. */
+extern const exit_handler_t vmexit_dispatch[];
 
 #endif

@@ -33,6 +33,11 @@
 #define INTERRUPTIBILITY_MOV_SS BIT(1)
 #define INTERRUPTIBILITY_NMI BIT(3) /* virtual-NMI blocking, with virtual NMIs */
 
+/* Guest pending debug exceptions (SDM 25.4.2, Table 25-4): BS, a single-step trap. */
+#define PENDING_DBG_BS BIT(14)
+/* IA32_DEBUGCTL.BTF: TF single-steps on branches only (SDM Vol. 3B, 18.4.1). */
+#define DEBUGCTL_BTF BIT(1)
+
 /* IDT-vectoring information (SDM 25.9.3): an event whose delivery the exit interrupted. */
 #define INTR_TYPE_SOFT_INTR (4u << 8)
 #define INTR_TYPE_PRIV_SOFT_EXCEPTION (5u << 8)
