@@ -222,7 +222,10 @@ def test_a_stopped_vms_device_stops_with_it_and_restarts_as_the_firmware_left_it
 LINUX_PCI_CMDLINE = linux.DEFAULT_CMDLINE
 
 
+# The ping test (test_partition_irq.py) boots Linux with the e1000 too and checks its PCI view:
+# this one, the test guest's side with Linux, runs when `-m extended` asks for it.
 @pytest.mark.slow
+@pytest.mark.extended
 def test_linux_probes_its_e1000_beside_a_hostile_vm(boot: BootFn, target_for, guest_files, tmp_path: Path) -> None:  # noqa: F811
     """Issue 15 test 3 with Linux: unmodified Debian Linux (CPU 0, 256 MiB) owns the e1000 and its
     driver (e1000.ko from the kernel's package, loaded by the initramfs) probes it, with the MAC
