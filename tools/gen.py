@@ -42,7 +42,7 @@ def layout_h() -> str:
 def console_proto_h() -> str:
     body = [f"#define {k} {c_string(v)}" for k, v in consoleproto.C_STRINGS.items()]
     body += [f"#define {k} {c_string(v)}" for k, v in consoleproto.C_FORMATS.items()]
-    return _header("console_proto.h", "tools/consoleproto.py", body)
+    return _header("console_proto.h", "tools/consoleproto_c.py", body)
 
 
 def version_h(version: str, build_id: str) -> str:

@@ -24,6 +24,7 @@ from tests.system.test_partition import (
     vm_lines,
     wait_summaries,
 )
+from tests.system.test_partition_pci import assert_linux_pci_view
 from tools import bench, vmconfig
 from tools import consoleproto as cp
 from tools import linux
@@ -217,13 +218,7 @@ def test_linux_owning_the_e1000_pings_the_gateway_while_a_hostile_vm_reprograms_
     assert int(m["n"]) > 0, m.group(0)
     # Its PCI, as Linux found it through its DSDT: the (read-only) host bridge and its e1000,
     # none of the host's other functions; the card with the MAC Bochs gave it.
-    emu.send("echo devs: $(ls /sys/bus/pci/devices) mac: $(cat /sys/class/net/eth0/address)\r")
-    seen = emu.wait_for(
-        re.compile(r"^\[linux\] devs: (?P<devs>[^\n]*) mac: (?P<mac>[0-9a-f]{2}(:[0-9a-f]{2}){5})\r?\n", re.M),
-        timeout=120,
-    )
-    assert seen["devs"].split() == ["0000:00:00.0", "0000:00:02.0"], seen.group(0)
-    assert seen["mac"] == E1000_MAC, seen.group(0)
+    assert_linux_pci_view(emu)
     text = vm_lines(emu.output, "linux")
     assert "insmod e1000 failed" not in text and "Tx Unit Hang" not in text, "the e1000's DMA went astray"
     hostile = vm_lines(emu.output, "hostile")

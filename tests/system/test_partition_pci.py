@@ -66,6 +66,18 @@ def hostile_vm(name: str) -> dict[str, Any]:
     }
 
 
+def assert_linux_pci_view(emu: Emulator) -> None:
+    """Linux (VM linux, its shell's input) lists only the host bridge and the e1000 in
+    /sys/bus/pci/devices, and eth0 has the MAC Bochs gave the card."""
+    emu.send("echo devs: $(ls /sys/bus/pci/devices) mac: $(cat /sys/class/net/eth0/address)\r")
+    seen = emu.wait_for(
+        re.compile(r"^\[linux\] devs: (?P<devs>[^\n]*) mac: (?P<mac>[0-9a-f]{2}(:[0-9a-f]{2}){5})\r?\n", re.M),
+        timeout=120,
+    )
+    assert seen["devs"].split() == ["0000:00:00.0", "0000:00:02.0"], seen.group(0)
+    assert seen["mac"] == E1000_MAC, seen.group(0)
+
+
 def boot_with_e1000(boot: BootFn, target_for, tmp_path: Path, vms: Sequence[dict[str, Any]]) -> Emulator:
     """Bochs with two CPUs and the e1000 (MAC E1000_MAC) in slot 1, booting Plinth with vms."""
     return boot(
@@ -284,13 +296,7 @@ def test_linux_probes_its_e1000_beside_a_hostile_vm(boot: BootFn, target_for, gu
     # Linux, afterwards: its shell answers, PCI shows its two functions, the card its MAC.
     emu.send(CTRL_A + "1")
     emu.wait_for(cp.INPUT_OWNER.fill(owner="linux"), timeout=30)
-    emu.send("echo devs: $(ls /sys/bus/pci/devices) mac: $(cat /sys/class/net/eth0/address)\r")
-    after = emu.wait_for(
-        re.compile(r"^\[linux\] devs: (?P<devs>[^\n]*) mac: (?P<mac>[0-9a-f]{2}(:[0-9a-f]{2}){5})\r?$", re.M),
-        timeout=120,
-    )
-    assert after["devs"].split() == ["0000:00:00.0", "0000:00:02.0"], after.group(0)
-    assert after["mac"] == E1000_MAC, after.group(0)
+    assert_linux_pci_view(emu)
     assert not cp.VM_STOPPED.fill(vm="linux").search(emu.output)
     emu.send(CTRL_A + "0")
     emu.wait_for(cp.INPUT_OWNER.fill(owner="monitor"), timeout=30)
